@@ -1,0 +1,99 @@
+"""The async SQLAlchemy engine and the unit of work that owns a request's single commit.
+
+Storage functions take a connection and never commit; the handler opens a `UnitOfWork`, does its
+reads and writes (state change and outbox row together) and commits once. Callbacks registered
+with `after_commit` run only once the commit has succeeded (the outbox relay's wake-up uses it).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from types import TracebackType
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+log = logging.getLogger(__name__)
+
+
+def create_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
+    return create_async_engine(
+        database_url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        # asyncpg caches prepared statements per connection; the hot paths reuse a handful.
+        connect_args={"server_settings": {"application_name": "speechcue"}},
+    )
+
+
+class UnitOfWork:
+    """One database transaction. Leaving the block without `commit()` rolls back."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+        self._after_commit: list[Callable[[], None]] = []
+        self.committed = False
+
+    @property
+    def connection(self) -> AsyncConnection:
+        if self._connection is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._connection
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._connection = await self._engine.connect()
+        await self._connection.begin()
+        return self
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        if callback not in self._after_commit:
+            self._after_commit.append(callback)
+
+    async def commit(self) -> None:
+        await self.connection.commit()
+        self.committed = True
+        for callback in self._after_commit:
+            try:
+                callback()
+            except Exception:
+                log.exception("after-commit callback failed")
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            if not self.committed:
+                await connection.rollback()
+        finally:
+            await connection.close()
+
+
+class Database:
+    """A service's database: the engine, units of work and a readiness ping."""
+
+    def __init__(self, database_url: str, *, pool_size: int = 20) -> None:
+        self.engine = create_engine(database_url, pool_size=pool_size)
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.engine)
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,55 @@
+"""Calling another Speechcue service: a channel that carries the internal token, and reading the
+machine-readable reason of a refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+from google.rpc import error_details_pb2, status_pb2
+
+from services.runtime.grpc_interceptor import STATUS_DETAILS_KEY
+from services.runtime.logs import request_id_var
+
+
+class _TokenInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+    def __init__(self, token: str) -> None:
+        self._authorization = ("authorization", f"Bearer {token}")
+
+    async def intercept_unary_unary(
+        self, continuation: Callable[..., Any], client_call_details: grpc.aio.ClientCallDetails, request: Any
+    ) -> Any:
+        metadata = list(client_call_details.metadata or [])
+        metadata.append(self._authorization)
+        request_id = request_id_var.get()
+        if request_id:
+            metadata.append(("x-request-id", request_id))
+        details = grpc.aio.ClientCallDetails(
+            client_call_details.method,
+            client_call_details.timeout,
+            metadata,
+            client_call_details.credentials,
+            client_call_details.wait_for_ready,
+        )
+        return await continuation(details, request)
+
+
+def internal_channel(address: str, token: str) -> grpc.aio.Channel:
+    return grpc.aio.insecure_channel(
+        address,
+        interceptors=[_TokenInterceptor(token)],
+        options=[("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 0)],
+    )
+
+
+def refusal_reason(error: grpc.aio.AioRpcError) -> str | None:
+    """The `ErrorInfo.reason` a Speechcue server attached to a refusal, if any."""
+    for key, value in error.trailing_metadata() or ():
+        if key == STATUS_DETAILS_KEY and isinstance(value, bytes):
+            status = status_pb2.Status.FromString(value)
+            for detail in status.details:
+                info = error_details_pb2.ErrorInfo()
+                if detail.Unpack(info):
+                    return info.reason
+    return None

@@ -1,0 +1,99 @@
+"""The idempotency store: the same key with the same request returns the first answer; with a
+different request it is refused (DESIGN.md §4.1).
+
+A key is claimed by inserting it inside the request's own transaction, so a concurrent retry
+waits on the row lock until the first attempt commits (then reads its answer) or rolls back (then
+does the work itself). A refusal rolls back, so it is not remembered: a retry after the customer
+has fixed the cause (for example topped up) can succeed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from google.protobuf.message import Message
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from services.runtime.database import Database, UnitOfWork
+from services.runtime.errors import ConflictingRetry, IdempotencyKeyReused, InvalidArgument
+from services.runtime.runtime_tables import idempotency_keys
+
+MAX_KEY_LENGTH = 200
+ResponseT = TypeVar("ResponseT", bound=Message)
+
+
+def request_fingerprint(request: Message) -> bytes:
+    """A hash of the request without its idempotency key, stable across retries."""
+    copy = type(request)()
+    copy.CopyFrom(request)
+    if "idempotency_key" in copy.DESCRIPTOR.fields_by_name:
+        copy.ClearField("idempotency_key")  # type: ignore[arg-type]
+    return hashlib.sha256(copy.SerializeToString(deterministic=True)).digest()
+
+
+def validate_key(key: str) -> str:
+    if not key:
+        raise InvalidArgument("idempotency_key is required", reason="IDEMPOTENCY_KEY_MISSING")
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise InvalidArgument(
+            f"idempotency_key must be printable and at most {MAX_KEY_LENGTH} characters",
+            reason="IDEMPOTENCY_KEY_INVALID",
+        )
+    return key
+
+
+async def claim_key(uow: UnitOfWork, key: str, fingerprint: bytes) -> bytes | None:
+    """Claims `key` for this transaction; returns the stored answer when it was already used."""
+    claimed = await uow.connection.execute(
+        insert(idempotency_keys)
+        .values(key=key, request_hash=fingerprint)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(idempotency_keys.c.key)
+    )
+    if claimed.first() is not None:
+        return None
+    stored = (
+        await uow.connection.execute(
+            select(idempotency_keys.c.request_hash, idempotency_keys.c.response).where(
+                idempotency_keys.c.key == key
+            )
+        )
+    ).one()
+    if bytes(stored.request_hash) != fingerprint:
+        raise IdempotencyKeyReused(
+            "this idempotency_key was already used for a different request; use a new key"
+        )
+    if stored.response is None:
+        raise ConflictingRetry("the first request with this key is still being processed; retry")
+    return bytes(stored.response)
+
+
+async def remember_answer(uow: UnitOfWork, key: str, answer: Message) -> None:
+    await uow.connection.execute(
+        update(idempotency_keys)
+        .where(idempotency_keys.c.key == key)
+        .values(response=answer.SerializeToString(deterministic=True))
+    )
+
+
+async def run_idempotent(
+    database: Database,
+    key: str,
+    request: Message,
+    answer_type: type[ResponseT],
+    work: Callable[[UnitOfWork], Awaitable[ResponseT]],
+) -> ResponseT:
+    """Runs `work` once per key in one transaction, storing its answer beside its effects."""
+    validate_key(key)
+    fingerprint = request_fingerprint(request)
+    async with database.unit_of_work() as uow:
+        stored = await claim_key(uow, key, fingerprint)
+        if stored is not None:
+            return answer_type.FromString(stored)
+        answer = await work(uow)
+        await remember_answer(uow, key, answer)
+        await uow.commit()
+        return answer

@@ -1,0 +1,146 @@
+"""The transactional outbox: events are written in the same transaction as the state change, and a
+relay publishes them to JetStream afterwards (DESIGN.md §4.2).
+
+`stage_event` adds the row and asks the unit of work to wake the relay once the commit succeeds,
+so events leave within milliseconds; the relay also polls, which covers other replicas' commits
+and a crash between commit and wake-up. Several replicas may relay at once: rows are taken with
+`FOR UPDATE SKIP LOCKED` and deleted once JetStream has acknowledged them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from datetime import UTC, datetime
+
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+from sqlalchemy import delete, func, insert, select
+
+from services.runtime import metrics
+from services.runtime.database import Database, UnitOfWork
+from services.runtime.event_bus import EventBus, stream_name
+from services.runtime.runtime_tables import outbox
+from speechcue.events.v1 import envelope_pb2
+
+log = logging.getLogger(__name__)
+
+
+def build_envelope(
+    subject: str, customer_id: str, payload: Message, *, occurred_at: datetime | None = None
+) -> envelope_pb2.Envelope:
+    occurred = Timestamp()
+    occurred.FromDatetime(occurred_at or datetime.now(UTC))
+    envelope = envelope_pb2.Envelope(
+        event_id=str(uuid.uuid4()), type=subject, occurred_at=occurred, customer_id=customer_id
+    )
+    envelope.payload.Pack(payload)
+    return envelope
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows; one per process."""
+
+    def __init__(
+        self, database: Database, bus: EventBus, service: str, *, batch_size: int = 256, poll_seconds: float = 1.0
+    ) -> None:
+        self._database = database
+        self._bus = bus
+        self._stream = stream_name(service)
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+        # One last pass so that a clean shutdown leaves nothing committed behind.
+        try:
+            await self.publish_pending()
+        except Exception:
+            log.warning("outbox: final flush failed; events stay queued for the next start")
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                published = await self.publish_pending()
+                if published:
+                    continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                metrics.outbox_publish_failures_total.labels(self._stream).inc()
+                log.warning("outbox: publish failed (%s); will retry", type(error).__name__)
+                await asyncio.sleep(self._poll_seconds)
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+            except TimeoutError:
+                await self._record_backlog()
+            self._wake.clear()
+
+    async def publish_pending(self) -> int:
+        """Publishes one batch; returns how many events left the outbox."""
+        async with self._database.unit_of_work() as uow:
+            rows = (
+                await uow.connection.execute(
+                    select(outbox.c.id, outbox.c.event_id, outbox.c.subject, outbox.c.envelope)
+                    .order_by(outbox.c.id)
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            # Pipelined: all publishes of the batch are in flight at once, then acknowledged together.
+            await asyncio.gather(
+                *(self._bus.publish(row.subject, bytes(row.envelope), message_id=row.event_id) for row in rows)
+            )
+            await uow.connection.execute(delete(outbox).where(outbox.c.id.in_([row.id for row in rows])))
+            await uow.commit()
+        metrics.outbox_published_total.labels(self._stream).inc(len(rows))
+        return len(rows)
+
+    async def _record_backlog(self) -> None:
+        """Exports the backlog (including rows a failing publish leaves behind) for the alert."""
+        try:
+            async with self._database.unit_of_work() as uow:
+                pending, oldest = (
+                    await uow.connection.execute(select(func.count(), func.min(outbox.c.created_at)))
+                ).one()
+        except Exception:
+            return
+        metrics.outbox_pending.labels(self._stream).set(pending)
+        age = (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
+        metrics.outbox_oldest_age_seconds.labels(self._stream).set(max(age, 0.0))
+
+
+async def stage_event(
+    uow: UnitOfWork,
+    relay: OutboxRelay | None,
+    subject: str,
+    customer_id: str,
+    payload: Message,
+) -> envelope_pb2.Envelope:
+    """Writes the event in the caller's transaction; it is published only if that commits."""
+    envelope = build_envelope(subject, customer_id, payload)
+    await uow.connection.execute(
+        insert(outbox).values(
+            event_id=envelope.event_id, subject=subject, envelope=envelope.SerializeToString()
+        )
+    )
+    if relay is not None:
+        uow.after_commit(relay.wake)
+    return envelope

@@ -1,0 +1,220 @@
+"""Running a service process: database, NATS stream, outbox relay, consumers, the gRPC server with
+health and reflection, the HTTP server, and a graceful stop on SIGTERM or SIGINT.
+
+A service's `__main__` builds its parts (servicers, consumers, routes) and hands them to
+`run_service`; everything around them is the same for every service and lives only here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Generator, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+import uvicorn
+from fastapi import FastAPI
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from services.runtime import metrics
+from services.runtime.consumers import ConsumerSpec, EventConsumer
+from services.runtime.database import Database
+from services.runtime.event_bus import EventBus
+from services.runtime.grpc_interceptor import ServiceInterceptor
+from services.runtime.http_app import create_http_app
+from services.runtime.logs import configure_logging
+from services.runtime.outbox import OutboxRelay
+from services.runtime.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+READINESS_SERVICE = "readiness"
+LIVENESS_SERVICE = "liveness"
+READINESS_INTERVAL_SECONDS = 2.0
+GRACE_SECONDS = 10.0
+
+
+@dataclass
+class GrpcService:
+    """A servicer with its generated `add_..._to_server` function and full service name."""
+
+    add_to_server: Callable[[Any, grpc.aio.Server], None]
+    servicer: Any
+    full_name: str
+
+
+@dataclass
+class ServiceParts:
+    grpc_services: list[GrpcService] = field(default_factory=list)
+    consumers: list[ConsumerSpec] = field(default_factory=list)
+    add_http_routes: Callable[[FastAPI], None] | None = None
+    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+@dataclass
+class ServiceContext:
+    settings: ServiceSettings
+    database: Database
+    bus: EventBus
+    relay: OutboxRelay
+
+
+class _Uvicorn(uvicorn.Server):
+    """uvicorn without its own signal handling: this module owns SIGTERM and SIGINT."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+class RunningService:
+    """A started service; `stop()` shuts it down in reverse order of start."""
+
+    def __init__(self, context: ServiceContext, parts: ServiceParts, service: str) -> None:
+        self.context = context
+        self.parts = parts
+        self.service = service
+        self.grpc_server: grpc.aio.Server | None = None
+        self.health = health.aio.HealthServicer()
+        self.http_server: _Uvicorn | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._consumers: list[EventConsumer] = []
+        self.grpc_port = 0
+
+    async def readiness_checks(self) -> dict[str, bool]:
+        database_up = await self.context.database.ping()
+        nats_up = self.context.bus.connected
+        metrics.dependency_up.labels("postgresql").set(int(database_up))
+        metrics.dependency_up.labels("nats").set(int(nats_up))
+        metrics.readiness.set(int(database_up and nats_up))
+        return {"postgresql": database_up, "nats": nats_up}
+
+    async def start(self) -> None:
+        settings = self.context.settings
+        self.context.relay.start()
+        for spec in self.parts.consumers:
+            consumer = EventConsumer(self.context.database, self.context.bus, spec)
+            await consumer.start()
+            self._consumers.append(consumer)
+        if self.parts.grpc_services:
+            await self._start_grpc(settings)
+        await self._start_http(settings)
+        self._tasks.append(asyncio.create_task(self._watch_readiness(), name="readiness"))
+        for job in self.parts.background:
+            self._tasks.append(asyncio.create_task(job(), name=getattr(job, "__name__", "background")))
+
+    async def _start_grpc(self, settings: ServiceSettings) -> None:
+        server = grpc.aio.server(
+            interceptors=[ServiceInterceptor(internal_token=settings.speechcue_internal_token,
+                                             error_domain=f"speechcue.{self.service}")],
+            options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 8 * 1024 * 1024)],
+        )
+        names = [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME]
+        for grpc_service in self.parts.grpc_services:
+            grpc_service.add_to_server(grpc_service.servicer, server)
+            names.append(grpc_service.full_name)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
+        reflection.enable_server_reflection(names, server)
+        self.grpc_port = server.add_insecure_port(f"0.0.0.0:{settings.speechcue_grpc_port}")
+        await server.start()
+        self.grpc_server = server
+        await self.health.set(LIVENESS_SERVICE, health_pb2.HealthCheckResponse.SERVING)
+        await self._publish_readiness(await self.readiness_checks())
+
+    async def _publish_readiness(self, checks: dict[str, bool]) -> None:
+        status = (health_pb2.HealthCheckResponse.SERVING if all(checks.values())
+                  else health_pb2.HealthCheckResponse.NOT_SERVING)
+        for name in ("", READINESS_SERVICE, *(s.full_name for s in self.parts.grpc_services)):
+            await self.health.set(name, status)
+
+    async def _watch_readiness(self) -> None:
+        while True:
+            await asyncio.sleep(READINESS_INTERVAL_SECONDS)
+            try:
+                await self._publish_readiness(await self.readiness_checks())
+            except Exception:
+                log.exception("readiness check failed")
+
+    async def _start_http(self, settings: ServiceSettings) -> None:
+        app = create_http_app(service=self.service, readiness=self.readiness_checks,
+                              max_body_bytes=settings.speechcue_max_body_bytes)
+        if self.parts.add_http_routes is not None:
+            self.parts.add_http_routes(app)
+        config = uvicorn.Config(app, host=settings.speechcue_http_host, port=settings.speechcue_http_port,
+                                log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=5)
+        self.http_server = _Uvicorn(config)
+        self._tasks.append(asyncio.create_task(self.http_server.serve(), name="http"))
+        for _ in range(200):
+            if self.http_server.started:
+                return
+            await asyncio.sleep(0.025)
+        raise RuntimeError(f"HTTP server did not start on port {settings.speechcue_http_port}")
+
+    async def stop(self) -> None:
+        """Stops taking work, finishes what is in flight, flushes the outbox, closes connections."""
+        await self.health.enter_graceful_shutdown()
+        if self.grpc_server is not None:
+            await self.grpc_server.stop(GRACE_SECONDS)
+        if self.http_server is not None:
+            self.http_server.should_exit = True
+        for consumer in self._consumers:
+            await consumer.stop()
+        for task in self._tasks:
+            if task.get_name() != "http":
+                task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.context.relay.stop()
+        await self.context.bus.close()
+        await self.context.database.close()
+
+
+async def start_service(
+    settings: ServiceSettings,
+    service: str,
+    build: Callable[[ServiceContext], ServiceParts],
+    *,
+    produces_events: bool = True,
+    consumes_from: Iterable[str] = (),
+) -> RunningService:
+    database = Database(settings.speechcue_database_url)
+    bus = EventBus(settings.speechcue_nats_url, name=f"speechcue-{service}")
+    await bus.connect()
+    if produces_events:
+        await bus.ensure_stream(service)
+    for producer in consumes_from:
+        await bus.ensure_stream(producer)
+    relay = OutboxRelay(database, bus, service)
+    context = ServiceContext(settings=settings, database=database, bus=bus, relay=relay)
+    running = RunningService(context, build(context), service)
+    await running.start()
+    return running
+
+
+def run_service(
+    settings: ServiceSettings,
+    service: str,
+    build: Callable[[ServiceContext], ServiceParts],
+    **options: Any,
+) -> None:
+    """The body of `python -m services.<name>`: runs until SIGTERM or SIGINT, then stops cleanly."""
+    configure_logging(service, settings.speechcue_log_level)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        running = await start_service(settings, service, build, **options)
+        log.info("%s ready: gRPC :%s, HTTP :%s", service, running.grpc_port or "-",
+                 settings.speechcue_http_port)
+        await stop.wait()
+        log.info("%s stopping", service)
+        await running.stop()
+        log.info("%s stopped", service)
+
+    asyncio.run(main())

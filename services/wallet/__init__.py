@@ -1,0 +1,1 @@
+"""The wallet service: ledger, holds, plans, subscriptions, usage and overage billing."""
