@@ -33,7 +33,7 @@ class EmbeddedNats:
 
     def start(self, *, timeout: float = 15.0) -> str:
         self.store_dir.mkdir(parents=True, exist_ok=True)
-        log_file = open(self.store_dir.parent / "nats.log", "ab")  # noqa: SIM115
+        log_file = open(self.store_dir.parent / "nats.log", "ab")
         self.process = subprocess.Popen(
             [nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store_dir)],
             stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,

@@ -93,7 +93,7 @@ class EmbeddedPostgres:
                    "-c", "shared_buffers=256MB"]
         if not self.durable:
             options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
-        log_file = open(self.data_dir.parent / f"{self.data_dir.name}.log", "ab")  # noqa: SIM115
+        log_file = open(self.data_dir.parent / f"{self.data_dir.name}.log", "ab")
         self.process = subprocess.Popen(
             [str(_binaries() / "postgres"), "-D", str(self.data_dir), *options],
             stdout=log_file, stderr=subprocess.STDOUT, user=self.user, group=self.user, extra_groups=self._extra_groups, cwd="/", start_new_session=True,

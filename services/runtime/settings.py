@@ -7,11 +7,10 @@ Each service subclasses `ServiceSettings` with its own fields and port defaults.
 from __future__ import annotations
 
 import sys
-from typing import Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "password", "token", "dev"})
 DEVELOPMENT_ENVIRONMENTS = frozenset({"development", "test"})

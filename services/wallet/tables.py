@@ -4,7 +4,17 @@ definitions are what the queries are written against."""
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, DateTime, ForeignKey, Identity, Integer, MetaData, Table, Text, func,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    func,
 )
 
 metadata = MetaData()

@@ -1,0 +1,38 @@
+"""`python -m services.wallet` runs the wallet; `python -m services.wallet migrate` applies its
+migrations and exits (the chart's pre-install Job and the local runner use it)."""
+
+from __future__ import annotations
+
+import sys
+
+from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
+
+from services.runtime.migrations import upgrade_to_head
+from services.runtime.service_main import GrpcService, ServiceContext, ServiceParts, run_service
+from services.runtime.settings import load_settings
+from services.wallet.events import WalletEvents
+from services.wallet.servicer import WalletServicer
+from services.wallet.settings import WalletSettings
+
+
+def build(context: ServiceContext) -> ServiceParts:
+    settings = context.settings
+    assert isinstance(settings, WalletSettings)
+    events = WalletEvents(context.relay, settings.wallet_low_balance_cents)
+    servicer = WalletServicer(context.database, events, settings)
+    return ServiceParts(grpc_services=[GrpcService(
+        wallet_pb2_grpc.add_WalletServiceServicer_to_server, servicer,
+        wallet_pb2.DESCRIPTOR.services_by_name["WalletService"].full_name,
+    )])
+
+
+def main(argv: list[str]) -> None:
+    settings = load_settings(WalletSettings)
+    if argv[1:2] == ["migrate"]:
+        upgrade_to_head("wallet", settings.speechcue_database_url)
+        return
+    run_service(settings, "wallet", build)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

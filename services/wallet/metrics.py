@@ -1,0 +1,20 @@
+"""The wallet's own metrics (the shared gRPC, outbox and consumer metrics are in services.runtime).
+Labels are kinds, never customers or calls."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge
+
+transfers_total = Counter(
+    "speechcue_wallet_transfers_total", "Ledger transfers posted, by kind.", ["kind"]
+)
+transferred_cents_total = Counter(
+    "speechcue_wallet_transferred_cents_total", "Cents moved by ledger transfers, by kind.", ["kind"]
+)
+ledger_invariants_ok = Gauge(
+    "speechcue_wallet_ledger_invariants_ok",
+    "1 when the last ledger check found every invariant holding, 0 when one failed.",
+)
+ledger_check_timestamp_seconds = Gauge(
+    "speechcue_wallet_ledger_check_timestamp_seconds", "When the ledger invariants were last checked."
+)

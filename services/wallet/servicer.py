@@ -1,0 +1,382 @@
+"""speechcue.wallet.v1.WalletService: validates each request, runs it in one unit of work (with
+its idempotency key where it changes anything) and answers in protobuf."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import grpc
+from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
+
+from services.runtime.database import Database, UnitOfWork
+from services.runtime.errors import InvalidArgument, PermissionDenied
+from services.runtime.idempotency import run_idempotent
+from services.runtime.ticks import run_tick
+from services.runtime.validation import require_cents, require_id, require_range, require_text
+from services.wallet import metrics
+from services.wallet.accounts import get_account, open_account, read_balance
+from services.wallet.billing import run_billing_tick
+from services.wallet.events import CAUSE_NAMES, WalletEvents
+from services.wallet.holds import capture_hold, place_hold, release_hold
+from services.wallet.ledger import (
+    Leg,
+    PostedTransfer,
+    SystemAccount,
+    check_ledger,
+    list_customer_transfers,
+    post_transfer,
+)
+from services.wallet.messages import (
+    USAGE_KINDS,
+    balance_message,
+    hold_message,
+    plan_message,
+    subscription_message,
+    transfer_message,
+    usage_message,
+)
+from services.wallet.plan_catalogue import PlanTerms
+from services.wallet.plans import get_plan, list_plans, upsert_plan
+from services.wallet.pricing import quote_call
+from services.wallet.refunds import refund
+from services.wallet.settings import WalletSettings
+from services.wallet.subscriptions import (
+    active_subscription,
+    allowance_left,
+    buy_subscription,
+    latest_subscription,
+    run_subscription_tick,
+    set_auto_renew,
+)
+from services.wallet.usage import record_usage
+
+CREDIT_SOURCES = {"payment": ("topup", SystemAccount.PROVIDER_CLEARING),
+                  "promotion": ("promotion", SystemAccount.PROMOTIONS),
+                  "adjustment": ("adjustment", SystemAccount.PROMOTIONS)}
+DEBIT_CAUSES = frozenset({"call", "plan", "adjustment"})
+MAX_MEMO = 500
+MAX_CALL_MINUTES = 24 * 60
+MAX_CALL_SECONDS = 24 * 3600
+DEFAULT_PAGE_SIZE = 20
+
+
+def _rpc_transfer_key(idempotency_key: str) -> str:
+    # Namespaced so that a caller's key can never collide with the wallet's own natural keys.
+    return f"rpc:{idempotency_key}"
+
+
+def _usage_kind(value: int) -> str:
+    if value not in USAGE_KINDS:
+        raise InvalidArgument("usage_kind must be SINGLE or BULK", reason="FIELD_INVALID", field="usage_kind")
+    return USAGE_KINDS[value]
+
+
+def _cause(request_cause: object, allowed: frozenset[str] | set[str]) -> tuple[str, str]:
+    name = CAUSE_NAMES.get(request_cause.type)  # type: ignore[attr-defined]
+    if name not in allowed:
+        raise InvalidArgument(f"cause.type must be one of {', '.join(sorted(allowed))}",
+                              reason="CAUSE_INVALID", field="cause.type")
+    return name, require_id("cause.id", request_cause.id, max_length=128)  # type: ignore[attr-defined]
+
+
+class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):
+    def __init__(self, database: Database, events: WalletEvents, settings: WalletSettings,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.database = database
+        self.events = events
+        self.settings = settings
+        self.clock = clock
+
+    def _require_admin(self, admin_telegram_id: int) -> None:
+        if admin_telegram_id not in self.settings.speechcue_admin_telegram_ids:
+            raise PermissionDenied("only platform admins may do this", reason="NOT_ADMIN")
+
+    async def _transfer_result(self, uow: UnitOfWork, transfer: PostedTransfer) -> wallet_pb2.TransferResult:
+        metrics.transfers_total.labels(transfer.kind).inc()
+        metrics.transferred_cents_total.labels(transfer.kind).inc(transfer.amount_cents)
+        balance = await read_balance(uow, transfer.customer_id or "")
+        return wallet_pb2.TransferResult(transfer=transfer_message(transfer), balance=balance_message(balance))
+
+    async def OpenAccount(self, request: wallet_pb2.OpenAccountRequest,
+                          context: grpc.aio.ServicerContext) -> wallet_pb2.Account:
+        customer_id = require_id("customer_id", request.customer_id)
+
+        async def work(uow: UnitOfWork) -> wallet_pb2.Account:
+            account = await open_account(uow, customer_id)
+            message = wallet_pb2.Account(customer_id=customer_id, balance_cents=account.balance_cents)
+            message.opened_at.FromDatetime(account.opened_at)
+            return message
+
+        return await run_idempotent(self.database, request.idempotency_key, request, wallet_pb2.Account, work)
+
+    async def GetBalance(self, request: wallet_pb2.GetBalanceRequest,
+                         context: grpc.aio.ServicerContext) -> wallet_pb2.Balance:
+        customer_id = require_id("customer_id", request.customer_id)
+        async with self.database.unit_of_work() as uow:
+            return balance_message(await read_balance(uow, customer_id))
+
+    async def ListTransactions(self, request: wallet_pb2.ListTransactionsRequest,
+                               context: grpc.aio.ServicerContext) -> wallet_pb2.ListTransactionsResponse:
+        customer_id = require_id("customer_id", request.customer_id)
+        size = request.page.page_size or DEFAULT_PAGE_SIZE
+        require_range("page.page_size", size, 1, 100)
+        before_id = _decode_page_token(request.page.page_token)
+        async with self.database.unit_of_work() as uow:
+            await get_account(uow, customer_id)
+            page = await list_customer_transfers(uow, customer_id, before_id=before_id, limit=size + 1)
+        response = wallet_pb2.ListTransactionsResponse(transfers=[transfer_message(t) for t in page[:size]])
+        if len(page) > size:
+            response.next_page_token = _encode_page_token(page[size - 1].id)
+        return response
+
+    async def Credit(self, request: wallet_pb2.CreditRequest,
+                     context: grpc.aio.ServicerContext) -> wallet_pb2.TransferResult:
+        customer_id = require_id("customer_id", request.customer_id)
+        amount = require_cents("amount_cents", request.amount_cents)
+        cause_type, cause_id = _cause(request.cause, set(CREDIT_SOURCES))
+        memo = require_text("memo", request.memo, max_length=MAX_MEMO)
+        kind, source = CREDIT_SOURCES[cause_type]
+
+        async def work(uow: UnitOfWork) -> wallet_pb2.TransferResult:
+            transfer = await post_transfer(
+                uow, key=_rpc_transfer_key(request.idempotency_key), kind=kind, customer_id=customer_id,
+                legs=[Leg(-amount, source), Leg(amount)], cause_type=cause_type, cause_id=cause_id, memo=memo,
+            )
+            await self.events.credited(uow, transfer)
+            return await self._transfer_result(uow, transfer)
+
+        return await run_idempotent(self.database, request.idempotency_key, request,
+                                    wallet_pb2.TransferResult, work)
+
+    async def Debit(self, request: wallet_pb2.DebitRequest,
+                    context: grpc.aio.ServicerContext) -> wallet_pb2.TransferResult:
+        customer_id = require_id("customer_id", request.customer_id)
+        amount = require_cents("amount_cents", request.amount_cents)
+        cause_type, cause_id = _cause(request.cause, DEBIT_CAUSES)
+        memo = require_text("memo", request.memo, max_length=MAX_MEMO)
+
+        async def work(uow: UnitOfWork) -> wallet_pb2.TransferResult:
+            transfer = await post_transfer(
+                uow, key=_rpc_transfer_key(request.idempotency_key), kind="charge", customer_id=customer_id,
+                legs=[Leg(-amount), Leg(amount, SystemAccount.REVENUE)],
+                cause_type=cause_type, cause_id=cause_id, memo=memo,
+            )
+            await self.events.debited(uow, transfer)
+            return await self._transfer_result(uow, transfer)
+
+        return await run_idempotent(self.database, request.idempotency_key, request,
+                                    wallet_pb2.TransferResult, work)
+
+    async def Refund(self, request: wallet_pb2.RefundRequest,
+                     context: grpc.aio.ServicerContext) -> wallet_pb2.TransferResult:
+        self._require_admin(request.admin_telegram_id)
+        customer_id = require_id("customer_id", request.customer_id)
+        amount = require_cents("amount_cents", request.amount_cents)
+        reason = require_text("reason", request.reason, max_length=MAX_MEMO)
+        if request.transfer_id <= 0:
+            raise InvalidArgument("transfer_id names the charge to refund", reason="FIELD_REQUIRED",
+                                  field="transfer_id")
+
+        async def work(uow: UnitOfWork) -> wallet_pb2.TransferResult:
+            transfer = await refund(uow, transfer_key=_rpc_transfer_key(request.idempotency_key),
+                                    customer_id=customer_id, transfer_id=request.transfer_id,
+                                    amount_cents=amount, reason=reason)
+            await self.events.credited(uow, transfer)
+            return await self._transfer_result(uow, transfer)
+
+        return await run_idempotent(self.database, request.idempotency_key, request,
+                                    wallet_pb2.TransferResult, work)
+
+    async def PlaceHold(self, request: wallet_pb2.PlaceHoldRequest,
+                        context: grpc.aio.ServicerContext) -> wallet_pb2.Hold:
+        customer_id = require_id("customer_id", request.customer_id)
+        call_id = require_id("call_id", request.call_id)
+        amount = require_cents("amount_cents", request.amount_cents, allow_zero=True)
+        minutes = require_range("plan_minutes", request.plan_minutes, 0, MAX_CALL_MINUTES)
+        usage_kind = _usage_kind(request.usage_kind)
+        if amount == 0 and minutes == 0:
+            raise InvalidArgument("a hold reserves money, plan minutes or both", reason="EMPTY_HOLD")
+
+        async def work(uow: UnitOfWork) -> wallet_pb2.Hold:
+            hold = await place_hold(uow, self.events, customer_id=customer_id, call_id=call_id,
+                                    amount_cents=amount, plan_minutes=minutes, usage_kind=usage_kind)
+            return hold_message(hold, await read_balance(uow, customer_id))
+
+        return await run_idempotent(self.database, request.idempotency_key, request, wallet_pb2.Hold, work)
+
+    async def CaptureHold(self, request: wallet_pb2.CaptureHoldRequest,
+                          context: grpc.aio.ServicerContext) -> wallet_pb2.Hold:
+        customer_id = require_id("customer_id", request.customer_id)
+        call_id = require_id("call_id", request.call_id)
+        amount = require_cents("amount_cents", request.amount_cents, allow_zero=True)
+
+        async def work(uow: UnitOfWork) -> wallet_pb2.Hold:
+            hold = await capture_hold(uow, self.events, customer_id=customer_id, call_id=call_id,
+                                      amount_cents=amount, now=self.clock())
+            return hold_message(hold, await read_balance(uow, customer_id))
+
+        return await run_idempotent(self.database, request.idempotency_key, request, wallet_pb2.Hold, work)
+
+    async def ReleaseHold(self, request: wallet_pb2.ReleaseHoldRequest,
+                          context: grpc.aio.ServicerContext) -> wallet_pb2.Hold:
+        customer_id = require_id("customer_id", request.customer_id)
+        call_id = require_id("call_id", request.call_id)
+
+        async def work(uow: UnitOfWork) -> wallet_pb2.Hold:
+            hold = await release_hold(uow, customer_id=customer_id, call_id=call_id, now=self.clock())
+            return hold_message(hold, await read_balance(uow, customer_id))
+
+        return await run_idempotent(self.database, request.idempotency_key, request, wallet_pb2.Hold, work)
+
+    async def QuoteCall(self, request: wallet_pb2.QuoteCallRequest,
+                        context: grpc.aio.ServicerContext) -> wallet_pb2.CallQuote:
+        customer_id = require_id("customer_id", request.customer_id)
+        usage_kind = _usage_kind(request.usage_kind)
+        max_minutes = require_range("max_minutes", request.max_minutes, 1, MAX_CALL_MINUTES)
+        async with self.database.unit_of_work() as uow:
+            account = await get_account(uow, customer_id)
+            subscription = await active_subscription(uow, customer_id)
+        price = (subscription.overage_cents_per_minute if subscription is not None
+                 else self.settings.wallet_price_per_minute_cents)
+        available = allowance_left(subscription, usage_kind)
+        quote = quote_call(max_minutes, available, price, account.balance_cents)
+        return wallet_pb2.CallQuote(
+            price_per_minute_cents=price, plan_minutes_available=available, plan_minutes=quote.plan_minutes,
+            paid_minutes=quote.paid_minutes, hold_cents=quote.hold_cents,
+            affordable_minutes=0 if account.in_debt else quote.affordable_minutes,
+            in_debt=account.in_debt, available_cents=account.balance_cents,
+        )
+
+    async def ListPlans(self, request: wallet_pb2.ListPlansRequest,
+                        context: grpc.aio.ServicerContext) -> wallet_pb2.ListPlansResponse:
+        async with self.database.unit_of_work() as uow:
+            rows = await list_plans(uow, include_inactive=request.include_inactive)
+        return wallet_pb2.ListPlansResponse(plans=[plan_message(row) for row in rows])
+
+    async def UpsertPlan(self, request: wallet_pb2.UpsertPlanRequest,
+                         context: grpc.aio.ServicerContext) -> wallet_pb2.Plan:
+        self._require_admin(request.admin_telegram_id)
+        plan = request.plan
+        terms = PlanTerms(
+            code=require_id("plan.code", plan.code, max_length=40),
+            name=require_id("plan.name", plan.name, max_length=80),
+            duration_days=require_range("plan.duration_days", plan.duration_days, 1, 366),
+            price_cents=require_cents("plan.price_cents", plan.price_cents, allow_zero=plan.is_trial),
+            single_minutes=require_range("plan.single_minutes", plan.single_minutes, -1, 1_000_000),
+            bulk_minutes=require_range("plan.bulk_minutes", plan.bulk_minutes, 0, 1_000_000),
+            call_transfer=plan.call_transfer,
+            overage_cents_per_minute=require_cents("plan.overage_cents_per_minute",
+                                                   plan.overage_cents_per_minute),
+            is_trial=plan.is_trial, active=plan.active,
+        )
+
+        async def work(uow: UnitOfWork) -> wallet_pb2.Plan:
+            return plan_message(await upsert_plan(uow, terms))
+
+        return await run_idempotent(self.database, request.idempotency_key, request, wallet_pb2.Plan, work)
+
+    async def _subscription_answer(self, uow: UnitOfWork, customer_id: str,
+                                   subscription: object | None) -> wallet_pb2.Subscription:
+        account = await get_account(uow, customer_id)
+        plan = await get_plan(uow, subscription.plan_code) if subscription is not None else None  # type: ignore[attr-defined]
+        return subscription_message(subscription, plan, customer_id=customer_id, trial_used=account.trial_used)
+
+    async def BuySubscription(self, request: wallet_pb2.BuySubscriptionRequest,
+                              context: grpc.aio.ServicerContext) -> wallet_pb2.Subscription:
+        customer_id = require_id("customer_id", request.customer_id)
+        plan_code = require_id("plan_code", request.plan_code, max_length=40)
+
+        async def work(uow: UnitOfWork) -> wallet_pb2.Subscription:
+            subscription = await buy_subscription(uow, self.events, key=request.idempotency_key,
+                                                  customer_id=customer_id, plan_code=plan_code,
+                                                  auto_renew=request.auto_renew, now=self.clock())
+            return await self._subscription_answer(uow, customer_id, subscription)
+
+        return await run_idempotent(self.database, request.idempotency_key, request,
+                                    wallet_pb2.Subscription, work)
+
+    async def GetSubscription(self, request: wallet_pb2.GetSubscriptionRequest,
+                              context: grpc.aio.ServicerContext) -> wallet_pb2.Subscription:
+        customer_id = require_id("customer_id", request.customer_id)
+        async with self.database.unit_of_work() as uow:
+            subscription = await active_subscription(uow, customer_id) or await latest_subscription(uow, customer_id)
+            return await self._subscription_answer(uow, customer_id, subscription)
+
+    async def SetAutoRenew(self, request: wallet_pb2.SetAutoRenewRequest,
+                           context: grpc.aio.ServicerContext) -> wallet_pb2.Subscription:
+        customer_id = require_id("customer_id", request.customer_id)
+
+        async def work(uow: UnitOfWork) -> wallet_pb2.Subscription:
+            subscription = await set_auto_renew(uow, customer_id, request.auto_renew)
+            return await self._subscription_answer(uow, customer_id, subscription)
+
+        return await run_idempotent(self.database, request.idempotency_key, request,
+                                    wallet_pb2.Subscription, work)
+
+    async def RecordUsage(self, request: wallet_pb2.RecordUsageRequest,
+                          context: grpc.aio.ServicerContext) -> wallet_pb2.Usage:
+        customer_id = require_id("customer_id", request.customer_id)
+        call_id = require_id("call_id", request.call_id)
+        seconds = require_range("seconds", request.seconds, 0, MAX_CALL_SECONDS)
+        usage_kind = _usage_kind(request.usage_kind)
+
+        async def work(uow: UnitOfWork) -> wallet_pb2.Usage:
+            row = await record_usage(uow, customer_id=customer_id, call_id=call_id, seconds=seconds,
+                                     usage_kind=usage_kind,
+                                     pay_as_you_go_cents=self.settings.wallet_price_per_minute_cents)
+            return usage_message(row)
+
+        return await run_idempotent(self.database, request.idempotency_key, request, wallet_pb2.Usage, work)
+
+    async def RunBillingTick(self, request: wallet_pb2.RunTickRequest,
+                             context: grpc.aio.ServicerContext) -> wallet_pb2.TickResult:
+        async def work(uow: UnitOfWork) -> wallet_pb2.TickResult:
+            counts = await run_billing_tick(uow, self.events)
+            return wallet_pb2.TickResult(name="billing", processed=counts.processed,
+                                         succeeded=counts.succeeded, failed=counts.failed)
+
+        return await run_tick(self.database, "billing", request.idempotency_key, request,
+                              wallet_pb2.TickResult, work)
+
+    async def RunSubscriptionTick(self, request: wallet_pb2.RunTickRequest,
+                                  context: grpc.aio.ServicerContext) -> wallet_pb2.TickResult:
+        now = request.scheduled_at.ToDatetime(UTC) if request.HasField("scheduled_at") else self.clock()
+
+        async def work(uow: UnitOfWork) -> wallet_pb2.TickResult:
+            counts = await run_subscription_tick(uow, self.events, now=now,
+                                                 warning_hours=self.settings.wallet_expiry_warning_hours)
+            return wallet_pb2.TickResult(name="subscriptions", processed=counts.processed,
+                                         succeeded=counts.succeeded, failed=counts.failed)
+
+        return await run_tick(self.database, "subscriptions", request.idempotency_key, request,
+                              wallet_pb2.TickResult, work)
+
+    async def CheckLedger(self, request: wallet_pb2.CheckLedgerRequest,
+                          context: grpc.aio.ServicerContext) -> wallet_pb2.LedgerReport:
+        async with self.database.unit_of_work() as uow:
+            report = await check_ledger(uow)
+        metrics.ledger_invariants_ok.set(int(report.ok))
+        metrics.ledger_check_timestamp_seconds.set(self.clock().timestamp())
+        return wallet_pb2.LedgerReport(
+            ok=report.ok, total_cents=report.total_cents, unbalanced_transfers=report.unbalanced_transfers,
+            accounts_with_stale_balance=report.accounts_with_stale_balance,
+            negative_customer_accounts=report.negative_customer_accounts, transfers=report.transfers,
+        )
+
+
+def _encode_page_token(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"before:{last_id}".encode()).decode()
+
+
+def _decode_page_token(token: str) -> int | None:
+    if not token:
+        return None
+    try:
+        prefix, _, value = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
+        if prefix != "before":
+            raise ValueError
+        return int(value)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidArgument("page_token is not one this service issued", reason="PAGE_TOKEN_INVALID") from None

@@ -1,0 +1,87 @@
+"""Real PostgreSQL and NATS for the whole test session (DESIGN.md §6).
+
+Started once from the embedded wheels, or taken from SPEECHCUE_TEST_DATABASE_URL and
+SPEECHCUE_TEST_NATS_URL when a machine already runs them. Each test that needs a database gets a
+fresh one, copied from a migrated template (a copy takes milliseconds; migrating takes seconds).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from devstack.nats import EmbeddedNats
+from devstack.postgres import EmbeddedPostgres
+from services.runtime.migrations import upgrade_to_head
+
+SERVICES_WITH_DATABASES = ("wallet",)
+
+
+@dataclass
+class TestServers:
+    postgres_url: str  # the maintenance database, for CREATE DATABASE
+    nats_url: str
+    postgres: EmbeddedPostgres | None
+
+    def database_url(self, name: str) -> str:
+        return self.postgres_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+async def _admin_execute(admin_url: str, statement: str) -> None:
+    connection = await asyncpg.connect(admin_url)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[TestServers]:
+    database_url = os.environ.get("SPEECHCUE_TEST_DATABASE_URL")
+    nats_url = os.environ.get("SPEECHCUE_TEST_NATS_URL")
+    folder = Path(tempfile.mkdtemp(prefix="speechcue-tests-"))
+    postgres = nats = None
+    if database_url is None:
+        postgres = EmbeddedPostgres(folder / "postgres", durable=False)
+        database_url = postgres.start()
+    if nats_url is None:
+        nats = EmbeddedNats(folder / "nats")
+        nats_url = nats.start()
+    running = TestServers(postgres_url=database_url, nats_url=nats_url, postgres=postgres)
+    try:
+        yield running
+    finally:
+        if nats is not None:
+            nats.stop()
+        if postgres is not None:
+            postgres.stop()
+
+
+@pytest.fixture(scope="session")
+async def templates(servers: TestServers) -> dict[str, str]:
+    """One migrated template database per service, made once per session."""
+    import asyncio
+
+    names = {}
+    suffix = uuid.uuid4().hex[:8]
+    for service in SERVICES_WITH_DATABASES:
+        name = f"template_{service}_{suffix}"
+        await _admin_execute(servers.postgres_url, f'CREATE DATABASE "{name}"')
+        await asyncio.to_thread(upgrade_to_head, service, servers.database_url(name))
+        names[service] = name
+    return names
+
+
+@pytest.fixture
+async def wallet_database_url(servers: TestServers, templates: dict[str, str]) -> AsyncIterator[str]:
+    name = f"wallet_{uuid.uuid4().hex[:12]}"
+    await _admin_execute(servers.postgres_url, f'CREATE DATABASE "{name}" TEMPLATE "{templates["wallet"]}"')
+    yield servers.database_url(name)
+    await _admin_execute(servers.postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
