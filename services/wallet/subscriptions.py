@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from speechcue.events.v1 import wallet_events_pb2
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from services.runtime.database import UnitOfWork
 from services.runtime.errors import FailedPrecondition
@@ -172,7 +172,10 @@ async def run_subscription_tick(uow: UnitOfWork, events: WalletEvents, *, now: d
             select(subscriptions).where(
                 subscriptions.c.status == "active",
                 subscriptions.c.expiring_warned.is_(False),
-                subscriptions.c.expires_at <= now + timedelta(hours=warning_hours),
+                # Short plans are warned halfway through, not the moment they start.
+                subscriptions.c.expires_at <= now + func.least(
+                    timedelta(hours=warning_hours), (subscriptions.c.expires_at - subscriptions.c.started_at) / 2
+                ),
             ).with_for_update(skip_locked=True)
         )
     ).all()

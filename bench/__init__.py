@@ -1,0 +1,1 @@
+"""Benchmarks: each module measures one hot path and prints its figures (see README.md)."""

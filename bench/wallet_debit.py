@@ -1,0 +1,390 @@
+"""Wallet Debit throughput and p50/p99 latency over gRPC, next to the raw SQL rate of the same
+transfer on the same database in the same run.
+
+Why: every call charge goes through Debit, and the service wraps the transfer in gRPC, the
+interceptor, SQLAlchemy, the idempotency store and the outbox. The target is that at 16 callers
+the service keeps at least half of what PostgreSQL allows for the same transfer sent as raw SQL
+with asyncpg: that ratio shows what the layers cost, independently of the machine.
+
+`python -m bench.wallet_debit [--seconds N] [--accounts N]` starts its own PostgreSQL (durable,
+default settings) and NATS in a temporary folder, migrates, runs the wallet as a subprocess, opens
+and credits the accounts, then measures:
+
+- the raw SQL baseline (asyncpg, one connection per caller, the wallet stopped so that its outbox
+  relay does not work meanwhile): per transfer BEGIN, claim the idempotency key, move the balance
+  with the overdraft check, insert the transfer and both ledger entries in one statement, stage
+  the outbox event, COMMIT; at 1 and 16 connections over many accounts, and 16 on one hot account;
+- Debit over gRPC with the internal token, the same three ways.
+
+Only 127.0.0.1 is used; every process started here is stopped on exit, Ctrl-C and SIGTERM included.
+It is not a test: it prints figures and asserts nothing about time; it exits non-zero only when the
+ledger check at the end fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import hashlib
+import itertools
+import os
+import platform
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import asyncpg
+from speechcue.common.v1 import common_pb2
+from speechcue.events.v1 import wallet_events_pb2
+from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
+
+from devstack.nats import EmbeddedNats
+from devstack.ports import free_port
+from devstack.postgres import EmbeddedPostgres
+from services.runtime.grpc_client import internal_channel
+from services.runtime.migrations import upgrade_to_head
+from services.runtime.outbox import build_envelope
+from services.wallet.events import BALANCE_DEBITED, cause_message
+from services.wallet.ledger import SystemAccount
+
+CALLERS = 16
+GRPC_CHANNELS = 4
+WARMUP_SECONDS = 1.0
+TARGET_RATIO = 0.5
+DEBIT_CENTS = 7
+# Far more than any run can spend, so no debit is refused and none crosses the low-balance threshold.
+OPENING_CREDIT_CENTS = 100_000_000  # the most one Credit accepts
+HOT_CUSTOMER = "bench-hot"
+INTERNAL_TOKEN = "bench-internal-token"
+READY_TIMEOUT_SECONDS = 30.0
+STOP_TIMEOUT_SECONDS = 20.0
+
+Operation = Callable[[int], Awaitable[None]]
+
+# The raw transfer: the statements the wallet's Debit sends for the transfer itself
+# (services/runtime/idempotency.py, services/wallet/ledger.py, services/runtime/outbox.py).
+CLAIM_KEY = (
+    "INSERT INTO idempotency_keys (key, request_hash) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING key"
+)
+MOVE_BALANCE = (
+    "UPDATE accounts SET balance_cents = balance_cents + $2 "
+    "WHERE customer_id = $1 AND balance_cents + $2 >= 0 RETURNING id, balance_cents"
+)
+POST_TRANSFER = (
+    "WITH t AS (INSERT INTO transfers (idempotency_key, kind, customer_id, amount_cents, cause_type, cause_id, memo) "
+    "VALUES ($1, 'charge', $2, $3, 'call', $4, '') RETURNING id, created_at), "
+    "e AS (INSERT INTO ledger_entries (transfer_id, account_id, amount_cents, balance_after_cents) "
+    "SELECT t.id, v.account_id, v.amount, v.after FROM t, "
+    "(VALUES ($5::bigint, $6::bigint, $7::bigint), ($8::bigint, $3::bigint, NULL::bigint)) "
+    "AS v(account_id, amount, after)) "
+    "SELECT id, created_at FROM t"
+)
+STAGE_EVENT = "INSERT INTO outbox (event_id, subject, envelope) VALUES ($1, $2, $3)"
+
+
+@dataclass(frozen=True)
+class Measurement:
+    scenario: str
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def ops_per_second(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def percentile_ms(self, percent: int) -> float:
+        return statistics.quantiles(self.latencies, n=100)[percent - 1] * 1000
+
+
+async def measure(scenario: str, callers: int, operation: Operation, *, seconds: float) -> Measurement:
+    """Runs `callers` loops of `operation` for a warm-up and then `seconds`; counts the operations
+    that complete inside the measured window."""
+    window_start = time.perf_counter() + WARMUP_SECONDS
+    window_end = window_start + seconds
+    latencies: list[float] = []
+
+    async def call_in_loop(caller: int) -> None:
+        while (began := time.perf_counter()) < window_end:
+            await operation(caller)
+            ended = time.perf_counter()
+            if window_start <= ended <= window_end:
+                latencies.append(ended - began)
+
+    async with asyncio.TaskGroup() as callers_group:
+        for caller in range(callers):
+            callers_group.create_task(call_in_loop(caller))
+    print(f"  {scenario}: {len(latencies) / seconds:,.0f} ops/s", flush=True)
+    return Measurement(scenario, seconds, latencies)
+
+
+class WalletProcess:
+    """`python -m services.wallet` on fresh loopback ports, configured the way the chart does."""
+
+    def __init__(self, database_url: str, nats_url: str, log_path: Path) -> None:
+        self._database_url = database_url
+        self._nats_url = nats_url
+        self._log_path = log_path
+        self._process: subprocess.Popen[bytes] | None = None
+        self.grpc_address = ""
+
+    async def start(self) -> None:
+        http_port = self._launch()
+        await self._wait_ready(f"http://127.0.0.1:{http_port}/readyz")
+
+    def _launch(self) -> int:
+        """Spawns the process; returns its HTTP port."""
+        grpc_port, http_port = free_port(), free_port()
+        environment = {
+            **os.environ,
+            "SPEECHCUE_ENV": "development",
+            "SPEECHCUE_DATABASE_URL": self._database_url,
+            "SPEECHCUE_NATS_URL": self._nats_url,
+            "SPEECHCUE_INTERNAL_TOKEN": INTERNAL_TOKEN,
+            "SPEECHCUE_GRPC_PORT": str(grpc_port),
+            "SPEECHCUE_HTTP_PORT": str(http_port),
+            "SPEECHCUE_HTTP_HOST": "127.0.0.1",
+        }
+        with open(self._log_path, "ab") as log_file:
+            # Its own session: Ctrl-C reaches only this script, which then stops the wallet in order.
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "services.wallet"], env=environment, stdout=log_file,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        self.grpc_address = f"127.0.0.1:{grpc_port}"
+        return http_port
+
+    async def _wait_ready(self, readyz_url: str) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self._process is None or self._process.poll() is not None:
+                raise RuntimeError(f"the wallet exited at start:\n{self._log_tail()}")
+            with contextlib.suppress(OSError):
+                # No proxy: a proxy configured in the environment must not see loopback requests.
+                opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+                with await asyncio.to_thread(opener.open, readyz_url, timeout=1.0):
+                    return
+            await asyncio.sleep(0.1)
+        raise RuntimeError(f"the wallet was not ready within {READY_TIMEOUT_SECONDS:.0f} s:\n{self._log_tail()}")
+
+    def _log_tail(self, lines: int = 20) -> str:
+        # Quoted rather than pointed to: the temporary folder holding the log is gone after the run.
+        return "\n".join(self._log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        """SIGTERM (the wallet finishes in-flight calls and flushes its outbox), SIGKILL if it hangs."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class GrpcDebits:
+    """Debit calls spread over a few channels, each with a fresh idempotency key."""
+
+    def __init__(self, address: str) -> None:
+        self._channels = [internal_channel(address, INTERNAL_TOKEN) for _ in range(GRPC_CHANNELS)]
+        self._stubs = [wallet_pb2_grpc.WalletServiceStub(channel) for channel in self._channels]
+        self._keys = itertools.count()
+
+    @property
+    def stub(self) -> wallet_pb2_grpc.WalletServiceStub:
+        return self._stubs[0]
+
+    async def close(self) -> None:
+        for channel in self._channels:
+            await channel.close()
+
+    def debit_one_of(self, customers: list[str]) -> Operation:
+        async def debit(caller: int) -> None:
+            key = f"grpc-debit-{next(self._keys)}"
+            await self._stubs[caller % GRPC_CHANNELS].Debit(wallet_pb2.DebitRequest(
+                idempotency_key=key, customer_id=random.choice(customers), amount_cents=DEBIT_CENTS,
+                cause=common_pb2.Cause(type=common_pb2.CAUSE_TYPE_CALL, id=key)))
+
+        return debit
+
+
+class RawDebits:
+    """The same transfer with asyncpg directly, one connection per caller."""
+
+    def __init__(self, connections: list[asyncpg.Connection]) -> None:
+        self._connections = connections
+        self._keys = itertools.count()
+
+    def debit_one_of(self, customers: list[str]) -> Operation:
+        async def debit(caller: int) -> None:
+            await self._debit(self._connections[caller], random.choice(customers))
+
+        return debit
+
+    async def _debit(self, connection: asyncpg.Connection, customer_id: str) -> None:
+        key = f"raw-debit-{next(self._keys)}"
+        async with connection.transaction():
+            if await connection.fetchval(CLAIM_KEY, key, hashlib.sha256(key.encode()).digest()) is None:
+                raise RuntimeError(f"idempotency key {key} was already claimed")
+            moved = await connection.fetchrow(MOVE_BALANCE, customer_id, -DEBIT_CENTS)
+            if moved is None:
+                raise RuntimeError(f"{customer_id} ran out of money; raise OPENING_CREDIT_CENTS")
+            transfer = await connection.fetchrow(
+                POST_TRANSFER, f"rpc:{key}", customer_id, DEBIT_CENTS, key,
+                moved["id"], -DEBIT_CENTS, moved["balance_cents"], int(SystemAccount.REVENUE),
+            )
+            envelope = build_envelope(BALANCE_DEBITED, customer_id, wallet_events_pb2.BalanceDebited(
+                transfer_id=transfer["id"], amount_cents=DEBIT_CENTS, balance_cents=moved["balance_cents"],
+                cause=cause_message("call", key)))
+            await connection.execute(STAGE_EVENT, envelope.event_id, BALANCE_DEBITED, envelope.SerializeToString())
+
+
+async def open_accounts(stub: wallet_pb2_grpc.WalletServiceStub, customers: list[str]) -> None:
+    """Opens and credits every account through the wallet itself, `CALLERS` at a time."""
+
+    async def open_and_credit(share: list[str]) -> None:
+        for customer_id in share:
+            await stub.OpenAccount(wallet_pb2.OpenAccountRequest(idempotency_key=f"open-{customer_id}",
+                                                                 customer_id=customer_id))
+            await stub.Credit(wallet_pb2.CreditRequest(
+                idempotency_key=f"credit-{customer_id}", customer_id=customer_id,
+                amount_cents=OPENING_CREDIT_CENTS,
+                cause=common_pb2.Cause(type=common_pb2.CAUSE_TYPE_PAYMENT, id=f"pay-{customer_id}")))
+
+    async with asyncio.TaskGroup() as openers:
+        for caller in range(CALLERS):
+            openers.create_task(open_and_credit(customers[caller::CALLERS]))
+
+
+async def wait_for_empty_outbox(connection: asyncpg.Connection) -> None:
+    """Waits until the wallet has published every staged event, so its relay is idle when we measure."""
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while await connection.fetchval("SELECT count(*) FROM outbox"):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the wallet did not empty its outbox within {READY_TIMEOUT_SECONDS:.0f} s")
+        await asyncio.sleep(0.2)
+
+
+@dataclass(frozen=True)
+class Results:
+    grpc: list[Measurement]
+    raw: list[Measurement]
+    ledger: wallet_pb2.LedgerReport
+
+
+async def run_benchmark(wallet: WalletProcess, database_url: str, *, seconds: float, accounts: int) -> Results:
+    customers = [f"bench-{number:05d}" for number in range(accounts)]
+    hot = [HOT_CUSTOMER]
+
+    print(f"opening and crediting {accounts + 1} accounts through the wallet", flush=True)
+    await wallet.start()
+    debits = GrpcDebits(wallet.grpc_address)
+    try:
+        await open_accounts(debits.stub, [*customers, HOT_CUSTOMER])
+    finally:
+        await debits.close()
+    wallet.stop()
+
+    connections = [await asyncpg.connect(database_url) for _ in range(CALLERS)]
+    try:
+        print("raw SQL with asyncpg (wallet stopped)", flush=True)
+        raw = RawDebits(connections)
+        raw_results = [
+            await measure("raw SQL, 1 connection", 1, raw.debit_one_of(customers), seconds=seconds),
+            await measure(f"raw SQL, {CALLERS} connections", CALLERS, raw.debit_one_of(customers), seconds=seconds),
+            await measure(f"raw SQL, {CALLERS} connections, one account", CALLERS, raw.debit_one_of(hot),
+                          seconds=seconds),
+        ]
+
+        print("Debit over gRPC", flush=True)
+        await wallet.start()
+        await wait_for_empty_outbox(connections[0])
+        debits = GrpcDebits(wallet.grpc_address)
+        try:
+            grpc_results = [
+                await measure("Debit via gRPC, 1 caller", 1, debits.debit_one_of(customers), seconds=seconds),
+                await measure(f"Debit via gRPC, {CALLERS} callers", CALLERS, debits.debit_one_of(customers),
+                              seconds=seconds),
+                await measure(f"Debit via gRPC, {CALLERS} callers, one account", CALLERS,
+                              debits.debit_one_of(hot), seconds=seconds),
+            ]
+            ledger = await debits.stub.CheckLedger(wallet_pb2.CheckLedgerRequest())
+        finally:
+            await debits.close()
+    finally:
+        for connection in connections:
+            await connection.close()
+    return Results(grpc=grpc_results, raw=raw_results, ledger=ledger)
+
+
+def cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown CPU"
+
+
+def print_report(results: Results, *, seconds: float, accounts: int) -> None:
+    print()
+    print(f"{os.cpu_count()} CPUs ({cpu_model()}), Python {platform.python_version()}, "
+          f"{seconds:g} s per scenario after {WARMUP_SECONDS:g} s warm-up, {accounts} accounts + 1 hot")
+    print(f"{'scenario':<46} {'ops/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    for measurement in [*results.grpc, *results.raw]:
+        print(f"{measurement.scenario:<46} {measurement.ops_per_second:>8,.0f} "
+              f"{measurement.percentile_ms(50):>8.2f} {measurement.percentile_ms(99):>8.2f}")
+    ratio = results.grpc[1].ops_per_second / results.raw[1].ops_per_second
+    verdict = "PASS" if ratio >= TARGET_RATIO else "FAIL"
+    print(f"\ngRPC-{CALLERS} / raw-{CALLERS} = {ratio:.2f} (target >= {TARGET_RATIO:.2f}): {verdict}")
+    ledger = results.ledger
+    print(f"ledger check: {'ok' if ledger.ok else 'BROKEN'} ({ledger.transfers:,} transfers, "
+          f"sum {ledger.total_cents} cents, {ledger.unbalanced_transfers} unbalanced, "
+          f"{ledger.accounts_with_stale_balance} stale balances, {ledger.negative_customer_accounts} negative)")
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    # Turned into an exception so that the cleanup below runs as it does for Ctrl-C.
+    raise SystemExit(128 + signum)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.wallet_debit", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per scenario (default 10)")
+    parser.add_argument("--accounts", type=int, default=1000, help="accounts the debits spread over (default 1000)")
+    arguments = parser.parse_args()
+    if arguments.seconds <= 0 or arguments.accounts < 1:
+        parser.error("--seconds must be positive and --accounts at least 1")
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+
+    with tempfile.TemporaryDirectory(prefix="speechcue-bench-") as folder, contextlib.ExitStack() as cleanup:
+        print(f"starting PostgreSQL and NATS in {folder}", flush=True)
+        postgres = EmbeddedPostgres(Path(folder) / "postgres", durable=True)
+        cleanup.callback(postgres.stop)
+        postgres.start()
+        database_url = postgres.create_database("wallet")
+        nats = EmbeddedNats(Path(folder) / "nats")
+        cleanup.callback(nats.stop)
+        nats_url = nats.start()
+        upgrade_to_head("wallet", database_url)
+        wallet = WalletProcess(database_url, nats_url, Path(folder) / "wallet.log")
+        cleanup.callback(wallet.stop)
+        results = asyncio.run(run_benchmark(wallet, database_url, seconds=arguments.seconds,
+                                            accounts=arguments.accounts))
+    print_report(results, seconds=arguments.seconds, accounts=arguments.accounts)
+    if not results.ledger.ok:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

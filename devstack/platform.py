@@ -1,0 +1,40 @@
+"""What the local platform is made of: which services exist, their ports, and the environment
+each one is started with. The runner in `devstack.__main__` and the end-to-end tests share it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LocalService:
+    name: str
+    grpc_port: int | None
+    http_port: int
+    has_database: bool = True
+
+
+LOCAL_SERVICES: tuple[LocalService, ...] = (
+    LocalService("wallet", grpc_port=50051, http_port=8001),
+)
+
+LOCAL_INTERNAL_TOKEN = "local-development-token"
+
+
+def service_environment(service: LocalService, *, database_url: str | None, nats_url: str) -> dict[str, str]:
+    environment = {
+        "SPEECHCUE_ENV": "development",
+        "SPEECHCUE_NATS_URL": nats_url,
+        "SPEECHCUE_INTERNAL_TOKEN": LOCAL_INTERNAL_TOKEN,
+        "SPEECHCUE_HTTP_PORT": str(service.http_port),
+        "SPEECHCUE_HTTP_HOST": "127.0.0.1",
+        "SPEECHCUE_ADMIN_TELEGRAM_IDS": "1",
+    }
+    if database_url is not None:
+        environment["SPEECHCUE_DATABASE_URL"] = database_url
+    if service.grpc_port is not None:
+        environment["SPEECHCUE_GRPC_PORT"] = str(service.grpc_port)
+    for other in LOCAL_SERVICES:
+        if other.grpc_port is not None:
+            environment[f"{other.name.upper()}_GRPC_ADDR"] = f"127.0.0.1:{other.grpc_port}"
+    return environment
