@@ -25,7 +25,7 @@ SERVICES_WITH_DATABASES = ("wallet",)
 
 
 @dataclass
-class TestServers:
+class RunningServers:
     postgres_url: str  # the maintenance database, for CREATE DATABASE
     nats_url: str
     postgres: EmbeddedPostgres | None
@@ -43,7 +43,7 @@ async def _admin_execute(admin_url: str, statement: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def servers() -> Iterator[TestServers]:
+def servers() -> Iterator[RunningServers]:
     database_url = os.environ.get("SPEECHCUE_TEST_DATABASE_URL")
     nats_url = os.environ.get("SPEECHCUE_TEST_NATS_URL")
     folder = Path(tempfile.mkdtemp(prefix="speechcue-tests-"))
@@ -54,7 +54,7 @@ def servers() -> Iterator[TestServers]:
     if nats_url is None:
         nats = EmbeddedNats(folder / "nats")
         nats_url = nats.start()
-    running = TestServers(postgres_url=database_url, nats_url=nats_url, postgres=postgres)
+    running = RunningServers(postgres_url=database_url, nats_url=nats_url, postgres=postgres)
     try:
         yield running
     finally:
@@ -65,7 +65,7 @@ def servers() -> Iterator[TestServers]:
 
 
 @pytest.fixture(scope="session")
-async def templates(servers: TestServers) -> dict[str, str]:
+async def templates(servers: RunningServers) -> dict[str, str]:
     """One migrated template database per service, made once per session."""
     import asyncio
 
@@ -80,7 +80,7 @@ async def templates(servers: TestServers) -> dict[str, str]:
 
 
 @pytest.fixture
-async def wallet_database_url(servers: TestServers, templates: dict[str, str]) -> AsyncIterator[str]:
+async def wallet_database_url(servers: RunningServers, templates: dict[str, str]) -> AsyncIterator[str]:
     name = f"wallet_{uuid.uuid4().hex[:12]}"
     await _admin_execute(servers.postgres_url, f'CREATE DATABASE "{name}" TEMPLATE "{templates["wallet"]}"')
     yield servers.database_url(name)

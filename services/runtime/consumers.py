@@ -49,6 +49,7 @@ class ConsumerSpec:
     max_deliveries: int = 8
     ack_wait_seconds: float = 30.0
     batch_size: int = 64
+    retry_base_seconds: float = 1.0
 
 
 class EventConsumer:
@@ -119,7 +120,7 @@ class EventConsumer:
                 self.spec.durable, envelope.type, delivery, type(error).__name__,
             )
             metrics.events_consumed_total.labels(self.spec.durable, "retried").inc()
-            await message.nak(delay=redelivery_delay(delivery))
+            await message.nak(delay=redelivery_delay(delivery, base=self.spec.retry_base_seconds))
             return
         metrics.events_consumed_total.labels(self.spec.durable, outcome).inc()
         await message.ack()

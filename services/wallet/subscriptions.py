@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from speechcue.events.v1 import wallet_events_pb2
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal_column, select, update
 
 from services.runtime.database import UnitOfWork
 from services.runtime.errors import FailedPrecondition
@@ -174,7 +174,8 @@ async def run_subscription_tick(uow: UnitOfWork, events: WalletEvents, *, now: d
                 subscriptions.c.expiring_warned.is_(False),
                 # Short plans are warned halfway through, not the moment they start.
                 subscriptions.c.expires_at <= now + func.least(
-                    timedelta(hours=warning_hours), (subscriptions.c.expires_at - subscriptions.c.started_at) / 2
+                    timedelta(hours=warning_hours),
+                    literal_column("(subscriptions.expires_at - subscriptions.started_at) / 2"),
                 ),
             ).with_for_update(skip_locked=True)
         )

@@ -23,7 +23,7 @@ from services.wallet.settings import WalletSettings
 from speechcue.common.v1 import common_pb2
 from speechcue.events.v1 import envelope_pb2
 from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
-from tests.conftest import TestServers
+from tests.conftest import RunningServers
 
 INTERNAL_TOKEN = "test-internal-token-7f3a"
 ADMIN_ID = 4242
@@ -125,7 +125,7 @@ def wallet_settings(database_url: str, nats_url: str, **overrides: object) -> Wa
 
 
 @pytest.fixture
-async def wallet(servers: TestServers, wallet_database_url: str) -> AsyncIterator[WalletHarness]:
+async def wallet(servers: RunningServers, wallet_database_url: str) -> AsyncIterator[WalletHarness]:
     await reset_wallet_stream(servers.nats_url)
     settings = wallet_settings(wallet_database_url, servers.nats_url)
     clock = TestClock()

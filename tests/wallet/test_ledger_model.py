@@ -38,6 +38,7 @@ from tests.wallet.conftest import ADMIN_ID, WalletHarness
 MODEL_SETTINGS = settings(max_examples=30, stateful_step_count=20, deadline=None, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
 RPC_TIMEOUT_SECONDS = 30
+STATS = Counter()
 
 CREDIT_KINDS = {common_pb2.CAUSE_TYPE_PAYMENT: wallet_pb2.TRANSFER_KIND_TOPUP,
                 common_pb2.CAUSE_TYPE_PROMOTION: wallet_pb2.TRANSFER_KIND_PROMOTION,
@@ -46,10 +47,11 @@ DEBIT_CAUSES = (common_pb2.CAUSE_TYPE_CALL, common_pb2.CAUSE_TYPE_PLAN, common_p
 # Of the kinds this machine produces, the ones an admin may refund.
 REFUNDABLE_KINDS = frozenset({wallet_pb2.TRANSFER_KIND_CHARGE, wallet_pb2.TRANSFER_KIND_CAPTURE})
 
-amounts = st.integers(min_value=1, max_value=3000)
+amounts = st.integers(min_value=1, max_value=5000)
 customer_index = st.integers(min_value=0, max_value=1)
 # Mostly the owner; sometimes the other customer of the example, who must be refused.
 wrong_customer = st.sampled_from([False, False, False, True])
+mostly = st.sampled_from([True, True, True, False])
 
 
 @dataclass
@@ -130,6 +132,7 @@ class LedgerModel(RuleBasedStateMachine):
     def _refuse(self, method: str, request: Message, code: grpc.StatusCode, reason: str) -> Sent:
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             self._call(method, request)
+        STATS[(method, refusal_reason(caught.value))] += 1
         assert (caught.value.code(), refusal_reason(caught.value)) == (code, reason), caught.value.details()
         return Sent(method, request, None)
 
@@ -141,6 +144,7 @@ class LedgerModel(RuleBasedStateMachine):
     # -- the model: what the wallet must answer to each request
 
     def _apply(self, method: str, request: Any) -> Sent:
+        STATS[(method, "apply", request.idempotency_key in self.answers)] += 1
         first = self.answers.get(request.idempotency_key)
         if first is None:
             sent: Sent = getattr(self, f"_fresh_{method}")(request)
@@ -275,14 +279,16 @@ class LedgerModel(RuleBasedStateMachine):
 
     # -- rules
 
-    @initialize()
-    def open_two_customers(self) -> None:
-        for _ in range(2):
+    @initialize(top_ups=st.tuples(st.integers(0, 5000), st.integers(0, 5000)))
+    def open_two_customers(self, top_ups: tuple[int, int]) -> None:
+        for top_up in top_ups:
             customer = f"cust-{uuid.uuid4().hex[:12]}"
             account = self._call("OpenAccount", wallet_pb2.OpenAccountRequest(
                 idempotency_key=self._key("open"), customer_id=customer))
             assert (account.customer_id, account.balance_cents) == (customer, 0)
             self.customers[customer] = ModelCustomer()
+            if top_up:
+                self.credit(len(self.customers) - 1, top_up, common_pb2.CAUSE_TYPE_PAYMENT)
 
     @rule(who=customer_index, amount=amounts, cause=st.sampled_from(sorted(CREDIT_KINDS)))
     def credit(self, who: int, amount: int, cause: int) -> None:
@@ -290,10 +296,28 @@ class LedgerModel(RuleBasedStateMachine):
             idempotency_key=self._key("credit"), customer_id=self._customer(who), amount_cents=amount,
             cause=common_pb2.Cause(type=cause, id=f"pay-{uuid.uuid4().hex[:8]}")))
 
-    @rule(who=customer_index, amount=amounts, cause=st.sampled_from(DEBIT_CAUSES))
-    def debit(self, who: int, amount: int, cause: int) -> None:
+    @staticmethod
+    def _within_or_beyond(data: st.DataObject, limit: int, *, lowest: int = 1) -> int:
+        """Mostly an amount up to `limit` (all of it included), sometimes a little more."""
+        if limit >= lowest and data.draw(mostly, label="within limit"):
+            return data.draw(st.one_of(st.just(limit), st.integers(lowest, limit)), label="amount")
+        return data.draw(st.integers(limit + 1, limit + 500), label="amount")
+
+    @staticmethod
+    def _pick(data: st.DataObject, items: list[Any], preferred: list[Any], label: str) -> Any:
+        """Mostly one of `preferred` (those that can still succeed), sometimes any."""
+        if preferred and data.draw(mostly, label=f"{label} preferred"):
+            return data.draw(st.sampled_from(preferred), label=label)
+        return data.draw(st.sampled_from(items), label=label)
+
+    def _spend(self, data: st.DataObject, customer: str) -> int:
+        return self._within_or_beyond(data, self.customers[customer].available)
+
+    @rule(data=st.data(), who=customer_index, cause=st.sampled_from(DEBIT_CAUSES))
+    def debit(self, data: st.DataObject, who: int, cause: int) -> None:
+        customer = self._customer(who)
         self._apply("Debit", wallet_pb2.DebitRequest(
-            idempotency_key=self._key("debit"), customer_id=self._customer(who), amount_cents=amount,
+            idempotency_key=self._key("debit"), customer_id=customer, amount_cents=self._spend(data, customer),
             cause=common_pb2.Cause(type=cause, id=f"call-{uuid.uuid4().hex[:8]}")))
 
     def _place_hold(self, customer: str, call_id: str, amount: int) -> None:
@@ -301,18 +325,20 @@ class LedgerModel(RuleBasedStateMachine):
             idempotency_key=self._key("hold"), customer_id=customer, call_id=call_id, amount_cents=amount,
             plan_minutes=0, usage_kind=wallet_pb2.USAGE_KIND_SINGLE))
 
-    @rule(who=customer_index, amount=amounts)
-    def place_hold(self, who: int, amount: int) -> None:
-        self._place_hold(self._customer(who), f"call-{uuid.uuid4().hex[:12]}", amount)
+    @rule(data=st.data(), who=customer_index)
+    def place_hold(self, data: st.DataObject, who: int) -> None:
+        customer = self._customer(who)
+        self._place_hold(customer, f"call-{uuid.uuid4().hex[:12]}", self._spend(data, customer))
 
     @precondition(lambda self: self.holds)
     @rule(data=st.data(), who=customer_index, amount=amounts)
     def place_second_hold_for_a_call(self, data: st.DataObject, who: int, amount: int) -> None:
         """A call is held once, whoever asks and whatever became of its first hold."""
-        self._place_hold(self._customer(who), data.draw(st.sampled_from(sorted(self.holds)), label="call"), amount)
+        self._place_hold(self._customer(who), data.draw(st.sampled_from(list(self.holds)), label="call"), amount)
 
     def _hold_request_parts(self, data: st.DataObject, other: bool) -> tuple[str, str, ModelHold]:
-        call_id = data.draw(st.sampled_from(sorted(self.holds)), label="call")
+        open_calls = [call for call, hold in self.holds.items() if hold.status == wallet_pb2.HOLD_STATUS_OPEN]
+        call_id = self._pick(data, list(self.holds), open_calls, "call")
         hold = self.holds[call_id]
         return (self._other(hold.customer) if other else hold.customer), call_id, hold
 
@@ -320,8 +346,7 @@ class LedgerModel(RuleBasedStateMachine):
     @rule(data=st.data(), other=wrong_customer)
     def capture_hold(self, data: st.DataObject, other: bool) -> None:
         customer, call_id, hold = self._hold_request_parts(data, other)
-        amount = data.draw(st.one_of(st.integers(0, hold.amount), st.integers(hold.amount + 1, hold.amount + 50)),
-                           label="amount")
+        amount = self._within_or_beyond(data, hold.amount, lowest=0)
         self._apply("CaptureHold", wallet_pb2.CaptureHoldRequest(
             idempotency_key=self._key("capture"), customer_id=customer, call_id=call_id, amount_cents=amount))
 
@@ -335,10 +360,11 @@ class LedgerModel(RuleBasedStateMachine):
     @precondition(lambda self: self.transfers)
     @rule(data=st.data(), other=wrong_customer)
     def refund(self, data: st.DataObject, other: bool) -> None:
-        transfer_id = data.draw(st.sampled_from(sorted(self.transfers)), label="transfer_id")
+        refundable = [transfer_id for transfer_id, transfer in self.transfers.items()
+                      if transfer.kind in REFUNDABLE_KINDS and transfer.charged > transfer.refunded]
+        transfer_id = self._pick(data, list(self.transfers), refundable, "transfer_id")
         original = self.transfers[transfer_id]
-        left = max(original.charged - original.refunded, 1)
-        amount = data.draw(st.one_of(st.integers(1, left), st.integers(left + 1, left + 50)), label="amount")
+        amount = self._within_or_beyond(data, original.charged - original.refunded)
         self._apply("Refund", wallet_pb2.RefundRequest(
             idempotency_key=self._key("refund"), transfer_id=transfer_id, amount_cents=amount,
             customer_id=self._other(original.customer) if other else original.customer,
@@ -348,7 +374,7 @@ class LedgerModel(RuleBasedStateMachine):
     @rule(data=st.data())
     def replay_accepted_request(self, data: st.DataObject) -> None:
         """The same key and request again: the first answer, and nothing moves twice."""
-        key = data.draw(st.sampled_from(sorted(self.answers)), label="key")
+        key = data.draw(st.sampled_from(list(self.answers)), label="key")
         first = self.answers[key]
         assert self._apply(first.method, _copy(first.request)) is first
 
@@ -356,7 +382,7 @@ class LedgerModel(RuleBasedStateMachine):
     @rule(data=st.data(), change=st.sampled_from(["amount", "customer"]))
     def replay_key_with_different_request(self, data: st.DataObject, change: str) -> None:
         """A used key with another request is refused, and nothing moves."""
-        first = self.answers[data.draw(st.sampled_from(sorted(self.answers)), label="key")]
+        first = self.answers[data.draw(st.sampled_from(list(self.answers)), label="key")]
         changed = _copy(first.request)
         if change == "customer":
             changed.customer_id = self._other(changed.customer_id)
@@ -372,7 +398,7 @@ class LedgerModel(RuleBasedStateMachine):
     def retry_refused_request(self, data: st.DataObject) -> None:
         """A refusal is not remembered: the same key and request are judged afresh (after a top-up,
         a debit that was refused may pass), and once accepted the answer sticks."""
-        refused = self.refusals[data.draw(st.sampled_from(sorted(self.refusals)), label="key")]
+        refused = self.refusals[data.draw(st.sampled_from(list(self.refusals)), label="key")]
         self._apply(refused.method, _copy(refused.request))
 
     # -- invariants
@@ -436,6 +462,7 @@ async def test_random_credits_debits_holds_refunds_and_replays_match_ledger_mode
     resolved, capture above the hold, refund above the charge, key reused) match the model after
     every step; replays move nothing; the ledger sums to zero throughout."""
     await _run_machine(LedgerModel, wallet)
+    for k, v in sorted(STATS.items(), key=str): print(k, v)
 
 
 async def test_idempotency_key_reused_on_another_rpc_is_refused(wallet: WalletHarness) -> None:
