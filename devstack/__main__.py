@@ -90,7 +90,7 @@ def main() -> int:
             progress(f"starting {service.name}")
             environment = {**os.environ, **service_environment(service, database_url=database_url,
                                                                 nats_url=nats.url)}
-            log_file = open(logs / f"{service.name}.log", "ab")  # noqa: SIM115
+            log_file = open(logs / f"{service.name}.log", "ab")
             processes[service.name] = subprocess.Popen(
                 [sys.executable, "-m", f"services.{service.name}"], env=environment, cwd=ROOT,
                 stdout=log_file, stderr=subprocess.STDOUT,

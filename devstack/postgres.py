@@ -96,7 +96,8 @@ class EmbeddedPostgres:
         log_file = open(self.data_dir.parent / f"{self.data_dir.name}.log", "ab")
         self.process = subprocess.Popen(
             [str(_binaries() / "postgres"), "-D", str(self.data_dir), *options],
-            stdout=log_file, stderr=subprocess.STDOUT, user=self.user, group=self.user, extra_groups=self._extra_groups, cwd="/", start_new_session=True,
+            stdout=log_file, stderr=subprocess.STDOUT, user=self.user, group=self.user,
+            extra_groups=self._extra_groups, cwd="/", start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -18,7 +18,6 @@ from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from speechcue.events.v1 import envelope_pb2
 from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -27,6 +26,7 @@ from services.runtime.database import Database, UnitOfWork
 from services.runtime.event_bus import EventBus, stream_name
 from services.runtime.logs import request_id_var
 from services.runtime.runtime_tables import consumer_inbox, dead_letters
+from speechcue.events.v1 import envelope_pb2
 
 log = logging.getLogger(__name__)
 

@@ -65,8 +65,9 @@ class EventBus:
 
     async def ensure_stream(self, service: str) -> None:
         """Creates or updates the service's stream; idempotent across replicas."""
+        name = stream_name(service)
         config = StreamConfig(
-            name=stream_name(service),
+            name=name,
             subjects=[f"{service}.>"],
             retention=RetentionPolicy.LIMITS,
             storage=StorageType.FILE,
@@ -75,7 +76,7 @@ class EventBus:
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
         )
         try:
-            await self.jetstream.stream_info(config.name)
+            await self.jetstream.stream_info(name)
             await self.jetstream.update_stream(config)
         except NotFoundError:
             await self.jetstream.add_stream(config)

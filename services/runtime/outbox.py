@@ -16,13 +16,13 @@ from datetime import UTC, datetime
 
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
-from speechcue.events.v1 import envelope_pb2
 from sqlalchemy import delete, func, insert, select
 
 from services.runtime import metrics
 from services.runtime.database import Database, UnitOfWork
 from services.runtime.event_bus import EventBus, stream_name
 from services.runtime.runtime_tables import outbox
+from speechcue.events.v1 import envelope_pb2
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Generator, Iterable
+from collections.abc import Callable, Coroutine, Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +53,7 @@ class ServiceParts:
     grpc_services: list[GrpcService] = field(default_factory=list)
     consumers: list[ConsumerSpec] = field(default_factory=list)
     add_http_routes: Callable[[FastAPI], None] | None = None
-    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
 
 @dataclass

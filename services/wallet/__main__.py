@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import sys
 
-from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
-
 from services.runtime.migrations import upgrade_to_head
 from services.runtime.service_main import GrpcService, ServiceContext, ServiceParts, run_service
 from services.runtime.settings import load_settings
 from services.wallet.events import WalletEvents
 from services.wallet.servicer import WalletServicer
 from services.wallet.settings import WalletSettings
+from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 
 
 def build(context: ServiceContext) -> ServiceParts:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from speechcue.common.v1 import common_pb2
-from speechcue.events.v1 import wallet_events_pb2
 
 from services.runtime.database import UnitOfWork
 from services.runtime.outbox import OutboxRelay, stage_event
 from services.wallet.ledger import PostedTransfer
+from speechcue.common.v1 import common_pb2
+from speechcue.events.v1 import wallet_events_pb2
 
 BALANCE_CREDITED = "wallet.balance.credited"
 BALANCE_DEBITED = "wallet.balance.debited"

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from speechcue.wallet.v1 import wallet_pb2
-
 from services.wallet.accounts import BalanceView
 from services.wallet.events import cause_message, timestamp
 from services.wallet.ledger import PostedTransfer
+from speechcue.wallet.v1 import wallet_pb2
 
 TRANSFER_KINDS = {
     "topup": wallet_pb2.TRANSFER_KIND_TOPUP,

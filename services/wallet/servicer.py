@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import grpc
-from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 
 from services.runtime.database import Database, UnitOfWork
 from services.runtime.errors import InvalidArgument, PermissionDenied
@@ -51,6 +50,8 @@ from services.wallet.subscriptions import (
     set_auto_renew,
 )
 from services.wallet.usage import record_usage
+from speechcue.common.v1 import common_pb2
+from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 
 CREDIT_SOURCES = {"payment": ("topup", SystemAccount.PROVIDER_CLEARING),
                   "promotion": ("promotion", SystemAccount.PROMOTIONS),
@@ -73,12 +74,12 @@ def _usage_kind(value: int) -> str:
     return USAGE_KINDS[value]
 
 
-def _cause(request_cause: object, allowed: frozenset[str] | set[str]) -> tuple[str, str]:
-    name = CAUSE_NAMES.get(request_cause.type)  # type: ignore[attr-defined]
-    if name not in allowed:
+def _cause(request_cause: common_pb2.Cause, allowed: frozenset[str] | set[str]) -> tuple[str, str]:
+    name = CAUSE_NAMES.get(request_cause.type)
+    if name is None or name not in allowed:
         raise InvalidArgument(f"cause.type must be one of {', '.join(sorted(allowed))}",
                               reason="CAUSE_INVALID", field="cause.type")
-    return name, require_id("cause.id", request_cause.id, max_length=128)  # type: ignore[attr-defined]
+    return name, require_id("cause.id", request_cause.id, max_length=128)
 
 
 class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):

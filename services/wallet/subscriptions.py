@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from speechcue.events.v1 import wallet_events_pb2
 from sqlalchemy import func, literal_column, select, update
 
 from services.runtime.database import UnitOfWork
@@ -19,6 +18,7 @@ from services.wallet.ledger import InsufficientFunds, Leg, SystemAccount, post_t
 from services.wallet.plans import get_plan
 from services.wallet.pricing import minutes_left
 from services.wallet.tables import accounts, subscriptions
+from speechcue.events.v1 import wallet_events_pb2
 
 SINGLE = "single"
 BULK = "bulk"
