@@ -23,7 +23,8 @@ async def ledger_snapshot(wallet: WalletHarness) -> tuple[object, ...]:
             await connection.fetchval("SELECT count(*) FROM ledger_entries"),
             tuple(await connection.fetch("SELECT customer_id, balance_cents FROM accounts ORDER BY id")),
             await connection.fetchval("SELECT count(*) FROM holds"),
-            await connection.fetchval("SELECT count(*) FROM outbox"),
+            await connection.fetchval("SELECT count(*) FROM subscriptions"),
+            await connection.fetchval("SELECT count(*) FROM usage"),
             await connection.fetchval("SELECT count(*) FROM idempotency_keys WHERE response IS NOT NULL"),
         )
     finally:
