@@ -135,3 +135,29 @@ async def test_sigkill_during_load_loses_and_doubles_nothing(
     committed_debits = sorted(row["id"] for row in transfers if row["kind"] == "charge")
     assert sorted(seen["wallet.balance.credited"]) == committed_credits
     assert sorted(seen["wallet.balance.debited"]) == committed_debits
+
+
+async def test_sigterm_stops_the_wallet_cleanly_after_finishing_its_work(
+    servers: RunningServers, wallet_database_url: str, tmp_path: Path,
+) -> None:
+    await reset_wallet_stream(servers.nats_url)
+    wallet = WalletProcess(wallet_database_url, servers.nats_url, tmp_path / "wallet.log")
+    await wallet.start()
+    async with internal_channel(wallet.address, INTERNAL_TOKEN) as channel:
+        stub = wallet_pb2_grpc.WalletServiceStub(channel)
+        await stub.OpenAccount(wallet_pb2.OpenAccountRequest(idempotency_key="o", customer_id="term-1"))
+        await stub.Credit(wallet_pb2.CreditRequest(
+            idempotency_key="t1", customer_id="term-1", amount_cents=10,
+            cause=common_pb2.Cause(type=common_pb2.CAUSE_TYPE_PAYMENT, id="p")))
+    assert wallet.process is not None
+    wallet.process.terminate()
+    exit_code = await asyncio.to_thread(wallet.process.wait, 20)
+    assert exit_code == 0
+    log = (tmp_path / "wallet.log").read_text()
+    assert "wallet stopped" in log
+    connection = await asyncpg.connect(wallet_database_url)
+    try:
+        assert await connection.fetchval("SELECT count(*) FROM outbox") == 0
+    finally:
+        await connection.close()
+    assert [envelope.type for envelope in await read_stream(servers.nats_url)] == ["wallet.balance.credited"]
