@@ -41,12 +41,19 @@ async def get_account(uow: UnitOfWork, customer_id: str, *, for_update: bool = F
 
 
 async def read_balance(uow: UnitOfWork, customer_id: str) -> BalanceView:
-    account = await get_account(uow, customer_id)
+    """The balance with what is held for calls in flight, in one round trip (it ends every
+    money-moving request)."""
     held = (
+        select(func.coalesce(func.sum(holds.c.amount_cents), 0))
+        .where(holds.c.customer_id == accounts.c.customer_id, holds.c.status == "open")
+        .scalar_subquery()
+    )
+    row = (
         await uow.connection.execute(
-            select(func.coalesce(func.sum(holds.c.amount_cents), 0)).where(
-                holds.c.customer_id == customer_id, holds.c.status == "open"
-            )
+            select(accounts.c.balance_cents, accounts.c.in_debt, accounts.c.debt_cents, held.label("held"))
+            .where(accounts.c.customer_id == customer_id)
         )
-    ).scalar_one()
-    return BalanceView(customer_id, account.balance_cents, int(held), account.in_debt, account.debt_cents)
+    ).first()
+    if row is None:
+        raise AccountNotFound("this customer has no wallet; open one first")
+    return BalanceView(customer_id, row.balance_cents, int(row.held), row.in_debt, row.debt_cents)
