@@ -1,0 +1,572 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from speechcue.common.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class NodeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    NODE_KIND_UNSPECIFIED: _ClassVar[NodeKind]
+    NODE_KIND_MESSAGE: _ClassVar[NodeKind]
+    NODE_KIND_MENU: _ClassVar[NodeKind]
+    NODE_KIND_COLLECT_DIGITS: _ClassVar[NodeKind]
+    NODE_KIND_TRANSFER: _ClassVar[NodeKind]
+    NODE_KIND_END: _ClassVar[NodeKind]
+
+class FlowKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FLOW_KIND_UNSPECIFIED: _ClassVar[FlowKind]
+    FLOW_KIND_GRAPH: _ClassVar[FlowKind]
+    FLOW_KIND_AI_SCRIPT: _ClassVar[FlowKind]
+
+class FlowStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FLOW_STATUS_UNSPECIFIED: _ClassVar[FlowStatus]
+    FLOW_STATUS_APPROVED: _ClassVar[FlowStatus]
+    FLOW_STATUS_PENDING_REVIEW: _ClassVar[FlowStatus]
+    FLOW_STATUS_REJECTED: _ClassVar[FlowStatus]
+
+class VoicemailAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    VOICEMAIL_ACTION_UNSPECIFIED: _ClassVar[VoicemailAction]
+    VOICEMAIL_ACTION_HANG_UP: _ClassVar[VoicemailAction]
+    VOICEMAIL_ACTION_LEAVE_MESSAGE: _ClassVar[VoicemailAction]
+
+class CallStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CALL_STATUS_UNSPECIFIED: _ClassVar[CallStatus]
+    CALL_STATUS_QUEUED: _ClassVar[CallStatus]
+    CALL_STATUS_RINGING: _ClassVar[CallStatus]
+    CALL_STATUS_ONGOING: _ClassVar[CallStatus]
+    CALL_STATUS_ENDED: _ClassVar[CallStatus]
+    CALL_STATUS_FAILED: _ClassVar[CallStatus]
+NODE_KIND_UNSPECIFIED: NodeKind
+NODE_KIND_MESSAGE: NodeKind
+NODE_KIND_MENU: NodeKind
+NODE_KIND_COLLECT_DIGITS: NodeKind
+NODE_KIND_TRANSFER: NodeKind
+NODE_KIND_END: NodeKind
+FLOW_KIND_UNSPECIFIED: FlowKind
+FLOW_KIND_GRAPH: FlowKind
+FLOW_KIND_AI_SCRIPT: FlowKind
+FLOW_STATUS_UNSPECIFIED: FlowStatus
+FLOW_STATUS_APPROVED: FlowStatus
+FLOW_STATUS_PENDING_REVIEW: FlowStatus
+FLOW_STATUS_REJECTED: FlowStatus
+VOICEMAIL_ACTION_UNSPECIFIED: VoicemailAction
+VOICEMAIL_ACTION_HANG_UP: VoicemailAction
+VOICEMAIL_ACTION_LEAVE_MESSAGE: VoicemailAction
+CALL_STATUS_UNSPECIFIED: CallStatus
+CALL_STATUS_QUEUED: CallStatus
+CALL_STATUS_RINGING: CallStatus
+CALL_STATUS_ONGOING: CallStatus
+CALL_STATUS_ENDED: CallStatus
+CALL_STATUS_FAILED: CallStatus
+
+class FlowEdge(_message.Message):
+    __slots__ = ("key", "target_node_id")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    TARGET_NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    target_node_id: str
+    def __init__(self, key: _Optional[str] = ..., target_node_id: _Optional[str] = ...) -> None: ...
+
+class FlowNode(_message.Message):
+    __slots__ = ("id", "kind", "text", "max_digits", "termination_key", "transfer_number", "edges")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    MAX_DIGITS_FIELD_NUMBER: _ClassVar[int]
+    TERMINATION_KEY_FIELD_NUMBER: _ClassVar[int]
+    TRANSFER_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    EDGES_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    kind: NodeKind
+    text: str
+    max_digits: int
+    termination_key: str
+    transfer_number: str
+    edges: _containers.RepeatedCompositeFieldContainer[FlowEdge]
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[NodeKind, str]] = ..., text: _Optional[str] = ..., max_digits: _Optional[int] = ..., termination_key: _Optional[str] = ..., transfer_number: _Optional[str] = ..., edges: _Optional[_Iterable[_Union[FlowEdge, _Mapping]]] = ...) -> None: ...
+
+class FlowGraph(_message.Message):
+    __slots__ = ("start_node_id", "nodes")
+    START_NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    NODES_FIELD_NUMBER: _ClassVar[int]
+    start_node_id: str
+    nodes: _containers.RepeatedCompositeFieldContainer[FlowNode]
+    def __init__(self, start_node_id: _Optional[str] = ..., nodes: _Optional[_Iterable[_Union[FlowNode, _Mapping]]] = ...) -> None: ...
+
+class FlowSpec(_message.Message):
+    __slots__ = ("name", "kind", "graph", "ai_prompt", "business_name", "voice_id", "opt_out_key", "voicemail_action", "voicemail_message", "language")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    GRAPH_FIELD_NUMBER: _ClassVar[int]
+    AI_PROMPT_FIELD_NUMBER: _ClassVar[int]
+    BUSINESS_NAME_FIELD_NUMBER: _ClassVar[int]
+    VOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    OPT_OUT_KEY_FIELD_NUMBER: _ClassVar[int]
+    VOICEMAIL_ACTION_FIELD_NUMBER: _ClassVar[int]
+    VOICEMAIL_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    kind: FlowKind
+    graph: FlowGraph
+    ai_prompt: str
+    business_name: str
+    voice_id: str
+    opt_out_key: str
+    voicemail_action: VoicemailAction
+    voicemail_message: str
+    language: str
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[FlowKind, str]] = ..., graph: _Optional[_Union[FlowGraph, _Mapping]] = ..., ai_prompt: _Optional[str] = ..., business_name: _Optional[str] = ..., voice_id: _Optional[str] = ..., opt_out_key: _Optional[str] = ..., voicemail_action: _Optional[_Union[VoicemailAction, str]] = ..., voicemail_message: _Optional[str] = ..., language: _Optional[str] = ...) -> None: ...
+
+class FlowProblem(_message.Message):
+    __slots__ = ("node_id", "code", "message")
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    code: str
+    message: str
+    def __init__(self, node_id: _Optional[str] = ..., code: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class Flow(_message.Message):
+    __slots__ = ("id", "customer_id", "spec", "status", "review_reasons", "review_note", "retell_agent_id", "created_at", "updated_at", "version")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_REASONS_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_NOTE_FIELD_NUMBER: _ClassVar[int]
+    RETELL_AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    customer_id: str
+    spec: FlowSpec
+    status: FlowStatus
+    review_reasons: _containers.RepeatedScalarFieldContainer[str]
+    review_note: str
+    retell_agent_id: str
+    created_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    version: int
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., spec: _Optional[_Union[FlowSpec, _Mapping]] = ..., status: _Optional[_Union[FlowStatus, str]] = ..., review_reasons: _Optional[_Iterable[str]] = ..., review_note: _Optional[str] = ..., retell_agent_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
+
+class CreateFlowRequest(_message.Message):
+    __slots__ = ("idempotency_key", "customer_id", "spec")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    customer_id: str
+    spec: FlowSpec
+    def __init__(self, idempotency_key: _Optional[str] = ..., customer_id: _Optional[str] = ..., spec: _Optional[_Union[FlowSpec, _Mapping]] = ...) -> None: ...
+
+class GetFlowRequest(_message.Message):
+    __slots__ = ("customer_id", "flow_id")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    FLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    flow_id: str
+    def __init__(self, customer_id: _Optional[str] = ..., flow_id: _Optional[str] = ...) -> None: ...
+
+class ListFlowsRequest(_message.Message):
+    __slots__ = ("customer_id", "page")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    page: _common_pb2.PageRequest
+    def __init__(self, customer_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+
+class ListFlowsResponse(_message.Message):
+    __slots__ = ("flows", "next_page_token")
+    FLOWS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    flows: _containers.RepeatedCompositeFieldContainer[Flow]
+    next_page_token: str
+    def __init__(self, flows: _Optional[_Iterable[_Union[Flow, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class UpdateFlowRequest(_message.Message):
+    __slots__ = ("idempotency_key", "customer_id", "flow_id", "spec", "expected_version")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    FLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    customer_id: str
+    flow_id: str
+    spec: FlowSpec
+    expected_version: int
+    def __init__(self, idempotency_key: _Optional[str] = ..., customer_id: _Optional[str] = ..., flow_id: _Optional[str] = ..., spec: _Optional[_Union[FlowSpec, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class DeleteFlowRequest(_message.Message):
+    __slots__ = ("idempotency_key", "customer_id", "flow_id")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    FLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    customer_id: str
+    flow_id: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., customer_id: _Optional[str] = ..., flow_id: _Optional[str] = ...) -> None: ...
+
+class DeleteFlowResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ReviewFlowRequest(_message.Message):
+    __slots__ = ("idempotency_key", "admin_telegram_id", "flow_id", "approve", "note")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    ADMIN_TELEGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    FLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVE_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    admin_telegram_id: int
+    flow_id: str
+    approve: bool
+    note: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., admin_telegram_id: _Optional[int] = ..., flow_id: _Optional[str] = ..., approve: _Optional[bool] = ..., note: _Optional[str] = ...) -> None: ...
+
+class ListFlowsForReviewRequest(_message.Message):
+    __slots__ = ("admin_telegram_id", "page")
+    ADMIN_TELEGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    admin_telegram_id: int
+    page: _common_pb2.PageRequest
+    def __init__(self, admin_telegram_id: _Optional[int] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+
+class Voice(_message.Message):
+    __slots__ = ("voice_id", "name", "provider", "gender", "accent", "preview_audio_url")
+    VOICE_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    GENDER_FIELD_NUMBER: _ClassVar[int]
+    ACCENT_FIELD_NUMBER: _ClassVar[int]
+    PREVIEW_AUDIO_URL_FIELD_NUMBER: _ClassVar[int]
+    voice_id: str
+    name: str
+    provider: str
+    gender: str
+    accent: str
+    preview_audio_url: str
+    def __init__(self, voice_id: _Optional[str] = ..., name: _Optional[str] = ..., provider: _Optional[str] = ..., gender: _Optional[str] = ..., accent: _Optional[str] = ..., preview_audio_url: _Optional[str] = ...) -> None: ...
+
+class ListVoicesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListVoicesResponse(_message.Message):
+    __slots__ = ("voices",)
+    VOICES_FIELD_NUMBER: _ClassVar[int]
+    voices: _containers.RepeatedCompositeFieldContainer[Voice]
+    def __init__(self, voices: _Optional[_Iterable[_Union[Voice, _Mapping]]] = ...) -> None: ...
+
+class CallerId(_message.Message):
+    __slots__ = ("number", "label", "enabled")
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    number: str
+    label: str
+    enabled: bool
+    def __init__(self, number: _Optional[str] = ..., label: _Optional[str] = ..., enabled: _Optional[bool] = ...) -> None: ...
+
+class ListCallerIdsRequest(_message.Message):
+    __slots__ = ("customer_id",)
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    def __init__(self, customer_id: _Optional[str] = ...) -> None: ...
+
+class ListCallerIdsResponse(_message.Message):
+    __slots__ = ("caller_ids",)
+    CALLER_IDS_FIELD_NUMBER: _ClassVar[int]
+    caller_ids: _containers.RepeatedCompositeFieldContainer[CallerId]
+    def __init__(self, caller_ids: _Optional[_Iterable[_Union[CallerId, _Mapping]]] = ...) -> None: ...
+
+class SyncCallerIdsRequest(_message.Message):
+    __slots__ = ("idempotency_key", "admin_telegram_id")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    ADMIN_TELEGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    admin_telegram_id: int
+    def __init__(self, idempotency_key: _Optional[str] = ..., admin_telegram_id: _Optional[int] = ...) -> None: ...
+
+class SetCallerIdEnabledRequest(_message.Message):
+    __slots__ = ("idempotency_key", "admin_telegram_id", "number", "enabled")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    ADMIN_TELEGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    admin_telegram_id: int
+    number: str
+    enabled: bool
+    def __init__(self, idempotency_key: _Optional[str] = ..., admin_telegram_id: _Optional[int] = ..., number: _Optional[str] = ..., enabled: _Optional[bool] = ...) -> None: ...
+
+class QuoteCallRequest(_message.Message):
+    __slots__ = ("customer_id", "flow_id", "to_number", "max_minutes")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    FLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    MAX_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    flow_id: str
+    to_number: str
+    max_minutes: int
+    def __init__(self, customer_id: _Optional[str] = ..., flow_id: _Optional[str] = ..., to_number: _Optional[str] = ..., max_minutes: _Optional[int] = ...) -> None: ...
+
+class CallQuote(_message.Message):
+    __slots__ = ("to_number", "price_per_minute_cents", "plan_minutes", "paid_minutes", "hold_cents", "affordable_minutes", "next_allowed_at", "allowed_now", "blocked_reason")
+    TO_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PRICE_PER_MINUTE_CENTS_FIELD_NUMBER: _ClassVar[int]
+    PLAN_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    PAID_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    HOLD_CENTS_FIELD_NUMBER: _ClassVar[int]
+    AFFORDABLE_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ALLOWED_AT_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_NOW_FIELD_NUMBER: _ClassVar[int]
+    BLOCKED_REASON_FIELD_NUMBER: _ClassVar[int]
+    to_number: str
+    price_per_minute_cents: int
+    plan_minutes: int
+    paid_minutes: int
+    hold_cents: int
+    affordable_minutes: int
+    next_allowed_at: _timestamp_pb2.Timestamp
+    allowed_now: bool
+    blocked_reason: str
+    def __init__(self, to_number: _Optional[str] = ..., price_per_minute_cents: _Optional[int] = ..., plan_minutes: _Optional[int] = ..., paid_minutes: _Optional[int] = ..., hold_cents: _Optional[int] = ..., affordable_minutes: _Optional[int] = ..., next_allowed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., allowed_now: _Optional[bool] = ..., blocked_reason: _Optional[str] = ...) -> None: ...
+
+class StartCallRequest(_message.Message):
+    __slots__ = ("idempotency_key", "customer_id", "flow_id", "to_number", "caller_id", "max_minutes", "record", "campaign_id", "variables")
+    class VariablesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    FLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CALLER_ID_FIELD_NUMBER: _ClassVar[int]
+    MAX_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    VARIABLES_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    customer_id: str
+    flow_id: str
+    to_number: str
+    caller_id: str
+    max_minutes: int
+    record: bool
+    campaign_id: str
+    variables: _containers.ScalarMap[str, str]
+    def __init__(self, idempotency_key: _Optional[str] = ..., customer_id: _Optional[str] = ..., flow_id: _Optional[str] = ..., to_number: _Optional[str] = ..., caller_id: _Optional[str] = ..., max_minutes: _Optional[int] = ..., record: _Optional[bool] = ..., campaign_id: _Optional[str] = ..., variables: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class CallAnalysis(_message.Message):
+    __slots__ = ("summary", "sentiment", "successful", "in_voicemail")
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    SENTIMENT_FIELD_NUMBER: _ClassVar[int]
+    SUCCESSFUL_FIELD_NUMBER: _ClassVar[int]
+    IN_VOICEMAIL_FIELD_NUMBER: _ClassVar[int]
+    summary: str
+    sentiment: str
+    successful: bool
+    in_voicemail: bool
+    def __init__(self, summary: _Optional[str] = ..., sentiment: _Optional[str] = ..., successful: _Optional[bool] = ..., in_voicemail: _Optional[bool] = ...) -> None: ...
+
+class Call(_message.Message):
+    __slots__ = ("id", "customer_id", "flow_id", "campaign_id", "to_number", "caller_id", "status", "retell_call_id", "duration_seconds", "disconnection_reason", "digits", "recording_url", "transfer_number", "cost_cents", "plan_minutes", "analysis", "opted_out", "created_at", "started_at", "ended_at", "failure_reason", "recorded")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    FLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CALLER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    RETELL_CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    DURATION_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    DISCONNECTION_REASON_FIELD_NUMBER: _ClassVar[int]
+    DIGITS_FIELD_NUMBER: _ClassVar[int]
+    RECORDING_URL_FIELD_NUMBER: _ClassVar[int]
+    TRANSFER_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    COST_CENTS_FIELD_NUMBER: _ClassVar[int]
+    PLAN_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    ANALYSIS_FIELD_NUMBER: _ClassVar[int]
+    OPTED_OUT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    ENDED_AT_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_REASON_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    customer_id: str
+    flow_id: str
+    campaign_id: str
+    to_number: str
+    caller_id: str
+    status: CallStatus
+    retell_call_id: str
+    duration_seconds: int
+    disconnection_reason: str
+    digits: _containers.RepeatedScalarFieldContainer[str]
+    recording_url: str
+    transfer_number: str
+    cost_cents: int
+    plan_minutes: int
+    analysis: CallAnalysis
+    opted_out: bool
+    created_at: _timestamp_pb2.Timestamp
+    started_at: _timestamp_pb2.Timestamp
+    ended_at: _timestamp_pb2.Timestamp
+    failure_reason: str
+    recorded: bool
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., flow_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., to_number: _Optional[str] = ..., caller_id: _Optional[str] = ..., status: _Optional[_Union[CallStatus, str]] = ..., retell_call_id: _Optional[str] = ..., duration_seconds: _Optional[int] = ..., disconnection_reason: _Optional[str] = ..., digits: _Optional[_Iterable[str]] = ..., recording_url: _Optional[str] = ..., transfer_number: _Optional[str] = ..., cost_cents: _Optional[int] = ..., plan_minutes: _Optional[int] = ..., analysis: _Optional[_Union[CallAnalysis, _Mapping]] = ..., opted_out: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failure_reason: _Optional[str] = ..., recorded: _Optional[bool] = ...) -> None: ...
+
+class StopCallRequest(_message.Message):
+    __slots__ = ("idempotency_key", "customer_id", "call_id")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    customer_id: str
+    call_id: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., customer_id: _Optional[str] = ..., call_id: _Optional[str] = ...) -> None: ...
+
+class GetCallRequest(_message.Message):
+    __slots__ = ("customer_id", "call_id")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    call_id: str
+    def __init__(self, customer_id: _Optional[str] = ..., call_id: _Optional[str] = ...) -> None: ...
+
+class ListCallsRequest(_message.Message):
+    __slots__ = ("customer_id", "page", "status", "flow_id", "campaign_id", "with_key_presses_only")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    FLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    WITH_KEY_PRESSES_ONLY_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    page: _common_pb2.PageRequest
+    status: CallStatus
+    flow_id: str
+    campaign_id: str
+    with_key_presses_only: bool
+    def __init__(self, customer_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., status: _Optional[_Union[CallStatus, str]] = ..., flow_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., with_key_presses_only: _Optional[bool] = ...) -> None: ...
+
+class ListCallsResponse(_message.Message):
+    __slots__ = ("calls", "next_page_token")
+    CALLS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    calls: _containers.RepeatedCompositeFieldContainer[Call]
+    next_page_token: str
+    def __init__(self, calls: _Optional[_Iterable[_Union[Call, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ListKeyPressesRequest(_message.Message):
+    __slots__ = ("customer_id", "page")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    page: _common_pb2.PageRequest
+    def __init__(self, customer_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+
+class KeyPresses(_message.Message):
+    __slots__ = ("call_id", "to_number", "flow_id", "digits", "ended_at")
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    FLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    DIGITS_FIELD_NUMBER: _ClassVar[int]
+    ENDED_AT_FIELD_NUMBER: _ClassVar[int]
+    call_id: str
+    to_number: str
+    flow_id: str
+    digits: _containers.RepeatedScalarFieldContainer[str]
+    ended_at: _timestamp_pb2.Timestamp
+    def __init__(self, call_id: _Optional[str] = ..., to_number: _Optional[str] = ..., flow_id: _Optional[str] = ..., digits: _Optional[_Iterable[str]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListKeyPressesResponse(_message.Message):
+    __slots__ = ("entries", "next_page_token")
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[KeyPresses]
+    next_page_token: str
+    def __init__(self, entries: _Optional[_Iterable[_Union[KeyPresses, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class AddDoNotCallRequest(_message.Message):
+    __slots__ = ("idempotency_key", "customer_id", "admin_telegram_id", "number", "reason")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    ADMIN_TELEGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    customer_id: str
+    admin_telegram_id: int
+    number: str
+    reason: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., customer_id: _Optional[str] = ..., admin_telegram_id: _Optional[int] = ..., number: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class DoNotCallEntry(_message.Message):
+    __slots__ = ("number", "customer_id", "reason", "added_at")
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ADDED_AT_FIELD_NUMBER: _ClassVar[int]
+    number: str
+    customer_id: str
+    reason: str
+    added_at: _timestamp_pb2.Timestamp
+    def __init__(self, number: _Optional[str] = ..., customer_id: _Optional[str] = ..., reason: _Optional[str] = ..., added_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CheckDoNotCallRequest(_message.Message):
+    __slots__ = ("customer_id", "number")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    number: str
+    def __init__(self, customer_id: _Optional[str] = ..., number: _Optional[str] = ...) -> None: ...
+
+class CheckDoNotCallResponse(_message.Message):
+    __slots__ = ("blocked", "reason")
+    BLOCKED_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    blocked: bool
+    reason: str
+    def __init__(self, blocked: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RunTickRequest(_message.Message):
+    __slots__ = ("idempotency_key", "scheduled_at")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULED_AT_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    scheduled_at: _timestamp_pb2.Timestamp
+    def __init__(self, idempotency_key: _Optional[str] = ..., scheduled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class TickResult(_message.Message):
+    __slots__ = ("name", "processed", "succeeded", "failed")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PROCESSED_FIELD_NUMBER: _ClassVar[int]
+    SUCCEEDED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    processed: int
+    succeeded: int
+    failed: int
+    def __init__(self, name: _Optional[str] = ..., processed: _Optional[int] = ..., succeeded: _Optional[int] = ..., failed: _Optional[int] = ...) -> None: ...
