@@ -25,13 +25,17 @@ MAX_KEY_LENGTH = 200
 ResponseT = TypeVar("ResponseT", bound=Message)
 
 
-def request_fingerprint(request: Message) -> bytes:
-    """A hash of the request without its idempotency key, stable across retries."""
+def request_fingerprint(request: Message, scope: str = "") -> bytes:
+    """A hash of the request without its idempotency key, stable across retries. The message type
+    (and `scope`, for RPCs that share one) is part of it: the same bytes sent to another RPC under
+    a used key are a different request, not a replay."""
     copy = type(request)()
     copy.CopyFrom(request)
     if "idempotency_key" in copy.DESCRIPTOR.fields_by_name:
         copy.ClearField("idempotency_key")  # type: ignore[arg-type]
-    return hashlib.sha256(copy.SerializeToString(deterministic=True)).digest()
+    digest = hashlib.sha256(f"{copy.DESCRIPTOR.full_name}\0{scope}\0".encode())
+    digest.update(copy.SerializeToString(deterministic=True))
+    return digest.digest()
 
 
 def validate_key(key: str) -> str:
@@ -85,10 +89,12 @@ async def run_idempotent(
     request: Message,
     answer_type: type[ResponseT],
     work: Callable[[UnitOfWork], Awaitable[ResponseT]],
+    *,
+    scope: str = "",
 ) -> ResponseT:
     """Runs `work` once per key in one transaction, storing its answer beside its effects."""
     validate_key(key)
-    fingerprint = request_fingerprint(request)
+    fingerprint = request_fingerprint(request, scope)
     async with database.unit_of_work() as uow:
         stored = await claim_key(uow, key, fingerprint)
         if stored is not None:

@@ -34,7 +34,7 @@ async def run_tick(database: Database, name: str, key: str, request: Message, re
         return await work(uow)
 
     try:
-        result = await run_idempotent(database, key, request, result_type, locked_work)
+        result = await run_idempotent(database, key, request, result_type, locked_work, scope=f"tick:{name}")
     except Exception:
         metrics.tick_runs_total.labels(name, "failed").inc()
         raise

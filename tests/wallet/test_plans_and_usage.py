@@ -201,3 +201,11 @@ async def test_admin_changes_a_price_at_run_time_and_running_periods_keep_their_
     quote = await wallet.stub.QuoteCall(wallet_pb2.QuoteCallRequest(customer_id=customer, usage_kind=BULK,
                                                                     max_minutes=1))
     assert quote.price_per_minute_cents == 15
+
+
+async def test_a_tick_key_used_by_one_tick_is_refused_for_another(wallet: WalletHarness) -> None:
+    request = wallet_pb2.RunTickRequest(idempotency_key="tick:billing:2026-11-24T12:00:00Z")
+    await wallet.stub.RunBillingTick(request)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await wallet.stub.RunSubscriptionTick(request)
+    assert refusal_reason(caught.value) == "IDEMPOTENCY_KEY_REUSED"
