@@ -6,7 +6,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.calls.flow_rules import (
-    FlowGraph, FlowNode, NodeKind, review_reasons, validate_graph,
+    FlowGraph,
+    FlowNode,
+    NodeKind,
+    review_reasons,
+    validate_graph,
 )
 
 
