@@ -72,6 +72,21 @@ class _Uvicorn(uvicorn.Server):
         yield
 
 
+async def start_http_server(app: FastAPI, host: str, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:
+    """Serves `app` in this event loop; returns once it listens. Stop with `server.should_exit = True`."""
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="on",
+                            timeout_graceful_shutdown=5)
+    server = _Uvicorn(config)
+    task = asyncio.create_task(server.serve(), name="http")
+    for _ in range(400):
+        if server.started:
+            return server, task
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.025)
+    raise RuntimeError(f"HTTP server did not start on port {port}")
+
+
 class RunningService:
     """A started service; `stop()` shuts it down in reverse order of start."""
 
@@ -81,7 +96,7 @@ class RunningService:
         self.service = service
         self.grpc_server: grpc.aio.Server | None = None
         self.health = health.aio.HealthServicer()
-        self.http_server: _Uvicorn | None = None
+        self.http_server: uvicorn.Server | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._consumers: list[EventConsumer] = []
         self.grpc_port = 0
@@ -145,15 +160,9 @@ class RunningService:
                               max_body_bytes=settings.speechcue_max_body_bytes)
         if self.parts.add_http_routes is not None:
             self.parts.add_http_routes(app)
-        config = uvicorn.Config(app, host=settings.speechcue_http_host, port=settings.speechcue_http_port,
-                                log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=5)
-        self.http_server = _Uvicorn(config)
-        self._tasks.append(asyncio.create_task(self.http_server.serve(), name="http"))
-        for _ in range(200):
-            if self.http_server.started:
-                return
-            await asyncio.sleep(0.025)
-        raise RuntimeError(f"HTTP server did not start on port {settings.speechcue_http_port}")
+        self.http_server, task = await start_http_server(app, settings.speechcue_http_host,
+                                                         settings.speechcue_http_port)
+        self._tasks.append(task)
 
     async def stop(self) -> None:
         """Stops taking work, finishes what is in flight, flushes the outbox, closes connections."""

@@ -1,0 +1,166 @@
+"""The Retell API at Retell's own paths and shapes (the subset Speechcue uses), and the sandbox's
+control endpoints under /sandbox/retell for tests and the callee panel."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from services.sandbox.retell_scenarios import Scenario
+from services.sandbox.retell_simulator import DEFAULT_VOICES, RetellError, RetellSimulator
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"status": "error", "message": message}, status_code=status)
+
+
+def add_retell_routes(app: FastAPI, simulator: RetellSimulator) -> None:
+    api = APIRouter()
+
+    @app.middleware("http")
+    async def retell_auth_and_faults(request: Request, call_next: Any) -> Response:
+        if request.url.path.startswith("/sandbox/") or not _is_retell_path(request.url.path):
+            return await call_next(request)
+        header = request.headers.get("authorization", "")
+        if not hmac.compare_digest(header.encode(), f"Bearer {simulator.api_key}".encode()):
+            return _error(401, "API key is missing or invalid.")
+        if simulator.failing == "error":
+            return _error(500, "An unexpected server error occurred.")
+        if simulator.failing == "timeout":
+            await asyncio.sleep(30)
+        return await call_next(request)
+
+    async def retell_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, RetellError)
+        return _error(error.status, error.message)
+
+    app.add_exception_handler(RetellError, retell_error)
+
+    async def body_of(request: Request) -> dict[str, Any]:
+        try:
+            body = await request.json()
+        except ValueError:
+            raise RetellError(400, "Invalid request format, please check API reference.") from None
+        if not isinstance(body, dict):
+            raise RetellError(400, "Invalid request format, please check API reference.")
+        return body
+
+    stores = (("agent", simulator.agents, "agent", "agent_id"),
+              ("retell-llm", simulator.llms, "llm", "llm_id"),
+              ("conversation-flow", simulator.flows, "conversation_flow", "conversation_flow_id"))
+    for name, store, prefix, id_field in stores:
+        _add_object_routes(api, name, store, prefix, id_field, simulator, body_of)
+
+    @api.get("/list-voices")
+    async def list_voices() -> list[dict[str, Any]]:
+        return DEFAULT_VOICES
+
+    @api.get("/v2/list-phone-numbers")
+    async def list_phone_numbers() -> dict[str, Any]:
+        return {"items": list(simulator.phone_numbers.values()), "has_more": False, "pagination_key": None}
+
+    @api.get("/get-concurrency")
+    async def get_concurrency() -> dict[str, Any]:
+        return {"current_concurrency": simulator.concurrent_calls(), "concurrency_limit": simulator.concurrency_limit,
+                "base_concurrency": simulator.concurrency_limit, "purchased_concurrency": 0,
+                "reserved_inbound_concurrency": 0, "concurrency_burst_enabled": False}
+
+    @api.post("/v2/create-phone-call", status_code=201)
+    async def create_phone_call(request: Request) -> Any:
+        record, _ = simulator.create_phone_call(await body_of(request))
+        return JSONResponse(record, status_code=201)
+
+    @api.get("/v2/get-call/{call_id}")
+    async def get_call(call_id: str) -> Any:
+        return simulator.get_call(call_id)
+
+    @api.post("/v2/stop-call/{call_id}")
+    async def stop_call(call_id: str) -> Any:
+        simulator.stop_call(call_id)
+        return Response(status_code=204)
+
+    app.include_router(api)
+    _add_control_routes(app, simulator)
+
+
+def _is_retell_path(path: str) -> bool:
+    retell_prefixes = ("/v2/", "/v3/", "/create-", "/get-", "/update-", "/delete-", "/list-")
+    return path.startswith(retell_prefixes)
+
+
+def _add_object_routes(api: APIRouter, name: str, store: dict[str, dict[str, Any]], prefix: str, id_field: str,
+                       simulator: RetellSimulator, body_of: Any) -> None:
+    async def create(request: Request) -> Any:
+        return JSONResponse(simulator.create_object(store, prefix, id_field, await body_of(request)), status_code=201)
+
+    async def get(object_id: str) -> Any:
+        if object_id not in store:
+            raise RetellError(404, "The requested resource was not found.")
+        return store[object_id]
+
+    async def update(object_id: str, request: Request) -> Any:
+        return simulator.update_object(store, object_id, await body_of(request))
+
+    async def remove(object_id: str) -> Response:
+        simulator.delete_object(store, object_id)
+        return Response(status_code=204)
+
+    api.add_api_route(f"/create-{name}", create, methods=["POST"], status_code=201)
+    api.add_api_route(f"/get-{name}/{{object_id}}", get, methods=["GET"])
+    api.add_api_route(f"/update-{name}/{{object_id}}", update, methods=["PATCH"])
+    api.add_api_route(f"/delete-{name}/{{object_id}}", remove, methods=["DELETE"], status_code=204,
+                      response_model=None)
+
+
+def _add_control_routes(app: FastAPI, simulator: RetellSimulator) -> None:
+    control = APIRouter(prefix="/sandbox/retell")
+
+    @control.put("/scenarios/{number}")
+    async def set_scenario(number: str, scenario: Scenario) -> dict[str, str]:
+        """Scripts what the callee at `number` does on the next calls."""
+        simulator.scenarios.by_number[number] = scenario
+        return {"number": number}
+
+    @control.post("/reset")
+    async def reset() -> dict[str, str]:
+        simulator.reset()
+        return {"status": "reset"}
+
+    @control.put("/failing")
+    async def set_failing(mode: str = "") -> dict[str, str]:
+        """'' (healthy), 'error' (every API request answers 500) or 'timeout' (hangs 30 s)."""
+        simulator.failing = mode
+        return {"failing": mode}
+
+    @control.put("/webhook-url")
+    async def set_webhook_url(url: str) -> dict[str, str]:
+        simulator.default_webhook_url = url
+        return {"url": url}
+
+    @control.get("/calls")
+    async def list_calls() -> dict[str, Any]:
+        return {"calls": [call.record for call in simulator.calls.values()],
+                "max_concurrent_seen": simulator.max_concurrent_seen,
+                "create_requests": simulator.create_requests,
+                "deliveries": [delivery.__dict__ for delivery in simulator.deliveries]}
+
+    @control.post("/calls/{call_id}/answer")
+    async def answer(call_id: str) -> dict[str, str]:
+        simulator.answer(call_id)
+        return {"call_id": call_id}
+
+    @control.post("/calls/{call_id}/press/{digit}")
+    async def press(call_id: str, digit: str) -> dict[str, str]:
+        simulator.press(call_id, digit)
+        return {"call_id": call_id}
+
+    @control.post("/calls/{call_id}/hang-up")
+    async def hang_up(call_id: str) -> dict[str, str]:
+        simulator.hang_up(call_id)
+        return {"call_id": call_id}
+
+    app.include_router(control)

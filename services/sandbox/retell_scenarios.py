@@ -1,0 +1,56 @@
+"""What a simulated callee does, scripted per destination number: answer or not, keys pressed
+with their timing, how long the call lasts and how it ends, and how the webhooks are delivered
+(duplicated, delayed, reordered). Tests and the local chat's callee panel set these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Outcome = Literal["answer", "no_answer", "busy", "failed", "voicemail"]
+
+
+class KeyPress(BaseModel):
+    digit: str = Field(pattern=r"^[0-9*#]$")
+    at_ms: int = Field(default=1000, ge=0)
+
+
+class Delivery(BaseModel):
+    """How the webhooks of a call reach the service."""
+
+    duplicates: int = Field(default=0, ge=0, le=20)
+    delay_ms: int = Field(default=0, ge=0, le=3_600_000)
+    # Send call_ended before call_started.
+    reorder: bool = False
+    # Events not sent at all (the recovery tick must find them by asking).
+    drop: list[str] = Field(default_factory=list)
+
+
+class Scenario(BaseModel):
+    outcome: Outcome = "answer"
+    ring_ms: int = Field(default=2000, ge=0, le=120_000)
+    duration_ms: int = Field(default=20_000, ge=0, le=7_200_000)
+    keys: list[KeyPress] = Field(default_factory=list, max_length=200)
+    hangup: str = "user_hangup"
+    transfer_to: str = ""
+    summary: str = "The callee listened to the message."
+    sentiment: Literal["Positive", "Negative", "Neutral", "Unknown"] = "Neutral"
+    successful: bool = True
+    # Manual: the call rings until the callee panel answers, presses keys and hangs up.
+    manual: bool = False
+    delivery: Delivery = Field(default_factory=Delivery)
+
+
+DEFAULT_SCENARIO = Scenario()
+DISCONNECTION_BY_OUTCOME = {"no_answer": "dial_no_answer", "busy": "dial_busy", "failed": "dial_failed",
+                            "voicemail": "voicemail_reached"}
+
+
+@dataclass
+class ScenarioBook:
+    by_number: dict[str, Scenario] = field(default_factory=dict)
+
+    def for_number(self, number: str) -> Scenario:
+        return self.by_number.get(number, DEFAULT_SCENARIO)

@@ -1,0 +1,313 @@
+"""The Retell simulator's state and call lifecycle: agents, LLMs, conversation flows, phone
+numbers, voices, calls and their webhooks. In memory: the sandbox keeps nothing durable.
+
+A call moves registered → ongoing (call_started) → ended (call_ended) → call_analyzed, or
+registered → not_connected → ended without call_started when nobody answers, as Retell reports it.
+Time runs `time_scale` times real time, so a scripted 20-second call takes 0.2 s at 0.01.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from services.sandbox.retell_scenarios import DISCONNECTION_BY_OUTCOME, Scenario, ScenarioBook
+from services.sandbox.retell_signing import retell_signature
+
+log = logging.getLogger(__name__)
+
+DEFAULT_VOICES = [
+    {"voice_id": "11labs-Adrian", "voice_name": "Adrian", "provider": "elevenlabs", "gender": "male",
+     "accent": "American", "age": "Young", "preview_audio_url": "https://example.invalid/voices/adrian.mp3"},
+    {"voice_id": "11labs-Anna", "voice_name": "Anna", "provider": "elevenlabs", "gender": "female",
+     "accent": "American", "age": "Middle Aged", "preview_audio_url": "https://example.invalid/voices/anna.mp3"},
+    {"voice_id": "openai-Alloy", "voice_name": "Alloy", "provider": "openai", "gender": "female",
+     "accent": "American", "age": "Young", "preview_audio_url": "https://example.invalid/voices/alloy.mp3"},
+    {"voice_id": "cartesia-Hugo", "voice_name": "Hugo", "provider": "cartesia", "gender": "male",
+     "accent": "British", "age": "Middle Aged", "preview_audio_url": "https://example.invalid/voices/hugo.mp3"},
+]
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class RetellError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class SimulatedCall:
+    record: dict[str, Any]
+    scenario: Scenario
+    webhook_url: str
+    task: asyncio.Task[None] | None = None
+    stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
+    # For manual calls driven by the callee panel.
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
+    pressed: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class WebhookDelivery:
+    event: str
+    call_id: str
+    status: int
+    sent_at_ms: int
+
+
+class RetellSimulator:
+    def __init__(self, api_key: str, *, time_scale: float = 1.0, concurrency_limit: int = 20,
+                 webhook_url: str = "", phone_numbers: tuple[str, ...] = ("+14155550100", "+14155550101")) -> None:
+        self.api_key = api_key
+        self.time_scale = time_scale
+        self.concurrency_limit = concurrency_limit
+        self.default_webhook_url = webhook_url
+        self.scenarios = ScenarioBook()
+        self.agents: dict[str, dict[str, Any]] = {}
+        self.llms: dict[str, dict[str, Any]] = {}
+        self.flows: dict[str, dict[str, Any]] = {}
+        self.phone_numbers: dict[str, dict[str, Any]] = {
+            number: {"phone_number": number, "phone_number_type": "retell-twilio", "nickname": f"Pool {index + 1}",
+                     "last_modification_timestamp": now_ms(), "outbound_agents": None}
+            for index, number in enumerate(phone_numbers)
+        }
+        self.calls: dict[str, SimulatedCall] = {}
+        self.idempotency: dict[str, str] = {}
+        self.deliveries: list[WebhookDelivery] = []
+        self.create_requests = 0
+        self.max_concurrent_seen = 0
+        # Fault injection: every API request answers 500, or hangs, while set.
+        self.failing: str = ""
+        self._http = httpx.AsyncClient(timeout=10.0)
+
+    async def close(self) -> None:
+        for call in self.calls.values():
+            if call.task is not None:
+                call.task.cancel()
+        await self._http.aclose()
+
+    def reset(self) -> None:
+        for call in self.calls.values():
+            if call.task is not None:
+                call.task.cancel()
+        self.calls.clear()
+        self.idempotency.clear()
+        self.deliveries.clear()
+        self.scenarios.by_number.clear()
+        self.create_requests = 0
+        self.max_concurrent_seen = 0
+        self.failing = ""
+
+    # ---- objects -------------------------------------------------------------------------
+
+    def create_object(self, store: dict[str, dict[str, Any]], prefix: str, id_field: str,
+                      body: dict[str, Any]) -> dict[str, Any]:
+        object_id = f"{prefix}_{uuid.uuid4().hex[:24]}"
+        record = {**body, id_field: object_id, "version": 0, "last_modification_timestamp": now_ms()}
+        store[object_id] = record
+        return record
+
+    def update_object(self, store: dict[str, dict[str, Any]], object_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        if object_id not in store:
+            raise RetellError(404, "The requested resource was not found.")
+        store[object_id].update(body)
+        store[object_id]["last_modification_timestamp"] = now_ms()
+        return store[object_id]
+
+    def delete_object(self, store: dict[str, dict[str, Any]], object_id: str) -> None:
+        if store.pop(object_id, None) is None:
+            raise RetellError(404, "The requested resource was not found.")
+
+    # ---- calls ---------------------------------------------------------------------------
+
+    def concurrent_calls(self) -> int:
+        return sum(1 for call in self.calls.values() if call.record["call_status"] in ("registered", "ongoing"))
+
+    def create_phone_call(self, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Returns the call and whether it is new (a replayed idempotency key returns the first)."""
+        self.create_requests += 1
+        key = body.get("idempotency_key")
+        if key and key in self.idempotency:
+            return self.calls[self.idempotency[key]].record, False
+        from_number, to_number = body.get("from_number"), body.get("to_number")
+        if not isinstance(from_number, str) or not isinstance(to_number, str):
+            raise RetellError(400, "Invalid request format, please check API reference.")
+        if from_number not in self.phone_numbers:
+            raise RetellError(422, "Cannot find requested asset under given api key.")
+        agent_id = body.get("override_agent_id")
+        if agent_id not in self.agents:
+            raise RetellError(422, "Cannot find requested asset under given api key.")
+        if self.concurrent_calls() >= self.concurrency_limit:
+            raise RetellError(429, "Account rate limited, please throttle your requests.")
+        agent = self.agents[agent_id]
+        override = (body.get("agent_override") or {}).get("agent") or {}
+        call_id = f"call_{uuid.uuid4().hex[:24]}"
+        record: dict[str, Any] = {
+            "call_id": call_id, "call_type": "phone_call", "agent_id": agent_id, "agent_version": agent["version"],
+            "call_status": "registered", "direction": "outbound", "from_number": from_number,
+            "to_number": to_number, "metadata": body.get("metadata") or {},
+            "retell_llm_dynamic_variables": body.get("retell_llm_dynamic_variables") or {},
+        }
+        max_duration = int(override.get("max_call_duration_ms") or agent.get("max_call_duration_ms") or 3_600_000)
+        call = SimulatedCall(record=record, scenario=self.scenarios.for_number(to_number),
+                             webhook_url=str(agent.get("webhook_url") or self.default_webhook_url))
+        self.calls[call_id] = call
+        if key:
+            self.idempotency[key] = call_id
+        self.max_concurrent_seen = max(self.max_concurrent_seen, self.concurrent_calls())
+        call.task = asyncio.get_running_loop().create_task(self._lifecycle(call, max_duration))
+        return record, True
+
+    def get_call(self, call_id: str) -> dict[str, Any]:
+        call = self.calls.get(call_id)
+        if call is None:
+            raise RetellError(404, "The requested resource was not found.")
+        return call.record
+
+    def stop_call(self, call_id: str) -> None:
+        call = self.calls.get(call_id)
+        if call is None:
+            raise RetellError(404, "The requested resource was not found.")
+        call.stop_requested.set()
+
+    async def _sleep(self, milliseconds: float, call: SimulatedCall) -> bool:
+        """Waits scaled time; True if the call was stopped meanwhile."""
+        try:
+            await asyncio.wait_for(call.stop_requested.wait(), timeout=milliseconds / 1000 * self.time_scale)
+            return True
+        except TimeoutError:
+            return False
+
+    async def _lifecycle(self, call: SimulatedCall, max_duration_ms: int) -> None:
+        scenario, record = call.scenario, call.record
+        try:
+            if scenario.manual:
+                await call.answered.wait()
+            elif await self._sleep(scenario.ring_ms, call):
+                await self._finish(call, "manual_stopped", connected=False, talked_ms=0)
+                return
+            if scenario.outcome in ("no_answer", "busy", "failed"):
+                record["call_status"] = "not_connected"
+                await self._finish(call, DISCONNECTION_BY_OUTCOME[scenario.outcome], connected=False, talked_ms=0)
+                return
+            record["call_status"] = "ongoing"
+            record["start_timestamp"] = now_ms()
+            started = dict(record)
+            pending_started = self._deliver("call_started", started, call)
+            if not scenario.delivery.reorder:
+                await pending_started
+            duration = min(scenario.duration_ms, max_duration_ms)
+            reason = DISCONNECTION_BY_OUTCOME.get(scenario.outcome, scenario.hangup)
+            if scenario.transfer_to:
+                reason = "call_transfer"
+            if scenario.duration_ms > max_duration_ms:
+                reason = "max_duration_reached"
+            if scenario.manual:
+                await call.stop_requested.wait()
+                talked = now_ms() - record["start_timestamp"]
+                await self._finish(call, "user_hangup", connected=True, talked_ms=talked,
+                                   after_end=None if not scenario.delivery.reorder else pending_started)
+                return
+            stopped = await self._sleep(duration, call)
+            talked = duration
+            if stopped:
+                talked = int((now_ms() - record["start_timestamp"]) / max(self.time_scale, 1e-9))
+                reason = "manual_stopped"
+            await self._finish(call, reason, connected=True, talked_ms=min(talked, duration),
+                               after_end=pending_started if scenario.delivery.reorder else None)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("retell simulator: call lifecycle failed")
+
+    def _transcript(self, call: SimulatedCall, talked_ms: int) -> list[dict[str, Any]]:
+        entries: list[dict[str, Any]] = [{"role": "agent", "content": "Hello, this is an automated call.", "words": []}]
+        keys = call.pressed if call.scenario.manual else [
+            {"role": "dtmf", "digit": key.digit} for key in call.scenario.keys if key.at_ms <= talked_ms]
+        for key in keys:
+            entries.append(key)
+            entries.append({"role": "agent", "content": f"You pressed {key['digit']}.", "words": []})
+        return entries
+
+    async def _finish(self, call: SimulatedCall, reason: str, *, connected: bool, talked_ms: int,
+                      after_end: Any = None) -> None:
+        record = call.record
+        record["call_status"] = "ended" if connected else "not_connected"
+        end = now_ms()
+        record["end_timestamp"] = end
+        record["start_timestamp"] = record.get("start_timestamp") or end
+        record["duration_ms"] = talked_ms if connected else 0
+        record["disconnection_reason"] = reason
+        if connected:
+            transcript = self._transcript(call, talked_ms)
+            record["transcript_with_tool_calls"] = transcript
+            record["transcript"] = "".join(f"Agent: {e['content']}\n" for e in transcript if e["role"] == "agent")
+            record["transcript_object"] = [e for e in transcript if e["role"] in ("agent", "user")]
+            record["recording_url"] = f"https://example.invalid/recordings/{record['call_id']}.wav"
+            record["public_log_url"] = f"https://example.invalid/logs/{record['call_id']}.log"
+            if reason == "call_transfer":
+                record["transfer_destination"] = call.scenario.transfer_to
+        await self._deliver("call_ended", dict(record), call)
+        if after_end is not None:
+            await after_end
+        if not connected:
+            return
+        await asyncio.sleep(0.5 * self.time_scale)
+        record["call_analysis"] = {
+            "call_summary": call.scenario.summary, "user_sentiment": call.scenario.sentiment,
+            "call_successful": call.scenario.successful, "in_voicemail": call.scenario.outcome == "voicemail",
+            "custom_analysis_data": {},
+        }
+        await self._deliver("call_analyzed", dict(record), call)
+
+    async def _deliver(self, event: str, record: dict[str, Any], call: SimulatedCall) -> None:
+        delivery = call.scenario.delivery
+        if event in delivery.drop or not call.webhook_url:
+            return
+        if delivery.delay_ms:
+            await asyncio.sleep(delivery.delay_ms / 1000 * self.time_scale)
+        for _ in range(1 + delivery.duplicates):
+            await self.send_webhook(call.webhook_url, event, record)
+
+    async def send_webhook(self, url: str, event: str, record: dict[str, Any], *,
+                           timestamp_ms: int | None = None) -> int:
+        """Posts one signed webhook as Retell does: compact JSON, retried up to 3 times."""
+        body = json.dumps({"event": event, "call": record}, separators=(",", ":"), ensure_ascii=False)
+        status = 0
+        for attempt in range(3):
+            headers = {"Content-Type": "application/json",
+                       "X-Retell-Signature": retell_signature(body, self.api_key, timestamp_ms)}
+            try:
+                response = await self._http.post(url, content=body.encode(), headers=headers)
+                status = response.status_code
+            except httpx.HTTPError:
+                status = 0
+            if 200 <= status < 300:
+                break
+            await asyncio.sleep((2 ** attempt) * 0.1)
+        self.deliveries.append(WebhookDelivery(event, record["call_id"], status, now_ms()))
+        return status
+
+    # ---- callee panel --------------------------------------------------------------------
+
+    def answer(self, call_id: str) -> None:
+        self.calls[call_id].answered.set()
+
+    def press(self, call_id: str, digit: str) -> None:
+        self.calls[call_id].pressed.append({"role": "dtmf", "digit": digit})
+
+    def hang_up(self, call_id: str) -> None:
+        call = self.calls[call_id]
+        call.answered.set()
+        call.stop_requested.set()

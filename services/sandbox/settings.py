@@ -1,0 +1,25 @@
+"""The sandbox's configuration."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SandboxSettings(BaseSettings):
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+
+    service_name: ClassVar[str] = "sandbox"
+
+    speechcue_http_port: int = 8009
+    speechcue_http_host: str = "127.0.0.1"
+    speechcue_log_level: str = "INFO"
+    retell_api_key: str = "sandbox-retell-key"
+    # Where webhooks go when an agent names no webhook_url.
+    sandbox_retell_webhook_url: str = ""
+    # 1.0 plays calls in real time; tests use 0.01 so a 20-second call takes 0.2 s.
+    sandbox_time_scale: float = Field(default=1.0, gt=0, le=10)
+    sandbox_retell_concurrency: int = Field(default=20, ge=1)
+    sandbox_caller_ids: str = "+14155550100,+14155550101,+14155550102"
