@@ -33,7 +33,8 @@ async def make_agent(sandbox: SandboxHarness) -> str:
 
 
 def test_signature_matches_the_worked_example_and_retell_sdk_verifies_it() -> None:
-    body = '{"event":"call_ended","call":{"call_id":"call_abc123","call_status":"ended","disconnection_reason":"user_hangup"}}'
+    body = ('{"event":"call_ended","call":{"call_id":"call_abc123","call_status":"ended",'
+            '"disconnection_reason":"user_hangup"}}')
     signature = retell_signature(body, "key_test_0123456789abcdef", 1700000000000)
     assert signature == "v=1700000000000,d=c1170ce02ab1693e10b8c30e3f120b1d0c62cdb77708c19775ad3750aeffe634"
     assert symmetric["verify"](body, "key_test_0123456789abcdef", signature, {"timestamp": 1700000001000})
