@@ -21,7 +21,7 @@ from devstack.nats import EmbeddedNats
 from devstack.postgres import EmbeddedPostgres
 from services.runtime.migrations import upgrade_to_head
 
-SERVICES_WITH_DATABASES = ("wallet",)
+SERVICES_WITH_DATABASES = ("wallet", "calls")
 
 
 @dataclass
@@ -79,9 +79,21 @@ async def templates(servers: RunningServers) -> dict[str, str]:
     return names
 
 
+async def _fresh_database(servers: RunningServers, template: str, service: str) -> str:
+    name = f"{service}_{uuid.uuid4().hex[:12]}"
+    await _admin_execute(servers.postgres_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return name
+
+
 @pytest.fixture
 async def wallet_database_url(servers: RunningServers, templates: dict[str, str]) -> AsyncIterator[str]:
-    name = f"wallet_{uuid.uuid4().hex[:12]}"
-    await _admin_execute(servers.postgres_url, f'CREATE DATABASE "{name}" TEMPLATE "{templates["wallet"]}"')
+    name = await _fresh_database(servers, templates["wallet"], "wallet")
+    yield servers.database_url(name)
+    await _admin_execute(servers.postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def calls_database_url(servers: RunningServers, templates: dict[str, str]) -> AsyncIterator[str]:
+    name = await _fresh_database(servers, templates["calls"], "calls")
     yield servers.database_url(name)
     await _admin_execute(servers.postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

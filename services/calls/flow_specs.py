@@ -1,0 +1,47 @@
+"""From the contract's FlowSpec to the pure flow types, with defaults filled in."""
+
+from __future__ import annotations
+
+from services.calls.flow_rules import DEFAULT_OPT_OUT_KEY, FlowGraph, FlowNode, NodeKind
+from speechcue.calls.v1 import calls_pb2
+
+NODE_KINDS = {
+    calls_pb2.NODE_KIND_MESSAGE: NodeKind.MESSAGE,
+    calls_pb2.NODE_KIND_MENU: NodeKind.MENU,
+    calls_pb2.NODE_KIND_COLLECT_DIGITS: NodeKind.COLLECT_DIGITS,
+    calls_pb2.NODE_KIND_TRANSFER: NodeKind.TRANSFER,
+    calls_pb2.NODE_KIND_END: NodeKind.END,
+}
+
+
+def graph_of(spec: calls_pb2.FlowSpec) -> FlowGraph:
+    nodes = []
+    for node in spec.graph.nodes:
+        edges: dict[str, str] = {}
+        for edge in node.edges:
+            # A repeated key keeps its first target; validation reports the duplicate separately.
+            edges.setdefault(edge.key, edge.target_node_id)
+        nodes.append(FlowNode(
+            id=node.id, kind=NODE_KINDS.get(node.kind, NodeKind.END), text=node.text, max_digits=node.max_digits,
+            termination_key=node.termination_key, transfer_number=node.transfer_number, edges=edges,
+        ))
+    return FlowGraph(start_node_id=spec.graph.start_node_id, nodes=tuple(nodes))
+
+
+def duplicate_keys(spec: calls_pb2.FlowSpec) -> list[tuple[str, str]]:
+    """(node id, key) for every key used twice in one node."""
+    found = []
+    for node in spec.graph.nodes:
+        keys = [edge.key for edge in node.edges]
+        found.extend((node.id, key) for key in sorted({key for key in keys if keys.count(key) > 1}))
+    return found
+
+
+def opt_out_key(spec: calls_pb2.FlowSpec) -> str:
+    return spec.opt_out_key or DEFAULT_OPT_OUT_KEY
+
+
+def texts_of(spec: calls_pb2.FlowSpec) -> list[str]:
+    texts = [spec.name, spec.ai_prompt, spec.voicemail_message, spec.business_name]
+    texts.extend(node.text for node in spec.graph.nodes)
+    return [text for text in texts if text]

@@ -1,0 +1,113 @@
+"""Retell's HTTP API, the subset the calls service uses. No automatic retries: creating a call is
+retried only by our own code, with the same Retell idempotency key, so a retry never dials twice.
+Errors become domain errors: Retell down → UNAVAILABLE, Retell busy → RESOURCE_EXHAUSTED,
+Retell refusing the request → FAILED_PRECONDITION with Retell's message."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+
+from services.runtime.errors import DependencyUnavailable, FailedPrecondition, QuotaExceeded
+
+log = logging.getLogger(__name__)
+
+
+class RetellUnavailable(DependencyUnavailable):
+    default_reason = "RETELL_UNAVAILABLE"
+
+
+class RetellBusy(QuotaExceeded):
+    default_reason = "RETELL_CONCURRENCY_FULL"
+
+
+class RetellRejected(FailedPrecondition):
+    default_reason = "RETELL_REJECTED"
+
+
+class RetellNotFound(RetellRejected):
+    default_reason = "RETELL_NOT_FOUND"
+
+
+class RetellClient:
+    def __init__(self, base_url: str, api_key: str, *, timeout_seconds: float = 15.0) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=base_url, timeout=timeout_seconds,
+            headers={"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
+        )
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        try:
+            response = await self._http.request(method, path, json=body)
+        except httpx.HTTPError as error:
+            raise RetellUnavailable(f"Retell did not answer ({type(error).__name__}); try again shortly") from None
+        if response.status_code == 204:
+            return None
+        if response.status_code == 429:
+            raise RetellBusy("the calling line is busy right now; try again in a minute")
+        if response.status_code >= 500:
+            raise RetellUnavailable(f"Retell failed ({response.status_code}); try again shortly")
+        if response.status_code == 404:
+            raise RetellNotFound("Retell does not know this object")
+        if response.status_code >= 400:
+            message = _error_message(response)
+            log.warning("Retell refused %s %s: %s %s", method, path.split("/")[1], response.status_code, message)
+            raise RetellRejected(f"the call provider refused the request: {message}")
+        return response.json()
+
+    async def create_conversation_flow(self, body: dict[str, Any]) -> str:
+        return str((await self._request("POST", "/create-conversation-flow", body))["conversation_flow_id"])
+
+    async def update_conversation_flow(self, flow_id: str, body: dict[str, Any]) -> None:
+        await self._request("PATCH", f"/update-conversation-flow/{flow_id}", body)
+
+    async def delete_conversation_flow(self, flow_id: str) -> None:
+        await self._request("DELETE", f"/delete-conversation-flow/{flow_id}")
+
+    async def create_retell_llm(self, body: dict[str, Any]) -> str:
+        return str((await self._request("POST", "/create-retell-llm", body))["llm_id"])
+
+    async def update_retell_llm(self, llm_id: str, body: dict[str, Any]) -> None:
+        await self._request("PATCH", f"/update-retell-llm/{llm_id}", body)
+
+    async def delete_retell_llm(self, llm_id: str) -> None:
+        await self._request("DELETE", f"/delete-retell-llm/{llm_id}")
+
+    async def create_agent(self, body: dict[str, Any]) -> str:
+        return str((await self._request("POST", "/create-agent", body))["agent_id"])
+
+    async def update_agent(self, agent_id: str, body: dict[str, Any]) -> None:
+        await self._request("PATCH", f"/update-agent/{agent_id}", body)
+
+    async def delete_agent(self, agent_id: str) -> None:
+        await self._request("DELETE", f"/delete-agent/{agent_id}")
+
+    async def list_voices(self) -> list[dict[str, Any]]:
+        return list(await self._request("GET", "/list-voices"))
+
+    async def list_phone_numbers(self) -> list[dict[str, Any]]:
+        return list((await self._request("GET", "/v2/list-phone-numbers"))["items"])
+
+    async def concurrency(self) -> dict[str, Any]:
+        return dict(await self._request("GET", "/get-concurrency"))
+
+    async def create_phone_call(self, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(await self._request("POST", "/v2/create-phone-call", body))
+
+    async def get_call(self, call_id: str) -> dict[str, Any]:
+        return dict(await self._request("GET", f"/v2/get-call/{call_id}"))
+
+    async def stop_call(self, call_id: str) -> None:
+        await self._request("POST", f"/v2/stop-call/{call_id}")
+
+
+def _error_message(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("message", ""))[:200]
+    except ValueError:
+        return response.text[:200]

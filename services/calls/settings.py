@@ -1,0 +1,46 @@
+"""The calls service's configuration."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import ClassVar
+
+from pydantic import Field, field_validator
+
+from services.runtime.settings import ServiceSettings
+
+
+class CallsSettings(ServiceSettings):
+    service_name: ClassVar[str] = "calls"
+    default_grpc_port: ClassVar[int] = 50052
+    default_http_port: ClassVar[int] = 8002
+
+    retell_api_key: str
+    retell_base_url: str = "https://api.retellai.com"
+    # Where Retell's webhooks reach this service, e.g. https://speechcue.example.com
+    speechcue_public_base_url: str
+    wallet_grpc_addr: str = "127.0.0.1:50051"
+
+    calls_window_start: time = time(8, 0)
+    calls_window_end: time = time(21, 0)
+    calls_default_max_minutes: int = Field(default=10, ge=1, le=120)
+    calls_default_voice_id: str = "11labs-Adrian"
+    # A call with no call_ended this long after its longest possible end is fetched from Retell.
+    calls_recovery_grace_seconds: int = Field(default=300, ge=10)
+    calls_retell_timeout_seconds: float = Field(default=15.0, gt=0)
+    # Recording is a paid option, charged only when a recording exists.
+    calls_recording_fee_cents: int = Field(default=5, ge=0)
+
+    @field_validator("retell_base_url", "speechcue_public_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+    def secret_field_names(self) -> list[str]:
+        return [*super().secret_field_names(), "retell_api_key"]
+
+    @property
+    def retell_webhook_url(self) -> str:
+        return f"{self.speechcue_public_base_url}/webhooks/retell"

@@ -1,0 +1,102 @@
+"""The calls service's tables (SQLAlchemy Core)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+metadata = MetaData()
+
+flows = Table(
+    "flows", metadata,
+    Column("id", Text, primary_key=True),
+    Column("customer_id", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    # The customer's FlowSpec as sent (speechcue.calls.v1.FlowSpec, serialized).
+    Column("spec", LargeBinary, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("review_reasons", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("review_note", Text, nullable=False, server_default=""),
+    Column("retell_agent_id", Text),
+    Column("retell_flow_id", Text),
+    Column("retell_llm_id", Text),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("deleted_at", DateTime(timezone=True)),
+)
+
+caller_ids = Table(
+    "caller_ids", metadata,
+    Column("number", Text, primary_key=True),
+    Column("label", Text, nullable=False, server_default=""),
+    Column("enabled", Boolean, nullable=False, server_default="true"),
+    Column("synced_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+calls = Table(
+    "calls", metadata,
+    Column("id", Text, primary_key=True),
+    Column("customer_id", Text, nullable=False),
+    Column("flow_id", Text, nullable=False),
+    Column("campaign_id", Text, nullable=False, server_default=""),
+    Column("to_number", Text, nullable=False),
+    Column("caller_id", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("retell_call_id", Text, unique=True),
+    Column("usage_kind", Text, nullable=False),
+    Column("max_minutes", Integer, nullable=False),
+    Column("hold_cents", BigInteger, nullable=False, server_default="0"),
+    Column("plan_minutes", BigInteger, nullable=False, server_default="0"),
+    Column("record", Boolean, nullable=False, server_default="false"),
+    Column("variables", JSONB, nullable=False, server_default="{}"),
+    Column("duration_seconds", BigInteger, nullable=False, server_default="0"),
+    Column("disconnection_reason", Text, nullable=False, server_default=""),
+    Column("digits", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("recording_url", Text, nullable=False, server_default=""),
+    Column("transfer_number", Text, nullable=False, server_default=""),
+    Column("cost_cents", BigInteger, nullable=False, server_default="0"),
+    Column("used_plan_minutes", BigInteger, nullable=False, server_default="0"),
+    Column("opted_out", Boolean, nullable=False, server_default="false"),
+    Column("summary", Text, nullable=False, server_default=""),
+    Column("sentiment", Text, nullable=False, server_default=""),
+    Column("successful", Boolean, nullable=False, server_default="false"),
+    Column("in_voicemail", Boolean, nullable=False, server_default="false"),
+    Column("failure_reason", Text, nullable=False, server_default=""),
+    # none → pending (call ended, money not yet settled with the wallet) → settled
+    Column("settlement", Text, nullable=False, server_default="none"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("placed_at", DateTime(timezone=True)),
+    Column("started_at", DateTime(timezone=True)),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("analyzed_at", DateTime(timezone=True)),
+    Column("settled_at", DateTime(timezone=True)),
+)
+
+call_events = Table(
+    "call_events", metadata,
+    Column("retell_call_id", Text, primary_key=True),
+    Column("event", Text, primary_key=True),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("payload", JSONB, nullable=False),
+)
+
+do_not_call = Table(
+    "do_not_call", metadata,
+    Column("number", Text, primary_key=True),
+    # '' is the platform-wide list; otherwise the customer whose own list it is.
+    Column("scope", Text, primary_key=True),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("added_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
