@@ -64,7 +64,7 @@ async def main(seconds: float) -> None:
             await uow.commit()
         await database.close()
         base = url.split("://", 1)[1]
-        results = {}
+        results: dict[str, list[float]] = {}
         for driver in ("asyncpg", "psycopg", "asyncpg", "psycopg"):
             rate = await measure(f"postgresql+{driver}://{base}", seconds, f"{driver}-{len(results)}")
             results.setdefault(driver, []).append(rate)
