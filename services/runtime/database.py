@@ -1,8 +1,10 @@
 """The async SQLAlchemy engine and the unit of work that owns a request's single commit.
 
 Storage functions take a connection and never commit; the handler opens a `UnitOfWork`, does its
-reads and writes (state change and outbox row together) and commits once. Callbacks registered
-with `after_commit` run only once the commit has succeeded (the outbox relay's wake-up uses it).
+reads and writes (state change and outbox row together) and commits once. Inserts that nothing
+reads back before the commit (outbox rows) are deferred and sent in the last statement of the
+transaction, saving a round trip each. Callbacks registered with `after_commit` run only once the
+commit has succeeded (the outbox relay's wake-up uses it).
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Table, insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
@@ -22,7 +25,9 @@ def create_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
         database_url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No pre-ping: it costs two round trips per checkout. A dead connection fails its statement,
+        # is invalidated, and the caller gets UNAVAILABLE and retries with the same idempotency key.
+        pool_pre_ping=False,
         pool_recycle=1800,
         # asyncpg caches prepared statements per connection; the hot paths reuse a handful.
         connect_args={"server_settings": {"application_name": "speechcue"}},
@@ -36,6 +41,7 @@ class UnitOfWork:
         self._engine = engine
         self._connection: AsyncConnection | None = None
         self._after_commit: list[Callable[[], None]] = []
+        self._deferred: dict[Table, list[dict[str, Any]]] = {}
         self.committed = False
 
     @property
@@ -53,7 +59,19 @@ class UnitOfWork:
         if callback not in self._after_commit:
             self._after_commit.append(callback)
 
+    def defer_insert(self, table: Table, values: dict[str, Any]) -> None:
+        """Inserts `values` at commit time, together with the transaction's last statement."""
+        self._deferred.setdefault(table, []).append(values)
+
+    def take_deferred_inserts(self) -> list[tuple[Table, list[dict[str, Any]]]]:
+        """Hands the deferred inserts to whoever sends the transaction's last statement."""
+        deferred = list(self._deferred.items())
+        self._deferred.clear()
+        return deferred
+
     async def commit(self) -> None:
+        for table, rows in self.take_deferred_inserts():
+            await self.connection.execute(insert(table).values(rows))
         await self.connection.commit()
         self.committed = True
         for callback in self._after_commit:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from google.protobuf.message import Message
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select
 
 from services.runtime.database import Database, UnitOfWork
+from services.runtime.driver_sql import DriverStatement, multi_row_insert
 from services.runtime.errors import ConflictingRetry, IdempotencyKeyReused, InvalidArgument
 from services.runtime.runtime_tables import idempotency_keys
 
@@ -49,14 +49,14 @@ def validate_key(key: str) -> str:
     return key
 
 
+_CLAIM = DriverStatement(
+    "INSERT INTO idempotency_keys (key, request_hash) VALUES (:key, :hash) ON CONFLICT (key) DO NOTHING RETURNING key"
+)
+
+
 async def claim_key(uow: UnitOfWork, key: str, fingerprint: bytes) -> bytes | None:
     """Claims `key` for this transaction; returns the stored answer when it was already used."""
-    claimed = await uow.connection.execute(
-        insert(idempotency_keys)
-        .values(key=key, request_hash=fingerprint)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(idempotency_keys.c.key)
-    )
+    claimed = await _CLAIM.execute(uow, key=key, hash=fingerprint)
     if claimed.first() is not None:
         return None
     stored = (
@@ -76,10 +76,17 @@ async def claim_key(uow: UnitOfWork, key: str, fingerprint: bytes) -> bytes | No
 
 
 async def remember_answer(uow: UnitOfWork, key: str, answer: Message) -> None:
-    await uow.connection.execute(
-        update(idempotency_keys)
-        .where(idempotency_keys.c.key == key)
-        .values(response=answer.SerializeToString(deterministic=True))
+    """Stores the answer; the transaction's deferred inserts (its events) ride along as CTEs, so
+    the whole tail of the transaction is one round trip."""
+    parameters: list[Any] = [answer.SerializeToString(deterministic=True), key]
+    ctes = []
+    for index, (table, rows) in enumerate(uow.take_deferred_inserts()):
+        columns = tuple(rows[0])
+        ctes.append(f"d{index} AS ({multi_row_insert(table.name, columns, len(rows), len(parameters) + 1)})")
+        parameters.extend(row[column] for row in rows for column in columns)
+    prefix = f"WITH {', '.join(ctes)} " if ctes else ""
+    await uow.connection.exec_driver_sql(
+        f"{prefix}UPDATE idempotency_keys SET response = $1 WHERE key = $2", tuple(parameters)
     )
 
 

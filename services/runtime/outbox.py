@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 
 from services.runtime import metrics
 from services.runtime.database import Database, UnitOfWork
@@ -25,6 +25,8 @@ from services.runtime.runtime_tables import outbox
 from speechcue.events.v1 import envelope_pb2
 
 log = logging.getLogger(__name__)
+
+COALESCE_SECONDS = 0.005
 
 
 def build_envelope(
@@ -77,7 +79,7 @@ class OutboxRelay:
         while True:
             try:
                 published = await self.publish_pending()
-                if published:
+                if published == self._batch_size:
                     continue
             except asyncio.CancelledError:
                 raise
@@ -87,6 +89,8 @@ class OutboxRelay:
                 await asyncio.sleep(self._poll_seconds)
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+                # Commits come in bursts: a few milliseconds' wait turns many wake-ups into one batch.
+                await asyncio.sleep(COALESCE_SECONDS)
             except TimeoutError:
                 await self._record_backlog()
             self._wake.clear()
@@ -136,11 +140,8 @@ async def stage_event(
 ) -> envelope_pb2.Envelope:
     """Writes the event in the caller's transaction; it is published only if that commits."""
     envelope = build_envelope(subject, customer_id, payload)
-    await uow.connection.execute(
-        insert(outbox).values(
-            event_id=envelope.event_id, subject=subject, envelope=envelope.SerializeToString()
-        )
-    )
+    uow.defer_insert(outbox, {"event_id": envelope.event_id, "subject": subject,
+                              "envelope": envelope.SerializeToString()})
     if relay is not None:
         uow.after_commit(relay.wake)
     return envelope

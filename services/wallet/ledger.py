@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
+from typing import Any
 
 from sqlalchemy import func, select, text
 
 from services.runtime.database import UnitOfWork
+from services.runtime.driver_sql import DriverStatement
 from services.runtime.errors import FailedPrecondition, NotFound
 from services.wallet.tables import accounts, ledger_entries, transfers
 
@@ -43,6 +45,16 @@ class Leg:
 
 
 @dataclass(frozen=True)
+class AccountState:
+    """The customer's account right after a transfer moved it."""
+
+    balance_cents: int
+    held_cents: int
+    in_debt: bool
+    debt_cents: int
+
+
+@dataclass(frozen=True)
 class PostedTransfer:
     id: int
     kind: str
@@ -54,32 +66,40 @@ class PostedTransfer:
     cause_id: str
     memo: str
     created_at: datetime
+    account: AccountState | None = None
 
 
-_MOVE_CUSTOMER_BALANCE = text(
-    "UPDATE accounts SET balance_cents = balance_cents + :delta "
-    "WHERE customer_id = :customer_id AND balance_cents + :delta >= 0 "
-    "RETURNING id, balance_cents"
-)
-
-
-def _insert_transfer_sql(leg_count: int) -> str:
-    rows = ", ".join(
-        f"(CAST(:account_{i} AS bigint), CAST(:amount_{i} AS bigint), CAST(:after_{i} AS bigint))"
-        for i in range(leg_count)
+def _posting_sql(system_legs: int, *, with_customer: bool) -> str:
+    """One statement, one round trip: move the customer's balance (only if it stays ≥ 0), insert
+    the transfer and its entries, and return the account as it now is with what it holds."""
+    system_rows = " UNION ALL ".join(
+        f"SELECT t.id, CAST(:account_{i} AS bigint), CAST(:amount_{i} AS bigint), CAST(NULL AS bigint) FROM t"
+        for i in range(system_legs)
     )
-    # One round trip for the transfer and all its entries.
+    insert_transfer = (
+        "INSERT INTO transfers (idempotency_key, kind, customer_id, amount_cents, cause_type, cause_id, memo) "
+        "SELECT :key, :kind, :customer_id, :amount, :cause_type, :cause_id, :memo"
+    )
+    entries = "INSERT INTO ledger_entries (transfer_id, account_id, amount_cents, balance_after_cents) "
+    if not with_customer:
+        return (f"WITH t AS ({insert_transfer} RETURNING id, created_at), e AS ({entries}{system_rows}) "
+                "SELECT id, created_at FROM t")
     return (
-        "WITH t AS (INSERT INTO transfers (idempotency_key, kind, customer_id, amount_cents, cause_type, "
-        "cause_id, memo) VALUES (:key, :kind, :customer_id, :amount, :cause_type, :cause_id, :memo) "
-        "RETURNING id, created_at), "
-        "e AS (INSERT INTO ledger_entries (transfer_id, account_id, amount_cents, balance_after_cents) "
-        f"SELECT t.id, v.account_id, v.amount, v.after FROM t, (VALUES {rows}) AS v(account_id, amount, after)) "
-        "SELECT id, created_at FROM t"
+        "WITH moved AS (UPDATE accounts SET balance_cents = balance_cents + :delta "
+        "WHERE customer_id = :customer_id AND balance_cents + :delta >= 0 "
+        "RETURNING id, balance_cents, in_debt, debt_cents), "
+        f"t AS ({insert_transfer} FROM moved RETURNING id, created_at), "
+        f"e AS ({entries}SELECT t.id, moved.id, CAST(:delta AS bigint), moved.balance_cents FROM t, moved "
+        f"UNION ALL {system_rows}) "
+        "SELECT t.id, t.created_at, moved.balance_cents, moved.in_debt, moved.debt_cents, "
+        "(SELECT CAST(coalesce(sum(h.amount_cents), 0) AS bigint) FROM holds h "
+        " WHERE h.customer_id = :customer_id AND h.status = 'open') AS held_cents "
+        "FROM t, moved"
     )
 
 
-_INSERT_TRANSFER = {count: text(_insert_transfer_sql(count)) for count in (2, 3)}
+_POSTINGS = {(legs, with_customer): DriverStatement(_posting_sql(legs, with_customer=with_customer))
+             for legs in (1, 2, 3) for with_customer in (True, False)}
 
 
 async def customer_account_exists(uow: UnitOfWork, customer_id: str) -> bool:
@@ -102,38 +122,30 @@ async def post_transfer(
     if sum(leg.amount_cents for leg in legs) != 0:
         raise ValueError("a transfer's legs must sum to zero")
     customer_legs = [leg for leg in legs if leg.system is None]
+    system_legs = [leg for leg in legs if leg.system is not None]
     if len(customer_legs) > 1 or (customer_legs and customer_id is None):
         raise ValueError("a transfer has at most one customer leg, and it needs the customer id")
     amount = sum(leg.amount_cents for leg in legs if leg.amount_cents > 0)
     customer_delta = customer_legs[0].amount_cents if customer_legs else 0
-
-    params: dict[str, object] = {
+    params: dict[str, Any] = {
         "key": key, "kind": kind, "customer_id": customer_id, "amount": amount,
-        "cause_type": cause_type, "cause_id": cause_id, "memo": memo,
+        "cause_type": cause_type, "cause_id": cause_id, "memo": memo, "delta": customer_delta,
     }
-    balance_after: int | None = None
-    for index, leg in enumerate(legs):
-        if leg.system is None:
-            moved = (
-                await uow.connection.execute(
-                    _MOVE_CUSTOMER_BALANCE, {"delta": leg.amount_cents, "customer_id": customer_id}
-                )
-            ).first()
-            if moved is None:
-                if not await customer_account_exists(uow, customer_id or ""):
-                    raise AccountNotFound("this customer has no wallet; open one first")
-                raise InsufficientFunds("the balance is too low for this; top up and try again")
-            account_id, balance_after = moved.id, moved.balance_cents
-        else:
-            account_id = int(leg.system)
-        params[f"account_{index}"] = account_id
+    for index, leg in enumerate(system_legs):
+        params[f"account_{index}"] = int(leg.system)  # type: ignore[arg-type]
         params[f"amount_{index}"] = leg.amount_cents
-        params[f"after_{index}"] = balance_after if leg.system is None else None
-    inserted = (await uow.connection.execute(_INSERT_TRANSFER[len(legs)], params)).one()
+    if not customer_legs:
+        del params["delta"]
+    row = (await _POSTINGS[(len(system_legs), bool(customer_legs))].execute(uow, **params)).first()
+    if row is None:
+        if not await customer_account_exists(uow, customer_id or ""):
+            raise AccountNotFound("this customer has no wallet; open one first")
+        raise InsufficientFunds("the balance is too low for this; top up and try again")
+    account = AccountState(row.balance_cents, row.held_cents, row.in_debt, row.debt_cents) if customer_legs else None
     return PostedTransfer(
-        id=inserted.id, kind=kind, customer_id=customer_id, amount_cents=amount,
-        balance_effect_cents=customer_delta, balance_after_cents=balance_after,
-        cause_type=cause_type, cause_id=cause_id, memo=memo, created_at=inserted.created_at,
+        id=row.id, kind=kind, customer_id=customer_id, amount_cents=amount,
+        balance_effect_cents=customer_delta, balance_after_cents=account.balance_cents if account else None,
+        cause_type=cause_type, cause_id=cause_id, memo=memo, created_at=row.created_at, account=account,
     )
 
 
@@ -158,7 +170,8 @@ _TRANSFER_VIEW = select(
 
 
 def _posted(row: object) -> PostedTransfer:
-    return PostedTransfer(**{name: getattr(row, name) for name in PostedTransfer.__dataclass_fields__})
+    return PostedTransfer(**{name: getattr(row, name) for name in PostedTransfer.__dataclass_fields__
+                             if name != "account"})
 
 
 async def list_customer_transfers(

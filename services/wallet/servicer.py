@@ -15,7 +15,7 @@ from services.runtime.idempotency import run_idempotent
 from services.runtime.ticks import run_tick
 from services.runtime.validation import require_cents, require_id, require_range, require_text
 from services.wallet import metrics
-from services.wallet.accounts import get_account, open_account, read_balance
+from services.wallet.accounts import BalanceView, get_account, open_account, read_balance
 from services.wallet.billing import run_billing_tick
 from services.wallet.events import CAUSE_NAMES, WalletEvents
 from services.wallet.holds import capture_hold, place_hold, release_hold
@@ -97,7 +97,12 @@ class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):
     async def _transfer_result(self, uow: UnitOfWork, transfer: PostedTransfer) -> wallet_pb2.TransferResult:
         metrics.transfers_total.labels(transfer.kind).inc()
         metrics.transferred_cents_total.labels(transfer.kind).inc(transfer.amount_cents)
-        balance = await read_balance(uow, transfer.customer_id or "")
+        account = transfer.account
+        if account is None:
+            balance = await read_balance(uow, transfer.customer_id or "")
+        else:
+            balance = BalanceView(transfer.customer_id or "", account.balance_cents, account.held_cents,
+                                  account.in_debt, account.debt_cents)
         return wallet_pb2.TransferResult(transfer=transfer_message(transfer), balance=balance_message(balance))
 
     async def OpenAccount(self, request: wallet_pb2.OpenAccountRequest,
