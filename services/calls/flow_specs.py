@@ -30,7 +30,7 @@ def graph_of(spec: calls_pb2.FlowSpec) -> FlowGraph:
 
 def duplicate_keys(spec: calls_pb2.FlowSpec) -> list[tuple[str, str]]:
     """(node id, key) for every key used twice in one node."""
-    found = []
+    found: list[tuple[str, str]] = []
     for node in spec.graph.nodes:
         keys = [edge.key for edge in node.edges]
         found.extend((node.id, key) for key in sorted({key for key in keys if keys.count(key) > 1}))

@@ -54,6 +54,8 @@ calls = Table(
     Column("to_number", Text, nullable=False),
     Column("caller_id", Text, nullable=False),
     Column("status", Text, nullable=False),
+    # The StartCall request's fingerprint: a retry must be the same request.
+    Column("request_hash", LargeBinary, nullable=False),
     Column("retell_call_id", Text, unique=True),
     Column("usage_kind", Text, nullable=False),
     Column("max_minutes", Integer, nullable=False),

@@ -9,8 +9,9 @@ commit has succeeded (the outbox relay's wake-up uses it).
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
@@ -34,6 +35,21 @@ def create_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
     )
 
 
+_background: set[asyncio.Task[None]] = set()
+
+
+def _spawn(work: Callable[[], Awaitable[None]]) -> None:
+    async def run() -> None:
+        try:
+            await work()
+        except Exception:
+            log.exception("after-commit work failed")
+
+    task = asyncio.get_running_loop().create_task(run())
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
 class UnitOfWork:
     """One database transaction. Leaving the block without `commit()` rolls back."""
 
@@ -41,6 +57,8 @@ class UnitOfWork:
         self._engine = engine
         self._connection: AsyncConnection | None = None
         self._after_commit: list[Callable[[], None]] = []
+        self._after_commit_async: list[Callable[[], Awaitable[None]]] = []
+        self._on_rollback: list[Callable[[], Awaitable[None]]] = []
         self._deferred: dict[Table, list[dict[str, Any]]] = {}
         self.committed = False
 
@@ -58,6 +76,14 @@ class UnitOfWork:
     def after_commit(self, callback: Callable[[], None]) -> None:
         if callback not in self._after_commit:
             self._after_commit.append(callback)
+
+    def after_commit_async(self, work: Callable[[], Awaitable[None]]) -> None:
+        """Starts `work` in the background once the commit succeeded (cleanup outside the database)."""
+        self._after_commit_async.append(work)
+
+    def on_rollback(self, undo: Callable[[], Awaitable[None]]) -> None:
+        """Awaits `undo` if the transaction does not commit (undoes work outside the database)."""
+        self._on_rollback.append(undo)
 
     def defer_insert(self, table: Table, values: dict[str, Any]) -> None:
         """Inserts `values` at commit time, together with the transaction's last statement."""
@@ -79,6 +105,8 @@ class UnitOfWork:
                 callback()
             except Exception:
                 log.exception("after-commit callback failed")
+        for work in self._after_commit_async:
+            _spawn(work)
 
     async def __aexit__(
         self,
@@ -94,6 +122,12 @@ class UnitOfWork:
                 await connection.rollback()
         finally:
             await connection.close()
+        if not self.committed:
+            for undo in self._on_rollback:
+                try:
+                    await undo()
+                except Exception:
+                    log.exception("rollback compensation failed")
 
 
 class Database:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -33,6 +34,55 @@ DEFAULT_VOICES = [
     {"voice_id": "cartesia-Hugo", "voice_name": "Hugo", "provider": "cartesia", "gender": "male",
      "accent": "British", "age": "Middle Aged", "preview_audio_url": "https://example.invalid/voices/hugo.mp3"},
 ]
+
+
+KEY_CONDITION = re.compile(r"pressed (\S) on the keypad")
+
+
+def _key_of(condition: Any) -> str | None:
+    text = condition.get("prompt", "") if isinstance(condition, dict) else str(condition or "")
+    match = KEY_CONDITION.search(text)
+    return match.group(1) if match else None
+
+
+def walk_conversation_flow(flow: dict[str, Any], keys: list[str]) -> tuple[list[dict[str, Any]], str, str]:
+    """Follows a conversation flow with the keys a callee presses, as far as the keys go."""
+    nodes = {node.get("id"): node for node in flow.get("nodes", []) if isinstance(node, dict)}
+    global_keys = {_key_of(node.get("global_node_setting", {}).get("condition")): node_id
+                   for node_id, node in nodes.items() if node.get("global_node_setting")}
+    entries: list[dict[str, Any]] = []
+    pending = list(keys)
+    current, previous = flow.get("start_node_id"), None
+    for _ in range(200):
+        node = nodes.get(current)
+        if node is None:
+            break
+        if previous is not None:
+            entries.append({"role": "node_transition", "former_node_id": previous, "new_node_id": current,
+                            "transition_type": "normal"})
+        instruction = node.get("instruction") or {}
+        if instruction.get("text"):
+            entries.append({"role": "agent", "content": instruction["text"], "words": []})
+        if node.get("type") == "end":
+            return entries, "agent_hangup", ""
+        if node.get("type") == "transfer_call":
+            return entries, "call_transfer", str((node.get("transfer_destination") or {}).get("number", ""))
+        previous = current
+        if node.get("skip_response_edge"):
+            current = node["skip_response_edge"].get("destination_node_id")
+            continue
+        if not pending:
+            break
+        digit = pending.pop(0)
+        entries.append({"role": "dtmf", "digit": digit})
+        if digit in global_keys:
+            current = global_keys[digit]
+            continue
+        matching = [edge for edge in node.get("edges", []) if _key_of(edge.get("transition_condition")) == digit]
+        fallback = node.get("else_edge") or {}
+        current = (matching[0] if matching else fallback).get("destination_node_id")
+    entries.extend({"role": "dtmf", "digit": digit} for digit in pending)
+    return entries, "", ""
 
 
 def now_ms() -> int:
@@ -231,14 +281,20 @@ class RetellSimulator:
         except Exception:
             log.exception("retell simulator: call lifecycle failed")
 
-    def _transcript(self, call: SimulatedCall, talked_ms: int) -> list[dict[str, Any]]:
-        entries: list[dict[str, Any]] = [{"role": "agent", "content": "Hello, this is an automated call.", "words": []}]
-        keys = call.pressed if call.scenario.manual else [
-            {"role": "dtmf", "digit": key.digit} for key in call.scenario.keys if key.at_ms <= talked_ms]
-        for key in keys:
-            entries.append(key)
-            entries.append({"role": "agent", "content": f"You pressed {key['digit']}.", "words": []})
-        return entries
+    def _transcript(self, call: SimulatedCall, talked_ms: int) -> tuple[list[dict[str, Any]], str, str]:
+        """What was said and pressed, walking the agent's conversation flow with the callee's keys
+        as Retell's flow engine would: (entries, disconnection reason if the flow ended the call,
+        transfer number if it transferred)."""
+        keys = [entry["digit"] for entry in call.pressed] if call.scenario.manual else [
+            key.digit for key in call.scenario.keys if key.at_ms <= talked_ms]
+        agent = self.agents.get(call.record["agent_id"], {})
+        engine = agent.get("response_engine") or {}
+        flow = self.flows.get(engine.get("conversation_flow_id", ""))
+        if not flow:
+            entries: list[dict[str, Any]] = [{"role": "agent", "content": "Hello.", "words": []}]
+            entries.extend({"role": "dtmf", "digit": digit} for digit in keys)
+            return entries, "", ""
+        return walk_conversation_flow(flow, keys)
 
     async def _finish(self, call: SimulatedCall, reason: str, *, connected: bool, talked_ms: int,
                       after_end: Any = None) -> None:
@@ -250,13 +306,18 @@ class RetellSimulator:
         record["duration_ms"] = talked_ms if connected else 0
         record["disconnection_reason"] = reason
         if connected:
-            transcript = self._transcript(call, talked_ms)
+            transcript, flow_reason, transfer_to = self._transcript(call, talked_ms)
+            if flow_reason and reason not in ("manual_stopped", "max_duration_reached"):
+                reason = flow_reason
+                record["disconnection_reason"] = reason
+            if transfer_to:
+                record["transfer_destination"] = transfer_to
             record["transcript_with_tool_calls"] = transcript
             record["transcript"] = "".join(f"Agent: {e['content']}\n" for e in transcript if e["role"] == "agent")
             record["transcript_object"] = [e for e in transcript if e["role"] in ("agent", "user")]
             record["recording_url"] = f"https://example.invalid/recordings/{record['call_id']}.wav"
             record["public_log_url"] = f"https://example.invalid/logs/{record['call_id']}.log"
-            if reason == "call_transfer":
+            if reason == "call_transfer" and not transfer_to:
                 record["transfer_destination"] = call.scenario.transfer_to
         await self._deliver("call_ended", dict(record), call)
         if after_end is not None:

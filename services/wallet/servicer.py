@@ -3,7 +3,6 @@ its idempotency key where it changes anything) and answers in protobuf."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -12,6 +11,7 @@ import grpc
 from services.runtime.database import Database, UnitOfWork
 from services.runtime.errors import InvalidArgument, PermissionDenied
 from services.runtime.idempotency import run_idempotent
+from services.runtime.paging import decode_token, encode_token, page_size
 from services.runtime.ticks import run_tick
 from services.runtime.validation import require_cents, require_id, require_range, require_text
 from services.wallet import metrics
@@ -60,7 +60,6 @@ DEBIT_CAUSES = frozenset({"call", "plan", "adjustment"})
 MAX_MEMO = 500
 MAX_CALL_MINUTES = 24 * 60
 MAX_CALL_SECONDS = 24 * 3600
-DEFAULT_PAGE_SIZE = 20
 
 
 def _rpc_transfer_key(idempotency_key: str) -> str:
@@ -126,15 +125,15 @@ class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):
     async def ListTransactions(self, request: wallet_pb2.ListTransactionsRequest,
                                context: grpc.aio.ServicerContext) -> wallet_pb2.ListTransactionsResponse:
         customer_id = require_id("customer_id", request.customer_id)
-        size = request.page.page_size or DEFAULT_PAGE_SIZE
-        require_range("page.page_size", size, 1, 100)
-        before_id = _decode_page_token(request.page.page_token)
+        size = page_size(request.page.page_size)
+        position = decode_token(request.page.page_token, int)
+        before_id = position[0] if position else None
         async with self.database.unit_of_work() as uow:
             await get_account(uow, customer_id)
             page = await list_customer_transfers(uow, customer_id, before_id=before_id, limit=size + 1)
         response = wallet_pb2.ListTransactionsResponse(transfers=[transfer_message(t) for t in page[:size]])
         if len(page) > size:
-            response.next_page_token = _encode_page_token(page[size - 1].id)
+            response.next_page_token = encode_token(page[size - 1].id)
         return response
 
     async def Credit(self, request: wallet_pb2.CreditRequest,
@@ -371,18 +370,3 @@ class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):
             negative_customer_accounts=report.negative_customer_accounts, transfers=report.transfers,
         )
 
-
-def _encode_page_token(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"before:{last_id}".encode()).decode()
-
-
-def _decode_page_token(token: str) -> int | None:
-    if not token:
-        return None
-    try:
-        prefix, _, value = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
-        if prefix != "before":
-            raise ValueError
-        return int(value)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidArgument("page_token is not one this service issued", reason="PAGE_TOKEN_INVALID") from None

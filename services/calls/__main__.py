@@ -1,0 +1,84 @@
+"""`python -m services.calls` runs the calls service; `python -m services.calls migrate` applies its
+migrations and exits."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI
+
+from services.calls.caller_ids import enabled_caller_ids, sync_from_retell
+from services.calls.events import CallsEvents
+from services.calls.retell_client import RetellClient
+from services.calls.servicer import CallsServicer
+from services.calls.settings import CallsSettings
+from services.calls.settlement import Settlement
+from services.calls.webhook import add_retell_webhook
+from services.runtime.database import Database
+from services.runtime.grpc_client import internal_channel
+from services.runtime.migrations import upgrade_to_head
+from services.runtime.service_main import GrpcService, ServiceContext, ServiceParts, run_service
+from services.runtime.settings import load_settings
+from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
+from speechcue.wallet.v1 import wallet_pb2_grpc
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def fill_caller_id_pool(database: Database, retell: RetellClient) -> Callable[[], Coroutine[Any, Any, None]]:
+    async def fill() -> None:
+        """An empty pool is filled from Retell's numbers once at start; admins manage it after."""
+        try:
+            async with database.unit_of_work() as uow:
+                if not await enabled_caller_ids(uow):
+                    await sync_from_retell(uow, retell)
+                    await uow.commit()
+        except Exception as error:
+            log.warning("could not fill the caller ID pool from Retell (%s); an admin can sync it later",
+                        type(error).__name__)
+
+    return fill
+
+
+def build(context: ServiceContext, **overrides: Any) -> ServiceParts:
+    settings = context.settings
+    assert isinstance(settings, CallsSettings)
+    retell = overrides.get("retell") or RetellClient(settings.retell_base_url, settings.retell_api_key,
+                                                     timeout_seconds=settings.calls_retell_timeout_seconds)
+    wallet = wallet_pb2_grpc.WalletServiceStub(internal_channel(settings.wallet_grpc_addr,
+                                                                settings.speechcue_internal_token))
+    events = CallsEvents(context.relay)
+    clock = overrides.get("clock") or utc_now
+    settlement = Settlement(context.database, wallet, events, settings, clock)
+    servicer = CallsServicer(context.database, retell, wallet, events, settlement, settings, clock)
+
+    def routes(app: FastAPI) -> None:
+        add_retell_webhook(app, database=context.database, events=events, settlement=settlement,
+                           api_key=settings.retell_api_key, clock=servicer.clock)
+
+    return ServiceParts(
+        grpc_services=[GrpcService(calls_pb2_grpc.add_CallsServiceServicer_to_server, servicer,
+                                   calls_pb2.DESCRIPTOR.services_by_name["CallsService"].full_name)],
+        add_http_routes=routes,
+        background=[settlement.run_forever, fill_caller_id_pool(context.database, retell)],
+    )
+
+
+def main(argv: list[str]) -> None:
+    settings = load_settings(CallsSettings)
+    if argv[1:2] == ["migrate"]:
+        upgrade_to_head("calls", settings.speechcue_database_url)
+        return
+    run_service(settings, "calls", build)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,56 @@
+"""The calls service's events (stream CALLS), staged in the outbox with the change they report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from services.runtime.database import UnitOfWork
+from services.runtime.outbox import OutboxRelay, stage_event
+from speechcue.events.v1 import calls_events_pb2
+
+CALL_STARTED = "calls.call.started"
+CALL_ENDED = "calls.call.ended"
+CALL_ANALYZED = "calls.call.analyzed"
+FLOW_REVIEWED = "calls.flow.reviewed"
+FLOW_PENDING_REVIEW = "calls.flow.pending_review"
+
+
+def _stamp(moment: datetime | None) -> Timestamp:
+    stamp = Timestamp()
+    if moment is not None:
+        stamp.FromDatetime(moment)
+    return stamp
+
+
+class CallsEvents:
+    def __init__(self, relay: OutboxRelay | None) -> None:
+        self.relay = relay
+
+    async def call_started(self, uow: UnitOfWork, call: Any) -> None:
+        await stage_event(uow, self.relay, CALL_STARTED, call.customer_id, calls_events_pb2.CallStarted(
+            call_id=call.id, flow_id=call.flow_id, campaign_id=call.campaign_id, to_number=call.to_number,
+            at=_stamp(call.started_at)))
+
+    async def call_ended(self, uow: UnitOfWork, call: Any) -> None:
+        await stage_event(uow, self.relay, CALL_ENDED, call.customer_id, calls_events_pb2.CallEnded(
+            call_id=call.id, flow_id=call.flow_id, campaign_id=call.campaign_id, to_number=call.to_number,
+            status=call.status, duration_seconds=call.duration_seconds,
+            disconnection_reason=call.disconnection_reason, digits=list(call.digits), cost_cents=call.cost_cents,
+            plan_minutes=call.used_plan_minutes, recording_url=call.recording_url, opted_out=call.opted_out,
+            failure_reason=call.failure_reason, at=_stamp(call.ended_at)))
+
+    async def call_analyzed(self, uow: UnitOfWork, call: Any) -> None:
+        await stage_event(uow, self.relay, CALL_ANALYZED, call.customer_id, calls_events_pb2.CallAnalyzed(
+            call_id=call.id, campaign_id=call.campaign_id, summary=call.summary, sentiment=call.sentiment,
+            successful=call.successful, in_voicemail=call.in_voicemail))
+
+    async def flow_reviewed(self, uow: UnitOfWork, flow: Any, approved: bool, note: str) -> None:
+        await stage_event(uow, self.relay, FLOW_REVIEWED, flow.customer_id, calls_events_pb2.FlowReviewed(
+            flow_id=flow.id, name=flow.name, approved=approved, note=note))
+
+    async def flow_pending_review(self, uow: UnitOfWork, flow: Any) -> None:
+        await stage_event(uow, self.relay, FLOW_PENDING_REVIEW, flow.customer_id, calls_events_pb2.FlowPendingReview(
+            flow_id=flow.id, name=flow.name, reasons=list(flow.review_reasons)))

@@ -1,0 +1,201 @@
+"""IVR flows: creation, edits, deletion and review, each kept in step with its Retell objects.
+
+The Retell objects are created before the row is committed; if the transaction then fails they are
+deleted again, so no agent is left behind for a flow that does not exist.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from services.calls.flow_compiler import compile_agent, compile_ai_script, compile_conversation_flow, dtmf_options
+from services.calls.flow_rules import MAX_NAME, MAX_PROMPT, MAX_TEXT, review_reasons, validate_graph
+from services.calls.flow_specs import duplicate_keys, graph_of, opt_out_key, texts_of
+from services.calls.retell_client import RetellClient, RetellNotFound
+from services.calls.settings import CallsSettings
+from services.calls.tables import flows
+from services.runtime.database import UnitOfWork
+from services.runtime.errors import ConflictingRetry, FailedPrecondition, InvalidArgument, NotFound
+from speechcue.calls.v1 import calls_pb2
+
+log = logging.getLogger(__name__)
+
+APPROVED, PENDING_REVIEW, REJECTED = "approved", "pending_review", "rejected"
+LANGUAGE_PATTERN = frozenset({"en-US", "en-GB", "en-IN", "fr-FR", "hi-IN", "zh-CN", "es-ES", "de-DE"})
+
+
+class FlowNotFound(NotFound):
+    default_reason = "FLOW_NOT_FOUND"
+
+
+class FlowInvalid(InvalidArgument):
+    default_reason = "FLOW_INVALID"
+
+
+def check_spec(spec: calls_pb2.FlowSpec) -> list[calls_pb2.FlowProblem]:
+    """Every problem with the spec, as FlowProblems a customer can read."""
+    problems: list[calls_pb2.FlowProblem] = []
+
+    def problem(code: str, message: str, node_id: str = "") -> None:
+        problems.append(calls_pb2.FlowProblem(node_id=node_id, code=code, message=message))
+
+    if not spec.name.strip() or len(spec.name) > MAX_NAME:
+        problem("BAD_NAME", f"give the flow a name of 1 to {MAX_NAME} characters")
+    if not spec.business_name.strip() or len(spec.business_name) > MAX_NAME:
+        problem("BAD_BUSINESS_NAME", "the business name is said at the start of every call; give one")
+    if spec.opt_out_key and spec.opt_out_key not in "0123456789*#":
+        problem("BAD_OPT_OUT_KEY", "the opt-out key must be one key: 0-9, * or #")
+    if spec.language and spec.language not in LANGUAGE_PATTERN:
+        problem("BAD_LANGUAGE", f"language must be one of {', '.join(sorted(LANGUAGE_PATTERN))}")
+    if len(spec.voicemail_message) > MAX_TEXT:
+        problem("TEXT_TOO_LONG", f"the voicemail message is longer than {MAX_TEXT} characters")
+    if spec.kind == calls_pb2.FLOW_KIND_AI_SCRIPT:
+        if not spec.ai_prompt.strip() or len(spec.ai_prompt) > MAX_PROMPT:
+            problem("BAD_PROMPT", f"describe the call's task in 1 to {MAX_PROMPT} characters")
+    elif spec.kind == calls_pb2.FLOW_KIND_GRAPH:
+        for node_id, key in duplicate_keys(spec):
+            problem("DUPLICATE_KEY", f"key {key} is used twice in step '{node_id}'", node_id)
+        for found in validate_graph(graph_of(spec), opt_out_key=opt_out_key(spec)):
+            problem(found.code, found.message, found.node_id)
+    else:
+        problem("BAD_KIND", "a flow is a node graph or an AI script")
+    return problems
+
+
+def _engine_body(spec: calls_pb2.FlowSpec) -> dict[str, Any]:
+    if spec.kind == calls_pb2.FLOW_KIND_AI_SCRIPT:
+        return compile_ai_script(spec.ai_prompt, business_name=spec.business_name, opt_out_key=opt_out_key(spec))
+    return compile_conversation_flow(graph_of(spec), business_name=spec.business_name,
+                                     opt_out_key=opt_out_key(spec))
+
+
+def _agent_body(spec: calls_pb2.FlowSpec, engine: dict[str, Any], settings: CallsSettings) -> dict[str, Any]:
+    graph = graph_of(spec) if spec.kind == calls_pb2.FLOW_KIND_GRAPH else None
+    voicemail = (spec.voicemail_message or "Please call us back."
+                 if spec.voicemail_action == calls_pb2.VOICEMAIL_ACTION_LEAVE_MESSAGE else None)
+    return compile_agent(
+        name=spec.name, response_engine=engine, voice_id=spec.voice_id or settings.calls_default_voice_id,
+        language=spec.language or "en-US", webhook_url=settings.retell_webhook_url, dtmf=dtmf_options(graph),
+        voicemail_message=voicemail, business_name=spec.business_name,
+        max_call_duration_ms=settings.calls_default_max_minutes * 60_000,
+    )
+
+
+async def _create_retell_objects(retell: RetellClient, spec: calls_pb2.FlowSpec,
+                                 settings: CallsSettings) -> dict[str, str | None]:
+    ids: dict[str, str | None] = {"retell_flow_id": None, "retell_llm_id": None, "retell_agent_id": None}
+    try:
+        if spec.kind == calls_pb2.FLOW_KIND_AI_SCRIPT:
+            ids["retell_llm_id"] = await retell.create_retell_llm(_engine_body(spec))
+            engine = {"type": "retell-llm", "llm_id": ids["retell_llm_id"]}
+        else:
+            ids["retell_flow_id"] = await retell.create_conversation_flow(_engine_body(spec))
+            engine = {"type": "conversation-flow", "conversation_flow_id": ids["retell_flow_id"]}
+        ids["retell_agent_id"] = await retell.create_agent(_agent_body(spec, engine, settings))
+    except Exception:
+        await delete_retell_objects(retell, ids)
+        raise
+    return ids
+
+
+async def delete_retell_objects(retell: RetellClient, ids: dict[str, str | None] | Any) -> None:
+    """Best effort: an object Retell no longer has is already gone."""
+    get = ids.get if isinstance(ids, dict) else lambda name: getattr(ids, name)
+    for name, remove in (("retell_agent_id", retell.delete_agent), ("retell_flow_id", retell.delete_conversation_flow),
+                         ("retell_llm_id", retell.delete_retell_llm)):
+        object_id = get(name)
+        if object_id:
+            try:
+                await remove(object_id)
+            except RetellNotFound:
+                pass
+            except Exception as error:
+                log.warning("could not delete Retell %s (%s); it is orphaned", name, type(error).__name__)
+
+
+def _status_for(spec: calls_pb2.FlowSpec) -> tuple[str, list[str]]:
+    graph = graph_of(spec) if spec.kind == calls_pb2.FLOW_KIND_GRAPH else None
+    reasons = review_reasons(texts_of(spec), graph)
+    return (PENDING_REVIEW if reasons else APPROVED), reasons
+
+
+def _refuse_if_invalid(spec: calls_pb2.FlowSpec) -> None:
+    problems = check_spec(spec)
+    if problems:
+        first = problems[0]
+        raise FlowInvalid(f"{first.message} ({len(problems)} problem{'s' if len(problems) > 1 else ''} in all)",
+                          problems="; ".join(f"{p.node_id}:{p.code}" for p in problems)[:1000])
+
+
+async def create_flow(uow: UnitOfWork, retell: RetellClient, settings: CallsSettings, *, customer_id: str,
+                      spec: calls_pb2.FlowSpec, now: datetime) -> Any:
+    _refuse_if_invalid(spec)
+    status, reasons = _status_for(spec)
+    ids = await _create_retell_objects(retell, spec, settings)
+    uow.on_rollback(lambda: delete_retell_objects(retell, ids))
+    return (await uow.connection.execute(flows.insert().values(
+        id=str(uuid.uuid4()), customer_id=customer_id, name=spec.name, spec=spec.SerializeToString(),
+        status=status, review_reasons=reasons, created_at=now, updated_at=now, **ids,
+    ).returning(*flows.c))).one()
+
+
+async def get_flow(uow: UnitOfWork, flow_id: str, *, customer_id: str | None, for_update: bool = False) -> Any:
+    query = select(flows).where(flows.c.id == flow_id, flows.c.deleted_at.is_(None))
+    if customer_id is not None:
+        query = query.where(flows.c.customer_id == customer_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await uow.connection.execute(query)).first()
+    if row is None:
+        raise FlowNotFound("no such flow for this customer")
+    return row
+
+
+async def update_flow(uow: UnitOfWork, retell: RetellClient, settings: CallsSettings, *, customer_id: str,
+                      flow_id: str, spec: calls_pb2.FlowSpec, expected_version: int, now: datetime) -> Any:
+    current = await get_flow(uow, flow_id, customer_id=customer_id, for_update=True)
+    if expected_version and expected_version != current.version:
+        raise ConflictingRetry("the flow was changed meanwhile; reload it and edit again",
+                               reason="FLOW_VERSION_CONFLICT")
+    _refuse_if_invalid(spec)
+    status, reasons = _status_for(spec)
+    ids = await _create_retell_objects(retell, spec, settings)
+    uow.on_rollback(lambda: delete_retell_objects(retell, ids))
+    # The old objects go only once the new ones are committed.
+    uow.after_commit_async(lambda: delete_retell_objects(retell, current))
+    return (await uow.connection.execute(update(flows).where(flows.c.id == flow_id).values(
+        name=spec.name, spec=spec.SerializeToString(), status=status, review_reasons=reasons, review_note="",
+        updated_at=now, version=current.version + 1, **ids,
+    ).returning(*flows.c))).one()
+
+
+async def delete_flow(uow: UnitOfWork, retell: RetellClient, *, customer_id: str, flow_id: str,
+                      now: datetime) -> None:
+    current = await get_flow(uow, flow_id, customer_id=customer_id, for_update=True)
+    await uow.connection.execute(update(flows).where(flows.c.id == flow_id).values(deleted_at=now, updated_at=now))
+    uow.after_commit_async(lambda: delete_retell_objects(retell, current))
+
+
+async def review_flow(uow: UnitOfWork, *, flow_id: str, approve: bool, note: str, now: datetime) -> Any:
+    current = await get_flow(uow, flow_id, customer_id=None, for_update=True)
+    if current.status != PENDING_REVIEW:
+        raise FailedPrecondition(f"this flow is {current.status.replace('_', ' ')}, not waiting for review",
+                                 reason="FLOW_NOT_PENDING")
+    return (await uow.connection.execute(update(flows).where(flows.c.id == flow_id).values(
+        status=APPROVED if approve else REJECTED, review_note=note, updated_at=now).returning(*flows.c))).one()
+
+
+async def list_flows(uow: UnitOfWork, *, customer_id: str | None, status: str | None, offset: int,
+                     limit: int) -> list[Any]:
+    query = select(flows).where(flows.c.deleted_at.is_(None))
+    if customer_id is not None:
+        query = query.where(flows.c.customer_id == customer_id)
+    if status is not None:
+        query = query.where(flows.c.status == status)
+    query = query.order_by(flows.c.created_at.desc(), flows.c.id).offset(offset).limit(limit)
+    return list((await uow.connection.execute(query)).all())

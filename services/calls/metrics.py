@@ -1,0 +1,20 @@
+"""The calls service's own metrics. Labels are kinds and outcomes, never customers or numbers."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+calls_placed_total = Counter("speechcue_calls_placed_total", "Calls accepted by Retell.", ["usage_kind"])
+calls_refused_total = Counter("speechcue_calls_refused_total", "Calls refused before dialling, by reason.",
+                              ["reason"])
+calls_ended_total = Counter("speechcue_calls_ended_total", "Calls ended, by status.", ["status"])
+call_billed_seconds_total = Counter("speechcue_call_billed_seconds_total", "Seconds of connected calls.")
+call_cost_cents_total = Counter("speechcue_call_cost_cents_total", "Cents charged for calls.")
+webhooks_total = Counter("speechcue_retell_webhooks_total",
+                         "Retell webhooks by outcome (accepted, duplicate, ignored, bad_signature, malformed).",
+                         ["outcome"])
+retell_request_seconds = Histogram("speechcue_retell_request_seconds", "Latency of calls to Retell's API.",
+                                   ["operation"])
+settlements_total = Counter("speechcue_call_settlements_total", "Ended calls settled with the wallet, by outcome.",
+                            ["outcome"])
+opt_outs_total = Counter("speechcue_opt_outs_total", "Callees who opted out by key press.")

@@ -1,0 +1,227 @@
+"""Placing a call (StartCall), safely retryable at every step.
+
+The call's id is derived from the customer and the request's idempotency key, so a retry after a
+crash finds the same call: the row is written first (status queued, with the hold it will need),
+then the wallet hold (keyed by the call), then Retell's create-phone-call (with the call id as
+Retell's idempotency key, so Retell never dials twice), then the row learns Retell's id. A retry
+resumes a queued call from wherever it stopped; a refusal after the hold releases it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from services.calls import metrics
+from services.calls.call_store import (
+    FAILED,
+    QUEUED,
+    RINGING,
+    STATUS_RANK,
+    CallNotFound,
+    get_call,
+    insert_call,
+    update_call,
+)
+from services.calls.caller_ids import choose_caller_id
+from services.calls.calling_window import next_allowed
+from services.calls.do_not_call import blocking_entry
+from services.calls.flows import APPROVED, PENDING_REVIEW, get_flow
+from services.calls.phone_numbers import InvalidPhoneNumber, masked, normalise, timezones_of
+from services.calls.retell_client import RetellBusy, RetellClient, RetellRejected
+from services.calls.settings import CallsSettings
+from services.calls.wallet_calls import wallet_call
+from services.runtime.database import Database, UnitOfWork
+from services.runtime.errors import DomainError, FailedPrecondition, IdempotencyKeyReused, InvalidArgument
+from services.runtime.failpoints import failpoint
+from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
+
+log = logging.getLogger(__name__)
+
+CALL_NAMESPACE = uuid.UUID("6f1d3c4e-2a7b-4f0e-9a51-7c3e8d2b1a90")
+
+
+class Refused(FailedPrecondition):
+    """A call refused before dialling, with a reason the customer can act on."""
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    idempotency_key: str
+    customer_id: str
+    flow_id: str
+    to_number: str
+    caller_id: str
+    max_minutes: int
+    record: bool
+    campaign_id: str
+    variables: dict[str, str] = field(default_factory=dict)
+
+
+def call_id_for(customer_id: str, idempotency_key: str) -> str:
+    return str(uuid.uuid5(CALL_NAMESPACE, f"{customer_id}\0{idempotency_key}"))
+
+
+def refuse(reason: str, message: str, **metadata: str) -> Refused:
+    metrics.calls_refused_total.labels(reason).inc()
+    return Refused(message, reason=reason, **metadata)
+
+
+def window_refusal(to_number: str, now: datetime, settings: CallsSettings) -> Refused | None:
+    zones = timezones_of(to_number)
+    allowed = next_allowed(now, zones, settings.calls_window_start, settings.calls_window_end)
+    hours = f"{settings.calls_window_start:%H:%M}–{settings.calls_window_end:%H:%M}"
+    if allowed is None:
+        return refuse("OUTSIDE_CALLING_WINDOW",
+                      f"this number's local time cannot be determined to be within {hours}; it cannot be called")
+    if allowed == now:
+        return None
+    zone = ZoneInfo(zones[0])
+    return refuse(
+        "OUTSIDE_CALLING_WINDOW",
+        f"it is {now.astimezone(zone):%H:%M} for the callee ({zones[0]}); calls are allowed {hours} their time. "
+        f"The next allowed time is {allowed.astimezone(zone):%Y-%m-%d %H:%M} their time.",
+        next_allowed_at=allowed.isoformat(),
+    )
+
+
+class CallPlacer:
+    def __init__(self, database: Database, wallet: wallet_pb2_grpc.WalletServiceStub, retell: RetellClient,
+                 settings: CallsSettings, clock: Callable[[], datetime]) -> None:
+        self.database = database
+        self.wallet = wallet
+        self.retell = retell
+        self.settings = settings
+        self.clock = clock
+
+    async def start_call(self, request: CallRequest, fingerprint: bytes) -> Any:
+        call_id = call_id_for(request.customer_id, request.idempotency_key)
+        async with self.database.unit_of_work() as uow:
+            existing = await _existing_call(uow, call_id)
+            if existing is not None:
+                if bytes(existing.request_hash) != fingerprint or existing.customer_id != request.customer_id:
+                    raise IdempotencyKeyReused("this idempotency_key was already used for another call")
+                if existing.status != QUEUED:
+                    return existing
+                call = existing
+            else:
+                call = await self._admit(uow, request, call_id, fingerprint)
+                await uow.commit()
+        await self._hold(call)
+        return await self._dial(call)
+
+    async def _admit(self, uow: UnitOfWork, request: CallRequest, call_id: str, fingerprint: bytes) -> Any:
+        """Every check before money or a dial: flow, number, do-not-call, window, caller ID, funds."""
+        now = self.clock()
+        flow = await get_flow(uow, request.flow_id, customer_id=request.customer_id)
+        if flow.status == PENDING_REVIEW:
+            raise refuse("FLOW_NOT_APPROVED", "this flow is waiting for an admin's review; you will be told when "
+                                              "it is approved")
+        if flow.status != APPROVED or not flow.retell_agent_id:
+            raise refuse("FLOW_NOT_APPROVED", "this flow was not approved; edit it and try again")
+        try:
+            to_number = normalise(request.to_number)
+        except InvalidPhoneNumber as error:
+            raise InvalidArgument(f"{error.problem.message}", reason="INVALID_NUMBER", field="to_number") from None
+        if await blocking_entry(uow, request.customer_id, to_number) is not None:
+            raise refuse("DO_NOT_CALL", "this number is on the do-not-call list and cannot be called")
+        refusal = window_refusal(to_number, now, self.settings)
+        if refusal is not None:
+            raise refusal
+        caller_id = await choose_caller_id(uow, request.caller_id, call_id)
+        usage_kind = wallet_pb2.USAGE_KIND_BULK if request.campaign_id else wallet_pb2.USAGE_KIND_SINGLE
+        async with wallet_call("quoting the call"):
+            quote = await self.wallet.QuoteCall(wallet_pb2.QuoteCallRequest(
+                customer_id=request.customer_id, usage_kind=usage_kind, max_minutes=request.max_minutes),
+                timeout=10)
+        if quote.in_debt:
+            raise refuse("CUSTOMER_IN_DEBT", "unpaid overage must be paid first; top up your wallet to call again")
+        fee = self.settings.calls_recording_fee_cents if request.record else 0
+        minutes = quote.affordable_minutes
+        if quote.available_cents < fee:
+            minutes = 0
+        if minutes <= 0:
+            raise refuse("INSUFFICIENT_FUNDS", "your balance and plan minutes do not cover a call; top up or buy a "
+                                               "plan")
+        plan_minutes = minutes if quote.plan_minutes_available == -1 else min(minutes, quote.plan_minutes)
+        hold_cents = (minutes - plan_minutes) * quote.price_per_minute_cents + fee
+        if hold_cents > quote.available_cents:
+            minutes = plan_minutes + (quote.available_cents - fee) // max(quote.price_per_minute_cents, 1)
+            hold_cents = (minutes - plan_minutes) * quote.price_per_minute_cents + fee
+        created = await insert_call(uow, {
+            "id": call_id, "customer_id": request.customer_id, "flow_id": flow.id, "campaign_id": request.campaign_id,
+            "to_number": to_number, "caller_id": caller_id, "status": QUEUED, "request_hash": fingerprint,
+            "usage_kind": "bulk" if request.campaign_id else "single", "max_minutes": minutes,
+            "hold_cents": hold_cents, "plan_minutes": plan_minutes, "record": request.record,
+            "variables": request.variables, "created_at": now,
+        })
+        if created is None:
+            raise IdempotencyKeyReused("this call is being placed by a concurrent retry; retry in a moment")
+        return created
+
+    async def _hold(self, call: Any) -> None:
+        try:
+            async with wallet_call("holding the call's cost"):
+                await self.wallet.PlaceHold(wallet_pb2.PlaceHoldRequest(
+                    idempotency_key=f"hold:{call.id}", customer_id=call.customer_id, call_id=call.id,
+                    amount_cents=call.hold_cents, plan_minutes=call.plan_minutes,
+                    usage_kind=wallet_usage_kind(call.usage_kind)),
+                    timeout=10)
+        except DomainError as error:
+            if isinstance(error, FailedPrecondition):
+                await self._fail(call, error.reason, release=False)
+                metrics.calls_refused_total.labels(error.reason).inc()
+            raise
+
+    async def _dial(self, call: Any) -> Any:
+        flow = None
+        async with self.database.unit_of_work() as uow:
+            flow = await get_flow(uow, call.flow_id, customer_id=call.customer_id)
+        body: dict[str, Any] = {
+            "from_number": call.caller_id, "to_number": call.to_number, "override_agent_id": flow.retell_agent_id,
+            "metadata": {"customer": call.customer_id, "call": call.id, "campaign": call.campaign_id},
+            "retell_llm_dynamic_variables": dict(call.variables or {}),
+            "agent_override": {"agent": {"max_call_duration_ms": max(call.max_minutes, 1) * 60_000}},
+            # Retell keeps the key an hour: a retry of the same call returns the same Retell call.
+            "idempotency_key": call.id.replace("-", ""),
+        }
+        try:
+            placed = await self.retell.create_phone_call(body)
+        except (RetellRejected, RetellBusy) as error:
+            await self._fail(call, error.reason, release=True)
+            raise
+        failpoint("calls.after_retell_create")
+        retell_call_id = str(placed.get("call_id", ""))
+        async with self.database.unit_of_work() as uow:
+            current = await get_call(uow, call.id, for_update=True)
+            values: dict[str, Any] = {"retell_call_id": retell_call_id, "placed_at": self.clock()}
+            if STATUS_RANK[current.status] < STATUS_RANK[RINGING]:
+                values["status"] = RINGING
+            updated = await update_call(uow, call.id, **values)
+            await uow.commit()
+        metrics.calls_placed_total.labels(call.usage_kind).inc()
+        log.info("call placed to %s", masked(call.to_number))
+        return updated
+
+    async def _fail(self, call: Any, reason: str, *, release: bool) -> None:
+        """Marks a call that never dialled as failed; its hold is released by the settlement."""
+        async with self.database.unit_of_work() as uow:
+            await update_call(uow, call.id, status=FAILED, failure_reason=reason, ended_at=self.clock(),
+                              settlement="pending" if release else "settled")
+            await uow.commit()
+
+
+def wallet_usage_kind(usage_kind: str) -> int:
+    return wallet_pb2.USAGE_KIND_BULK if usage_kind == "bulk" else wallet_pb2.USAGE_KIND_SINGLE
+
+
+async def _existing_call(uow: UnitOfWork, call_id: str) -> Any | None:
+    try:
+        return await get_call(uow, call_id, for_update=True)
+    except CallNotFound:
+        return None

@@ -1,0 +1,70 @@
+"""The recovery tick: calls whose call_ended never came are settled by asking Retell, and calls
+stuck before Retell accepted them are failed and their holds released."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from services.calls.call_store import FAILED, ONGOING, QUEUED, RINGING, update_call
+from services.calls.call_updates import apply_retell_event
+from services.calls.events import CallsEvents
+from services.calls.retell_client import RetellClient, RetellNotFound
+from services.calls.retell_events import read_call
+from services.calls.tables import calls
+from services.runtime.database import Database
+
+log = logging.getLogger(__name__)
+
+STUCK_QUEUED_AFTER = timedelta(minutes=5)
+
+
+async def recover_calls(database: Database, retell: RetellClient, events: CallsEvents, *, now: datetime,
+                        grace: timedelta) -> tuple[int, int]:
+    """Returns (looked at, settled or failed)."""
+    async with database.unit_of_work() as uow:
+        stale = (await uow.connection.execute(select(calls).where(
+            calls.c.status.in_([RINGING, ONGOING]), calls.c.retell_call_id.is_not(None),
+        ))).all()
+        stuck = (await uow.connection.execute(select(calls).where(
+            calls.c.status == QUEUED, calls.c.created_at < now - STUCK_QUEUED_AFTER))).all()
+    overdue = [call for call in stale
+               if (call.placed_at or call.created_at) + timedelta(minutes=call.max_minutes) + grace < now]
+    resolved = 0
+    for call in overdue:
+        resolved += await _ask_retell(database, retell, events, call, now)
+    for call in stuck:
+        async with database.unit_of_work() as uow:
+            await update_call(uow, call.id, status=FAILED, failure_reason="provider_unreachable", ended_at=now,
+                              settlement="pending")
+            await uow.commit()
+        resolved += 1
+    return len(overdue) + len(stuck), resolved
+
+
+async def _ask_retell(database: Database, retell: RetellClient, events: CallsEvents, call: Any,
+                      now: datetime) -> int:
+    try:
+        record = await retell.get_call(call.retell_call_id)
+    except RetellNotFound:
+        async with database.unit_of_work() as uow:
+            await update_call(uow, call.id, status=FAILED, failure_reason="unknown_to_provider", ended_at=now,
+                              settlement="pending")
+            await uow.commit()
+        return 1
+    if record.get("call_status") not in ("ended", "not_connected", "error"):
+        return 0
+    outcomes = []
+    async with database.unit_of_work() as uow:
+        for event in ("call_ended", "call_analyzed"):
+            if event == "call_analyzed" and not record.get("call_analysis"):
+                continue
+            facts = read_call(event, record)
+            outcomes.append(await apply_retell_event(uow, events, facts, {"event": event, "call": record,
+                                                                          "recovered": True}, now=now))
+        await uow.commit()
+    log.info("recovered a call from Retell: %s", outcomes)
+    return 1

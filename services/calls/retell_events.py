@@ -1,0 +1,117 @@
+"""Reading Retell webhooks: the signature check and the parts of a call object we keep. Pure.
+
+Retell's payloads are parsed defensively: unknown events and disconnection reasons are kept as
+they are, missing fields become empty values, and nothing in a payload can raise past this
+module except `MalformedWebhook`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.calls.flow_compiler import OPT_OUT_NODE
+
+SIGNATURE = re.compile(r"v=(\d{1,16}),d=([0-9a-f]{64})")
+SIGNATURE_WINDOW_MS = 5 * 60 * 1000
+KNOWN_EVENTS = frozenset({"call_started", "call_ended", "call_analyzed"})
+NOT_CONNECTED_REASONS = frozenset({
+    "dial_busy", "dial_failed", "dial_no_answer", "invalid_destination", "telephony_provider_permission_denied",
+    "telephony_provider_unavailable", "sip_routing_error", "marked_as_spam", "network_blocked", "user_declined",
+    "concurrency_limit_reached", "no_concurrency_fallback", "no_valid_payment", "credit_exhausted",
+    "budget_reached", "registered_call_timeout", "error_user_not_joined",
+})
+MAX_TEXT = 4000
+
+
+class MalformedWebhook(ValueError):
+    pass
+
+
+def signature_is_valid(raw_body: bytes, header: str, api_key: str, now_ms: int) -> bool:
+    """Retell's scheme: HMAC-SHA256(api key, body + timestamp), within five minutes either way."""
+    match = SIGNATURE.fullmatch(header.strip())
+    if match is None:
+        return False
+    stamp = int(match.group(1))
+    if abs(now_ms - stamp) > SIGNATURE_WINDOW_MS:
+        return False
+    expected = hmac.new(api_key.encode(), raw_body + match.group(1).encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, match.group(2))
+
+
+@dataclass(frozen=True)
+class RetellCallFacts:
+    event: str
+    retell_call_id: str
+    call_status: str
+    our_call_id: str
+    start_ms: int | None
+    end_ms: int | None
+    duration_ms: int
+    disconnection_reason: str
+    digits: tuple[str, ...]
+    recording_url: str
+    transfer_number: str
+    opted_out: bool
+    connected: bool
+    analysis: dict[str, Any] = field(default_factory=dict)
+
+
+def _text(value: Any, limit: int = MAX_TEXT) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53 else None
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def read_webhook(payload: Any) -> RetellCallFacts:
+    if not isinstance(payload, dict):
+        raise MalformedWebhook("the body is not a JSON object")
+    event, call = payload.get("event"), payload.get("call")
+    if not isinstance(event, str) or not isinstance(call, dict):
+        raise MalformedWebhook("the body needs 'event' and 'call'")
+    return read_call(event, call)
+
+
+def read_call(event: str, call: dict[str, Any]) -> RetellCallFacts:
+    retell_call_id = call.get("call_id")
+    if not isinstance(retell_call_id, str) or not 0 < len(retell_call_id) <= 128:
+        raise MalformedWebhook("call.call_id is missing")
+    metadata = _mapping(call.get("metadata"))
+    entries = call.get("transcript_with_tool_calls")
+    entries = entries if isinstance(entries, list) else []
+    digits = tuple(entry["digit"] for entry in entries
+                   if isinstance(entry, dict) and entry.get("role") == "dtmf"
+                   and isinstance(entry.get("digit"), str) and entry["digit"] in "0123456789*#"
+                   and len(entry["digit"]) == 1)
+    reason = _text(call.get("disconnection_reason"), 64)
+    opted_out = reason == "user_requested_dnc" or any(
+        isinstance(entry, dict) and entry.get("role") == "node_transition" and entry.get("new_node_id") == OPT_OUT_NODE
+        for entry in entries)
+    analysis_raw = _mapping(call.get("call_analysis"))
+    analysis = {
+        "summary": _text(analysis_raw.get("call_summary")),
+        "sentiment": _text(analysis_raw.get("user_sentiment"), 16),
+        "successful": analysis_raw.get("call_successful") is True,
+        "in_voicemail": analysis_raw.get("in_voicemail") is True or reason == "voicemail_reached",
+    }
+    duration = _int(call.get("duration_ms")) or 0
+    status = _text(call.get("call_status"), 32)
+    return RetellCallFacts(
+        event=event[:64], retell_call_id=retell_call_id, call_status=status,
+        our_call_id=_text(metadata.get("call"), 64),
+        start_ms=_int(call.get("start_timestamp")), end_ms=_int(call.get("end_timestamp")), duration_ms=duration,
+        disconnection_reason=reason, digits=digits, recording_url=_text(call.get("recording_url"), 1000),
+        transfer_number=_text(call.get("transfer_destination"), 64), opted_out=opted_out,
+        connected=status != "not_connected" and reason not in NOT_CONNECTED_REASONS and duration > 0,
+        analysis=analysis,
+    )

@@ -1,0 +1,328 @@
+"""speechcue.calls.v1.CallsService: validates each request, runs it, answers in protobuf."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import grpc
+
+from services.calls import flows as flow_ops
+from services.calls.call_store import ONGOING, RINGING, get_call, list_calls
+from services.calls.caller_ids import enabled_caller_ids, set_enabled, sync_from_retell
+from services.calls.do_not_call import PLATFORM, add_entry, blocking_entry
+from services.calls.events import CallsEvents
+from services.calls.messages import CALL_STATUS_NAMES, call_message, flow_message, stamp
+from services.calls.phone_numbers import InvalidPhoneNumber, normalise
+from services.calls.placing import CallPlacer, CallRequest, window_refusal
+from services.calls.recovery import recover_calls
+from services.calls.retell_client import RetellClient
+from services.calls.settings import CallsSettings
+from services.calls.settlement import Settlement
+from services.calls.wallet_calls import wallet_call
+from services.runtime.database import Database, UnitOfWork
+from services.runtime.errors import InvalidArgument, PermissionDenied
+from services.runtime.idempotency import request_fingerprint, run_idempotent, validate_key
+from services.runtime.paging import decode_token, encode_token, page_size
+from services.runtime.ticks import run_tick
+from services.runtime.validation import require_id, require_range, require_text
+from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
+from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
+
+MAX_VARIABLES = 20
+VOICE_CACHE_SECONDS = 600.0
+
+
+def _number(field: str, value: str) -> str:
+    try:
+        return normalise(value)
+    except InvalidPhoneNumber as error:
+        raise InvalidArgument(error.problem.message, reason="INVALID_NUMBER", field=field) from None
+
+
+def _variables(values: dict[str, str]) -> dict[str, str]:
+    if len(values) > MAX_VARIABLES:
+        raise InvalidArgument(f"at most {MAX_VARIABLES} variables", reason="TOO_MANY_VARIABLES")
+    for name, value in values.items():
+        require_id("variables key", name, max_length=40)
+        require_text("variables value", value, max_length=200)
+    return dict(values)
+
+
+class CallsServicer(calls_pb2_grpc.CallsServiceServicer):
+    def __init__(self, database: Database, retell: RetellClient, wallet: wallet_pb2_grpc.WalletServiceStub,
+                 events: CallsEvents, settlement: Settlement, settings: CallsSettings,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.database = database
+        self.retell = retell
+        self.wallet = wallet
+        self.events = events
+        self.settlement = settlement
+        self.settings = settings
+        self.clock = clock
+        self.placer = CallPlacer(database, wallet, retell, settings, clock)
+        self._voices: tuple[float, list[calls_pb2.Voice]] = (0.0, [])
+
+    def _require_admin(self, admin_telegram_id: int) -> None:
+        if admin_telegram_id not in self.settings.speechcue_admin_telegram_ids:
+            raise PermissionDenied("only platform admins may do this", reason="NOT_ADMIN")
+
+    # ---- flows ---------------------------------------------------------------------------
+
+    async def CreateFlow(self, request: calls_pb2.CreateFlowRequest,
+                         context: grpc.aio.ServicerContext) -> calls_pb2.Flow:
+        customer_id = require_id("customer_id", request.customer_id)
+
+        async def work(uow: UnitOfWork) -> calls_pb2.Flow:
+            row = await flow_ops.create_flow(uow, self.retell, self.settings, customer_id=customer_id,
+                                             spec=request.spec, now=self.clock())
+            if row.status == flow_ops.PENDING_REVIEW:
+                await self.events.flow_pending_review(uow, row)
+            return flow_message(row)
+
+        return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.Flow, work)
+
+    async def GetFlow(self, request: calls_pb2.GetFlowRequest, context: grpc.aio.ServicerContext) -> calls_pb2.Flow:
+        async with self.database.unit_of_work() as uow:
+            return flow_message(await flow_ops.get_flow(uow, require_id("flow_id", request.flow_id),
+                                                        customer_id=require_id("customer_id", request.customer_id)))
+
+    async def ListFlows(self, request: calls_pb2.ListFlowsRequest,
+                        context: grpc.aio.ServicerContext) -> calls_pb2.ListFlowsResponse:
+        customer_id = require_id("customer_id", request.customer_id)
+        return await self._flow_page(customer_id, None, request.page)
+
+    async def _flow_page(self, customer_id: str | None, status: str | None,
+                         page: object) -> calls_pb2.ListFlowsResponse:
+        size = page_size(page.page_size)  # type: ignore[attr-defined]
+        position = decode_token(page.page_token, int)  # type: ignore[attr-defined]
+        offset = position[0] if position else 0
+        async with self.database.unit_of_work() as uow:
+            rows = await flow_ops.list_flows(uow, customer_id=customer_id, status=status, offset=offset,
+                                             limit=size + 1)
+        response = calls_pb2.ListFlowsResponse(flows=[flow_message(row) for row in rows[:size]])
+        if len(rows) > size:
+            response.next_page_token = encode_token(offset + size)
+        return response
+
+    async def UpdateFlow(self, request: calls_pb2.UpdateFlowRequest,
+                         context: grpc.aio.ServicerContext) -> calls_pb2.Flow:
+        customer_id = require_id("customer_id", request.customer_id)
+        flow_id = require_id("flow_id", request.flow_id)
+
+        async def work(uow: UnitOfWork) -> calls_pb2.Flow:
+            row = await flow_ops.update_flow(uow, self.retell, self.settings, customer_id=customer_id,
+                                             flow_id=flow_id, spec=request.spec,
+                                             expected_version=request.expected_version, now=self.clock())
+            if row.status == flow_ops.PENDING_REVIEW:
+                await self.events.flow_pending_review(uow, row)
+            return flow_message(row)
+
+        return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.Flow, work)
+
+    async def DeleteFlow(self, request: calls_pb2.DeleteFlowRequest,
+                         context: grpc.aio.ServicerContext) -> calls_pb2.DeleteFlowResponse:
+        customer_id = require_id("customer_id", request.customer_id)
+        flow_id = require_id("flow_id", request.flow_id)
+
+        async def work(uow: UnitOfWork) -> calls_pb2.DeleteFlowResponse:
+            await flow_ops.delete_flow(uow, self.retell, customer_id=customer_id, flow_id=flow_id, now=self.clock())
+            return calls_pb2.DeleteFlowResponse()
+
+        return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.DeleteFlowResponse,
+                                    work)
+
+    async def ReviewFlow(self, request: calls_pb2.ReviewFlowRequest,
+                         context: grpc.aio.ServicerContext) -> calls_pb2.Flow:
+        self._require_admin(request.admin_telegram_id)
+        flow_id = require_id("flow_id", request.flow_id)
+        note = require_text("note", request.note, max_length=500)
+
+        async def work(uow: UnitOfWork) -> calls_pb2.Flow:
+            row = await flow_ops.review_flow(uow, flow_id=flow_id, approve=request.approve, note=note,
+                                             now=self.clock())
+            await self.events.flow_reviewed(uow, row, request.approve, note)
+            return flow_message(row)
+
+        return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.Flow, work)
+
+    async def ListFlowsForReview(self, request: calls_pb2.ListFlowsForReviewRequest,
+                                 context: grpc.aio.ServicerContext) -> calls_pb2.ListFlowsResponse:
+        self._require_admin(request.admin_telegram_id)
+        return await self._flow_page(None, flow_ops.PENDING_REVIEW, request.page)
+
+    async def ListVoices(self, request: calls_pb2.ListVoicesRequest,
+                         context: grpc.aio.ServicerContext) -> calls_pb2.ListVoicesResponse:
+        fetched_at, voices = self._voices
+        if time.monotonic() - fetched_at > VOICE_CACHE_SECONDS or not voices:
+            voices = [calls_pb2.Voice(
+                voice_id=str(item.get("voice_id", "")), name=str(item.get("voice_name", "")),
+                provider=str(item.get("provider", "")), gender=str(item.get("gender", "")),
+                accent=str(item.get("accent") or ""), preview_audio_url=str(item.get("preview_audio_url") or ""),
+            ) for item in await self.retell.list_voices() if isinstance(item, dict)]
+            self._voices = (time.monotonic(), voices)
+        return calls_pb2.ListVoicesResponse(voices=voices)
+
+    # ---- caller IDs ----------------------------------------------------------------------
+
+    async def ListCallerIds(self, request: calls_pb2.ListCallerIdsRequest,
+                            context: grpc.aio.ServicerContext) -> calls_pb2.ListCallerIdsResponse:
+        async with self.database.unit_of_work() as uow:
+            rows = await enabled_caller_ids(uow)
+        return calls_pb2.ListCallerIdsResponse(caller_ids=[
+            calls_pb2.CallerId(number=row.number, label=row.label, enabled=row.enabled) for row in rows])
+
+    async def SyncCallerIds(self, request: calls_pb2.SyncCallerIdsRequest,
+                            context: grpc.aio.ServicerContext) -> calls_pb2.ListCallerIdsResponse:
+        self._require_admin(request.admin_telegram_id)
+
+        async def work(uow: UnitOfWork) -> calls_pb2.ListCallerIdsResponse:
+            rows = await sync_from_retell(uow, self.retell)
+            return calls_pb2.ListCallerIdsResponse(caller_ids=[
+                calls_pb2.CallerId(number=row.number, label=row.label, enabled=row.enabled) for row in rows])
+
+        return await run_idempotent(self.database, request.idempotency_key, request,
+                                    calls_pb2.ListCallerIdsResponse, work)
+
+    async def SetCallerIdEnabled(self, request: calls_pb2.SetCallerIdEnabledRequest,
+                                 context: grpc.aio.ServicerContext) -> calls_pb2.CallerId:
+        self._require_admin(request.admin_telegram_id)
+        number = _number("number", request.number)
+
+        async def work(uow: UnitOfWork) -> calls_pb2.CallerId:
+            row = await set_enabled(uow, number, request.enabled)
+            return calls_pb2.CallerId(number=row.number, label=row.label, enabled=row.enabled)
+
+        return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.CallerId, work)
+
+    # ---- calls ---------------------------------------------------------------------------
+
+    async def QuoteCall(self, request: calls_pb2.QuoteCallRequest,
+                        context: grpc.aio.ServicerContext) -> calls_pb2.CallQuote:
+        customer_id = require_id("customer_id", request.customer_id)
+        to_number = _number("to_number", request.to_number)
+        minutes = require_range("max_minutes", request.max_minutes or self.settings.calls_default_max_minutes, 1, 120)
+        now = self.clock()
+        answer = calls_pb2.CallQuote(to_number=to_number, allowed_now=True)
+        async with self.database.unit_of_work() as uow:
+            flow = await flow_ops.get_flow(uow, require_id("flow_id", request.flow_id), customer_id=customer_id)
+            blocked = await blocking_entry(uow, customer_id, to_number)
+        refusal = window_refusal(to_number, now, self.settings)
+        if refusal is not None:
+            answer.allowed_now = False
+            answer.blocked_reason = refusal.reason
+            if "next_allowed_at" in refusal.metadata:
+                answer.next_allowed_at.FromDatetime(datetime.fromisoformat(refusal.metadata["next_allowed_at"]))
+        if flow.status != flow_ops.APPROVED:
+            answer.allowed_now, answer.blocked_reason = False, "FLOW_NOT_APPROVED"
+        if blocked is not None:
+            answer.allowed_now, answer.blocked_reason = False, "DO_NOT_CALL"
+        async with wallet_call("quoting the call"):
+            quote = await self.wallet.QuoteCall(wallet_pb2.QuoteCallRequest(
+                customer_id=customer_id, usage_kind=wallet_pb2.USAGE_KIND_SINGLE, max_minutes=minutes), timeout=10)
+        answer.price_per_minute_cents = quote.price_per_minute_cents
+        answer.plan_minutes, answer.paid_minutes = quote.plan_minutes, quote.paid_minutes
+        answer.hold_cents, answer.affordable_minutes = quote.hold_cents, quote.affordable_minutes
+        if quote.in_debt:
+            answer.allowed_now, answer.blocked_reason = False, "CUSTOMER_IN_DEBT"
+        elif quote.affordable_minutes == 0:
+            answer.allowed_now, answer.blocked_reason = False, "INSUFFICIENT_FUNDS"
+        return answer
+
+    async def StartCall(self, request: calls_pb2.StartCallRequest,
+                        context: grpc.aio.ServicerContext) -> calls_pb2.Call:
+        validate_key(request.idempotency_key)
+        call_request = CallRequest(
+            idempotency_key=request.idempotency_key, customer_id=require_id("customer_id", request.customer_id),
+            flow_id=require_id("flow_id", request.flow_id), to_number=request.to_number,
+            caller_id=_number("caller_id", request.caller_id) if request.caller_id else "",
+            max_minutes=require_range("max_minutes", request.max_minutes or self.settings.calls_default_max_minutes,
+                                      1, 120),
+            record=request.record, campaign_id=require_text("campaign_id", request.campaign_id, max_length=64),
+            variables=_variables(dict(request.variables)),
+        )
+        row = await self.placer.start_call(call_request, request_fingerprint(request))
+        if row.status == "failed":
+            self.settlement.wake()
+        return call_message(row)
+
+    async def StopCall(self, request: calls_pb2.StopCallRequest,
+                       context: grpc.aio.ServicerContext) -> calls_pb2.Call:
+        customer_id = require_id("customer_id", request.customer_id)
+        call_id = require_id("call_id", request.call_id)
+        async with self.database.unit_of_work() as uow:
+            row = await get_call(uow, call_id, customer_id=customer_id)
+        # Retell's stop hangs up; deleting would erase the call's record, so it is never used.
+        if row.status in (RINGING, ONGOING) and row.retell_call_id:
+            await self.retell.stop_call(row.retell_call_id)
+        return call_message(row)
+
+    async def GetCall(self, request: calls_pb2.GetCallRequest, context: grpc.aio.ServicerContext) -> calls_pb2.Call:
+        async with self.database.unit_of_work() as uow:
+            return call_message(await get_call(uow, require_id("call_id", request.call_id),
+                                               customer_id=require_id("customer_id", request.customer_id)))
+
+    async def ListCalls(self, request: calls_pb2.ListCallsRequest,
+                        context: grpc.aio.ServicerContext) -> calls_pb2.ListCallsResponse:
+        customer_id = require_id("customer_id", request.customer_id)
+        rows, token = await self._call_page(customer_id, request.page, status=CALL_STATUS_NAMES.get(request.status, ""),
+                                            flow_id=request.flow_id, campaign_id=request.campaign_id,
+                                            with_digits_only=request.with_key_presses_only)
+        return calls_pb2.ListCallsResponse(calls=[call_message(row) for row in rows], next_page_token=token)
+
+    async def _call_page(self, customer_id: str, page: object, **filters: object) -> tuple[list[object], str]:
+        size = page_size(page.page_size)  # type: ignore[attr-defined]
+        position = decode_token(page.page_token, str, str)  # type: ignore[attr-defined]
+        before = (datetime.fromisoformat(position[0]), position[1]) if position else None
+        async with self.database.unit_of_work() as uow:
+            rows = await list_calls(uow, customer_id, before=before, limit=size + 1, **filters)  # type: ignore[arg-type]
+        token = encode_token(rows[size - 1].created_at.isoformat(), rows[size - 1].id) if len(rows) > size else ""
+        return rows[:size], token
+
+    async def ListKeyPresses(self, request: calls_pb2.ListKeyPressesRequest,
+                             context: grpc.aio.ServicerContext) -> calls_pb2.ListKeyPressesResponse:
+        customer_id = require_id("customer_id", request.customer_id)
+        rows, token = await self._call_page(customer_id, request.page, with_digits_only=True)
+        return calls_pb2.ListKeyPressesResponse(entries=[calls_pb2.KeyPresses(
+            call_id=row.id, to_number=row.to_number, flow_id=row.flow_id, digits=list(row.digits),  # type: ignore[attr-defined]
+            ended_at=stamp(row.ended_at)) for row in rows], next_page_token=token)  # type: ignore[attr-defined]
+
+    # ---- protections ---------------------------------------------------------------------
+
+    async def AddDoNotCall(self, request: calls_pb2.AddDoNotCallRequest,
+                           context: grpc.aio.ServicerContext) -> calls_pb2.DoNotCallEntry:
+        number = _number("number", request.number)
+        if request.customer_id:
+            scope = require_id("customer_id", request.customer_id)
+        else:
+            self._require_admin(request.admin_telegram_id)
+            scope = PLATFORM
+        reason = require_text("reason", request.reason, max_length=200)
+
+        async def work(uow: UnitOfWork) -> calls_pb2.DoNotCallEntry:
+            row = await add_entry(uow, number=number, scope=scope, reason=reason)
+            return calls_pb2.DoNotCallEntry(number=row.number, customer_id=row.scope, reason=row.reason,
+                                            added_at=stamp(row.added_at))
+
+        return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.DoNotCallEntry,
+                                    work)
+
+    async def CheckDoNotCall(self, request: calls_pb2.CheckDoNotCallRequest,
+                             context: grpc.aio.ServicerContext) -> calls_pb2.CheckDoNotCallResponse:
+        number = _number("number", request.number)
+        async with self.database.unit_of_work() as uow:
+            row = await blocking_entry(uow, require_id("customer_id", request.customer_id), number)
+        return calls_pb2.CheckDoNotCallResponse(blocked=row is not None, reason=row.reason if row else "")
+
+    async def RunRecoveryTick(self, request: calls_pb2.RunTickRequest,
+                              context: grpc.aio.ServicerContext) -> calls_pb2.TickResult:
+        now = request.scheduled_at.ToDatetime(UTC) if request.HasField("scheduled_at") else self.clock()
+
+        async def work(uow: UnitOfWork) -> calls_pb2.TickResult:
+            looked, resolved = await recover_calls(self.database, self.retell, self.events, now=max(now, self.clock()),
+                                                   grace=timedelta(seconds=self.settings.calls_recovery_grace_seconds))
+            settled = await self.settlement.settle_pending()
+            return calls_pb2.TickResult(name="recovery", processed=looked + settled, succeeded=resolved + settled)
+
+        return await run_tick(self.database, "recovery", request.idempotency_key, request, calls_pb2.TickResult, work)

@@ -1,0 +1,48 @@
+"""`POST /webhooks/retell`: Retell's call events, verified, de-duplicated and applied.
+
+Bad signature or a timestamp outside five minutes → 401; malformed body → 400; oversized → 413
+(the HTTP app's limit); an unknown event → 200 and ignored. None of them changes anything. The
+answer goes back as soon as the event is committed; the money moves afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from services.calls import metrics
+from services.calls.call_updates import apply_retell_event
+from services.calls.events import CallsEvents
+from services.calls.retell_events import MalformedWebhook, read_webhook, signature_is_valid
+from services.calls.settlement import Settlement
+from services.runtime.database import Database
+
+
+def add_retell_webhook(app: FastAPI, *, database: Database, events: CallsEvents, settlement: Settlement,
+                       api_key: str, clock: Callable[[], datetime]) -> None:
+    @app.post("/webhooks/retell")
+    async def retell_webhook(request: Request) -> JSONResponse:
+        """Receives one signed Retell call event."""
+        raw = await request.body()
+        signature = request.headers.get("x-retell-signature", "")
+        if not signature_is_valid(raw, signature, api_key, int(time.time() * 1000)):
+            metrics.webhooks_total.labels("bad_signature").inc()
+            return JSONResponse({"error": "bad or stale signature"}, status_code=401)
+        try:
+            payload = json.loads(raw)
+            facts = read_webhook(payload)
+        except (ValueError, MalformedWebhook) as error:
+            metrics.webhooks_total.labels("malformed").inc()
+            return JSONResponse({"error": f"malformed body: {error}"[:200]}, status_code=400)
+        async with database.unit_of_work() as uow:
+            outcome = await apply_retell_event(uow, events, facts, payload, now=clock())
+            if outcome == "accepted" and facts.event == "call_ended":
+                uow.after_commit(settlement.wake)
+            await uow.commit()
+        metrics.webhooks_total.labels(outcome).inc()
+        return JSONResponse({"status": outcome})

@@ -1,0 +1,77 @@
+"""A flow is created, compiled to Retell, called; the callee's keys, the duration, the charge and
+the analysis come back once, however Retell delivers its webhooks."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from speechcue.calls.v1 import calls_pb2
+from tests.calls.conftest import CALLEE, CallsHarness
+
+
+async def test_callee_presses_1_then_3_and_the_customer_sees_digits_duration_and_charge(calls: CallsHarness) -> None:
+    customer = await calls.customer_with_money(1000)
+    flow = await calls.flow(customer)
+    assert flow.status == calls_pb2.FLOW_STATUS_APPROVED and flow.retell_agent_id
+    compiled = calls.retell.flows[calls.retell.agents[flow.retell_agent_id]["response_engine"]["conversation_flow_id"]]
+    assert compiled["start_node_id"] == "sc_disclosure"
+    assert "automated call from Acme Dental" in compiled["nodes"][0]["instruction"]["text"]
+    await calls.script_callee(CALLEE, duration_ms=65_000,
+                              keys=[{"digit": "1", "at_ms": 5_000}, {"digit": "3", "at_ms": 9_000}])
+    placed = await calls.call(customer, flow.id)
+    assert placed.status == calls_pb2.CALL_STATUS_RINGING and placed.retell_call_id
+    assert (await calls.wallet.balance(customer)).held_cents == 10 * 15
+    call = await calls.settled(customer, placed.id, analyzed=True)
+    assert list(call.digits) == ["1", "3"]
+    assert call.duration_seconds == 65 and call.cost_cents == 2 * 15
+    assert call.analysis.summary and call.analysis.sentiment == "Neutral"
+    balance = await calls.wallet.balance(customer)
+    assert (balance.available_cents, balance.held_cents) == (1000 - 30, 0)
+    retell_call = calls.retell.calls[placed.retell_call_id].record
+    assert retell_call["metadata"] == {"customer": customer, "call": placed.id, "campaign": ""}
+    assert (await calls.wallet.ledger()).ok
+
+
+async def test_call_ended_five_times_and_before_call_started_charges_once(calls: CallsHarness) -> None:
+    customer = await calls.customer_with_money(1000)
+    flow = await calls.flow(customer)
+    await calls.script_callee(CALLEE, duration_ms=30_000, delivery={"duplicates": 4, "reorder": True})
+    placed = await calls.call(customer, flow.id)
+    call = await calls.settled(customer, placed.id)
+    assert call.status == calls_pb2.CALL_STATUS_ENDED and call.cost_cents == 15
+    assert (await calls.wallet.balance(customer)).available_cents == 1000 - 15
+    connection = await asyncpg.connect(calls.database_url)
+    try:
+        events = await connection.fetch("SELECT event FROM call_events ORDER BY received_at")
+    finally:
+        await connection.close()
+    assert sorted(row["event"] for row in events) == ["call_analyzed", "call_ended", "call_started"]
+    transfers = await calls.wallet.stub.ListTransactions(
+        __import__("speechcue.wallet.v1.wallet_pb2", fromlist=["x"]).ListTransactionsRequest(customer_id=customer))
+    captures = [t for t in transfers.transfers if t.cause.id == placed.id and t.amount_cents == 15
+                and t.balance_effect_cents == 0]
+    assert len(captures) == 1
+
+
+async def test_unanswered_call_is_failed_and_its_hold_released(calls: CallsHarness) -> None:
+    customer = await calls.customer_with_money(500)
+    flow = await calls.flow(customer)
+    await calls.script_callee(CALLEE, outcome="no_answer")
+    placed = await calls.call(customer, flow.id)
+    call = await calls.settled(customer, placed.id)
+    assert call.status == calls_pb2.CALL_STATUS_FAILED and call.failure_reason == "dial_no_answer"
+    assert call.cost_cents == 0
+    balance = await calls.wallet.balance(customer)
+    assert (balance.available_cents, balance.held_cents) == (500, 0)
+
+
+async def test_opt_out_key_puts_the_number_on_the_do_not_call_list(calls: CallsHarness) -> None:
+    customer = await calls.customer_with_money(1000)
+    flow = await calls.flow(customer)
+    await calls.script_callee(CALLEE, keys=[{"digit": "9", "at_ms": 1000}])
+    placed = await calls.call(customer, flow.id)
+    call = await calls.settled(customer, placed.id)
+    assert call.opted_out
+    other = await calls.customer_with_money(1000)
+    check = await calls.stub.CheckDoNotCall(calls_pb2.CheckDoNotCallRequest(customer_id=other, number=CALLEE))
+    assert check.blocked
