@@ -41,7 +41,7 @@ def announce(part: str, address: str) -> None:
 
 def wait_ready(service: LocalService, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
-    url = f"http://127.0.0.1:{service.http_port}/readyz"
+    url = f"http://127.0.0.1:{service.http_port}/{'readyz' if service.has_database else 'healthz'}"
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{service.name} exited during start-up; see .speechcue/logs/{service.name}.log")
@@ -65,7 +65,12 @@ def main() -> int:
         shutil.rmtree(options.data)
     logs = options.data / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    for port, what in ((POSTGRES_PORT, "PostgreSQL"), (NATS_PORT, "NATS")):
+    wanted = [(POSTGRES_PORT, "PostgreSQL"), (NATS_PORT, "NATS")]
+    for service in LOCAL_SERVICES:
+        wanted.append((service.http_port, service.name))
+        if service.grpc_port is not None:
+            wanted.append((service.grpc_port, service.name))
+    for port, what in wanted:
         if port_is_open(port):
             print(f"port {port} for {what} is taken: is another './dev up' running?", file=sys.stderr)
             return 1

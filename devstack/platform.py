@@ -6,19 +6,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+LOCAL_INTERNAL_TOKEN = "local-development-token"
+LOCAL_RETELL_KEY = "local-sandbox-retell-key"
+SANDBOX_URL = "http://127.0.0.1:8009"
+
+
 @dataclass(frozen=True)
 class LocalService:
     name: str
     grpc_port: int | None
     http_port: int
     has_database: bool = True
+    extra_environment: tuple[tuple[str, str], ...] = ()
 
 
 LOCAL_SERVICES: tuple[LocalService, ...] = (
+    LocalService("sandbox", grpc_port=None, http_port=8009, has_database=False,
+                 extra_environment=(("RETELL_API_KEY", LOCAL_RETELL_KEY),)),
     LocalService("wallet", grpc_port=50051, http_port=8001),
+    LocalService("calls", grpc_port=50052, http_port=8002, extra_environment=(
+        ("RETELL_API_KEY", LOCAL_RETELL_KEY), ("RETELL_BASE_URL", SANDBOX_URL),
+        ("SPEECHCUE_PUBLIC_BASE_URL", "http://127.0.0.1:8002"),
+    )),
 )
-
-LOCAL_INTERNAL_TOKEN = "local-development-token"
 
 
 def service_environment(service: LocalService, *, database_url: str | None, nats_url: str) -> dict[str, str]:
@@ -34,6 +44,7 @@ def service_environment(service: LocalService, *, database_url: str | None, nats
         environment["SPEECHCUE_DATABASE_URL"] = database_url
     if service.grpc_port is not None:
         environment["SPEECHCUE_GRPC_PORT"] = str(service.grpc_port)
+    environment.update(service.extra_environment)
     for other in LOCAL_SERVICES:
         if other.grpc_port is not None:
             environment[f"{other.name.upper()}_GRPC_ADDR"] = f"127.0.0.1:{other.grpc_port}"
