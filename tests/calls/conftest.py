@@ -23,6 +23,7 @@ from services.sandbox.retell_simulator import RetellSimulator
 from services.sandbox.settings import SandboxSettings
 from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
 from tests.conftest import RunningServers
+from tests.event_reader import delete_stream
 from tests.wallet.conftest import ADMIN_ID, INTERNAL_TOKEN, TestClock, WalletHarness, wallet  # noqa: F401
 
 RETELL_KEY = "key_calls_test_5b1c9e"
@@ -139,6 +140,7 @@ async def calls(servers: RunningServers, calls_database_url: str, wallet: Wallet
     settings = calls_settings(calls_database_url, servers.nats_url, sandbox_url,
                               f"127.0.0.1:{wallet.running.grpc_port}", http_port)
     wallet.clock.now = NOON_IN_CALIFORNIA
+    await delete_stream(servers.nats_url, "CALLS")
     running = await start_service(settings, "calls", lambda context: build_calls(context, clock=wallet.clock))
     channel = internal_channel(f"127.0.0.1:{running.grpc_port}", INTERNAL_TOKEN)
     harness = CallsHarness(stub=calls_pb2_grpc.CallsServiceStub(channel), wallet=wallet, retell=retell,

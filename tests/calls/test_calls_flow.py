@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncpg
 
 from speechcue.calls.v1 import calls_pb2
+from speechcue.events.v1 import calls_events_pb2
 from tests.calls.conftest import CALLEE, CallsHarness
+from tests.event_reader import read_events
 
 
 async def test_callee_presses_1_then_3_and_the_customer_sees_digits_duration_and_charge(calls: CallsHarness) -> None:
@@ -30,6 +32,12 @@ async def test_callee_presses_1_then_3_and_the_customer_sees_digits_duration_and
     retell_call = calls.retell.calls[placed.retell_call_id].record
     assert retell_call["metadata"] == {"customer": customer, "call": placed.id, "campaign": ""}
     assert (await calls.wallet.ledger()).ok
+    await calls.running.context.relay.publish_pending()
+    events = await read_events(calls.wallet.nats_url, "CALLS", "calls.call.>")
+    assert [event.type for event in events] == ["calls.call.started", "calls.call.ended", "calls.call.analyzed"]
+    ended = calls_events_pb2.CallEnded()
+    events[1].payload.Unpack(ended)
+    assert (list(ended.digits), ended.duration_seconds, ended.cost_cents) == (["1", "3"], 65, 30)
 
 
 async def test_call_ended_five_times_and_before_call_started_charges_once(calls: CallsHarness) -> None:

@@ -10,9 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import grpc
-import nats
 import pytest
-from nats.js.errors import NotFoundError
 
 from devstack.ports import free_port
 from services.runtime.grpc_client import internal_channel
@@ -24,6 +22,7 @@ from speechcue.common.v1 import common_pb2
 from speechcue.events.v1 import envelope_pb2
 from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 from tests.conftest import RunningServers
+from tests.event_reader import delete_stream, read_events
 
 INTERNAL_TOKEN = "test-internal-token-7f3a"
 ADMIN_ID = 4242
@@ -78,35 +77,13 @@ class WalletHarness:
         return await self.stub.CheckLedger(wallet_pb2.CheckLedgerRequest())
 
     async def published(self, subject: str = "wallet.>") -> list[envelope_pb2.Envelope]:
-        """Every event in the WALLET stream on `subject`, read by an ephemeral consumer."""
+        """Every event in the WALLET stream on `subject`, once the outbox is flushed."""
         await self.running.context.relay.publish_pending()
-        client = await nats.connect(self.nats_url)
-        try:
-            jetstream = client.jetstream()
-            subscription = await jetstream.pull_subscribe(subject, stream="WALLET")
-            events = []
-            while True:
-                try:
-                    batch = await subscription.fetch(500, timeout=0.5)
-                except (TimeoutError, nats.errors.TimeoutError):
-                    break
-                for message in batch:
-                    events.append(envelope_pb2.Envelope.FromString(message.data))
-                    await message.ack()
-            return events
-        finally:
-            await client.close()
+        return await read_events(self.nats_url, "WALLET", subject)
 
 
 async def reset_wallet_stream(nats_url: str) -> None:
-    client = await nats.connect(nats_url)
-    try:
-        try:
-            await client.jetstream().delete_stream("WALLET")
-        except NotFoundError:
-            pass
-    finally:
-        await client.close()
+    await delete_stream(nats_url, "WALLET")
 
 
 def wallet_settings(database_url: str, nats_url: str, **overrides: object) -> WalletSettings:

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import asyncpg
 import grpc
-import nats
 
 from services.runtime.grpc_client import internal_channel
 from speechcue.common.v1 import common_pb2
 from speechcue.events.v1 import envelope_pb2, wallet_events_pb2
 from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 from tests.conftest import RunningServers
+from tests.event_reader import read_events
 from tests.wallet.conftest import INTERNAL_TOKEN, reset_wallet_stream
 from tests.wallet.process import WalletProcess
 
@@ -63,20 +63,7 @@ async def load(index: int, address: str, customers: list[str], stop_at: float, k
 
 
 async def read_stream(nats_url: str) -> list[envelope_pb2.Envelope]:
-    client = await nats.connect(nats_url)
-    try:
-        subscription = await client.jetstream().pull_subscribe("wallet.balance.>", stream="WALLET")
-        envelopes = []
-        while True:
-            try:
-                batch = await subscription.fetch(1000, timeout=1.0)
-            except (TimeoutError, nats.errors.TimeoutError):
-                return envelopes
-            for message in batch:
-                envelopes.append(envelope_pb2.Envelope.FromString(message.data))
-                await message.ack()
-    finally:
-        await client.close()
+    return await read_events(nats_url, "WALLET", "wallet.balance.>")
 
 
 async def test_sigkill_during_load_loses_and_doubles_nothing(
