@@ -20,9 +20,7 @@ from services.calls.settlement import Settlement
 from services.calls.webhook import add_retell_webhook
 from services.runtime.database import Database
 from services.runtime.grpc_client import internal_channel
-from services.runtime.migrations import upgrade_to_head
-from services.runtime.service_main import GrpcService, ServiceContext, ServiceParts, run_service
-from services.runtime.settings import load_settings
+from services.runtime.service_main import GrpcService, ServiceContext, ServiceParts, service_command_line
 from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
 from speechcue.wallet.v1 import wallet_pb2_grpc
 
@@ -72,13 +70,5 @@ def build(context: ServiceContext, **overrides: Any) -> ServiceParts:
     )
 
 
-def main(argv: list[str]) -> None:
-    settings = load_settings(CallsSettings)
-    if argv[1:2] == ["migrate"]:
-        upgrade_to_head("calls", settings.speechcue_database_url)
-        return
-    run_service(settings, "calls", build)
-
-
 if __name__ == "__main__":
-    main(sys.argv)
+    service_command_line(sys.argv, CallsSettings, "calls", build)

@@ -28,8 +28,9 @@ from services.runtime.event_bus import EventBus
 from services.runtime.grpc_interceptor import ServiceInterceptor
 from services.runtime.http_app import create_http_app
 from services.runtime.logs import configure_logging
+from services.runtime.migrations import upgrade_to_head
 from services.runtime.outbox import OutboxRelay
-from services.runtime.settings import ServiceSettings
+from services.runtime.settings import ServiceSettings, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -227,3 +228,14 @@ def run_service(
         log.info("%s stopped", service)
 
     asyncio.run(main())
+
+
+def service_command_line(argv: list[str], settings_class: type[ServiceSettings], service: str,
+                         build: Callable[[ServiceContext], ServiceParts]) -> None:
+    """`python -m services.<name>` runs the service; `... migrate` applies its migrations and exits
+    (the chart's pre-install Job and the local runner use it)."""
+    settings = load_settings(settings_class)
+    if argv[1:2] == ["migrate"]:
+        upgrade_to_head(service, settings.speechcue_database_url)
+        return
+    run_service(settings, service, build)

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from services.runtime.migrations import upgrade_to_head
-from services.runtime.service_main import GrpcService, ServiceContext, ServiceParts, run_service
-from services.runtime.settings import load_settings
+from services.runtime.service_main import GrpcService, ServiceContext, ServiceParts, service_command_line
 from services.wallet.events import WalletEvents
 from services.wallet.servicer import WalletServicer
 from services.wallet.settings import WalletSettings
@@ -25,13 +23,5 @@ def build(context: ServiceContext) -> ServiceParts:
     )])
 
 
-def main(argv: list[str]) -> None:
-    settings = load_settings(WalletSettings)
-    if argv[1:2] == ["migrate"]:
-        upgrade_to_head("wallet", settings.speechcue_database_url)
-        return
-    run_service(settings, "wallet", build)
-
-
 if __name__ == "__main__":
-    main(sys.argv)
+    service_command_line(sys.argv, WalletSettings, "wallet", build)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from services.runtime.grpc_client import internal_channel
 from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
 from tests.calls.conftest import RETELL_KEY, menu_flow
 from tests.conftest import RunningServers
+from tests.service_process import ServiceProcess
 from tests.wallet.conftest import ADMIN_ID, INTERNAL_TOKEN, WalletHarness
 
 # One of these is inside 08:00–21:00 local time at any moment, so the test runs at any hour.
@@ -30,35 +29,6 @@ NUMBERS_AROUND_THE_WORLD = ("+14155550123", "+442071838750", "+81312345678", "+6
 def number_callable_now() -> str:
     now = datetime.now(UTC)
     return next(number for number in NUMBERS_AROUND_THE_WORLD if inside_window(now, timezones_of(number)))
-
-
-class CallsProcess:
-    def __init__(self, environment: dict[str, str], log_path: Path) -> None:
-        self.environment = environment
-        self.log_path = log_path
-        self.process: subprocess.Popen[bytes] | None = None
-
-    async def start(self, **extra: str) -> None:
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "services.calls"],
-                                        env={**self.environment, **extra}, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{self.environment['SPEECHCUE_HTTP_PORT']}/readyz"
-        async with httpx.AsyncClient() as client:
-            for _ in range(300):
-                if self.process.poll() is not None:
-                    raise RuntimeError(self.log_path.read_text()[-3000:])
-                try:
-                    if (await client.get(url)).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.05)
-        raise RuntimeError("calls did not become ready")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(15)
 
 
 async def test_retry_after_a_crash_between_retell_and_the_row_places_no_second_call(
@@ -75,7 +45,7 @@ async def test_retry_after_a_crash_between_retell_and_the_row_places_no_second_c
         "RETELL_BASE_URL": sandbox_url, "SPEECHCUE_PUBLIC_BASE_URL": f"http://127.0.0.1:{http_port}",
         "WALLET_GRPC_ADDR": f"127.0.0.1:{wallet.running.grpc_port}",
     }
-    service = CallsProcess(environment, tmp_path / "calls.log")
+    service = ServiceProcess("calls", environment, tmp_path / "calls.log")
     await service.start(SPEECHCUE_FAILPOINTS="calls.after_retell_create")
     customer = await wallet.open()
     await wallet.credit(customer, 1000)
@@ -116,4 +86,4 @@ async def test_retry_after_a_crash_between_retell_and_the_row_places_no_second_c
                 await asyncio.sleep(0.05)
             assert balance.held_cents == 0 and balance.available_cents == 1000 - call.cost_cents
     finally:
-        service.stop()
+        service.terminate()

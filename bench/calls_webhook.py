@@ -1,0 +1,687 @@
+"""Signed Retell `call_ended` webhooks per second on the calls service, end to end (answered,
+committed, billed), next to a bare FastAPI endpoint doing one INSERT on the same database in the
+same run.
+
+Why: every call ends with this webhook, and a campaign ends thousands of calls within minutes. The
+service verifies the signature, de-duplicates on (call, event), records the end, marks the call for
+settlement and answers; its background settlement then records the usage and captures the hold with
+the wallet over gRPC. The target is that, at 16 connections, the service keeps at least half of what
+the same framework (FastAPI on uvicorn, one worker) manages when all it does is one INSERT per request
+on the same database: that ratio shows what the service's work costs, and travels between machines
+better than rates do.
+
+`python -m bench.calls_webhook [--seconds N] [--calls N]` starts its own PostgreSQL (durable, default
+settings) and NATS in a temporary folder, migrates the wallet and calls databases, runs the wallet,
+the calls service and the Retell simulator (`python -m services.sandbox`) as subprocesses configured
+by environment variables only, and then:
+
+1. prepares `--calls` calls through the service itself: customers opened and credited in the wallet,
+   one approved flow each, then StartCall against a number the simulator answers "manually" (so no
+   call ends by itself); every call is ringing with a real wallet hold, exactly as in production;
+2. **bare insert baseline**: a FastAPI app in its own uvicorn process (`--serve-bare-insert`, started
+   by this script) reads the raw body and INSERTs it into a scratch table of the calls database with
+   asyncpg; 16 keep-alive connections post the same signed bodies for a 1 s warm-up and `--seconds`;
+3. **webhook**: the same 16 connections post one signed `call_ended` per prepared call (compact JSON
+   in Retell's shape, key presses, a duration) to `POST /webhooks/retell` until `--seconds` are over
+   or the calls run out; a request counts when it answers 2xx with `accepted`;
+4. **billed**: waits until every accepted call is settled (`calls.settlement = 'settled'`) and takes
+   the rate from the first request to the last settlement (`settled_at`), warm-up included;
+5. prints the table and both ratios against 0.5, checks every posted call was settled exactly once
+   (its call_ended event, usage row, captured hold and capture transfer, one each) and the wallet's
+   `CheckLedger`. It exits with status 1 only if those checks fail.
+
+The client is a minimal HTTP/1.1 keep-alive client on asyncio streams, sending requests built and
+signed before the clock starts: httpx's connection pool costs more client CPU per request than the
+bare endpoint costs the server (DESIGN.md §7), and on two shared cores the client's CPU is taken from
+the servers, so a heavy client would flatten the ratio it is meant to show.
+
+Only 127.0.0.1 is used; every process started here is stopped on exit, Ctrl-C and SIGTERM included.
+It is not a test: it prints figures and asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import asyncpg
+
+from bench.wallet_debit import cpu_model
+from devstack.nats import EmbeddedNats
+from devstack.ports import free_port
+from devstack.postgres import EmbeddedPostgres
+from services.calls.calling_window import inside_window
+from services.calls.phone_numbers import timezones_of
+from services.runtime.grpc_client import internal_channel
+from services.runtime.migrations import upgrade_to_head
+from services.sandbox.retell_signing import retell_signature
+from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
+from speechcue.common.v1 import common_pb2
+from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
+
+CONNECTIONS = 16
+WARMUP_SECONDS = 1.0
+TARGET_RATIO = 0.5
+CUSTOMERS = 64
+PREPARING_CALLERS = 16
+OPENING_CREDIT_CENTS = 100_000_000  # the most one Credit accepts; far more than any run holds
+ADMIN_ID = 1
+INTERNAL_TOKEN = "bench-internal-token"
+RETELL_KEY = "bench-retell-key"
+WEBHOOK_PATH = "/webhooks/retell"
+READY_TIMEOUT_SECONDS = 30.0
+STOP_TIMEOUT_SECONDS = 20.0
+SETTLE_POLL_SECONDS = 0.1
+# One of these is inside 08:00–21:00 local time at any moment (as in tests/calls/test_crash.py).
+NUMBERS_AROUND_THE_WORLD = ("+14155550123", "+442071838750", "+81312345678", "+61212345678", "+12125550123")
+
+# The baseline's one statement; the service stores each payload as JSONB too (call_events.payload).
+BARE_TABLE = (
+    "CREATE TABLE IF NOT EXISTS bench_bare_webhooks (id bigserial PRIMARY KEY, "
+    "received_at timestamptz NOT NULL DEFAULT now(), payload jsonb NOT NULL)"
+)
+BARE_INSERT = "INSERT INTO bench_bare_webhooks (payload) VALUES ($1::jsonb)"
+BARE_POOL_SIZE = 20  # the services' SQLAlchemy pool size (services/runtime/database.py)
+
+
+# ---- the baseline server (runs in its own process) ----------------------------------------------
+
+def serve_bare_insert() -> None:
+    """The baseline: FastAPI on uvicorn, one worker, as the services run it (no access log), one
+    asyncpg INSERT of the raw body per request. Configured by BENCH_DATABASE_URL and BENCH_HTTP_PORT."""
+    import uvicorn
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
+
+    database_url = os.environ["BENCH_DATABASE_URL"]
+    pools: list[asyncpg.Pool] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pools.append(await asyncpg.create_pool(database_url, min_size=BARE_POOL_SIZE, max_size=BARE_POOL_SIZE))
+        yield
+        await pools[0].close()
+
+    app = FastAPI(docs_url=None, redoc_url=None, lifespan=lifespan)
+
+    @app.post(WEBHOOK_PATH)
+    async def insert_one(request: Request) -> JSONResponse:
+        await pools[0].execute(BARE_INSERT, (await request.body()).decode())
+        return JSONResponse({"status": "accepted"})
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    uvicorn.run(app, host="127.0.0.1", port=int(os.environ["BENCH_HTTP_PORT"]), log_config=None,
+                access_log=False)
+
+
+# ---- processes ----------------------------------------------------------------------------------
+
+class ServiceProcess:
+    """`python -m <module> [args]` on loopback, configured by environment variables, ready when
+    `ready_path` on its HTTP port answers 200."""
+
+    def __init__(self, name: str, arguments: list[str], environment: dict[str, str], *, http_port: int,
+                 ready_path: str, log_path: Path) -> None:
+        self.name = name
+        self._arguments = arguments
+        self._environment = environment
+        self.http_port = http_port
+        self._ready_url = f"http://127.0.0.1:{http_port}{ready_path}"
+        self._log_path = log_path
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid if self._process is not None else 0
+
+    async def start(self) -> None:
+        with open(self._log_path, "ab") as log_file:
+            # Its own session: Ctrl-C reaches only this script, which then stops everything in order.
+            self._process = subprocess.Popen(
+                [sys.executable, *self._arguments], env={**os.environ, **self._environment}, stdout=log_file,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        # No proxy: a proxy configured in the environment must not see loopback requests.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited at start:\n{self._log_tail()}")
+            with contextlib.suppress(OSError):
+                with await asyncio.to_thread(opener.open, self._ready_url, timeout=1.0):
+                    return
+            await asyncio.sleep(0.1)
+        raise RuntimeError(f"{self.name} was not ready within {READY_TIMEOUT_SECONDS:.0f} s:\n{self._log_tail()}")
+
+    def _log_tail(self, lines: int = 20) -> str:
+        # Quoted rather than pointed to: the temporary folder holding the log is gone after the run.
+        return "\n".join(self._log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        """SIGTERM (in-flight work finishes, the outbox flushes), SIGKILL if it hangs."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
+class Stack:
+    wallet: ServiceProcess
+    calls: ServiceProcess
+    sandbox: ServiceProcess
+    bare: ServiceProcess
+    wallet_grpc: str
+    calls_grpc: str
+    wallet_database_url: str
+    calls_database_url: str
+
+
+def build_stack(folder: Path, *, wallet_database_url: str, calls_database_url: str, nats_url: str,
+                calls: int) -> Stack:
+    common = {"SPEECHCUE_ENV": "development", "SPEECHCUE_NATS_URL": nats_url,
+              "SPEECHCUE_INTERNAL_TOKEN": INTERNAL_TOKEN, "SPEECHCUE_HTTP_HOST": "127.0.0.1"}
+    wallet_grpc, wallet_http = free_port(), free_port()
+    calls_grpc, calls_http = free_port(), free_port()
+    sandbox_http, bare_http = free_port(), free_port()
+    wallet = ServiceProcess("wallet", ["-m", "services.wallet"], {
+        **common, "SPEECHCUE_DATABASE_URL": wallet_database_url, "SPEECHCUE_GRPC_PORT": str(wallet_grpc),
+        "SPEECHCUE_HTTP_PORT": str(wallet_http),
+    }, http_port=wallet_http, ready_path="/readyz", log_path=folder / "wallet.log")
+    sandbox = ServiceProcess("sandbox", ["-m", "services.sandbox"], {
+        "RETELL_API_KEY": RETELL_KEY, "SPEECHCUE_HTTP_PORT": str(sandbox_http), "SANDBOX_TIME_SCALE": "0.01",
+        # Every prepared call stays "registered" in the simulator until the run ends.
+        "SANDBOX_RETELL_CONCURRENCY": str(calls + 100),
+    }, http_port=sandbox_http, ready_path="/healthz", log_path=folder / "sandbox.log")
+    calls_service = ServiceProcess("calls", ["-m", "services.calls"], {
+        **common, "SPEECHCUE_DATABASE_URL": calls_database_url, "SPEECHCUE_GRPC_PORT": str(calls_grpc),
+        "SPEECHCUE_HTTP_PORT": str(calls_http), "SPEECHCUE_ADMIN_TELEGRAM_IDS": str(ADMIN_ID),
+        "RETELL_API_KEY": RETELL_KEY, "RETELL_BASE_URL": f"http://127.0.0.1:{sandbox_http}",
+        "SPEECHCUE_PUBLIC_BASE_URL": f"http://127.0.0.1:{calls_http}",
+        "WALLET_GRPC_ADDR": f"127.0.0.1:{wallet_grpc}",
+    }, http_port=calls_http, ready_path="/readyz", log_path=folder / "calls.log")
+    bare = ServiceProcess("bare insert", ["-m", "bench.calls_webhook", "--serve-bare-insert"], {
+        "BENCH_DATABASE_URL": calls_database_url, "BENCH_HTTP_PORT": str(bare_http),
+    }, http_port=bare_http, ready_path="/healthz", log_path=folder / "bare.log")
+    return Stack(wallet=wallet, calls=calls_service, sandbox=sandbox, bare=bare,
+                 wallet_grpc=f"127.0.0.1:{wallet_grpc}", calls_grpc=f"127.0.0.1:{calls_grpc}",
+                 wallet_database_url=wallet_database_url, calls_database_url=calls_database_url)
+
+
+# ---- preparing calls that are ringing -----------------------------------------------------------
+
+def number_callable_now() -> str:
+    now = datetime.now(UTC)
+    return next(number for number in NUMBERS_AROUND_THE_WORLD if inside_window(now, timezones_of(number)))
+
+
+def reminder_flow() -> calls_pb2.FlowSpec:
+    """A flow the review approves at once: a message, a two-key menu, goodbye."""
+    return calls_pb2.FlowSpec(
+        name="Appointment reminder", kind=calls_pb2.FLOW_KIND_GRAPH, business_name="Acme Dental",
+        graph=calls_pb2.FlowGraph(start_node_id="hello", nodes=[
+            calls_pb2.FlowNode(id="hello", kind=calls_pb2.NODE_KIND_MESSAGE, text="You have an appointment "
+                               "tomorrow at ten.", edges=[calls_pb2.FlowEdge(key="next", target_node_id="menu")]),
+            calls_pb2.FlowNode(id="menu", kind=calls_pb2.NODE_KIND_MENU, text="Press 1 to keep it, 2 to cancel.",
+                               edges=[calls_pb2.FlowEdge(key="1", target_node_id="bye"),
+                                      calls_pb2.FlowEdge(key="2", target_node_id="bye"),
+                                      calls_pb2.FlowEdge(key="timeout", target_node_id="bye")]),
+            calls_pb2.FlowNode(id="bye", kind=calls_pb2.NODE_KIND_END, text="Thank you. Goodbye."),
+        ]))
+
+
+async def put_scenario(sandbox_port: int, number: str, scenario: dict[str, Any]) -> None:
+    request = urllib.request.Request(f"http://127.0.0.1:{sandbox_port}/sandbox/retell/scenarios/{number}",
+                                     data=json.dumps(scenario).encode(), method="PUT",
+                                     headers={"Content-Type": "application/json"})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with await asyncio.to_thread(opener.open, request, timeout=5.0):
+        pass
+
+
+async def prepare_calls(stack: Stack, count: int) -> float:
+    """Places `count` calls through StartCall; returns calls placed per second."""
+    customers = [f"bench-customer-{index:03d}" for index in range(CUSTOMERS)]
+    number = number_callable_now()
+    await put_scenario(stack.sandbox.http_port, number, {"manual": True})
+    async with internal_channel(stack.wallet_grpc, INTERNAL_TOKEN) as wallet_channel, \
+            internal_channel(stack.calls_grpc, INTERNAL_TOKEN) as calls_channel:
+        wallet = wallet_pb2_grpc.WalletServiceStub(wallet_channel)
+        calls = calls_pb2_grpc.CallsServiceStub(calls_channel)
+        await calls.SyncCallerIds(calls_pb2.SyncCallerIdsRequest(idempotency_key="bench-sync",
+                                                                 admin_telegram_id=ADMIN_ID))
+        flows: dict[str, str] = {}
+
+        async def open_customer(customer_id: str) -> None:
+            await wallet.OpenAccount(wallet_pb2.OpenAccountRequest(idempotency_key=f"open-{customer_id}",
+                                                                   customer_id=customer_id))
+            await wallet.Credit(wallet_pb2.CreditRequest(
+                idempotency_key=f"credit-{customer_id}", customer_id=customer_id, amount_cents=OPENING_CREDIT_CENTS,
+                cause=common_pb2.Cause(type=common_pb2.CAUSE_TYPE_PAYMENT, id=f"pay-{customer_id}")))
+            flow = await calls.CreateFlow(calls_pb2.CreateFlowRequest(
+                idempotency_key=f"flow-{customer_id}", customer_id=customer_id, spec=reminder_flow()))
+            if flow.status != calls_pb2.FLOW_STATUS_APPROVED:
+                raise RuntimeError(f"the benchmark's flow was not approved: {list(flow.review_reasons)}")
+            flows[customer_id] = flow.id
+
+        await asyncio.gather(*(open_customer(customer_id) for customer_id in customers))
+        keys = iter(range(count))
+        started = time.perf_counter()
+
+        async def place_calls() -> None:
+            for index in keys:
+                customer_id = customers[index % CUSTOMERS]
+                placed = await calls.StartCall(calls_pb2.StartCallRequest(
+                    idempotency_key=f"bench-call-{index}", customer_id=customer_id, flow_id=flows[customer_id],
+                    to_number=number), timeout=30)
+                if placed.status != calls_pb2.CALL_STATUS_RINGING:
+                    raise RuntimeError(f"a prepared call is not ringing: {placed.status}")
+
+        async with asyncio.TaskGroup() as placers:
+            for _ in range(PREPARING_CALLERS):
+                placers.create_task(place_calls())
+        return count / (time.perf_counter() - started)
+
+
+# ---- the requests -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SignedWebhook:
+    call_id: str
+    request: bytes
+
+
+def call_ended_body(call: asyncpg.Record, index: int, now_ms: int) -> str:
+    """A `call_ended` as Retell sends it for a connected call: compact JSON, key presses, a duration."""
+    duration_ms = 20_000 + (index % 240) * 1_000
+    transcript = [
+        {"role": "agent", "content": "You have an appointment tomorrow at ten.", "words": []},
+        {"role": "node_transition", "former_node_id": "hello", "new_node_id": "menu", "transition_type": "normal"},
+        {"role": "agent", "content": "Press 1 to keep it, 2 to cancel.", "words": []},
+        {"role": "dtmf", "digit": "1"},
+        {"role": "node_transition", "former_node_id": "menu", "new_node_id": "bye", "transition_type": "normal"},
+        {"role": "agent", "content": "Thank you. Goodbye.", "words": []},
+        {"role": "dtmf", "digit": "#"},
+    ]
+    record = {
+        "call_id": call["retell_call_id"], "call_type": "phone_call", "agent_id": call["retell_agent_id"],
+        "agent_version": 0, "call_status": "ended", "direction": "outbound", "from_number": call["caller_id"],
+        "to_number": call["to_number"],
+        "metadata": {"customer": call["customer_id"], "call": call["id"], "campaign": ""},
+        "retell_llm_dynamic_variables": {}, "start_timestamp": now_ms - duration_ms, "end_timestamp": now_ms,
+        "duration_ms": duration_ms, "disconnection_reason": "agent_hangup",
+        "transcript_with_tool_calls": transcript,
+        "transcript": "".join(f"Agent: {entry['content']}\n" for entry in transcript if entry["role"] == "agent"),
+        "transcript_object": [entry for entry in transcript if entry["role"] == "agent"],
+        "recording_url": f"https://example.invalid/recordings/{call['retell_call_id']}.wav",
+        "public_log_url": f"https://example.invalid/logs/{call['retell_call_id']}.log",
+    }
+    return json.dumps({"event": "call_ended", "call": record}, separators=(",", ":"), ensure_ascii=False)
+
+
+def http_post(port: int, body: str, signature: str) -> bytes:
+    encoded = body.encode()
+    head = (f"POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+            f"X-Retell-Signature: {signature}\r\nContent-Length: {len(encoded)}\r\n\r\n")
+    return head.encode() + encoded
+
+
+async def signed_webhooks(calls_database_url: str) -> list[tuple[str, str, str]]:
+    """(call id, body, signature) for every ringing call, signed now: Retell's signatures are good
+    for five minutes, far longer than the measurement."""
+    connection = await asyncpg.connect(calls_database_url)
+    try:
+        rows = await connection.fetch(
+            "SELECT c.id, c.retell_call_id, c.customer_id, c.to_number, c.caller_id, f.retell_agent_id "
+            "FROM calls c JOIN flows f ON f.id = c.flow_id WHERE c.status = 'ringing' ORDER BY c.created_at, c.id")
+    finally:
+        await connection.close()
+    signed = []
+    for index, row in enumerate(rows):
+        now_ms = int(time.time() * 1000)
+        body = call_ended_body(row, index, now_ms)
+        signed.append((row["id"], body, retell_signature(body, RETELL_KEY, now_ms)))
+    return signed
+
+
+# ---- the client ---------------------------------------------------------------------------------
+
+class KeepAliveConnection:
+    """One HTTP/1.1 keep-alive connection: sends a prebuilt request, reads the whole answer."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader = reader
+        self._writer = writer
+
+    @classmethod
+    async def open(cls, port: int) -> KeepAliveConnection:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        return cls(reader, writer)
+
+    async def exchange(self, request: bytes) -> tuple[int, bytes]:
+        self._writer.write(request)
+        head = await self._reader.readuntil(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        status = int(lines[0].split(b" ", 2)[1])
+        length = 0
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        return status, await self._reader.readexactly(length) if length else b""
+
+    async def close(self) -> None:
+        self._writer.close()
+        with contextlib.suppress(OSError):
+            await self._writer.wait_closed()
+
+
+@dataclass
+class Measurement:
+    scenario: str
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    # Call id → wall-clock time its request was sent, for every request answered `accepted`.
+    accepted: dict[str, float] = field(default_factory=dict)
+    failures: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds > 0 else 0.0
+
+    def percentile_ms(self, percent: int) -> float:
+        return percentile_ms(self.latencies, percent)
+
+
+def percentile_ms(latencies: list[float], percent: int) -> float:
+    if len(latencies) < 2:
+        return float("nan")
+    return statistics.quantiles(latencies, n=100)[percent - 1] * 1000
+
+
+async def drive(scenario: str, port: int, next_request: Callable[[], SignedWebhook | None], *,
+                seconds: float) -> Measurement:
+    """`CONNECTIONS` keep-alive connections post back to back for a warm-up and `seconds`, or until
+    `next_request` runs dry; counts the answers that arrive inside the measured window."""
+    measurement = Measurement(scenario)
+    connections = [await KeepAliveConnection.open(port) for _ in range(CONNECTIONS)]
+    window_start = time.perf_counter() + WARMUP_SECONDS
+    window_end = window_start + seconds
+    last_answer = window_start
+
+    async def post_in_loop(connection: KeepAliveConnection) -> None:
+        nonlocal last_answer
+        while (began := time.perf_counter()) < window_end:
+            webhook = next_request()
+            if webhook is None:
+                return
+            sent_at = time.time()
+            status, body = await connection.exchange(webhook.request)
+            ended = time.perf_counter()
+            if not (200 <= status < 300 and b'"accepted"' in body):
+                measurement.failures[f"{status} {body[:80].decode(errors='replace')}"] += 1
+                continue
+            measurement.accepted[webhook.call_id] = sent_at
+            if window_start <= ended <= window_end:
+                measurement.latencies.append(ended - began)
+                last_answer = max(last_answer, ended)
+
+    try:
+        async with asyncio.TaskGroup() as posters:
+            for connection in connections:
+                posters.create_task(post_in_loop(connection))
+    finally:
+        for connection in connections:
+            await connection.close()
+    ran_dry = time.perf_counter() < window_end
+    measurement.seconds = (last_answer if ran_dry else window_end) - window_start
+    print(f"  {scenario}: {measurement.per_second:,.0f} answered/s over {measurement.seconds:.1f} s"
+          f"{' (ran out of calls)' if ran_dry else ''}", flush=True)
+    return measurement
+
+
+# ---- billed, and the checks --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Billed:
+    calls: int
+    settled: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def per_second(self) -> float:
+        return self.settled / self.seconds if self.seconds > 0 else 0.0
+
+
+async def wait_until_billed(calls_database_url: str, accepted: dict[str, float], *, timeout: float) -> Billed:
+    """Waits until every accepted call is settled; the rate runs from the first request to the last
+    `settled_at`, and each call's latency from its request to its settlement."""
+    connection = await asyncpg.connect(calls_database_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            settled = await connection.fetchval("SELECT count(*) FROM calls WHERE settlement = 'settled'")
+            if settled >= len(accepted):
+                break
+            await asyncio.sleep(SETTLE_POLL_SECONDS)
+        else:
+            print(f"  not every call was settled within {timeout:.0f} s; the rate below is for those that were",
+                  flush=True)
+        rows = await connection.fetch("SELECT id, settled_at FROM calls WHERE id = ANY($1) AND settlement = 'settled'",
+                                      list(accepted))
+    finally:
+        await connection.close()
+    if not rows:
+        return Billed(calls=len(accepted), settled=0, seconds=0.0, latencies=[])
+    first_sent = min(accepted.values())
+    last_settled = max(row["settled_at"].timestamp() for row in rows)
+    latencies = [row["settled_at"].timestamp() - accepted[row["id"]] for row in rows]
+    billed = Billed(calls=len(accepted), settled=len(rows), seconds=last_settled - first_sent, latencies=latencies)
+    print(f"  billed: {billed.settled:,} of {billed.calls:,} calls settled in {billed.seconds:.1f} s, "
+          f"{billed.per_second:,.0f}/s", flush=True)
+    return billed
+
+
+@dataclass(frozen=True)
+class Checks:
+    posted: int
+    counts: dict[str, int]
+    ledger: wallet_pb2.LedgerReport
+
+    @property
+    def ok(self) -> bool:
+        return self.ledger.ok and all(count == self.posted for count in self.counts.values())
+
+
+async def check_settled_once(stack: Stack, call_ids: list[str]) -> Checks:
+    """Every posted call: ended and settled, one call_ended event, one usage row, one captured hold,
+    one capture transfer; and the wallet's own ledger check."""
+    counts: dict[str, int] = {}
+    calls_db = await asyncpg.connect(stack.calls_database_url)
+    try:
+        counts["calls ended and settled"] = await calls_db.fetchval(
+            "SELECT count(*) FROM calls WHERE id = ANY($1) AND status = 'ended' AND settlement = 'settled'", call_ids)
+        counts["call_ended events"] = await calls_db.fetchval(
+            "SELECT count(*) FROM call_events e JOIN calls c ON c.retell_call_id = e.retell_call_id "
+            "WHERE c.id = ANY($1) AND e.event = 'call_ended'", call_ids)
+    finally:
+        await calls_db.close()
+    wallet_db = await asyncpg.connect(stack.wallet_database_url)
+    try:
+        counts["usage rows"] = await wallet_db.fetchval("SELECT count(*) FROM usage WHERE call_id = ANY($1)", call_ids)
+        counts["captured holds"] = await wallet_db.fetchval(
+            "SELECT count(*) FROM holds WHERE call_id = ANY($1) AND status = 'captured'", call_ids)
+        counts["capture transfers"] = await wallet_db.fetchval(
+            "SELECT count(*) FROM transfers WHERE kind = 'capture' AND cause_id = ANY($1)", call_ids)
+    finally:
+        await wallet_db.close()
+    async with internal_channel(stack.wallet_grpc, INTERNAL_TOKEN) as channel:
+        ledger = await wallet_pb2_grpc.WalletServiceStub(channel).CheckLedger(wallet_pb2.CheckLedgerRequest())
+    return Checks(posted=len(call_ids), counts=counts, ledger=ledger)
+
+
+# ---- the run ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Results:
+    prepared: int
+    preparing_rate: float
+    bare: Measurement
+    webhook: Measurement
+    billed: Billed
+    checks: Checks
+
+
+async def run_benchmark(stack: Stack, *, seconds: float, calls: int) -> Results:
+    await stack.wallet.start()
+    await stack.sandbox.start()
+    await stack.calls.start()
+    print(f"preparing {calls:,} ringing calls through StartCall ({CUSTOMERS} customers)", flush=True)
+    preparing_rate = await prepare_calls(stack, calls)
+    print(f"  {preparing_rate:,.0f} calls placed/s", flush=True)
+    signed = await signed_webhooks(stack.calls_database_url)
+
+    print(f"bare FastAPI endpoint, one INSERT per request, {CONNECTIONS} connections", flush=True)
+    connection = await asyncpg.connect(stack.calls_database_url)
+    try:
+        await connection.execute(BARE_TABLE)
+    finally:
+        await connection.close()
+    await stack.bare.start()
+    bare_requests = [SignedWebhook(call_id, http_post(stack.bare.http_port, body, signature))
+                     for call_id, body, signature in signed]
+    cycle = itertools.cycle(bare_requests)
+    bare = await drive("bare insert", stack.bare.http_port, lambda: next(cycle), seconds=seconds)
+    bare.accepted.clear()  # the baseline's bodies repeat; nothing is billed
+    stack.bare.stop()
+
+    print(f"signed call_ended webhooks on the calls service, {CONNECTIONS} connections", flush=True)
+    webhook_requests = iter([SignedWebhook(call_id, http_post(stack.calls.http_port, body, signature))
+                             for call_id, body, signature in signed])
+    webhook = await drive("webhook", stack.calls.http_port, lambda: next(webhook_requests, None), seconds=seconds)
+    # The drain is bounded: a settlement far slower than this would be a finding in itself.
+    billed = await wait_until_billed(stack.calls_database_url, webhook.accepted,
+                                     timeout=max(60.0, 4 * (WARMUP_SECONDS + seconds)))
+    checks = await check_settled_once(stack, list(webhook.accepted))
+    return Results(prepared=len(signed), preparing_rate=preparing_rate, bare=bare, webhook=webhook,
+                   billed=billed, checks=checks)
+
+
+def table_row(scenario: str, rate: float, latencies: list[float], ratio: str = "") -> str:
+    return (f"{scenario:<44} {rate:>8,.0f} {percentile_ms(latencies, 50):>9.2f} "
+            f"{percentile_ms(latencies, 99):>9.2f} {ratio}").rstrip()
+
+
+def print_report(results: Results, *, seconds: float) -> None:
+    bare, webhook, billed, checks = results.bare, results.webhook, results.billed, results.checks
+    print()
+    print(f"{os.cpu_count()} CPUs ({cpu_model()}), Python {platform.python_version()}, {CONNECTIONS} connections, "
+          f"{seconds:g} s per scenario after {WARMUP_SECONDS:g} s warm-up, {results.prepared:,} calls prepared "
+          f"({results.preparing_rate:,.0f} StartCall/s)")
+    print(f"{'scenario':<44} {'per s':>8} {'p50 ms':>9} {'p99 ms':>9} {'vs bare':>7}")
+    answered_ratio = webhook.per_second / bare.per_second
+    billed_ratio = billed.per_second / bare.per_second
+    print(table_row("bare FastAPI + one INSERT (answered)", bare.per_second, bare.latencies))
+    print(table_row("webhook call_ended (answered, committed)", webhook.per_second, webhook.latencies,
+                    f"{answered_ratio:7.2f}"))
+    print(table_row("webhook call_ended (billed, end to end)", billed.per_second, billed.latencies,
+                    f"{billed_ratio:7.2f}"))
+    print("(billed: settled calls per second from the first request to the last settlement; its p50/p99 are "
+          "each call's request-to-settled time)")
+    for name, ratio in (("answered", answered_ratio), ("billed end to end", billed_ratio)):
+        verdict = "PASS" if ratio >= TARGET_RATIO else "FAIL"
+        print(f"webhook {name} / bare insert = {ratio:.2f} (target >= {TARGET_RATIO:.2f}): {verdict}")
+    for measurement in (bare, webhook):
+        for failure, count in measurement.failures.most_common(5):
+            print(f"{measurement.scenario}: {count:,} requests answered {failure}")
+    counts = ", ".join(f"{count:,} {name}" for name, count in checks.counts.items())
+    print(f"settled exactly once: {'ok' if all(c == checks.posted for c in checks.counts.values()) else 'NO'} "
+          f"({checks.posted:,} calls posted: {counts})")
+    ledger = checks.ledger
+    print(f"ledger check: {'ok' if ledger.ok else 'BROKEN'} ({ledger.transfers:,} transfers, "
+          f"sum {ledger.total_cents} cents, {ledger.unbalanced_transfers} unbalanced, "
+          f"{ledger.accounts_with_stale_balance} stale balances, {ledger.negative_customer_accounts} negative)")
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    # Turned into an exception so that the cleanup below runs as it does for Ctrl-C.
+    raise SystemExit(128 + signum)
+
+
+def run_in_temporary_folder(*, seconds: float, calls: int) -> Results:
+    """Starts the servers, runs the benchmark and stops them again, whatever happens."""
+    with tempfile.TemporaryDirectory(prefix="speechcue-bench-") as name, contextlib.ExitStack() as cleanup:
+        folder = Path(name)
+        print(f"starting PostgreSQL and NATS in {folder}", flush=True)
+        postgres = EmbeddedPostgres(folder / "postgres", durable=True)
+        cleanup.callback(postgres.stop)
+        postgres.start()
+        wallet_database_url = postgres.create_database("wallet")
+        calls_database_url = postgres.create_database("calls")
+        nats = EmbeddedNats(folder / "nats")
+        cleanup.callback(nats.stop)
+        nats_url = nats.start()
+        upgrade_to_head("wallet", wallet_database_url)
+        upgrade_to_head("calls", calls_database_url)
+        stack = build_stack(folder, wallet_database_url=wallet_database_url, calls_database_url=calls_database_url,
+                            nats_url=nats_url, calls=calls)
+        # Stopped in reverse: the calls service first, so its settlement never meets a stopped wallet.
+        for process in (stack.wallet, stack.sandbox, stack.bare, stack.calls):
+            cleanup.callback(process.stop)
+        return asyncio.run(run_benchmark(stack, seconds=seconds, calls=calls))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.calls_webhook",
+                                     description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per scenario (default 10)")
+    parser.add_argument("--calls", type=int, default=6000,
+                        help="ringing calls prepared for the webhooks to end (default 6000)")
+    parser.add_argument("--serve-bare-insert", action="store_true", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.serve_bare_insert:
+        serve_bare_insert()
+        return
+    if arguments.seconds <= 0 or arguments.calls < CONNECTIONS:
+        parser.error(f"--seconds must be positive and --calls at least {CONNECTIONS}")
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        results = run_in_temporary_folder(seconds=arguments.seconds, calls=arguments.calls)
+    except KeyboardInterrupt:
+        print("\ninterrupted; the servers it started are stopped", file=sys.stderr)
+        sys.exit(130)
+    print_report(results, seconds=arguments.seconds)
+    if not results.checks.ok:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
