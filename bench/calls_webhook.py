@@ -64,6 +64,9 @@ from types import FrameType
 from typing import Any
 
 import asyncpg
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from bench.wallet_debit import cpu_model
 from devstack.nats import EmbeddedNats
@@ -108,10 +111,6 @@ BARE_POOL_SIZE = 20  # the services' SQLAlchemy pool size (services/runtime/data
 def serve_bare_insert() -> None:
     """The baseline: FastAPI on uvicorn, one worker, as the services run it (no access log), one
     asyncpg INSERT of the raw body per request. Configured by BENCH_DATABASE_URL and BENCH_HTTP_PORT."""
-    import uvicorn
-    from fastapi import FastAPI, Request
-    from fastapi.responses import JSONResponse
-
     database_url = os.environ["BENCH_DATABASE_URL"]
     pools: list[asyncpg.Pool] = []
 
@@ -607,8 +606,8 @@ def print_report(results: Results, *, seconds: float) -> None:
           f"{seconds:g} s per scenario after {WARMUP_SECONDS:g} s warm-up, {results.prepared:,} calls prepared "
           f"({results.preparing_rate:,.0f} StartCall/s)")
     print(f"{'scenario':<44} {'per s':>8} {'p50 ms':>9} {'p99 ms':>9} {'vs bare':>7}")
-    answered_ratio = webhook.per_second / bare.per_second
-    billed_ratio = billed.per_second / bare.per_second
+    answered_ratio = webhook.per_second / bare.per_second if bare.per_second else float("nan")
+    billed_ratio = billed.per_second / bare.per_second if bare.per_second else float("nan")
     print(table_row("bare FastAPI + one INSERT (answered)", bare.per_second, bare.latencies))
     print(table_row("webhook call_ended (answered, committed)", webhook.per_second, webhook.latencies,
                     f"{answered_ratio:7.2f}"))

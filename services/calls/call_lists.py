@@ -1,0 +1,141 @@
+"""Reading a customer's list of numbers: pasted text or an uploaded CSV/TXT file. Pure.
+
+One number per line, or a CSV with a header naming a phone column (and optionally a name column,
+used as the script's {{name}} variable). Numbers are normalised to E.164 in the customer's
+default region and de-duplicated; what is dropped is counted and the first lines of each kind are
+kept for the report. Nothing in the input can raise past `read_call_list`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat
+
+MAX_NUMBERS = 100_000
+MAX_BYTES = 8 * 1024 * 1024
+EXAMPLES_KEPT = 5
+PHONE_HEADERS = ("phone", "number", "phone_number", "mobile", "tel", "telephone", "msisdn", "to")
+NAME_HEADERS = ("name", "first_name", "full_name", "contact", "customer")
+MAX_NAME = 60
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+@dataclass(frozen=True)
+class Callee:
+    number: str
+    name: str = ""
+
+
+@dataclass
+class ImportReport:
+    callees: list[Callee] = field(default_factory=list)
+    lines_read: int = 0
+    invalid: int = 0
+    duplicates: int = 0
+    over_limit: int = 0
+    invalid_examples: list[str] = field(default_factory=list)
+    duplicate_examples: list[str] = field(default_factory=list)
+    refusal: str = ""
+
+    def note(self, examples: list[str], line: str) -> None:
+        if len(examples) < EXAMPLES_KEPT:
+            examples.append(line[:60])
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "utf-16"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _columns(header: list[str]) -> tuple[int, int] | None:
+    names = [cell.strip().lower().replace(" ", "_") for cell in header]
+    phone = next((names.index(name) for name in PHONE_HEADERS if name in names), None)
+    if phone is None:
+        return None
+    name = next((names.index(candidate) for candidate in NAME_HEADERS if candidate in names), -1)
+    return phone, name
+
+
+def _rows(text: str) -> tuple[list[tuple[str, str, str]], int]:
+    """(raw number, name, original line) for every non-empty line, and how many lines were read."""
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), "")
+    dialect_delimiter = ";" if first.count(";") > first.count(",") else ","
+    columns = _columns(next(csv.reader([first], delimiter=dialect_delimiter))) if first else None
+    rows: list[tuple[str, str, str]] = []
+    if columns is not None:
+        phone, name = columns
+        reader = csv.reader(io.StringIO(text), delimiter=dialect_delimiter)
+        next(reader, None)
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue
+            number = cells[phone].strip() if phone < len(cells) else ""
+            person = cells[name].strip() if 0 <= name < len(cells) else ""
+            rows.append((number, person, dialect_delimiter.join(cells)))
+        return rows, len(lines)
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        # "number" alone, or "number, name" without a header.
+        number, _, person = stripped.partition(",") if "," in stripped else (stripped, "", "")
+        rows.append((number.strip(), person.strip(), stripped))
+    return rows, len(lines)
+
+
+def _normalise(raw: str, region: str | None) -> str | None:
+    if _E164.match(raw):
+        candidate = raw
+    else:
+        cleaned = re.sub(r"[\s().\-/]", "", raw)
+        if not cleaned or len(cleaned) > 20:
+            return None
+        candidate = cleaned
+    try:
+        parsed = phonenumbers.parse(candidate, region)
+    except NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+
+
+def read_call_list(data: bytes | str, *, default_region: str | None = None) -> ImportReport:
+    report = ImportReport()
+    raw = data.encode() if isinstance(data, str) else data
+    if len(raw) > MAX_BYTES:
+        report.refusal = f"the list is larger than {MAX_BYTES // (1024 * 1024)} MB; split it into smaller lists"
+        return report
+    rows, report.lines_read = _rows(_decode(raw))
+    if not rows:
+        report.refusal = "the list has no numbers in it"
+        return report
+    seen: set[str] = set()
+    for number, name, line in rows:
+        normalised = _normalise(number, default_region)
+        if normalised is None:
+            report.invalid += 1
+            report.note(report.invalid_examples, line)
+            continue
+        if normalised in seen:
+            report.duplicates += 1
+            report.note(report.duplicate_examples, line)
+            continue
+        if len(report.callees) >= MAX_NUMBERS:
+            report.over_limit += 1
+            continue
+        seen.add(normalised)
+        report.callees.append(Callee(normalised, name[:MAX_NAME]))
+    if not report.callees:
+        report.refusal = "no valid phone numbers were found; numbers need a country code, like +14155550123"
+    return report
