@@ -84,7 +84,10 @@ from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 CONNECTIONS = 16
 WARMUP_SECONDS = 1.0
 TARGET_RATIO = 0.5
-CUSTOMERS = 64
+# The calls service lets one customer have 20 calls in flight and a new customer place 100 an hour
+# (CALLS_CUSTOMER_MAX_CONCURRENT, CALLS_NEW_CUSTOMER_PER_HOUR): the prepared calls are spread so that
+# no customer reaches either, as many customers' calls would be in production.
+CALLS_PER_CUSTOMER = 20
 PREPARING_CALLERS = 16
 OPENING_CREDIT_CENTS = 100_000_000  # the most one Credit accepts; far more than any run holds
 ADMIN_ID = 1
@@ -267,7 +270,7 @@ async def put_scenario(sandbox_port: int, number: str, scenario: dict[str, Any])
 
 async def prepare_calls(stack: Stack, count: int) -> float:
     """Places `count` calls through StartCall; returns calls placed per second."""
-    customers = [f"bench-customer-{index:03d}" for index in range(CUSTOMERS)]
+    customers = [f"bench-customer-{index:04d}" for index in range(-(-count // CALLS_PER_CUSTOMER))]
     number = number_callable_now()
     await put_scenario(stack.sandbox.http_port, number, {"manual": True})
     async with internal_channel(stack.wallet_grpc, INTERNAL_TOKEN) as wallet_channel, \
@@ -290,13 +293,21 @@ async def prepare_calls(stack: Stack, count: int) -> float:
                 raise RuntimeError(f"the benchmark's flow was not approved: {list(flow.review_reasons)}")
             flows[customer_id] = flow.id
 
-        await asyncio.gather(*(open_customer(customer_id) for customer_id in customers))
+        opening = iter(customers)
+
+        async def open_customers() -> None:
+            for customer_id in opening:
+                await open_customer(customer_id)
+
+        async with asyncio.TaskGroup() as openers:
+            for _ in range(PREPARING_CALLERS):
+                openers.create_task(open_customers())
         keys = iter(range(count))
         started = time.perf_counter()
 
         async def place_calls() -> None:
             for index in keys:
-                customer_id = customers[index % CUSTOMERS]
+                customer_id = customers[index % len(customers)]
                 placed = await calls.StartCall(calls_pb2.StartCallRequest(
                     idempotency_key=f"bench-call-{index}", customer_id=customer_id, flow_id=flows[customer_id],
                     to_number=number), timeout=30)
@@ -563,7 +574,7 @@ async def run_benchmark(stack: Stack, *, seconds: float, calls: int) -> Results:
     await stack.wallet.start()
     await stack.sandbox.start()
     await stack.calls.start()
-    print(f"preparing {calls:,} ringing calls through StartCall ({CUSTOMERS} customers)", flush=True)
+    print(f"preparing {calls:,} ringing calls through StartCall, {CALLS_PER_CUSTOMER} per customer", flush=True)
     preparing_rate = await prepare_calls(stack, calls)
     print(f"  {preparing_rate:,.0f} calls placed/s", flush=True)
     signed = await signed_webhooks(stack.calls_database_url)

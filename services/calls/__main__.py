@@ -66,7 +66,8 @@ def build(context: ServiceContext, **overrides: Any) -> ServiceParts:
         grpc_services=[GrpcService(calls_pb2_grpc.add_CallsServiceServicer_to_server, servicer,
                                    calls_pb2.DESCRIPTOR.services_by_name["CallsService"].full_name)],
         add_http_routes=routes,
-        background=[settlement.run_forever, fill_caller_id_pool(context.database, retell)],
+        background=[settlement.run_forever, servicer.dispatcher.run_forever,
+                    fill_caller_id_pool(context.database, retell)],
     )
 
 

@@ -32,6 +32,7 @@ from services.calls.caller_ids import choose_caller_id
 from services.calls.calling_window import next_allowed
 from services.calls.do_not_call import blocking_entry
 from services.calls.flows import APPROVED, PENDING_REVIEW, get_flow
+from services.calls.limits import limits_for, refuse_if_over, usage_of
 from services.calls.phone_numbers import InvalidPhoneNumber, masked, normalise, timezones_of
 from services.calls.retell_client import RetellBusy, RetellClient, RetellRejected
 from services.calls.settings import CallsSettings
@@ -133,6 +134,8 @@ class CallPlacer:
         refusal = window_refusal(to_number, now, self.settings)
         if refusal is not None:
             raise refusal
+        refuse_if_over(await limits_for(uow, request.customer_id, self.settings, now),
+                       await usage_of(uow, request.customer_id, now))
         caller_id = await choose_caller_id(uow, request.caller_id, call_id)
         usage_kind = wallet_pb2.USAGE_KIND_BULK if request.campaign_id else wallet_pb2.USAGE_KIND_SINGLE
         async with wallet_call("quoting the call"):

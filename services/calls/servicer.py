@@ -7,12 +7,24 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import grpc
+from sqlalchemy import select
 
 from services.calls import flows as flow_ops
 from services.calls.call_store import ONGOING, RINGING, get_call, list_calls
 from services.calls.caller_ids import enabled_caller_ids, set_enabled, sync_from_retell
+from services.calls.campaign_tick import run_campaign_tick
+from services.calls.campaigns import (
+    act_on_campaign,
+    campaign_message,
+    campaign_report_csv,
+    create_campaign,
+    get_campaign,
+    screen_list,
+)
+from services.calls.dispatcher import Dispatcher
 from services.calls.do_not_call import PLATFORM, add_entry, blocking_entry
 from services.calls.events import CallsEvents
+from services.calls.limits import Limits, limits_for, store_limits
 from services.calls.messages import CALL_STATUS_NAMES, call_message, flow_message, stamp
 from services.calls.phone_numbers import InvalidPhoneNumber, normalise
 from services.calls.placing import CallPlacer, CallRequest, window_refusal
@@ -20,9 +32,10 @@ from services.calls.recovery import recover_calls
 from services.calls.retell_client import RetellClient
 from services.calls.settings import CallsSettings
 from services.calls.settlement import Settlement
+from services.calls.tables import calls, campaigns
 from services.calls.wallet_calls import wallet_call
 from services.runtime.database import Database, UnitOfWork
-from services.runtime.errors import InvalidArgument, PermissionDenied
+from services.runtime.errors import DomainError, InvalidArgument, PermissionDenied
 from services.runtime.idempotency import request_fingerprint, run_idempotent, validate_key
 from services.runtime.paging import decode_token, encode_token, page_size
 from services.runtime.ticks import run_tick
@@ -50,7 +63,184 @@ def _variables(values: dict[str, str]) -> dict[str, str]:
     return dict(values)
 
 
-class CallsServicer(calls_pb2_grpc.CallsServiceServicer):
+class CampaignsServicer:
+    """The campaign half of CallsService, mixed into CallsServicer below."""
+
+    database: Database
+    retell: RetellClient
+    events: CallsEvents
+    settlement: Settlement
+    settings: CallsSettings
+    clock: Callable[[], datetime]
+    dispatcher: Dispatcher
+
+    def _require_admin(self, admin_telegram_id: int) -> None:
+        raise NotImplementedError
+
+    async def PreviewCallList(self, request: calls_pb2.PreviewCallListRequest,
+                              context: grpc.aio.ServicerContext) -> calls_pb2.CallListReport:
+        customer_id = require_id("customer_id", request.customer_id)
+        async with self.database.unit_of_work() as uow:
+            report, _ = await screen_list(uow, customer_id, request.list, _region(request.default_region))
+        return report
+
+    async def CreateCampaign(self, request: calls_pb2.CreateCampaignRequest,
+                             context: grpc.aio.ServicerContext) -> calls_pb2.Campaign:
+        require_id("customer_id", request.customer_id)
+        require_id("flow_id", request.flow_id)
+        require_text("name", request.name, max_length=80)
+        _region(request.default_region)
+        require_range("max_minutes_per_call", request.max_minutes_per_call or 5, 1, 60)
+
+        async def work(uow: UnitOfWork) -> calls_pb2.Campaign:
+            row = await create_campaign(uow, request, self.clock())
+            return await campaign_message(uow, row)
+
+        return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.Campaign, work)
+
+    async def _act(self, action: str, request: calls_pb2.CampaignActionRequest) -> calls_pb2.Campaign:
+        customer_id = require_id("customer_id", request.customer_id)
+        campaign_id = require_id("campaign_id", request.campaign_id)
+
+        async def work(uow: UnitOfWork) -> calls_pb2.Campaign:
+            row = await act_on_campaign(uow, self.events.relay, action=action, campaign_id=campaign_id,
+                                        customer_id=customer_id, now=self.clock(),
+                                        reason="paused by you" if action == "pause" else "")
+            uow.after_commit(self.dispatcher.wake)
+            return await campaign_message(uow, row)
+
+        return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.Campaign, work,
+                                    scope=action)
+
+    async def StartCampaign(self, request: calls_pb2.CampaignActionRequest,
+                            context: grpc.aio.ServicerContext) -> calls_pb2.Campaign:
+        return await self._act("start", request)
+
+    async def PauseCampaign(self, request: calls_pb2.CampaignActionRequest,
+                            context: grpc.aio.ServicerContext) -> calls_pb2.Campaign:
+        return await self._act("pause", request)
+
+    async def ResumeCampaign(self, request: calls_pb2.CampaignActionRequest,
+                             context: grpc.aio.ServicerContext) -> calls_pb2.Campaign:
+        return await self._act("resume", request)
+
+    async def CancelCampaign(self, request: calls_pb2.CampaignActionRequest,
+                             context: grpc.aio.ServicerContext) -> calls_pb2.Campaign:
+        return await self._act("cancel", request)
+
+    async def GetCampaign(self, request: calls_pb2.GetCampaignRequest,
+                          context: grpc.aio.ServicerContext) -> calls_pb2.Campaign:
+        async with self.database.unit_of_work() as uow:
+            row = await get_campaign(uow, require_id("campaign_id", request.campaign_id),
+                                     require_id("customer_id", request.customer_id))
+            return await campaign_message(uow, row)
+
+    async def ListCampaigns(self, request: calls_pb2.ListCampaignsRequest,
+                            context: grpc.aio.ServicerContext) -> calls_pb2.ListCampaignsResponse:
+        customer_id = require_id("customer_id", request.customer_id)
+        size = page_size(request.page.page_size)
+        position = decode_token(request.page.page_token, int)
+        offset = position[0] if position else 0
+        async with self.database.unit_of_work() as uow:
+            rows = (await uow.connection.execute(
+                select(campaigns).where(campaigns.c.customer_id == customer_id)
+                .order_by(campaigns.c.created_at.desc(), campaigns.c.id).offset(offset).limit(size + 1))).all()
+            messages = [await campaign_message(uow, row) for row in rows[:size]]
+        return calls_pb2.ListCampaignsResponse(campaigns=messages,
+                                               next_page_token=encode_token(offset + size) if len(rows) > size else "")
+
+    async def GetCampaignReport(self, request: calls_pb2.GetCampaignRequest,
+                                context: grpc.aio.ServicerContext) -> calls_pb2.CampaignReport:
+        async with self.database.unit_of_work() as uow:
+            row = await get_campaign(uow, require_id("campaign_id", request.campaign_id),
+                                     require_id("customer_id", request.customer_id))
+            message = await campaign_message(uow, row)
+            data = await campaign_report_csv(uow, row.id)
+        safe_name = "".join(ch if ch.isalnum() else "-" for ch in row.name)[:40] or "campaign"
+        return calls_pb2.CampaignReport(filename=f"{safe_name}-report.csv", csv=data, totals=message.totals)
+
+    async def RunCampaignTick(self, request: calls_pb2.RunTickRequest,
+                              context: grpc.aio.ServicerContext) -> calls_pb2.TickResult:
+        now = max(request.scheduled_at.ToDatetime(UTC), self.clock()) if request.HasField("scheduled_at") \
+            else self.clock()
+
+        async def work(uow: UnitOfWork) -> calls_pb2.TickResult:
+            looked, changed = await run_campaign_tick(uow, self.events.relay, now)
+            recovered_looked, recovered = await recover_calls(
+                self.database, self.retell, self.events, now=now,
+                grace=timedelta(seconds=self.settings.calls_recovery_grace_seconds))
+            uow.after_commit(self.dispatcher.wake)
+            uow.after_commit(self.settlement.wake)
+            return calls_pb2.TickResult(name="campaigns", processed=looked + recovered_looked,
+                                        succeeded=changed + recovered)
+
+        return await run_tick(self.database, "campaigns", request.idempotency_key, request, calls_pb2.TickResult,
+                              work)
+
+    async def SetCustomerLimits(self, request: calls_pb2.SetCustomerLimitsRequest,
+                                context: grpc.aio.ServicerContext) -> calls_pb2.CustomerLimits:
+        self._require_admin(request.admin_telegram_id)
+        wanted = request.limits
+        customer_id = require_id("limits.customer_id", wanted.customer_id)
+        limits = Limits(require_range("limits.max_concurrent_calls", wanted.max_concurrent_calls, 1, 1000),
+                        require_range("limits.calls_per_hour", wanted.calls_per_hour, 1, 100_000),
+                        require_range("limits.calls_per_day", wanted.calls_per_day, 1, 1_000_000),
+                        wanted.suspended, require_text("limits.suspension_reason", wanted.suspension_reason,
+                                                       max_length=200))
+
+        async def work(uow: UnitOfWork) -> calls_pb2.CustomerLimits:
+            await store_limits(uow, customer_id, limits)
+            if limits.suspended:
+                await self._suspend(uow, customer_id)
+            return _limits_message(customer_id, limits)
+
+        return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.CustomerLimits,
+                                    work)
+
+    async def _suspend(self, uow: UnitOfWork, customer_id: str) -> None:
+        """The kill switch: campaigns paused and calls in flight stopped, now."""
+        now = self.clock()
+        running = (await uow.connection.execute(select(campaigns.c.id).where(
+            campaigns.c.customer_id == customer_id, campaigns.c.status.in_(["running", "scheduled"])))).scalars()
+        for campaign_id in list(running):
+            await act_on_campaign(uow, self.events.relay, action="pause", campaign_id=campaign_id,
+                                  customer_id=customer_id, now=now, reason="calling is suspended for this account")
+        live = (await uow.connection.execute(select(calls.c.retell_call_id).where(
+            calls.c.customer_id == customer_id, calls.c.status.in_(["ringing", "ongoing"]),
+            calls.c.retell_call_id.is_not(None)))).scalars()
+        retell_ids = list(live)
+
+        async def stop_all() -> None:
+            for retell_id in retell_ids:
+                try:
+                    await self.retell.stop_call(retell_id)
+                except DomainError:
+                    pass
+
+        uow.after_commit_async(stop_all)
+
+    async def GetCustomerLimits(self, request: calls_pb2.GetCustomerLimitsRequest,
+                                context: grpc.aio.ServicerContext) -> calls_pb2.CustomerLimits:
+        customer_id = require_id("customer_id", request.customer_id)
+        async with self.database.unit_of_work() as uow:
+            limits = await limits_for(uow, customer_id, self.settings, self.clock())
+        return _limits_message(customer_id, limits)
+
+
+def _limits_message(customer_id: str, limits: Limits) -> calls_pb2.CustomerLimits:
+    return calls_pb2.CustomerLimits(
+        customer_id=customer_id, max_concurrent_calls=limits.max_concurrent_calls,
+        calls_per_hour=limits.calls_per_hour, calls_per_day=limits.calls_per_day, suspended=limits.suspended,
+        suspension_reason=limits.suspension_reason)
+
+
+def _region(region: str) -> str | None:
+    if region and not (len(region) == 2 and region.isalpha() and region.isupper()):
+        raise InvalidArgument("default_region is a two-letter country code like US", reason="BAD_REGION")
+    return region or None
+
+
+class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
     def __init__(self, database: Database, retell: RetellClient, wallet: wallet_pb2_grpc.WalletServiceStub,
                  events: CallsEvents, settlement: Settlement, settings: CallsSettings,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
@@ -62,6 +252,8 @@ class CallsServicer(calls_pb2_grpc.CallsServiceServicer):
         self.settings = settings
         self.clock = clock
         self.placer = CallPlacer(database, wallet, retell, settings, clock)
+        self.dispatcher = Dispatcher(database, self.placer, retell, settings, events.relay, clock)
+        settlement.on_campaign_call_settled = self.dispatcher.wake
         self._voices: tuple[float, list[calls_pb2.Voice]] = (0.0, [])
 
     def _require_admin(self, admin_telegram_id: int) -> None:
@@ -326,3 +518,4 @@ class CallsServicer(calls_pb2_grpc.CallsServiceServicer):
             return calls_pb2.TickResult(name="recovery", processed=looked + settled, succeeded=resolved + settled)
 
         return await run_tick(self.database, "recovery", request.idempotency_key, request, calls_pb2.TickResult, work)
+

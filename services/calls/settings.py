@@ -28,6 +28,17 @@ class CallsSettings(ServiceSettings):
     # A call with no call_ended this long after its longest possible end is fetched from Retell.
     calls_recovery_grace_seconds: int = Field(default=300, ge=10)
     calls_retell_timeout_seconds: float = Field(default=15.0, gt=0)
+    # Campaign dispatch: calls in flight never exceed Retell's concurrency minus this reserve (kept
+    # for single calls), the platform cap, or the customer's cap.
+    calls_retell_concurrency_reserve: int = Field(default=2, ge=0)
+    calls_platform_max_concurrent: int = Field(default=100, ge=1)
+    calls_customer_max_concurrent: int = Field(default=20, ge=1)
+    calls_customer_per_hour: int = Field(default=600, ge=1)
+    calls_customer_per_day: int = Field(default=5000, ge=1)
+    # Customers whose first call is less than this many days old get the lower caps below.
+    calls_new_customer_days: int = Field(default=7, ge=0)
+    calls_new_customer_per_hour: int = Field(default=100, ge=1)
+    calls_new_customer_per_day: int = Field(default=500, ge=1)
     # Recording is a paid option, charged only when a recording exists.
     calls_recording_fee_cents: int = Field(default=5, ge=0)
 

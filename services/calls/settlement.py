@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from services.calls import metrics
 from services.calls.call_store import update_call
+from services.calls.campaign_progress import record_call_result
 from services.calls.events import CallsEvents
 from services.calls.placing import wallet_usage_kind
 from services.calls.settings import CallsSettings
@@ -44,6 +45,8 @@ class Settlement:
         self.clock = clock
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
+        # The dispatcher's wake-up: a settled campaign call frees a slot.
+        self.on_campaign_call_settled: Callable[[], None] = lambda: None
 
     def wake(self) -> None:
         self._wake.set()
@@ -85,6 +88,9 @@ class Settlement:
             settled = await update_call(uow, call.id, settlement="settled", settled_at=self.clock(),
                                         cost_cents=cost, used_plan_minutes=plan_minutes)
             await self.events.call_ended(uow, settled)
+            if settled.campaign_id:
+                await record_call_result(uow, self.events.relay, settled, self.clock())
+                uow.after_commit(self.on_campaign_call_settled)
             await uow.commit()
         metrics.settlements_total.labels("settled").inc()
         metrics.call_cost_cents_total.inc(cost)

@@ -102,3 +102,57 @@ do_not_call = Table(
     Column("reason", Text, nullable=False, server_default=""),
     Column("added_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+campaigns = Table(
+    "campaigns", metadata,
+    Column("id", Text, primary_key=True),
+    Column("customer_id", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("flow_id", Text, nullable=False),
+    Column("caller_id", Text, nullable=False, server_default=""),
+    # draft → scheduled → running ⇄ paused → completed; cancelled from anywhere before completed.
+    Column("status", Text, nullable=False),
+    Column("start_at", DateTime(timezone=True)),
+    Column("reminder_minutes", Integer, nullable=False, server_default="0"),
+    Column("reminder_sent_at", DateTime(timezone=True)),
+    Column("max_attempts", Integer, nullable=False, server_default="1"),
+    Column("retry_spacing_minutes", Integer, nullable=False, server_default="30"),
+    Column("max_minutes_per_call", Integer, nullable=False, server_default="5"),
+    Column("pause_reason", Text, nullable=False, server_default=""),
+    Column("import_report", LargeBinary, nullable=False),
+    Column("last_progress_at", DateTime(timezone=True)),
+    Column("last_progress_done", BigInteger, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("started_at", DateTime(timezone=True)),
+    Column("completed_at", DateTime(timezone=True)),
+)
+
+campaign_callees = Table(
+    "campaign_callees", metadata,
+    Column("campaign_id", Text, primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("number", Text, nullable=False),
+    Column("name", Text, nullable=False, server_default=""),
+    # pending (waiting for its time) → dialing (an attempt is placed) → answered | failed | skipped
+    Column("status", Text, nullable=False, server_default="pending"),
+    # Claims by the dispatcher (the idempotency key of each try); attempts counts calls really placed.
+    Column("tries", Integer, nullable=False, server_default="0"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("call_id", Text),
+    Column("outcome", Text, nullable=False, server_default=""),
+    Column("duration_seconds", BigInteger, nullable=False, server_default="0"),
+    Column("digits", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("cost_cents", BigInteger, nullable=False, server_default="0"),
+)
+
+customer_limits = Table(
+    "customer_limits", metadata,
+    Column("customer_id", Text, primary_key=True),
+    Column("max_concurrent_calls", Integer, nullable=False),
+    Column("calls_per_hour", Integer, nullable=False),
+    Column("calls_per_day", Integer, nullable=False),
+    Column("suspended", Boolean, nullable=False, server_default="false"),
+    Column("suspension_reason", Text, nullable=False, server_default=""),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

@@ -11,6 +11,16 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class CampaignStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CAMPAIGN_STATUS_UNSPECIFIED: _ClassVar[CampaignStatus]
+    CAMPAIGN_STATUS_DRAFT: _ClassVar[CampaignStatus]
+    CAMPAIGN_STATUS_SCHEDULED: _ClassVar[CampaignStatus]
+    CAMPAIGN_STATUS_RUNNING: _ClassVar[CampaignStatus]
+    CAMPAIGN_STATUS_PAUSED: _ClassVar[CampaignStatus]
+    CAMPAIGN_STATUS_COMPLETED: _ClassVar[CampaignStatus]
+    CAMPAIGN_STATUS_CANCELLED: _ClassVar[CampaignStatus]
+
 class NodeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     NODE_KIND_UNSPECIFIED: _ClassVar[NodeKind]
@@ -47,6 +57,13 @@ class CallStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CALL_STATUS_ONGOING: _ClassVar[CallStatus]
     CALL_STATUS_ENDED: _ClassVar[CallStatus]
     CALL_STATUS_FAILED: _ClassVar[CallStatus]
+CAMPAIGN_STATUS_UNSPECIFIED: CampaignStatus
+CAMPAIGN_STATUS_DRAFT: CampaignStatus
+CAMPAIGN_STATUS_SCHEDULED: CampaignStatus
+CAMPAIGN_STATUS_RUNNING: CampaignStatus
+CAMPAIGN_STATUS_PAUSED: CampaignStatus
+CAMPAIGN_STATUS_COMPLETED: CampaignStatus
+CAMPAIGN_STATUS_CANCELLED: CampaignStatus
 NODE_KIND_UNSPECIFIED: NodeKind
 NODE_KIND_MESSAGE: NodeKind
 NODE_KIND_MENU: NodeKind
@@ -69,6 +86,200 @@ CALL_STATUS_RINGING: CallStatus
 CALL_STATUS_ONGOING: CallStatus
 CALL_STATUS_ENDED: CallStatus
 CALL_STATUS_FAILED: CallStatus
+
+class PreviewCallListRequest(_message.Message):
+    __slots__ = ("customer_id", "list", "default_region")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    LIST_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_REGION_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    list: bytes
+    default_region: str
+    def __init__(self, customer_id: _Optional[str] = ..., list: _Optional[bytes] = ..., default_region: _Optional[str] = ...) -> None: ...
+
+class CallListReport(_message.Message):
+    __slots__ = ("lines_read", "accepted", "invalid", "duplicates", "do_not_call", "over_limit", "invalid_examples", "duplicate_examples", "do_not_call_examples", "refusal")
+    LINES_READ_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    INVALID_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATES_FIELD_NUMBER: _ClassVar[int]
+    DO_NOT_CALL_FIELD_NUMBER: _ClassVar[int]
+    OVER_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    INVALID_EXAMPLES_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_EXAMPLES_FIELD_NUMBER: _ClassVar[int]
+    DO_NOT_CALL_EXAMPLES_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_FIELD_NUMBER: _ClassVar[int]
+    lines_read: int
+    accepted: int
+    invalid: int
+    duplicates: int
+    do_not_call: int
+    over_limit: int
+    invalid_examples: _containers.RepeatedScalarFieldContainer[str]
+    duplicate_examples: _containers.RepeatedScalarFieldContainer[str]
+    do_not_call_examples: _containers.RepeatedScalarFieldContainer[str]
+    refusal: str
+    def __init__(self, lines_read: _Optional[int] = ..., accepted: _Optional[int] = ..., invalid: _Optional[int] = ..., duplicates: _Optional[int] = ..., do_not_call: _Optional[int] = ..., over_limit: _Optional[int] = ..., invalid_examples: _Optional[_Iterable[str]] = ..., duplicate_examples: _Optional[_Iterable[str]] = ..., do_not_call_examples: _Optional[_Iterable[str]] = ..., refusal: _Optional[str] = ...) -> None: ...
+
+class RetryPolicy(_message.Message):
+    __slots__ = ("max_attempts", "spacing_minutes")
+    MAX_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    SPACING_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    max_attempts: int
+    spacing_minutes: int
+    def __init__(self, max_attempts: _Optional[int] = ..., spacing_minutes: _Optional[int] = ...) -> None: ...
+
+class CampaignTotals(_message.Message):
+    __slots__ = ("callees", "pending", "in_flight", "answered", "failed", "attempts", "cost_cents")
+    CALLEES_FIELD_NUMBER: _ClassVar[int]
+    PENDING_FIELD_NUMBER: _ClassVar[int]
+    IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    ANSWERED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    COST_CENTS_FIELD_NUMBER: _ClassVar[int]
+    callees: int
+    pending: int
+    in_flight: int
+    answered: int
+    failed: int
+    attempts: int
+    cost_cents: int
+    def __init__(self, callees: _Optional[int] = ..., pending: _Optional[int] = ..., in_flight: _Optional[int] = ..., answered: _Optional[int] = ..., failed: _Optional[int] = ..., attempts: _Optional[int] = ..., cost_cents: _Optional[int] = ...) -> None: ...
+
+class Campaign(_message.Message):
+    __slots__ = ("id", "customer_id", "name", "flow_id", "caller_id", "status", "start_at", "reminder_minutes", "retry", "totals", "pause_reason", "import_report", "created_at", "completed_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    FLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    CALLER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    START_AT_FIELD_NUMBER: _ClassVar[int]
+    REMINDER_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    RETRY_FIELD_NUMBER: _ClassVar[int]
+    TOTALS_FIELD_NUMBER: _ClassVar[int]
+    PAUSE_REASON_FIELD_NUMBER: _ClassVar[int]
+    IMPORT_REPORT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    customer_id: str
+    name: str
+    flow_id: str
+    caller_id: str
+    status: CampaignStatus
+    start_at: _timestamp_pb2.Timestamp
+    reminder_minutes: int
+    retry: RetryPolicy
+    totals: CampaignTotals
+    pause_reason: str
+    import_report: CallListReport
+    created_at: _timestamp_pb2.Timestamp
+    completed_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., name: _Optional[str] = ..., flow_id: _Optional[str] = ..., caller_id: _Optional[str] = ..., status: _Optional[_Union[CampaignStatus, str]] = ..., start_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reminder_minutes: _Optional[int] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., totals: _Optional[_Union[CampaignTotals, _Mapping]] = ..., pause_reason: _Optional[str] = ..., import_report: _Optional[_Union[CallListReport, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateCampaignRequest(_message.Message):
+    __slots__ = ("idempotency_key", "customer_id", "name", "flow_id", "list", "default_region", "caller_id", "start_at", "reminder_minutes", "retry", "max_minutes_per_call")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    FLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    LIST_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_REGION_FIELD_NUMBER: _ClassVar[int]
+    CALLER_ID_FIELD_NUMBER: _ClassVar[int]
+    START_AT_FIELD_NUMBER: _ClassVar[int]
+    REMINDER_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    RETRY_FIELD_NUMBER: _ClassVar[int]
+    MAX_MINUTES_PER_CALL_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    customer_id: str
+    name: str
+    flow_id: str
+    list: bytes
+    default_region: str
+    caller_id: str
+    start_at: _timestamp_pb2.Timestamp
+    reminder_minutes: int
+    retry: RetryPolicy
+    max_minutes_per_call: int
+    def __init__(self, idempotency_key: _Optional[str] = ..., customer_id: _Optional[str] = ..., name: _Optional[str] = ..., flow_id: _Optional[str] = ..., list: _Optional[bytes] = ..., default_region: _Optional[str] = ..., caller_id: _Optional[str] = ..., start_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reminder_minutes: _Optional[int] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., max_minutes_per_call: _Optional[int] = ...) -> None: ...
+
+class CampaignActionRequest(_message.Message):
+    __slots__ = ("idempotency_key", "customer_id", "campaign_id")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    customer_id: str
+    campaign_id: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., customer_id: _Optional[str] = ..., campaign_id: _Optional[str] = ...) -> None: ...
+
+class GetCampaignRequest(_message.Message):
+    __slots__ = ("customer_id", "campaign_id")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    campaign_id: str
+    def __init__(self, customer_id: _Optional[str] = ..., campaign_id: _Optional[str] = ...) -> None: ...
+
+class ListCampaignsRequest(_message.Message):
+    __slots__ = ("customer_id", "page")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    page: _common_pb2.PageRequest
+    def __init__(self, customer_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+
+class ListCampaignsResponse(_message.Message):
+    __slots__ = ("campaigns", "next_page_token")
+    CAMPAIGNS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    campaigns: _containers.RepeatedCompositeFieldContainer[Campaign]
+    next_page_token: str
+    def __init__(self, campaigns: _Optional[_Iterable[_Union[Campaign, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class CampaignReport(_message.Message):
+    __slots__ = ("filename", "csv", "totals")
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    CSV_FIELD_NUMBER: _ClassVar[int]
+    TOTALS_FIELD_NUMBER: _ClassVar[int]
+    filename: str
+    csv: bytes
+    totals: CampaignTotals
+    def __init__(self, filename: _Optional[str] = ..., csv: _Optional[bytes] = ..., totals: _Optional[_Union[CampaignTotals, _Mapping]] = ...) -> None: ...
+
+class CustomerLimits(_message.Message):
+    __slots__ = ("customer_id", "max_concurrent_calls", "calls_per_hour", "calls_per_day", "suspended", "suspension_reason")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    MAX_CONCURRENT_CALLS_FIELD_NUMBER: _ClassVar[int]
+    CALLS_PER_HOUR_FIELD_NUMBER: _ClassVar[int]
+    CALLS_PER_DAY_FIELD_NUMBER: _ClassVar[int]
+    SUSPENDED_FIELD_NUMBER: _ClassVar[int]
+    SUSPENSION_REASON_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    max_concurrent_calls: int
+    calls_per_hour: int
+    calls_per_day: int
+    suspended: bool
+    suspension_reason: str
+    def __init__(self, customer_id: _Optional[str] = ..., max_concurrent_calls: _Optional[int] = ..., calls_per_hour: _Optional[int] = ..., calls_per_day: _Optional[int] = ..., suspended: _Optional[bool] = ..., suspension_reason: _Optional[str] = ...) -> None: ...
+
+class SetCustomerLimitsRequest(_message.Message):
+    __slots__ = ("idempotency_key", "admin_telegram_id", "limits")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    ADMIN_TELEGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMITS_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    admin_telegram_id: int
+    limits: CustomerLimits
+    def __init__(self, idempotency_key: _Optional[str] = ..., admin_telegram_id: _Optional[int] = ..., limits: _Optional[_Union[CustomerLimits, _Mapping]] = ...) -> None: ...
+
+class GetCustomerLimitsRequest(_message.Message):
+    __slots__ = ("customer_id",)
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    def __init__(self, customer_id: _Optional[str] = ...) -> None: ...
 
 class FlowEdge(_message.Message):
     __slots__ = ("key", "target_node_id")

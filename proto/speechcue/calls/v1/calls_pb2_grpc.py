@@ -134,6 +134,66 @@ class CallsServiceStub:
                 request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.RunTickRequest.SerializeToString,
                 response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.TickResult.FromString,
                 _registered_method=True)
+        self.PreviewCallList = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/PreviewCallList',
+                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.PreviewCallListRequest.SerializeToString,
+                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CallListReport.FromString,
+                _registered_method=True)
+        self.CreateCampaign = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/CreateCampaign',
+                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CreateCampaignRequest.SerializeToString,
+                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.Campaign.FromString,
+                _registered_method=True)
+        self.StartCampaign = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/StartCampaign',
+                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignActionRequest.SerializeToString,
+                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.Campaign.FromString,
+                _registered_method=True)
+        self.PauseCampaign = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/PauseCampaign',
+                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignActionRequest.SerializeToString,
+                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.Campaign.FromString,
+                _registered_method=True)
+        self.ResumeCampaign = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/ResumeCampaign',
+                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignActionRequest.SerializeToString,
+                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.Campaign.FromString,
+                _registered_method=True)
+        self.CancelCampaign = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/CancelCampaign',
+                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignActionRequest.SerializeToString,
+                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.Campaign.FromString,
+                _registered_method=True)
+        self.GetCampaign = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/GetCampaign',
+                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCampaignRequest.SerializeToString,
+                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.Campaign.FromString,
+                _registered_method=True)
+        self.ListCampaigns = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/ListCampaigns',
+                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.ListCampaignsRequest.SerializeToString,
+                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.ListCampaignsResponse.FromString,
+                _registered_method=True)
+        self.GetCampaignReport = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/GetCampaignReport',
+                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCampaignRequest.SerializeToString,
+                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignReport.FromString,
+                _registered_method=True)
+        self.RunCampaignTick = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/RunCampaignTick',
+                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.RunTickRequest.SerializeToString,
+                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.TickResult.FromString,
+                _registered_method=True)
+        self.SetCustomerLimits = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/SetCustomerLimits',
+                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.SetCustomerLimitsRequest.SerializeToString,
+                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CustomerLimits.FromString,
+                _registered_method=True)
+        self.GetCustomerLimits = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/GetCustomerLimits',
+                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCustomerLimitsRequest.SerializeToString,
+                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CustomerLimits.FromString,
+                _registered_method=True)
 
 
 class CallsServiceServicer:
@@ -263,6 +323,82 @@ class CallsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PreviewCallList(self, request, context):
+        """Reads a list (pasted or uploaded) and reports what would be called, without creating anything.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateCampaign(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartCampaign(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PauseCampaign(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResumeCampaign(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelCampaign(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCampaign(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCampaigns(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCampaignReport(self, request, context):
+        """Every callee with attempts, outcome, duration, digits and cost, as CSV.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RunCampaignTick(self, request, context):
+        """Every minute: starts due schedules, sends due reminders, resumes retries, settles stale calls.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetCustomerLimits(self, request, context):
+        """Admin: caps per customer and the kill switch.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCustomerLimits(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CallsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -365,6 +501,66 @@ def add_CallsServiceServicer_to_server(servicer, server):
                     servicer.RunRecoveryTick,
                     request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.RunTickRequest.FromString,
                     response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.TickResult.SerializeToString,
+            ),
+            'PreviewCallList': grpc.unary_unary_rpc_method_handler(
+                    servicer.PreviewCallList,
+                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.PreviewCallListRequest.FromString,
+                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CallListReport.SerializeToString,
+            ),
+            'CreateCampaign': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateCampaign,
+                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CreateCampaignRequest.FromString,
+                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.Campaign.SerializeToString,
+            ),
+            'StartCampaign': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartCampaign,
+                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignActionRequest.FromString,
+                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.Campaign.SerializeToString,
+            ),
+            'PauseCampaign': grpc.unary_unary_rpc_method_handler(
+                    servicer.PauseCampaign,
+                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignActionRequest.FromString,
+                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.Campaign.SerializeToString,
+            ),
+            'ResumeCampaign': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResumeCampaign,
+                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignActionRequest.FromString,
+                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.Campaign.SerializeToString,
+            ),
+            'CancelCampaign': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelCampaign,
+                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignActionRequest.FromString,
+                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.Campaign.SerializeToString,
+            ),
+            'GetCampaign': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCampaign,
+                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCampaignRequest.FromString,
+                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.Campaign.SerializeToString,
+            ),
+            'ListCampaigns': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCampaigns,
+                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.ListCampaignsRequest.FromString,
+                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.ListCampaignsResponse.SerializeToString,
+            ),
+            'GetCampaignReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCampaignReport,
+                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCampaignRequest.FromString,
+                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignReport.SerializeToString,
+            ),
+            'RunCampaignTick': grpc.unary_unary_rpc_method_handler(
+                    servicer.RunCampaignTick,
+                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.RunTickRequest.FromString,
+                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.TickResult.SerializeToString,
+            ),
+            'SetCustomerLimits': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetCustomerLimits,
+                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.SetCustomerLimitsRequest.FromString,
+                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CustomerLimits.SerializeToString,
+            ),
+            'GetCustomerLimits': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCustomerLimits,
+                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCustomerLimitsRequest.FromString,
+                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CustomerLimits.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -907,6 +1103,330 @@ class CallsService:
             '/speechcue.calls.v1.CallsService/RunRecoveryTick',
             speechcue_dot_calls_dot_v1_dot_calls__pb2.RunTickRequest.SerializeToString,
             speechcue_dot_calls_dot_v1_dot_calls__pb2.TickResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PreviewCallList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/PreviewCallList',
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.PreviewCallListRequest.SerializeToString,
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.CallListReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateCampaign(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/CreateCampaign',
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.CreateCampaignRequest.SerializeToString,
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.Campaign.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartCampaign(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/StartCampaign',
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignActionRequest.SerializeToString,
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.Campaign.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PauseCampaign(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/PauseCampaign',
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignActionRequest.SerializeToString,
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.Campaign.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResumeCampaign(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/ResumeCampaign',
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignActionRequest.SerializeToString,
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.Campaign.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelCampaign(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/CancelCampaign',
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignActionRequest.SerializeToString,
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.Campaign.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCampaign(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/GetCampaign',
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCampaignRequest.SerializeToString,
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.Campaign.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCampaigns(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/ListCampaigns',
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.ListCampaignsRequest.SerializeToString,
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.ListCampaignsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCampaignReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/GetCampaignReport',
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCampaignRequest.SerializeToString,
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunCampaignTick(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/RunCampaignTick',
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.RunTickRequest.SerializeToString,
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.TickResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetCustomerLimits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/SetCustomerLimits',
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.SetCustomerLimitsRequest.SerializeToString,
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.CustomerLimits.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCustomerLimits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/GetCustomerLimits',
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCustomerLimitsRequest.SerializeToString,
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.CustomerLimits.FromString,
             options,
             channel_credentials,
             insecure,

@@ -92,3 +92,29 @@ class FlowPendingReview(_message.Message):
     name: str
     reasons: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, flow_id: _Optional[str] = ..., name: _Optional[str] = ..., reasons: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class CampaignChanged(_message.Message):
+    __slots__ = ("campaign_id", "name", "status", "callees", "done", "answered", "failed", "in_flight", "cost_cents", "reason", "start_at")
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CALLEES_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    ANSWERED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    COST_CENTS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    START_AT_FIELD_NUMBER: _ClassVar[int]
+    campaign_id: str
+    name: str
+    status: str
+    callees: int
+    done: int
+    answered: int
+    failed: int
+    in_flight: int
+    cost_cents: int
+    reason: str
+    start_at: _timestamp_pb2.Timestamp
+    def __init__(self, campaign_id: _Optional[str] = ..., name: _Optional[str] = ..., status: _Optional[str] = ..., callees: _Optional[int] = ..., done: _Optional[int] = ..., answered: _Optional[int] = ..., failed: _Optional[int] = ..., in_flight: _Optional[int] = ..., cost_cents: _Optional[int] = ..., reason: _Optional[str] = ..., start_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

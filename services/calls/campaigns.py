@@ -1,0 +1,155 @@
+"""Campaigns: creating one from a list, and the customer's actions on it (start, pause, resume,
+cancel), each idempotent and checked against the owner. The dispatcher does the calling."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from services.calls.call_lists import read_call_list
+from services.calls.caller_ids import enabled_caller_ids
+from services.calls.campaign_progress import CAMPAIGN_PAUSED, CAMPAIGN_STARTED, announce, totals
+from services.calls.flows import APPROVED, get_flow
+from services.calls.tables import campaign_callees, campaigns, do_not_call
+from services.runtime.database import UnitOfWork
+from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+from services.runtime.outbox import OutboxRelay
+from speechcue.calls.v1 import calls_pb2
+
+INSERT_BATCH = 5000
+REMINDER_CHOICES = frozenset({0, 10, 20, 30})
+ACTIONS = {
+    # action: (statuses it applies to, new status)
+    "start": (frozenset({"draft"}), "running"),
+    "pause": (frozenset({"running", "scheduled"}), "paused"),
+    "resume": (frozenset({"paused"}), "running"),
+    "cancel": (frozenset({"draft", "scheduled", "running", "paused"}), "cancelled"),
+}
+
+
+class CampaignNotFound(NotFound):
+    default_reason = "CAMPAIGN_NOT_FOUND"
+
+
+async def screen_list(uow: UnitOfWork, customer_id: str, data: bytes, region: str | None) -> tuple[
+        calls_pb2.CallListReport, list[Any]]:
+    """Reads the list and drops do-not-call numbers (the platform's and the customer's)."""
+    report = read_call_list(data, default_region=region or None)
+    numbers = [callee.number for callee in report.callees]
+    blocked: set[str] = set()
+    for start in range(0, len(numbers), INSERT_BATCH):
+        chunk = numbers[start:start + INSERT_BATCH]
+        blocked.update((await uow.connection.execute(select(do_not_call.c.number).where(
+            do_not_call.c.number.in_(chunk), do_not_call.c.scope.in_(["", customer_id])))).scalars())
+    kept = [callee for callee in report.callees if callee.number not in blocked]
+    answer = calls_pb2.CallListReport(
+        lines_read=report.lines_read, accepted=len(kept), invalid=report.invalid, duplicates=report.duplicates,
+        do_not_call=len(report.callees) - len(kept), over_limit=report.over_limit,
+        invalid_examples=report.invalid_examples, duplicate_examples=report.duplicate_examples,
+        do_not_call_examples=[callee.number for callee in report.callees if callee.number in blocked][:5],
+        refusal=report.refusal or ("every number is on a do-not-call list" if report.callees and not kept else ""),
+    )
+    return answer, kept
+
+
+async def create_campaign(uow: UnitOfWork, request: calls_pb2.CreateCampaignRequest, now: datetime) -> Any:
+    flow = await get_flow(uow, request.flow_id, customer_id=request.customer_id)
+    if flow.status != APPROVED:
+        raise FailedPrecondition("the campaign's flow must be approved first", reason="FLOW_NOT_APPROVED")
+    if request.reminder_minutes not in REMINDER_CHOICES:
+        raise InvalidArgument("a reminder is 10, 20 or 30 minutes before the start", reason="BAD_REMINDER")
+    if request.caller_id and request.caller_id not in {row.number for row in await enabled_caller_ids(uow)}:
+        raise InvalidArgument("caller_id must be one of the platform's numbers", reason="CALLER_ID_NOT_IN_POOL")
+    start_at = request.start_at.ToDatetime().replace(tzinfo=now.tzinfo) if request.HasField("start_at") else None
+    if start_at is not None and not now - timedelta(minutes=1) <= start_at <= now + timedelta(days=60):
+        raise InvalidArgument("the start must be within the next 60 days", reason="BAD_START_TIME")
+    if request.reminder_minutes and start_at is None:
+        raise InvalidArgument("a reminder needs a scheduled start", reason="BAD_REMINDER")
+    report, callees = await screen_list(uow, request.customer_id, request.list, request.default_region)
+    if report.refusal:
+        raise InvalidArgument(report.refusal, reason="LIST_UNUSABLE")
+    attempts = request.retry.max_attempts or 1
+    if not 1 <= attempts <= 5 or not 0 <= request.retry.spacing_minutes <= 24 * 60:
+        raise InvalidArgument("retries: 1 to 5 attempts, at most a day apart", reason="BAD_RETRY_POLICY")
+    campaign_id = str(uuid.uuid4())
+    row = (await uow.connection.execute(insert(campaigns).values(
+        id=campaign_id, customer_id=request.customer_id, name=request.name.strip()[:80] or "Campaign",
+        flow_id=flow.id, caller_id=request.caller_id, status="scheduled" if start_at else "draft",
+        start_at=start_at, reminder_minutes=request.reminder_minutes, max_attempts=attempts,
+        retry_spacing_minutes=request.retry.spacing_minutes,
+        max_minutes_per_call=request.max_minutes_per_call or 5, import_report=report.SerializeToString(),
+        created_at=now,
+    ).returning(*campaigns.c))).one()
+    for start in range(0, len(callees), INSERT_BATCH):
+        await uow.connection.execute(insert(campaign_callees), [
+            {"campaign_id": campaign_id, "position": start + index, "number": callee.number, "name": callee.name}
+            for index, callee in enumerate(callees[start:start + INSERT_BATCH])])
+    return row
+
+
+async def get_campaign(uow: UnitOfWork, campaign_id: str, customer_id: str, *, for_update: bool = False) -> Any:
+    query = select(campaigns).where(campaigns.c.id == campaign_id, campaigns.c.customer_id == customer_id)
+    row = (await uow.connection.execute(query.with_for_update() if for_update else query)).first()
+    if row is None:
+        raise CampaignNotFound("no such campaign for this customer")
+    return row
+
+
+async def act_on_campaign(uow: UnitOfWork, relay: OutboxRelay | None, *, action: str, campaign_id: str,
+                          customer_id: str, now: datetime, reason: str = "") -> Any:
+    campaign = await get_campaign(uow, campaign_id, customer_id, for_update=True)
+    allowed, new_status = ACTIONS[action]
+    if campaign.status == new_status:
+        return campaign
+    if campaign.status not in allowed:
+        raise FailedPrecondition(f"a {campaign.status} campaign cannot be {action}ed", reason="CAMPAIGN_STATE")
+    values: dict[str, Any] = {"status": new_status, "pause_reason": reason if action == "pause" else ""}
+    if action == "start":
+        values["started_at"] = now
+    if action == "cancel":
+        values["completed_at"] = now
+        # Callees not yet dialled are skipped; calls in flight finish and are billed as usual.
+        await uow.connection.execute(update(campaign_callees).where(
+            campaign_callees.c.campaign_id == campaign_id, campaign_callees.c.status == "pending")
+            .values(status="skipped", outcome="cancelled"))
+    updated = (await uow.connection.execute(update(campaigns).where(campaigns.c.id == campaign_id)
+                                            .values(**values).returning(*campaigns.c))).one()
+    if action in ("start", "resume"):
+        await announce(uow, relay, CAMPAIGN_STARTED, updated)
+    if action == "pause":
+        await announce(uow, relay, CAMPAIGN_PAUSED, updated, reason=reason)
+    return updated
+
+
+async def campaign_message(uow: UnitOfWork, row: Any) -> calls_pb2.Campaign:
+    counts = await totals(uow, row.id)
+    message = calls_pb2.Campaign(
+        id=row.id, customer_id=row.customer_id, name=row.name, flow_id=row.flow_id, caller_id=row.caller_id,
+        status=getattr(calls_pb2, f"CAMPAIGN_STATUS_{row.status.upper()}"), reminder_minutes=row.reminder_minutes,
+        retry=calls_pb2.RetryPolicy(max_attempts=row.max_attempts, spacing_minutes=row.retry_spacing_minutes),
+        totals=calls_pb2.CampaignTotals(**counts), pause_reason=row.pause_reason,
+        import_report=calls_pb2.CallListReport.FromString(row.import_report),
+    )
+    message.created_at.FromDatetime(row.created_at)
+    if row.start_at is not None:
+        message.start_at.FromDatetime(row.start_at)
+    if row.completed_at is not None:
+        message.completed_at.FromDatetime(row.completed_at)
+    return message
+
+
+async def campaign_report_csv(uow: UnitOfWork, campaign_id: str) -> bytes:
+    rows = (await uow.connection.execute(select(campaign_callees).where(
+        campaign_callees.c.campaign_id == campaign_id).order_by(campaign_callees.c.position))).all()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["number", "name", "status", "attempts", "outcome", "duration_seconds", "digits", "cost_usd"])
+    for row in rows:
+        writer.writerow([row.number, row.name, row.status, row.attempts, row.outcome, row.duration_seconds,
+                         " ".join(row.digits), f"{row.cost_cents / 100:.2f}"])
+    return buffer.getvalue().encode()

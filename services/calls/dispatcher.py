@@ -1,0 +1,210 @@
+"""The campaign dispatcher: keeps calls in flight at, never above, the allowed level (Retell's
+concurrency minus a reserve, the platform cap, each customer's cap) and calls each callee only
+inside the callee's own calling window; callees outside it wait while the rest of the list goes on.
+
+A callee is claimed (status dialing, a new try) and committed before its call is placed, with the
+try in the call's idempotency key, so after a crash the same try is resumed, never dialled anew.
+It runs continuously, woken when calls settle; the campaign tick is only its safety net.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+
+from services.calls.calling_window import next_allowed
+from services.calls.campaign_progress import after_progress
+from services.calls.campaigns import act_on_campaign
+from services.calls.limits import IN_FLIGHT, CallCapReached, limits_for, room_left, usage_of
+from services.calls.phone_numbers import timezones_of
+from services.calls.placing import CallPlacer, CallRequest
+from services.calls.retell_client import RetellClient
+from services.calls.settings import CallsSettings
+from services.calls.tables import calls, campaign_callees, campaigns
+from services.runtime.database import Database, UnitOfWork
+from services.runtime.errors import DependencyUnavailable, DomainError, QuotaExceeded
+from services.runtime.outbox import OutboxRelay
+
+log = logging.getLogger(__name__)
+
+MONEY_REASONS = frozenset({"INSUFFICIENT_FUNDS", "CUSTOMER_IN_DEBT", "NOT_ENOUGH_PLAN_MINUTES"})
+PAUSE_REASONS = MONEY_REASONS | {"CUSTOMER_SUSPENDED", "FLOW_NOT_APPROVED", "FLOW_NOT_FOUND"}
+RESUME_AFTER = timedelta(seconds=60)
+RETRY_TRANSIENT_AFTER = timedelta(seconds=15)
+CAPACITY_CACHE_SECONDS = 30.0
+
+
+class Dispatcher:
+    def __init__(self, database: Database, placer: CallPlacer, retell: RetellClient, settings: CallsSettings,
+                 relay: OutboxRelay | None, clock: Callable[[], datetime], *, interval_seconds: float = 0.5) -> None:
+        self.database = database
+        self.placer = placer
+        self.retell = retell
+        self.settings = settings
+        self.relay = relay
+        self.clock = clock
+        self.interval_seconds = interval_seconds
+        self._wake = asyncio.Event()
+        self._capacity: tuple[float, int] = (0.0, 0)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                placed = await self.dispatch_once()
+            except Exception:
+                log.exception("dispatch pass failed")
+                placed = 0
+            if placed:
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval_seconds)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def _retell_limit(self) -> int:
+        fetched_at, limit = self._capacity
+        if time.monotonic() - fetched_at > CAPACITY_CACHE_SECONDS:
+            try:
+                reported = await self.retell.concurrency()
+                limit = int(reported.get("concurrency_limit") or 0)
+            except DomainError:
+                limit = limit or 0
+            self._capacity = (time.monotonic(), limit)
+        return max(0, min(limit - self.settings.calls_retell_concurrency_reserve,
+                          self.settings.calls_platform_max_concurrent))
+
+    async def dispatch_once(self) -> int:
+        """One pass: claims what may be dialled now and places those calls. Returns calls placed."""
+        platform_room = await self._retell_limit()
+        now = self.clock()
+        claimed: list[tuple[Any, Any]] = []
+        async with self.database.unit_of_work() as uow:
+            # One dispatcher at a time across replicas, so two never fill the same free slots.
+            locked = (await uow.connection.execute(select(func.pg_try_advisory_xact_lock(0x5C_D15A)))).scalar()
+            if not locked:
+                return 0
+            platform_room -= await _in_flight(uow)
+            running = (await uow.connection.execute(select(campaigns).where(campaigns.c.status == "running")
+                                                    .order_by(campaigns.c.started_at))).all()
+            for campaign in running:
+                if platform_room <= 0:
+                    break
+                limits = await limits_for(uow, campaign.customer_id, self.settings, now)
+                room = min(platform_room, room_left(limits, await usage_of(uow, campaign.customer_id, now)))
+                if limits.suspended:
+                    await act_on_campaign(uow, self.relay, action="pause", campaign_id=campaign.id,
+                                          customer_id=campaign.customer_id, now=now,
+                                          reason="calling is suspended for this account")
+                    continue
+                if room <= 0:
+                    continue
+                for callee in await self._claim(uow, campaign, room, now):
+                    claimed.append((campaign, callee))
+                    platform_room -= 1
+            await uow.commit()
+        if not claimed:
+            return 0
+        results = await asyncio.gather(*(self._place(campaign, callee) for campaign, callee in claimed))
+        return sum(results)
+
+    async def _claim(self, uow: UnitOfWork, campaign: Any, room: int, now: datetime) -> list[Any]:
+        due = (await uow.connection.execute(
+            select(campaign_callees).where(
+                campaign_callees.c.campaign_id == campaign.id,
+                or_(and_(campaign_callees.c.status == "pending",
+                         or_(campaign_callees.c.next_attempt_at.is_(None), campaign_callees.c.next_attempt_at <= now)),
+                    and_(campaign_callees.c.status == "dialing", campaign_callees.c.call_id.is_(None),
+                         campaign_callees.c.next_attempt_at <= now)))
+            .order_by(campaign_callees.c.position).limit(room * 4).with_for_update(skip_locked=True))).all()
+        claimed: list[Any] = []
+        for callee in due:
+            if len(claimed) >= room:
+                break
+            key = and_(campaign_callees.c.campaign_id == callee.campaign_id,
+                       campaign_callees.c.position == callee.position)
+            if callee.status == "dialing":
+                # A try that never reached its call row (a crash, a provider outage): the same try again.
+                claimed.append(callee)
+                await uow.connection.execute(update(campaign_callees).where(key)
+                                             .values(next_attempt_at=now + RESUME_AFTER))
+                continue
+            allowed = next_allowed(now, timezones_of(callee.number), self.settings.calls_window_start,
+                                   self.settings.calls_window_end)
+            if allowed is None:
+                await uow.connection.execute(update(campaign_callees).where(key)
+                                             .values(status="skipped", outcome="no_calling_window"))
+            elif allowed > now:
+                await uow.connection.execute(update(campaign_callees).where(key).values(next_attempt_at=allowed))
+            else:
+                claimed.append((await uow.connection.execute(
+                    update(campaign_callees).where(key).values(
+                        status="dialing", tries=campaign_callees.c.tries + 1, next_attempt_at=now + RESUME_AFTER)
+                    .returning(*campaign_callees.c))).one())
+        return claimed
+
+    async def _place(self, campaign: Any, callee: Any) -> int:
+        key = f"campaign:{campaign.id}:{callee.position}:{callee.tries}"
+        request = CallRequest(
+            idempotency_key=key, customer_id=campaign.customer_id, flow_id=campaign.flow_id,
+            to_number=callee.number, caller_id=campaign.caller_id, max_minutes=campaign.max_minutes_per_call,
+            record=False, campaign_id=campaign.id, variables={"name": callee.name} if callee.name else {},
+        )
+        fingerprint = hashlib.sha256(f"{key}\0{callee.number}\0{campaign.flow_id}".encode()).digest()
+        where = and_(campaign_callees.c.campaign_id == campaign.id, campaign_callees.c.position == callee.position,
+                     campaign_callees.c.tries == callee.tries)
+        try:
+            call = await self.placer.start_call(request, fingerprint)
+        except (DependencyUnavailable, QuotaExceeded) as error:
+            # Retell or the wallet is out of reach or busy: the same try is resumed shortly.
+            retry_at = self.clock() + (timedelta(minutes=5) if isinstance(error, CallCapReached)
+                                       else RETRY_TRANSIENT_AFTER)
+            await self._update(where, next_attempt_at=retry_at)
+            return 0
+        except DomainError as error:
+            await self._refused(campaign, where, error)
+            return 0
+        await self._update(where, call_id=call.id, attempts=campaign_callees.c.attempts + 1)
+        return 1
+
+    async def _refused(self, campaign: Any, where: Any, error: DomainError) -> None:
+        now = self.clock()
+        async with self.database.unit_of_work() as uow:
+            if error.reason in PAUSE_REASONS:
+                await uow.connection.execute(update(campaign_callees).where(where)
+                                             .values(status="pending", next_attempt_at=None))
+                await act_on_campaign(uow, self.relay, action="pause", campaign_id=campaign.id,
+                                      customer_id=campaign.customer_id, now=now, reason=error.message)
+            elif error.reason == "OUTSIDE_CALLING_WINDOW" and "next_allowed_at" in error.metadata:
+                await uow.connection.execute(update(campaign_callees).where(where).values(
+                    status="pending", next_attempt_at=datetime.fromisoformat(error.metadata["next_allowed_at"])))
+            else:
+                status = "skipped" if error.reason == "DO_NOT_CALL" else "failed"
+                await uow.connection.execute(update(campaign_callees).where(where)
+                                             .values(status=status, outcome=error.reason.lower()))
+                await after_progress(uow, self.relay, campaign.id, now)
+            await uow.commit()
+
+    async def _update(self, where: Any, **values: Any) -> None:
+        async with self.database.unit_of_work() as uow:
+            await uow.connection.execute(update(campaign_callees).where(where).values(**values))
+            await uow.commit()
+
+
+async def _in_flight(uow: UnitOfWork) -> int:
+    calls_in_flight = (await uow.connection.execute(
+        select(func.count()).select_from(calls).where(calls.c.status.in_(IN_FLIGHT)))).scalar_one()
+    claimed_not_placed = (await uow.connection.execute(
+        select(func.count()).select_from(campaign_callees).where(
+            campaign_callees.c.status == "dialing", campaign_callees.c.call_id.is_(None)))).scalar_one()
+    return int(calls_in_flight) + int(claimed_not_placed)
