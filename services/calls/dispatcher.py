@@ -38,7 +38,6 @@ MONEY_REASONS = frozenset({"INSUFFICIENT_FUNDS", "CUSTOMER_IN_DEBT", "NOT_ENOUGH
 PAUSE_REASONS = MONEY_REASONS | {"CUSTOMER_SUSPENDED", "FLOW_NOT_APPROVED", "FLOW_NOT_FOUND"}
 RESUME_AFTER = timedelta(seconds=60)
 RETRY_TRANSIENT_AFTER = timedelta(seconds=15)
-CAPACITY_CACHE_SECONDS = 30.0
 
 
 class Dispatcher:
@@ -74,7 +73,7 @@ class Dispatcher:
 
     async def _retell_limit(self) -> int:
         fetched_at, limit = self._capacity
-        if time.monotonic() - fetched_at > CAPACITY_CACHE_SECONDS:
+        if time.monotonic() - fetched_at >= self.settings.calls_retell_concurrency_refresh_seconds:
             try:
                 reported = await self.retell.concurrency()
                 limit = int(reported.get("concurrency_limit") or 0)

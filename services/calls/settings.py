@@ -31,6 +31,8 @@ class CallsSettings(ServiceSettings):
     # Campaign dispatch: calls in flight never exceed Retell's concurrency minus this reserve (kept
     # for single calls), the platform cap, or the customer's cap.
     calls_retell_concurrency_reserve: int = Field(default=2, ge=0)
+    # How often the dispatcher re-reads Retell's concurrency limit.
+    calls_retell_concurrency_refresh_seconds: float = Field(default=30.0, ge=0)
     calls_platform_max_concurrent: int = Field(default=100, ge=1)
     calls_customer_max_concurrent: int = Field(default=20, ge=1)
     calls_customer_per_hour: int = Field(default=600, ge=1)

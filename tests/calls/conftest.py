@@ -118,7 +118,7 @@ def calls_settings(database_url: str, nats_url: str, sandbox_url: str, wallet_ad
         speechcue_grpc_port=free_port(), speechcue_http_port=http_port, speechcue_http_host="127.0.0.1",
         retell_api_key=RETELL_KEY, retell_base_url=sandbox_url,
         speechcue_public_base_url=f"http://127.0.0.1:{http_port}", wallet_grpc_addr=wallet_address,
-        calls_recording_fee_cents=5,
+        calls_recording_fee_cents=5, calls_retell_concurrency_refresh_seconds=0,
     )
 
 
