@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 LOCAL_INTERNAL_TOKEN = "local-development-token"
 LOCAL_RETELL_KEY = "local-sandbox-retell-key"
 SANDBOX_URL = "http://127.0.0.1:8009"

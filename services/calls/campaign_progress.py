@@ -51,19 +51,25 @@ async def announce(uow: UnitOfWork, relay: OutboxRelay | None, subject: str, cam
 
 
 async def record_call_result(uow: UnitOfWork, relay: OutboxRelay | None, call: Any, now: datetime) -> None:
-    """Called in the settlement's transaction for every settled call of a campaign."""
+    """Called in the settlement's transaction for every settled call of a campaign. The callee is
+    found by campaign and number, not by call id: the dispatcher may have died before it wrote the
+    call id down, and the callee must not wait forever for a call that is already over."""
     callee = (await uow.connection.execute(
         select(campaign_callees, campaigns.c.max_attempts, campaigns.c.retry_spacing_minutes)
         .join(campaigns, campaigns.c.id == campaign_callees.c.campaign_id)
-        .where(campaign_callees.c.call_id == call.id).with_for_update(of=campaign_callees))).first()
-    if callee is None or callee.status != "dialing":
+        .where(campaign_callees.c.campaign_id == call.campaign_id, campaign_callees.c.number == call.to_number)
+        .with_for_update(of=campaign_callees))).first()
+    if callee is None or callee.status != "dialing" or (callee.call_id not in (None, call.id)):
         return
     outcome = call.disconnection_reason or call.failure_reason or call.status
-    values: dict[str, Any] = {"outcome": outcome, "duration_seconds": call.duration_seconds,
-                              "digits": list(call.digits), "cost_cents": callee.cost_cents + call.cost_cents}
+    # The dispatcher may have died before it counted this attempt: then it is counted here.
+    attempts = callee.attempts + (1 if callee.call_id is None else 0)
+    values: dict[str, Any] = {"outcome": outcome, "duration_seconds": call.duration_seconds, "call_id": call.id,
+                              "digits": list(call.digits), "cost_cents": callee.cost_cents + call.cost_cents,
+                              "attempts": attempts}
     if call.duration_seconds > 0 and outcome != "voicemail_reached":
         values["status"] = "answered"
-    elif outcome in RETRYABLE and callee.attempts < callee.max_attempts:
+    elif outcome in RETRYABLE and attempts < callee.max_attempts:
         values.update(status="pending", call_id=None,
                       next_attempt_at=now + timedelta(minutes=callee.retry_spacing_minutes))
     else:

@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 
 MONEY_REASONS = frozenset({"INSUFFICIENT_FUNDS", "CUSTOMER_IN_DEBT", "NOT_ENOUGH_PLAN_MINUTES"})
 PAUSE_REASONS = MONEY_REASONS | {"CUSTOMER_SUSPENDED", "FLOW_NOT_APPROVED", "FLOW_NOT_FOUND"}
-RESUME_AFTER = timedelta(seconds=60)
 RETRY_TRANSIENT_AFTER = timedelta(seconds=15)
 
 
@@ -52,6 +51,7 @@ class Dispatcher:
         self.interval_seconds = interval_seconds
         self._wake = asyncio.Event()
         self._capacity: tuple[float, int] = (0.0, 0)
+        self._resume_after = timedelta(seconds=settings.calls_dispatch_resume_seconds)
 
     def wake(self) -> None:
         self._wake.set()
@@ -136,7 +136,7 @@ class Dispatcher:
                 # A try that never reached its call row (a crash, a provider outage): the same try again.
                 claimed.append(callee)
                 await uow.connection.execute(update(campaign_callees).where(key)
-                                             .values(next_attempt_at=now + RESUME_AFTER))
+                                             .values(next_attempt_at=now + self._resume_after))
                 continue
             allowed = next_allowed(now, timezones_of(callee.number), self.settings.calls_window_start,
                                    self.settings.calls_window_end)
@@ -148,7 +148,7 @@ class Dispatcher:
             else:
                 claimed.append((await uow.connection.execute(
                     update(campaign_callees).where(key).values(
-                        status="dialing", tries=campaign_callees.c.tries + 1, next_attempt_at=now + RESUME_AFTER)
+                        status="dialing", tries=campaign_callees.c.tries + 1, next_attempt_at=now + self._resume_after)
                     .returning(*campaign_callees.c))).one())
         return claimed
 
@@ -173,7 +173,9 @@ class Dispatcher:
         except DomainError as error:
             await self._refused(campaign, where, error)
             return 0
-        await self._update(where, call_id=call.id, attempts=campaign_callees.c.attempts + 1)
+        # Only if the settlement did not get there first (a call that ended before we got here).
+        await self._update(and_(where, campaign_callees.c.status == "dialing", campaign_callees.c.call_id.is_(None)),
+                           call_id=call.id, attempts=campaign_callees.c.attempts + 1)
         return 1
 
     async def _refused(self, campaign: Any, where: Any, error: DomainError) -> None:

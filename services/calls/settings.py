@@ -31,6 +31,9 @@ class CallsSettings(ServiceSettings):
     # Campaign dispatch: calls in flight never exceed Retell's concurrency minus this reserve (kept
     # for single calls), the platform cap, or the customer's cap.
     calls_retell_concurrency_reserve: int = Field(default=2, ge=0)
+    # A claimed callee whose call never got placed (its process died) is tried again, with the same
+    # idempotency key, after this long; shorter risks racing a slow but live placement.
+    calls_dispatch_resume_seconds: float = Field(default=60.0, gt=0)
     # How often the dispatcher re-reads Retell's concurrency limit.
     calls_retell_concurrency_refresh_seconds: float = Field(default=30.0, ge=0)
     calls_platform_max_concurrent: int = Field(default=100, ge=1)

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
 import httpx
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from devstack.ports import free_port
 from services.calls.calling_window import inside_window
-from services.calls.phone_numbers import timezones_of
+from services.calls.phone_numbers import is_e164, timezones_of
 from services.runtime.grpc_client import internal_channel
 from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
 from tests.calls.conftest import RETELL_KEY, menu_flow
@@ -85,5 +86,89 @@ async def test_retry_after_a_crash_between_retell_and_the_row_places_no_second_c
                     break
                 await asyncio.sleep(0.05)
             assert balance.held_cents == 0 and balance.available_cents == 1000 - call.cost_cents
+    finally:
+        service.terminate()
+
+
+def numbers_callable_now(count: int) -> list[str]:
+    """`count` valid numbers in a place where it is daytime now."""
+    template = number_callable_now()
+    prefix, found, suffix = template[:-4], [], 0
+    while len(found) < count and suffix < 10_000:
+        candidate = f"{prefix}{suffix:04d}"
+        if is_e164(candidate):
+            found.append(candidate)
+        suffix += 1
+    return found
+
+
+async def test_calls_process_killed_mid_campaign_dials_nobody_twice_and_forgets_nobody(
+    servers: RunningServers, calls_database_url: str, wallet: WalletHarness,
+    sandbox_server: tuple[str, object], tmp_path: Path,
+) -> None:
+    sandbox_url, retell = sandbox_server
+    retell.concurrency_limit = 8  # type: ignore[attr-defined]
+    http_port, grpc_port = free_port(), free_port()
+    environment = {
+        **os.environ, "SPEECHCUE_ENV": "test", "SPEECHCUE_DATABASE_URL": calls_database_url,
+        "SPEECHCUE_NATS_URL": servers.nats_url, "SPEECHCUE_INTERNAL_TOKEN": INTERNAL_TOKEN,
+        "SPEECHCUE_ADMIN_TELEGRAM_IDS": str(ADMIN_ID), "SPEECHCUE_GRPC_PORT": str(grpc_port),
+        "SPEECHCUE_HTTP_PORT": str(http_port), "SPEECHCUE_HTTP_HOST": "127.0.0.1", "RETELL_API_KEY": RETELL_KEY,
+        "RETELL_BASE_URL": sandbox_url, "SPEECHCUE_PUBLIC_BASE_URL": f"http://127.0.0.1:{http_port}",
+        "WALLET_GRPC_ADDR": f"127.0.0.1:{wallet.running.grpc_port}",
+        "CALLS_RETELL_CONCURRENCY_REFRESH_SECONDS": "0", "CALLS_DISPATCH_RESUME_SECONDS": "2",
+    }
+    service = ServiceProcess("calls", environment, tmp_path / "calls.log")
+    await service.start()
+    customer = await wallet.open()
+    await wallet.credit(customer, 100_000)
+    callees = numbers_callable_now(40)
+    async with httpx.AsyncClient() as client:
+        for number in callees:
+            await client.put(f"{sandbox_url}/sandbox/retell/scenarios/{number}",
+                             json={"duration_ms": 40_000, "ring_ms": 200})
+    try:
+        async with internal_channel(f"127.0.0.1:{grpc_port}", INTERNAL_TOKEN) as channel:
+            stub = calls_pb2_grpc.CallsServiceStub(channel)
+            await stub.SyncCallerIds(calls_pb2.SyncCallerIdsRequest(idempotency_key="s", admin_telegram_id=ADMIN_ID))
+            await stub.SetCustomerLimits(calls_pb2.SetCustomerLimitsRequest(
+                idempotency_key="l", admin_telegram_id=ADMIN_ID, limits=calls_pb2.CustomerLimits(
+                    customer_id=customer, max_concurrent_calls=50, calls_per_hour=1000, calls_per_day=1000)))
+            flow = await stub.CreateFlow(calls_pb2.CreateFlowRequest(idempotency_key="f", customer_id=customer,
+                                                                     spec=menu_flow()))
+            created = await stub.CreateCampaign(calls_pb2.CreateCampaignRequest(
+                idempotency_key="c", customer_id=customer, name="crash", flow_id=flow.id,
+                list="\n".join(callees).encode()))
+            await stub.StartCampaign(calls_pb2.CampaignActionRequest(idempotency_key="go", customer_id=customer,
+                                                                     campaign_id=created.id))
+        for _ in range(400):
+            if len(retell.calls) >= 10:  # type: ignore[attr-defined]
+                break
+            await asyncio.sleep(0.02)
+        service.kill()
+        await asyncio.sleep(0.5)
+        await service.start()
+        async with internal_channel(f"127.0.0.1:{grpc_port}", INTERNAL_TOKEN) as channel:
+            stub = calls_pb2_grpc.CallsServiceStub(channel)
+            # Webhooks sent while the process was down are lost; the next ticks ask Retell about
+            # those calls once they are overdue (a tick scheduled well after their longest end).
+            await asyncio.sleep(3)
+            later = Timestamp()
+            later.FromDatetime(datetime.now(UTC) + timedelta(minutes=15))
+            await stub.RunCampaignTick(calls_pb2.RunTickRequest(idempotency_key="tick:campaigns:later",
+                                                                scheduled_at=later))
+            for _ in range(600):
+                current = await stub.GetCampaign(calls_pb2.GetCampaignRequest(customer_id=customer,
+                                                                              campaign_id=created.id))
+                if current.status == calls_pb2.CAMPAIGN_STATUS_COMPLETED:
+                    break
+                await asyncio.sleep(0.1)
+        assert current.status == calls_pb2.CAMPAIGN_STATUS_COMPLETED, current.pause_reason
+        dialled = [simulated.record["to_number"] for simulated in retell.calls.values()]  # type: ignore[attr-defined]
+        assert sorted(dialled) == sorted(callees)
+        assert current.totals.answered == 40 and current.totals.attempts == 40
+        assert retell.max_concurrent_seen <= 8  # type: ignore[attr-defined]
+        balance = await wallet.balance(customer)
+        assert balance.held_cents == 0 and balance.available_cents == 100_000 - 40 * 15
     finally:
         service.terminate()
