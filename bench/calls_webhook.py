@@ -17,25 +17,29 @@ by environment variables only, and then:
 
 1. prepares `--calls` calls through the service itself: customers opened and credited in the wallet,
    one approved flow each, then StartCall against a number the simulator answers "manually" (so no
-   call ends by itself); every call is ringing with a real wallet hold, exactly as in production;
+   call ends by itself); every call is ringing with a real wallet hold, as StartCall leaves it;
 2. **bare insert baseline**: a FastAPI app in its own uvicorn process (`--serve-bare-insert`, started
    by this script) reads the raw body and INSERTs it into a scratch table of the calls database with
    asyncpg; 16 keep-alive connections post the same signed bodies for a 1 s warm-up and `--seconds`;
 3. **webhook**: the same 16 connections post one signed `call_ended` per prepared call (compact JSON
    in Retell's shape, key presses, a duration) to `POST /webhooks/retell` until `--seconds` are over
    or the calls run out; a request counts when it answers 2xx with `accepted`;
-4. **billed**: waits until every accepted call is settled (`calls.settlement = 'settled'`) and takes
-   the rate from the first request to the last settlement (`settled_at`), warm-up included;
+4. **billed**: waits (at most 120 s) until every accepted call is settled (`calls.settlement =
+   'settled'`) and takes the rate from the first request to the last settlement (`settled_at`),
+   warm-up included;
 5. prints the table and both ratios against 0.5, checks every posted call was settled exactly once
-   (its call_ended event, usage row, captured hold and capture transfer, one each) and the wallet's
-   `CheckLedger`. It exits with status 1 only if those checks fail.
+   (its call_ended event, usage row, captured hold and capture transfer, one each, and no usage for a
+   call that was not posted) and the wallet's `CheckLedger`. It exits with status 1 only if those
+   checks fail.
 
 The client is a minimal HTTP/1.1 keep-alive client on asyncio streams, sending requests built and
 signed before the clock starts: httpx's connection pool costs more client CPU per request than the
 bare endpoint costs the server (DESIGN.md §7), and on two shared cores the client's CPU is taken from
 the servers, so a heavy client would flatten the ratio it is meant to show.
 
-Only 127.0.0.1 is used; every process started here is stopped on exit, Ctrl-C and SIGTERM included.
+Everything is reached on 127.0.0.1 and the HTTP servers, PostgreSQL and NATS listen only there; the
+services' gRPC servers bind 0.0.0.0 whatever the settings say (services/runtime/service_main.py).
+Every process started here is stopped on exit, Ctrl-C and SIGTERM included.
 It is not a test: it prints figures and asserts nothing about time.
 """
 

@@ -49,7 +49,10 @@ async def apply_retell_event(uow: UnitOfWork, events: CallsEvents, facts: Retell
             call = await update_call(uow, call.id, status=ONGOING, started_at=_moment(facts.start_ms, now))
             await events.call_started(uow, call)
     elif facts.event == "call_ended":
-        if call.status not in (ENDED, FAILED):
+        gave_up_too_soon = call.status == FAILED and call.failure_reason == "provider_unreachable" and facts.connected
+        if call.status not in (ENDED, FAILED) or gave_up_too_soon:
+            # A call the recovery tick gave up on as never placed did happen after all: it is
+            # recorded and billed (its hold is gone, so the billing tick charges the usage).
             await _record_end(uow, call, facts, now)
     elif facts.event == "call_analyzed":
         call = await update_call(uow, call.id, summary=facts.analysis["summary"],

@@ -8,6 +8,7 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import grpc
 import httpx
 import pytest
@@ -25,6 +26,14 @@ from tests.wallet.conftest import ADMIN_ID, INTERNAL_TOKEN, WalletHarness
 
 # One of these is inside 08:00–21:00 local time at any moment, so the test runs at any hour.
 NUMBERS_AROUND_THE_WORLD = ("+14155550123", "+442071838750", "+81312345678", "+61212345678", "+12125550123")
+
+
+async def _scalar(database_url: str, query: str, *arguments: object) -> object:
+    connection = await asyncpg.connect(database_url)
+    try:
+        return await connection.fetchval(query, *arguments)
+    finally:
+        await connection.close()
 
 
 def number_callable_now() -> str:
@@ -80,11 +89,13 @@ async def test_retry_after_a_crash_between_retell_and_the_row_places_no_second_c
             assert (await wallet.balance(customer)).held_cents == held.held_cents  # one hold, not two
             retell.hang_up(placed.retell_call_id)  # type: ignore[attr-defined]
             for _ in range(200):
-                call = await stub.GetCall(calls_pb2.GetCallRequest(customer_id=customer, call_id=placed.id))
-                balance = await wallet.balance(customer)
-                if call.status == calls_pb2.CALL_STATUS_ENDED and balance.held_cents == 0:
+                if await _scalar(calls_database_url, "SELECT settlement = 'settled' FROM calls WHERE id = $1",
+                                 placed.id):
                     break
                 await asyncio.sleep(0.05)
+            call = await stub.GetCall(calls_pb2.GetCallRequest(customer_id=customer, call_id=placed.id))
+            balance = await wallet.balance(customer)
+            assert call.status == calls_pb2.CALL_STATUS_ENDED
             assert balance.held_cents == 0 and balance.available_cents == 1000 - call.cost_cents
     finally:
         service.terminate()
@@ -117,6 +128,7 @@ async def test_calls_process_killed_mid_campaign_dials_nobody_twice_and_forgets_
         "RETELL_BASE_URL": sandbox_url, "SPEECHCUE_PUBLIC_BASE_URL": f"http://127.0.0.1:{http_port}",
         "WALLET_GRPC_ADDR": f"127.0.0.1:{wallet.running.grpc_port}",
         "CALLS_RETELL_CONCURRENCY_REFRESH_SECONDS": "0", "CALLS_DISPATCH_RESUME_SECONDS": "2",
+        "CALLS_RECOVERY_GRACE_SECONDS": "10",
     }
     service = ServiceProcess("calls", environment, tmp_path / "calls.log")
     await service.start()
@@ -138,7 +150,7 @@ async def test_calls_process_killed_mid_campaign_dials_nobody_twice_and_forgets_
                                                                      spec=menu_flow()))
             created = await stub.CreateCampaign(calls_pb2.CreateCampaignRequest(
                 idempotency_key="c", customer_id=customer, name="crash", flow_id=flow.id,
-                list="\n".join(callees).encode()))
+                list="\n".join(callees).encode(), max_minutes_per_call=1))
             await stub.StartCampaign(calls_pb2.CampaignActionRequest(idempotency_key="go", customer_id=customer,
                                                                      campaign_id=created.id))
         for _ in range(400):
@@ -159,17 +171,22 @@ async def test_calls_process_killed_mid_campaign_dials_nobody_twice_and_forgets_
                     break
                 if attempt % 30 == 29:
                     # Webhooks sent while the process was down are lost; as the minutely CronJob
-                    # would, a tick asks Retell about calls overdue by then (scheduled well after
-                    # their longest possible end).
+                    # would, a tick asks Retell about calls overdue by then: one scheduled three
+                    # minutes on, past the calls' longest end (1 minute + 10 s grace) but well short
+                    # of when a never-placed call counts as stuck (5 minutes).
                     later = Timestamp()
-                    later.FromDatetime(datetime.now(UTC) + timedelta(minutes=15))
+                    later.FromDatetime(datetime.now(UTC) + timedelta(minutes=3))
                     await stub.RunCampaignTick(calls_pb2.RunTickRequest(
                         idempotency_key=f"tick:campaigns:{attempt}", scheduled_at=later))
                 await asyncio.sleep(0.1)
-        assert current.status == calls_pb2.CAMPAIGN_STATUS_COMPLETED, current.pause_reason
+        state = await _scalar(calls_database_url, "SELECT string_agg(status || ':' || outcome, ' ') "
+                              "FROM campaign_callees WHERE status <> 'answered'")
+        assert current.status == calls_pb2.CAMPAIGN_STATUS_COMPLETED, state
         dialled = [simulated.record["to_number"] for simulated in retell.calls.values()]  # type: ignore[attr-defined]
         assert sorted(dialled) == sorted(callees)
-        assert current.totals.answered == 40 and current.totals.attempts == 40
+        failures = await _scalar(calls_database_url, "SELECT string_agg(outcome, ',') FROM campaign_callees "
+                                 "WHERE status <> 'answered'")
+        assert current.totals.answered == 40 and current.totals.attempts == 40, failures
         assert retell.max_concurrent_seen <= 8  # type: ignore[attr-defined]
         balance = await wallet.balance(customer)
         assert balance.held_cents == 0 and balance.available_cents == 100_000 - 40 * 15
