@@ -23,3 +23,7 @@ class SandboxSettings(BaseSettings):
     sandbox_time_scale: float = Field(default=1.0, gt=0, le=10)
     sandbox_retell_concurrency: int = Field(default=20, ge=1)
     sandbox_caller_ids: str = "+14155550100,+14155550101,+14155550102"
+    dynopay_api_key: str = "sandbox-dynopay-key"
+    dynopay_wallet_token: str = "sandbox-dynopay-wallet-token"
+    dynopay_webhook_secret: str = "sandbox-dynopay-webhook-secret"
+    sandbox_dynopay_webhook_url: str = ""
