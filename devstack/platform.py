@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 LOCAL_INTERNAL_TOKEN = "local-development-token"
 LOCAL_RETELL_KEY = "local-sandbox-retell-key"
+LOCAL_DYNOPAY = (("DYNOPAY_API_KEY", "local-dynopay-key"), ("DYNOPAY_WALLET_TOKEN", "local-dynopay-token"),
+                 ("DYNOPAY_WEBHOOK_SECRET", "local-dynopay-webhook-secret"))
 SANDBOX_URL = "http://127.0.0.1:8009"
 
 
@@ -21,11 +23,15 @@ class LocalService:
 
 LOCAL_SERVICES: tuple[LocalService, ...] = (
     LocalService("sandbox", grpc_port=None, http_port=8009, has_database=False,
-                 extra_environment=(("RETELL_API_KEY", LOCAL_RETELL_KEY),)),
+                 extra_environment=(("RETELL_API_KEY", LOCAL_RETELL_KEY), *LOCAL_DYNOPAY,
+                                    ("SANDBOX_DYNOPAY_WEBHOOK_URL", "http://127.0.0.1:8003/webhooks/dynopay"))),
     LocalService("wallet", grpc_port=50051, http_port=8001),
     LocalService("calls", grpc_port=50052, http_port=8002, extra_environment=(
         ("RETELL_API_KEY", LOCAL_RETELL_KEY), ("RETELL_BASE_URL", SANDBOX_URL),
         ("SPEECHCUE_PUBLIC_BASE_URL", "http://127.0.0.1:8002"),
+    )),
+    LocalService("payments", grpc_port=50053, http_port=8003, extra_environment=(
+        *LOCAL_DYNOPAY, ("DYNOPAY_BASE_URL", SANDBOX_URL), ("SPEECHCUE_PUBLIC_BASE_URL", "http://127.0.0.1:8003"),
     )),
 )
 

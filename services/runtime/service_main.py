@@ -73,9 +73,10 @@ class _Uvicorn(uvicorn.Server):
         yield
 
 
-async def start_http_server(app: FastAPI, host: str, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:
+async def start_http_server(app: FastAPI, host: str, port: int, *,
+                            lifespan: str = "on") -> tuple[uvicorn.Server, asyncio.Task[None]]:
     """Serves `app` in this event loop; returns once it listens. Stop with `server.should_exit = True`."""
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="on",
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan=lifespan,
                             timeout_graceful_shutdown=5)
     server = _Uvicorn(config)
     task = asyncio.create_task(server.serve(), name="http")
@@ -161,8 +162,9 @@ class RunningService:
                               max_body_bytes=settings.speechcue_max_body_bytes)
         if self.parts.add_http_routes is not None:
             self.parts.add_http_routes(app)
+        # The services' apps have no lifespan of their own: this class starts and stops their parts.
         self.http_server, task = await start_http_server(app, settings.speechcue_http_host,
-                                                         settings.speechcue_http_port)
+                                                         settings.speechcue_http_port, lifespan="off")
         self._tasks.append(task)
 
     async def stop(self) -> None:

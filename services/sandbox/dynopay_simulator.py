@@ -73,12 +73,13 @@ class DynoPaySimulator:
         base = Decimal(str(body.get("amount")))
         if base <= 0:
             raise ValueError("amount must be positive")
+        meta = body.get("meta_data")
         payment = SimulatedPayment(
             payment_id=f"dp_{uuid.uuid4().hex[:20]}", currency=currency, base_amount=base,
             crypto_amount=(base / CURRENCIES[currency][1]).quantize(Decimal("0.00000001")),
             address=f"sim{currency.lower()[:3]}1{uuid.uuid4().hex[:30]}",
             expires_at=datetime.now(UTC) + timedelta(minutes=30),
-            meta_data=body.get("meta_data") if isinstance(body.get("meta_data"), dict) else {},
+            meta_data=meta if isinstance(meta, dict) else {},
             webhook_url=str(body.get("webhook_url") or self.webhook_url),
         )
         self.payments[payment.payment_id] = payment

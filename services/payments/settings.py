@@ -1,0 +1,40 @@
+"""The payments service's configuration."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field, field_validator
+
+from services.runtime.settings import ServiceSettings
+
+
+class PaymentsSettings(ServiceSettings):
+    service_name: ClassVar[str] = "payments"
+    default_grpc_port: ClassVar[int] = 50053
+    default_http_port: ClassVar[int] = 8003
+
+    dynopay_api_key: str
+    dynopay_wallet_token: str
+    # Optional: when set, webhooks must carry a valid X-Dynopay-Signature-V2.
+    dynopay_webhook_secret: str = ""
+    dynopay_base_url: str = "https://user-api.dynopay.com"
+    speechcue_public_base_url: str
+    wallet_grpc_addr: str = "127.0.0.1:50051"
+    payments_min_usd_cents: int = Field(default=500, ge=1)
+    payments_max_usd_cents: int = Field(default=1_000_000, ge=1)
+    payments_dynopay_timeout_seconds: float = Field(default=15.0, gt=0)
+
+    @field_validator("dynopay_base_url", "speechcue_public_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+    def secret_field_names(self) -> list[str]:
+        return [*super().secret_field_names(), "dynopay_api_key", "dynopay_wallet_token"]
+
+    @property
+    def webhook_url(self) -> str:
+        return f"{self.speechcue_public_base_url}/webhooks/dynopay"

@@ -1,0 +1,74 @@
+"""`POST /webhooks/dynopay`: DynoPay's payment news, trusted only after asking DynoPay.
+
+With a secret configured, a missing, forged or stale `X-Dynopay-Signature-V2` is refused with 401
+and nothing is recorded. Whatever the webhook says, the payment's status is then read from
+DynoPay's API, and only that moves money. (payment, status) is handled once; an unknown payment or a
+customer mismatch is recorded and never credited.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.dialects.postgresql import insert
+
+from services.payments import metrics
+from services.payments.credits import CreditDelivery
+from services.payments.dynopay_client import DynoPayClient
+from services.payments.dynopay_signature import signature_is_valid
+from services.payments.invoices import apply_provider_status, invoice_for_payment
+from services.payments.tables import webhook_receipts
+from services.runtime.database import Database
+from services.runtime.errors import DomainError
+from services.runtime.outbox import OutboxRelay
+
+
+def add_dynopay_webhook(app: FastAPI, *, database: Database, dynopay: DynoPayClient, relay: OutboxRelay | None,
+                        credits: CreditDelivery, secret: str, clock: Callable[[], datetime]) -> None:
+    @app.post("/webhooks/dynopay")
+    async def dynopay_webhook(request: Request) -> JSONResponse:
+        """Receives one DynoPay payment notification."""
+        raw = await request.body()
+        if secret and not signature_is_valid(raw, request.headers.get("x-dynopay-signature-v2", ""), secret,
+                                             int(time.time())):
+            metrics.webhooks_total.labels("bad_signature").inc()
+            return JSONResponse({"error": "bad or stale signature"}, status_code=401)
+        try:
+            payload = json.loads(raw)
+            payment_id = payload["payment_id"]
+            claimed_status = str(payload.get("status") or payload.get("event", "")).removeprefix("payment.")
+            if not isinstance(payment_id, str) or not 0 < len(payment_id) <= 128:
+                raise ValueError("payment_id")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            metrics.webhooks_total.labels("malformed").inc()
+            return JSONResponse({"error": "malformed body"}, status_code=400)
+        try:
+            payment = await dynopay.payment_status(payment_id)
+        except DomainError:
+            payment = None  # recorded; the payments tick asks again
+        async with database.unit_of_work() as uow:
+            first = (await uow.connection.execute(insert(webhook_receipts).values(
+                payment_id=payment_id, status=claimed_status[:20] or "unknown", payload=payload,
+                outcome="received").on_conflict_do_nothing().returning(webhook_receipts.c.payment_id))).first()
+            if first is None:
+                metrics.webhooks_total.labels("duplicate").inc()
+                return JSONResponse({"status": "duplicate"})
+            invoice = await invoice_for_payment(uow, payment_id)
+            if invoice is None:
+                outcome = "unknown_payment"
+            elif payment is None:
+                outcome = "status_unavailable"
+            else:
+                outcome = await apply_provider_status(uow, relay, invoice, payment, clock())
+            await uow.connection.execute(webhook_receipts.update().where(
+                webhook_receipts.c.payment_id == payment_id,
+                webhook_receipts.c.status == (claimed_status[:20] or "unknown")).values(outcome=outcome))
+            uow.after_commit(credits.wake)
+            await uow.commit()
+        metrics.webhooks_total.labels(outcome).inc()
+        return JSONResponse({"status": outcome})
