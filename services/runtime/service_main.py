@@ -13,7 +13,7 @@ import logging
 import signal
 from collections.abc import Callable, Coroutine, Generator, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import grpc
 import uvicorn
@@ -74,7 +74,7 @@ class _Uvicorn(uvicorn.Server):
 
 
 async def start_http_server(app: FastAPI, host: str, port: int, *,
-                            lifespan: str = "on") -> tuple[uvicorn.Server, asyncio.Task[None]]:
+                            lifespan: Literal["on", "off"] = "on") -> tuple[uvicorn.Server, asyncio.Task[None]]:
     """Serves `app` in this event loop; returns once it listens. Stop with `server.should_exit = True`."""
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan=lifespan,
                             timeout_graceful_shutdown=5)
