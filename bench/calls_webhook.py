@@ -485,8 +485,8 @@ async def drive(scenario: str, port: int, next_request: Callable[[], SignedWebho
     measurement.finished_at = time.time()
     ran_dry = time.perf_counter() < window_end
     measurement.seconds = (last_answer if ran_dry else window_end) - window_start
-    print(f"  {scenario}: {measurement.per_second:,.0f} answered/s over {measurement.seconds:.1f} s"
-          f"{' (ran out of calls)' if ran_dry else ''}", flush=True)
+    note = " (ran out of calls; raise --calls for a full window)" if ran_dry else ""
+    print(f"  {scenario}: {measurement.per_second:,.0f} answered/s over {measurement.seconds:.1f} s{note}", flush=True)
     return measurement
 
 

@@ -43,6 +43,7 @@ def service_environment(service: LocalService, *, database_url: str | None, nats
         "SPEECHCUE_INTERNAL_TOKEN": LOCAL_INTERNAL_TOKEN,
         "SPEECHCUE_HTTP_PORT": str(service.http_port),
         "SPEECHCUE_HTTP_HOST": "127.0.0.1",
+        "SPEECHCUE_GRPC_HOST": "127.0.0.1",
         "SPEECHCUE_ADMIN_TELEGRAM_IDS": "1",
     }
     if database_url is not None:

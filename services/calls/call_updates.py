@@ -8,7 +8,6 @@ number on the platform's do-not-call list in the same transaction.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,8 +32,7 @@ async def apply_retell_event(uow: UnitOfWork, events: CallsEvents, facts: Retell
     if facts.event not in KNOWN_EVENTS:
         return "ignored"
     first = (await uow.connection.execute(
-        insert(call_events).values(retell_call_id=facts.retell_call_id, event=facts.event,
-                                   payload=json.loads(json.dumps(payload)))
+        insert(call_events).values(retell_call_id=facts.retell_call_id, event=facts.event, payload=payload)
         .on_conflict_do_nothing(index_elements=["retell_call_id", "event"]).returning(call_events.c.event)
     )).first()
     if first is None:

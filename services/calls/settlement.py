@@ -31,6 +31,9 @@ from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 
 log = logging.getLogger(__name__)
 
+SETTLE_BATCH = 100
+# Well under the connection pool: each settlement holds a connection while it waits on the wallet.
+SETTLE_CONCURRENCY = 8
 # A hold already resolved or never placed is not an error here: the money is where it must be.
 SETTLED_ALREADY = frozenset({"HOLD_ALREADY_RESOLVED", "HOLD_NOT_FOUND"})
 
@@ -54,7 +57,8 @@ class Settlement:
     async def run_forever(self) -> None:
         while True:
             try:
-                await self.settle_pending()
+                if await self.settle_pending() >= SETTLE_BATCH:
+                    continue  # more are waiting: no pause between full batches
             except Exception:
                 log.exception("settlement pass failed; retrying")
             try:
@@ -63,19 +67,25 @@ class Settlement:
                 pass
             self._wake.clear()
 
-    async def settle_pending(self, limit: int = 100) -> int:
+    async def settle_pending(self, limit: int = SETTLE_BATCH) -> int:
+        """Settles up to `limit` pending calls, a few at a time (each waits mostly on the wallet;
+        SKIP LOCKED keeps two settlers off the same call). Returns how many were pending."""
         async with self.database.unit_of_work() as uow:
             pending = (await uow.connection.execute(
                 select(calls.c.id).where(calls.c.settlement == "pending").order_by(calls.c.ended_at).limit(limit)
             )).scalars().all()
-        settled = 0
-        for call_id in pending:
-            try:
-                settled += await self.settle(call_id)
-            except Exception as error:
-                metrics.settlements_total.labels("retry").inc()
-                log.warning("settling a call failed (%s); it stays pending", type(error).__name__)
-        return settled
+        gate = asyncio.Semaphore(SETTLE_CONCURRENCY)
+
+        async def one(call_id: str) -> None:
+            async with gate:
+                try:
+                    await self.settle(call_id)
+                except Exception as error:
+                    metrics.settlements_total.labels("retry").inc()
+                    log.warning("settling a call failed (%s); it stays pending", type(error).__name__)
+
+        await asyncio.gather(*(one(call_id) for call_id in pending))
+        return len(pending)
 
     async def settle(self, call_id: str) -> int:
         async with self.database.unit_of_work() as uow:

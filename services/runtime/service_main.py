@@ -137,7 +137,7 @@ class RunningService:
             names.append(grpc_service.full_name)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         reflection.enable_server_reflection(names, server)
-        self.grpc_port = server.add_insecure_port(f"0.0.0.0:{settings.speechcue_grpc_port}")
+        self.grpc_port = server.add_insecure_port(f"{settings.speechcue_grpc_host}:{settings.speechcue_grpc_port}")
         await server.start()
         self.grpc_server = server
         await self.health.set(LIVENESS_SERVICE, health_pb2.HealthCheckResponse.SERVING)

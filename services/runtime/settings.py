@@ -33,6 +33,7 @@ class ServiceSettings(BaseSettings):
     speechcue_grpc_port: int = 0
     speechcue_http_port: int = 0
     speechcue_http_host: str = "0.0.0.0"
+    speechcue_grpc_host: str = "0.0.0.0"
     speechcue_log_level: str = "INFO"
     speechcue_max_body_bytes: int = Field(default=256 * 1024, gt=0)
 

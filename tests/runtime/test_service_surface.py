@@ -37,6 +37,7 @@ async def test_http_health_readiness_and_metrics(wallet: WalletHarness) -> None:
     assert ('grpc_server_handled_total{grpc_code="OK",grpc_method="Credit",'
             'grpc_service="speechcue.wallet.v1.WalletService",grpc_type="unary"}') in exposition
     assert "grpc_server_handling_seconds_bucket" in exposition
+    assert 'speechcue_http_requests_total{code="200",method="GET",route="/healthz"}' in exposition
     assert 'speechcue_wallet_transfers_total{kind="topup"}' in exposition
     assert customer not in exposition
 
