@@ -171,3 +171,27 @@ async def test_amount_limits_and_unknown_coins_are_refused(payments: PaymentsHar
             await payments.stub.CreateTopUp(payments_pb2.CreateTopUpRequest(
                 idempotency_key=f"bad-{cents}-{coin}", customer_id=customer, coin=coin, usd_cents=cents))
         assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_expired_invoice_is_closed_by_the_tick_and_a_customer_mismatch_is_never_credited(
+    payments: PaymentsHarness,
+) -> None:
+    customer = await payments.wallet.open()
+    invoice = await payments.top_up(customer, 1000)
+    payment_id = await payments.payment_id(invoice.id)
+    payments.dynopay.payments[payment_id].status = "expired"  # DynoPay's webhook for it never came
+    result = await payments.stub.RunPaymentsTick(payments_pb2.RunTickRequest(idempotency_key="tick:payments:1"))
+    assert result.succeeded == 1
+    got = await payments.stub.GetInvoice(payments_pb2.GetInvoiceRequest(customer_id=customer, invoice_id=invoice.id))
+    assert got.status == payments_pb2.INVOICE_STATUS_EXPIRED
+
+    other = await payments.wallet.open()
+    second = await payments.top_up(other, 1000)
+    simulated = payments.dynopay.payments[await payments.payment_id(second.id)]
+    simulated.meta_data["customer"] = customer  # the provider's record names someone else
+    await payments.pay(second)
+    await asyncio.sleep(0.5)
+    assert (await payments.wallet.balance(other)).available_cents == 0
+    assert (await payments.wallet.balance(customer)).available_cents == 0
+    outcomes = await payments.scalar("SELECT string_agg(outcome, ',') FROM webhook_receipts")
+    assert "customer_mismatch" in outcomes
