@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from services.runtime.settings import ServiceSettings
+from services.runtime.settings import ServiceSettings, base_url
 
 
 class CallsSettings(ServiceSettings):
@@ -47,12 +47,7 @@ class CallsSettings(ServiceSettings):
     # Recording is a paid option, charged only when a recording exists.
     calls_recording_fee_cents: int = Field(default=5, ge=0)
 
-    @field_validator("retell_base_url", "speechcue_public_base_url")
-    @classmethod
-    def _no_trailing_slash(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL")
-        return value.rstrip("/")
+    _urls = field_validator("retell_base_url", "speechcue_public_base_url")(base_url)
 
     def secret_field_names(self) -> list[str]:
         return [*super().secret_field_names(), "retell_api_key"]

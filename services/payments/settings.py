@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from services.runtime.settings import ServiceSettings
+from services.runtime.settings import ServiceSettings, base_url
 
 
 class PaymentsSettings(ServiceSettings):
@@ -25,12 +25,7 @@ class PaymentsSettings(ServiceSettings):
     payments_max_usd_cents: int = Field(default=1_000_000, ge=1)
     payments_dynopay_timeout_seconds: float = Field(default=15.0, gt=0)
 
-    @field_validator("dynopay_base_url", "speechcue_public_base_url")
-    @classmethod
-    def _no_trailing_slash(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL")
-        return value.rstrip("/")
+    _urls = field_validator("dynopay_base_url", "speechcue_public_base_url")(base_url)
 
     def secret_field_names(self) -> list[str]:
         return [*super().secret_field_names(), "dynopay_api_key", "dynopay_wallet_token"]

@@ -77,6 +77,13 @@ class ServiceSettings(BaseSettings):
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
+def base_url(value: str) -> str:
+    """A validator for URLs other parts are reached at: http(s), no trailing slash."""
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must be an http(s) URL")
+    return value.rstrip("/")
+
+
 def describe_validation_error(error: ValidationError) -> str:
     """One line per bad variable, naming it the way an operator sets it."""
     lines = []

@@ -28,6 +28,19 @@ from tests.wallet.conftest import ADMIN_ID, INTERNAL_TOKEN, WalletHarness
 NUMBERS_AROUND_THE_WORLD = ("+14155550123", "+442071838750", "+81312345678", "+61212345678", "+12125550123")
 
 
+def calls_environment(database_url: str, nats_url: str, sandbox_url: str, wallet: WalletHarness, http_port: int,
+                      grpc_port: int, **extra: str) -> dict[str, str]:
+    """What `python -m services.calls` is started with in these tests."""
+    return {
+        **os.environ, "SPEECHCUE_ENV": "test", "SPEECHCUE_DATABASE_URL": database_url,
+        "SPEECHCUE_NATS_URL": nats_url, "SPEECHCUE_INTERNAL_TOKEN": INTERNAL_TOKEN,
+        "SPEECHCUE_ADMIN_TELEGRAM_IDS": str(ADMIN_ID), "SPEECHCUE_GRPC_PORT": str(grpc_port),
+        "SPEECHCUE_HTTP_PORT": str(http_port), "SPEECHCUE_HTTP_HOST": "127.0.0.1", "RETELL_API_KEY": RETELL_KEY,
+        "RETELL_BASE_URL": sandbox_url, "SPEECHCUE_PUBLIC_BASE_URL": f"http://127.0.0.1:{http_port}",
+        "WALLET_GRPC_ADDR": f"127.0.0.1:{wallet.running.grpc_port}", **extra,
+    }
+
+
 async def _scalar(database_url: str, query: str, *arguments: object) -> object:
     connection = await asyncpg.connect(database_url)
     try:
@@ -47,14 +60,8 @@ async def test_retry_after_a_crash_between_retell_and_the_row_places_no_second_c
 ) -> None:
     sandbox_url, retell = sandbox_server
     http_port, grpc_port = free_port(), free_port()
-    environment = {
-        **os.environ, "SPEECHCUE_ENV": "test", "SPEECHCUE_DATABASE_URL": calls_database_url,
-        "SPEECHCUE_NATS_URL": servers.nats_url, "SPEECHCUE_INTERNAL_TOKEN": INTERNAL_TOKEN,
-        "SPEECHCUE_ADMIN_TELEGRAM_IDS": str(ADMIN_ID), "SPEECHCUE_GRPC_PORT": str(grpc_port),
-        "SPEECHCUE_HTTP_PORT": str(http_port), "SPEECHCUE_HTTP_HOST": "127.0.0.1", "RETELL_API_KEY": RETELL_KEY,
-        "RETELL_BASE_URL": sandbox_url, "SPEECHCUE_PUBLIC_BASE_URL": f"http://127.0.0.1:{http_port}",
-        "WALLET_GRPC_ADDR": f"127.0.0.1:{wallet.running.grpc_port}",
-    }
+    environment = calls_environment(calls_database_url, servers.nats_url, sandbox_url, wallet, http_port,
+                                    grpc_port)
     service = ServiceProcess("calls", environment, tmp_path / "calls.log")
     await service.start(SPEECHCUE_FAILPOINTS="calls.after_retell_create")
     customer = await wallet.open()
@@ -120,16 +127,9 @@ async def test_calls_process_killed_mid_campaign_dials_nobody_twice_and_forgets_
     sandbox_url, retell = sandbox_server
     retell.concurrency_limit = 8  # type: ignore[attr-defined]
     http_port, grpc_port = free_port(), free_port()
-    environment = {
-        **os.environ, "SPEECHCUE_ENV": "test", "SPEECHCUE_DATABASE_URL": calls_database_url,
-        "SPEECHCUE_NATS_URL": servers.nats_url, "SPEECHCUE_INTERNAL_TOKEN": INTERNAL_TOKEN,
-        "SPEECHCUE_ADMIN_TELEGRAM_IDS": str(ADMIN_ID), "SPEECHCUE_GRPC_PORT": str(grpc_port),
-        "SPEECHCUE_HTTP_PORT": str(http_port), "SPEECHCUE_HTTP_HOST": "127.0.0.1", "RETELL_API_KEY": RETELL_KEY,
-        "RETELL_BASE_URL": sandbox_url, "SPEECHCUE_PUBLIC_BASE_URL": f"http://127.0.0.1:{http_port}",
-        "WALLET_GRPC_ADDR": f"127.0.0.1:{wallet.running.grpc_port}",
-        "CALLS_RETELL_CONCURRENCY_REFRESH_SECONDS": "0", "CALLS_DISPATCH_RESUME_SECONDS": "2",
-        "CALLS_RECOVERY_GRACE_SECONDS": "10",
-    }
+    environment = calls_environment(calls_database_url, servers.nats_url, sandbox_url, wallet, http_port,
+                                    grpc_port, CALLS_RETELL_CONCURRENCY_REFRESH_SECONDS="0",
+                                    CALLS_DISPATCH_RESUME_SECONDS="2", CALLS_RECOVERY_GRACE_SECONDS="10")
     service = ServiceProcess("calls", environment, tmp_path / "calls.log")
     await service.start()
     customer = await wallet.open()
