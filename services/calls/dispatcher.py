@@ -106,6 +106,9 @@ class Dispatcher:
                                           customer_id=campaign.customer_id, now=now,
                                           reason="calling is suspended for this account")
                     continue
+                # Tries that never reached their call are already counted in flight: resumed regardless.
+                for callee in await self._resumable(uow, campaign, now):
+                    claimed.append((campaign, callee))
                 if room <= 0:
                     continue
                 for callee in await self._claim(uow, campaign, room, now):
@@ -117,14 +120,20 @@ class Dispatcher:
         results = await asyncio.gather(*(self._place(campaign, callee) for campaign, callee in claimed))
         return sum(results)
 
+    async def _resumable(self, uow: UnitOfWork, campaign: Any, now: datetime) -> list[Any]:
+        """Tries that never reached their call row (a crash, a provider outage): the same try again."""
+        rows = (await uow.connection.execute(
+            update(campaign_callees).where(
+                campaign_callees.c.campaign_id == campaign.id, campaign_callees.c.status == "dialing",
+                campaign_callees.c.call_id.is_(None), campaign_callees.c.next_attempt_at <= now)
+            .values(next_attempt_at=now + self._resume_after).returning(*campaign_callees.c))).all()
+        return list(rows)
+
     async def _claim(self, uow: UnitOfWork, campaign: Any, room: int, now: datetime) -> list[Any]:
         due = (await uow.connection.execute(
             select(campaign_callees).where(
-                campaign_callees.c.campaign_id == campaign.id,
-                or_(and_(campaign_callees.c.status == "pending",
-                         or_(campaign_callees.c.next_attempt_at.is_(None), campaign_callees.c.next_attempt_at <= now)),
-                    and_(campaign_callees.c.status == "dialing", campaign_callees.c.call_id.is_(None),
-                         campaign_callees.c.next_attempt_at <= now)))
+                campaign_callees.c.campaign_id == campaign.id, campaign_callees.c.status == "pending",
+                or_(campaign_callees.c.next_attempt_at.is_(None), campaign_callees.c.next_attempt_at <= now))
             .order_by(campaign_callees.c.position).limit(room * 4).with_for_update(skip_locked=True))).all()
         claimed: list[Any] = []
         for callee in due:
@@ -132,12 +141,6 @@ class Dispatcher:
                 break
             key = and_(campaign_callees.c.campaign_id == callee.campaign_id,
                        campaign_callees.c.position == callee.position)
-            if callee.status == "dialing":
-                # A try that never reached its call row (a crash, a provider outage): the same try again.
-                claimed.append(callee)
-                await uow.connection.execute(update(campaign_callees).where(key)
-                                             .values(next_attempt_at=now + self._resume_after))
-                continue
             allowed = next_allowed(now, timezones_of(callee.number), self.settings.calls_window_start,
                                    self.settings.calls_window_end)
             if allowed is None:
@@ -205,7 +208,11 @@ class Dispatcher:
 async def _in_flight(uow: UnitOfWork) -> int:
     calls_in_flight = (await uow.connection.execute(
         select(func.count()).select_from(calls).where(calls.c.status.in_(IN_FLIGHT)))).scalar_one()
+    # Claimed tries whose call row does not exist yet (a row that exists is counted above).
+    placed = select(calls.c.id).where(calls.c.campaign_id == campaign_callees.c.campaign_id,
+                                      calls.c.to_number == campaign_callees.c.number, calls.c.status.in_(IN_FLIGHT))
     claimed_not_placed = (await uow.connection.execute(
         select(func.count()).select_from(campaign_callees).where(
-            campaign_callees.c.status == "dialing", campaign_callees.c.call_id.is_(None)))).scalar_one()
+            campaign_callees.c.status == "dialing", campaign_callees.c.call_id.is_(None),
+            ~placed.exists()))).scalar_one()
     return int(calls_in_flight) + int(claimed_not_placed)
