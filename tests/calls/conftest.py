@@ -71,12 +71,14 @@ class CallsHarness:
         """Waits until the call is ended and its money settled (and analysed, if asked)."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
-            call = await self.stub.GetCall(calls_pb2.GetCallRequest(customer_id=customer, call_id=call_id))
-            done = call.status in (calls_pb2.CALL_STATUS_ENDED, calls_pb2.CALL_STATUS_FAILED)
-            if done and await self._settled_in_database(call_id) and (not analyzed or call.analysis.summary):
-                return call
+            if await self._settled_in_database(call_id):
+                # Read after the settlement committed, so the cost is the settled one.
+                call = await self.stub.GetCall(calls_pb2.GetCallRequest(customer_id=customer, call_id=call_id))
+                done = call.status in (calls_pb2.CALL_STATUS_ENDED, calls_pb2.CALL_STATUS_FAILED)
+                if done and (not analyzed or call.analysis.summary):
+                    return call
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"call did not settle in time: {call}")
+                raise AssertionError(f"call {call_id} did not settle in time")
             await asyncio.sleep(0.05)
 
     async def _settled_in_database(self, call_id: str) -> bool:
