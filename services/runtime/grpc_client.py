@@ -39,7 +39,8 @@ def internal_channel(address: str, token: str) -> grpc.aio.Channel:
     return grpc.aio.insecure_channel(
         address,
         interceptors=[_TokenInterceptor(token)],
-        options=[("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 0)],
+        options=[("grpc.keepalive_time_ms", 30_000), ("grpc.keepalive_timeout_ms", 10_000),
+                 ("grpc.keepalive_permit_without_calls", 1), ("grpc.enable_retries", 0)],
     )
 
 

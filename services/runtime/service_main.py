@@ -129,7 +129,12 @@ class RunningService:
         server = grpc.aio.server(
             interceptors=[ServiceInterceptor(internal_token=settings.speechcue_internal_token,
                                              error_domain=f"speechcue.{self.service}")],
-            options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 8 * 1024 * 1024)],
+            options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 8 * 1024 * 1024),
+                     # Our clients ping every 30 s to keep idle channels alive; the server's default
+                     # (one ping per 5 minutes) would answer them with GOAWAY "too many pings".
+                     ("grpc.keepalive_permit_without_calls", 1),
+                     ("grpc.http2.min_recv_ping_interval_without_data_ms", 20_000),
+                     ("grpc.http2.max_ping_strikes", 0)],
         )
         names = [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME]
         for grpc_service in self.parts.grpc_services:
