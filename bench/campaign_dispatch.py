@@ -9,29 +9,33 @@ the callee. The simulator answers at once and its callees hang up after 2 simula
 (SANDBOX_TIME_SCALE 0.001: 2 ms), so what is measured is the platform's own overhead per call, not
 the calls' duration.
 
-`python -m bench.campaign_dispatch [--callees N] [--concurrency N]` starts PostgreSQL (durable,
-default settings) and NATS in a temporary folder, migrates the wallet and calls databases, and runs
-the wallet, the calls service and the Retell simulator (`python -m services.sandbox`, Retell
-concurrency `--concurrency`, default 50, so 48 calls in flight after the service's reserve of 2) as
-subprocesses configured by environment variables only. Then:
+`python -m bench.campaign_dispatch [--callees N] [--concurrency N] [--timeout S] [--profile]` starts
+PostgreSQL (durable, default settings) and NATS in a temporary folder, migrates the wallet and calls
+databases, and runs the wallet, the calls service and the Retell simulator (`python -m
+services.sandbox`, Retell concurrency `--concurrency`, default 50, so 48 calls in flight after the
+service's reserve of 2) as subprocesses configured by environment variables only. Then:
 
 1. one customer, credited, with caps raised through SetCustomerLimits (the admin id comes from
    SPEECHCUE_ADMIN_TELEGRAM_IDS), one approved flow; `--callees` distinct numbers (default 2,000)
    whose local time is inside the calling window now (real clock), each scripted in the simulator to
    answer after 0 ms and hang up after 2 s of simulated time;
 2. a warm-up campaign of 50 of them, run to completion;
-3. the measured campaign: CreateCampaign (not timed), then StartCampaign, and GetCampaign every
-   0.25 s until it is completed (at most `--timeout` seconds, default 150). Meanwhile the CPU
-   seconds of every process (psutil) are taken, and with `--profile` py-spy samples the calls
-   process (100 Hz; it takes CPU of its own, so the other figures of a profiled run are worse);
-4. from the calls database afterwards: calls per second from the campaign's start to its completion,
+3. the measured campaign: CreateCampaign (not timed), then StartCampaign, and the campaign's status
+   read from its row every 0.25 s until it is completed (at most `--timeout` seconds, default 150;
+   GetCampaign would add a scan of the whole list per poll). Meanwhile the CPU seconds of every
+   process (psutil) are taken, with the machine's interrupt time apart, and with `--profile` py-spy
+   samples the calls process (100 Hz; it takes CPU of its own, so the other figures of a profiled
+   run are worse);
+4. the services' own latency histograms (/metrics), and PostgreSQL's commits and rows read per
+   table (pg_stat_database, pg_stat_user_tables), before and after, per call;
+5. from the calls database afterwards: calls per second from the campaign's start to its completion,
    and per call the time from its claim (the dispatch pass's clock; the claim sets next_attempt_at to
    it plus CALLS_DISPATCH_RESUME_SECONDS) to the call row (admitted), to Retell's answer (placed_at),
    then to the call's end and to its settlement.
 
-Everything listens on and is reached through 127.0.0.1 (the services' gRPC servers bind 0.0.0.0
-whatever the settings say, services/runtime/service_main.py). Every process started here is stopped on
-exit, Ctrl-C and SIGTERM included. It is not a test: it prints figures and asserts nothing about time.
+Everything listens on and is reached through 127.0.0.1 only (HTTP and gRPC hosts set by
+SPEECHCUE_HTTP_HOST and SPEECHCUE_GRPC_HOST). Every process started here is stopped on exit, Ctrl-C and
+SIGTERM included. It is not a test: it prints figures and asserts nothing about time.
 """
 
 from __future__ import annotations
@@ -54,9 +58,10 @@ from typing import Any
 
 import asyncpg
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench.calls_webhook import ServiceProcess, number_callable_now, reminder_flow
-from bench.campaign_import import Profiler, busy_cpu_seconds, process_cpu, process_tree_cpu
+from bench.campaign_import import Profiler, busy_cpu_seconds, machine_cpu_seconds, process_cpu, process_tree_cpu
 from bench.wallet_debit import cpu_model
 from devstack.nats import EmbeddedNats
 from devstack.ports import free_port
@@ -89,11 +94,11 @@ PROFILE_CATEGORIES = (
     ("dispatcher: the pass (caps, in-flight count, claiming)", ("dispatch_once (",)),
     ("webhooks: call_started, call_ended, call_analyzed", ("retell_webhook (",)),
     ("settlement (RecordUsage, CaptureHold, callee result, progress)", ("settlement.py:",)),
-    ("GetCampaign polling (this benchmark)", ("GetCampaign (",)),
     ("outbox relay and NATS", ("outbox.py:", "nats/")),
     ("HTTP server outside the handler (uvicorn, Starlette, middleware)", ("uvicorn/", "starlette/", "h11/")),
     ("gRPC outside the handlers", ("grpc/",)),
-    ("SQLAlchemy/asyncpg outside the above", ("sqlalchemy/", "asyncpg/")),
+    # SQLAlchemy's async layer runs each statement in a greenlet, whose stack does not show its caller.
+    ("SQLAlchemy and asyncpg executing statements (in greenlets: caller not visible)", ("sqlalchemy/", "asyncpg/")),
 )
 
 
@@ -123,6 +128,7 @@ class Stack:
     wallet_grpc: str
     calls_grpc: str
     calls_database_url: str
+    wallet_database_url: str
 
     def stop(self) -> None:
         # The calls service first, so its settlement never meets a stopped wallet.
@@ -133,7 +139,8 @@ class Stack:
 def build_stack(folder: Path, postgres: EmbeddedPostgres, nats: EmbeddedNats, *, wallet_database_url: str,
                 calls_database_url: str, concurrency: int) -> Stack:
     common = {"SPEECHCUE_ENV": "development", "SPEECHCUE_NATS_URL": nats.url,
-              "SPEECHCUE_INTERNAL_TOKEN": INTERNAL_TOKEN, "SPEECHCUE_HTTP_HOST": "127.0.0.1"}
+              "SPEECHCUE_INTERNAL_TOKEN": INTERNAL_TOKEN, "SPEECHCUE_HTTP_HOST": "127.0.0.1",
+              "SPEECHCUE_GRPC_HOST": "127.0.0.1"}
     wallet_grpc, wallet_http = free_port(), free_port()
     calls_grpc, calls_http, sandbox_http = free_port(), free_port(), free_port()
     wallet = ServiceProcess("wallet", ["-m", "services.wallet"], {
@@ -154,7 +161,7 @@ def build_stack(folder: Path, postgres: EmbeddedPostgres, nats: EmbeddedNats, *,
     }, http_port=calls_http, ready_path="/readyz", log_path=folder / "calls.log")
     return Stack(folder=folder, postgres=postgres, nats=nats, wallet=wallet, sandbox=sandbox, calls=calls,
                  wallet_grpc=f"127.0.0.1:{wallet_grpc}", calls_grpc=f"127.0.0.1:{calls_grpc}",
-                 calls_database_url=calls_database_url)
+                 calls_database_url=calls_database_url, wallet_database_url=wallet_database_url)
 
 
 async def script_callees(sandbox_port: int, numbers: list[str]) -> None:
@@ -187,7 +194,8 @@ class CpuMeter:
         readings = {name: process_cpu(pid) for name, pid in self.pids.items()}
         readings["PostgreSQL (every backend)"] = process_tree_cpu(self.postgres_pid)
         readings["this script"] = process_cpu(os.getpid())
-        readings["machine"] = busy_cpu_seconds()
+        readings["processes"] = busy_cpu_seconds()
+        readings.update(machine_cpu_seconds())
         return readings
 
     def start(self) -> None:
@@ -195,9 +203,82 @@ class CpuMeter:
 
     def stop(self) -> None:
         ended = self._read()
-        self.used = {name: ended[name] - self.started[name] for name in ended}
-        self.used["everything else (other sessions)"] = max(
-            0.0, self.used.pop("machine") - sum(self.used.values()))
+        used = {name: ended[name] - self.started[name] for name in ended}
+        processes = used.pop("processes")
+        unattributed = {name: used.pop(name) for name in machine_cpu_seconds()}
+        used["other processes (other sessions)"] = max(0.0, processes - sum(used.values()))
+        self.used = {**used, **unattributed}
+
+
+# ---- server-side latencies (the services' own Prometheus histograms) -----------------------------
+
+# (service, histogram, the label that names what was timed)
+LATENCY_HISTOGRAMS = (
+    ("wallet", "grpc_server_handling_seconds", "grpc_method"),
+    ("calls", "grpc_server_handling_seconds", "grpc_method"),
+    ("calls", "speechcue_retell_request_seconds", "operation"),
+    ("calls", "speechcue_http_request_duration_seconds", "route"),
+)
+
+
+async def scrape(ports: dict[str, int]) -> dict[tuple[str, str, str], tuple[float, float]]:
+    """(service, histogram, what) → (count, sum of seconds) from each service's /metrics."""
+    found: dict[tuple[str, str, str], tuple[float, float]] = {}
+    async with httpx.AsyncClient(trust_env=False, timeout=10.0) as client:
+        for service, port in ports.items():
+            text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+            for family in text_string_to_metric_families(text):
+                for wanted_service, histogram, label in LATENCY_HISTOGRAMS:
+                    if service != wanted_service or family.name != histogram:
+                        continue
+                    for sample in family.samples:
+                        key = (service, histogram, sample.labels.get(label, ""))
+                        count, total = found.get(key, (0.0, 0.0))
+                        if sample.name == f"{histogram}_count":
+                            count = sample.value
+                        elif sample.name == f"{histogram}_sum":
+                            total = sample.value
+                        found[key] = (count, total)
+    return found
+
+
+def latency_deltas(before: dict[tuple[str, str, str], tuple[float, float]],
+                   after: dict[tuple[str, str, str], tuple[float, float]]) -> list[tuple[str, int, float]]:
+    """(service and what, how many, mean ms) for everything timed between the two scrapes."""
+    rows: list[tuple[str, int, float]] = []
+    for key, (count, total) in after.items():
+        earlier_count, earlier_total = before.get(key, (0.0, 0.0))
+        timed = int(count - earlier_count)
+        if timed > 0:
+            service, histogram, what = key
+            kind = {"grpc_server_handling_seconds": "gRPC", "speechcue_retell_request_seconds": "Retell API",
+                    "speechcue_http_request_duration_seconds": "HTTP"}[histogram]
+            rows.append((f"{service}: {kind} {what}", timed, (total - earlier_total) / timed * 1000))
+    return sorted(rows, key=lambda row: (row[0].split(":")[0], -row[1]))
+
+
+# ---- PostgreSQL's own counters -------------------------------------------------------------------
+
+COMMITS = "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+# Rows read per table: by sequential scans, and fetched through indexes.
+TABLE_READS = "SELECT relname, seq_tup_read, coalesce(idx_tup_fetch, 0) AS idx_tup_fetch FROM pg_stat_user_tables"
+
+
+async def database_counters(database_urls: dict[str, str]) -> dict[str, dict[str, int]]:
+    """Per database: "commits", and per table "<table> seq" and "<table> idx" rows read."""
+    await asyncio.sleep(1.5)  # backends report their counters within a second of going idle
+    counters: dict[str, dict[str, int]] = {}
+    for name, url in database_urls.items():
+        connection = await asyncpg.connect(url)
+        try:
+            found = {"commits": int(await connection.fetchval(COMMITS))}
+            for row in await connection.fetch(TABLE_READS):
+                found[f"{row['relname']} seq"] = int(row["seq_tup_read"])
+                found[f"{row['relname']} idx"] = int(row["idx_tup_fetch"])
+            counters[name] = found
+        finally:
+            await connection.close()
+    return counters
 
 
 # ---- the run ------------------------------------------------------------------------------------
@@ -212,6 +293,8 @@ class CampaignRun:
     timeline: dict[str, Any]
     stages: dict[str, list[float]]
     simulator: dict[str, Any]
+    latencies: list[tuple[str, int, float]] = field(default_factory=list)
+    database: dict[str, dict[str, int]] = field(default_factory=dict)  # counters' growth over the campaign
     profile: list[tuple[str, int]] = field(default_factory=list)
     profile_samples: int = 0
 
@@ -257,27 +340,40 @@ async def run_campaign(stack: Stack, flow_id: str, numbers: list[str], name: str
                              stack.sandbox.pid, "NATS": stack.nats.process.pid if stack.nats.process else 0},
                        postgres_pid=stack.postgres.process.pid)
         profiler = Profiler(stack.calls.pid, profile_path) if profile_path is not None else None
+        ports = {"wallet": stack.wallet.http_port, "calls": stack.calls.http_port}
+        database_urls = {"calls": stack.calls_database_url, "wallet": stack.wallet_database_url}
+        metrics_before = await scrape(ports)
+        counters_before = await database_counters(database_urls)
         with profiler if profiler is not None else contextlib.nullcontext():
             cpu.start()
             await calls.StartCampaign(calls_pb2.CampaignActionRequest(
                 idempotency_key=f"start-{name}", customer_id=CUSTOMER, campaign_id=created.id))
-            deadline = time.monotonic() + timeout
-            while True:
-                current = await calls.GetCampaign(calls_pb2.GetCampaignRequest(customer_id=CUSTOMER,
-                                                                                campaign_id=created.id))
-                if current.status == calls_pb2.CAMPAIGN_STATUS_COMPLETED:
-                    break
-                if time.monotonic() > deadline:
-                    print(f"  not completed within {timeout:.0f} s: {current.totals}; cancelled", flush=True)
-                    await calls.CancelCampaign(calls_pb2.CampaignActionRequest(
-                        idempotency_key=f"cancel-{name}", customer_id=CUSTOMER, campaign_id=created.id))
-                    break
-                await asyncio.sleep(POLL_SECONDS)
+            # Polled in the database (one row by its key), not through GetCampaign, whose totals
+            # would add a scan of the whole list per poll to what is measured.
+            polling = await asyncpg.connect(stack.calls_database_url)
+            try:
+                deadline = time.monotonic() + timeout
+                while await polling.fetchval("SELECT status FROM campaigns WHERE id = $1", created.id) != "completed":
+                    if time.monotonic() > deadline:
+                        print(f"  not completed within {timeout:.0f} s; cancelled", flush=True)
+                        await calls.CancelCampaign(calls_pb2.CampaignActionRequest(
+                            idempotency_key=f"cancel-{name}", customer_id=CUSTOMER, campaign_id=created.id))
+                        break
+                    await asyncio.sleep(POLL_SECONDS)
+            finally:
+                await polling.close()
             cpu.stop()
+        current = await calls.GetCampaign(calls_pb2.GetCampaignRequest(customer_id=CUSTOMER, campaign_id=created.id))
+        latencies = latency_deltas(metrics_before, await scrape(ports))
+        counters_after = await database_counters(database_urls)
+        database = {database_name: {key: value - counters_before.get(database_name, {}).get(key, 0)
+                                    for key, value in counters.items()}
+                    for database_name, counters in counters_after.items()}
     seconds, timeline, stages = await read_timeline(stack.calls_database_url, created.id)
     simulator = await simulator_summary(stack.sandbox.http_port)
     run = CampaignRun(callees=len(numbers), seconds=seconds, totals=current.totals, status=current.status, cpu=cpu,
-                      timeline=timeline, stages=stages, simulator=simulator)
+                      timeline=timeline, stages=stages, simulator=simulator, latencies=latencies,
+                      database=database)
     if profiler is not None:
         run.profile, run.profile_samples = profiler.summary(PROFILE_CATEGORIES)
     return run
@@ -301,7 +397,7 @@ async def read_timeline(database_url: str, campaign_id: str) -> tuple[float, dic
                                              campaign_id)
         timeline = dict(await connection.fetchrow(
             "SELECT count(*) AS calls, count(placed_at) AS placed, min(placed_at) AS first_placed, "
-            "max(placed_at) AS last_placed, max(settled_at) AS last_settled, "
+            "max(placed_at) AS last_placed, min(settled_at) AS first_settled, max(settled_at) AS last_settled, "
             "count(*) FILTER (WHERE status = 'failed') AS failed_calls, "
             "string_agg(DISTINCT failure_reason, ',') FILTER (WHERE failure_reason <> '') AS failures "
             "FROM calls WHERE campaign_id = $1", campaign_id))
@@ -329,7 +425,7 @@ async def simulator_summary(sandbox_port: int) -> dict[str, Any]:
             "webhooks_failed": sum(1 for delivery in deliveries if not 200 <= delivery.get("status", 0) < 300)}
 
 
-async def run_benchmark(stack: Stack, callees: int, *, timeout: float, profile: bool) -> tuple[CampaignRun, int]:
+async def run_benchmark(stack: Stack, callees: int, *, timeout: float, profile: bool) -> CampaignRun:
     for process in (stack.wallet, stack.sandbox, stack.calls):
         await process.start()
     numbers = callable_numbers(callees + WARMUP_CALLEES)
@@ -343,7 +439,7 @@ async def run_benchmark(stack: Stack, callees: int, *, timeout: float, profile: 
     run = await run_campaign(stack, flow_id, numbers[WARMUP_CALLEES:], "measured", timeout=timeout,
                              profile_path=stack.folder / "calls-profile.txt" if profile else None)
     print(f"  {run.per_second:,.1f} calls/s over {run.seconds:.1f} s", flush=True)
-    return run, len(numbers)
+    return run
 
 
 def percentile_ms(values: list[float], percent: int) -> float:
@@ -368,7 +464,7 @@ def print_report(run: CampaignRun, *, concurrency: int, profile: bool) -> None:
           f"{simulator['webhooks_failed']:,} not answered 2xx")
     done = totals.answered + totals.failed
     print()
-    print(f"**{run.per_second:,.1f} calls/s** through the whole pipeline ({done:,} callees done in "
+    print(f"{run.per_second:,.1f} calls/s through the whole pipeline ({done:,} callees done in "
           f"{run.seconds:.1f} s, StartCampaign's started_at to completed_at)")
     first, last = run.timeline["first_placed"], run.timeline["last_placed"]
     if first is not None and last is not None and last > first:
@@ -376,12 +472,19 @@ def print_report(run: CampaignRun, *, concurrency: int, profile: bool) -> None:
         first_after = (first - run.timeline["started_at"]).total_seconds() * 1000
         print(f"placing alone: {run.timeline['placed']:,} calls created at Retell in {placing:.1f} s "
               f"({run.timeline['placed'] / placing:,.1f}/s); the first {first_after:,.0f} ms after the start")
+    first_settled, last_settled = run.timeline["first_settled"], run.timeline["last_settled"]
+    if first_settled is not None and last_settled is not None and last_settled > first_settled:
+        settling = (last_settled - first_settled).total_seconds()
+        print(f"settling alone: {run.timeline['calls']:,} calls settled in {settling:.1f} s "
+              f"({run.timeline['calls'] / settling:,.1f}/s)")
     print()
     print(f"{'process':<34} {'CPU s':>7} {'ms/call':>8} {'of a core':>9}")
     for name, seconds in run.cpu.used.items():
         per_call = seconds / done * 1000 if done else float("nan")
         share = seconds / run.seconds if run.seconds > 0 else float("nan")
         print(f"{name:<34} {seconds:>7.2f} {per_call:>8.2f} {share:>8.0%}")
+    if profile:
+        print("(py-spy's own CPU is in \"other processes\")")
     print()
     print(f"per call (the first try of each callee), ms: {'p50':>8} {'p99':>8}")
     labels = {"claim_to_admitted": "claim → call row written (admitted)",
@@ -392,6 +495,22 @@ def print_report(run: CampaignRun, *, concurrency: int, profile: bool) -> None:
     for key, label in labels.items():
         values = run.stages[key]
         print(f"  {label:<42} {percentile_ms(values, 50):>8.1f} {percentile_ms(values, 99):>8.1f}")
+    print()
+    print("PostgreSQL per call: commits, and rows read (sequential scans + fetched through indexes), most first:")
+    for name, counters in sorted(run.database.items()):
+        reads: dict[str, int] = {}
+        for key, value in counters.items():
+            if key != "commits":
+                table = key.rsplit(" ", 1)[0]
+                reads[table] = reads.get(table, 0) + value
+        heaviest = sorted(reads.items(), key=lambda item: -item[1])[:4]
+        per_call = ", ".join(f"{table} {rows / max(done, 1):,.0f}" for table, rows in heaviest if rows)
+        print(f"  {name}: {counters.get('commits', 0) / max(done, 1):.1f} commits; "
+              f"{sum(reads.values()) / max(done, 1):,.0f} rows read ({per_call})")
+    print()
+    print(f"server-side mean latency during the campaign: {'requests':>8} {'mean ms':>8}")
+    for what, count, mean_ms in run.latencies:
+        print(f"  {what:<44} {count:>8,} {mean_ms:>8.1f}")
     if run.profile:
         print()
         print(f"calls process, py-spy ({run.profile_samples:,} samples of busy threads at 100 Hz):")
@@ -421,8 +540,7 @@ def run(callees: int, *, concurrency: int, timeout: float, profile: bool) -> Cam
         stack = build_stack(folder, postgres, nats, wallet_database_url=wallet_database_url,
                             calls_database_url=calls_database_url, concurrency=concurrency)
         cleanup.callback(stack.stop)
-        result, _ = asyncio.run(run_benchmark(stack, callees, timeout=timeout, profile=profile))
-        return result
+        return asyncio.run(run_benchmark(stack, callees, timeout=timeout, profile=profile))
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ Why: a customer uploads a list of up to 100,000 numbers (the service's cap, MAX_
 services/calls/call_lists.py) and waits for CreateCampaign to answer. Targets (the campaigns issue):
 the import takes under 10 s and the process doing it stays under 300 MB of resident memory.
 
-`python -m bench.campaign_import [--numbers N] [--repeat N]` generates two lists with `--numbers`
+`python -m bench.campaign_import [--numbers N] [--repeat N] [--profile]` generates two lists with `--numbers`
 distinct valid numbers each (default 100,000) plus 2 % duplicates and 2 % garbage lines, shuffled: a
 plain list, one number a line in mixed formats (E.164, US national formats read with the default
 region US, other countries in international format), and a CSV file with the header `name,phone`
@@ -15,7 +15,8 @@ region US, other countries in international format), and a CSV file with the hea
    bytes and warmed the parser up on the list's first 100 lines (as a long-running service would have);
    its time, the process's resident memory before the parse, and its peak (`VmHWM`, confirmed by
    `RUSAGE_CHILDREN` in a small launcher: `ru_maxrss` read from this script would include this
-   script's own RSS, which Linux carries across fork and exec). `--repeat` runs (default 3); the median time is shown.
+   script's own RSS, which Linux carries across fork and exec). `--repeat` runs (default 3); the
+   median time is shown.
 2. **import**: CreateCampaign end to end on a real calls service: PostgreSQL (durable, default settings)
    and NATS in a temporary folder, the wallet, the calls service and the Retell simulator as
    subprocesses configured by environment variables only. The do-not-call table holds 20,000 platform
@@ -25,16 +26,19 @@ region US, other countries in international format), and a CSV file with the hea
    (sending 1.5-2.5 MB over gRPC, parse, do-not-call screening, inserting every callee, commit, answer).
    Its peak RSS is the kernel's high-water mark (`VmHWM`, reset through `/proc/<pid>/clear_refs` just
    before the request), cross-checked by sampling the RSS with psutil every 5 ms. CPU seconds of the
-   calls process and of PostgreSQL (every backend) during the request are shown too.
-3. **afterwards**: what a campaign this size costs the statements that run per call or per pass
-   later on (EXPLAIN ANALYZE on the campaign just imported): the settlement's lookup of a callee by
-   campaign and number, the campaign totals (every settled call and every GetCampaign), the
-   dispatcher's count of claimed-but-unplaced callees (every pass), and its claim query once 90 % of the
-   list is done.
+   calls process and of PostgreSQL (every backend) during the request are shown too. `--profile`
+   samples the calls process with py-spy meanwhile and shows where its time went (py-spy takes CPU of
+   its own, so the other figures of a profiled run are worse).
+3. **afterwards**: what a campaign this size costs the statements that run per call or per
+   dispatcher pass later on, by EXPLAIN ANALYZE on the campaign just imported (in a transaction that is
+   rolled back): the settlement's lookup of a callee by campaign and number, the campaign totals, the
+   dispatcher's claimed-but-unplaced count, its tries to resume and its next callees to claim (with none
+   and with 90 % of the list done), and the customer's calls of the last day that the caps count, once
+   every callee has been dialled.
 
-Everything listens on and is reached through 127.0.0.1 (the services' gRPC servers bind 0.0.0.0
-whatever the settings say, services/runtime/service_main.py). Every process started here is stopped on
-exit, Ctrl-C and SIGTERM included. It is not a test: it prints figures and asserts nothing about time.
+Everything listens on and is reached through 127.0.0.1 only (HTTP and gRPC hosts set by
+SPEECHCUE_HTTP_HOST and SPEECHCUE_GRPC_HOST). Every process started here is stopped on exit, Ctrl-C and
+SIGTERM included. It is not a test: it prints figures and asserts nothing about time.
 """
 
 from __future__ import annotations
@@ -328,9 +332,17 @@ def process_cpu(pid: int) -> float:
 
 
 def busy_cpu_seconds() -> float:
-    """CPU seconds spent by the whole machine, every process included."""
+    """CPU seconds the whole machine spent in processes (user and system time), every process included;
+    interrupts and time stolen by the hypervisor are not in it (see `machine_cpu_seconds`)."""
     times = psutil.cpu_times()
-    return times.user + times.nice + times.system + times.irq + times.softirq + getattr(times, "steal", 0.0)
+    return times.user + times.nice + times.system
+
+
+def machine_cpu_seconds() -> dict[str, float]:
+    """The machine's CPU seconds so far that no process is charged with."""
+    times = psutil.cpu_times()
+    return {"interrupts (loopback networking)": times.irq + times.softirq,
+            "stolen by the hypervisor": getattr(times, "steal", 0.0)}
 
 
 @dataclass
@@ -345,6 +357,8 @@ class ImportResult:
     callees: int
     campaign_id: str = ""
     customer_id: str = ""
+    profile: list[tuple[str, int]] = field(default_factory=list)
+    profile_samples: int = 0
 
 
 @dataclass
@@ -381,7 +395,8 @@ class Stack:
 def build_stack(folder: Path, postgres: EmbeddedPostgres, *, wallet_database_url: str, calls_database_url: str,
                 nats_url: str) -> Stack:
     common = {"SPEECHCUE_ENV": "development", "SPEECHCUE_NATS_URL": nats_url,
-              "SPEECHCUE_INTERNAL_TOKEN": INTERNAL_TOKEN, "SPEECHCUE_HTTP_HOST": "127.0.0.1"}
+              "SPEECHCUE_INTERNAL_TOKEN": INTERNAL_TOKEN, "SPEECHCUE_HTTP_HOST": "127.0.0.1",
+              "SPEECHCUE_GRPC_HOST": "127.0.0.1"}
     wallet_grpc, wallet_http = free_port(), free_port()
     calls_grpc, calls_http, sandbox_http = free_port(), free_port(), free_port()
     wallet = ServiceProcess("wallet", ["-m", "services.wallet"], {
@@ -418,7 +433,7 @@ async def seed_do_not_call(database_url: str, numbers: list[str], customers: lis
 
 
 async def import_list(stack: Stack, stub: calls_pb2_grpc.CallsServiceStub, customer_id: str, flow_id: str,
-                      generated: GeneratedList) -> ImportResult:
+                      generated: GeneratedList, *, profile: bool) -> ImportResult:
     data = generated.path.read_bytes()
     warm_up = b"\n".join(data.splitlines()[:WARMUP_LINES + 1])
     await stub.CreateCampaign(calls_pb2.CreateCampaignRequest(
@@ -430,36 +445,69 @@ async def import_list(stack: Stack, stub: calls_pb2_grpc.CallsServiceStub, custo
         idempotency_key=f"import-{customer_id}", customer_id=customer_id, name="Spring reminders", flow_id=flow_id,
         list=data, default_region=REGION, max_minutes_per_call=2)
     calls_cpu, postgres_cpu, machine_cpu = process_cpu(calls_pid), process_tree_cpu(postgres_pid), busy_cpu_seconds()
-    with PeakRss(calls_pid) as rss:
+    profiler = Profiler(calls_pid, stack.folder / f"profile-{customer_id}.txt") if profile else None
+    with profiler if profiler is not None else contextlib.nullcontext(), PeakRss(calls_pid) as rss:
         started = time.perf_counter()
         campaign = await stub.CreateCampaign(request, timeout=IMPORT_TIMEOUT_SECONDS)
         seconds = time.perf_counter() - started
     calls_cpu = process_cpu(calls_pid) - calls_cpu
     postgres_cpu = process_tree_cpu(postgres_pid) - postgres_cpu
     machine_cpu = busy_cpu_seconds() - machine_cpu
-    return ImportResult(variant=generated.name, seconds=seconds, rss=rss, calls_cpu=calls_cpu,
-                        postgres_cpu=postgres_cpu, machine_cpu=machine_cpu, report=campaign.import_report,
-                        callees=campaign.totals.callees, campaign_id=campaign.id, customer_id=customer_id)
+    result = ImportResult(variant=generated.name, seconds=seconds, rss=rss, calls_cpu=calls_cpu,
+                          postgres_cpu=postgres_cpu, machine_cpu=machine_cpu, report=campaign.import_report,
+                          callees=campaign.totals.callees, campaign_id=campaign.id, customer_id=customer_id)
+    if profiler is not None:
+        result.profile, result.profile_samples = profiler.summary(IMPORT_PROFILE_CATEGORIES)
+    return result
 
 
 # ---- (c) what a campaign this size costs later --------------------------------------------------
 
-# The statements as the service sends them (services/calls/campaign_progress.py, dispatcher.py), with
-# the campaign's own values.
+@dataclass(frozen=True)
+class Later:
+    name: str
+    query: str
+    arguments: tuple[str, ...] = ("campaign",)  # for $1, $2…: "campaign", "number" (a callee's), "customer"
+    # Run first with the campaign as $1, in the same transaction (rolled back at the end).
+    setup: str = ""
+
+
+# The statements as the service sends them (services/calls/campaign_progress.py, dispatcher.py and
+# limits.py as of commit eee3fcc), with the campaign's own values.
 LATER_STATEMENTS = (
-    ("settlement: the callee of a settled call, by campaign and number (per call)",
-     "SELECT cc.*, c.max_attempts, c.retry_spacing_minutes FROM campaign_callees cc "
-     "JOIN campaigns c ON c.id = cc.campaign_id WHERE cc.campaign_id = $1 AND cc.number = $2 FOR UPDATE OF cc"),
-    ("campaign totals (per settled call, per GetCampaign)",
-     "SELECT count(*), count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'dialing'), "
-     "count(*) FILTER (WHERE status = 'answered'), count(*) FILTER (WHERE status IN ('failed', 'skipped')), "
-     "coalesce(sum(attempts), 0), coalesce(sum(cost_cents), 0) FROM campaign_callees WHERE campaign_id = $1"),
-    ("dispatcher: claimed but not placed, all campaigns (per pass)",
-     "SELECT count(*) FROM campaign_callees WHERE status = 'dialing' AND call_id IS NULL"),
-    ("dispatcher: the next callees to claim, 90 % of the list done (per pass)",
-     "SELECT * FROM campaign_callees WHERE campaign_id = $1 AND ((status = 'pending' AND (next_attempt_at IS NULL "
-     "OR next_attempt_at <= now())) OR (status = 'dialing' AND call_id IS NULL AND next_attempt_at <= now())) "
-     "ORDER BY position LIMIT 192 FOR UPDATE SKIP LOCKED"),
+    Later("settlement: the callee of a settled call, by campaign and number (per call)",
+          "SELECT cc.*, c.max_attempts, c.retry_spacing_minutes FROM campaign_callees cc JOIN campaigns c "
+          "ON c.id = cc.campaign_id WHERE cc.campaign_id = $1 AND cc.number = $2 FOR UPDATE OF cc",
+          arguments=("campaign", "number")),
+    Later("campaign totals (per settled call, per GetCampaign)",
+          "SELECT count(*), count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'dialing'), "
+          "count(*) FILTER (WHERE status = 'answered'), count(*) FILTER (WHERE status IN ('failed', 'skipped')), "
+          "coalesce(sum(attempts), 0), coalesce(sum(cost_cents), 0) FROM campaign_callees WHERE campaign_id = $1"),
+    Later("dispatcher: claimed tries without a call row, every campaign ever (per pass)",
+          "SELECT count(*) FROM campaign_callees cc WHERE cc.status = 'dialing' AND cc.call_id IS NULL AND NOT EXISTS "
+          "(SELECT 1 FROM calls c WHERE c.campaign_id = cc.campaign_id AND c.to_number = cc.number "
+          "AND c.status IN ('queued', 'ringing', 'ongoing'))", arguments=()),
+    Later("dispatcher: tries to resume, per running campaign (per pass)",
+          "UPDATE campaign_callees SET next_attempt_at = now() + interval '60 seconds' WHERE campaign_id = $1 "
+          "AND status = 'dialing' AND call_id IS NULL AND next_attempt_at <= now() RETURNING *"),
+    Later("dispatcher: the next callees to claim, none dialled yet (per pass)",
+          "SELECT * FROM campaign_callees WHERE campaign_id = $1 AND status = 'pending' AND "
+          "(next_attempt_at IS NULL OR next_attempt_at <= now()) ORDER BY position LIMIT 192 FOR UPDATE SKIP LOCKED"),
+    Later("dispatcher: the next callees to claim, 90 % of the list done (per pass)",
+          "SELECT * FROM campaign_callees WHERE campaign_id = $1 AND status = 'pending' AND "
+          "(next_attempt_at IS NULL OR next_attempt_at <= now()) ORDER BY position LIMIT 192 FOR UPDATE SKIP LOCKED",
+          setup="UPDATE campaign_callees SET status = 'answered' WHERE campaign_id = $1 "
+                "AND position < (SELECT 0.9 * count(*) FROM campaign_callees WHERE campaign_id = $1)"),
+    Later("caps: the customer's calls of the last day, every callee dialled today (per pass, per call admitted)",
+          "SELECT count(*) FILTER (WHERE status IN ('queued', 'ringing', 'ongoing')), "
+          "count(*) FILTER (WHERE created_at > now() - interval '1 hour' AND status <> 'failed'), "
+          "count(*) FILTER (WHERE created_at > now() - interval '1 day' AND status <> 'failed') "
+          "FROM calls WHERE customer_id = $1 AND created_at > now() - interval '1 day'", arguments=("customer",),
+          setup="INSERT INTO calls (id, customer_id, flow_id, campaign_id, to_number, caller_id, status, request_hash, "
+                "usage_kind, max_minutes, settlement, created_at) SELECT gen_random_uuid()::text, c.customer_id, "
+                "c.flow_id, c.id, cc.number, '+14155550100', 'ended', '\\x00', 'bulk', 2, 'settled', "
+                "now() - random() * interval '20 hours' FROM campaign_callees cc "
+                "JOIN campaigns c ON c.id = cc.campaign_id WHERE cc.campaign_id = $1"),
 )
 
 
@@ -468,29 +516,25 @@ async def explain_later(database_url: str, campaign_id: str) -> list[tuple[str, 
     connection = await asyncpg.connect(database_url)
     results: list[tuple[str, float, str]] = []
     try:
-        last_number = await connection.fetchval(
-            "SELECT number FROM campaign_callees WHERE campaign_id = $1 ORDER BY position DESC LIMIT 1", campaign_id)
-        callees = await connection.fetchval("SELECT count(*) FROM campaign_callees WHERE campaign_id = $1",
-                                             campaign_id)
-        # Rolled back at the end: the claim query runs with 90 % of the list answered, as late in a campaign.
+        number, customer_id = await connection.fetchrow(
+            "SELECT cc.number, c.customer_id FROM campaign_callees cc JOIN campaigns c ON c.id = cc.campaign_id "
+            "WHERE cc.campaign_id = $1 ORDER BY cc.position DESC LIMIT 1", campaign_id)
+        values = {"campaign": campaign_id, "number": number, "customer": customer_id}
         transaction = connection.transaction()
         await transaction.start()
         try:
-            for name, query in LATER_STATEMENTS:
-                if name.startswith("dispatcher: the next"):
-                    await connection.execute(
-                        "UPDATE campaign_callees SET status = 'answered' WHERE campaign_id = $1 AND position < $2",
-                        campaign_id, int(callees * 0.9))
-                arguments: list[Any] = [campaign_id, last_number] if "$2" in query else \
-                    [campaign_id] if "$1" in query else []
+            for later in LATER_STATEMENTS:
+                if later.setup:
+                    await connection.execute(later.setup, campaign_id)
+                    await connection.execute("ANALYZE campaign_callees, calls")
                 timings: list[float] = []
                 scans = ""
                 for _ in range(5):
-                    plan = json.loads(await connection.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {query}",
-                                                                *arguments))[0]
+                    plan = json.loads(await connection.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {later.query}",
+                                                                *[values[name] for name in later.arguments]))[0]
                     timings.append(plan["Execution Time"])
                     scans = _plan_summary(plan["Plan"])
-                results.append((name, statistics.median(timings), scans))
+                results.append((later.name, statistics.median(timings), scans))
         finally:
             await transaction.rollback()
     finally:
@@ -506,7 +550,9 @@ def _plan_summary(plan: dict[str, Any]) -> str:
         if "Relation Name" in node:
             per_loop = (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)
                         + node.get("Rows Removed by Index Recheck", 0))
-            scans.append(f"{node['Node Type']} on {node['Relation Name']} "
+            index = node.get("Index Name") or next(
+                (child["Index Name"] for child in node.get("Plans", []) if "Index Name" in child), "")
+            scans.append(f"{node['Node Type']} on {node['Relation Name']}{' using ' + index if index else ''} "
                          f"({round(per_loop * node.get('Actual Loops', 1)):,} rows read)")
         for child in node.get("Plans", []):
             walk(child)
@@ -565,12 +611,14 @@ class Profiler:
 
 
 IMPORT_PROFILE_CATEGORIES = (
-    ("parsing: phonenumbers (parse, is_valid_number, format)", ("/phonenumbers/",)),
+    ("parsing: phonenumbers (parse, is_valid_number, format)", ("phonenumbers/",)),
     ("parsing: the rest of read_call_list (decode, csv, regex, dedupe)", ("call_lists.py:",)),
     ("do-not-call screening (SELECT … IN 5,000 numbers, per chunk)", ("screen_list (",)),
     ("inserting the callees (SQLAlchemy executemany, asyncpg)", ("create_campaign (",)),
     ("the answer: totals, idempotency record", ("campaign_message", "run_idempotent")),
-    ("gRPC and protobuf outside the handler", ("/grpc/", "/google/protobuf/")),
+    # SQLAlchemy's async layer runs each statement in a greenlet, whose stack does not show its caller.
+    ("SQLAlchemy and asyncpg executing statements (in greenlets: caller not visible)", ("sqlalchemy/", "asyncpg/")),
+    ("gRPC and protobuf outside the handler", ("grpc/", "google/protobuf/")),
 )
 
 
@@ -586,7 +634,8 @@ class Results:
     get_campaign_ms: float
 
 
-async def run_imports(stack: Stack, lists: Lists) -> tuple[list[ImportResult], list[tuple[str, float, str]], float]:
+async def run_imports(stack: Stack, lists: Lists, *,
+                      profile: bool) -> tuple[list[ImportResult], list[tuple[str, float, str]], float]:
     await stack.wallet.start()
     await stack.sandbox.start()
     customers = ["bench-import-plain", "bench-import-csv"]
@@ -603,7 +652,7 @@ async def run_imports(stack: Stack, lists: Lists) -> tuple[list[ImportResult], l
             if flow.status != calls_pb2.FLOW_STATUS_APPROVED:
                 raise RuntimeError(f"the benchmark's flow was not approved: {list(flow.review_reasons)}")
             print(f"importing the {generated.name} list through CreateCampaign", flush=True)
-            result = await import_list(stack, stub, customer_id, flow.id, generated)
+            result = await import_list(stack, stub, customer_id, flow.id, generated, profile=profile)
             print(f"  {result.seconds:.2f} s, peak RSS {mb(result.rss.peak):.0f} MB, {result.callees:,} callees",
                   flush=True)
             results.append(result)
@@ -658,7 +707,13 @@ def print_report(results: Results) -> None:
               f"{result.report.accepted:,}/{result.report.do_not_call:,}")
     if results.imports and not results.imports[0].rss.kernel_reset:
         print("(VmHWM could not be reset, so peak RSS is the 5 ms sample only)")
-    print("(others: CPU seconds the rest of the machine used meanwhile, this script and other sessions included)")
+    for result in results.imports:
+        if result.profile_samples:
+            print(f"calls process during the {result.variant} import, PROFILED with py-spy "
+                  f"({result.profile_samples:,} samples of busy threads at 100 Hz):")
+            for label, samples in result.profile:
+                print(f"  {samples / result.profile_samples:>4.0%}  {label}")
+    print("(others: CPU seconds other processes used meanwhile, this script and other sessions included)")
     print()
     print(f"(c) on the imported campaign ({results.imports[-1].callees:,} callees): GetCampaign "
           f"{results.get_campaign_ms:.1f} ms (median of 5); statements, median execution of 5:")
@@ -681,7 +736,7 @@ def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
-def run(count: int, repeat: int) -> Results:
+def run(count: int, repeat: int, *, profile: bool) -> Results:
     with tempfile.TemporaryDirectory(prefix="speechcue-bench-") as name, contextlib.ExitStack() as cleanup:
         folder = Path(name)
         print(f"generating two lists of {count:,} numbers in {folder}", flush=True)
@@ -705,7 +760,7 @@ def run(count: int, repeat: int) -> Results:
         stack = build_stack(folder, postgres, wallet_database_url=wallet_database_url,
                             calls_database_url=calls_database_url, nats_url=nats_url)
         cleanup.callback(stack.stop)
-        imports, later, get_campaign_ms = asyncio.run(run_imports(stack, lists))
+        imports, later, get_campaign_ms = asyncio.run(run_imports(stack, lists, profile=profile))
         return Results(count=count, lists=lists, parses=parses, imports=imports, later=later,
                        get_campaign_ms=get_campaign_ms)
 
@@ -717,12 +772,14 @@ def main() -> None:
                         help=f"distinct valid numbers in each list (default, and the most the service takes: "
                              f"{MAX_NUMBERS:,})")
     parser.add_argument("--repeat", type=int, default=3, help="parse runs per list (default 3)")
+    parser.add_argument("--profile", action="store_true",
+                        help="sample the calls process with py-spy during each import (slows it down)")
     arguments = parser.parse_args()
     if not 1_000 <= arguments.numbers <= MAX_NUMBERS or arguments.repeat < 1:
         parser.error(f"--numbers must be 1,000 to {MAX_NUMBERS:,} and --repeat at least 1")
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
-        results = run(arguments.numbers, arguments.repeat)
+        results = run(arguments.numbers, arguments.repeat, profile=arguments.profile)
     except KeyboardInterrupt:
         print("\ninterrupted; the servers it started are stopped", file=sys.stderr)
         sys.exit(130)
