@@ -7,6 +7,7 @@ import asyncpg
 
 from speechcue.calls.v1 import calls_pb2
 from speechcue.events.v1 import calls_events_pb2
+from speechcue.wallet.v1 import wallet_pb2
 from tests.calls.conftest import CALLEE, CallsHarness
 from tests.event_reader import read_events
 
@@ -54,8 +55,7 @@ async def test_call_ended_five_times_and_before_call_started_charges_once(calls:
     finally:
         await connection.close()
     assert sorted(row["event"] for row in events) == ["call_analyzed", "call_ended", "call_started"]
-    transfers = await calls.wallet.stub.ListTransactions(
-        __import__("speechcue.wallet.v1.wallet_pb2", fromlist=["x"]).ListTransactionsRequest(customer_id=customer))
+    transfers = await calls.wallet.stub.ListTransactions(wallet_pb2.ListTransactionsRequest(customer_id=customer))
     captures = [t for t in transfers.transfers if t.cause.id == placed.id and t.amount_cents == 15
                 and t.balance_effect_cents == 0]
     assert len(captures) == 1
