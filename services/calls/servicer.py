@@ -41,6 +41,7 @@ from services.runtime.paging import decode_token, encode_token, page_size
 from services.runtime.ticks import run_tick
 from services.runtime.validation import require_id, require_range, require_text
 from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
+from speechcue.common.v1 import common_pb2
 from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 
 MAX_VARIABLES = 20
@@ -159,22 +160,22 @@ class CampaignsServicer:
         safe_name = "".join(ch if ch.isalnum() else "-" for ch in row.name)[:40] or "campaign"
         return calls_pb2.CampaignReport(filename=f"{safe_name}-report.csv", csv=data, totals=message.totals)
 
-    async def RunCampaignTick(self, request: calls_pb2.RunTickRequest,
-                              context: grpc.aio.ServicerContext) -> calls_pb2.TickResult:
+    async def RunCampaignTick(self, request: common_pb2.RunTickRequest,
+                              context: grpc.aio.ServicerContext) -> common_pb2.TickResult:
         now = max(request.scheduled_at.ToDatetime(UTC), self.clock()) if request.HasField("scheduled_at") \
             else self.clock()
 
-        async def work(uow: UnitOfWork) -> calls_pb2.TickResult:
+        async def work(uow: UnitOfWork) -> common_pb2.TickResult:
             looked, changed = await run_campaign_tick(uow, self.events.relay, now)
             recovered_looked, recovered = await recover_calls(
                 self.database, self.retell, self.events, now=now,
                 grace=timedelta(seconds=self.settings.calls_recovery_grace_seconds))
             uow.after_commit(self.dispatcher.wake)
             uow.after_commit(self.settlement.wake)
-            return calls_pb2.TickResult(name="campaigns", processed=looked + recovered_looked,
+            return common_pb2.TickResult(name="campaigns", processed=looked + recovered_looked,
                                         succeeded=changed + recovered)
 
-        return await run_tick(self.database, "campaigns", request.idempotency_key, request, calls_pb2.TickResult,
+        return await run_tick(self.database, "campaigns", request.idempotency_key, request, common_pb2.TickResult,
                               work)
 
     async def SetCustomerLimits(self, request: calls_pb2.SetCustomerLimitsRequest,
@@ -507,15 +508,15 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
             row = await blocking_entry(uow, require_id("customer_id", request.customer_id), number)
         return calls_pb2.CheckDoNotCallResponse(blocked=row is not None, reason=row.reason if row else "")
 
-    async def RunRecoveryTick(self, request: calls_pb2.RunTickRequest,
-                              context: grpc.aio.ServicerContext) -> calls_pb2.TickResult:
+    async def RunRecoveryTick(self, request: common_pb2.RunTickRequest,
+                              context: grpc.aio.ServicerContext) -> common_pb2.TickResult:
         now = request.scheduled_at.ToDatetime(UTC) if request.HasField("scheduled_at") else self.clock()
 
-        async def work(uow: UnitOfWork) -> calls_pb2.TickResult:
+        async def work(uow: UnitOfWork) -> common_pb2.TickResult:
             looked, resolved = await recover_calls(self.database, self.retell, self.events, now=max(now, self.clock()),
                                                    grace=timedelta(seconds=self.settings.calls_recovery_grace_seconds))
             settled = await self.settlement.settle_pending()
-            return calls_pb2.TickResult(name="recovery", processed=looked + settled, succeeded=resolved + settled)
+            return common_pb2.TickResult(name="recovery", processed=looked + settled, succeeded=resolved + settled)
 
-        return await run_tick(self.database, "recovery", request.idempotency_key, request, calls_pb2.TickResult, work)
+        return await run_tick(self.database, "recovery", request.idempotency_key, request, common_pb2.TickResult, work)
 

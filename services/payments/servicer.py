@@ -28,6 +28,7 @@ from services.runtime.outbox import OutboxRelay
 from services.runtime.paging import decode_token, encode_token, page_size
 from services.runtime.ticks import run_tick
 from services.runtime.validation import require_id
+from speechcue.common.v1 import common_pb2
 from speechcue.payments.v1 import payments_pb2, payments_pb2_grpc
 from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 
@@ -139,15 +140,15 @@ class PaymentsServicer(payments_pb2_grpc.PaymentsServiceServicer):
             invoices=[invoice_message(row) for row in rows[:size]],
             next_page_token=encode_token(offset + size) if len(rows) > size else "")
 
-    async def RunPaymentsTick(self, request: payments_pb2.RunTickRequest,
-                              context: grpc.aio.ServicerContext) -> payments_pb2.TickResult:
-        async def work(uow: UnitOfWork) -> payments_pb2.TickResult:
+    async def RunPaymentsTick(self, request: common_pb2.RunTickRequest,
+                              context: grpc.aio.ServicerContext) -> common_pb2.TickResult:
+        async def work(uow: UnitOfWork) -> common_pb2.TickResult:
             checked, changed = await self.recheck_open_invoices()
             tried, delivered = await self.credits.deliver_pending()
-            return payments_pb2.TickResult(name="payments", processed=checked + tried, succeeded=changed + delivered,
+            return common_pb2.TickResult(name="payments", processed=checked + tried, succeeded=changed + delivered,
                                            failed=tried - delivered)
 
-        return await run_tick(self.database, "payments", request.idempotency_key, request, payments_pb2.TickResult,
+        return await run_tick(self.database, "payments", request.idempotency_key, request, common_pb2.TickResult,
                               work)
 
     async def recheck_open_invoices(self) -> tuple[int, int]:

@@ -335,28 +335,28 @@ class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):
 
         return await run_idempotent(self.database, request.idempotency_key, request, wallet_pb2.Usage, work)
 
-    async def RunBillingTick(self, request: wallet_pb2.RunTickRequest,
-                             context: grpc.aio.ServicerContext) -> wallet_pb2.TickResult:
-        async def work(uow: UnitOfWork) -> wallet_pb2.TickResult:
+    async def RunBillingTick(self, request: common_pb2.RunTickRequest,
+                             context: grpc.aio.ServicerContext) -> common_pb2.TickResult:
+        async def work(uow: UnitOfWork) -> common_pb2.TickResult:
             counts = await run_billing_tick(uow, self.events)
-            return wallet_pb2.TickResult(name="billing", processed=counts.processed,
+            return common_pb2.TickResult(name="billing", processed=counts.processed,
                                          succeeded=counts.succeeded, failed=counts.failed)
 
         return await run_tick(self.database, "billing", request.idempotency_key, request,
-                              wallet_pb2.TickResult, work)
+                              common_pb2.TickResult, work)
 
-    async def RunSubscriptionTick(self, request: wallet_pb2.RunTickRequest,
-                                  context: grpc.aio.ServicerContext) -> wallet_pb2.TickResult:
+    async def RunSubscriptionTick(self, request: common_pb2.RunTickRequest,
+                                  context: grpc.aio.ServicerContext) -> common_pb2.TickResult:
         now = request.scheduled_at.ToDatetime(UTC) if request.HasField("scheduled_at") else self.clock()
 
-        async def work(uow: UnitOfWork) -> wallet_pb2.TickResult:
+        async def work(uow: UnitOfWork) -> common_pb2.TickResult:
             counts = await run_subscription_tick(uow, self.events, now=now,
                                                  warning_hours=self.settings.wallet_expiry_warning_hours)
-            return wallet_pb2.TickResult(name="subscriptions", processed=counts.processed,
+            return common_pb2.TickResult(name="subscriptions", processed=counts.processed,
                                          succeeded=counts.succeeded, failed=counts.failed)
 
         return await run_tick(self.database, "subscriptions", request.idempotency_key, request,
-                              wallet_pb2.TickResult, work)
+                              common_pb2.TickResult, work)
 
     async def CheckLedger(self, request: wallet_pb2.CheckLedgerRequest,
                           context: grpc.aio.ServicerContext) -> wallet_pb2.LedgerReport:

@@ -17,6 +17,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from services.calls.phone_numbers import is_e164
 from services.runtime.grpc_client import refusal_reason
 from speechcue.calls.v1 import calls_pb2
+from speechcue.common.v1 import common_pb2
 from tests.calls.conftest import CallsHarness
 from tests.event_reader import read_events
 from tests.wallet.conftest import ADMIN_ID
@@ -187,10 +188,10 @@ async def test_scheduled_start_reminder_and_catch_up_after_missed_minutes(calls:
     created = await campaign(calls, customer, [callee], start_at=start, reminder_minutes=10)
     assert created.status == calls_pb2.CAMPAIGN_STATUS_SCHEDULED
 
-    async def tick(minute: int) -> calls_pb2.TickResult:
+    async def tick(minute: int) -> common_pb2.TickResult:
         stamp = Timestamp()
         stamp.FromDatetime(calls.clock.now)
-        return await calls.stub.RunCampaignTick(calls_pb2.RunTickRequest(
+        return await calls.stub.RunCampaignTick(common_pb2.RunTickRequest(
             idempotency_key=f"tick:campaigns:{minute}", scheduled_at=stamp))
 
     calls.clock.advance(minutes=11)

@@ -19,6 +19,7 @@ from services.calls.calling_window import inside_window
 from services.calls.phone_numbers import is_e164, timezones_of
 from services.runtime.grpc_client import internal_channel
 from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
+from speechcue.common.v1 import common_pb2
 from tests.calls.conftest import RETELL_KEY, menu_flow
 from tests.conftest import RunningServers
 from tests.service_process import ServiceProcess
@@ -176,7 +177,7 @@ async def test_calls_process_killed_mid_campaign_dials_nobody_twice_and_forgets_
                     # of when a never-placed call counts as stuck (5 minutes).
                     later = Timestamp()
                     later.FromDatetime(datetime.now(UTC) + timedelta(minutes=3))
-                    await stub.RunCampaignTick(calls_pb2.RunTickRequest(
+                    await stub.RunCampaignTick(common_pb2.RunTickRequest(
                         idempotency_key=f"tick:campaigns:{attempt}", scheduled_at=later))
                 await asyncio.sleep(0.1)
         state = await _scalar(calls_database_url, "SELECT string_agg(status || ':' || outcome, ' ') "

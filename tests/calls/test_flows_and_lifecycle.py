@@ -10,6 +10,7 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from speechcue.calls.v1 import calls_pb2
+from speechcue.common.v1 import common_pb2
 from tests.calls.conftest import CALLEE, CallsHarness, menu_flow
 
 
@@ -102,13 +103,13 @@ async def test_a_call_whose_webhooks_never_came_is_settled_by_the_recovery_tick(
     await asyncio.sleep(1.5)  # the simulated call is over; no webhook came
     early = Timestamp()
     early.FromDatetime(calls.clock.now)
-    first = await calls.stub.RunRecoveryTick(calls_pb2.RunTickRequest(idempotency_key="tick:recovery:1",
+    first = await calls.stub.RunRecoveryTick(common_pb2.RunTickRequest(idempotency_key="tick:recovery:1",
                                                                       scheduled_at=early))
     assert first.succeeded == 0  # not overdue yet
     calls.clock.advance(minutes=10)
     late = Timestamp()
     late.FromDatetime(calls.clock.now)
-    second = await calls.stub.RunRecoveryTick(calls_pb2.RunTickRequest(idempotency_key="tick:recovery:2",
+    second = await calls.stub.RunRecoveryTick(common_pb2.RunTickRequest(idempotency_key="tick:recovery:2",
                                                                        scheduled_at=late))
     assert second.succeeded >= 1
     call = await calls.settled(customer, placed.id)

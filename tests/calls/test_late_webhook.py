@@ -9,7 +9,7 @@ import asyncpg
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from speechcue.calls.v1 import calls_pb2
-from speechcue.wallet.v1 import wallet_pb2
+from speechcue.common.v1 import common_pb2
 from tests.calls.conftest import CALLEE, CallsHarness
 
 
@@ -26,7 +26,7 @@ async def test_a_call_given_up_as_never_placed_is_billed_when_it_turns_out_it_ha
         await connection.close()
     later = Timestamp()
     later.FromDatetime(calls.clock.now + timedelta(minutes=6))
-    await calls.stub.RunRecoveryTick(calls_pb2.RunTickRequest(idempotency_key="tick:recovery:x", scheduled_at=later))
+    await calls.stub.RunRecoveryTick(common_pb2.RunTickRequest(idempotency_key="tick:recovery:x", scheduled_at=later))
     given_up = await calls.settled(customer, placed.id)
     assert given_up.status == calls_pb2.CALL_STATUS_FAILED and given_up.failure_reason == "provider_unreachable"
     assert (await calls.wallet.balance(customer)).held_cents == 0
@@ -40,6 +40,6 @@ async def test_a_call_given_up_as_never_placed_is_billed_when_it_turns_out_it_ha
         await asyncio.sleep(0.05)
     billed = await calls.settled(customer, placed.id)
     assert billed.status == calls_pb2.CALL_STATUS_ENDED and billed.cost_cents == 15
-    await calls.wallet.stub.RunBillingTick(wallet_pb2.RunTickRequest(idempotency_key="tick:billing:late"))
+    await calls.wallet.stub.RunBillingTick(common_pb2.RunTickRequest(idempotency_key="tick:billing:late"))
     assert (await calls.wallet.balance(customer)).available_cents == 1000 - 15
     assert (await calls.wallet.ledger()).ok

@@ -14,6 +14,7 @@ import pytest
 from services.runtime.grpc_client import refusal_reason
 from services.sandbox.retell_signing import retell_signature
 from speechcue.calls.v1 import calls_pb2
+from speechcue.common.v1 import common_pb2
 from speechcue.wallet.v1 import wallet_pb2
 from tests.calls.conftest import CALLEE, RETELL_KEY, CallsHarness, menu_flow
 
@@ -124,7 +125,7 @@ async def test_customer_in_debt_is_refused(calls: CallsHarness) -> None:
     await calls.wallet.stub.RecordUsage(wallet_pb2.RecordUsageRequest(
         idempotency_key="u", customer_id=customer, call_id="old-call", seconds=600,
         usage_kind=wallet_pb2.USAGE_KIND_SINGLE))
-    await calls.wallet.stub.RunBillingTick(wallet_pb2.RunTickRequest(idempotency_key="tick:billing:t"))
+    await calls.wallet.stub.RunBillingTick(common_pb2.RunTickRequest(idempotency_key="tick:billing:t"))
     error = await refused(calls.call(customer, flow.id))
     assert refusal_reason(error) == "CUSTOMER_IN_DEBT"
     assert not calls.retell.calls

@@ -12,6 +12,7 @@ import httpx
 
 from services.payments.dynopay_signature import sign
 from services.runtime.service_main import start_service
+from speechcue.common.v1 import common_pb2
 from speechcue.payments.v1 import payments_pb2
 from speechcue.wallet.v1 import wallet_pb2
 from tests.event_reader import read_events
@@ -180,7 +181,7 @@ async def test_expired_invoice_is_closed_by_the_tick_and_a_customer_mismatch_is_
     invoice = await payments.top_up(customer, 1000)
     payment_id = await payments.payment_id(invoice.id)
     payments.dynopay.payments[payment_id].status = "expired"  # DynoPay's webhook for it never came
-    result = await payments.stub.RunPaymentsTick(payments_pb2.RunTickRequest(idempotency_key="tick:payments:1"))
+    result = await payments.stub.RunPaymentsTick(common_pb2.RunTickRequest(idempotency_key="tick:payments:1"))
     assert result.succeeded == 1
     got = await payments.stub.GetInvoice(payments_pb2.GetInvoiceRequest(customer_id=customer, invoice_id=invoice.id))
     assert got.status == payments_pb2.INVOICE_STATUS_EXPIRED

@@ -7,6 +7,7 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.runtime.grpc_client import refusal_reason
+from speechcue.common.v1 import common_pb2
 from speechcue.wallet.v1 import wallet_pb2
 from tests.wallet.conftest import ADMIN_ID, WalletHarness
 
@@ -25,10 +26,10 @@ async def usage(wallet: WalletHarness, customer: str, call_id: str, seconds: int
         usage_kind=kind))
 
 
-async def tick(wallet: WalletHarness, name: str) -> wallet_pb2.TickResult:
+async def tick(wallet: WalletHarness, name: str) -> common_pb2.TickResult:
     scheduled = Timestamp()
     scheduled.FromDatetime(wallet.clock.now)
-    request = wallet_pb2.RunTickRequest(idempotency_key=f"tick:{name}:{wallet.clock.now.isoformat()}",
+    request = common_pb2.RunTickRequest(idempotency_key=f"tick:{name}:{wallet.clock.now.isoformat()}",
                                         scheduled_at=scheduled)
     if name == "billing":
         return await wallet.stub.RunBillingTick(request)
@@ -204,7 +205,7 @@ async def test_admin_changes_a_price_at_run_time_and_running_periods_keep_their_
 
 
 async def test_a_tick_key_used_by_one_tick_is_refused_for_another(wallet: WalletHarness) -> None:
-    request = wallet_pb2.RunTickRequest(idempotency_key="tick:billing:2026-11-24T12:00:00Z")
+    request = common_pb2.RunTickRequest(idempotency_key="tick:billing:2026-11-24T12:00:00Z")
     await wallet.stub.RunBillingTick(request)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await wallet.stub.RunSubscriptionTick(request)

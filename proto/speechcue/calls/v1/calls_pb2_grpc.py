@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from speechcue.calls.v1 import calls_pb2 as speechcue_dot_calls_dot_v1_dot_calls__pb2
+from speechcue.common.v1 import common_pb2 as speechcue_dot_common_dot_v1_dot_common__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -131,8 +132,8 @@ class CallsServiceStub:
                 _registered_method=True)
         self.RunRecoveryTick = channel.unary_unary(
                 '/speechcue.calls.v1.CallsService/RunRecoveryTick',
-                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.RunTickRequest.SerializeToString,
-                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.TickResult.FromString,
+                request_serializer=speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.SerializeToString,
+                response_deserializer=speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.FromString,
                 _registered_method=True)
         self.PreviewCallList = channel.unary_unary(
                 '/speechcue.calls.v1.CallsService/PreviewCallList',
@@ -181,8 +182,8 @@ class CallsServiceStub:
                 _registered_method=True)
         self.RunCampaignTick = channel.unary_unary(
                 '/speechcue.calls.v1.CallsService/RunCampaignTick',
-                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.RunTickRequest.SerializeToString,
-                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.TickResult.FromString,
+                request_serializer=speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.SerializeToString,
+                response_deserializer=speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.FromString,
                 _registered_method=True)
         self.SetCustomerLimits = channel.unary_unary(
                 '/speechcue.calls.v1.CallsService/SetCustomerLimits',
@@ -499,8 +500,8 @@ def add_CallsServiceServicer_to_server(servicer, server):
             ),
             'RunRecoveryTick': grpc.unary_unary_rpc_method_handler(
                     servicer.RunRecoveryTick,
-                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.RunTickRequest.FromString,
-                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.TickResult.SerializeToString,
+                    request_deserializer=speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.FromString,
+                    response_serializer=speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.SerializeToString,
             ),
             'PreviewCallList': grpc.unary_unary_rpc_method_handler(
                     servicer.PreviewCallList,
@@ -549,8 +550,8 @@ def add_CallsServiceServicer_to_server(servicer, server):
             ),
             'RunCampaignTick': grpc.unary_unary_rpc_method_handler(
                     servicer.RunCampaignTick,
-                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.RunTickRequest.FromString,
-                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.TickResult.SerializeToString,
+                    request_deserializer=speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.FromString,
+                    response_serializer=speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.SerializeToString,
             ),
             'SetCustomerLimits': grpc.unary_unary_rpc_method_handler(
                     servicer.SetCustomerLimits,
@@ -1101,8 +1102,8 @@ class CallsService:
             request,
             target,
             '/speechcue.calls.v1.CallsService/RunRecoveryTick',
-            speechcue_dot_calls_dot_v1_dot_calls__pb2.RunTickRequest.SerializeToString,
-            speechcue_dot_calls_dot_v1_dot_calls__pb2.TickResult.FromString,
+            speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.SerializeToString,
+            speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1371,8 +1372,8 @@ class CallsService:
             request,
             target,
             '/speechcue.calls.v1.CallsService/RunCampaignTick',
-            speechcue_dot_calls_dot_v1_dot_calls__pb2.RunTickRequest.SerializeToString,
-            speechcue_dot_calls_dot_v1_dot_calls__pb2.TickResult.FromString,
+            speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.SerializeToString,
+            speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.FromString,
             options,
             channel_credentials,
             insecure,

@@ -22,19 +22,24 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n speechcue/common/v1/common.proto\x12\x13speechcue.common.v1\"A\n\x05\x43\x61use\x12,\n\x04type\x18\x01 \x01(\x0e\x32\x1e.speechcue.common.v1.CauseType\x12\n\n\x02id\x18\x02 \x01(\t\"4\n\x0bPageRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t*\xb5\x01\n\tCauseType\x12\x1a\n\x16\x43\x41USE_TYPE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x43\x41USE_TYPE_PAYMENT\x10\x01\x12\x13\n\x0f\x43\x41USE_TYPE_CALL\x10\x02\x12\x13\n\x0f\x43\x41USE_TYPE_PLAN\x10\x03\x12\x15\n\x11\x43\x41USE_TYPE_REFUND\x10\x04\x12\x18\n\x14\x43\x41USE_TYPE_PROMOTION\x10\x05\x12\x19\n\x15\x43\x41USE_TYPE_ADJUSTMENT\x10\x06\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n speechcue/common/v1/common.proto\x12\x13speechcue.common.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"A\n\x05\x43\x61use\x12,\n\x04type\x18\x01 \x01(\x0e\x32\x1e.speechcue.common.v1.CauseType\x12\n\n\x02id\x18\x02 \x01(\t\"4\n\x0bPageRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"[\n\x0eRunTickRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x30\n\x0cscheduled_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"P\n\nTickResult\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tprocessed\x18\x02 \x01(\x03\x12\x11\n\tsucceeded\x18\x03 \x01(\x03\x12\x0e\n\x06\x66\x61iled\x18\x04 \x01(\x03*\xb5\x01\n\tCauseType\x12\x1a\n\x16\x43\x41USE_TYPE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x43\x41USE_TYPE_PAYMENT\x10\x01\x12\x13\n\x0f\x43\x41USE_TYPE_CALL\x10\x02\x12\x13\n\x0f\x43\x41USE_TYPE_PLAN\x10\x03\x12\x15\n\x11\x43\x41USE_TYPE_REFUND\x10\x04\x12\x18\n\x14\x43\x41USE_TYPE_PROMOTION\x10\x05\x12\x19\n\x15\x43\x41USE_TYPE_ADJUSTMENT\x10\x06\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'speechcue.common.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CAUSETYPE']._serialized_start=179
-  _globals['_CAUSETYPE']._serialized_end=360
-  _globals['_CAUSE']._serialized_start=57
-  _globals['_CAUSE']._serialized_end=122
-  _globals['_PAGEREQUEST']._serialized_start=124
-  _globals['_PAGEREQUEST']._serialized_end=176
+  _globals['_CAUSETYPE']._serialized_start=387
+  _globals['_CAUSETYPE']._serialized_end=568
+  _globals['_CAUSE']._serialized_start=90
+  _globals['_CAUSE']._serialized_end=155
+  _globals['_PAGEREQUEST']._serialized_start=157
+  _globals['_PAGEREQUEST']._serialized_end=209
+  _globals['_RUNTICKREQUEST']._serialized_start=211
+  _globals['_RUNTICKREQUEST']._serialized_end=302
+  _globals['_TICKRESULT']._serialized_start=304
+  _globals['_TICKRESULT']._serialized_end=384
 # @@protoc_insertion_point(module_scope)

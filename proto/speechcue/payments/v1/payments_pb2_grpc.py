@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from speechcue.common.v1 import common_pb2 as speechcue_dot_common_dot_v1_dot_common__pb2
 from speechcue.payments.v1 import payments_pb2 as speechcue_dot_payments_dot_v1_dot_payments__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -56,8 +57,8 @@ class PaymentsServiceStub:
                 _registered_method=True)
         self.RunPaymentsTick = channel.unary_unary(
                 '/speechcue.payments.v1.PaymentsService/RunPaymentsTick',
-                request_serializer=speechcue_dot_payments_dot_v1_dot_payments__pb2.RunTickRequest.SerializeToString,
-                response_deserializer=speechcue_dot_payments_dot_v1_dot_payments__pb2.TickResult.FromString,
+                request_serializer=speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.SerializeToString,
+                response_deserializer=speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.FromString,
                 _registered_method=True)
 
 
@@ -120,8 +121,8 @@ def add_PaymentsServiceServicer_to_server(servicer, server):
             ),
             'RunPaymentsTick': grpc.unary_unary_rpc_method_handler(
                     servicer.RunPaymentsTick,
-                    request_deserializer=speechcue_dot_payments_dot_v1_dot_payments__pb2.RunTickRequest.FromString,
-                    response_serializer=speechcue_dot_payments_dot_v1_dot_payments__pb2.TickResult.SerializeToString,
+                    request_deserializer=speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.FromString,
+                    response_serializer=speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -257,8 +258,8 @@ class PaymentsService:
             request,
             target,
             '/speechcue.payments.v1.PaymentsService/RunPaymentsTick',
-            speechcue_dot_payments_dot_v1_dot_payments__pb2.RunTickRequest.SerializeToString,
-            speechcue_dot_payments_dot_v1_dot_payments__pb2.TickResult.FromString,
+            speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.SerializeToString,
+            speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.FromString,
             options,
             channel_credentials,
             insecure,

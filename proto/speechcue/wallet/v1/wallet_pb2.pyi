@@ -411,26 +411,6 @@ class Usage(_message.Message):
     paid_cents: int
     def __init__(self, call_id: _Optional[str] = ..., seconds: _Optional[int] = ..., billed_minutes: _Optional[int] = ..., plan_minutes: _Optional[int] = ..., overage_minutes: _Optional[int] = ..., overage_cents: _Optional[int] = ..., paid_cents: _Optional[int] = ...) -> None: ...
 
-class RunTickRequest(_message.Message):
-    __slots__ = ("idempotency_key", "scheduled_at")
-    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
-    SCHEDULED_AT_FIELD_NUMBER: _ClassVar[int]
-    idempotency_key: str
-    scheduled_at: _timestamp_pb2.Timestamp
-    def __init__(self, idempotency_key: _Optional[str] = ..., scheduled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
-
-class TickResult(_message.Message):
-    __slots__ = ("name", "processed", "succeeded", "failed")
-    NAME_FIELD_NUMBER: _ClassVar[int]
-    PROCESSED_FIELD_NUMBER: _ClassVar[int]
-    SUCCEEDED_FIELD_NUMBER: _ClassVar[int]
-    FAILED_FIELD_NUMBER: _ClassVar[int]
-    name: str
-    processed: int
-    succeeded: int
-    failed: int
-    def __init__(self, name: _Optional[str] = ..., processed: _Optional[int] = ..., succeeded: _Optional[int] = ..., failed: _Optional[int] = ...) -> None: ...
-
 class CheckLedgerRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from speechcue.common.v1 import common_pb2 as speechcue_dot_common_dot_v1_dot_common__pb2
 from speechcue.wallet.v1 import wallet_pb2 as speechcue_dot_wallet_dot_v1_dot_wallet__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -116,13 +117,13 @@ class WalletServiceStub:
                 _registered_method=True)
         self.RunBillingTick = channel.unary_unary(
                 '/speechcue.wallet.v1.WalletService/RunBillingTick',
-                request_serializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.RunTickRequest.SerializeToString,
-                response_deserializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.TickResult.FromString,
+                request_serializer=speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.SerializeToString,
+                response_deserializer=speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.FromString,
                 _registered_method=True)
         self.RunSubscriptionTick = channel.unary_unary(
                 '/speechcue.wallet.v1.WalletService/RunSubscriptionTick',
-                request_serializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.RunTickRequest.SerializeToString,
-                response_deserializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.TickResult.FromString,
+                request_serializer=speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.SerializeToString,
+                response_deserializer=speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.FromString,
                 _registered_method=True)
         self.CheckLedger = channel.unary_unary(
                 '/speechcue.wallet.v1.WalletService/CheckLedger',
@@ -334,13 +335,13 @@ def add_WalletServiceServicer_to_server(servicer, server):
             ),
             'RunBillingTick': grpc.unary_unary_rpc_method_handler(
                     servicer.RunBillingTick,
-                    request_deserializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.RunTickRequest.FromString,
-                    response_serializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.TickResult.SerializeToString,
+                    request_deserializer=speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.FromString,
+                    response_serializer=speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.SerializeToString,
             ),
             'RunSubscriptionTick': grpc.unary_unary_rpc_method_handler(
                     servicer.RunSubscriptionTick,
-                    request_deserializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.RunTickRequest.FromString,
-                    response_serializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.TickResult.SerializeToString,
+                    request_deserializer=speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.FromString,
+                    response_serializer=speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.SerializeToString,
             ),
             'CheckLedger': grpc.unary_unary_rpc_method_handler(
                     servicer.CheckLedger,
@@ -805,8 +806,8 @@ class WalletService:
             request,
             target,
             '/speechcue.wallet.v1.WalletService/RunBillingTick',
-            speechcue_dot_wallet_dot_v1_dot_wallet__pb2.RunTickRequest.SerializeToString,
-            speechcue_dot_wallet_dot_v1_dot_wallet__pb2.TickResult.FromString,
+            speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.SerializeToString,
+            speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.FromString,
             options,
             channel_credentials,
             insecure,
@@ -832,8 +833,8 @@ class WalletService:
             request,
             target,
             '/speechcue.wallet.v1.WalletService/RunSubscriptionTick',
-            speechcue_dot_wallet_dot_v1_dot_wallet__pb2.RunTickRequest.SerializeToString,
-            speechcue_dot_wallet_dot_v1_dot_wallet__pb2.TickResult.FromString,
+            speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.SerializeToString,
+            speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.FromString,
             options,
             channel_credentials,
             insecure,
