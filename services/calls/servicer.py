@@ -35,7 +35,7 @@ from services.calls.settlement import Settlement
 from services.calls.tables import calls, campaigns
 from services.calls.wallet_calls import wallet_call
 from services.runtime.database import Database, UnitOfWork
-from services.runtime.errors import DomainError, InvalidArgument, PermissionDenied
+from services.runtime.errors import DomainError, InvalidArgument
 from services.runtime.idempotency import request_fingerprint, run_idempotent, validate_key
 from services.runtime.paging import decode_token, encode_token, page_size
 from services.runtime.ticks import run_tick
@@ -74,9 +74,6 @@ class CampaignsServicer:
     settings: CallsSettings
     clock: Callable[[], datetime]
     dispatcher: Dispatcher
-
-    def _require_admin(self, admin_telegram_id: int) -> None:
-        raise NotImplementedError
 
     async def PreviewCallList(self, request: calls_pb2.PreviewCallListRequest,
                               context: grpc.aio.ServicerContext) -> calls_pb2.CallListReport:
@@ -180,7 +177,7 @@ class CampaignsServicer:
 
     async def SetCustomerLimits(self, request: calls_pb2.SetCustomerLimitsRequest,
                                 context: grpc.aio.ServicerContext) -> calls_pb2.CustomerLimits:
-        self._require_admin(request.admin_telegram_id)
+        self.settings.require_admin(request.admin_telegram_id)
         wanted = request.limits
         customer_id = require_id("limits.customer_id", wanted.customer_id)
         limits = Limits(require_range("limits.max_concurrent_calls", wanted.max_concurrent_calls, 1, 1000),
@@ -257,10 +254,6 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
         settlement.on_campaign_call_settled = self.dispatcher.wake
         self._voices: tuple[float, list[calls_pb2.Voice]] = (0.0, [])
 
-    def _require_admin(self, admin_telegram_id: int) -> None:
-        if admin_telegram_id not in self.settings.speechcue_admin_telegram_ids:
-            raise PermissionDenied("only platform admins may do this", reason="NOT_ADMIN")
-
     # ---- flows ---------------------------------------------------------------------------
 
     async def CreateFlow(self, request: calls_pb2.CreateFlowRequest,
@@ -328,7 +321,7 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
 
     async def ReviewFlow(self, request: calls_pb2.ReviewFlowRequest,
                          context: grpc.aio.ServicerContext) -> calls_pb2.Flow:
-        self._require_admin(request.admin_telegram_id)
+        self.settings.require_admin(request.admin_telegram_id)
         flow_id = require_id("flow_id", request.flow_id)
         note = require_text("note", request.note, max_length=500)
 
@@ -342,7 +335,7 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
 
     async def ListFlowsForReview(self, request: calls_pb2.ListFlowsForReviewRequest,
                                  context: grpc.aio.ServicerContext) -> calls_pb2.ListFlowsResponse:
-        self._require_admin(request.admin_telegram_id)
+        self.settings.require_admin(request.admin_telegram_id)
         return await self._flow_page(None, flow_ops.PENDING_REVIEW, request.page)
 
     async def ListVoices(self, request: calls_pb2.ListVoicesRequest,
@@ -368,7 +361,7 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
 
     async def SyncCallerIds(self, request: calls_pb2.SyncCallerIdsRequest,
                             context: grpc.aio.ServicerContext) -> calls_pb2.ListCallerIdsResponse:
-        self._require_admin(request.admin_telegram_id)
+        self.settings.require_admin(request.admin_telegram_id)
 
         async def work(uow: UnitOfWork) -> calls_pb2.ListCallerIdsResponse:
             rows = await sync_from_retell(uow, self.retell)
@@ -380,7 +373,7 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
 
     async def SetCallerIdEnabled(self, request: calls_pb2.SetCallerIdEnabledRequest,
                                  context: grpc.aio.ServicerContext) -> calls_pb2.CallerId:
-        self._require_admin(request.admin_telegram_id)
+        self.settings.require_admin(request.admin_telegram_id)
         number = _number("number", request.number)
 
         async def work(uow: UnitOfWork) -> calls_pb2.CallerId:
@@ -489,7 +482,7 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
         if request.customer_id:
             scope = require_id("customer_id", request.customer_id)
         else:
-            self._require_admin(request.admin_telegram_id)
+            self.settings.require_admin(request.admin_telegram_id)
             scope = PLATFORM
         reason = require_text("reason", request.reason, max_length=200)
 

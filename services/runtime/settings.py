@@ -12,6 +12,8 @@ from typing import Annotated, Any, ClassVar, TypeVar
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from services.runtime.errors import PermissionDenied
+
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "password", "token", "dev"})
 DEVELOPMENT_ENVIRONMENTS = frozenset({"development", "test"})
 
@@ -72,6 +74,11 @@ class ServiceSettings(BaseSettings):
 
     def secret_field_names(self) -> list[str]:
         return ["speechcue_internal_token"]
+
+    def require_admin(self, admin_telegram_id: int) -> None:
+        """Refuses an admin action by anyone not named in SPEECHCUE_ADMIN_TELEGRAM_IDS."""
+        if admin_telegram_id not in self.speechcue_admin_telegram_ids:
+            raise PermissionDenied("only platform admins may do this", reason="NOT_ADMIN")
 
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import grpc
 
 from services.runtime.database import Database, UnitOfWork
-from services.runtime.errors import InvalidArgument, PermissionDenied
+from services.runtime.errors import InvalidArgument
 from services.runtime.idempotency import run_idempotent
 from services.runtime.paging import decode_token, encode_token, page_size
 from services.runtime.ticks import run_tick
@@ -88,10 +88,6 @@ class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):
         self.events = events
         self.settings = settings
         self.clock = clock
-
-    def _require_admin(self, admin_telegram_id: int) -> None:
-        if admin_telegram_id not in self.settings.speechcue_admin_telegram_ids:
-            raise PermissionDenied("only platform admins may do this", reason="NOT_ADMIN")
 
     async def _transfer_result(self, uow: UnitOfWork, transfer: PostedTransfer) -> wallet_pb2.TransferResult:
         metrics.transfers_total.labels(transfer.kind).inc()
@@ -176,7 +172,7 @@ class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):
 
     async def Refund(self, request: wallet_pb2.RefundRequest,
                      context: grpc.aio.ServicerContext) -> wallet_pb2.TransferResult:
-        self._require_admin(request.admin_telegram_id)
+        self.settings.require_admin(request.admin_telegram_id)
         customer_id = require_id("customer_id", request.customer_id)
         amount = require_cents("amount_cents", request.amount_cents)
         reason = require_text("reason", request.reason, max_length=MAX_MEMO)
@@ -262,7 +258,7 @@ class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):
 
     async def UpsertPlan(self, request: wallet_pb2.UpsertPlanRequest,
                          context: grpc.aio.ServicerContext) -> wallet_pb2.Plan:
-        self._require_admin(request.admin_telegram_id)
+        self.settings.require_admin(request.admin_telegram_id)
         plan = request.plan
         terms = PlanTerms(
             code=require_id("plan.code", plan.code, max_length=40),
