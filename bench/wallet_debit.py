@@ -93,11 +93,13 @@ POST_TRANSFER = (
 STAGE_EVENT = "INSERT INTO outbox (event_id, subject, envelope) VALUES ($1, $2, $3)"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Measurement:
     scenario: str
     seconds: float
     latencies: list[float]
+    # Over gRPC: how many debits the wallet posted per transaction (services/wallet/debit_batches.py).
+    debits_per_batch: float | None = None
 
     @property
     def ops_per_second(self) -> float:
@@ -139,10 +141,25 @@ class WalletProcess:
         self._log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
         self.grpc_address = ""
+        self.http_port = 0
 
     async def start(self) -> None:
-        http_port = self._launch()
-        await self._wait_ready(f"http://127.0.0.1:{http_port}/readyz")
+        self.http_port = self._launch()
+        await self._wait_ready(f"http://127.0.0.1:{self.http_port}/readyz")
+
+    async def debit_batches_so_far(self) -> tuple[float, float]:
+        """(debits, batches) posted so far, from the wallet's own batch-size histogram."""
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        url = f"http://127.0.0.1:{self.http_port}/metrics"
+        with await asyncio.to_thread(opener.open, url, timeout=5.0) as response:
+            lines = response.read().decode().splitlines()
+        totals = {name: 0.0 for name in ("speechcue_wallet_debit_batch_size_sum",
+                                         "speechcue_wallet_debit_batch_size_count")}
+        for line in lines:
+            name, _, value = line.partition(" ")
+            if name in totals:
+                totals[name] = float(value)
+        return totals["speechcue_wallet_debit_batch_size_sum"], totals["speechcue_wallet_debit_batch_size_count"]
 
     def _launch(self) -> int:
         """Spawns the process; returns its HTTP port."""
@@ -315,13 +332,16 @@ async def run_benchmark(wallet: WalletProcess, database_url: str, *, seconds: fl
         await wait_for_empty_outbox(connections[0])
         debits = GrpcDebits(wallet.grpc_address)
         try:
-            grpc_results = [
-                await measure("Debit via gRPC, 1 caller", 1, debits.debit_one_of(customers), seconds=seconds),
-                await measure(f"Debit via gRPC, {CALLERS} callers", CALLERS, debits.debit_one_of(customers),
-                              seconds=seconds),
-                await measure(f"Debit via gRPC, {CALLERS} callers, one account", CALLERS,
-                              debits.debit_one_of(hot), seconds=seconds),
-            ]
+            grpc_results = []
+            for scenario, callers, accounts_used in (("Debit via gRPC, 1 caller", 1, customers),
+                                                      (f"Debit via gRPC, {CALLERS} callers", CALLERS, customers),
+                                                      (f"Debit via gRPC, {CALLERS} callers, one account", CALLERS,
+                                                       hot)):
+                debits_before, batches_before = await wallet.debit_batches_so_far()
+                measurement = await measure(scenario, callers, debits.debit_one_of(accounts_used), seconds=seconds)
+                debits_after, batches_after = await wallet.debit_batches_so_far()
+                measurement.debits_per_batch = (debits_after - debits_before) / max(batches_after - batches_before, 1)
+                grpc_results.append(measurement)
             ledger = await debits.stub.CheckLedger(wallet_pb2.CheckLedgerRequest())
         finally:
             await debits.close()
@@ -340,17 +360,18 @@ def cpu_model() -> str:
 
 
 def table_row(measurement: Measurement, ratio_to_raw: str = "") -> str:
+    batch = f"{measurement.debits_per_batch:>9.1f}" if measurement.debits_per_batch is not None else ""
     return (f"{measurement.scenario:<46} {measurement.ops_per_second:>8,.0f} {measurement.percentile_ms(50):>8.2f} "
-            f"{measurement.percentile_ms(99):>8.2f} {ratio_to_raw}").rstrip()
+            f"{measurement.percentile_ms(99):>8.2f} {ratio_to_raw:>7} {batch}").rstrip()
 
 
 def print_report(results: Results, *, seconds: float, accounts: int) -> None:
     print()
     print(f"{os.cpu_count()} CPUs ({cpu_model()}), Python {platform.python_version()}, "
           f"{seconds:g} s per scenario after {WARMUP_SECONDS:g} s warm-up, {accounts} accounts + 1 hot")
-    print(f"{'scenario':<46} {'ops/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs raw':>7}")
+    print(f"{'scenario':<46} {'ops/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs raw':>7} {'per batch':>9}")
     for over_grpc, raw in zip(results.grpc, results.raw, strict=True):
-        print(table_row(over_grpc, f"{over_grpc.ops_per_second / raw.ops_per_second:7.2f}"))
+        print(table_row(over_grpc, f"{over_grpc.ops_per_second / raw.ops_per_second:.2f}"))
         print(table_row(raw))
     ratio = results.grpc[1].ops_per_second / results.raw[1].ops_per_second
     verdict = "PASS" if ratio >= TARGET_RATIO else "FAIL"

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
+import asyncpg
 from sqlalchemy import Table, insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -67,6 +68,21 @@ class UnitOfWork:
         if self._connection is None:
             raise RuntimeError("the unit of work is not open")
         return self._connection
+
+    async def driver(self) -> asyncpg.Connection:
+        """The asyncpg connection under this unit of work, in its transaction: for the few set-based
+        hot statements whose rows need none of SQLAlchemy's result handling (each layer costs client
+        CPU per statement; bench/README.md)."""
+        raw = await self.connection.get_raw_connection()
+        adapted: Any = raw.dbapi_connection
+        # SQLAlchemy's asyncpg adapter sends BEGIN lazily, with its first statement. A statement sent
+        # to the driver first would run outside the transaction (and commit on its own), so the
+        # adapter is asked to begin now; its commit and rollback then cover these statements too.
+        if adapted._transaction is None:
+            async with adapted._execute_mutex:
+                if adapted._transaction is None:
+                    await adapted._start_transaction()
+        return raw.driver_connection  # type: ignore[return-value]
 
     async def __aenter__(self) -> UnitOfWork:
         self._connection = await self._engine.connect()

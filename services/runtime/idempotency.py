@@ -10,7 +10,7 @@ has fixed the cause (for example topped up) can succeed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from google.protobuf.message import Message
@@ -66,27 +66,44 @@ async def claim_key(uow: UnitOfWork, key: str, fingerprint: bytes) -> bytes | No
             )
         )
     ).one()
-    if bytes(stored.request_hash) != fingerprint:
+    return stored_answer(bytes(stored.request_hash), stored.response, fingerprint)
+
+
+def stored_answer(stored_fingerprint: bytes, response: bytes | None, fingerprint: bytes) -> bytes:
+    """The first answer to a key that was already used, if this request is a true replay of it."""
+    if stored_fingerprint != fingerprint:
         raise IdempotencyKeyReused(
             "this idempotency_key was already used for a different request; use a new key"
         )
-    if stored.response is None:
+    if response is None:
         raise ConflictingRetry("the first request with this key is still being processed; retry")
-    return bytes(stored.response)
+    return bytes(response)
 
 
 async def remember_answer(uow: UnitOfWork, key: str, answer: Message) -> None:
-    """Stores the answer; the transaction's deferred inserts (its events) ride along as CTEs, so
+    await remember_answers(uow, [(key, answer)])
+
+
+async def remember_answers(uow: UnitOfWork, answers: list[tuple[str, Message]], *,
+                           forget: Sequence[str] = ()) -> None:
+    """Stores the answers and releases the keys in `forget` (claimed by requests that were refused,
+    so a retry may succeed). The transaction's deferred inserts (its events) ride along as CTEs, so
     the whole tail of the transaction is one round trip."""
-    parameters: list[Any] = [answer.SerializeToString(deterministic=True), key]
+    parameters: list[Any] = [[key for key, _ in answers],
+                             [answer.SerializeToString(deterministic=True) for _, answer in answers]]
     ctes = []
+    if forget:
+        parameters.append(list(forget))
+        ctes.append(f"forgotten AS (DELETE FROM idempotency_keys WHERE key = ANY(${len(parameters)}::text[]))")
     for index, (table, rows) in enumerate(uow.take_deferred_inserts()):
         columns = tuple(rows[0])
         ctes.append(f"d{index} AS ({multi_row_insert(table.name, columns, len(rows), len(parameters) + 1)})")
         parameters.extend(row[column] for row in rows for column in columns)
     prefix = f"WITH {', '.join(ctes)} " if ctes else ""
-    await uow.connection.exec_driver_sql(
-        f"{prefix}UPDATE idempotency_keys SET response = $1 WHERE key = $2", tuple(parameters)
+    await (await uow.driver()).execute(
+        f"{prefix}UPDATE idempotency_keys k SET response = a.response "
+        "FROM unnest($1::text[], $2::bytea[]) AS a(key, response) WHERE k.key = a.key",
+        *parameters,
     )
 
 

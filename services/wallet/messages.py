@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.wallet import metrics
 from services.wallet.accounts import BalanceView
 from services.wallet.events import cause_message, timestamp
 from services.wallet.ledger import PostedTransfer
@@ -101,3 +102,17 @@ def usage_message(row: Any) -> wallet_pb2.Usage:
         plan_minutes=row.plan_minutes, overage_minutes=row.overage_minutes, overage_cents=row.overage_cents,
         paid_cents=row.paid_cents,
     )
+
+
+def transfer_result(transfer: PostedTransfer, balance: BalanceView | None = None) -> wallet_pb2.TransferResult:
+    """The answer to a posting RPC; counts the transfer. `balance` is needed only when the transfer
+    does not carry the account state it left behind."""
+    metrics.transfers_total.labels(transfer.kind).inc()
+    metrics.transferred_cents_total.labels(transfer.kind).inc(transfer.amount_cents)
+    if balance is None:
+        account = transfer.account
+        if account is None:
+            raise ValueError("a transfer without its account state needs the balance read separately")
+        balance = BalanceView(transfer.customer_id or "", account.balance_cents, account.held_cents,
+                              account.in_debt, account.debt_cents)
+    return wallet_pb2.TransferResult(transfer=transfer_message(transfer), balance=balance_message(balance))

@@ -3,7 +3,7 @@ Labels are kinds, never customers or calls."""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 transfers_total = Counter(
     "speechcue_wallet_transfers_total", "Ledger transfers posted, by kind.", ["kind"]
@@ -17,4 +17,8 @@ ledger_invariants_ok = Gauge(
 )
 ledger_check_timestamp_seconds = Gauge(
     "speechcue_wallet_ledger_check_timestamp_seconds", "When the ledger invariants were last checked."
+)
+debit_batch_size = Histogram(
+    "speechcue_wallet_debit_batch_size", "Debits posted together in one transaction.",
+    buckets=(1, 2, 4, 8, 16, 32, 64),
 )

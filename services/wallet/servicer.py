@@ -10,13 +10,14 @@ import grpc
 
 from services.runtime.database import Database, UnitOfWork
 from services.runtime.errors import InvalidArgument
-from services.runtime.idempotency import run_idempotent
+from services.runtime.idempotency import request_fingerprint, run_idempotent, validate_key
 from services.runtime.paging import decode_token, encode_token, page_size
 from services.runtime.ticks import run_tick
 from services.runtime.validation import require_cents, require_id, require_range, require_text
 from services.wallet import metrics
-from services.wallet.accounts import BalanceView, get_account, open_account, read_balance
+from services.wallet.accounts import get_account, open_account, read_balance
 from services.wallet.billing import run_billing_tick
+from services.wallet.debit_batches import DebitBatches, DebitOrder
 from services.wallet.events import CAUSE_NAMES, WalletEvents
 from services.wallet.holds import capture_hold, place_hold, release_hold
 from services.wallet.ledger import (
@@ -34,6 +35,7 @@ from services.wallet.messages import (
     plan_message,
     subscription_message,
     transfer_message,
+    transfer_result,
     usage_message,
 )
 from services.wallet.plan_catalogue import PlanTerms
@@ -88,17 +90,12 @@ class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):
         self.events = events
         self.settings = settings
         self.clock = clock
+        self.debits = DebitBatches(database, events)
 
     async def _transfer_result(self, uow: UnitOfWork, transfer: PostedTransfer) -> wallet_pb2.TransferResult:
-        metrics.transfers_total.labels(transfer.kind).inc()
-        metrics.transferred_cents_total.labels(transfer.kind).inc(transfer.amount_cents)
-        account = transfer.account
-        if account is None:
-            balance = await read_balance(uow, transfer.customer_id or "")
-        else:
-            balance = BalanceView(transfer.customer_id or "", account.balance_cents, account.held_cents,
-                                  account.in_debt, account.debt_cents)
-        return wallet_pb2.TransferResult(transfer=transfer_message(transfer), balance=balance_message(balance))
+        if transfer.account is not None:
+            return transfer_result(transfer)
+        return transfer_result(transfer, await read_balance(uow, transfer.customer_id or ""))
 
     async def OpenAccount(self, request: wallet_pb2.OpenAccountRequest,
                           context: grpc.aio.ServicerContext) -> wallet_pb2.Account:
@@ -158,17 +155,11 @@ class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):
         cause_type, cause_id = _cause(request.cause, DEBIT_CAUSES)
         memo = require_text("memo", request.memo, max_length=MAX_MEMO)
 
-        async def work(uow: UnitOfWork) -> wallet_pb2.TransferResult:
-            transfer = await post_transfer(
-                uow, key=_rpc_transfer_key(request.idempotency_key), kind="charge", customer_id=customer_id,
-                legs=[Leg(-amount), Leg(amount, SystemAccount.REVENUE)],
-                cause_type=cause_type, cause_id=cause_id, memo=memo,
-            )
-            await self.events.debited(uow, transfer)
-            return await self._transfer_result(uow, transfer)
-
-        return await run_idempotent(self.database, request.idempotency_key, request,
-                                    wallet_pb2.TransferResult, work)
+        return await self.debits.debit(DebitOrder(
+            request_key=validate_key(request.idempotency_key), fingerprint=request_fingerprint(request),
+            transfer_key=_rpc_transfer_key(request.idempotency_key), customer_id=customer_id, amount_cents=amount,
+            cause_type=cause_type, cause_id=cause_id, memo=memo,
+        ))
 
     async def Refund(self, request: wallet_pb2.RefundRequest,
                      context: grpc.aio.ServicerContext) -> wallet_pb2.TransferResult:
