@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from fastapi import FastAPI
 
@@ -11,14 +12,31 @@ from services.sandbox.dynopay_simulator import DynoPaySimulator, add_dynopay_rou
 from services.sandbox.retell_routes import add_retell_routes
 from services.sandbox.retell_simulator import RetellSimulator
 from services.sandbox.settings import SandboxSettings
+from services.sandbox.telegram_routes import add_telegram_routes
+from services.sandbox.telegram_simulator import DEFAULT_RETRY_DELAYS, TelegramSimulator
+
+
+@dataclass
+class Sandbox:
+    """The app and each simulator behind it, for tests that drive the simulators in-process."""
+
+    app: FastAPI
+    retell: RetellSimulator
+    dynopay: DynoPaySimulator
+    telegram: TelegramSimulator
 
 
 def create_sandbox_app(settings: SandboxSettings) -> tuple[FastAPI, RetellSimulator]:
-    app, retell, _ = create_sandbox(settings)
-    return app, retell
+    sandbox = build_sandbox(settings)
+    return sandbox.app, sandbox.retell
 
 
 def create_sandbox(settings: SandboxSettings) -> tuple[FastAPI, RetellSimulator, DynoPaySimulator]:
+    sandbox = build_sandbox(settings)
+    return sandbox.app, sandbox.retell, sandbox.dynopay
+
+
+def build_sandbox(settings: SandboxSettings) -> Sandbox:
     retell = RetellSimulator(
         settings.retell_api_key, time_scale=settings.sandbox_time_scale,
         concurrency_limit=settings.sandbox_retell_concurrency, webhook_url=settings.sandbox_retell_webhook_url,
@@ -29,18 +47,28 @@ def create_sandbox(settings: SandboxSettings) -> tuple[FastAPI, RetellSimulator,
                                settings.dynopay_webhook_secret, webhook_url=settings.sandbox_dynopay_webhook_url,
                                time_scale=settings.sandbox_time_scale)
 
+    telegram = TelegramSimulator(
+        settings.telegram_bot_token, webhook_url=settings.sandbox_telegram_webhook_url,
+        webhook_secret=settings.telegram_webhook_secret, global_limit=settings.sandbox_telegram_global_limit,
+        chat_limit=settings.sandbox_telegram_chat_limit,
+        webhook_retry_delays=tuple(delay * settings.sandbox_time_scale for delay in DEFAULT_RETRY_DELAYS),
+    )
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         await retell.close()
         await dynopay.close()
+        await telegram.close()
 
     app = FastAPI(title="speechcue-sandbox", docs_url=None, redoc_url=None, lifespan=lifespan)
     add_retell_routes(app, retell)
     add_dynopay_routes(app, dynopay)
+    add_telegram_routes(app, telegram)
+    app.state.telegram = telegram
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    return app, retell, dynopay
+    return Sandbox(app, retell, dynopay, telegram)

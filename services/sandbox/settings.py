@@ -27,3 +27,10 @@ class SandboxSettings(BaseSettings):
     dynopay_wallet_token: str = "sandbox-dynopay-wallet-token"
     dynopay_webhook_secret: str = "sandbox-dynopay-webhook-secret"
     sandbox_dynopay_webhook_url: str = ""
+    telegram_bot_token: str = "123456:sandbox-telegram-token"
+    telegram_webhook_secret: str = "sandbox-telegram-secret"
+    # The bot's webhook until the bot calls setWebhook itself; empty: updates wait for getUpdates.
+    sandbox_telegram_webhook_url: str = ""
+    # Telegram's flood control: sends per second over all chats, and per chat in any 3 seconds.
+    sandbox_telegram_global_limit: int = Field(default=30, ge=1)
+    sandbox_telegram_chat_limit: int = Field(default=3, ge=1)
