@@ -21,7 +21,7 @@ from devstack.nats import EmbeddedNats
 from devstack.postgres import EmbeddedPostgres
 from services.runtime.migrations import upgrade_to_head
 
-SERVICES_WITH_DATABASES = ("wallet", "calls", "payments")
+SERVICES_WITH_DATABASES = ("wallet", "calls", "payments", "bot")
 
 
 @dataclass
@@ -102,5 +102,12 @@ async def calls_database_url(servers: RunningServers, templates: dict[str, str])
 @pytest.fixture
 async def payments_database_url(servers: RunningServers, templates: dict[str, str]) -> AsyncIterator[str]:
     name = await _fresh_database(servers, templates["payments"], "payments")
+    yield servers.database_url(name)
+    await _admin_execute(servers.postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def bot_database_url(servers: RunningServers, templates: dict[str, str]) -> AsyncIterator[str]:
+    name = await _fresh_database(servers, templates["bot"], "bot")
     yield servers.database_url(name)
     await _admin_execute(servers.postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

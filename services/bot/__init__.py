@@ -1,0 +1,1 @@
+"""The Telegram bot: screens, conversations and pictures that customers see."""

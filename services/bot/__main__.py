@@ -1,0 +1,85 @@
+"""`python -m services.bot` runs the Telegram bot; `python -m services.bot migrate` applies its
+migrations and exits."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import FastAPI
+from telegram import Bot
+from telegram.error import TelegramError
+from telegram.ext import Application
+
+from services.bot.clients import Services
+from services.bot.notification_tick import NotificationTick
+from services.bot.notifications import Notifications
+from services.bot.sender import MessageSender
+from services.bot.servicer import BotServicer
+from services.bot.settings import BotSettings
+from services.bot.updates import UpdateHandling
+from services.bot.webhook import add_telegram_webhook
+from services.runtime.service_main import GrpcService, ServiceContext, ServiceParts, service_command_line
+from speechcue.bot.v1 import bot_pb2, bot_pb2_grpc
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_UPDATES = ["message", "callback_query"]
+
+
+def telegram_application(settings: BotSettings) -> Application:  # type: ignore[type-arg]
+    """python-telegram-bot without its updater: updates arrive through our FastAPI route."""
+    api = settings.telegram_api_base_url
+    return (Application.builder().token(settings.telegram_bot_token).base_url(f"{api}/bot")
+            .base_file_url(f"{api}/file/bot").updater(None).build())
+
+
+def connect_to_telegram(bot: Bot, settings: BotSettings) -> Callable[[], Coroutine[Any, Any, None]]:
+    async def connect() -> None:
+        """Checks the token (getMe) and registers the webhook, retrying while Telegram is away."""
+        delay = 1.0
+        while True:
+            try:
+                await bot.initialize()
+                if settings.speechcue_public_base_url:
+                    await bot.set_webhook(f"{settings.speechcue_public_base_url}/telegram/webhook",
+                                          secret_token=settings.telegram_webhook_secret,
+                                          allowed_updates=WEBHOOK_UPDATES)
+                log.info("connected to Telegram as @%s", bot.username)
+                return
+            except TelegramError as error:
+                log.warning("Telegram is not reachable yet (%s); retrying in %.0f s", type(error).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+
+    return connect
+
+
+def build(context: ServiceContext, **overrides: Any) -> ServiceParts:
+    settings = context.settings
+    assert isinstance(settings, BotSettings)
+    application = overrides.get("application") or telegram_application(settings)
+    bot = application.bot
+    services = overrides.get("services") or Services.connect(settings)
+    sender = MessageSender(context.database, bot, settings)
+    handling = UpdateHandling(context.database, services, settings, bot, sender.wake)
+    notifications = Notifications(services, settings, sender.wake)
+    servicer = BotServicer(context.database, NotificationTick(services, sender.wake))
+
+    def routes(app: FastAPI) -> None:
+        add_telegram_webhook(app, handling=handling, secret=settings.telegram_webhook_secret, bot=bot)
+
+    return ServiceParts(
+        grpc_services=[GrpcService(bot_pb2_grpc.add_BotServiceServicer_to_server, servicer,
+                                   bot_pb2.DESCRIPTOR.services_by_name["BotService"].full_name)],
+        consumers=notifications.consumers(),
+        add_http_routes=routes,
+        background=[sender.run_forever, connect_to_telegram(bot, settings)],
+    )
+
+
+if __name__ == "__main__":
+    service_command_line(sys.argv, BotSettings, "bot", build)

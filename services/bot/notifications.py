@@ -1,0 +1,229 @@
+"""Turning other services' events into messages: a call's live status and outcome (edited into one
+message), reviews of flows, campaign progress and reports, top-ups, plans and low balances.
+
+Each event is handled once (the runtime's consumer inbox) and each message it queues carries a
+dedupe key made from the event id, so a redelivered event queues nothing twice. Reminders (low
+balance, plan expiring) are recorded here and sent by the notification tick, once each.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+from google.protobuf.message import Message
+from sqlalchemy.dialects.postgresql import insert
+
+from services.bot import metrics
+from services.bot.call_texts import outcome_text, status_text
+from services.bot.campaign_texts import campaign_progress_text, send_campaign_report
+from services.bot.clients import Services
+from services.bot.formatting import local_time, money
+from services.bot.i18n import Words
+from services.bot.outgoing import Keyboard, Outgoing, button, queue_messages, text_message
+from services.bot.settings import BotSettings
+from services.bot.tables import reminders
+from services.bot.users import TelegramUser, find_user_by_customer
+from services.runtime.consumers import ConsumerSpec
+from services.runtime.database import UnitOfWork
+from speechcue.calls.v1 import calls_pb2
+from speechcue.events.v1 import calls_events_pb2, envelope_pb2, payments_events_pb2, wallet_events_pb2
+
+log = logging.getLogger(__name__)
+
+
+class Notifications:
+    def __init__(self, services: Services, settings: BotSettings, on_queued: Callable[[], None]) -> None:
+        self.services = services
+        self.settings = settings
+        self.on_queued = on_queued
+        self._handlers: dict[str, tuple[type[Message], Callable[..., Awaitable[list[Outgoing]]]]] = {
+            "calls.call.started": (calls_events_pb2.CallStarted, self._call_started),
+            "calls.call.ended": (calls_events_pb2.CallEnded, self._call_ended),
+            "calls.call.analyzed": (calls_events_pb2.CallAnalyzed, self._call_analyzed),
+            "calls.flow.reviewed": (calls_events_pb2.FlowReviewed, self._flow_reviewed),
+            "calls.flow.pending_review": (calls_events_pb2.FlowPendingReview, self._flow_pending_review),
+            "calls.campaign.started": (calls_events_pb2.CampaignChanged, self._campaign_progress),
+            "calls.campaign.progress": (calls_events_pb2.CampaignChanged, self._campaign_progress),
+            "calls.campaign.paused": (calls_events_pb2.CampaignChanged, self._campaign_progress),
+            "calls.campaign.completed": (calls_events_pb2.CampaignChanged, self._campaign_completed),
+            "calls.campaign.reminder": (calls_events_pb2.CampaignChanged, self._campaign_reminder),
+            "payments.topup.confirmed": (payments_events_pb2.TopUpChanged, self._topup_confirmed),
+            "payments.topup.underpaid": (payments_events_pb2.TopUpChanged, self._topup_underpaid),
+            "payments.topup.expired": (payments_events_pb2.TopUpChanged, self._topup_expired),
+            "wallet.subscription.activated": (wallet_events_pb2.SubscriptionChanged, self._plan_activated),
+            "wallet.subscription.renewed": (wallet_events_pb2.SubscriptionChanged, self._plan_renewed),
+            "wallet.subscription.expired": (wallet_events_pb2.SubscriptionChanged, self._plan_expired),
+            "wallet.subscription.expiring": (wallet_events_pb2.SubscriptionChanged, self._plan_expiring),
+            "wallet.balance.low": (wallet_events_pb2.BalanceLow, self._balance_low),
+            "wallet.overage.failed": (wallet_events_pb2.OverageFailed, self._overage_failed),
+        }
+
+    def consumers(self) -> list[ConsumerSpec]:
+        def subjects(prefix: str) -> tuple[str, ...]:
+            return tuple(subject for subject in self._handlers if subject.startswith(prefix))
+
+        return [ConsumerSpec("bot-notifications-calls", "calls", subjects("calls."), self.handle),
+                ConsumerSpec("bot-notifications-payments", "payments", subjects("payments."), self.handle),
+                ConsumerSpec("bot-notifications-wallet", "wallet", subjects("wallet."), self.handle)]
+
+    async def handle(self, uow: UnitOfWork, envelope: envelope_pb2.Envelope) -> None:
+        known = self._handlers.get(envelope.type)
+        if known is None:
+            return
+        user = await find_user_by_customer(uow, envelope.customer_id)
+        if user is None:
+            return  # a customer who never used the bot (an API client, a test)
+        payload_type, build = known
+        payload = payload_type()
+        envelope.payload.Unpack(payload)
+        words = Words(user.language)
+        messages = await build(uow, user, words, payload, envelope)
+        messages = [replace(message, dedupe_key=message.dedupe_key or f"event:{envelope.event_id}:{index}")
+                    for index, message in enumerate(messages)]
+        await queue_messages(uow, user.chat_id, messages)
+        if messages:
+            metrics.notifications_total.labels(envelope.type).inc()
+            uow.after_commit(self.on_queued)
+
+    # Calls: one live message per call (ref call:<id>), edited as the call moves on.
+
+    async def _call_started(self, uow: UnitOfWork, user: TelegramUser, words: Words,
+                            event: calls_events_pb2.CallStarted, envelope: Any) -> list[Outgoing]:
+        if event.campaign_id:
+            return []
+        keyboard = Keyboard().row(button(words("call.stop"), "callstop", event.call_id))
+        return [Outgoing("editMessageText", text_message(status_text(words, event.to_number,
+                                                                     calls_pb2.CALL_STATUS_ONGOING), keyboard,
+                                                         chat_id=user.chat_id), edits_ref=f"call:{event.call_id}")]
+
+    async def _call_ended(self, uow: UnitOfWork, user: TelegramUser, words: Words,
+                          event: calls_events_pb2.CallEnded, envelope: Any) -> list[Outgoing]:
+        if event.campaign_id:
+            return []
+        text = outcome_text(words, to_number=event.to_number, ended=event.status == "ended",
+                            duration_seconds=event.duration_seconds, cost_cents=event.cost_cents,
+                            plan_minutes=event.plan_minutes, digits=list(event.digits),
+                            reason=event.failure_reason or event.disconnection_reason)
+        if event.opted_out:
+            text += "\n" + words("call.outcome.opted_out")
+        keyboard = Keyboard().row(button(words("call.again"), "call"), button(words("menu.back_home"), "home"))
+        messages = [Outgoing("editMessageText", text_message(text, keyboard, chat_id=user.chat_id),
+                             edits_ref=f"call:{event.call_id}")]
+        if event.recording_url:
+            messages.append(Outgoing("sendAudio", {"chat_id": user.chat_id, "audio": event.recording_url,
+                                                   "caption": words("call.recording")}))
+        return messages
+
+    async def _call_analyzed(self, uow: UnitOfWork, user: TelegramUser, words: Words,
+                             event: calls_events_pb2.CallAnalyzed, envelope: Any) -> list[Outgoing]:
+        if event.campaign_id or not (event.summary or event.sentiment):
+            return []
+        lines = [words("call.analysis.title")]
+        if event.summary:
+            lines.append(words("call.outcome.summary", summary=event.summary[:1500]))
+        if event.sentiment:
+            lines.append(words("call.outcome.sentiment", sentiment=words(f"sentiment.{event.sentiment.lower()}")))
+        if event.in_voicemail:
+            lines.append(words("call.analysis.voicemail"))
+        return [Outgoing("sendMessage", text_message("\n".join(lines), chat_id=user.chat_id))]
+
+    async def _flow_reviewed(self, uow: UnitOfWork, user: TelegramUser, words: Words,
+                             event: calls_events_pb2.FlowReviewed, envelope: Any) -> list[Outgoing]:
+        text = words("flow.review.approved" if event.approved else "flow.review.rejected", name=event.name,
+                     note=event.note or "—")
+        keyboard = Keyboard().row(button(words("flow.open"), "flow", "view", event.flow_id))
+        return [Outgoing("sendMessage", text_message(text, keyboard, chat_id=user.chat_id))]
+
+    async def _flow_pending_review(self, uow: UnitOfWork, user: TelegramUser, words: Words,
+                                   event: calls_events_pb2.FlowPendingReview, envelope: Any) -> list[Outgoing]:
+        messages = [Outgoing("sendMessage", text_message(words("flow.review.waiting", name=event.name),
+                                                         chat_id=user.chat_id))]
+        for admin_id in sorted(self.settings.speechcue_admin_telegram_ids):
+            admin_words = Words("en")
+            keyboard = Keyboard().row(button(admin_words("admin.reviews"), "adm", "reviews"))
+            body = text_message(admin_words("admin.review_waiting", name=event.name), keyboard, chat_id=admin_id)
+            await queue_messages(uow, admin_id, [Outgoing("sendMessage", body,
+                                                          dedupe_key=f"event:{envelope.event_id}:admin:{admin_id}")])
+        return messages
+
+    # Campaigns: one progress message per campaign (ref campaign:<id>), then the report.
+
+    async def _campaign_progress(self, uow: UnitOfWork, user: TelegramUser, words: Words,
+                                 event: calls_events_pb2.CampaignChanged, envelope: Any) -> list[Outgoing]:
+        keyboard = Keyboard().row(button(words("campaign.open"), "camp", "view", event.campaign_id))
+        return [Outgoing("editMessageText", text_message(campaign_progress_text(words, event, user.timezone),
+                                                         keyboard, chat_id=user.chat_id),
+                         edits_ref=f"campaign:{event.campaign_id}")]
+
+    async def _campaign_completed(self, uow: UnitOfWork, user: TelegramUser, words: Words,
+                                  event: calls_events_pb2.CampaignChanged, envelope: Any) -> list[Outgoing]:
+        messages = await self._campaign_progress(uow, user, words, event, envelope)
+        messages.extend(await send_campaign_report(self.services, user, words, event.campaign_id))
+        return messages
+
+    async def _campaign_reminder(self, uow: UnitOfWork, user: TelegramUser, words: Words,
+                                 event: calls_events_pb2.CampaignChanged, envelope: Any) -> list[Outgoing]:
+        text = words("campaign.reminder", name=event.name, start=local_time(event.start_at, user.timezone),
+                     callees=event.callees)
+        keyboard = Keyboard().row(button(words("campaign.open"), "camp", "view", event.campaign_id))
+        return [Outgoing("sendMessage", text_message(text, keyboard, chat_id=user.chat_id))]
+
+    # Money.
+
+    async def _topup_confirmed(self, uow: UnitOfWork, user: TelegramUser, words: Words,
+                               event: payments_events_pb2.TopUpChanged, envelope: Any) -> list[Outgoing]:
+        keyboard = Keyboard().row(button(words("wallet.title"), "wallet"), button(words("menu.back_home"), "home"))
+        text = words("topup.confirmed", amount=money(event.credited_cents or event.usd_cents), coin=event.coin)
+        return [Outgoing("sendMessage", text_message(text, keyboard, chat_id=user.chat_id))]
+
+    async def _topup_underpaid(self, uow: UnitOfWork, user: TelegramUser, words: Words,
+                               event: payments_events_pb2.TopUpChanged, envelope: Any) -> list[Outgoing]:
+        text = words("topup.underpaid", missing=money(event.missing_cents), coin=event.coin)
+        return [Outgoing("sendMessage", text_message(text, chat_id=user.chat_id))]
+
+    async def _topup_expired(self, uow: UnitOfWork, user: TelegramUser, words: Words,
+                             event: payments_events_pb2.TopUpChanged, envelope: Any) -> list[Outgoing]:
+        keyboard = Keyboard().row(button(words("wallet.topup"), "topup"))
+        return [Outgoing("sendMessage", text_message(words("topup.expired", amount=money(event.usd_cents)), keyboard,
+                                                     chat_id=user.chat_id))]
+
+    async def _plan_activated(self, uow: UnitOfWork, user: TelegramUser, words: Words,
+                              event: wallet_events_pb2.SubscriptionChanged, envelope: Any) -> list[Outgoing]:
+        text = words("plan.activated", name=event.plan_name, expires=local_time(event.expires_at, user.timezone))
+        return [Outgoing("sendMessage", text_message(text, chat_id=user.chat_id))]
+
+    async def _plan_renewed(self, uow: UnitOfWork, user: TelegramUser, words: Words,
+                            event: wallet_events_pb2.SubscriptionChanged, envelope: Any) -> list[Outgoing]:
+        text = words("plan.renewed", name=event.plan_name, expires=local_time(event.expires_at, user.timezone),
+                     price=money(event.price_cents))
+        return [Outgoing("sendMessage", text_message(text, chat_id=user.chat_id))]
+
+    async def _plan_expired(self, uow: UnitOfWork, user: TelegramUser, words: Words,
+                            event: wallet_events_pb2.SubscriptionChanged, envelope: Any) -> list[Outgoing]:
+        keyboard = Keyboard().row(button(words("plans.title"), "plans"))
+        return [Outgoing("sendMessage", text_message(words("plan.expired", name=event.plan_name), keyboard,
+                                                     chat_id=user.chat_id))]
+
+    async def _plan_expiring(self, uow: UnitOfWork, user: TelegramUser, words: Words,
+                             event: wallet_events_pb2.SubscriptionChanged, envelope: Any) -> list[Outgoing]:
+        await remember_reminder(uow, user.customer_id, "plan_expiring", f"subscription:{event.subscription_id}")
+        return []
+
+    async def _balance_low(self, uow: UnitOfWork, user: TelegramUser, words: Words,
+                           event: wallet_events_pb2.BalanceLow, envelope: Any) -> list[Outgoing]:
+        await remember_reminder(uow, user.customer_id, "low_balance", f"event:{envelope.event_id}")
+        return []
+
+    async def _overage_failed(self, uow: UnitOfWork, user: TelegramUser, words: Words,
+                              event: wallet_events_pb2.OverageFailed, envelope: Any) -> list[Outgoing]:
+        keyboard = Keyboard().row(button(words("wallet.topup"), "topup"))
+        return [Outgoing("sendMessage", text_message(words("wallet.in_debt", debt=money(event.debt_cents)), keyboard,
+                                                     chat_id=user.chat_id))]
+
+
+async def remember_reminder(uow: UnitOfWork, customer_id: str, kind: str, about: str) -> None:
+    await uow.connection.execute(insert(reminders).values(customer_id=customer_id, kind=kind, about=about)
+                                 .on_conflict_do_nothing(constraint="reminders_once"))

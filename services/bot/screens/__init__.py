@@ -1,0 +1,13 @@
+"""The bot's screens, one module per area; importing this package registers every handler."""
+
+from services.bot.screens import (  # noqa: F401
+    account,
+    admin,
+    calling,
+    campaigns,
+    flows,
+    home,
+    onboarding,
+    results,
+    wallet,
+)

@@ -1,0 +1,142 @@
+"""Calling one number: flow → number → caller ID → price quote → confirm (with the recording switch)
+→ a live status message edited as the call moves on → the outcome (flow 3). A call can be stopped
+while it runs."""
+
+from __future__ import annotations
+
+import uuid
+
+from services.bot.call_texts import status_text
+from services.bot.formatting import local_time, masked_number, money
+from services.bot.outgoing import Keyboard, button
+from services.bot.routing import router
+from services.bot.turn import Turn
+from speechcue.calls.v1 import calls_pb2
+from speechcue.common.v1 import common_pb2
+
+MAX_CALL_MINUTES = 10
+
+
+def normalised_number(text: str) -> str | None:
+    number = "".join(character for character in text if character not in " -().")
+    if number.startswith("00"):
+        number = "+" + number[2:]
+    if not number.startswith("+") or not number[1:].isdigit() or not 8 <= len(number) <= 16:
+        return None
+    return number
+
+
+@router.button("call")
+async def choose_flow(turn: Turn, args: list[str]) -> None:
+    """Call, step 1: which approved flow."""
+    words = turn.words
+    turn.conversation.reset()
+    if len(args) >= 2 and args[0] == "flow":
+        await ask_number(turn, [args[1]])
+        return
+    answer = await turn.services.calls.ListFlows(calls_pb2.ListFlowsRequest(
+        customer_id=turn.customer_id, page=common_pb2.PageRequest(page_size=50)), timeout=turn.timeout)
+    approved = [flow for flow in answer.flows if flow.status == calls_pb2.FLOW_STATUS_APPROVED]
+    keyboard = Keyboard()
+    for flow in approved[:12]:
+        keyboard.row(button(flow.spec.name[:40], "callf", flow.id))
+    if not approved:
+        keyboard.row(button(words("flow.new"), "fnew"))
+    keyboard.row(button(words("menu.back_home"), "home"))
+    turn.show(words("call.choose_flow") if approved else words("call.no_flows"), keyboard)
+
+
+@router.button("callf")
+async def ask_number(turn: Turn, args: list[str]) -> None:
+    """Call, step 2: the number, in international form."""
+    flow = await turn.services.calls.GetFlow(calls_pb2.GetFlowRequest(
+        customer_id=turn.customer_id, flow_id=args[0] if args else ""), timeout=turn.timeout)
+    turn.conversation.expect("call.number", call_flow=flow.id, call_flow_name=flow.spec.name)
+    turn.show(turn.words("call.ask_number", flow=flow.spec.name),
+              Keyboard().row(button(turn.words("menu.back"), "call")))
+
+
+@router.text("call.number")
+async def receive_number(turn: Turn, text: str) -> None:
+    """Call, step 3: the caller ID, from the platform's own pool."""
+    number = normalised_number(text)
+    if number is None:
+        turn.send(turn.words("call.bad_number"))
+        return
+    turn.conversation.data["call_number"] = number
+    turn.conversation.state = ""
+    pool = await turn.services.calls.ListCallerIds(calls_pb2.ListCallerIdsRequest(customer_id=turn.customer_id),
+                                                   timeout=turn.timeout)
+    keyboard = Keyboard().row(button(turn.words("call.caller_auto"), "callid", "-"))
+    for index, caller in enumerate([c for c in pool.caller_ids if c.enabled][:8]):
+        keyboard.row(button(caller.number, "callid", index))
+    keyboard.row(button(turn.words("menu.back"), "call"))
+    turn.send(turn.words("call.choose_caller_id"), keyboard)
+
+
+@router.button("callid")
+async def quote(turn: Turn, args: list[str]) -> None:
+    """Call, step 4: the price quote and the confirm screen."""
+    data = turn.conversation.data
+    if "call_number" not in data:
+        await choose_flow(turn, [])
+        return
+    if args and args[0].isdigit():
+        pool = await turn.services.calls.ListCallerIds(calls_pb2.ListCallerIdsRequest(customer_id=turn.customer_id),
+                                                       timeout=turn.timeout)
+        enabled = [c for c in pool.caller_ids if c.enabled]
+        index = int(args[0])
+        data["call_caller_id"] = enabled[index].number if index < len(enabled) else ""
+    elif args and args[0] in ("on", "off"):
+        data["call_record"] = args[0] == "on"
+    else:
+        data["call_caller_id"] = ""
+    data.setdefault("call_record", False)
+    # One key per confirm screen: pressing "Call now" twice places one call.
+    data.setdefault("call_key", uuid.uuid4().hex)
+    words = turn.words
+    price = await turn.services.calls.QuoteCall(calls_pb2.QuoteCallRequest(
+        customer_id=turn.customer_id, flow_id=data["call_flow"], to_number=data["call_number"],
+        max_minutes=MAX_CALL_MINUTES), timeout=turn.timeout)
+    lines = [words("call.quote", flow=data.get("call_flow_name", ""), number=masked_number(data["call_number"]),
+                   caller=data["call_caller_id"] or words("call.caller_auto"),
+                   per_minute=money(price.price_per_minute_cents), plan_minutes=price.plan_minutes,
+                   hold=money(price.hold_cents), minutes=price.affordable_minutes)]
+    keyboard = Keyboard()
+    record = bool(data["call_record"])
+    keyboard.row(button(words("call.recording_on" if record else "call.recording_off"), "callid",
+                        "off" if record else "on"))
+    if price.allowed_now:
+        keyboard.row(button(words("call.confirm"), "callgo"))
+    elif price.blocked_reason:
+        lines.append(words(f"error.{price.blocked_reason}"))
+    else:
+        lines.append(words("call.outside_window", at=local_time(price.next_allowed_at, turn.customer.timezone)))
+    keyboard.row(button(words("menu.back_home"), "home"))
+    turn.show("\n".join(lines), keyboard)
+
+
+@router.button("callgo")
+async def start_call(turn: Turn, args: list[str]) -> None:
+    """Call, step 5: placing it; its live status is one message, edited as events arrive."""
+    data = turn.conversation.data
+    if "call_number" not in data or "call_key" not in data:
+        await choose_flow(turn, [])
+        return
+    call = await turn.services.calls.StartCall(calls_pb2.StartCallRequest(
+        idempotency_key=f"call:{turn.customer_id}:{data['call_key']}", customer_id=turn.customer_id,
+        flow_id=data["call_flow"], to_number=data["call_number"], caller_id=data.get("call_caller_id", ""),
+        max_minutes=MAX_CALL_MINUTES, record=bool(data.get("call_record"))), timeout=turn.timeout)
+    turn.conversation.reset()
+    turn.pressed_message_id = None
+    keyboard = Keyboard().row(button(turn.words("call.stop"), "callstop", call.id))
+    turn.send(status_text(turn.words, call.to_number, call.status), keyboard, ref=f"call:{call.id}")
+
+
+@router.button("callstop")
+async def stop_call(turn: Turn, args: list[str]) -> None:
+    """Stops a call in progress (the customer's own, checked by the calls service)."""
+    call = await turn.services.calls.StopCall(calls_pb2.StopCallRequest(
+        idempotency_key=turn.key("stop"), customer_id=turn.customer_id, call_id=args[0] if args else ""),
+        timeout=turn.timeout)
+    turn.show(turn.words("call.stopping", number=masked_number(call.to_number)))

@@ -1,0 +1,206 @@
+"""Campaigns: create from pasted numbers or an uploaded CSV/TXT, the import report, start now or at
+a time in the customer's timezone with an optional reminder, one progress message edited in
+place, pause/resume/cancel, and the final report as CSV with a chart (flow 4)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from services.bot.campaign_texts import send_campaign_report
+from services.bot.formatting import local_time, money, progress_bar, zone
+from services.bot.outgoing import Keyboard, button
+from services.bot.routing import router
+from services.bot.turn import Turn
+from speechcue.calls.v1 import calls_pb2
+from speechcue.common.v1 import common_pb2
+
+MAX_PASTED_BYTES = 512 * 1024
+STATUS_NAMES = {value: name.removeprefix("CAMPAIGN_STATUS_").lower()
+                for name, value in calls_pb2.CampaignStatus.items()}
+REMINDERS = (0, 10, 20, 30)
+
+
+@router.button("camps")
+async def list_campaigns(turn: Turn, args: list[str]) -> None:
+    """The customer's campaigns, newest first."""
+    words = turn.words
+    turn.conversation.reset()
+    answer = await turn.services.calls.ListCampaigns(calls_pb2.ListCampaignsRequest(
+        customer_id=turn.customer_id, page=common_pb2.PageRequest(page_size=10)), timeout=turn.timeout)
+    keyboard = Keyboard()
+    for campaign in answer.campaigns:
+        keyboard.row(button(words("campaign.line", name=campaign.name[:30],
+                                  status=words(f"campaign.status.{STATUS_NAMES[campaign.status]}")),
+                            "camp", "view", campaign.id))
+    keyboard.row(button(words("campaign.new"), "cnew")).row(button(words("menu.back_home"), "home"))
+    turn.show(words("campaign.list_title") if answer.campaigns else words("campaign.list_empty"), keyboard)
+
+
+@router.button("cnew")
+async def choose_flow(turn: Turn, args: list[str]) -> None:
+    """New campaign, step 1: the flow every callee hears."""
+    words = turn.words
+    answer = await turn.services.calls.ListFlows(calls_pb2.ListFlowsRequest(
+        customer_id=turn.customer_id, page=common_pb2.PageRequest(page_size=50)), timeout=turn.timeout)
+    approved = [flow for flow in answer.flows if flow.status == calls_pb2.FLOW_STATUS_APPROVED]
+    keyboard = Keyboard()
+    for flow in approved[:12]:
+        keyboard.row(button(flow.spec.name[:40], "cflow", flow.id))
+    keyboard.row(button(words("menu.back"), "camps"))
+    turn.conversation.reset()
+    turn.show(words("campaign.choose_flow") if approved else words("call.no_flows"), keyboard)
+
+
+@router.button("cflow")
+async def choose_when(turn: Turn, args: list[str]) -> None:
+    """New campaign, step 2: now or later."""
+    flow = await turn.services.calls.GetFlow(calls_pb2.GetFlowRequest(
+        customer_id=turn.customer_id, flow_id=args[0] if args else ""), timeout=turn.timeout)
+    turn.conversation.data.update(camp_flow=flow.id, camp_name=flow.spec.name)
+    words = turn.words
+    turn.show(words("campaign.when"), Keyboard().row(button(words("campaign.now"), "cwhen", "now"),
+                                                     button(words("campaign.later"), "cwhen", "later"))
+              .row(button(words("menu.back"), "camps")))
+
+
+@router.button("cwhen")
+async def answer_when(turn: Turn, args: list[str]) -> None:
+    if "camp_flow" not in turn.conversation.data:
+        await choose_flow(turn, [])
+        return
+    if args and args[0] == "later":
+        turn.conversation.expect("camp.time")
+        turn.show(turn.words("campaign.ask_time", timezone=turn.customer.timezone))
+        return
+    turn.conversation.data.pop("camp_start", None)
+    ask_list(turn)
+
+
+@router.text("camp.time")
+async def receive_time(turn: Turn, text: str) -> None:
+    """A start time in the customer's timezone: `HH:MM` (today or tomorrow) or `YYYY-MM-DD HH:MM`."""
+    local_zone = zone(turn.customer.timezone)
+    now = datetime.now(local_zone)
+    try:
+        if len(text) <= 5:
+            clock = datetime.strptime(text, "%H:%M")
+            start = now.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
+            if start <= now:
+                start += timedelta(days=1)
+        else:
+            start = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=local_zone)
+    except ValueError:
+        turn.send(turn.words("campaign.bad_time"))
+        return
+    if start <= now or start > now + timedelta(days=30):
+        turn.send(turn.words("campaign.bad_time"))
+        return
+    turn.conversation.data["camp_start"] = start.timestamp()
+    turn.conversation.state = ""
+    keyboard = Keyboard().row(*[button(turn.words("campaign.reminder_minutes", minutes=m) if m else
+                                       turn.words("campaign.no_reminder"), "crem", m) for m in REMINDERS])
+    turn.send(turn.words("campaign.ask_reminder"), keyboard)
+
+
+@router.button("crem")
+async def receive_reminder(turn: Turn, args: list[str]) -> None:
+    minutes = int(args[0]) if args and args[0].isdigit() and int(args[0]) in REMINDERS else 0
+    turn.conversation.data["camp_reminder"] = minutes
+    ask_list(turn)
+
+
+def ask_list(turn: Turn) -> None:
+    turn.conversation.state = "camp.list"
+    turn.show(turn.words("campaign.ask_list"), Keyboard().row(button(turn.words("menu.back"), "camps")))
+
+
+@router.text("camp.list")
+async def receive_pasted_list(turn: Turn, text: str) -> None:
+    """The numbers, pasted."""
+    content = text.encode()
+    if len(content) > MAX_PASTED_BYTES:
+        turn.send(turn.words("error.document_too_big", megabytes=1))
+        return
+    await create_campaign(turn, content)
+
+
+@router.document("camp.list")
+async def receive_uploaded_list(turn: Turn, content: bytes, file_name: str) -> None:
+    """The numbers, as an uploaded CSV or TXT file."""
+    await create_campaign(turn, content)
+
+
+async def create_campaign(turn: Turn, content: bytes) -> None:
+    data = turn.conversation.data
+    if "camp_flow" not in data:
+        await choose_flow(turn, [])
+        return
+    request = calls_pb2.CreateCampaignRequest(
+        idempotency_key=turn.key("campaign"), customer_id=turn.customer_id,
+        name=f"{data.get('camp_name', '')} {datetime.now(zone(turn.customer.timezone)):%m-%d %H:%M}"[:80],
+        flow_id=data["camp_flow"], list=content, default_region="US",
+        reminder_minutes=int(data.get("camp_reminder", 0)))
+    if "camp_start" in data:
+        start = Timestamp()
+        start.FromSeconds(int(float(data["camp_start"])))
+        request.start_at.CopyFrom(start)
+    campaign = await turn.services.calls.CreateCampaign(request, timeout=turn.timeout)
+    turn.conversation.reset()
+    words = turn.words
+    report = campaign.import_report
+    lines = [words("campaign.import_report", accepted=report.accepted, lines=report.lines_read,
+                   invalid=report.invalid, duplicates=report.duplicates, do_not_call=report.do_not_call)]
+    if report.invalid_examples:
+        lines.append(words("campaign.invalid_examples", examples=", ".join(report.invalid_examples[:5])))
+    keyboard = Keyboard()
+    if campaign.status == calls_pb2.CAMPAIGN_STATUS_DRAFT:
+        keyboard.row(button(words("campaign.start"), "camp", "start", campaign.id))
+    else:
+        lines.append(words("campaign.progress.starts", start=local_time(campaign.start_at, turn.customer.timezone)))
+    keyboard.row(button(words("campaign.open"), "camp", "view", campaign.id))
+    turn.pressed_message_id = None
+    turn.send("\n".join(lines), keyboard)
+
+
+@router.button("camp")
+async def campaign_action(turn: Turn, args: list[str]) -> None:
+    """A campaign: view, start, pause, resume, cancel, report (the customer's own only)."""
+    action, campaign_id = ([*args, "", ""])[:2]
+    calls = turn.services.calls
+    request = calls_pb2.CampaignActionRequest(idempotency_key=turn.key(f"campaign-{action}"),
+                                              customer_id=turn.customer_id, campaign_id=campaign_id)
+    actions = {"start": calls.StartCampaign, "pause": calls.PauseCampaign, "resume": calls.ResumeCampaign,
+               "cancel": calls.CancelCampaign}
+    if action in actions:
+        campaign = await actions[action](request, timeout=turn.timeout)
+    elif action == "report":
+        turn.outgoing.extend(await send_campaign_report(turn.services, turn.customer, turn.words, campaign_id))
+        return
+    else:
+        campaign = await calls.GetCampaign(calls_pb2.GetCampaignRequest(customer_id=turn.customer_id,
+                                                                        campaign_id=campaign_id),
+                                           timeout=turn.timeout)
+    words = turn.words
+    totals = campaign.totals
+    done = totals.answered + totals.failed
+    status = STATUS_NAMES[campaign.status]
+    text = "\n".join([words("campaign.progress.title", name=campaign.name, status=words(f"campaign.status.{status}")),
+                      progress_bar(done, totals.callees),
+                      words("campaign.progress.counts", done=done, callees=totals.callees, answered=totals.answered,
+                            failed=totals.failed, in_flight=totals.in_flight),
+                      words("campaign.progress.cost", cost=money(totals.cost_cents))])
+    keyboard = Keyboard()
+    if status in ("running", "scheduled"):
+        keyboard.row(button(words("campaign.pause"), "camp", "pause", campaign.id),
+                     button(words("campaign.cancel"), "camp", "cancel", campaign.id))
+    elif status == "paused":
+        keyboard.row(button(words("campaign.resume"), "camp", "resume", campaign.id),
+                     button(words("campaign.cancel"), "camp", "cancel", campaign.id))
+    elif status == "draft":
+        keyboard.row(button(words("campaign.start"), "camp", "start", campaign.id))
+    elif status in ("completed", "cancelled"):
+        keyboard.row(button(words("campaign.report"), "camp", "report", campaign.id))
+    keyboard.row(button(words("menu.back"), "camps"))
+    turn.show(text, keyboard)

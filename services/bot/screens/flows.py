@@ -1,0 +1,387 @@
+"""IVR flows: the list, a wizard that builds a flow node by node, the picture and the text of a
+flow, editing a node's words, deleting, and the review status (flow 2).
+
+The wizard keeps a draft in the conversation: its nodes and the exits still open (a message's
+"next", each key of a menu). It always asks about the first open exit: a new node of some kind, or
+an existing node (which makes loops possible); when no exit is open, the flow is complete and is
+shown for saving. The calls service validates and screens it again on save.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.bot.flow_picture import FlowPictureLabels, describe_flow_text, render_flow_png
+from services.bot.i18n import Words
+from services.bot.outgoing import Button, Keyboard, button
+from services.bot.routing import router
+from services.bot.turn import Turn
+from speechcue.calls.v1 import calls_pb2
+from speechcue.common.v1 import common_pb2
+
+MAX_NODES = 30
+MAX_TEXT = 500
+MAX_FLOW_NAME = 60
+KINDS = {"msg": calls_pb2.NODE_KIND_MESSAGE, "menu": calls_pb2.NODE_KIND_MENU,
+         "digits": calls_pb2.NODE_KIND_COLLECT_DIGITS, "xfer": calls_pb2.NODE_KIND_TRANSFER,
+         "end": calls_pb2.NODE_KIND_END}
+KIND_NAMES = {value: name for name, value in KINDS.items()}
+MENU_KEYS = "1234567890*#"
+STATUS_IDS = {calls_pb2.FLOW_STATUS_APPROVED: "flow.status.approved",
+              calls_pb2.FLOW_STATUS_PENDING_REVIEW: "flow.status.pending",
+              calls_pb2.FLOW_STATUS_REJECTED: "flow.status.rejected"}
+
+
+def picture_labels(words: Words) -> FlowPictureLabels:
+    return FlowPictureLabels(
+        kind_names={value: words(f"flow.kind.{name}") for name, value in KINDS.items()},
+        start=words("flow.picture.start"), key=words("flow.picture.key"), back=words("flow.picture.back"),
+        unreachable=words("flow.picture.unreachable"), missing=words("flow.picture.missing"),
+        max_digits=words("flow.picture.max_digits"), ends_with=words("flow.picture.ends_with"),
+        empty=words("flow.picture.empty"),
+        key_names={"next": words("flow.picture.next"), "timeout": words("flow.picture.timeout"),
+                   "no_match": words("flow.picture.no_match")},
+    )
+
+
+def graph_of(draft: dict[str, Any]) -> calls_pb2.FlowGraph:
+    graph = calls_pb2.FlowGraph(start_node_id=draft["nodes"][0]["id"] if draft["nodes"] else "")
+    for node in draft["nodes"]:
+        graph.nodes.append(calls_pb2.FlowNode(
+            id=node["id"], kind=KINDS[node["kind"]], text=node.get("text", ""),
+            max_digits=node.get("max_digits", 0), transfer_number=node.get("transfer_number", ""),
+            edges=[calls_pb2.FlowEdge(key=key, target_node_id=target) for key, target in node.get("edges", [])]))
+    return graph
+
+
+def flows_keyboard_back(turn: Turn) -> Keyboard:
+    return Keyboard().row(button(turn.words("menu.back"), "flows"))
+
+
+@router.button("flows")
+async def list_flows(turn: Turn, args: list[str]) -> None:
+    """The customer's flows, a page at a time."""
+    words = turn.words
+    turn.conversation.reset()
+    answer = await turn.services.calls.ListFlows(calls_pb2.ListFlowsRequest(
+        customer_id=turn.customer_id, page=common_pb2.PageRequest(page_size=50)), timeout=turn.timeout)
+    page = int(args[0]) if args and args[0].isdigit() else 0
+    size = turn.settings.bot_page_size
+    flows = list(answer.flows)
+    keyboard = Keyboard()
+    for flow in flows[page * size:(page + 1) * size]:
+        keyboard.row(button(words("flow.line", name=flow.spec.name[:40], status=words(STATUS_IDS.get(
+            flow.status, "flow.status.pending"))), "flow", "view", flow.id))
+    paging = []
+    if page > 0:
+        paging.append(button(words("paging.newer"), "flows", page - 1))
+    if len(flows) > (page + 1) * size:
+        paging.append(button(words("paging.older"), "flows", page + 1))
+    keyboard.row(*paging)
+    keyboard.row(button(words("flow.new"), "fnew")).row(button(words("menu.back_home"), "home"))
+    turn.show(words("flow.list_title") if flows else words("flow.list_empty"), keyboard)
+
+
+@router.button("flow")
+async def flow_action(turn: Turn, args: list[str]) -> None:
+    """A flow: view (picture and text), edit a node, delete."""
+    action, flow_id = ([*args, "", ""])[:2]
+    words = turn.words
+    flow = await turn.services.calls.GetFlow(calls_pb2.GetFlowRequest(customer_id=turn.customer_id, flow_id=flow_id),
+                                             timeout=turn.timeout)
+    if action == "del":
+        turn.show(words("flow.delete_confirm", name=flow.spec.name),
+                  Keyboard().row(button(words("flow.delete_yes"), "flow", "delok", flow.id),
+                                 button(words("menu.back"), "flow", "view", flow.id)))
+        return
+    if action == "delok":
+        await turn.services.calls.DeleteFlow(calls_pb2.DeleteFlowRequest(
+            idempotency_key=turn.key("delete-flow"), customer_id=turn.customer_id, flow_id=flow.id),
+            timeout=turn.timeout)
+        turn.show(words("flow.deleted", name=flow.spec.name), flows_keyboard_back(turn))
+        return
+    if action == "edit":
+        keyboard = Keyboard()
+        for node in flow.spec.graph.nodes[:MAX_NODES]:
+            if node.kind != calls_pb2.NODE_KIND_TRANSFER:
+                keyboard.row(button(f"{node.id}: {node.text[:30]}", "fedit", flow.id, node.id))
+        keyboard.row(button(words("menu.back"), "flow", "view", flow.id))
+        turn.show(words("flow.edit_pick"), keyboard)
+        return
+    labels = picture_labels(words)
+    status = words(STATUS_IDS.get(flow.status, "flow.status.pending"))
+    text = words("flow.view", name=flow.spec.name, status=status,
+                 reasons="; ".join(flow.review_reasons) or "—", note=flow.review_note or "—")
+    keyboard = (Keyboard().row(button(words("flow.edit"), "flow", "edit", flow.id),
+                               button(words("flow.delete"), "flow", "del", flow.id))
+                .row(button(words("menu.call"), "call", "flow", flow.id))
+                .row(button(words("menu.back"), "flows")))
+    turn.pressed_message_id = None
+    turn.send_file("sendPhoto", render_flow_png(flow.spec.graph, title=flow.spec.name, labels=labels),
+                   "flow.png", words("flow.picture_caption", name=flow.spec.name)[:1024])
+    turn.send(f"{text}\n\n{describe_flow_text(flow.spec.graph, labels)}", keyboard)
+
+
+@router.button("fedit")
+async def ask_new_text(turn: Turn, args: list[str]) -> None:
+    """Editing one node's words: ask for them."""
+    if len(args) < 2:
+        await list_flows(turn, [])
+        return
+    turn.conversation.expect("flow.edit_text", edit_flow=args[0], edit_node=args[1])
+    turn.show(turn.words("flow.ask_new_text", node=args[1], max=MAX_TEXT),
+              Keyboard().row(button(turn.words("menu.back"), "flow", "view", args[0])))
+
+
+@router.text("flow.edit_text")
+async def save_new_text(turn: Turn, text: str) -> None:
+    """Editing one node's words: the new version of the flow (it may go back to review)."""
+    if not text or len(text) > MAX_TEXT:
+        turn.send(turn.words("flow.bad_text", max=MAX_TEXT))
+        return
+    flow_id = str(turn.conversation.data.get("edit_flow", ""))
+    node_id = str(turn.conversation.data.get("edit_node", ""))
+    flow = await turn.services.calls.GetFlow(calls_pb2.GetFlowRequest(customer_id=turn.customer_id, flow_id=flow_id),
+                                             timeout=turn.timeout)
+    spec = calls_pb2.FlowSpec()
+    spec.CopyFrom(flow.spec)
+    for node in spec.graph.nodes:
+        if node.id == node_id:
+            node.text = text
+    updated = await turn.services.calls.UpdateFlow(calls_pb2.UpdateFlowRequest(
+        idempotency_key=turn.key("update-flow"), customer_id=turn.customer_id, flow_id=flow.id, spec=spec,
+        expected_version=flow.version), timeout=turn.timeout)
+    turn.conversation.reset()
+    turn.send(turn.words("flow.updated", name=updated.spec.name,
+                         status=turn.words(STATUS_IDS.get(updated.status, "flow.status.pending"))),
+              Keyboard().row(button(turn.words("flow.open"), "flow", "view", updated.id)))
+
+
+# The wizard.
+
+@router.button("fnew")
+async def start_wizard(turn: Turn, args: list[str]) -> None:
+    """New flow, step 1: its name."""
+    turn.conversation.reset()
+    turn.conversation.expect("flow.name")
+    turn.show(turn.words("flow.ask_name", max=MAX_FLOW_NAME), flows_keyboard_back(turn))
+
+
+@router.text("flow.name")
+async def receive_flow_name(turn: Turn, text: str) -> None:
+    """New flow, step 2: the voice, with a preview of each."""
+    if not text or len(text) > MAX_FLOW_NAME:
+        turn.send(turn.words("flow.bad_name", max=MAX_FLOW_NAME))
+        return
+    turn.conversation.data["draft"] = {"name": text, "voice": "", "nodes": [], "open": []}
+    turn.conversation.state = ""
+    voices = await turn.services.calls.ListVoices(calls_pb2.ListVoicesRequest(), timeout=turn.timeout)
+    keyboard = Keyboard()
+    for voice in voices.voices[:10]:
+        if len(voice.voice_id) > 40:
+            continue
+        label = f"{voice.name} ({voice.gender or voice.provider})"
+        row = [button(label, "fvoice", voice.voice_id)]
+        if voice.preview_audio_url:
+            row.append(Button(turn.words("flow.voice_preview"), url=voice.preview_audio_url))
+        keyboard.row(*row)
+    keyboard.row(button(turn.words("flow.voice_default"), "fvoice", "-"))
+    turn.send(turn.words("flow.ask_voice"), keyboard)
+
+
+@router.button("fvoice")
+async def receive_voice(turn: Turn, args: list[str]) -> None:
+    draft = turn.conversation.data.get("draft")
+    if not draft:
+        await start_wizard(turn, [])
+        return
+    draft["voice"] = "" if not args or args[0] == "-" else args[0]
+    ask_next_node(turn, draft)
+
+
+def describe_exit(words: Words, draft: dict[str, Any], exit_: list[str]) -> str:
+    node_id, key = exit_
+    return words("flow.exit_next", node=node_id) if key == "next" else words("flow.exit_key", node=node_id, key=key)
+
+
+def ask_next_node(turn: Turn, draft: dict[str, Any]) -> None:
+    """Asks about the first open exit, or shows the finished flow."""
+    words = turn.words
+    turn.conversation.state = ""
+    if not draft["nodes"]:
+        question = words("flow.ask_first_node")
+    elif draft["open"]:
+        question = words("flow.ask_exit", exit=describe_exit(words, draft, draft["open"][0]))
+    else:
+        show_draft(turn, draft)
+        return
+    keyboard = (Keyboard().row(button(words("flow.kind.msg"), "fkind", "msg"), button(words("flow.kind.menu"),
+                                                                                      "fkind", "menu"))
+                .row(button(words("flow.kind.digits"), "fkind", "digits"), button(words("flow.kind.xfer"),
+                                                                                  "fkind", "xfer"))
+                .row(button(words("flow.kind.end"), "fkind", "end")))
+    if draft["nodes"] and draft["open"]:
+        for node in draft["nodes"][:8]:
+            keyboard.row(button(words("flow.link_to", node=node["id"], text=node.get("text", "")[:24]),
+                                "flink", node["id"]))
+    keyboard.row(button(words("flow.discard"), "flows"))
+    turn.show(f"{progress_line(words, draft)}\n\n{question}", keyboard)
+
+
+def progress_line(words: Words, draft: dict[str, Any]) -> str:
+    return words("flow.draft_progress", name=draft["name"], nodes=len(draft["nodes"]), open=len(draft["open"]))
+
+
+@router.button("fkind")
+async def receive_kind(turn: Turn, args: list[str]) -> None:
+    draft = turn.conversation.data.get("draft")
+    if not draft or not args or args[0] not in KINDS:
+        await start_wizard(turn, [])
+        return
+    if len(draft["nodes"]) >= MAX_NODES:
+        turn.show(turn.words("flow.too_many_nodes", max=MAX_NODES))
+        return
+    kind = args[0]
+    draft["pending_kind"] = kind
+    if kind == "xfer":
+        turn.conversation.state = "flow.transfer"
+        turn.show(turn.words("flow.ask_transfer"))
+    else:
+        turn.conversation.state = "flow.text"
+        turn.show(turn.words(f"flow.ask_text.{kind}", max=MAX_TEXT))
+
+
+def add_node(draft: dict[str, Any], node: dict[str, Any]) -> None:
+    node["id"] = f"n{len(draft['nodes']) + 1}"
+    node.setdefault("edges", [])
+    if draft["open"]:
+        source_id, key = draft["open"].pop(0)
+        source = next(n for n in draft["nodes"] if n["id"] == source_id)
+        source["edges"].append([key, node["id"]])
+    draft["nodes"].append(node)
+
+
+@router.text("flow.text")
+async def receive_text(turn: Turn, text: str) -> None:
+    draft = turn.conversation.data.get("draft")
+    if not draft:
+        await start_wizard(turn, [])
+        return
+    if not text or len(text) > MAX_TEXT:
+        turn.send(turn.words("flow.bad_text", max=MAX_TEXT))
+        return
+    kind = draft.get("pending_kind", "msg")
+    if kind == "menu":
+        draft["pending_text"] = text
+        turn.conversation.state = "flow.keys"
+        turn.send(turn.words("flow.ask_keys"))
+        return
+    if kind == "digits":
+        draft["pending_text"] = text
+        turn.conversation.state = "flow.digits"
+        turn.send(turn.words("flow.ask_digits"))
+        return
+    node = {"kind": kind, "text": text}
+    add_node(draft, node)
+    if kind == "msg":
+        draft["open"].insert(0, [node["id"], "next"])
+    ask_next_node_as_message(turn, draft)
+
+
+def ask_next_node_as_message(turn: Turn, draft: dict[str, Any]) -> None:
+    turn.pressed_message_id = None
+    ask_next_node(turn, draft)
+
+
+@router.text("flow.keys")
+async def receive_keys(turn: Turn, text: str) -> None:
+    draft = turn.conversation.data.get("draft")
+    if not draft:
+        await start_wizard(turn, [])
+        return
+    keys = [character for character in text if not character.isspace() and character != ","]
+    if not keys or any(key not in MENU_KEYS for key in keys) or len(set(keys)) != len(keys) or len(keys) > 9:
+        turn.send(turn.words("flow.bad_keys"))
+        return
+    node = {"kind": "menu", "text": draft.pop("pending_text", "")}
+    add_node(draft, node)
+    draft["open"][0:0] = [[node["id"], key] for key in keys]
+    ask_next_node_as_message(turn, draft)
+
+
+@router.text("flow.digits")
+async def receive_digits(turn: Turn, text: str) -> None:
+    draft = turn.conversation.data.get("draft")
+    if not draft:
+        await start_wizard(turn, [])
+        return
+    if not text.isdigit() or not 1 <= int(text) <= 20:
+        turn.send(turn.words("flow.bad_digits"))
+        return
+    node = {"kind": "digits", "text": draft.pop("pending_text", ""), "max_digits": int(text)}
+    add_node(draft, node)
+    draft["open"].insert(0, [node["id"], "next"])
+    ask_next_node_as_message(turn, draft)
+
+
+@router.text("flow.transfer")
+async def receive_transfer(turn: Turn, text: str) -> None:
+    draft = turn.conversation.data.get("draft")
+    if not draft:
+        await start_wizard(turn, [])
+        return
+    number = text.replace(" ", "").replace("-", "")
+    if not number.startswith("+") or not number[1:].isdigit() or not 8 <= len(number) <= 16:
+        turn.send(turn.words("flow.bad_transfer"))
+        return
+    add_node(draft, {"kind": "xfer", "transfer_number": number, "text": ""})
+    ask_next_node_as_message(turn, draft)
+
+
+@router.button("flink")
+async def link_existing(turn: Turn, args: list[str]) -> None:
+    """The open exit goes to a node that exists already (a loop back, or a shared ending)."""
+    draft = turn.conversation.data.get("draft")
+    if not draft or not draft["open"] or not args:
+        await start_wizard(turn, [])
+        return
+    target = next((n for n in draft["nodes"] if n["id"] == args[0]), None)
+    if target is None:
+        ask_next_node(turn, draft)
+        return
+    source_id, key = draft["open"].pop(0)
+    source = next(n for n in draft["nodes"] if n["id"] == source_id)
+    source["edges"].append([key, target["id"]])
+    ask_next_node(turn, draft)
+
+
+def show_draft(turn: Turn, draft: dict[str, Any]) -> None:
+    words = turn.words
+    labels = picture_labels(words)
+    graph = graph_of(draft)
+    turn.pressed_message_id = None
+    turn.send_file("sendPhoto", render_flow_png(graph, title=draft["name"], labels=labels), "flow.png",
+                   words("flow.picture_caption", name=draft["name"])[:1024])
+    turn.send(f"{words('flow.complete', name=draft['name'])}\n\n{describe_flow_text(graph, labels)}",
+              Keyboard().row(button(words("flow.save"), "fsave"), button(words("flow.discard"), "flows")))
+
+
+@router.button("fsave")
+async def save_flow(turn: Turn, args: list[str]) -> None:
+    """Saving: the calls service validates, compiles and screens it (four digits or more → review)."""
+    words = turn.words
+    draft = turn.conversation.data.get("draft")
+    if not draft or not draft["nodes"] or draft["open"]:
+        await list_flows(turn, [])
+        return
+    spec = calls_pb2.FlowSpec(name=draft["name"], kind=calls_pb2.FLOW_KIND_GRAPH, graph=graph_of(draft),
+                              business_name=turn.customer.name, voice_id=draft.get("voice", ""))
+    flow = await turn.services.calls.CreateFlow(calls_pb2.CreateFlowRequest(
+        idempotency_key=turn.key("create-flow"), customer_id=turn.customer_id, spec=spec), timeout=turn.timeout)
+    turn.conversation.reset()
+    status = words(STATUS_IDS.get(flow.status, "flow.status.pending"))
+    keyboard = Keyboard().row(button(words("flow.open"), "flow", "view", flow.id))
+    if flow.status == calls_pb2.FLOW_STATUS_APPROVED:
+        keyboard.row(button(words("menu.call"), "call", "flow", flow.id))
+    keyboard.row(button(words("menu.back_home"), "home"))
+    turn.show(words("flow.saved", name=flow.spec.name, status=status), keyboard)

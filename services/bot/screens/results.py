@@ -1,0 +1,72 @@
+"""Results: recent calls with filters, one call's outcome, and the key-press inbox."""
+
+from __future__ import annotations
+
+from services.bot.call_texts import STATUS_IDS, call_outcome
+from services.bot.formatting import local_time, masked_number
+from services.bot.outgoing import Keyboard, Outgoing, button
+from services.bot.routing import router
+from services.bot.turn import Turn
+from speechcue.calls.v1 import calls_pb2
+from speechcue.common.v1 import common_pb2
+
+FILTERS = {"all": calls_pb2.CALL_STATUS_UNSPECIFIED, "ok": calls_pb2.CALL_STATUS_ENDED,
+           "fail": calls_pb2.CALL_STATUS_FAILED, "keys": calls_pb2.CALL_STATUS_UNSPECIFIED}
+
+
+@router.button("results")
+async def recent_calls(turn: Turn, args: list[str]) -> None:
+    """Recent calls, newest first, filtered by outcome or by key presses."""
+    words = turn.words
+    chosen = args[0] if args and args[0] in FILTERS else "all"
+    answer = await turn.services.calls.ListCalls(calls_pb2.ListCallsRequest(
+        customer_id=turn.customer_id, page=common_pb2.PageRequest(page_size=turn.settings.bot_page_size * 2),
+        status=FILTERS[chosen], with_key_presses_only=chosen == "keys"), timeout=turn.timeout)
+    keyboard = Keyboard().row(*[button(("• " if name == chosen else "") + words(f"results.filter.{name}"),
+                                       "results", name) for name in FILTERS])
+    for call in answer.calls:
+        label = words("results.line", when=local_time(call.created_at, turn.customer.timezone),
+                      number=masked_number(call.to_number), status=words(STATUS_IDS.get(call.status,
+                                                                                          "call.status.queued")),
+                      keys=" ".join(call.digits) or "—")
+        keyboard.row(button(label[:60], "res", call.id))
+    keyboard.row(button(words("results.inbox"), "inbox")).row(button(words("menu.back_home"), "home"))
+    turn.show(words("results.title") if answer.calls else words("results.empty"), keyboard)
+
+
+@router.button("res")
+async def one_call(turn: Turn, args: list[str]) -> None:
+    """One call's outcome (the customer's own; the calls service refuses anyone else's)."""
+    call = await turn.services.calls.GetCall(calls_pb2.GetCallRequest(
+        customer_id=turn.customer_id, call_id=args[0] if args else ""), timeout=turn.timeout)
+    keyboard = Keyboard()
+    if call.recording_url:
+        keyboard.row(button(turn.words("call.recording"), "rec", call.id))
+    keyboard.row(button(turn.words("menu.back"), "results"))
+    turn.show(call_outcome(turn.words, call), keyboard)
+
+
+@router.button("rec")
+async def send_recording(turn: Turn, args: list[str]) -> None:
+    """The call's recording, as audio."""
+    call = await turn.services.calls.GetCall(calls_pb2.GetCallRequest(
+        customer_id=turn.customer_id, call_id=args[0] if args else ""), timeout=turn.timeout)
+    if call.recording_url:
+        turn.outgoing.append(Outgoing(
+            "sendAudio", {"chat_id": turn.chat_id, "audio": call.recording_url,
+                          "caption": turn.words("call.recording")}))
+
+
+@router.button("inbox")
+async def key_press_inbox(turn: Turn, args: list[str]) -> None:
+    """Every call where the callee pressed keys, with the keys."""
+    words = turn.words
+    answer = await turn.services.calls.ListKeyPresses(calls_pb2.ListKeyPressesRequest(
+        customer_id=turn.customer_id, page=common_pb2.PageRequest(page_size=20)), timeout=turn.timeout)
+    lines = [words("results.inbox_title")]
+    for entry in answer.entries:
+        lines.append(words("results.inbox_line", when=local_time(entry.ended_at, turn.customer.timezone),
+                           number=masked_number(entry.to_number), keys=" ".join(entry.digits)))
+    if not answer.entries:
+        lines.append(words("results.inbox_empty"))
+    turn.show("\n".join(lines), Keyboard().row(button(words("menu.back"), "results")))

@@ -1,0 +1,245 @@
+"""Wallet & billing: balance, history, top-up in crypto (coin → amount → QR, address, amount,
+expiry), plans and their purchase, auto-renew, the current plan and its minutes (flow 5)."""
+
+from __future__ import annotations
+
+from services.bot.formatting import local_time, money
+from services.bot.outgoing import Keyboard, button
+from services.bot.routing import router
+from services.bot.turn import Turn
+from speechcue.common.v1 import common_pb2
+from speechcue.payments.v1 import payments_pb2
+from speechcue.wallet.v1 import wallet_pb2
+
+MAX_TOPUP_CENTS = 1_000_000
+
+
+def minutes_text(turn: Turn, minutes: int) -> str:
+    return turn.words("plans.unlimited") if minutes < 0 else str(minutes)
+
+
+@router.button("wallet")
+async def show_wallet(turn: Turn, args: list[str]) -> None:
+    """Balance, holds, debt and the current plan."""
+    words = turn.words
+    balance = await turn.services.wallet.GetBalance(wallet_pb2.GetBalanceRequest(customer_id=turn.customer_id),
+                                                    timeout=turn.timeout)
+    subscription = await turn.services.wallet.GetSubscription(wallet_pb2.GetSubscriptionRequest(
+        customer_id=turn.customer_id), timeout=turn.timeout)
+    lines = [words("wallet.balance", balance=money(balance.available_cents), held=money(balance.held_cents))]
+    if balance.in_debt:
+        lines.append(words("wallet.in_debt", debt=money(balance.debt_cents)))
+    keyboard = Keyboard().row(button(words("wallet.topup"), "topup"), button(words("wallet.history"), "hist"))
+    keyboard.row(button(words("plans.title"), "plans"))
+    if subscription.status == wallet_pb2.SUBSCRIPTION_STATUS_ACTIVE:
+        lines.append(words("wallet.plan", name=subscription.plan.name,
+                           expires=local_time(subscription.expires_at, turn.customer.timezone),
+                           single=minutes_text(turn, subscription.single_minutes_left),
+                           bulk=minutes_text(turn, subscription.bulk_minutes_left)))
+        renew = "wallet.autorenew_on" if subscription.auto_renew else "wallet.autorenew_off"
+        keyboard.row(button(words(renew), "renew", "off" if subscription.auto_renew else "on"))
+    else:
+        lines.append(words("wallet.no_plan"))
+    keyboard.row(button(words("menu.back_home"), "home"))
+    turn.show("\n".join(lines), keyboard)
+
+
+@router.button("renew")
+async def switch_auto_renew(turn: Turn, args: list[str]) -> None:
+    """The auto-renew switch of the current plan."""
+    await turn.services.wallet.SetAutoRenew(wallet_pb2.SetAutoRenewRequest(
+        idempotency_key=turn.key("renew"), customer_id=turn.customer_id, auto_renew=bool(args) and args[0] == "on"),
+        timeout=turn.timeout)
+    await show_wallet(turn, [])
+
+
+@router.button("hist")
+async def show_history(turn: Turn, args: list[str]) -> None:
+    """The wallet's history, newest first, a page at a time."""
+    words = turn.words
+    page = int(args[0]) if args and args[0].isdigit() else 0
+    tokens: list[str] = turn.conversation.data.get("history_tokens", [""]) if page else [""]
+    page = min(page, len(tokens) - 1)
+    answer = await turn.services.wallet.ListTransactions(wallet_pb2.ListTransactionsRequest(
+        customer_id=turn.customer_id, page=common_pb2.PageRequest(page_size=turn.settings.bot_page_size,
+                                                                  page_token=tokens[page])), timeout=turn.timeout)
+    if answer.next_page_token:
+        tokens = [*tokens[:page + 1], answer.next_page_token]
+    turn.conversation.data["history_tokens"] = tokens[:20]
+    lines = [words("wallet.history_title")]
+    for transfer in answer.transfers:
+        lines.append(words("wallet.history_line", when=local_time(transfer.created_at, turn.customer.timezone),
+                           kind=words(f"transfer.{wallet_pb2.TransferKind.Name(transfer.kind)}"),
+                           amount=money(transfer.balance_effect_cents)))
+    if not answer.transfers:
+        lines.append(words("wallet.history_empty"))
+    keyboard = Keyboard()
+    paging = []
+    if page > 0:
+        paging.append(button(words("paging.newer"), "hist", page - 1))
+    if answer.next_page_token:
+        paging.append(button(words("paging.older"), "hist", page + 1))
+    keyboard.row(*paging).row(button(words("menu.back"), "wallet"))
+    turn.show("\n".join(lines), keyboard)
+
+
+@router.button("topup")
+async def choose_coin(turn: Turn, args: list[str]) -> None:
+    """Top-up, step 1: the coin."""
+    words = turn.words
+    coins = await turn.services.payments.ListCoins(payments_pb2.ListCoinsRequest(), timeout=turn.timeout)
+    keyboard = Keyboard()
+    row = []
+    for coin in coins.coins[:24]:
+        row.append(button(coin.name or coin.code, "coin", coin.code))
+        if len(row) == 2:
+            keyboard.row(*row)
+            row = []
+    keyboard.row(*row).row(button(words("menu.back"), "wallet"))
+    turn.conversation.reset()
+    turn.show(words("topup.choose_coin", minimum=money(coins.min_usd_cents), maximum=money(coins.max_usd_cents)),
+              keyboard)
+
+
+@router.button("coin")
+async def ask_amount(turn: Turn, args: list[str]) -> None:
+    """Top-up, step 2: the amount in US dollars."""
+    if not args:
+        await choose_coin(turn, [])
+        return
+    turn.conversation.expect("topup.amount", coin=args[0][:20])
+    turn.show(turn.words("topup.ask_amount", coin=args[0][:20]),
+              Keyboard().row(button(turn.words("menu.back"), "topup")))
+
+
+def parse_dollars(text: str) -> int | None:
+    cleaned = text.replace("$", "").replace(",", "").strip()
+    try:
+        whole, _, fraction = cleaned.partition(".")
+        if not whole.isdigit() or (fraction and (not fraction.isdigit() or len(fraction) > 2)):
+            return None
+        return int(whole) * 100 + int((fraction or "0").ljust(2, "0"))
+    except ValueError:
+        return None
+
+
+@router.text("topup.amount")
+async def create_invoice(turn: Turn, text: str) -> None:
+    """Top-up, step 3: the invoice, with its QR code, address, amount and expiry."""
+    cents = parse_dollars(text)
+    if cents is None or cents <= 0 or cents > MAX_TOPUP_CENTS:
+        turn.send(turn.words("topup.bad_amount"))
+        return
+    coin = str(turn.conversation.data.get("coin", ""))
+    plan_code = str(turn.conversation.data.get("plan_code", ""))
+    invoice = await turn.services.payments.CreateTopUp(payments_pb2.CreateTopUpRequest(
+        idempotency_key=turn.key("topup"), customer_id=turn.customer_id, coin=coin, usd_cents=cents,
+        plan_code=plan_code), timeout=turn.timeout)
+    turn.conversation.reset()
+    send_invoice(turn, invoice)
+
+
+def send_invoice(turn: Turn, invoice: payments_pb2.Invoice) -> None:
+    words = turn.words
+    caption = words("topup.invoice", amount=invoice.crypto_amount, coin=invoice.coin, usd=money(invoice.usd_cents),
+                    address=invoice.address, expires=local_time(invoice.expires_at, turn.customer.timezone))
+    keyboard = Keyboard().row(button(words("topup.check"), "inv", invoice.id))
+    keyboard.row(button(words("menu.back_home"), "home"))
+    if invoice.qr_png:
+        turn.send_file("sendPhoto", invoice.qr_png, "invoice-qr.png", caption[:1024], keyboard)
+    else:
+        turn.send(caption, keyboard)
+
+
+@router.button("inv")
+async def check_invoice(turn: Turn, args: list[str]) -> None:
+    """An invoice's status, on request."""
+    invoice = await turn.services.payments.GetInvoice(payments_pb2.GetInvoiceRequest(
+        customer_id=turn.customer_id, invoice_id=args[0] if args else ""), timeout=turn.timeout)
+    status = payments_pb2.InvoiceStatus.Name(invoice.status)
+    turn.pressed_message_id = None  # the invoice is a photo: its status arrives as a message
+    text = turn.words("topup.status", status=turn.words(f"invoice.{status}"), credited=money(invoice.credited_cents))
+    turn.send(text,
+              Keyboard().row(button(turn.words("menu.back_home"), "home")))
+
+
+@router.button("plans")
+async def show_plans(turn: Turn, args: list[str]) -> None:
+    """The plans on sale."""
+    words = turn.words
+    plans = await turn.services.wallet.ListPlans(wallet_pb2.ListPlansRequest(), timeout=turn.timeout)
+    keyboard = Keyboard()
+    for plan in plans.plans:
+        if plan.is_trial:
+            continue
+        keyboard.row(button(words("plans.line", name=plan.name, price=money(plan.price_cents)), "plan", plan.code))
+    keyboard.row(button(words("menu.back"), "wallet"))
+    turn.show(words("plans.title_long"), keyboard)
+
+
+@router.button("plan")
+async def show_plan(turn: Turn, args: list[str]) -> None:
+    """One plan, and how to pay for it."""
+    words = turn.words
+    code = args[0] if args else ""
+    plans = await turn.services.wallet.ListPlans(wallet_pb2.ListPlansRequest(), timeout=turn.timeout)
+    plan = next((p for p in plans.plans if p.code == code), None)
+    if plan is None:
+        turn.show(words("error.not_found"), Keyboard().row(button(words("menu.back"), "plans")))
+        return
+    text = words("plans.detail", name=plan.name, days=plan.duration_days, price=money(plan.price_cents),
+                 single=minutes_text(turn, plan.single_minutes), bulk=minutes_text(turn, plan.bulk_minutes),
+                 overage=money(plan.overage_cents_per_minute),
+                 transfer=words("plans.yes") if plan.call_transfer else words("plans.no"))
+    keyboard = (Keyboard().row(button(words("plans.buy_wallet"), "buy", plan.code))
+                .row(button(words("plans.buy_crypto"), "buyc", plan.code))
+                .row(button(words("menu.back"), "plans")))
+    turn.show(text, keyboard)
+
+
+@router.button("buy")
+async def buy_plan(turn: Turn, args: list[str]) -> None:
+    """Buying a plan from the wallet's balance."""
+    subscription = await turn.services.wallet.BuySubscription(wallet_pb2.BuySubscriptionRequest(
+        idempotency_key=turn.key("buy"), customer_id=turn.customer_id, plan_code=args[0] if args else "",
+        auto_renew=False), timeout=turn.timeout)
+    turn.show(turn.words("plans.bought", name=subscription.plan.name,
+                         expires=local_time(subscription.expires_at, turn.customer.timezone)),
+              Keyboard().row(button(turn.words("wallet.title"), "wallet"),
+                             button(turn.words("menu.back_home"), "home")))
+
+
+@router.button("buyc")
+async def buy_plan_in_crypto(turn: Turn, args: list[str]) -> None:
+    """Buying a plan in crypto: a top-up of the plan's price that buys it once confirmed."""
+    words = turn.words
+    code = args[0] if args else ""
+    plans = await turn.services.wallet.ListPlans(wallet_pb2.ListPlansRequest(), timeout=turn.timeout)
+    plan = next((p for p in plans.plans if p.code == code), None)
+    coins = await turn.services.payments.ListCoins(payments_pb2.ListCoinsRequest(), timeout=turn.timeout)
+    if plan is None or not coins.coins:
+        turn.show(words("error.not_found"), Keyboard().row(button(words("menu.back"), "plans")))
+        return
+    keyboard = Keyboard()
+    for coin in coins.coins[:12]:
+        keyboard.row(button(coin.name or coin.code, "planc", plan.code, coin.code))
+    keyboard.row(button(words("menu.back"), "plan", plan.code))
+    turn.show(words("plans.choose_coin", name=plan.name, price=money(plan.price_cents)), keyboard)
+
+
+@router.button("planc")
+async def plan_invoice(turn: Turn, args: list[str]) -> None:
+    """The invoice for a plan bought in crypto."""
+    if len(args) < 2:
+        await show_plans(turn, [])
+        return
+    plans = await turn.services.wallet.ListPlans(wallet_pb2.ListPlansRequest(), timeout=turn.timeout)
+    plan = next((p for p in plans.plans if p.code == args[0]), None)
+    if plan is None:
+        await show_plans(turn, [])
+        return
+    invoice = await turn.services.payments.CreateTopUp(payments_pb2.CreateTopUpRequest(
+        idempotency_key=turn.key("plan-topup"), customer_id=turn.customer_id, coin=args[1],
+        usd_cents=plan.price_cents, plan_code=plan.code), timeout=turn.timeout)
+    turn.pressed_message_id = None
+    send_invoice(turn, invoice)

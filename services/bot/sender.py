@@ -1,0 +1,223 @@
+"""Delivering queued messages to Telegram at Telegram's pace.
+
+Limits: at most `bot_messages_per_second` sends in any one-second window overall, and
+`bot_seconds_between_chat_messages` between two sends to one chat; button acknowledgements
+(answerCallbackQuery) count for neither. A chat's messages go out in the order they were queued.
+A 429 pauses all sending for its `retry_after`; a network failure is retried with growing delays,
+then left `undelivered` for the notification tick to try again; a message Telegram refuses for
+good (bad request, bot blocked) is marked `failed`. An edit of a message that no longer exists or
+cannot be edited is sent as a new message instead.
+
+Delivery is at least once: a crash between Telegram's answer and the commit resends that message.
+Several replicas may send at once (rows are taken with SKIP LOCKED); each keeps its own pace, so
+give each replica its share of the overall rate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from telegram import Bot, InputFile
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from services.bot import metrics
+from services.bot.settings import BotSettings
+from services.bot.tables import message_refs, outgoing_messages
+from services.runtime.database import Database, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+UNPACED_METHODS = frozenset({"answerCallbackQuery", "sendChatAction"})
+UPLOAD_FIELDS = {"sendPhoto": "photo", "sendDocument": "document", "sendAudio": "audio"}
+BATCH = 100
+POLL_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 300.0
+
+# The oldest pending message of each chat that is due, locked for this sender.
+_DUE = text("""
+SELECT o.* FROM outgoing_messages o
+WHERE o.id IN (SELECT min(id) FROM outgoing_messages WHERE status = 'pending' GROUP BY chat_id)
+  AND o.next_attempt_at <= now()
+ORDER BY o.id LIMIT :limit FOR UPDATE SKIP LOCKED
+""")
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    value: Any = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class Pace:
+    """The sliding-window limit overall and the gap per chat; waits rather than refuses."""
+
+    def __init__(self, per_second: float, chat_gap_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._window = max(1, int(per_second))
+        self._chat_gap = chat_gap_seconds
+        self._clock = clock
+        self._recent: deque[float] = deque()
+        self._last_in_chat: dict[int, float] = {}
+        self._paused_until = 0.0
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    def chat_ready_in(self, chat_id: int) -> float:
+        last = self._last_in_chat.get(chat_id)
+        return 0.0 if last is None else max(0.0, last + self._chat_gap - self._clock())
+
+    async def wait_for_slot(self, chat_id: int) -> None:
+        while True:
+            now = self._clock()
+            while self._recent and now - self._recent[0] >= 1.0:
+                self._recent.popleft()
+            waits = [self._paused_until - now, self.chat_ready_in(chat_id)]
+            if len(self._recent) >= self._window:
+                # A little past the window's edge: clocks on both sides of the wire differ slightly.
+                waits.append(self._recent[0] + 1.0 + 0.005 - now)
+            longest = max(waits)
+            if longest <= 0:
+                break
+            await asyncio.sleep(longest)
+        now = self._clock()
+        self._recent.append(now)
+        self._last_in_chat[chat_id] = now
+        if len(self._last_in_chat) > 10_000:
+            self._last_in_chat = {chat: at for chat, at in self._last_in_chat.items() if now - at < self._chat_gap}
+
+
+class MessageSender:
+    def __init__(self, database: Database, bot: Bot, settings: BotSettings) -> None:
+        self._database = database
+        self._bot = bot
+        self._attempts = settings.bot_send_attempts
+        self.pace = Pace(settings.bot_messages_per_second, settings.bot_seconds_between_chat_messages)
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                if await self.send_due() > 0:
+                    continue
+            except Exception:
+                log.exception("sending queued messages failed; retrying")
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=POLL_SECONDS)
+            except TimeoutError:
+                pass
+
+    async def send_due(self) -> int:
+        """Sends the due messages (one per chat per pass); returns how many it handled."""
+        async with self._database.unit_of_work() as uow:
+            rows = list((await uow.connection.execute(_DUE, {"limit": BATCH})).all())
+            # Chats that may send now go first, so one busy chat does not hold up the others.
+            rows.sort(key=lambda row: (self.pace.chat_ready_in(row.chat_id) > 0, row.id))
+            for row in rows:
+                await self._deliver(uow, row)
+            await uow.commit()
+        if rows:
+            async with self._database.unit_of_work() as uow:
+                waiting = (await uow.connection.execute(select(func.count()).select_from(outgoing_messages)
+                                                        .where(outgoing_messages.c.status == "pending"))).scalar_one()
+            metrics.queued_messages.set(waiting)
+        return len(rows)
+
+    async def _deliver(self, uow: UnitOfWork, row: Any) -> None:
+        method, body = row.method, dict(row.body)
+        if row.edits_ref:
+            message_id = await self._message_id(uow, row.chat_id, row.edits_ref)
+            if message_id is None:
+                method, body = "sendMessage", {key: value for key, value in body.items() if key != "message_id"}
+            else:
+                body["message_id"] = message_id
+        if method not in UNPACED_METHODS:
+            await self.pace.wait_for_slot(row.chat_id)
+        try:
+            result = await self._call(method, body, row)
+        except RetryAfter as error:
+            seconds = retry_after_seconds(error)
+            metrics.telegram_retry_after_total.inc()
+            self.pace.pause(seconds)
+            await self._postpone(uow, row.id, seconds, f"429: retry after {seconds:g} s", count_attempt=False)
+            return
+        except BadRequest as error:
+            await self._refused(uow, row, method, body, error)
+            return
+        except Forbidden as error:
+            metrics.messages_total.labels(method, "forbidden").inc()
+            await self._finish(uow, row.id, "failed", f"forbidden: {error.message}"[:500])
+            return
+        except TelegramError as error:
+            metrics.messages_total.labels(method, "retry").inc()
+            if row.attempts + 1 >= self._attempts:
+                await self._finish(uow, row.id, "undelivered", f"{type(error).__name__}: {error.message}"[:500])
+            else:
+                await self._postpone(uow, row.id, min(MAX_BACKOFF_SECONDS, 2.0 ** row.attempts),
+                                     f"{type(error).__name__}: {error.message}"[:500], count_attempt=True)
+            return
+        metrics.messages_total.labels(method, "sent").inc()
+        ref = row.ref or row.edits_ref
+        if ref and isinstance(result, dict) and "message_id" in result:
+            await uow.connection.execute(insert(message_refs).values(
+                chat_id=row.chat_id, ref=ref, message_id=result["message_id"]).on_conflict_do_update(
+                index_elements=["chat_id", "ref"], set_={"message_id": result["message_id"]}))
+        await self._finish(uow, row.id, "sent", "")
+
+    async def _call(self, method: str, body: dict[str, Any], row: Any) -> Any:
+        arguments = dict(body)
+        field = UPLOAD_FIELDS.get(method)
+        if field is not None and row.file is not None:
+            arguments[field] = InputFile(bytes(row.file), filename=row.file_name or field)
+        return await self._bot.do_api_request(method, api_kwargs=arguments)
+
+    async def _refused(self, uow: UnitOfWork, row: Any, method: str, body: dict[str, Any], error: BadRequest) -> None:
+        description = error.message.lower()
+        if method.startswith("edit") and "not modified" in description:
+            metrics.messages_total.labels(method, "unchanged").inc()
+            await self._finish(uow, row.id, "sent", "")
+            return
+        if method == "editMessageText":
+            # The message is gone or is a photo: the screen arrives as a new message instead.
+            metrics.messages_total.labels(method, "sent_as_new").inc()
+            new_body = {key: value for key, value in body.items() if key != "message_id"}
+            await uow.connection.execute(update(outgoing_messages).where(outgoing_messages.c.id == row.id).values(
+                method="sendMessage", body=new_body, edits_ref=None, ref=row.ref or row.edits_ref))
+            return
+        if method == "answerCallbackQuery":
+            metrics.messages_total.labels(method, "expired").inc()
+            await self._finish(uow, row.id, "sent", error.message[:500])
+            return
+        metrics.messages_total.labels(method, "refused").inc()
+        log.warning("Telegram refused a %s: %s", method, error.message)
+        await self._finish(uow, row.id, "failed", f"refused: {error.message}"[:500])
+
+    @staticmethod
+    async def _message_id(uow: UnitOfWork, chat_id: int, ref: str) -> int | None:
+        found = (await uow.connection.execute(select(message_refs.c.message_id).where(
+            and_(message_refs.c.chat_id == chat_id, message_refs.c.ref == ref)))).scalar_one_or_none()
+        return int(found) if found is not None else None
+
+    @staticmethod
+    async def _finish(uow: UnitOfWork, message_id: int, status: str, error: str) -> None:
+        await uow.connection.execute(update(outgoing_messages).where(outgoing_messages.c.id == message_id).values(
+            status=status, last_error=error, attempts=outgoing_messages.c.attempts + 1,
+            sent_at=func.now() if status == "sent" else None))
+
+    @staticmethod
+    async def _postpone(uow: UnitOfWork, message_id: int, seconds: float, error: str, *, count_attempt: bool) -> None:
+        values: dict[str, Any] = {"next_attempt_at": func.now() + timedelta(seconds=seconds), "last_error": error}
+        if count_attempt:
+            values["attempts"] = outgoing_messages.c.attempts + 1
+        await uow.connection.execute(update(outgoing_messages).where(outgoing_messages.c.id == message_id)
+                                     .values(**values))

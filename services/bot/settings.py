@@ -1,0 +1,38 @@
+"""The bot's configuration."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field, field_validator
+
+from services.runtime.settings import ServiceSettings, base_url
+
+
+class BotSettings(ServiceSettings):
+    service_name: ClassVar[str] = "bot"
+    default_grpc_port: ClassVar[int] = 50054
+    default_http_port: ClassVar[int] = 8004
+
+    telegram_bot_token: str
+    telegram_webhook_secret: str
+    telegram_api_base_url: str = "https://api.telegram.org"
+    # Where Telegram's webhook reaches this service; the bot registers it at start when set.
+    speechcue_public_base_url: str = ""
+    wallet_grpc_addr: str = "127.0.0.1:50051"
+    calls_grpc_addr: str = "127.0.0.1:50052"
+    payments_grpc_addr: str = "127.0.0.1:50053"
+
+    # Telegram's limits: about 30 messages a second overall and one a second per chat. With several
+    # replicas, give each its share of the overall rate.
+    bot_messages_per_second: float = Field(default=30.0, gt=0)
+    bot_seconds_between_chat_messages: float = Field(default=1.0, ge=0)
+    bot_send_attempts: int = Field(default=8, ge=1)
+    bot_low_balance_reminder_cents: int = Field(default=200, ge=0)
+    bot_support_contact: str = "@speechcue_support"
+    bot_page_size: int = Field(default=6, ge=1, le=20)
+
+    _urls = field_validator("telegram_api_base_url")(base_url)
+
+    def secret_field_names(self) -> list[str]:
+        return [*super().secret_field_names(), "telegram_bot_token", "telegram_webhook_secret"]

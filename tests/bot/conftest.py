@@ -1,0 +1,166 @@
+"""The bot with every other service running on real PostgreSQL and NATS: the wallet, calls (with the
+Retell simulator) and payments (with the DynoPay simulator), and the Telegram simulator as the
+outside world. A `Person` talks to the bot the way a Telegram user does."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from devstack.ports import free_port
+from services.bot.__main__ import build as build_bot
+from services.bot.settings import BotSettings
+from services.runtime.service_main import RunningService, start_http_server, start_service
+from services.sandbox.app import build_sandbox
+from services.sandbox.settings import SandboxSettings
+from services.sandbox.telegram_simulator import TelegramSimulator
+from tests.calls.conftest import CallsHarness, calls, sandbox_server  # noqa: F401
+from tests.conftest import RunningServers
+from tests.payments.conftest import PaymentsHarness, payments  # noqa: F401
+from tests.wallet.conftest import ADMIN_ID, INTERNAL_TOKEN, wallet  # noqa: F401
+
+TELEGRAM_TOKEN = "123456:bot-test-token"
+TELEGRAM_SECRET = "bot-test-webhook-secret"
+_people = itertools.count(7_000_001)
+
+
+@dataclass
+class BotHarness:
+    telegram: TelegramSimulator
+    running: RunningService
+    settings: BotSettings
+    calls: CallsHarness
+    payments: PaymentsHarness
+    database_url: str
+
+    def person(self, language: str = "en", user_id: int | None = None) -> Person:
+        return Person(self, user_id or next(_people), language)
+
+
+@dataclass
+class Person:
+    """A Telegram user talking to the bot through the simulator."""
+
+    bot: BotHarness
+    user_id: int
+    language: str
+    seen: int = 0
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def telegram(self) -> TelegramSimulator:
+        return self.bot.telegram
+
+    def messages(self) -> list[dict[str, Any]]:
+        return self.telegram.bot_messages(self.user_id)
+
+    async def say(self, text: str) -> None:
+        delivery = await self.telegram.send_text(self.user_id, text, first_name="Ada", language_code=self.language)
+        assert delivery.delivered, delivery.as_json()
+
+    async def upload(self, content: bytes, file_name: str, mime_type: str = "text/csv") -> None:
+        delivery = await self.telegram.upload_document(self.user_id, content, file_name, mime_type)
+        assert delivery.delivered, delivery.as_json()
+
+    async def wait_for(self, predicate: Any, *, within: float = 15.0, what: str = "a message") -> dict[str, Any]:
+        """The newest bot message satisfying `predicate` (edits count), waiting for it to arrive."""
+        deadline = asyncio.get_running_loop().time() + within
+        while True:
+            for message in reversed(self.messages()):
+                if predicate(message):
+                    return message
+            if asyncio.get_running_loop().time() > deadline:
+                texts = [message_text(m)[:120] for m in self.messages()[-6:]]
+                raise AssertionError(f"no {what} arrived; the chat ends with {texts}")
+            await asyncio.sleep(0.02)
+
+    async def wait_for_text(self, fragment: str, *, within: float = 15.0) -> dict[str, Any]:
+        return await self.wait_for(lambda m: fragment in message_text(m), within=within, what=repr(fragment))
+
+    async def wait_for_button(self, label: str, *, within: float = 15.0) -> dict[str, Any]:
+        return await self.wait_for(lambda m: find_button(m, label) is not None, within=within,
+                                   what=f"button {label!r}")
+
+    async def press(self, label: str, *, within: float = 15.0) -> None:
+        """Presses the newest button whose label contains `label`."""
+        message = await self.wait_for_button(label, within=within)
+        data = find_button(message, label)
+        assert data is not None
+        delivery = await self.telegram.press_button(self.user_id, message["message_id"], callback_data=data)
+        assert delivery.delivered, delivery.as_json()
+
+    async def press_data(self, callback_data: str, message_id: int | None = None) -> None:
+        target = message_id or self.messages()[-1]["message_id"]
+        delivery = await self.telegram.press_button(self.user_id, target, callback_data=callback_data)
+        assert delivery.delivered, delivery.as_json()
+
+    def all_text(self) -> str:
+        return "\n".join(message_text(m) for m in self.messages())
+
+
+def message_text(message: dict[str, Any]) -> str:
+    labels = [b.get("text", "") for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
+              for b in row]
+    return "\n".join([message.get("text") or message.get("caption") or "", *labels])
+
+
+def find_button(message: dict[str, Any], label: str) -> str | None:
+    for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+        for button in row:
+            if label in button.get("text", "") and "callback_data" in button:
+                return str(button["callback_data"])
+    return None
+
+
+def bot_settings(database_url: str, nats_url: str, telegram_url: str, *, wallet_address: str, calls_address: str,
+                 payments_address: str, http_port: int, **overrides: Any) -> BotSettings:
+    values: dict[str, Any] = dict(
+        speechcue_env="test", speechcue_database_url=database_url, speechcue_nats_url=nats_url,
+        speechcue_internal_token=INTERNAL_TOKEN, speechcue_admin_telegram_ids=str(ADMIN_ID),
+        speechcue_grpc_port=free_port(), speechcue_http_port=http_port, speechcue_http_host="127.0.0.1",
+        telegram_bot_token=TELEGRAM_TOKEN, telegram_webhook_secret=TELEGRAM_SECRET,
+        telegram_api_base_url=telegram_url, speechcue_public_base_url=f"http://127.0.0.1:{http_port}",
+        wallet_grpc_addr=wallet_address, calls_grpc_addr=calls_address, payments_grpc_addr=payments_address,
+        # The journeys are not about pacing: one chat may receive its replies back to back.
+        bot_seconds_between_chat_messages=0.0,
+    )
+    values.update(overrides)
+    return BotSettings(**values)
+
+
+async def start_bot(settings: BotSettings) -> RunningService:
+    return await start_service(settings, "bot", lambda context: build_bot(context))
+
+
+@pytest.fixture
+async def telegram_server() -> AsyncIterator[tuple[str, TelegramSimulator]]:
+    settings = SandboxSettings(sandbox_time_scale=0.01, speechcue_http_port=free_port(),
+                               telegram_bot_token=TELEGRAM_TOKEN, telegram_webhook_secret=TELEGRAM_SECRET,
+                               sandbox_telegram_chat_limit=1000)
+    sandbox = build_sandbox(settings)
+    server, task = await start_http_server(sandbox.app, "127.0.0.1", settings.speechcue_http_port)
+    yield f"http://127.0.0.1:{settings.speechcue_http_port}", sandbox.telegram
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+async def bot(servers: RunningServers, bot_database_url: str, calls: CallsHarness,  # noqa: F811
+              payments: PaymentsHarness, telegram_server: tuple[str, TelegramSimulator]) -> AsyncIterator[BotHarness]:  # noqa: F811
+    telegram_url, telegram = telegram_server
+    settings = bot_settings(bot_database_url, servers.nats_url, telegram_url,
+                            wallet_address=f"127.0.0.1:{calls.wallet.running.grpc_port}",
+                            calls_address=f"127.0.0.1:{calls.running.grpc_port}",
+                            payments_address=f"127.0.0.1:{payments.running.grpc_port}", http_port=free_port())
+    running = await start_bot(settings)
+    await telegram.wait_until(lambda: telegram.webhook.url or None, within=10.0)
+    try:
+        yield BotHarness(telegram, running, settings, calls, payments, bot_database_url)
+    finally:
+        await running.stop()
+
