@@ -65,7 +65,8 @@ def build(context: ServiceContext, **overrides: Any) -> ServiceParts:
     bot = application.bot
     services = overrides.get("services") or Services.connect(settings)
     sender = MessageSender(context.database, bot, settings)
-    handling = UpdateHandling(context.database, services, settings, bot, sender.wake)
+    handling = UpdateHandling(context.database, services, settings, bot, sender.wake,
+                              **({"clock": overrides["clock"]} if "clock" in overrides else {}))
     notifications = Notifications(services, settings, sender.wake)
     servicer = BotServicer(context.database, NotificationTick(services, sender.wake))
 

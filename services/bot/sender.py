@@ -19,7 +19,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -40,6 +40,9 @@ UPLOAD_FIELDS = {"sendPhoto": "photo", "sendDocument": "document", "sendAudio": 
 BATCH = 100
 POLL_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 300.0
+# Telegram counts a message when it arrives, we when we send it; requests take varying time on the
+# way, so each limit is kept with this much to spare (it costs about 2 % of the rate).
+SAFETY_SECONDS = 0.025
 
 # The oldest pending message of each chat that is due, locked for this sender.
 _DUE = text("""
@@ -58,10 +61,12 @@ def retry_after_seconds(error: RetryAfter) -> float:
 class Pace:
     """The sliding-window limit overall and the gap per chat; waits rather than refuses."""
 
-    def __init__(self, per_second: float, chat_gap_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, per_second: float, chat_gap_seconds: float, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self._window = max(1, int(per_second))
         self._chat_gap = chat_gap_seconds
         self._clock = clock
+        self._sleep = sleep
         self._recent: deque[float] = deque()
         self._last_in_chat: dict[int, float] = {}
         self._paused_until = 0.0
@@ -71,21 +76,27 @@ class Pace:
 
     def chat_ready_in(self, chat_id: int) -> float:
         last = self._last_in_chat.get(chat_id)
-        return 0.0 if last is None else max(0.0, last + self._chat_gap - self._clock())
+        if last is None or self._chat_gap <= 0:
+            return 0.0
+        return max(0.0, last + self._chat_gap + SAFETY_SECONDS - self._clock())
 
     async def wait_for_slot(self, chat_id: int) -> None:
+        """Waits until a message to `chat_id` keeps within both limits; call `sent` once it is out."""
         while True:
             now = self._clock()
-            while self._recent and now - self._recent[0] >= 1.0:
+            while self._recent and now - self._recent[0] >= 1.0 + SAFETY_SECONDS:
                 self._recent.popleft()
             waits = [self._paused_until - now, self.chat_ready_in(chat_id)]
             if len(self._recent) >= self._window:
-                # A little past the window's edge: clocks on both sides of the wire differ slightly.
-                waits.append(self._recent[0] + 1.0 + 0.005 - now)
+                waits.append(self._recent[0] + 1.0 + SAFETY_SECONDS - now)
             longest = max(waits)
             if longest <= 0:
-                break
-            await asyncio.sleep(longest)
+                return
+            await self._sleep(longest)
+
+    def sent(self, chat_id: int) -> None:
+        """Counts a message once Telegram has answered: it arrived there no later than now, so the
+        windows measured from here are never shorter on Telegram's side than on ours."""
         now = self._clock()
         self._recent.append(now)
         self._last_in_chat[chat_id] = now
@@ -179,7 +190,11 @@ class MessageSender:
         field = UPLOAD_FIELDS.get(method)
         if field is not None and row.file is not None:
             arguments[field] = InputFile(bytes(row.file), filename=row.file_name or field)
-        return await self._bot.do_api_request(method, api_kwargs=arguments)
+        try:
+            return await self._bot.do_api_request(method, api_kwargs=arguments)
+        finally:
+            if method not in UNPACED_METHODS:
+                self.pace.sent(row.chat_id)
 
     async def _refused(self, uow: UnitOfWork, row: Any, method: str, body: dict[str, Any], error: BadRequest) -> None:
         description = error.message.lower()

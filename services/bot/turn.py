@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from services.bot.clients import RPC_TIMEOUT_SECONDS, Services
@@ -32,6 +34,7 @@ class Turn:
     settings: BotSettings
     # Set when the update is a button press: the message that carried the button.
     pressed_message_id: int | None = None
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     outgoing: list[Outgoing] = field(default_factory=list)
 
     timeout = RPC_TIMEOUT_SECONDS
@@ -45,6 +48,9 @@ class Turn:
     @property
     def customer_id(self) -> str:
         return self.customer.customer_id
+
+    def now(self) -> datetime:
+        return self.clock()
 
     @property
     def is_admin(self) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import grpc
@@ -62,7 +63,8 @@ def refusal_text(words: Words, error: grpc.aio.AioRpcError) -> str:
 
 class UpdateHandling:
     def __init__(self, database: Database, services: Services, settings: BotSettings, bot: Bot,
-                 on_queued: Callable[[], None]) -> None:
+                 on_queued: Callable[[], None], clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.clock = clock
         self.database = database
         self.services = services
         self.settings = settings
@@ -107,7 +109,8 @@ class UpdateHandling:
             words = Words(user.language if user else language_of(telegram_language))
             turn = Turn(uow=uow, update_id=update.update_id, chat_id=chat_id, telegram_user_id=person_id,
                         telegram_language=language_of(telegram_language), user=user, words=words,
-                        conversation=conversation, services=self.services, settings=self.settings)
+                        conversation=conversation, services=self.services, settings=self.settings,
+                        clock=self.clock)
             outcome = "handled"
             try:
                 await self._route(turn, update)

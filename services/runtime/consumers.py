@@ -58,6 +58,7 @@ class EventConsumer:
         self._bus = bus
         self.spec = spec
         self._task: asyncio.Task[None] | None = None
+        self._subscription: JetStreamContext.PullSubscription | None = None
 
     async def start(self) -> None:
         config = ConsumerConfig(
@@ -75,6 +76,7 @@ class EventConsumer:
         subscription = await self._bus.jetstream.pull_subscribe_bind(
             durable=self.spec.durable, stream=stream_name(self.spec.source_service)
         )
+        self._subscription = subscription
         self._task = asyncio.create_task(self._run(subscription), name=f"consumer-{self.spec.durable}")
 
     async def stop(self) -> None:
@@ -85,6 +87,13 @@ class EventConsumer:
             except asyncio.CancelledError:
                 pass
             self._task = None
+        if self._subscription is not None:
+            # A pull subscription left open makes the connection's drain wait out its whole timeout.
+            try:
+                await self._subscription.unsubscribe()
+            except Exception as error:
+                log.debug("consumer %s: unsubscribe failed (%s)", self.spec.durable, type(error).__name__)
+            self._subscription = None
 
     async def _run(self, subscription: JetStreamContext.PullSubscription) -> None:
         while True:

@@ -981,6 +981,10 @@ class TelegramSimulator:
                 chat.user[name] = value
         return chat
 
+    def open_chat(self, user_id: int, *, first_name: str | None = None, language_code: str | None = None) -> None:
+        """A person who started the bot some time ago: the bot may message them, and no update is sent."""
+        self._person_chat(user_id, first_name=first_name, language_code=language_code)
+
     async def send_text(self, user_id: int, text: str, *, first_name: str | None = None,
                         last_name: str | None = None, username: str | None = None,
                         language_code: str | None = "en", wait: bool = True) -> Delivery:

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 import pytest
 
 from devstack.ports import free_port
@@ -40,6 +41,31 @@ class BotHarness:
 
     def person(self, language: str = "en", user_id: int | None = None) -> Person:
         return Person(self, user_id or next(_people), language)
+
+    async def onboarded(self, name: str = "Acme Dental") -> Person:
+        """A person who went through onboarding in English and skipped the trial."""
+        person = self.person("en")
+        await person.say("/start")
+        await person.press("English")
+        await person.wait_for_text("What is your name")
+        await person.say(name)
+        await person.press("I accept")
+        await person.press("No, thanks")
+        await person.wait_for_text("Main menu")
+        return person
+
+    async def customer_id(self, person: Person) -> str:
+        connection = await asyncpg.connect(self.database_url)
+        try:
+            return str(await connection.fetchval(
+                "SELECT customer_id FROM telegram_users WHERE telegram_user_id = $1", person.user_id))
+        finally:
+            await connection.close()
+
+    async def restart(self) -> None:
+        """Stops the bot and starts a new process of it on the same database, as a redeploy does."""
+        await self.running.stop()
+        self.running = await start_bot(self.settings, clock=self.calls.clock)
 
 
 @dataclass
@@ -133,8 +159,8 @@ def bot_settings(database_url: str, nats_url: str, telegram_url: str, *, wallet_
     return BotSettings(**values)
 
 
-async def start_bot(settings: BotSettings) -> RunningService:
-    return await start_service(settings, "bot", lambda context: build_bot(context))
+async def start_bot(settings: BotSettings, **overrides: Any) -> RunningService:
+    return await start_service(settings, "bot", lambda context: build_bot(context, **overrides))
 
 
 @pytest.fixture
@@ -157,7 +183,7 @@ async def bot(servers: RunningServers, bot_database_url: str, calls: CallsHarnes
                             wallet_address=f"127.0.0.1:{calls.wallet.running.grpc_port}",
                             calls_address=f"127.0.0.1:{calls.running.grpc_port}",
                             payments_address=f"127.0.0.1:{payments.running.grpc_port}", http_port=free_port())
-    running = await start_bot(settings)
+    running = await start_bot(settings, clock=calls.clock)
     await telegram.wait_until(lambda: telegram.webhook.url or None, within=10.0)
     try:
         yield BotHarness(telegram, running, settings, calls, payments, bot_database_url)

@@ -82,7 +82,7 @@ async def answer_when(turn: Turn, args: list[str]) -> None:
 async def receive_time(turn: Turn, text: str) -> None:
     """A start time in the customer's timezone: `HH:MM` (today or tomorrow) or `YYYY-MM-DD HH:MM`."""
     local_zone = zone(turn.customer.timezone)
-    now = datetime.now(local_zone)
+    now = turn.now().astimezone(local_zone)
     try:
         if len(text) <= 5:
             clock = datetime.strptime(text, "%H:%M")
@@ -139,7 +139,7 @@ async def create_campaign(turn: Turn, content: bytes) -> None:
         return
     request = calls_pb2.CreateCampaignRequest(
         idempotency_key=turn.key("campaign"), customer_id=turn.customer_id,
-        name=f"{data.get('camp_name', '')} {datetime.now(zone(turn.customer.timezone)):%m-%d %H:%M}"[:80],
+        name=f"{data.get('camp_name', '')} {turn.now().astimezone(zone(turn.customer.timezone)):%m-%d %H:%M}"[:80],
         flow_id=data["camp_flow"], list=content, default_region="US",
         reminder_minutes=int(data.get("camp_reminder", 0)))
     if "camp_start" in data:

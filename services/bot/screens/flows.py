@@ -128,6 +128,9 @@ async def ask_new_text(turn: Turn, args: list[str]) -> None:
     if len(args) < 2:
         await list_flows(turn, [])
         return
+    # The flow is the customer's own, or this is NOT_FOUND before anything is asked.
+    await turn.services.calls.GetFlow(calls_pb2.GetFlowRequest(customer_id=turn.customer_id, flow_id=args[0]),
+                                      timeout=turn.timeout)
     turn.conversation.expect("flow.edit_text", edit_flow=args[0], edit_node=args[1])
     turn.show(turn.words("flow.ask_new_text", node=args[1], max=MAX_TEXT),
               Keyboard().row(button(turn.words("menu.back"), "flow", "view", args[0])))

@@ -3,8 +3,6 @@ main menu (DESIGN.md §5, flow 1). No e-mail and no phone number are asked for."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from services.bot.i18n import LANGUAGES, Words
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
@@ -112,7 +110,7 @@ async def answer_terms(turn: Turn, args: list[str]) -> None:
         return
     await turn.services.wallet.OpenAccount(wallet_pb2.OpenAccountRequest(
         idempotency_key=f"open:{turn.user.customer_id}", customer_id=turn.user.customer_id), timeout=turn.timeout)
-    turn.user = await change_user(turn.uow, turn.telegram_user_id, terms_accepted_at=datetime.now(UTC))
+    turn.user = await change_user(turn.uow, turn.telegram_user_id, terms_accepted_at=turn.now())
     if turn.user.trial_offered:
         await show_home(turn)
         return

@@ -1,0 +1,130 @@
+"""The bot's gettext catalogues: complete, consistent with English, and covering every id the code uses.
+
+English is the source catalogue. Every other language must hold exactly the same ids, each translated,
+with the same `str.format` names, so that `Words` never falls back or fails on a value. Chinese and
+Hindi must not leave English words behind, apart from a small list of technical tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from services.bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Words, catalogue
+from speechcue.payments.v1 import payments_pb2
+from speechcue.wallet.v1 import wallet_pb2
+
+BOT_SOURCES = Path(__file__).resolve().parents[2] / "services" / "bot"
+TRANSLATIONS = sorted(language for language in LANGUAGES if language != DEFAULT_LANGUAGE)
+# Latin-letter tokens a Chinese or Hindi message may keep: the brand, technical formats and examples.
+# Runs of one or two letters (HH, MM, DD, MB) are not checked, so they need no entry here.
+ALLOWED_LATIN = ("America/New_York", "Europe/Berlin", "Speechcue", "/start", "/menu", "cus_", "YYYY", "IVR", "CSV",
+                 "TXT")
+LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+CODE_ID = re.compile(r'words\("([a-z_.A-Z0-9]+)"')
+# Ids the code builds at run time (f-strings, lookup tables, a chosen variable), by family.
+DYNAMIC_IDS = (
+    ["error.unavailable"]
+    + [f"call.status.{name}" for name in ("queued", "ringing", "answered", "ended", "failed")]
+    + [f"flow.review.{name}" for name in ("approved", "rejected")]
+    + [f"call.recording_{name}" for name in ("on", "off")]
+    + [f"wallet.autorenew_{name}" for name in ("on", "off")]
+    + [f"admin.review_note_{name}" for name in ("ok", "no")]
+    + [f"admin.{name}_customer" for name in ("suspend", "resume")]
+    + [f"reminder.{name}" for name in ("plan_expiring", "plan_renews")]
+    + [f"help.{name}" for name in ("how", "prices", "rules", "contact")]
+    + [f"flow.ask_text.{name}" for name in ("msg", "menu", "digits", "end")]
+    + [f"results.filter.{name}" for name in ("all", "ok", "fail", "keys")]
+    + [f"sentiment.{name}" for name in ("positive", "negative", "neutral")]
+    + [f"campaign.status.{name}" for name in ("draft", "scheduled", "running", "paused", "completed", "cancelled")]
+    + [f"transfer.{name}" for name in wallet_pb2.TransferKind.keys()]
+    + [f"invoice.{name}" for name in payments_pb2.InvoiceStatus.keys()]
+)
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+
+def literal_text(template: str) -> str:
+    """The message without its `{placeholder}` fields."""
+    return " ".join(text for text, _, _, _ in string.Formatter().parse(template))
+
+
+def code_message_ids() -> set[str]:
+    found: set[str] = set()
+    for source in sorted(BOT_SOURCES.rglob("*.py")):
+        found.update(CODE_ID.findall(source.read_text(encoding="utf-8")))
+    return found
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_catalogue_loads_with_exactly_the_english_ids(language: str) -> None:
+    english = catalogue(DEFAULT_LANGUAGE)
+    messages = catalogue(language)
+
+    assert len(english) > 100
+    assert sorted(set(english) - set(messages)) == [], f"{language} lacks these ids (or leaves them empty)"
+    assert sorted(set(messages) - set(english)) == [], f"{language} has ids English does not"
+    assert all(text.strip() for text in messages.values())
+
+
+@pytest.mark.parametrize("language", TRANSLATIONS)
+def test_placeholders_match_english(language: str) -> None:
+    english = catalogue(DEFAULT_LANGUAGE)
+    messages = catalogue(language)
+
+    mismatches = {message_id: (sorted(placeholders(template)), sorted(placeholders(messages[message_id])))
+                  for message_id, template in english.items()
+                  if message_id in messages and placeholders(template) != placeholders(messages[message_id])}
+    assert mismatches == {}, "id: (English names, translated names)"
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_every_message_formats_with_its_values(language: str, caplog: pytest.LogCaptureFixture) -> None:
+    words = Words(language)
+    failures = {}
+    with caplog.at_level(logging.ERROR, logger="services.bot.i18n"):
+        for message_id, template in catalogue(language).items():
+            values = {name: f"<{name}>" for name in placeholders(template)}
+            try:
+                template.format(**values)
+                text = words(message_id, **values)
+            except (KeyError, IndexError, ValueError) as error:
+                failures[message_id] = repr(error)
+                continue
+            if not text.strip() or any(f"<{name}>" not in text for name in values):
+                failures[message_id] = text
+    assert failures == {}
+    assert [record.getMessage() for record in caplog.records] == []
+
+
+@pytest.mark.parametrize("language", ["zh", "hi"])
+def test_no_english_words_left_in_chinese_and_hindi(language: str) -> None:
+    leftovers = {}
+    for message_id, template in catalogue(language).items():
+        text = literal_text(template)
+        for token in ALLOWED_LATIN:
+            text = text.replace(token, " ")
+        if words := LATIN_WORD.findall(text):
+            leftovers[message_id] = words
+    assert leftovers == {}
+
+
+def test_every_id_the_code_names_is_in_english() -> None:
+    used = code_message_ids()
+    english = catalogue(DEFAULT_LANGUAGE)
+
+    assert len(used) > 100, "the scan of services/bot found too few words(...) calls"
+    assert sorted(used - set(english)) == []
+
+
+def test_every_id_the_code_builds_is_in_english() -> None:
+    english = catalogue(DEFAULT_LANGUAGE)
+
+    assert len(wallet_pb2.TransferKind.keys()) > 1 and len(payments_pb2.InvoiceStatus.keys()) > 1
+    assert sorted(set(DYNAMIC_IDS) - set(english)) == []
