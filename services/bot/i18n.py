@@ -54,5 +54,11 @@ class Words:
             return self._fallback.get(message_id, message_id).format(**values)
 
 
+    def name_of(self, message_id: str, default: str) -> str:
+        """Words for data that has its own name elsewhere (a plan's name in the wallet): the
+        catalogue's when it has one, so a Chinese chat shows no English, else the data's own."""
+        return self._own.get(message_id) or self._fallback.get(message_id) or default
+
+
 def words_for(language: str) -> Words:
     return Words(language)

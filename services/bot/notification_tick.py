@@ -70,7 +70,8 @@ class NotificationTick:
                 customer_id=user.customer_id), timeout=RPC_TIMEOUT_SECONDS)
             word = "reminder.plan_renews" if subscription.auto_renew else "reminder.plan_expiring"
             keyboard = Keyboard().row(button(words("plans.title"), "plans"))
-            return [Outgoing("sendMessage", text_message(words(word, name=subscription.plan.name,
+            name = words.name_of(f"plan.name.{subscription.plan.code}", subscription.plan.name)
+            return [Outgoing("sendMessage", text_message(words(word, name=name,
                                                                expires=local_time(subscription.expires_at,
                                                                                   user.timezone)),
                                                          keyboard, chat_id=user.chat_id))]

@@ -192,19 +192,20 @@ class Notifications:
 
     async def _plan_activated(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                               event: wallet_events_pb2.SubscriptionChanged, envelope: Any) -> list[Outgoing]:
-        text = words("plan.activated", name=event.plan_name, expires=local_time(event.expires_at, user.timezone))
+        expires = local_time(event.expires_at, user.timezone)
+        text = words("plan.activated", name=plan_name(words, event), expires=expires)
         return [Outgoing("sendMessage", text_message(text, chat_id=user.chat_id))]
 
     async def _plan_renewed(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                             event: wallet_events_pb2.SubscriptionChanged, envelope: Any) -> list[Outgoing]:
-        text = words("plan.renewed", name=event.plan_name, expires=local_time(event.expires_at, user.timezone),
+        text = words("plan.renewed", name=plan_name(words, event), expires=local_time(event.expires_at, user.timezone),
                      price=money(event.price_cents))
         return [Outgoing("sendMessage", text_message(text, chat_id=user.chat_id))]
 
     async def _plan_expired(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                             event: wallet_events_pb2.SubscriptionChanged, envelope: Any) -> list[Outgoing]:
         keyboard = Keyboard().row(button(words("plans.title"), "plans"))
-        return [Outgoing("sendMessage", text_message(words("plan.expired", name=event.plan_name), keyboard,
+        return [Outgoing("sendMessage", text_message(words("plan.expired", name=plan_name(words, event)), keyboard,
                                                      chat_id=user.chat_id))]
 
     async def _plan_expiring(self, uow: UnitOfWork, user: TelegramUser, words: Words,
@@ -222,6 +223,10 @@ class Notifications:
         keyboard = Keyboard().row(button(words("wallet.topup"), "topup"))
         return [Outgoing("sendMessage", text_message(words("wallet.in_debt", debt=money(event.debt_cents)), keyboard,
                                                      chat_id=user.chat_id))]
+
+
+def plan_name(words: Words, event: wallet_events_pb2.SubscriptionChanged) -> str:
+    return words.name_of(f"plan.name.{event.plan_code}", event.plan_name)
 
 
 async def remember_reminder(uow: UnitOfWork, customer_id: str, kind: str, about: str) -> None:

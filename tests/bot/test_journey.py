@@ -1,88 +1,119 @@
-"""A new customer's whole journey through the chat, end to end: onboarding, a crypto top-up, a plan,
-a three-node flow built in the wizard, a call whose callee presses 2, and the outcome with the
-digit, the duration and the minutes used."""
+"""A new customer's whole journey through the chat, end to end, in English and in Chinese:
+onboarding, a crypto top-up, a plan, a three-node flow built in the wizard, a call whose callee
+presses 2, and the outcome with the digit, the duration and the minutes used. In Chinese, no
+English word appears anywhere in the chat."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
+
+from services.bot.i18n import LANGUAGES, Words
 from speechcue.payments.v1 import payments_pb2
 from tests.bot.conftest import BotHarness, Person, find_button, message_text
 
 CALLEE = "+14155550123"
+# What a chat may show in Latin letters whatever its language: codes and the product's name.
+LATIN_ALLOWED = re.compile(r"\b(?:[A-Z0-9-]{2,12}|Speechcue|IVR)\b")
 
 
-async def top_up(person: Person, bot: BotHarness, dollars: str) -> None:
-    await person.press("💰")
-    await person.press("➕")
-    coin_message = await person.wait_for(lambda m: find_button(m, "") is not None and "coin:" in str(m),
-                                         what="the coins")
-    first_coin = next(b["callback_data"] for row in coin_message["reply_markup"]["inline_keyboard"] for b in row
+def first_line(words: Words, message_id: str) -> str:
+    """A button's label, or the start of a message, as the chat shows it (without its values)."""
+    return words(message_id).split("{")[0].split("\n")[0].strip()
+
+
+async def top_up(person: Person, bot: BotHarness, words: Words, dollars: str) -> None:
+    await person.press(first_line(words, "menu.wallet"))
+    await person.press(first_line(words, "wallet.topup"))
+    coins = await person.wait_for(lambda m: "coin:" in str(m.get("reply_markup")), what="the coins")
+    first_coin = next(b["callback_data"] for row in coins["reply_markup"]["inline_keyboard"] for b in row
                       if b.get("callback_data", "").startswith("coin:"))
-    await person.press_data(first_coin, coin_message["message_id"])
-    await person.wait_for(lambda m: "USD" in message_text(m) or "$" in message_text(m) or "美元" in message_text(m),
+    await person.press_data(first_coin, coins["message_id"])
+    await person.wait_for(lambda m: "topup" in str(m.get("reply_markup")) and "coin:" not in str(m.get("reply_markup")),
                           what="the amount question")
     await person.say(dollars)
-    invoice_message = await person.wait_for(lambda m: "photo" in m and find_button(m, "🔄") is not None,
-                                            what="the invoice")
-    invoice_id = (find_button(invoice_message, "🔄") or "").split(":", 1)[1]
+    invoice = await person.wait_for(lambda m: "photo" in m and find_button(m, "🔄") is not None, what="the invoice")
+    invoice_id = (find_button(invoice, "🔄") or "").split(":", 1)[1]
     await bot.payments.pay(payments_pb2.Invoice(id=invoice_id))
 
 
-async def build_three_node_flow(person: Person, name: str) -> None:
-    await person.press("🧩")
-    await person.press("➕")
+async def build_three_node_flow(person: Person, words: Words, name: str, menu: str, goodbye: str) -> None:
+    await person.press(first_line(words, "menu.flows"))
+    await person.press(first_line(words, "flow.new"))
     await person.say(name)
     voices = await person.wait_for(lambda m: "fvoice:" in str(m.get("reply_markup")), what="the voices")
     await person.press_data("fvoice:-", voices["message_id"])
-    # Node 1: a menu offering 1 and 2.
-    await person.press("🔢")
-    await person.say("Press 1 to confirm your appointment, 2 to cancel it.")
+    await person.press(first_line(words, "flow.kind.menu"))  # n1: a menu offering 1 and 2
+    await person.say(menu)
     await person.say("1 2")
-    # Key 1 → an end node; key 2 → another end node... but three nodes in all: key 2 links to the first end.
-    await person.press("🔚")
-    await person.say("Thank you, see you soon.")
+    await person.press(first_line(words, "flow.kind.end"))  # n2: key 1 ends the call
+    await person.say(goodbye)
     linking = await person.wait_for(lambda m: "flink:n2" in str(m.get("reply_markup")), what="the link choice")
-    await person.press_data("flink:n2", linking["message_id"])
+    await person.press_data("flink:n2", linking["message_id"])  # key 2 ends it the same way
 
 
-async def test_new_customer_tops_up_buys_a_plan_builds_a_flow_and_reads_a_call_outcome(bot: BotHarness) -> None:
-    person = bot.person("en")
+# What the customer types, and the summary Retell's analysis writes (in the call's own language).
+JOURNEYS = {
+    "en": {"name": "Acme Dental", "flow": "Reminders", "menu": "Press 1 to confirm, 2 to cancel.",
+           "goodbye": "Thank you, see you soon.", "summary": "The callee cancelled the appointment."},
+    "zh": {"name": "阳光牙科", "flow": "预约提醒", "menu": "确认预约请按1，取消请按2。", "goodbye": "谢谢，再见。",
+           "summary": "被叫方按2取消了预约。"},
+}
+
+
+@pytest.mark.parametrize("language", list(JOURNEYS))
+async def test_new_customer_tops_up_buys_a_plan_builds_a_flow_and_reads_a_call_outcome(
+        bot: BotHarness, language: str) -> None:
+    typed = JOURNEYS[language]
+    words = Words(language)
+    person = bot.person(language)
     await person.say("/start")
-    await person.press("English")
-    await person.wait_for_text("What is your name")
-    await person.say("Acme Dental")
-    await person.press("I accept")
-    await person.press("No, thanks")  # the free trial: offered once, skipped here
-    await person.wait_for_text("Main menu")
+    await person.press(LANGUAGES[language])
+    await person.wait_for_text(first_line(words, "onboarding.ask_name"))
+    await person.say(typed["name"])
+    await person.press(first_line(words, "onboarding.accept"))
+    await person.press(first_line(words, "onboarding.trial_skip"))
+    await person.wait_for_text(first_line(words, "menu.title"))
 
-    await top_up(person, bot, "25")
-    await person.wait_for_text("Payment confirmed")
+    await top_up(person, bot, words, "25")
+    await person.wait_for_text(words("topup.confirmed", amount="$25.00", coin="{").split("{")[0][:8])
 
-    await person.press("Main menu")
-    await person.press("Wallet")
-    await person.press("Plans")
-    await person.press("Prime 7 days")
-    await person.press("Pay from the wallet")
-    await person.wait_for_text("is active until")
+    await person.press(first_line(words, "menu.back_home"))
+    await person.press(first_line(words, "menu.wallet"))
+    await person.press(first_line(words, "plans.title"))
+    await person.press(words.name_of("plan.name.prime_7d", "Prime 7 days"))
+    await person.press(first_line(words, "plans.buy_wallet"))
+    await person.wait_for(lambda m: words.name_of("plan.name.prime_7d", "") in message_text(m)
+                          and "plan:" not in str(m.get("reply_markup")) and "wallet" in str(m.get("reply_markup")),
+                          what="the plan bought")
 
-    await person.press("Main menu")
-    await build_three_node_flow(person, "Reminders")
-    await person.wait_for_text("is complete")
-    await person.press("Save")
-    saved = await person.wait_for_text("was saved")
-    assert "approved" in message_text(saved)
+    await person.press(first_line(words, "menu.back_home"))
+    await build_three_node_flow(person, words, typed["flow"], typed["menu"], typed["goodbye"])
+    await person.press(first_line(words, "flow.save"))
+    saved = await person.wait_for(lambda m: "callf" in str(m.get("reply_markup")) or
+                                  "call:flow" in str(m.get("reply_markup")), what="the saved flow")
+    assert first_line(words, "flow.status.approved") in message_text(saved)
 
-    await bot.calls.script_callee(CALLEE, duration_ms=65_000, keys=[{"digit": "2", "at_ms": 3000}])
-    await person.press("Call a number")  # on the saved flow's message: straight to the number
-    await person.wait_for_text("international form")
+    await bot.calls.script_callee(CALLEE, duration_ms=65_000, keys=[{"digit": "2", "at_ms": 3000}],
+                                  summary=typed["summary"], sentiment="Negative")
+    await person.press(first_line(words, "menu.call"))  # on the saved flow's message: straight to the number
+    await person.wait_for_text(typed["flow"])
     await person.say(CALLEE)
-    await person.press("Any from the pool")
-    await person.wait_for_text("Ready to call")
-    await person.press("Call now")
+    await person.press(first_line(words, "call.caller_auto"))
+    await person.press(first_line(words, "call.confirm"))
 
-    outcome = await person.wait_for_text("Keys pressed: 2", within=30.0)
+    outcome = await person.wait_for(lambda m: words("call.outcome.keys", keys="2") in message_text(m), within=30.0,
+                                    what="the call outcome")
     text = message_text(outcome)
-    assert "Duration: 1:05" in text
-    assert re.search(r"plan minutes used: 2\b", text), text
-    assert "Cost: $0.00" in text
+    assert words("call.outcome.duration", duration="1:05") in text
+    assert words("call.outcome.cost", cost="$0.00", minutes=2) in text
+    await person.wait_for_text(typed["summary"])
+
+    if language != "en":
+        shown = LATIN_ALLOWED.sub(" ", person.all_text())
+        for address in re.findall(r"\b[0-9a-zA-Z]{20,}\b", shown):
+            shown = shown.replace(address, " ")  # the payment address is the coin's, not words
+        english = sorted(set(re.findall(r"[A-Za-z]{3,}", shown)))
+        assert english == [], english
+        assert len(re.findall(r"[\u4e00-\u9fff]", shown)) > 300  # the chat really is in Chinese

@@ -183,7 +183,7 @@ async def receive_flow_name(turn: Turn, text: str) -> None:
     for voice in voices.voices[:10]:
         if len(voice.voice_id) > 40:
             continue
-        label = f"{voice.name} ({voice.gender or voice.provider})"
+        label = f"{voice.name} ({turn.words.name_of(f'voice.gender.{voice.gender.lower()}', voice.gender)})"
         row = [button(label, "fvoice", voice.voice_id)]
         if voice.preview_audio_url:
             row.append(Button(turn.words("flow.voice_preview"), url=voice.preview_audio_url))

@@ -14,6 +14,10 @@ from speechcue.wallet.v1 import wallet_pb2
 MAX_TOPUP_CENTS = 1_000_000
 
 
+def plan_name(turn: Turn, plan: wallet_pb2.Plan) -> str:
+    return turn.words.name_of(f"plan.name.{plan.code}", plan.name)
+
+
 def minutes_text(turn: Turn, minutes: int) -> str:
     return turn.words("plans.unlimited") if minutes < 0 else str(minutes)
 
@@ -32,7 +36,7 @@ async def show_wallet(turn: Turn, args: list[str]) -> None:
     keyboard = Keyboard().row(button(words("wallet.topup"), "topup"), button(words("wallet.history"), "hist"))
     keyboard.row(button(words("plans.title"), "plans"))
     if subscription.status == wallet_pb2.SUBSCRIPTION_STATUS_ACTIVE:
-        lines.append(words("wallet.plan", name=subscription.plan.name,
+        lines.append(words("wallet.plan", name=plan_name(turn, subscription.plan),
                            expires=local_time(subscription.expires_at, turn.customer.timezone),
                            single=minutes_text(turn, subscription.single_minutes_left),
                            bulk=minutes_text(turn, subscription.bulk_minutes_left)))
@@ -91,7 +95,7 @@ async def choose_coin(turn: Turn, args: list[str]) -> None:
     keyboard = Keyboard()
     row = []
     for coin in coins.coins[:24]:
-        row.append(button(coin.name or coin.code, "coin", coin.code))
+        row.append(button(coin.code, "coin", coin.code))
         if len(row) == 2:
             keyboard.row(*row)
             row = []
@@ -172,7 +176,8 @@ async def show_plans(turn: Turn, args: list[str]) -> None:
     for plan in plans.plans:
         if plan.is_trial:
             continue
-        keyboard.row(button(words("plans.line", name=plan.name, price=money(plan.price_cents)), "plan", plan.code))
+        keyboard.row(button(words("plans.line", name=plan_name(turn, plan), price=money(plan.price_cents)), "plan",
+                            plan.code))
     keyboard.row(button(words("menu.back"), "wallet"))
     turn.show(words("plans.title_long"), keyboard)
 
@@ -187,7 +192,7 @@ async def show_plan(turn: Turn, args: list[str]) -> None:
     if plan is None:
         turn.show(words("error.not_found"), Keyboard().row(button(words("menu.back"), "plans")))
         return
-    text = words("plans.detail", name=plan.name, days=plan.duration_days, price=money(plan.price_cents),
+    text = words("plans.detail", name=plan_name(turn, plan), days=plan.duration_days, price=money(plan.price_cents),
                  single=minutes_text(turn, plan.single_minutes), bulk=minutes_text(turn, plan.bulk_minutes),
                  overage=money(plan.overage_cents_per_minute),
                  transfer=words("plans.yes") if plan.call_transfer else words("plans.no"))
@@ -203,7 +208,7 @@ async def buy_plan(turn: Turn, args: list[str]) -> None:
     subscription = await turn.services.wallet.BuySubscription(wallet_pb2.BuySubscriptionRequest(
         idempotency_key=turn.key("buy"), customer_id=turn.customer_id, plan_code=args[0] if args else "",
         auto_renew=False), timeout=turn.timeout)
-    turn.show(turn.words("plans.bought", name=subscription.plan.name,
+    turn.show(turn.words("plans.bought", name=plan_name(turn, subscription.plan),
                          expires=local_time(subscription.expires_at, turn.customer.timezone)),
               Keyboard().row(button(turn.words("wallet.title"), "wallet"),
                              button(turn.words("menu.back_home"), "home")))
@@ -222,9 +227,9 @@ async def buy_plan_in_crypto(turn: Turn, args: list[str]) -> None:
         return
     keyboard = Keyboard()
     for coin in coins.coins[:12]:
-        keyboard.row(button(coin.name or coin.code, "planc", plan.code, coin.code))
+        keyboard.row(button(coin.code, "planc", plan.code, coin.code))
     keyboard.row(button(words("menu.back"), "plan", plan.code))
-    turn.show(words("plans.choose_coin", name=plan.name, price=money(plan.price_cents)), keyboard)
+    turn.show(words("plans.choose_coin", name=plan_name(turn, plan), price=money(plan.price_cents)), keyboard)
 
 
 @router.button("planc")
