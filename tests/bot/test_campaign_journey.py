@@ -1,0 +1,75 @@
+"""A campaign through the chat: twenty pasted numbers scheduled two minutes ahead with a reminder;
+the customer receives the reminder, one progress message edited in place, and the final report as
+a CSV document with a chart of outcomes."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import httpx
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from speechcue.common.v1 import common_pb2
+from tests.bot.conftest import BotHarness, message_text
+from tests.calls.conftest import menu_flow
+
+CALLEES = [f"+1415555{number:04d}" for number in range(1200, 1220)]
+
+
+async def campaign_tick(bot: BotHarness, minute: int) -> None:
+    stamp = Timestamp()
+    stamp.FromDatetime(bot.calls.clock.now)
+    await bot.calls.stub.RunCampaignTick(common_pb2.RunTickRequest(idempotency_key=f"tick:campaigns:bot:{minute}",
+                                                                   scheduled_at=stamp))
+
+
+async def test_a_scheduled_campaign_sends_its_reminder_progress_and_report(bot: BotHarness) -> None:
+    person = await bot.onboarded("Acme Dental")
+    customer = await bot.customer_id(person)
+    await bot.calls.wallet.credit(customer, 20_000)
+    await bot.calls.flow(customer, menu_flow())
+    for number in CALLEES:
+        await bot.calls.script_callee(number, duration_ms=30_000, keys=[{"digit": "1", "at_ms": 2000}])
+
+    await person.press("Campaigns")
+    await person.press("New campaign")
+    flows = await person.wait_for(lambda m: "cflow:" in str(m.get("reply_markup")), what="the flows")
+    choice = next(b["callback_data"] for row in flows["reply_markup"]["inline_keyboard"] for b in row
+                  if b.get("callback_data", "").startswith("cflow:"))
+    await person.press_data(choice, flows["message_id"])
+    await person.press("At a time")
+    await person.wait_for_text("Send the start time")
+    start = bot.calls.clock.now + timedelta(minutes=2)
+    await person.say(start.strftime("%H:%M"))  # the customer's timezone is UTC
+    await person.press("10 min")
+    await person.wait_for_text("Send the numbers")
+    await person.say("\n".join([*CALLEES, "not a number", CALLEES[0]]))
+    report = await person.wait_for_text("20 numbers to call")
+    assert "1 invalid, 1 duplicates" in message_text(report)
+
+    # The reminder is due at once (the start is less than ten minutes away).
+    await campaign_tick(bot, 0)
+    await person.wait_for_text("⏰ Your campaign Appointment reminder")
+    bot.calls.clock.advance(minutes=3)
+    await campaign_tick(bot, 3)
+
+    progress = await person.wait_for(lambda m: "completed" in message_text(m) and "20 of 20 done" in message_text(m),
+                                     within=60.0, what="the completed progress message")
+    assert "█" * 12 in message_text(progress)
+    document = await person.wait_for(lambda m: "document" in m, within=30.0, what="the report")
+    chart = await person.wait_for(lambda m: "photo" in m and "Outcomes" in (m.get("caption") or ""),
+                                  what="the chart")
+    assert chart["photo"]
+
+    api = f"{bot.settings.telegram_api_base_url}/bot{bot.settings.telegram_bot_token}"
+    async with httpx.AsyncClient() as client:
+        found = await client.get(f"{api}/getFile", params={"file_id": document["document"]["file_id"]})
+        path = found.json()["result"]["file_path"]
+        content = (await client.get(f"{bot.settings.telegram_api_base_url}/file/bot"
+                                    f"{bot.settings.telegram_bot_token}/{path}")).content
+    rows = list(csv.DictReader(io.StringIO(content.decode())))
+    assert len(rows) == 20
+    progress_messages = [m for m in person.messages() if "of 20 done" in message_text(m)]
+    assert len(progress_messages) == 1  # one message, edited in place
