@@ -10,6 +10,8 @@ LOCAL_RETELL_KEY = "local-sandbox-retell-key"
 LOCAL_DYNOPAY = (("DYNOPAY_API_KEY", "local-dynopay-key"), ("DYNOPAY_WALLET_TOKEN", "local-dynopay-token"),
                  ("DYNOPAY_WEBHOOK_SECRET", "local-dynopay-webhook-secret"))
 SANDBOX_URL = "http://127.0.0.1:8009"
+LOCAL_TELEGRAM = (("TELEGRAM_BOT_TOKEN", "100000001:local-sandbox-telegram-token"),
+                  ("TELEGRAM_WEBHOOK_SECRET", "local-telegram-webhook-secret"))
 
 
 @dataclass(frozen=True)
@@ -23,8 +25,9 @@ class LocalService:
 
 LOCAL_SERVICES: tuple[LocalService, ...] = (
     LocalService("sandbox", grpc_port=None, http_port=8009, has_database=False,
-                 extra_environment=(("RETELL_API_KEY", LOCAL_RETELL_KEY), *LOCAL_DYNOPAY,
-                                    ("SANDBOX_DYNOPAY_WEBHOOK_URL", "http://127.0.0.1:8003/webhooks/dynopay"))),
+                 extra_environment=(("RETELL_API_KEY", LOCAL_RETELL_KEY), *LOCAL_DYNOPAY, *LOCAL_TELEGRAM,
+                                    ("SANDBOX_DYNOPAY_WEBHOOK_URL", "http://127.0.0.1:8003/webhooks/dynopay"),
+                                    ("SANDBOX_TELEGRAM_WEBHOOK_URL", "http://127.0.0.1:8004/telegram/webhook"))),
     LocalService("wallet", grpc_port=50051, http_port=8001),
     LocalService("calls", grpc_port=50052, http_port=8002, extra_environment=(
         ("RETELL_API_KEY", LOCAL_RETELL_KEY), ("RETELL_BASE_URL", SANDBOX_URL),
@@ -32,6 +35,9 @@ LOCAL_SERVICES: tuple[LocalService, ...] = (
     )),
     LocalService("payments", grpc_port=50053, http_port=8003, extra_environment=(
         *LOCAL_DYNOPAY, ("DYNOPAY_BASE_URL", SANDBOX_URL), ("SPEECHCUE_PUBLIC_BASE_URL", "http://127.0.0.1:8003"),
+    )),
+    LocalService("bot", grpc_port=50054, http_port=8004, extra_environment=(
+        *LOCAL_TELEGRAM, ("TELEGRAM_API_BASE_URL", SANDBOX_URL), ("SPEECHCUE_PUBLIC_BASE_URL", "http://127.0.0.1:8004"),
     )),
 )
 

@@ -108,10 +108,11 @@ async def quote(turn: Turn, args: list[str]) -> None:
                         "off" if record else "on"))
     if price.allowed_now:
         keyboard.row(button(words("call.confirm"), "callgo"))
-    elif price.blocked_reason:
-        lines.append(words(f"error.{price.blocked_reason}"))
-    else:
+    elif price.blocked_reason == "OUTSIDE_CALLING_WINDOW":
         lines.append(words("call.outside_window", at=local_time(price.next_allowed_at, turn.customer.timezone)))
+    else:
+        lines.append(words.name_of(f"error.{price.blocked_reason}",
+                                   words("error.refused", reason=price.blocked_reason or "—")))
     keyboard.row(button(words("menu.back_home"), "home"))
     turn.show("\n".join(lines), keyboard)
 
