@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 
 from devstack.ports import free_port
@@ -127,6 +128,24 @@ class Person:
 
     def all_text(self) -> str:
         return "\n".join(message_text(m) for m in self.messages())
+
+
+_forged_updates = itertools.count(900_000_001)
+
+
+async def forge_press(bot: BotHarness, person: Person, data: str) -> None:
+    """A callback query with made-up data, as a modified client can send: Telegram does not check
+    callback data against the buttons it was given, so the bot must not trust it either."""
+    message = person.messages()[-1]
+    update = {"update_id": next(_forged_updates), "callback_query": {
+        "id": f"forged-{data}", "chat_instance": "1", "data": data,
+        "from": {"id": person.user_id, "is_bot": False, "first_name": "Eve"},
+        "message": {"message_id": message["message_id"], "date": message["date"],
+                    "chat": {"id": person.user_id, "type": "private"}, "text": message.get("text", "")}}}
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(f"http://127.0.0.1:{bot.settings.speechcue_http_port}/telegram/webhook",
+                                   json=update, headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET})
+    assert answer.status_code == 200
 
 
 def message_text(message: dict[str, Any]) -> str:

@@ -73,3 +73,25 @@ async def test_a_scheduled_campaign_sends_its_reminder_progress_and_report(bot: 
     assert len(rows) == 20
     progress_messages = [m for m in person.messages() if "of 20 done" in message_text(m)]
     assert len(progress_messages) == 1  # one message, edited in place
+
+
+async def test_an_uploaded_csv_list_is_read_and_started_now(bot: BotHarness) -> None:
+    person = await bot.onboarded("Acme Dental")
+    customer = await bot.customer_id(person)
+    await bot.calls.wallet.credit(customer, 5_000)
+    await bot.calls.flow(customer, menu_flow())
+    await person.press("Campaigns")
+    await person.press("New campaign")
+    flows = await person.wait_for(lambda m: "cflow:" in str(m.get("reply_markup")), what="the flows")
+    choice = next(b["callback_data"] for row in flows["reply_markup"]["inline_keyboard"] for b in row
+                  if b.get("callback_data", "").startswith("cflow:"))
+    await person.press_data(choice, flows["message_id"])
+    await person.press("Now")
+    await person.wait_for_text("Send the numbers")
+    await person.upload(b"number,name\n+14155551301,Ada\n+14155551302,Bob\n(415) 555-1303,Cy\nnope,Dee\n",
+                        "callees.csv")
+    report = await person.wait_for_text("3 numbers to call")
+    assert "1 invalid" in message_text(report)
+    await person.press("Start now")
+    await person.wait_for(lambda m: "running" in message_text(m) or "completed" in message_text(m),
+                          what="the running campaign")

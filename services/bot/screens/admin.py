@@ -1,11 +1,13 @@
-"""Admin (only for SPEECHCUE_ADMIN_TELEGRAM_IDS): flows waiting for review with approve and reject,
-refunds, customer lookup and the kill switch. The owning services check the admin id again."""
+"""Admin (only for SPEECHCUE_ADMIN_TELEGRAM_IDS): platform figures, flows waiting for review with
+approve and reject, plans and their prices, customer lookup with refunds and the kill switch. The
+owning services check the admin id again; the bot's own check only keeps the screens private."""
 
 from __future__ import annotations
 
 from services.bot.formatting import money
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
+from services.bot.screens.wallet import parse_dollars
 from services.bot.turn import Turn
 from services.bot.users import count_users, find_user_by_customer
 from speechcue.calls.v1 import calls_pb2
@@ -51,9 +53,18 @@ async def admin(turn: Turn, args: list[str]) -> None:
         turn.conversation.expect("admin.lookup")
         turn.show(words("admin.ask_customer"), admin_back(turn))
         return
+    if action == "plans":
+        plans = await turn.services.wallet.ListPlans(wallet_pb2.ListPlansRequest(include_inactive=True),
+                                                     timeout=turn.timeout)
+        keyboard = Keyboard()
+        for plan in plans.plans:
+            keyboard.row(button(words("plans.line", name=turn.words.name_of(f"plan.name.{plan.code}", plan.name),
+                                      price=money(plan.price_cents)), "admpl", plan.code))
+        turn.show(words("admin.plans_title"), keyboard.row(button(words("menu.back"), "adm")))
+        return
     customers = await count_users(turn.uow)
     keyboard = (Keyboard().row(button(words("admin.reviews"), "adm", "reviews"))
-                .row(button(words("admin.lookup"), "adm", "lookup"))
+                .row(button(words("admin.lookup"), "adm", "lookup"), button(words("admin.plans"), "adm", "plans"))
                 .row(button(words("menu.back_home"), "home")))
     turn.show(words("admin.title", customers=customers), keyboard)
 
@@ -82,8 +93,16 @@ async def show_customer(turn: Turn, customer_id: str) -> None:
     text = words("admin.customer", customer=customer_id, balance=money(balance.available_cents),
                  debt=money(balance.debt_cents), suspended=words("plans.yes" if limits.suspended else "plans.no"))
     switch = "admin.resume_customer" if limits.suspended else "admin.suspend_customer"
-    turn.send(text, Keyboard().row(button(words(switch), "admks", customer_id, "off" if limits.suspended else "on"))
-              .row(button(words("menu.back"), "adm")))
+    keyboard = Keyboard().row(button(words(switch), "admks", customer_id, "off" if limits.suspended else "on"))
+    history = await turn.services.wallet.ListTransactions(wallet_pb2.ListTransactionsRequest(
+        customer_id=customer_id, page=common_pb2.PageRequest(page_size=20)), timeout=turn.timeout)
+    refundable = (wallet_pb2.TRANSFER_KIND_CAPTURE, wallet_pb2.TRANSFER_KIND_CHARGE,
+                  wallet_pb2.TRANSFER_KIND_OVERAGE, wallet_pb2.TRANSFER_KIND_PLAN_PURCHASE)
+    for transfer in [t for t in history.transfers if t.kind in refundable][:5]:
+        keyboard.row(button(words("admin.refund_line", amount=money(transfer.amount_cents),
+                                  kind=words(f"transfer.{wallet_pb2.TransferKind.Name(transfer.kind)}")),
+                            "admrf", customer_id, transfer.id))
+    turn.send(text, keyboard.row(button(words("menu.back"), "adm")))
 
 
 @router.button("admks")
@@ -101,3 +120,67 @@ async def kill_switch(turn: Turn, args: list[str]) -> None:
         timeout=turn.timeout)
     turn.pressed_message_id = None
     await show_customer(turn, args[0])
+
+
+@router.button("admrf")
+async def ask_refund_amount(turn: Turn, args: list[str]) -> None:
+    """A refund of one charge: how much (the wallet refuses more than the charge, in total)."""
+    if not turn.is_admin or len(args) < 2 or not args[1].isdigit():
+        turn.show(turn.words("error.not_allowed"))
+        return
+    turn.conversation.expect("admin.refund", refund_customer=args[0], refund_transfer=int(args[1]))
+    turn.show(turn.words("admin.ask_refund"), admin_back(turn))
+
+
+@router.text("admin.refund")
+async def refund(turn: Turn, text: str) -> None:
+    words = turn.words
+    cents = parse_dollars(text)
+    if not turn.is_admin:
+        turn.conversation.reset()
+        return
+    if cents is None or cents <= 0:
+        turn.send(words("topup.bad_amount"))
+        return
+    data = turn.conversation.data
+    result = await turn.services.wallet.Refund(wallet_pb2.RefundRequest(
+        idempotency_key=turn.key("refund"), customer_id=str(data.get("refund_customer", "")),
+        transfer_id=int(data.get("refund_transfer", 0)), amount_cents=cents, admin_telegram_id=turn.telegram_user_id,
+        reason=words("admin.refund_reason")), timeout=turn.timeout)
+    turn.conversation.reset()
+    turn.send(words("admin.refunded", amount=money(cents), balance=money(result.balance.available_cents)),
+              admin_back(turn))
+
+
+@router.button("admpl")
+async def ask_plan_price(turn: Turn, args: list[str]) -> None:
+    """A plan's price: asked, then set with UpsertPlan (periods already bought keep their terms)."""
+    if not turn.is_admin or not args:
+        turn.show(turn.words("error.not_allowed"))
+        return
+    turn.conversation.expect("admin.plan_price", plan_code=args[0])
+    turn.show(turn.words("admin.ask_plan_price", plan=args[0]), admin_back(turn))
+
+
+@router.text("admin.plan_price")
+async def set_plan_price(turn: Turn, text: str) -> None:
+    words = turn.words
+    cents = parse_dollars(text)
+    if not turn.is_admin:
+        turn.conversation.reset()
+        return
+    if cents is None:
+        turn.send(words("topup.bad_amount"))
+        return
+    code = str(turn.conversation.data.get("plan_code", ""))
+    plans = await turn.services.wallet.ListPlans(wallet_pb2.ListPlansRequest(include_inactive=True),
+                                                 timeout=turn.timeout)
+    plan = next((p for p in plans.plans if p.code == code), None)
+    if plan is None:
+        turn.send(words("error.not_found"), admin_back(turn))
+        return
+    plan.price_cents = cents
+    updated = await turn.services.wallet.UpsertPlan(wallet_pb2.UpsertPlanRequest(
+        idempotency_key=turn.key("plan"), admin_telegram_id=turn.telegram_user_id, plan=plan), timeout=turn.timeout)
+    turn.conversation.reset()
+    turn.send(words("admin.plan_priced", plan=updated.code, price=money(updated.price_cents)), admin_back(turn))
