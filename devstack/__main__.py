@@ -9,17 +9,21 @@ and persists between runs; `--fresh` starts from empty.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
+from cronjobs.schedule import TICKS, Tick
+from cronjobs.ticker import run_ticker
 from devstack.nats import EmbeddedNats
-from devstack.platform import LOCAL_SERVICES, LocalService, service_environment
+from devstack.platform import LOCAL_INTERNAL_TOKEN, LOCAL_SERVICES, LocalService, service_environment
 from devstack.ports import port_is_open
 from devstack.postgres import EmbeddedPostgres
 from services.runtime.migrations import upgrade_to_head
@@ -53,6 +57,19 @@ def wait_ready(service: LocalService, process: subprocess.Popen[bytes], timeout:
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{service.name} was not ready after {timeout:.0f} s")
+
+
+def start_ticker(log_path: Path) -> None:
+    """The schedule table of cronjobs/ run in a thread of this process (the CronJobs' stand-in)."""
+    addresses = {s.name: f"127.0.0.1:{s.grpc_port}" for s in LOCAL_SERVICES if s.grpc_port is not None}
+    log_file = open(log_path, "a", buffering=1)
+
+    def report(tick: Tick, outcome: str) -> None:
+        log_file.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {tick.name}: {outcome}\n")
+
+    thread = threading.Thread(target=lambda: asyncio.run(run_ticker(addresses, LOCAL_INTERNAL_TOKEN, report=report)),
+                              name="ticker", daemon=True)
+    thread.start()
 
 
 def main() -> int:
@@ -105,6 +122,8 @@ def main() -> int:
             wait_ready(service, processes[service.name])
             grpc = f"gRPC 127.0.0.1:{service.grpc_port}, " if service.grpc_port else ""
             announce(service.name, f"{grpc}http://127.0.0.1:{service.http_port}")
+        start_ticker(logs / "ticker.log")
+        announce("ticker", f"{len(TICKS)} ticks on the schedules of cronjobs/schedule.py (logs/ticker.log)")
         print(f"ready in {time.monotonic() - started:.1f} s; logs in {logs}; Ctrl-C stops everything", flush=True)
         while True:
             signal.pause()

@@ -1,0 +1,43 @@
+"""`python -m cronjobs <tick>` against a running wallet: runs the tick, and a retried Job in the
+same scheduled minute repeats nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+
+from tests.wallet.conftest import INTERNAL_TOKEN, WalletHarness, wallet  # noqa: F401
+
+
+async def run_cronjob(tick: str, environment: dict[str, str]) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cronjobs", tick, env={**os.environ, **environment},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await process.communicate()
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_a_cronjob_runs_its_tick_and_a_retry_in_the_same_minute_replays_it(
+        wallet: WalletHarness) -> None:  # noqa: F811
+    environment = {"SPEECHCUE_INTERNAL_TOKEN": INTERNAL_TOKEN,
+                   "WALLET_GRPC_ADDR": f"127.0.0.1:{wallet.running.grpc_port}"}
+    first = await run_cronjob("subscriptions", environment)
+    second = await run_cronjob("subscriptions", environment)
+    assert first[0] == 0, first
+    one, two = json.loads(first[1]), json.loads(second[1])
+    assert one["ok"] and one["key"].startswith("tick:subscriptions:") and one["key"].endswith(":00Z")
+    if one["key"] == two["key"]:  # not across an hour boundary
+        assert one == two
+
+
+async def test_a_cronjob_without_its_configuration_or_with_a_wrong_token_fails_clearly(
+        wallet: WalletHarness) -> None:  # noqa: F811
+    code, _, err = await run_cronjob("billing", {"SPEECHCUE_INTERNAL_TOKEN": ""})
+    assert code == 2 and "WALLET_GRPC_ADDR" in err
+    code, _, err = await run_cronjob("no-such-tick", {})
+    assert code == 2 and "usage" in err
+    code, out, _ = await run_cronjob("billing", {"SPEECHCUE_INTERNAL_TOKEN": "wrong",
+                                                 "WALLET_GRPC_ADDR": f"127.0.0.1:{wallet.running.grpc_port}"})
+    assert code == 1 and json.loads(out)["code"] == "UNAUTHENTICATED"
