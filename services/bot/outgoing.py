@@ -64,11 +64,15 @@ def text_message(text: str, keyboard: Keyboard | None = None, **extra: Any) -> d
     return body
 
 
+# One statement, compiled once and cached: a multi-row VALUES built per call is compiled on every
+# update (bench/README.md, "Bot webhook").
+_QUEUE = insert(outgoing_messages).on_conflict_do_nothing(index_elements=["dedupe_key"])
+
+
 async def queue_messages(uow: UnitOfWork, chat_id: int, messages: list[Outgoing]) -> None:
     """Adds the messages in order; a message whose dedupe key was queued before is skipped."""
     if not messages:
         return
     rows = [{"chat_id": chat_id, "method": m.method, "body": m.body, "file": m.file, "file_name": m.file_name,
              "ref": m.ref, "edits_ref": m.edits_ref, "dedupe_key": m.dedupe_key} for m in messages]
-    await uow.connection.execute(insert(outgoing_messages).values(rows).on_conflict_do_nothing(
-        index_elements=["dedupe_key"]))
+    await uow.connection.execute(_QUEUE, rows)

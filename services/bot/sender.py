@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -27,6 +28,7 @@ from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from telegram import Bot, InputFile
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBUserWarning
 
 from services.bot import metrics
 from services.bot.settings import BotSettings
@@ -34,6 +36,10 @@ from services.bot.tables import message_refs, outgoing_messages
 from services.runtime.database import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
+
+# The queue stores Bot API calls by method name, so they are made generically; python-telegram-bot
+# suggests its typed methods on every such call, which says nothing here.
+warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
 
 UNPACED_METHODS = frozenset({"answerCallbackQuery", "sendChatAction"})
 UPLOAD_FIELDS = {"sendPhoto": "photo", "sendDocument": "document", "sendAudio": "audio"}
