@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 
 from services.sandbox.dynopay_simulator import DynoPaySimulator, add_dynopay_routes
 from services.sandbox.retell_routes import add_retell_routes
@@ -66,6 +68,14 @@ def build_sandbox(settings: SandboxSettings) -> Sandbox:
     add_dynopay_routes(app, dynopay)
     add_telegram_routes(app, telegram)
     app.state.telegram = telegram
+
+    chat_page = (Path(__file__).resolve().parent / "chat.html").read_text()
+
+    @app.get("/", include_in_schema=False)
+    @app.get("/chat", include_in_schema=False)
+    async def browser_chat() -> HTMLResponse:
+        """The browser chat: Telegram-like, onto the Telegram simulator, with the callees' panel."""
+        return HTMLResponse(chat_page)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -1,0 +1,141 @@
+"""The browser chat in headless Chromium: a person presses through onboarding and a call in the
+page the sandbox serves, and reads the call's outcome there. Screenshots are kept as artifacts
+(`SPEECHCUE_ARTIFACTS`, default `test-artifacts/`).
+
+Selenium's calls block, and the sandbox and the bot serve from this test's event loop, so every
+browser call runs in a thread (`asyncio.to_thread`)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from tests.bot.conftest import BotHarness, bot, telegram_server  # noqa: F401
+from tests.calls.conftest import CALLEE, calls, menu_flow, sandbox_server  # noqa: F401
+from tests.payments.conftest import payments  # noqa: F401
+from tests.wallet.conftest import wallet  # noqa: F401
+
+ARTIFACTS = Path(os.environ.get("SPEECHCUE_ARTIFACTS", "test-artifacts"))
+
+
+@pytest.fixture
+def browser() -> Iterator[WebDriver]:
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if os.environ.get("SPEECHCUE_BROWSER") == "off":
+        pytest.skip("SPEECHCUE_BROWSER=off")
+    if chromium is None or driver is None:
+        pytest.fail("the browser test needs Debian's chromium and chromium-driver; `./dev test` installs them "
+                    "when it can (root or passwordless sudo), or set SPEECHCUE_BROWSER=off")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
+                     "--disable-gpu"):
+        options.add_argument(argument)
+    session = webdriver.Chrome(options=options, service=Service(driver))
+    session.set_page_load_timeout(30)
+    try:
+        yield session
+    finally:
+        session.quit()
+
+
+def chat_text(browser: WebDriver) -> str:
+    try:
+        return str(browser.find_element(By.ID, "messages").text)
+    except StaleElementReferenceException:
+        return ""
+
+
+async def until(browser: WebDriver, text: str, *, within: float = 20.0) -> None:
+    """Waits until the page's chat shows `text` (the page polls the simulator on its own)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while text not in await asyncio.to_thread(chat_text, browser):
+        if asyncio.get_running_loop().time() > deadline:
+            shown = await asyncio.to_thread(chat_text, browser)
+            raise AssertionError(f"the chat never showed {text!r}; it shows:\n{shown[-800:]}")
+        await asyncio.sleep(0.2)
+
+
+def click_newest(browser: WebDriver, label: str) -> bool:
+    # The page redraws the chat when it changes, so an element found a moment ago may be gone.
+    try:
+        buttons = [b for b in browser.find_elements(By.CSS_SELECTOR, ".keyboard button") if label in b.text]
+        if buttons:
+            buttons[-1].click()
+        return bool(buttons)
+    except StaleElementReferenceException:
+        return False
+
+
+async def press(browser: WebDriver, label: str) -> None:
+    """Clicks the newest button whose label contains `label`."""
+    deadline = asyncio.get_running_loop().time() + 20.0
+    while not await asyncio.to_thread(click_newest, browser, label):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"no button {label!r} in the chat")
+        await asyncio.sleep(0.2)
+
+
+def _type(browser: WebDriver, text: str) -> None:
+    field = browser.find_element(By.ID, "text")
+    field.clear()
+    field.send_keys(text)
+    browser.find_element(By.ID, "send").click()
+
+
+async def type_message(browser: WebDriver, text: str) -> None:
+    await asyncio.to_thread(_type, browser, text)
+
+
+async def screenshot(browser: WebDriver, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(browser.save_screenshot, str(ARTIFACTS / f"{name}.png"))
+
+
+def _open(browser: WebDriver, url: str, user_id: int) -> None:
+    browser.get(url)
+    user_field = browser.find_element(By.ID, "user")
+    user_field.clear()
+    user_field.send_keys(str(user_id))
+
+
+async def test_a_person_onboards_and_reads_a_call_outcome_in_the_browser_chat(bot: BotHarness,  # noqa: F811
+                                                                             browser: WebDriver) -> None:
+    user_id = 4_100_001
+    await asyncio.to_thread(_open, browser, f"{bot.settings.telegram_api_base_url}/chat", user_id)
+    await type_message(browser, "/start")
+    await until(browser, "Welcome to Speechcue")
+    await press(browser, "English")
+    await until(browser, "What is your name")
+    await type_message(browser, "Browser Dental")
+    await press(browser, "I accept")
+    await press(browser, "No, thanks")
+    await until(browser, "Main menu")
+    await screenshot(browser, "onboarding")
+
+    person = bot.person("en", user_id=user_id)
+    customer = await bot.customer_id(person)
+    await bot.calls.wallet.credit(customer, 2_000)
+    await bot.calls.flow(customer, menu_flow("Browser Dental"))
+    await bot.calls.script_callee(CALLEE, duration_ms=42_000, keys=[{"digit": "1", "at_ms": 2000}])
+
+    await press(browser, "Call a number")
+    await press(browser, "Appointment reminder")
+    await until(browser, "international form")
+    await type_message(browser, CALLEE)
+    await press(browser, "Any from the pool")
+    await press(browser, "Call now")
+    await until(browser, "Keys pressed: 1", within=40.0)
+    await until(browser, "Duration: 0:42")
+    await screenshot(browser, "call-outcome")
+    assert (ARTIFACTS / "onboarding.png").stat().st_size > 10_000
