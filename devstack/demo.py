@@ -97,7 +97,7 @@ async def customer_id(database_url: str) -> str:
 
 
 async def seed(database_url: str) -> None:
-    ports = {service.name: service.grpc_port for service in LOCAL_SERVICES}
+    addresses = {service.name: service.grpc_address for service in LOCAL_SERVICES}
     async with httpx.AsyncClient(base_url=SANDBOX_URL, timeout=10.0) as client:
         await onboard(client)
         customer = await customer_id(database_url)
@@ -109,11 +109,11 @@ async def seed(database_url: str) -> None:
                 "summary": "The callee confirmed." if digit == "1" else "The callee cancelled.",
                 "sentiment": "Positive" if digit == "1" else "Neutral"})).raise_for_status()
     run = uuid.uuid4().hex[:8]
-    async with internal_channel(f"127.0.0.1:{ports['wallet']}", LOCAL_INTERNAL_TOKEN) as channel:
+    async with internal_channel(addresses["wallet"], LOCAL_INTERNAL_TOKEN) as channel:
         await wallet_pb2_grpc.WalletServiceStub(channel).Credit(wallet_pb2.CreditRequest(
             idempotency_key=f"demo:{run}:credit", customer_id=customer, amount_cents=5_000,
             cause=common_pb2.Cause(type=common_pb2.CAUSE_TYPE_PROMOTION, id=f"demo-{run}")))
-    async with internal_channel(f"127.0.0.1:{ports['calls']}", LOCAL_INTERNAL_TOKEN) as channel:
+    async with internal_channel(addresses["calls"], LOCAL_INTERNAL_TOKEN) as channel:
         calls = calls_pb2_grpc.CallsServiceStub(channel)
         flow = await calls.CreateFlow(calls_pb2.CreateFlowRequest(idempotency_key=f"demo:{run}:flow",
                                                                   customer_id=customer, spec=demo_flow()))

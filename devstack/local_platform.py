@@ -1,0 +1,158 @@
+"""Starting and stopping the whole local platform: embedded PostgreSQL and NATS, one database per
+service with its migrations, each service as its own process, and the ticker. `./dev up` runs it
+in the foreground; the end-to-end tests run it on shifted ports."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from cronjobs.schedule import Tick
+from cronjobs.ticker import run_ticker
+from devstack.nats import EmbeddedNats
+from devstack.platform import (
+    LOCAL_INTERNAL_TOKEN,
+    NATS_PORT,
+    POSTGRES_PORT,
+    LocalService,
+    local_services,
+    service_environment,
+)
+from devstack.ports import port_is_open
+from devstack.postgres import EmbeddedPostgres
+from services.runtime.migrations import upgrade_to_head
+
+ROOT = Path(__file__).resolve().parent.parent
+STOP_SECONDS = 15.0
+
+
+class PortTaken(RuntimeError):
+    pass
+
+
+class LocalPlatform:
+    def __init__(self, data: Path, *, offset: int = 0, ticker: bool = True,
+                 overrides: dict[str, dict[str, str]] | None = None,
+                 progress: Callable[[str], None] = lambda message: None,
+                 announce: Callable[[str, str], None] = lambda part, address: None) -> None:
+        self.overrides = overrides or {}
+        self.data = data
+        self.logs = data / "logs"
+        self.offset = offset
+        self.services = local_services(offset)
+        self.with_ticker = ticker
+        self.progress = progress
+        self.announce = announce
+        self.postgres = EmbeddedPostgres(data / "postgres", port=POSTGRES_PORT + offset)
+        self.nats = EmbeddedNats(data / "nats", port=NATS_PORT + offset)
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.database_urls: dict[str, str] = {}
+
+    def service(self, name: str) -> LocalService:
+        return next(service for service in self.services if service.name == name)
+
+    def check_ports(self) -> None:
+        wanted = [(POSTGRES_PORT + self.offset, "PostgreSQL"), (NATS_PORT + self.offset, "NATS")]
+        for service in self.services:
+            wanted.append((service.http_port, service.name))
+            if service.grpc_port is not None:
+                wanted.append((service.grpc_port, service.name))
+        for port, what in wanted:
+            if port_is_open(port):
+                raise PortTaken(f"port {port} for {what} is taken: is another './dev up' running?")
+
+    def start(self) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.check_ports()
+        self.progress("starting PostgreSQL")
+        self.postgres.start()
+        self.announce("postgresql", self.postgres.url)
+        self.progress("starting NATS")
+        self.nats.start()
+        self.announce("nats", self.nats.url)
+        for service in self.services:
+            database_url = None
+            if service.has_database:
+                self.progress(f"migrating {service.name}")
+                database_url = self.postgres.create_database(service.name)
+                upgrade_to_head(service.name, database_url)
+                self.database_urls[service.name] = database_url
+            self.start_service(service.name)
+        for service in self.services:
+            self.progress(f"waiting for {service.name}")
+            self.wait_ready(service.name)
+            grpc = f"gRPC {service.grpc_address}, " if service.grpc_port else ""
+            self.announce(service.name, f"{grpc}http://127.0.0.1:{service.http_port}")
+        if self.with_ticker:
+            self.start_ticker()
+
+    def start_service(self, name: str) -> None:
+        service = self.service(name)
+        environment = {**os.environ, **service_environment(service, database_url=self.database_urls.get(name),
+                                                            nats_url=self.nats.url, services=self.services),
+                       **self.overrides.get(name, {})}
+        self.progress(f"starting {name}")
+        log_file = open(self.logs / f"{name}.log", "ab")
+        self.processes[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=environment,
+                                                cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, name: str, timeout: float = 30.0) -> None:
+        service, process = self.service(name), self.processes[name]
+        deadline = time.monotonic() + timeout
+        url = f"http://127.0.0.1:{service.http_port}/{'readyz' if service.has_database else 'healthz'}"
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited during start-up; see {self.logs / (name + '.log')}")
+            try:
+                with urllib.request.urlopen(url, timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{name} was not ready after {timeout:.0f} s")
+
+    def running(self, name: str) -> bool:
+        return name in self.processes and self.processes[name].poll() is None
+
+    def kill(self, name: str) -> None:
+        """SIGKILL, as a crash would (tests use it to see what the rest of the platform does)."""
+        process = self.processes[name]
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    def start_ticker(self) -> None:
+        """The schedule table of cronjobs/ run in a thread of this process (the CronJobs' stand-in)."""
+        addresses = {s.name: s.grpc_address for s in self.services if s.grpc_port is not None}
+        log_file = open(self.logs / "ticker.log", "a", buffering=1)
+
+        def report(tick: Tick, outcome: str) -> None:
+            log_file.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {tick.name}: {outcome}\n")
+
+        thread = threading.Thread(
+            target=lambda: asyncio.run(run_ticker(addresses, LOCAL_INTERNAL_TOKEN, report=report)),
+            name="ticker", daemon=True)
+        thread.start()
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for name, process in self.processes.items():
+            try:
+                process.wait(STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                print(f"{name} did not stop in time; killing it", file=sys.stderr)
+                process.kill()
+                process.wait()
+        self.nats.stop()
+        self.postgres.stop()
