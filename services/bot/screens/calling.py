@@ -10,9 +10,9 @@ from services.bot.call_texts import status_text
 from services.bot.formatting import local_time, masked_number, money
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
+from services.bot.screens.flows import approved_flows_keyboard
 from services.bot.turn import Turn
 from speechcue.calls.v1 import calls_pb2
-from speechcue.common.v1 import common_pb2
 
 MAX_CALL_MINUTES = 10
 
@@ -34,12 +34,7 @@ async def choose_flow(turn: Turn, args: list[str]) -> None:
     if len(args) >= 2 and args[0] == "flow":
         await ask_number(turn, [args[1]])
         return
-    answer = await turn.services.calls.ListFlows(calls_pb2.ListFlowsRequest(
-        customer_id=turn.customer_id, page=common_pb2.PageRequest(page_size=50)), timeout=turn.timeout)
-    approved = [flow for flow in answer.flows if flow.status == calls_pb2.FLOW_STATUS_APPROVED]
-    keyboard = Keyboard()
-    for flow in approved[:12]:
-        keyboard.row(button(flow.spec.name[:40], "callf", flow.id))
+    keyboard, approved = await approved_flows_keyboard(turn, "callf")
     if not approved:
         keyboard.row(button(words("flow.new"), "fnew"))
     keyboard.row(button(words("menu.back_home"), "home"))

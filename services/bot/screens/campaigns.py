@@ -12,6 +12,7 @@ from services.bot.campaign_texts import send_campaign_report
 from services.bot.formatting import local_time, money, progress_bar, zone
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
+from services.bot.screens.flows import approved_flows_keyboard
 from services.bot.turn import Turn
 from speechcue.calls.v1 import calls_pb2
 from speechcue.common.v1 import common_pb2
@@ -42,12 +43,7 @@ async def list_campaigns(turn: Turn, args: list[str]) -> None:
 async def choose_flow(turn: Turn, args: list[str]) -> None:
     """New campaign, step 1: the flow every callee hears."""
     words = turn.words
-    answer = await turn.services.calls.ListFlows(calls_pb2.ListFlowsRequest(
-        customer_id=turn.customer_id, page=common_pb2.PageRequest(page_size=50)), timeout=turn.timeout)
-    approved = [flow for flow in answer.flows if flow.status == calls_pb2.FLOW_STATUS_APPROVED]
-    keyboard = Keyboard()
-    for flow in approved[:12]:
-        keyboard.row(button(flow.spec.name[:40], "cflow", flow.id))
+    keyboard, approved = await approved_flows_keyboard(turn, "cflow")
     keyboard.row(button(words("menu.back"), "camps"))
     turn.conversation.reset()
     turn.show(words("campaign.choose_flow") if approved else words("call.no_flows"), keyboard)

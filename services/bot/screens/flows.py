@@ -54,6 +54,18 @@ def graph_of(draft: dict[str, Any]) -> calls_pb2.FlowGraph:
     return graph
 
 
+async def approved_flows_keyboard(turn: Turn, screen: str) -> tuple[Keyboard, bool]:
+    """The customer's approved flows as buttons to `screen:<flow id>` (the call and campaign
+    pickers), and whether there is any."""
+    answer = await turn.services.calls.ListFlows(calls_pb2.ListFlowsRequest(
+        customer_id=turn.customer_id, page=common_pb2.PageRequest(page_size=50)), timeout=turn.timeout)
+    approved = [flow for flow in answer.flows if flow.status == calls_pb2.FLOW_STATUS_APPROVED]
+    keyboard = Keyboard()
+    for flow in approved[:12]:
+        keyboard.row(button(flow.spec.name[:40], screen, flow.id))
+    return keyboard, bool(approved)
+
+
 def flows_keyboard_back(turn: Turn) -> Keyboard:
     return Keyboard().row(button(turn.words("menu.back"), "flows"))
 
