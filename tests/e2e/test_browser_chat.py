@@ -1,5 +1,6 @@
-"""The browser chat in headless Chromium: a person presses through onboarding and a call in the
-page the sandbox serves, and reads the call's outcome there. Screenshots are kept as artifacts
+"""The browser chat in headless Chromium, on the platform as `./dev up` runs it: a person presses
+through onboarding, a top-up paid in the side panel, the flow wizard and a call, in the page the
+sandbox serves, and reads the call's outcome there. Screenshots are kept as artifacts
 (`SPEECHCUE_ARTIFACTS`, default `test-artifacts/`).
 
 Selenium's calls block, and the sandbox and the bot serve from this test's event loop, so every
@@ -11,8 +12,10 @@ import asyncio
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
@@ -20,10 +23,10 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from tests.bot.conftest import BotHarness, bot, telegram_server  # noqa: F401
-from tests.calls.conftest import CALLEE, calls, menu_flow, sandbox_server  # noqa: F401
-from tests.payments.conftest import payments  # noqa: F401
-from tests.wallet.conftest import wallet  # noqa: F401
+from devstack.demo import callable_numbers
+from devstack.local_platform import LocalPlatform
+from devstack.platform import sandbox_url
+from tests.e2e.conftest import PORT_OFFSET
 
 ARTIFACTS = Path(os.environ.get("SPEECHCUE_ARTIFACTS", "test-artifacts"))
 
@@ -109,10 +112,32 @@ def _open(browser: WebDriver, url: str, user_id: int) -> None:
     user_field.send_keys(str(user_id))
 
 
-async def test_a_person_onboards_and_reads_a_call_outcome_in_the_browser_chat(bot: BotHarness,  # noqa: F811
-                                                                             browser: WebDriver) -> None:
+def click_pay(browser: WebDriver) -> bool:
+    try:
+        buttons = [b for b in browser.find_elements(By.CSS_SELECTOR, "#invoices button") if "Pay" in b.text]
+        if buttons:
+            buttons[0].click()
+        return bool(buttons)
+    except StaleElementReferenceException:
+        return False
+
+
+async def pay_in_the_panel(browser: WebDriver) -> None:
+    deadline = asyncio.get_running_loop().time() + 20.0
+    while not await asyncio.to_thread(click_pay, browser):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("no open invoice in the side panel")
+        await asyncio.sleep(0.3)
+
+
+async def test_a_person_onboards_and_reads_a_call_outcome_in_the_browser_chat(
+        platform: LocalPlatform, sandbox: httpx.AsyncClient, browser: WebDriver) -> None:
+    """On the platform as `./dev up` runs it: the page the sandbox serves, a person pressing through."""
     user_id = 4_100_001
-    await asyncio.to_thread(_open, browser, f"{bot.settings.telegram_api_base_url}/chat", user_id)
+    number = callable_numbers(1, datetime.now(UTC))[0]
+    (await sandbox.put(f"/sandbox/retell/scenarios/{number}", json={
+        "duration_ms": 42_000, "keys": [{"digit": "1", "at_ms": 2000}]})).raise_for_status()
+    await asyncio.to_thread(_open, browser, f"{sandbox_url(PORT_OFFSET)}/chat", user_id)
     await type_message(browser, "/start")
     await until(browser, "Welcome to Speechcue")
     await press(browser, "English")
@@ -123,19 +148,35 @@ async def test_a_person_onboards_and_reads_a_call_outcome_in_the_browser_chat(bo
     await until(browser, "Main menu")
     await screenshot(browser, "onboarding")
 
-    person = bot.person("en", user_id=user_id)
-    customer = await bot.customer_id(person)
-    await bot.calls.wallet.credit(customer, 2_000)
-    await bot.calls.flow(customer, menu_flow("Browser Dental"))
-    await bot.calls.script_callee(CALLEE, duration_ms=42_000, keys=[{"digit": "1", "at_ms": 2000}])
+    await press(browser, "Wallet & plans")
+    await press(browser, "Top up")
+    await until(browser, "Which coin")
+    await press(browser, "BTC")
+    await until(browser, "How many US dollars")
+    await type_message(browser, "10")
+    await until(browser, "Send exactly")
+    await pay_in_the_panel(browser)
+    await until(browser, "Payment confirmed")
 
+    await type_message(browser, "/menu")
+    await press(browser, "IVR flows")
+    await press(browser, "New flow")
+    await type_message(browser, "Browser reminder")
+    await press(browser, "The default voice")
+    await press(browser, "Key-press menu")
+    await type_message(browser, "Press 1 to confirm, 2 to cancel.")
+    await type_message(browser, "1 2")
+    await press(browser, "End the call")
+    await type_message(browser, "Thank you.")
+    await press(browser, "Go to n2")
+    await press(browser, "Save")
+    await until(browser, "Browser reminder was saved")
     await press(browser, "Call a number")
-    await press(browser, "Appointment reminder")
     await until(browser, "international form")
-    await type_message(browser, CALLEE)
+    await type_message(browser, number)
     await press(browser, "Any from the pool")
     await press(browser, "Call now")
-    await until(browser, "Keys pressed: 1", within=40.0)
+    await until(browser, "Keys pressed: 1", within=60.0)
     await until(browser, "Duration: 0:42")
     await screenshot(browser, "call-outcome")
-    assert (ARTIFACTS / "onboarding.png").stat().st_size > 10_000
+    assert (ARTIFACTS / "call-outcome.png").stat().st_size > 10_000
