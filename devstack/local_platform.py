@@ -19,9 +19,9 @@ from cronjobs.schedule import Tick
 from cronjobs.ticker import run_ticker
 from devstack.nats import EmbeddedNats
 from devstack.platform import (
+    DEFAULT_PORTS,
     LOCAL_INTERNAL_TOKEN,
-    NATS_PORT,
-    POSTGRES_PORT,
+    LocalPorts,
     LocalService,
     local_services,
     service_environment,
@@ -39,20 +39,20 @@ class PortTaken(RuntimeError):
 
 
 class LocalPlatform:
-    def __init__(self, data: Path, *, offset: int = 0, ticker: bool = True,
+    def __init__(self, data: Path, *, ports: LocalPorts = DEFAULT_PORTS, ticker: bool = True,
                  overrides: dict[str, dict[str, str]] | None = None,
                  progress: Callable[[str], None] = lambda message: None,
                  announce: Callable[[str, str], None] = lambda part, address: None) -> None:
         self.overrides = overrides or {}
         self.data = data
         self.logs = data / "logs"
-        self.offset = offset
-        self.services = local_services(offset)
+        self.ports = ports
+        self.services = local_services(ports)
         self.with_ticker = ticker
         self.progress = progress
         self.announce = announce
-        self.postgres = EmbeddedPostgres(data / "postgres", port=POSTGRES_PORT + offset)
-        self.nats = EmbeddedNats(data / "nats", port=NATS_PORT + offset)
+        self.postgres = EmbeddedPostgres(data / "postgres", port=ports.postgres)
+        self.nats = EmbeddedNats(data / "nats", port=ports.nats)
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.database_urls: dict[str, str] = {}
 
@@ -60,7 +60,7 @@ class LocalPlatform:
         return next(service for service in self.services if service.name == name)
 
     def check_ports(self) -> None:
-        wanted = [(POSTGRES_PORT + self.offset, "PostgreSQL"), (NATS_PORT + self.offset, "NATS")]
+        wanted = [(self.ports.postgres, "PostgreSQL"), (self.ports.nats, "NATS")]
         for service in self.services:
             wanted.append((service.http_port, service.name))
             if service.grpc_port is not None:
@@ -110,7 +110,9 @@ class LocalPlatform:
         url = f"http://127.0.0.1:{service.http_port}/{'readyz' if service.has_database else 'healthz'}"
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise RuntimeError(f"{name} exited during start-up; see {self.logs / (name + '.log')}")
+                log = (self.logs / f"{name}.log").read_text(errors="replace").splitlines()[-15:]
+                raise RuntimeError(f"{name} exited during start-up ({self.logs / (name + '.log')} ends with):\n"
+                                   + "\n".join(log))
             try:
                 with urllib.request.urlopen(url, timeout=1) as response:
                     if response.status == 200:

@@ -1,6 +1,8 @@
 """What the local platform is made of: which services exist, their ports, and the environment
 each one is started with. The runner in `devstack.__main__`, the demo and the end-to-end tests share
-it; the tests shift every port by an offset so they never meet a `./dev up` running beside them."""
+it; the tests use ports of their own (`LocalPorts`) so they never meet a `./dev up` running beside
+them, and below the kernel's ephemeral range (32768-60999 here), where a client socket of another
+test could hold the very port a service wants to listen on."""
 
 from __future__ import annotations
 
@@ -12,9 +14,20 @@ LOCAL_DYNOPAY = (("DYNOPAY_API_KEY", "local-dynopay-key"), ("DYNOPAY_WALLET_TOKE
                  ("DYNOPAY_WEBHOOK_SECRET", "local-dynopay-webhook-secret"))
 LOCAL_TELEGRAM = (("TELEGRAM_BOT_TOKEN", "100000001:local-sandbox-telegram-token"),
                   ("TELEGRAM_WEBHOOK_SECRET", "local-telegram-webhook-secret"))
-POSTGRES_PORT = 54329
-NATS_PORT = 4222
-SANDBOX_PORT = 8009
+
+
+@dataclass(frozen=True)
+class LocalPorts:
+    postgres: int = 54329
+    nats: int = 4222
+    # Service n (wallet 1, calls 2, payments 3, bot 4; the sandbox 9) listens on http_base + n and
+    # grpc_base + n.
+    http_base: int = 8000
+    grpc_base: int = 50050
+
+
+DEFAULT_PORTS = LocalPorts()
+SANDBOX_NUMBER = 9
 
 
 @dataclass(frozen=True)
@@ -30,30 +43,30 @@ class LocalService:
         return f"127.0.0.1:{self.grpc_port}"
 
 
-def sandbox_url(offset: int = 0) -> str:
-    return f"http://127.0.0.1:{SANDBOX_PORT + offset}"
+def sandbox_url(ports: LocalPorts = DEFAULT_PORTS) -> str:
+    return f"http://127.0.0.1:{ports.http_base + SANDBOX_NUMBER}"
 
 
-def local_services(offset: int = 0) -> tuple[LocalService, ...]:
-    def http(port: int) -> str:
-        return f"http://127.0.0.1:{port + offset}"
+def local_services(ports: LocalPorts = DEFAULT_PORTS) -> tuple[LocalService, ...]:
+    def http(number: int) -> str:
+        return f"http://127.0.0.1:{ports.http_base + number}"
 
-    sandbox = sandbox_url(offset)
+    sandbox = sandbox_url(ports)
     return (
-        LocalService("sandbox", grpc_port=None, http_port=SANDBOX_PORT + offset, has_database=False,
+        LocalService("sandbox", grpc_port=None, http_port=ports.http_base + SANDBOX_NUMBER, has_database=False,
                      extra_environment=(("RETELL_API_KEY", LOCAL_RETELL_KEY), *LOCAL_DYNOPAY, *LOCAL_TELEGRAM,
-                                        ("SANDBOX_DYNOPAY_WEBHOOK_URL", f"{http(8003)}/webhooks/dynopay"),
-                                        ("SANDBOX_TELEGRAM_WEBHOOK_URL", f"{http(8004)}/telegram/webhook"))),
-        LocalService("wallet", grpc_port=50051 + offset, http_port=8001 + offset),
-        LocalService("calls", grpc_port=50052 + offset, http_port=8002 + offset, extra_environment=(
+                                        ("SANDBOX_DYNOPAY_WEBHOOK_URL", f"{http(3)}/webhooks/dynopay"),
+                                        ("SANDBOX_TELEGRAM_WEBHOOK_URL", f"{http(4)}/telegram/webhook"))),
+        LocalService("wallet", grpc_port=ports.grpc_base + 1, http_port=ports.http_base + 1),
+        LocalService("calls", grpc_port=ports.grpc_base + 2, http_port=ports.http_base + 2, extra_environment=(
             ("RETELL_API_KEY", LOCAL_RETELL_KEY), ("RETELL_BASE_URL", sandbox),
-            ("SPEECHCUE_PUBLIC_BASE_URL", http(8002)),
+            ("SPEECHCUE_PUBLIC_BASE_URL", http(2)),
         )),
-        LocalService("payments", grpc_port=50053 + offset, http_port=8003 + offset, extra_environment=(
-            *LOCAL_DYNOPAY, ("DYNOPAY_BASE_URL", sandbox), ("SPEECHCUE_PUBLIC_BASE_URL", http(8003)),
+        LocalService("payments", grpc_port=ports.grpc_base + 3, http_port=ports.http_base + 3, extra_environment=(
+            *LOCAL_DYNOPAY, ("DYNOPAY_BASE_URL", sandbox), ("SPEECHCUE_PUBLIC_BASE_URL", http(3)),
         )),
-        LocalService("bot", grpc_port=50054 + offset, http_port=8004 + offset, extra_environment=(
-            *LOCAL_TELEGRAM, ("TELEGRAM_API_BASE_URL", sandbox), ("SPEECHCUE_PUBLIC_BASE_URL", http(8004)),
+        LocalService("bot", grpc_port=ports.grpc_base + 4, http_port=ports.http_base + 4, extra_environment=(
+            *LOCAL_TELEGRAM, ("TELEGRAM_API_BASE_URL", sandbox), ("SPEECHCUE_PUBLIC_BASE_URL", http(4)),
         )),
     )
 

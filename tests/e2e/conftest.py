@@ -1,4 +1,4 @@
-"""The whole platform as `./dev up` runs it (every service its own process, on ports shifted so a
+"""The whole platform as `./dev up` runs it (every service its own process, on ports of its own so a
 `./dev up` beside the tests does not matter), driven only through its outside doors: the Telegram
 simulator's person controls, the Retell and DynoPay simulators' controls, and the CronJob
 entrypoint. A wait that runs out says which flow it was in and which parts of the platform were down."""
@@ -16,15 +16,16 @@ import httpx
 import pytest
 
 from devstack.local_platform import LocalPlatform
-from devstack.platform import sandbox_url
+from devstack.platform import LocalPorts, sandbox_url
 
-PORT_OFFSET = 1100
+# Below the ephemeral range, and apart from ./dev up's.
+E2E_PORTS = LocalPorts(postgres=21329, nats=21222, http_base=21000, grpc_base=21050)
 
 
 @pytest.fixture(scope="session")
 def platform() -> Iterator[LocalPlatform]:
     with tempfile.TemporaryDirectory(prefix="speechcue-e2e-") as folder:
-        running = LocalPlatform(Path(folder), offset=PORT_OFFSET, ticker=False,
+        running = LocalPlatform(Path(folder), ports=E2E_PORTS, ticker=False,
                                 overrides={"sandbox": {"SANDBOX_TIME_SCALE": "0.05"}})
         try:
             running.start()
@@ -129,7 +130,7 @@ _users = iter(range(6_200_001, 6_300_000))
 
 @pytest.fixture
 async def sandbox(platform: LocalPlatform) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=sandbox_url(PORT_OFFSET), timeout=15.0) as client:
+    async with httpx.AsyncClient(base_url=sandbox_url(E2E_PORTS), timeout=15.0) as client:
         yield client
 
 
