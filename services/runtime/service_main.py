@@ -38,6 +38,7 @@ READINESS_SERVICE = "readiness"
 LIVENESS_SERVICE = "liveness"
 READINESS_INTERVAL_SECONDS = 2.0
 GRACE_SECONDS = 10.0
+STOP_TASKS_SECONDS = 15.0
 
 
 @dataclass
@@ -184,7 +185,12 @@ class RunningService:
         for task in self._tasks:
             if task.get_name() != "http":
                 task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:
+            # Bounded: a task that ignores its cancellation (or an HTTP request that never ends) must
+            # not keep the process from exiting; it is named in the log instead.
+            _, stuck = await asyncio.wait(self._tasks, timeout=STOP_TASKS_SECONDS)
+            for task in stuck:
+                log.warning("task %s did not stop within %.0f s; leaving it", task.get_name(), STOP_TASKS_SECONDS)
         await self.context.relay.stop()
         await self.context.bus.close()
         await self.context.database.close()
