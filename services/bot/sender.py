@@ -142,12 +142,13 @@ class MessageSender:
             rows.sort(key=lambda row: (self.pace.chat_ready_in(row.chat_id) > 0, row.id))
             for row in rows:
                 await self._deliver(uow, row)
-            await uow.commit()
-        if rows:
-            async with self._database.unit_of_work() as uow:
+            if rows:
+                # Counted in the pass's own transaction rather than a second one: rows this pass
+                # postponed still count, rows it sent do not.
                 waiting = (await uow.connection.execute(select(func.count()).select_from(outgoing_messages)
                                                         .where(outgoing_messages.c.status == "pending"))).scalar_one()
-            metrics.queued_messages.set(waiting)
+                metrics.queued_messages.set(waiting)
+            await uow.commit()
         return len(rows)
 
     async def _deliver(self, uow: UnitOfWork, row: Any) -> None:

@@ -23,8 +23,9 @@ from services.bot.callback_data import BadCallbackData, unpack
 from services.bot.clients import Services
 from services.bot.conversation import lock_conversation, save_conversation
 from services.bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Words
-from services.bot.outgoing import Keyboard, Outgoing, button, queue_messages
+from services.bot.outgoing import Outgoing, queue_messages
 from services.bot.routing import router
+from services.bot.screens.home import back_home
 from services.bot.settings import BotSettings
 from services.bot.tables import handled_updates
 from services.bot.turn import NotOnboarded, Turn
@@ -117,7 +118,7 @@ class UpdateHandling:
             except grpc.aio.AioRpcError as error:
                 outcome = "refused"
                 turn.outgoing = [m for m in turn.outgoing if m.method == "answerCallbackQuery"]
-                turn.send(refusal_text(turn.words, error), Keyboard().row(button(turn.words("menu.back_home"), "home")))
+                turn.send(refusal_text(turn.words, error), back_home(turn.words))
             await queue_messages(uow, chat_id, turn.outgoing)
             await save_conversation(uow, conversation)
             uow.after_commit(self.on_queued)
@@ -150,11 +151,11 @@ class UpdateHandling:
         try:
             parts = unpack(data)
         except BadCallbackData:
-            turn.send(turn.words("error.stale_button"), home_keyboard(turn))
+            turn.send(turn.words("error.stale_button"), back_home(turn.words))
             return
         handler = router.buttons.get(parts[0])
         if handler is None:
-            turn.send(turn.words("error.stale_button"), home_keyboard(turn))
+            turn.send(turn.words("error.stale_button"), back_home(turn.words))
             return
         if parts[0] not in router.open_to_newcomers:
             _ = turn.customer  # raises NotOnboarded for newcomers
@@ -164,7 +165,7 @@ class UpdateHandling:
         name = text[1:].split(maxsplit=1)[0].split("@")[0].lower() if len(text) > 1 else ""
         handler = router.commands.get(name)
         if handler is None:
-            turn.send(turn.words("error.unknown_command"), home_keyboard(turn))
+            turn.send(turn.words("error.unknown_command"), back_home(turn.words))
             return
         if f"/{name}" not in router.open_to_newcomers:
             _ = turn.customer
@@ -174,14 +175,14 @@ class UpdateHandling:
         handler = router.texts.get(turn.conversation.state)
         if handler is None:
             _ = turn.customer
-            turn.send(turn.words("home.use_buttons"), home_keyboard(turn))
+            turn.send(turn.words("home.use_buttons"), back_home(turn.words))
             return
         await handler(turn, text.strip())
 
     async def _route_document(self, turn: Turn, document: Any) -> None:
         handler = router.documents.get(turn.conversation.state)
         if handler is None:
-            turn.send(turn.words("error.unexpected_document"), home_keyboard(turn))
+            turn.send(turn.words("error.unexpected_document"), back_home(turn.words))
             return
         if (document.file_size or 0) > MAX_DOCUMENT_BYTES:
             turn.send(turn.words("error.document_too_big", megabytes=MAX_DOCUMENT_BYTES // (1024 * 1024)))
@@ -203,14 +204,10 @@ class UpdateHandling:
             messages = []
             if update.callback_query is not None:
                 messages.append(Outgoing("answerCallbackQuery", {"callback_query_id": update.callback_query.id}))
-            keyboard = Keyboard().row(button(words("menu.back_home"), "home"))
             messages.append(Outgoing("sendMessage", {"chat_id": chat_id, "text": words("error.internal"),
-                                                     "reply_markup": keyboard.markup()}))
+                                                     "reply_markup": back_home(words).markup()}))
             await queue_messages(uow, chat_id, messages)
             uow.after_commit(self.on_queued)
             await uow.commit()
         return "failed"
 
-
-def home_keyboard(turn: Turn) -> Keyboard:
-    return Keyboard().row(button(turn.words("menu.back_home"), "home"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from services.bot.formatting import money
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
+from services.bot.screens.home import back_home
 from services.bot.screens.wallet import parse_dollars
 from services.bot.turn import Turn
 from services.bot.users import count_users, find_user_by_customer
@@ -24,7 +25,7 @@ async def admin(turn: Turn, args: list[str]) -> None:
     """The admin menu and its actions."""
     words = turn.words
     if not turn.is_admin:
-        turn.show(words("error.not_allowed"), Keyboard().row(button(words("menu.back_home"), "home")))
+        turn.show(words("error.not_allowed"), back_home(words))
         return
     action = args[0] if args else ""
     if action == "reviews":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.bot.formatting import money
+from services.bot.i18n import Words
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
 from services.bot.turn import Turn
@@ -20,8 +21,9 @@ def home_keyboard(turn: Turn) -> Keyboard:
     return keyboard
 
 
-def back_home(turn: Turn) -> Keyboard:
-    return Keyboard().row(button(turn.words("menu.back_home"), "home"))
+def back_home(words: Words) -> Keyboard:
+    """The one-button way back to the main menu, under answers that end a path (and refusals)."""
+    return Keyboard().row(button(words("menu.back_home"), "home"))
 
 
 async def show_home(turn: Turn) -> None:

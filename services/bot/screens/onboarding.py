@@ -6,7 +6,7 @@ from __future__ import annotations
 from services.bot.i18n import LANGUAGES, Words
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
-from services.bot.screens.home import show_home
+from services.bot.screens.home import back_home, show_home
 from services.bot.turn import Turn
 from services.bot.users import change_user, register_user
 from speechcue.wallet.v1 import wallet_pb2
@@ -61,7 +61,7 @@ async def choose_language(turn: Turn, args: list[str]) -> None:
     turn.words = Words(code)
     if turn.user.onboarded:
         turn.show(turn.words("account.language_changed", language=LANGUAGES[code]),
-                  Keyboard().row(button(turn.words("menu.back_home"), "home")))
+                  back_home(turn.words))
         return
     turn.conversation.expect("onboarding.name")
     turn.show(turn.words("onboarding.ask_name"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from services.bot.formatting import local_time, money
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
+from services.bot.screens.home import back_home
 from services.bot.turn import Turn
 from speechcue.common.v1 import common_pb2
 from speechcue.payments.v1 import payments_pb2
@@ -164,7 +165,7 @@ async def check_invoice(turn: Turn, args: list[str]) -> None:
     turn.pressed_message_id = None  # the invoice is a photo: its status arrives as a message
     text = turn.words("topup.status", status=turn.words(f"invoice.{status}"), credited=money(invoice.credited_cents))
     turn.send(text,
-              Keyboard().row(button(turn.words("menu.back_home"), "home")))
+              back_home(turn.words))
 
 
 @router.button("plans")
