@@ -121,6 +121,18 @@ class Person:
         delivery = await self.telegram.press_button(self.user_id, message["message_id"], callback_data=data)
         assert delivery.delivered, delivery.as_json()
 
+    async def press_first(self, prefix: str) -> None:
+        """Presses the first button of the newest message offering buttons whose data starts with
+        `prefix` (a list of flows, of coins), whatever their labels."""
+        def offering(message: dict[str, Any]) -> bool:
+            return any(b.get("callback_data", "").startswith(prefix)
+                       for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row)
+
+        message = await self.wait_for(offering, what=f"buttons {prefix}…")
+        data = next(b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row
+                    if b.get("callback_data", "").startswith(prefix))
+        await self.press_data(data, message["message_id"])
+
     async def press_data(self, callback_data: str, message_id: int | None = None) -> None:
         target = message_id or self.messages()[-1]["message_id"]
         delivery = await self.telegram.press_button(self.user_id, target, callback_data=callback_data)

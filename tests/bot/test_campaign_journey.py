@@ -35,10 +35,7 @@ async def test_a_scheduled_campaign_sends_its_reminder_progress_and_report(bot: 
 
     await person.press("Campaigns")
     await person.press("New campaign")
-    flows = await person.wait_for(lambda m: "cflow:" in str(m.get("reply_markup")), what="the flows")
-    choice = next(b["callback_data"] for row in flows["reply_markup"]["inline_keyboard"] for b in row
-                  if b.get("callback_data", "").startswith("cflow:"))
-    await person.press_data(choice, flows["message_id"])
+    await person.press_first("cflow:")
     await person.press("At a time")
     await person.wait_for_text("Send the start time")
     start = bot.calls.clock.now + timedelta(minutes=2)
@@ -82,10 +79,7 @@ async def test_an_uploaded_csv_list_is_read_and_started_now(bot: BotHarness) -> 
     await bot.calls.flow(customer, menu_flow())
     await person.press("Campaigns")
     await person.press("New campaign")
-    flows = await person.wait_for(lambda m: "cflow:" in str(m.get("reply_markup")), what="the flows")
-    choice = next(b["callback_data"] for row in flows["reply_markup"]["inline_keyboard"] for b in row
-                  if b.get("callback_data", "").startswith("cflow:"))
-    await person.press_data(choice, flows["message_id"])
+    await person.press_first("cflow:")
     await person.press("Now")
     await person.wait_for_text("Send the numbers")
     await person.upload(b"number,name\n+14155551301,Ada\n+14155551302,Bob\n(415) 555-1303,Cy\nnope,Dee\n",

@@ -26,10 +26,7 @@ def first_line(words: Words, message_id: str) -> str:
 async def top_up(person: Person, bot: BotHarness, words: Words, dollars: str) -> None:
     await person.press(first_line(words, "menu.wallet"))
     await person.press(first_line(words, "wallet.topup"))
-    coins = await person.wait_for(lambda m: "coin:" in str(m.get("reply_markup")), what="the coins")
-    first_coin = next(b["callback_data"] for row in coins["reply_markup"]["inline_keyboard"] for b in row
-                      if b.get("callback_data", "").startswith("coin:"))
-    await person.press_data(first_coin, coins["message_id"])
+    await person.press_first("coin:")
     await person.wait_for(lambda m: "topup" in str(m.get("reply_markup")) and "coin:" not in str(m.get("reply_markup")),
                           what="the amount question")
     await person.say(dollars)
