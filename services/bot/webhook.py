@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from telegram import Bot, Update
 
 from services.bot import metrics
+from services.bot.telegram_webhook_schema import OPENAPI_EXTRA
 from services.bot.updates import UpdateHandling
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
@@ -23,7 +24,7 @@ SECRET_HEADER = "x-telegram-bot-api-secret-token"
 def add_telegram_webhook(app: FastAPI, *, handling: UpdateHandling, secret: str, bot: Bot) -> None:
     expected = secret.encode()
 
-    @app.post("/telegram/webhook")
+    @app.post("/telegram/webhook", openapi_extra=OPENAPI_EXTRA)
     async def telegram_webhook(request: Request) -> JSONResponse:
         """Receives one update from Telegram."""
         given = request.headers.get(SECRET_HEADER, "").encode()

@@ -19,13 +19,14 @@ from services.calls import metrics
 from services.calls.call_updates import apply_retell_event
 from services.calls.events import CallsEvents
 from services.calls.retell_events import MalformedWebhook, read_webhook, signature_is_valid
+from services.calls.retell_webhook_schema import OPENAPI_EXTRA
 from services.calls.settlement import Settlement
 from services.runtime.database import Database
 
 
 def add_retell_webhook(app: FastAPI, *, database: Database, events: CallsEvents, settlement: Settlement,
                        api_key: str, clock: Callable[[], datetime]) -> None:
-    @app.post("/webhooks/retell")
+    @app.post("/webhooks/retell", openapi_extra=OPENAPI_EXTRA)
     async def retell_webhook(request: Request) -> JSONResponse:
         """Receives one signed Retell call event."""
         raw = await request.body()

@@ -21,6 +21,7 @@ from services.payments import metrics
 from services.payments.credits import CreditDelivery
 from services.payments.dynopay_client import DynoPayClient
 from services.payments.dynopay_signature import signature_is_valid
+from services.payments.dynopay_webhook_schema import OPENAPI_EXTRA
 from services.payments.invoices import apply_provider_status, invoice_for_payment
 from services.payments.tables import webhook_receipts
 from services.runtime.database import Database
@@ -30,7 +31,7 @@ from services.runtime.outbox import OutboxRelay
 
 def add_dynopay_webhook(app: FastAPI, *, database: Database, dynopay: DynoPayClient, relay: OutboxRelay | None,
                         credits: CreditDelivery, secret: str, clock: Callable[[], datetime]) -> None:
-    @app.post("/webhooks/dynopay")
+    @app.post("/webhooks/dynopay", openapi_extra=OPENAPI_EXTRA)
     async def dynopay_webhook(request: Request) -> JSONResponse:
         """Receives one DynoPay payment notification."""
         raw = await request.body()
