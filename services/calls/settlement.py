@@ -1,10 +1,15 @@
-"""Settling ended calls with the wallet: usage recorded (plan minutes first, then overage), the
-hold captured for the actual cost and the rest released; a call that never connected only
-releases its hold. Then the call's `calls.call.ended` event goes out, with its cost.
+"""Settling ended calls with the wallet, in batches: the pending calls are taken together
+(`FOR UPDATE SKIP LOCKED`), the wallet settles them all in one `SettleCalls` (usage recorded, plan
+minutes first, then overage; each hold captured for the actual cost with the rest released; a call
+that never connected only releases its hold), and the calls are marked settled with one statement,
+each with its `calls.call.ended` event and its cost.
 
 Runs after the webhook's commit (woken at once, and polling as a safety net), so Retell gets its
-answer fast and a wallet outage only delays settlement. Every wallet request is keyed by the call,
-so a settlement interrupted half-way repeats nothing when it runs again.
+answer fast and a wallet outage only delays settlement. The wallet settles each call once whatever
+asks it how often (the call's usage row and hold are the record), so a batch interrupted between the
+wallet's commit and ours repeats nothing when it runs again. Batches instead of one call at a time:
+two wallet RPCs and two transactions per call could not keep up with a campaign's webhooks
+(bench/README.md, "Calls webhook").
 """
 
 from __future__ import annotations
@@ -18,24 +23,30 @@ from typing import Any
 from sqlalchemy import select
 
 from services.calls import metrics
-from services.calls.call_store import update_call
 from services.calls.campaign_progress import record_call_result
 from services.calls.events import CallsEvents
 from services.calls.placing import wallet_usage_kind
 from services.calls.settings import CallsSettings
 from services.calls.tables import calls
-from services.calls.wallet_calls import WalletRefused, wallet_call
-from services.runtime.database import Database
-from services.runtime.errors import NotFound
+from services.calls.wallet_calls import WALLET_TIMEOUT_SECONDS, wallet_call
+from services.runtime.database import Database, UnitOfWork
 from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 
 log = logging.getLogger(__name__)
 
-SETTLE_BATCH = 100
-# Well under the connection pool: each settlement holds a connection while it waits on the wallet.
-SETTLE_CONCURRENCY = 8
-# A hold already resolved or never placed is not an error here: the money is where it must be.
-SETTLED_ALREADY = frozenset({"HOLD_ALREADY_RESOLVED", "HOLD_NOT_FOUND"})
+SETTLE_BATCH = 200
+# Two batches in flight: while one waits on the wallet, the other is read or written here.
+SETTLE_WORKERS = 2
+
+_MARK_SETTLED = """
+UPDATE calls c SET settlement = 'settled', settled_at = $4, cost_cents = d.cost, used_plan_minutes = d.plan_minutes
+FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS d(id, cost, plan_minutes)
+WHERE c.id = d.id AND c.settlement = 'pending'
+RETURNING c.*
+"""
+# A refusal is final (the call's wallet is gone, or its usage was recorded with other figures): such
+# a call leaves the queue, so that it cannot hold up the others, and is left for an operator.
+_MARK_REFUSED = "UPDATE calls SET settlement = 'refused' WHERE id = ANY($1::text[]) AND settlement = 'pending'"
 
 
 class Settlement:
@@ -55,12 +66,17 @@ class Settlement:
         self._wake.set()
 
     async def run_forever(self) -> None:
+        await asyncio.gather(*(self._settle_continuously() for _ in range(SETTLE_WORKERS)))
+
+    async def _settle_continuously(self) -> None:
         while True:
             try:
                 if await self.settle_pending() >= SETTLE_BATCH:
                     continue  # more are waiting: no pause between full batches
-            except Exception:
-                log.exception("settlement pass failed; retrying")
+            except Exception as error:
+                metrics.settlements_total.labels("retry").inc()
+                log.warning("a settlement batch failed (%s: %s); its calls stay pending", type(error).__name__,
+                            str(error)[:200])
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
             except TimeoutError:
@@ -68,67 +84,47 @@ class Settlement:
             self._wake.clear()
 
     async def settle_pending(self, limit: int = SETTLE_BATCH) -> int:
-        """Settles up to `limit` pending calls, a few at a time (each waits mostly on the wallet;
-        SKIP LOCKED keeps two settlers off the same call). Returns how many were pending."""
+        """Settles up to `limit` pending calls in one batch; returns how many it took. SKIP LOCKED
+        keeps two settlers (here or in another replica) off the same calls."""
         async with self.database.unit_of_work() as uow:
             pending = (await uow.connection.execute(
-                select(calls.c.id).where(calls.c.settlement == "pending").order_by(calls.c.ended_at).limit(limit)
-            )).scalars().all()
-        gate = asyncio.Semaphore(SETTLE_CONCURRENCY)
-
-        async def one(call_id: str) -> None:
-            async with gate:
-                try:
-                    await self.settle(call_id)
-                except Exception as error:
-                    metrics.settlements_total.labels("retry").inc()
-                    log.warning("settling a call failed (%s); it stays pending", type(error).__name__)
-
-        await asyncio.gather(*(one(call_id) for call_id in pending))
+                select(calls).where(calls.c.settlement == "pending").order_by(calls.c.ended_at).limit(limit)
+                .with_for_update(skip_locked=True))).all()
+            if not pending:
+                return 0
+            async with wallet_call("settling calls"):
+                answer = await self.wallet.SettleCalls(wallet_pb2.SettleCallsRequest(
+                    calls=[self._to_settle(call) for call in pending]), timeout=WALLET_TIMEOUT_SECONDS)
+            settled = await self._mark_settled(uow, answer.calls)
+            refused = [call for call in answer.calls if call.refusal_reason]
+            if refused:
+                await uow.connection.exec_driver_sql(_MARK_REFUSED, ([call.call_id for call in refused],))
+            for call in settled:
+                await self.events.call_ended(uow, call)
+                if call.campaign_id:
+                    await record_call_result(uow, self.events.relay, call, self.clock())
+                    uow.after_commit(self.on_campaign_call_settled)
+            await uow.commit()
+        if refused:
+            metrics.settlements_total.labels("refused").inc(len(refused))
+            log.error("the wallet refused to settle %d calls (%s); they are marked refused for an operator",
+                      len(refused), ", ".join(sorted({f"{call.call_id}: {call.refusal_reason}" for call in refused})))
+        metrics.settlements_total.labels("settled").inc(len(settled))
+        for call in settled:
+            metrics.call_cost_cents_total.inc(call.cost_cents)
+            metrics.call_billed_seconds_total.inc(call.duration_seconds)
         return len(pending)
 
-    async def settle(self, call_id: str) -> int:
-        async with self.database.unit_of_work() as uow:
-            call = (await uow.connection.execute(
-                select(calls).where(calls.c.id == call_id, calls.c.settlement == "pending")
-                .with_for_update(skip_locked=True))).first()
-            if call is None:
-                return 0
-            cost, plan_minutes = await self._move_money(call)
-            settled = await update_call(uow, call.id, settlement="settled", settled_at=self.clock(),
-                                        cost_cents=cost, used_plan_minutes=plan_minutes)
-            await self.events.call_ended(uow, settled)
-            if settled.campaign_id:
-                await record_call_result(uow, self.events.relay, settled, self.clock())
-                uow.after_commit(self.on_campaign_call_settled)
-            await uow.commit()
-        metrics.settlements_total.labels("settled").inc()
-        metrics.call_cost_cents_total.inc(cost)
-        metrics.call_billed_seconds_total.inc(call.duration_seconds)
-        return 1
-
-    async def _move_money(self, call: Any) -> tuple[int, int]:
-        if call.duration_seconds <= 0:
-            await self._tolerating_resolved(self.wallet.ReleaseHold(wallet_pb2.ReleaseHoldRequest(
-                idempotency_key=f"call:{call.id}:release", customer_id=call.customer_id, call_id=call.id),
-                timeout=10), "releasing the hold")
-            return 0, 0
-        async with wallet_call("recording usage"):
-            usage = await self.wallet.RecordUsage(wallet_pb2.RecordUsageRequest(
-                idempotency_key=f"call:{call.id}:usage", customer_id=call.customer_id, call_id=call.id,
-                seconds=call.duration_seconds, usage_kind=wallet_usage_kind(call.usage_kind)), timeout=10)
+    def _to_settle(self, call: Any) -> wallet_pb2.CallToSettle:
         fee = self.settings.calls_recording_fee_cents if call.record and call.recording_url else 0
-        cost = usage.overage_cents + fee
-        await self._tolerating_resolved(self.wallet.CaptureHold(wallet_pb2.CaptureHoldRequest(
-            idempotency_key=f"call:{call.id}:capture", customer_id=call.customer_id, call_id=call.id,
-            amount_cents=min(cost, call.hold_cents)), timeout=10), "capturing the hold")
-        # Whatever the hold did not cover stays as unpaid usage for the billing tick.
-        return cost, usage.plan_minutes
+        return wallet_pb2.CallToSettle(
+            customer_id=call.customer_id, call_id=call.id, seconds=call.duration_seconds,
+            usage_kind=wallet_usage_kind(call.usage_kind), extra_cents=fee if call.duration_seconds > 0 else 0)
 
-    async def _tolerating_resolved(self, request: Any, doing: str) -> None:
-        try:
-            async with wallet_call(doing):
-                await request
-        except (WalletRefused, NotFound) as error:
-            if error.reason not in SETTLED_ALREADY:
-                raise
+    async def _mark_settled(self, uow: UnitOfWork, answers: Any) -> list[Any]:
+        done = [answer for answer in answers if not answer.refusal_reason]
+        if not done:
+            return []
+        return list((await uow.connection.exec_driver_sql(_MARK_SETTLED, (
+            [a.call_id for a in done], [a.cost_cents for a in done], [a.plan_minutes for a in done],
+            self.clock()))).all())

@@ -22,3 +22,10 @@ debit_batch_size = Histogram(
     "speechcue_wallet_debit_batch_size", "Debits posted together in one transaction.",
     buckets=(1, 2, 4, 8, 16, 32, 64),
 )
+calls_settled_total = Counter(
+    "speechcue_wallet_calls_settled_total", "Ended calls settled (usage, capture, release) by SettleCalls."
+)
+settle_batch_size = Histogram(
+    "speechcue_wallet_settle_batch_size", "Calls settled together in one SettleCalls transaction.",
+    buckets=(1, 4, 16, 64, 128, 256, 500),
+)

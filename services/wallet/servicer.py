@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import grpc
+from asyncpg.exceptions import DeadlockDetectedError
 
 from services.runtime.database import Database, UnitOfWork
 from services.runtime.errors import InvalidArgument
@@ -17,6 +18,7 @@ from services.runtime.validation import require_cents, require_id, require_range
 from services.wallet import metrics
 from services.wallet.accounts import get_account, open_account, read_balance
 from services.wallet.billing import run_billing_tick
+from services.wallet.call_settlement import MAX_CALLS_PER_BATCH, CallToSettle, settle_calls
 from services.wallet.debit_batches import DebitBatches, DebitOrder
 from services.wallet.events import CAUSE_NAMES, WalletEvents
 from services.wallet.holds import capture_hold, place_hold, release_hold
@@ -62,6 +64,9 @@ DEBIT_CAUSES = frozenset({"call", "plan", "adjustment"})
 MAX_MEMO = 500
 MAX_CALL_MINUTES = 24 * 60
 MAX_CALL_SECONDS = 24 * 3600
+# The most a call can add to its cost besides its minutes (the recording fee), as a sanity bound.
+MAX_EXTRA_CENTS = 100_000
+DEADLOCK_RETRIES = 2
 
 
 def _rpc_transfer_key(idempotency_key: str) -> str:
@@ -81,6 +86,22 @@ def _cause(request_cause: common_pb2.Cause, allowed: frozenset[str] | set[str]) 
         raise InvalidArgument(f"cause.type must be one of {', '.join(sorted(allowed))}",
                               reason="CAUSE_INVALID", field="cause.type")
     return name, require_id("cause.id", request_cause.id, max_length=128)
+
+
+def _calls_to_settle(request: wallet_pb2.SettleCallsRequest) -> list[CallToSettle]:
+    if not 0 < len(request.calls) <= MAX_CALLS_PER_BATCH:
+        raise InvalidArgument(f"calls must hold 1 to {MAX_CALLS_PER_BATCH} calls", reason="FIELD_INVALID",
+                              field="calls")
+    orders = [CallToSettle(
+        customer_id=require_id("calls.customer_id", call.customer_id),
+        call_id=require_id("calls.call_id", call.call_id),
+        seconds=require_range("calls.seconds", call.seconds, 0, MAX_CALL_SECONDS),
+        usage_kind=_usage_kind(call.usage_kind),
+        extra_cents=require_range("calls.extra_cents", call.extra_cents, 0, MAX_EXTRA_CENTS),
+    ) for call in request.calls]
+    if len({order.call_id for order in orders}) < len(orders):
+        raise InvalidArgument("each call may be settled once per request", reason="FIELD_INVALID", field="calls")
+    return orders
 
 
 class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):
@@ -321,6 +342,27 @@ class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):
             return usage_message(row)
 
         return await run_idempotent(self.database, request.idempotency_key, request, wallet_pb2.Usage, work)
+
+    async def SettleCalls(self, request: wallet_pb2.SettleCallsRequest,
+                          context: grpc.aio.ServicerContext) -> wallet_pb2.SettleCallsResponse:
+        orders = _calls_to_settle(request)
+        for attempt in range(DEADLOCK_RETRIES + 1):
+            try:
+                async with self.database.unit_of_work() as uow:
+                    settled = await settle_calls(
+                        uow, self.events, orders, now=self.clock(),
+                        pay_as_you_go_cents=self.settings.wallet_price_per_minute_cents)
+                    await uow.commit()
+                break
+            except DeadlockDetectedError:
+                # Nothing committed; another writer locked in another order (none of ours does).
+                if attempt == DEADLOCK_RETRIES:
+                    raise
+        metrics.settle_batch_size.observe(len(orders))
+        metrics.calls_settled_total.inc(sum(1 for call in settled if not call.refusal_reason))
+        return wallet_pb2.SettleCallsResponse(calls=[wallet_pb2.SettledCall(
+            call_id=call.call_id, cost_cents=call.cost_cents, plan_minutes=call.plan_minutes,
+            captured_cents=call.captured_cents, refusal_reason=call.refusal_reason) for call in settled])
 
     async def RunBillingTick(self, request: common_pb2.RunTickRequest,
                              context: grpc.aio.ServicerContext) -> common_pb2.TickResult:

@@ -411,6 +411,46 @@ class Usage(_message.Message):
     paid_cents: int
     def __init__(self, call_id: _Optional[str] = ..., seconds: _Optional[int] = ..., billed_minutes: _Optional[int] = ..., plan_minutes: _Optional[int] = ..., overage_minutes: _Optional[int] = ..., overage_cents: _Optional[int] = ..., paid_cents: _Optional[int] = ...) -> None: ...
 
+class CallToSettle(_message.Message):
+    __slots__ = ("customer_id", "call_id", "seconds", "usage_kind", "extra_cents")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_FIELD_NUMBER: _ClassVar[int]
+    USAGE_KIND_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_CENTS_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    call_id: str
+    seconds: int
+    usage_kind: UsageKind
+    extra_cents: int
+    def __init__(self, customer_id: _Optional[str] = ..., call_id: _Optional[str] = ..., seconds: _Optional[int] = ..., usage_kind: _Optional[_Union[UsageKind, str]] = ..., extra_cents: _Optional[int] = ...) -> None: ...
+
+class SettleCallsRequest(_message.Message):
+    __slots__ = ("calls",)
+    CALLS_FIELD_NUMBER: _ClassVar[int]
+    calls: _containers.RepeatedCompositeFieldContainer[CallToSettle]
+    def __init__(self, calls: _Optional[_Iterable[_Union[CallToSettle, _Mapping]]] = ...) -> None: ...
+
+class SettledCall(_message.Message):
+    __slots__ = ("call_id", "cost_cents", "plan_minutes", "captured_cents", "refusal_reason")
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    COST_CENTS_FIELD_NUMBER: _ClassVar[int]
+    PLAN_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    CAPTURED_CENTS_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_REASON_FIELD_NUMBER: _ClassVar[int]
+    call_id: str
+    cost_cents: int
+    plan_minutes: int
+    captured_cents: int
+    refusal_reason: str
+    def __init__(self, call_id: _Optional[str] = ..., cost_cents: _Optional[int] = ..., plan_minutes: _Optional[int] = ..., captured_cents: _Optional[int] = ..., refusal_reason: _Optional[str] = ...) -> None: ...
+
+class SettleCallsResponse(_message.Message):
+    __slots__ = ("calls",)
+    CALLS_FIELD_NUMBER: _ClassVar[int]
+    calls: _containers.RepeatedCompositeFieldContainer[SettledCall]
+    def __init__(self, calls: _Optional[_Iterable[_Union[SettledCall, _Mapping]]] = ...) -> None: ...
+
 class CheckLedgerRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

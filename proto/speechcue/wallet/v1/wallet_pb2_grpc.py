@@ -115,6 +115,11 @@ class WalletServiceStub:
                 request_serializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.RecordUsageRequest.SerializeToString,
                 response_deserializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.Usage.FromString,
                 _registered_method=True)
+        self.SettleCalls = channel.unary_unary(
+                '/speechcue.wallet.v1.WalletService/SettleCalls',
+                request_serializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.SettleCallsRequest.SerializeToString,
+                response_deserializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.SettleCallsResponse.FromString,
+                _registered_method=True)
         self.RunBillingTick = channel.unary_unary(
                 '/speechcue.wallet.v1.WalletService/RunBillingTick',
                 request_serializer=speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.SerializeToString,
@@ -231,6 +236,15 @@ class WalletServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SettleCalls(self, request, context):
+        """Settles ended calls in one transaction: each call's usage recorded (plan minutes first), its
+        hold captured for the cost and the rest released; a call that never connected only releases
+        its hold. Idempotent per call: a call settled before answers what it was settled for.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RunBillingTick(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -332,6 +346,11 @@ def add_WalletServiceServicer_to_server(servicer, server):
                     servicer.RecordUsage,
                     request_deserializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.RecordUsageRequest.FromString,
                     response_serializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.Usage.SerializeToString,
+            ),
+            'SettleCalls': grpc.unary_unary_rpc_method_handler(
+                    servicer.SettleCalls,
+                    request_deserializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.SettleCallsRequest.FromString,
+                    response_serializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.SettleCallsResponse.SerializeToString,
             ),
             'RunBillingTick': grpc.unary_unary_rpc_method_handler(
                     servicer.RunBillingTick,
@@ -781,6 +800,33 @@ class WalletService:
             '/speechcue.wallet.v1.WalletService/RecordUsage',
             speechcue_dot_wallet_dot_v1_dot_wallet__pb2.RecordUsageRequest.SerializeToString,
             speechcue_dot_wallet_dot_v1_dot_wallet__pb2.Usage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SettleCalls(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.wallet.v1.WalletService/SettleCalls',
+            speechcue_dot_wallet_dot_v1_dot_wallet__pb2.SettleCallsRequest.SerializeToString,
+            speechcue_dot_wallet_dot_v1_dot_wallet__pb2.SettleCallsResponse.FromString,
             options,
             channel_credentials,
             insecure,
