@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -94,4 +95,6 @@ class DynoPayClient:
             "amount": usd, "currency": currency, "webhook_url": webhook_url, "meta_data": meta_data}))
 
     async def payment_status(self, payment_id: str) -> ProviderPayment:
-        return read_payment(await self._call("GET", f"/api/user/getPaymentStatus/{payment_id}"))
+        # Quoted whole: an id is a path segment, and one from a webhook may hold "/", "..", "?" or
+        # control characters (which httpx refuses with an error that is not an HTTPError).
+        return read_payment(await self._call("GET", f"/api/user/getPaymentStatus/{quote(payment_id, safe='')}"))

@@ -8,7 +8,6 @@ customer mismatch is recorded and never credited.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -27,6 +26,7 @@ from services.payments.tables import webhook_receipts
 from services.runtime.database import Database
 from services.runtime.errors import DomainError
 from services.runtime.outbox import OutboxRelay
+from services.runtime.webhook_json import read_storable_json
 
 
 def add_dynopay_webhook(app: FastAPI, *, database: Database, dynopay: DynoPayClient, relay: OutboxRelay | None,
@@ -40,7 +40,7 @@ def add_dynopay_webhook(app: FastAPI, *, database: Database, dynopay: DynoPayCli
             metrics.webhooks_total.labels("bad_signature").inc()
             return JSONResponse({"error": "bad or stale signature"}, status_code=401)
         try:
-            payload = json.loads(raw)
+            payload = read_storable_json(raw)
             payment_id = payload["payment_id"]
             claimed_status = str(payload.get("status") or payload.get("event", "")).removeprefix("payment.")
             if not isinstance(payment_id, str) or not 0 < len(payment_id) <= 128:
