@@ -35,6 +35,23 @@ class Limits:
     suspension_reason: str = ""
 
 
+# The advisory-lock class of "one customer's admissions": StartCalls of one customer are admitted
+# one at a time, so concurrent requests cannot all see the same free slot, and the kill switch
+# cannot slip between a call's admission (or its dial) and the record of it.
+_CUSTOMER_LOCK_CLASS = 0x5C_CA11
+
+
+async def lock_customer(uow: UnitOfWork, customer_id: str) -> None:
+    """Serialises, until the transaction ends, with every other holder for the same customer."""
+    await uow.connection.execute(select(func.pg_advisory_xact_lock(_CUSTOMER_LOCK_CLASS,
+                                                                   func.hashtext(customer_id))))
+
+
+async def is_suspended(uow: UnitOfWork, customer_id: str) -> bool:
+    return bool((await uow.connection.execute(select(customer_limits.c.suspended).where(
+        customer_limits.c.customer_id == customer_id))).scalar())
+
+
 async def limits_for(uow: UnitOfWork, customer_id: str, settings: CallsSettings, now: datetime) -> Limits:
     row = (await uow.connection.execute(
         select(customer_limits).where(customer_limits.c.customer_id == customer_id))).first()

@@ -32,7 +32,14 @@ from services.calls.caller_ids import choose_caller_id
 from services.calls.calling_window import next_allowed
 from services.calls.do_not_call import blocking_entry
 from services.calls.flows import APPROVED, PENDING_REVIEW, get_flow
-from services.calls.limits import limits_for, refuse_if_over, usage_of
+from services.calls.limits import (
+    CustomerSuspended,
+    is_suspended,
+    limits_for,
+    lock_customer,
+    refuse_if_over,
+    usage_of,
+)
 from services.calls.phone_numbers import InvalidPhoneNumber, masked, normalise, timezones_of
 from services.calls.retell_client import RetellBusy, RetellClient, RetellRejected
 from services.calls.settings import CallsSettings
@@ -134,6 +141,7 @@ class CallPlacer:
         refusal = window_refusal(to_number, now, self.settings)
         if refusal is not None:
             raise refusal
+        await lock_customer(uow, request.customer_id)
         refuse_if_over(await limits_for(uow, request.customer_id, self.settings, now),
                        await usage_of(uow, request.customer_id, now))
         caller_id = await choose_caller_id(uow, request.caller_id, call_id)
@@ -185,6 +193,10 @@ class CallPlacer:
         flow = None
         async with self.database.unit_of_work() as uow:
             flow = await get_flow(uow, call.flow_id, customer_id=call.customer_id)
+            suspended = await is_suspended(uow, call.customer_id)
+        if suspended:  # the kill switch came between the admission and now
+            await self._fail(call, CustomerSuspended.default_reason, release=True)
+            raise CustomerSuspended("calling is suspended for this account; contact support")
         body: dict[str, Any] = {
             "from_number": call.caller_id, "to_number": call.to_number, "override_agent_id": flow.retell_agent_id,
             "metadata": {"customer": call.customer_id, "call": call.id, "campaign": call.campaign_id},
@@ -201,12 +213,20 @@ class CallPlacer:
         failpoint("calls.after_retell_create")
         retell_call_id = str(placed.get("call_id", ""))
         async with self.database.unit_of_work() as uow:
+            # Under the customer's lock: a kill switch either sees this call's Retell id or is seen here.
+            await lock_customer(uow, call.customer_id)
+            suspended = await is_suspended(uow, call.customer_id)
             current = await get_call(uow, call.id, for_update=True)
             values: dict[str, Any] = {"retell_call_id": retell_call_id, "placed_at": self.clock()}
             if STATUS_RANK[current.status] < STATUS_RANK[RINGING]:
                 values["status"] = RINGING
             updated = await update_call(uow, call.id, **values)
             await uow.commit()
+        if suspended:
+            try:
+                await self.retell.stop_call(retell_call_id)
+            except DomainError as error:
+                log.warning("a call placed as calling was suspended could not be stopped (%s)", error.reason)
         metrics.calls_placed_total.labels(call.usage_kind).inc()
         log.info("call placed to %s", masked(call.to_number))
         return updated

@@ -24,7 +24,7 @@ from services.calls.campaigns import (
 from services.calls.dispatcher import Dispatcher
 from services.calls.do_not_call import PLATFORM, add_entry, blocking_entry
 from services.calls.events import CallsEvents
-from services.calls.limits import Limits, limits_for, store_limits
+from services.calls.limits import Limits, limits_for, lock_customer, store_limits
 from services.calls.messages import CALL_STATUS_NAMES, call_message, flow_message, stamp
 from services.calls.phone_numbers import InvalidPhoneNumber, normalise
 from services.calls.placing import CallPlacer, CallRequest, window_refusal
@@ -197,6 +197,7 @@ class CampaignsServicer:
 
     async def _suspend(self, uow: UnitOfWork, customer_id: str) -> None:
         """The kill switch: campaigns paused and calls in flight stopped, now."""
+        await lock_customer(uow, customer_id)
         now = self.clock()
         running = (await uow.connection.execute(select(campaigns.c.id).where(
             campaigns.c.customer_id == customer_id, campaigns.c.status.in_(["running", "scheduled"])))).scalars()
