@@ -429,6 +429,9 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
             record=request.record, campaign_id=require_text("campaign_id", request.campaign_id, max_length=64),
             variables=_variables(dict(request.variables)),
         )
+        if call_request.campaign_id:  # a call booked to a campaign only by the campaign's own customer
+            async with self.database.unit_of_work() as uow:
+                await get_campaign(uow, call_request.campaign_id, call_request.customer_id)
         row = await self.placer.start_call(call_request, request_fingerprint(request))
         if row.status == "failed":
             self.settlement.wake()
