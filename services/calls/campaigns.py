@@ -19,6 +19,7 @@ from services.calls.tables import campaign_callees, campaigns, do_not_call
 from services.runtime.database import UnitOfWork
 from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.runtime.outbox import OutboxRelay
+from services.runtime.validation import require_time
 from speechcue.calls.v1 import calls_pb2
 
 INSERT_BATCH = 5000
@@ -65,7 +66,7 @@ async def create_campaign(uow: UnitOfWork, request: calls_pb2.CreateCampaignRequ
         raise InvalidArgument("a reminder is 10, 20 or 30 minutes before the start", reason="BAD_REMINDER")
     if request.caller_id and request.caller_id not in {row.number for row in await enabled_caller_ids(uow)}:
         raise InvalidArgument("caller_id must be one of the platform's numbers", reason="CALLER_ID_NOT_IN_POOL")
-    start_at = request.start_at.ToDatetime().replace(tzinfo=now.tzinfo) if request.HasField("start_at") else None
+    start_at = require_time("start_at", request.start_at) if request.HasField("start_at") else None
     if start_at is not None and not now - timedelta(minutes=1) <= start_at <= now + timedelta(days=60):
         raise InvalidArgument("the start must be within the next 60 days", reason="BAD_START_TIME")
     if request.reminder_minutes and start_at is None:

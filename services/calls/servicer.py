@@ -39,7 +39,7 @@ from services.runtime.errors import DomainError, InvalidArgument
 from services.runtime.idempotency import request_fingerprint, run_idempotent, validate_key
 from services.runtime.paging import decode_token, encode_token, page_size
 from services.runtime.ticks import run_tick
-from services.runtime.validation import require_id, require_range, require_text
+from services.runtime.validation import require_id, require_range, require_text, require_time
 from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
 from speechcue.common.v1 import common_pb2
 from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
@@ -159,8 +159,8 @@ class CampaignsServicer:
 
     async def RunCampaignTick(self, request: common_pb2.RunTickRequest,
                               context: grpc.aio.ServicerContext) -> common_pb2.TickResult:
-        now = max(request.scheduled_at.ToDatetime(UTC), self.clock()) if request.HasField("scheduled_at") \
-            else self.clock()
+        now = (max(require_time("scheduled_at", request.scheduled_at), self.clock())
+               if request.HasField("scheduled_at") else self.clock())
 
         async def work(uow: UnitOfWork) -> common_pb2.TickResult:
             looked, changed = await run_campaign_tick(uow, self.events.relay, now)
@@ -507,7 +507,7 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
 
     async def RunRecoveryTick(self, request: common_pb2.RunTickRequest,
                               context: grpc.aio.ServicerContext) -> common_pb2.TickResult:
-        now = request.scheduled_at.ToDatetime(UTC) if request.HasField("scheduled_at") else self.clock()
+        now = require_time("scheduled_at", request.scheduled_at) if request.HasField("scheduled_at") else self.clock()
 
         async def work(uow: UnitOfWork) -> common_pb2.TickResult:
             looked, resolved = await recover_calls(self.database, self.retell, self.events, now=max(now, self.clock()),

@@ -3,6 +3,10 @@ name so that the caller knows what to fix. Nothing is trusted because it came ov
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from services.runtime.errors import InvalidArgument
 
 MAX_ID_LENGTH = 64
@@ -41,3 +45,22 @@ def require_range(field: str, value: int, lowest: int, highest: int) -> int:
         raise InvalidArgument(f"{field} must be between {lowest} and {highest}", reason="FIELD_OUT_OF_RANGE",
                               field=field)
     return value
+
+
+# Times a request may name: wide enough for any schedule, narrow enough that adding a year or
+# subtracting a day never leaves the calendar Python can represent.
+EARLIEST_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def require_time(field: str, value: Timestamp) -> datetime:
+    """The timestamp as an aware UTC datetime; refused if protobuf calls it invalid or it is
+    outside 1970–2200 (ToDatetime raises ValueError, which would otherwise be an INTERNAL)."""
+    try:
+        moment = value.ToDatetime(UTC)
+    except (ValueError, OverflowError):
+        moment = None
+    if moment is None or not EARLIEST_TIME <= moment < LATEST_TIME:
+        raise InvalidArgument(f"{field} must be a time between 1970 and 2200", reason="FIELD_OUT_OF_RANGE",
+                              field=field)
+    return moment

@@ -14,7 +14,7 @@ from services.runtime.errors import InvalidArgument
 from services.runtime.idempotency import request_fingerprint, run_idempotent, validate_key
 from services.runtime.paging import decode_token, encode_token, page_size
 from services.runtime.ticks import run_tick
-from services.runtime.validation import require_cents, require_id, require_range, require_text
+from services.runtime.validation import require_cents, require_id, require_range, require_text, require_time
 from services.wallet import metrics
 from services.wallet.accounts import get_account, open_account, read_balance
 from services.wallet.billing import run_billing_tick
@@ -376,7 +376,7 @@ class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):
 
     async def RunSubscriptionTick(self, request: common_pb2.RunTickRequest,
                                   context: grpc.aio.ServicerContext) -> common_pb2.TickResult:
-        now = request.scheduled_at.ToDatetime(UTC) if request.HasField("scheduled_at") else self.clock()
+        now = require_time("scheduled_at", request.scheduled_at) if request.HasField("scheduled_at") else self.clock()
 
         async def work(uow: UnitOfWork) -> common_pb2.TickResult:
             counts = await run_subscription_tick(uow, self.events, now=now,
