@@ -116,7 +116,11 @@ def read_call_list(data: bytes | str, *, default_region: str | None = None) -> I
     if len(raw) > MAX_BYTES:
         report.refusal = f"the list is larger than {MAX_BYTES // (1024 * 1024)} MB; split it into smaller lists"
         return report
-    rows, report.lines_read = _rows(_decode(raw))
+    try:
+        rows, report.lines_read = _rows(_decode(raw))
+    except csv.Error:  # a quote left open swallows the rest of the file into one oversized field
+        report.refusal = "the file is not a readable CSV (a quote may be left open); save it again as CSV"
+        return report
     if not rows:
         report.refusal = "the list has no numbers in it"
         return report
