@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.calls.caller_ids import enabled_caller_ids, sync_from_retell
+from services.calls.ended_calls import EndedCalls
 from services.calls.events import CallsEvents
 from services.calls.retell_client import RetellClient
 from services.calls.servicer import CallsServicer
@@ -57,9 +58,10 @@ def build(context: ServiceContext, **overrides: Any) -> ServiceParts:
     clock = overrides.get("clock") or utc_now
     settlement = Settlement(context.database, wallet, events, settings, clock)
     servicer = CallsServicer(context.database, retell, wallet, events, settlement, settings, clock)
+    ended_calls = EndedCalls(context.database, on_recorded=settlement.wake)
 
     def routes(app: FastAPI) -> None:
-        add_retell_webhook(app, database=context.database, events=events, settlement=settlement,
+        add_retell_webhook(app, database=context.database, events=events, ended_calls=ended_calls,
                            api_key=settings.retell_api_key, clock=servicer.clock)
 
     return ServiceParts(

@@ -17,7 +17,7 @@ from services.calls import metrics
 from services.calls.call_store import ENDED, FAILED, ONGOING, STATUS_RANK, find_call_for_webhook, update_call
 from services.calls.do_not_call import PLATFORM, add_entry
 from services.calls.events import CallsEvents
-from services.calls.retell_events import KNOWN_EVENTS, RetellCallFacts
+from services.calls.retell_events import KNOWN_EVENTS, RetellCallFacts, storable_value
 from services.calls.tables import call_events
 from services.runtime.database import UnitOfWork
 
@@ -32,7 +32,8 @@ async def apply_retell_event(uow: UnitOfWork, events: CallsEvents, facts: Retell
     if facts.event not in KNOWN_EVENTS:
         return "ignored"
     first = (await uow.connection.execute(
-        insert(call_events).values(retell_call_id=facts.retell_call_id, event=facts.event, payload=payload)
+        insert(call_events).values(retell_call_id=facts.retell_call_id, event=facts.event,
+                                  payload=storable_value(payload))
         .on_conflict_do_nothing(index_elements=["retell_call_id", "event"]).returning(call_events.c.event)
     )).first()
     if first is None:

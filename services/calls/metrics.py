@@ -18,3 +18,6 @@ retell_request_seconds = Histogram("speechcue_retell_request_seconds", "Latency 
 settlements_total = Counter("speechcue_call_settlements_total", "Ended calls settled with the wallet, by outcome.",
                             ["outcome"])
 opt_outs_total = Counter("speechcue_opt_outs_total", "Callees who opted out by key press.")
+webhook_batch_size = Histogram("speechcue_retell_webhook_batch_size",
+                               "call_ended webhooks recorded together in one transaction.",
+                               buckets=(1, 2, 4, 8, 16, 32, 64, 128))

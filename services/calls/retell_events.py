@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,8 +28,33 @@ NOT_CONNECTED_REASONS = frozenset({
 MAX_TEXT = 4000
 
 
+# Escapes that JSON allows and PostgreSQL's jsonb refuses: NUL, and surrogates (which may be unpaired).
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(0000|[dD][89abcdefABCDEF])")
+
+
 class MalformedWebhook(ValueError):
     pass
+
+
+def storable_json(raw_body: bytes, payload: Any) -> str:
+    """The body as jsonb will take it: as received, unless it escapes a NUL or a surrogate, and then
+    re-encoded without them (a lone surrogate becomes '?'), so that no body can fail a batch."""
+    if _UNSTORABLE_ESCAPE.search(raw_body) is None:
+        try:
+            return raw_body.decode()
+        except UnicodeDecodeError:  # JSON in UTF-16 or UTF-32, which json.loads also reads
+            pass
+    return json.dumps(storable_value(payload))
+
+
+def storable_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+    if isinstance(value, list):
+        return [storable_value(item) for item in value]
+    if isinstance(value, dict):
+        return {storable_value(key): storable_value(item) for key, item in value.items()}
+    return value
 
 
 def signature_is_valid(raw_body: bytes, header: str, api_key: str, now_ms: int) -> bool:

@@ -18,16 +18,14 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
-
-from sqlalchemy import select
 
 from services.calls import metrics
 from services.calls.campaign_progress import record_call_result
 from services.calls.events import CallsEvents
 from services.calls.placing import wallet_usage_kind
 from services.calls.settings import CallsSettings
-from services.calls.tables import calls
 from services.calls.wallet_calls import WALLET_TIMEOUT_SECONDS, wallet_call
 from services.runtime.database import Database, UnitOfWork
 from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
@@ -38,11 +36,18 @@ SETTLE_BATCH = 200
 # Two batches in flight: while one waits on the wallet, the other is read or written here.
 SETTLE_WORKERS = 2
 
+_TAKE_PENDING = """
+SELECT id, customer_id, duration_seconds, usage_kind, record, recording_url FROM calls
+WHERE settlement = 'pending' ORDER BY ended_at LIMIT $1 FOR UPDATE SKIP LOCKED
+"""
+# Returns what the call_ended event and the campaign's bookkeeping read.
 _MARK_SETTLED = """
 UPDATE calls c SET settlement = 'settled', settled_at = $4, cost_cents = d.cost, used_plan_minutes = d.plan_minutes
 FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS d(id, cost, plan_minutes)
 WHERE c.id = d.id AND c.settlement = 'pending'
-RETURNING c.*
+RETURNING c.id, c.customer_id, c.flow_id, c.campaign_id, c.to_number, c.status, c.duration_seconds,
+          c.disconnection_reason, c.digits, c.cost_cents, c.used_plan_minutes, c.recording_url, c.opted_out,
+          c.failure_reason, c.ended_at
 """
 # A refusal is final (the call's wallet is gone, or its usage was recorded with other figures): such
 # a call leaves the queue, so that it cannot hold up the others, and is left for an operator.
@@ -87,9 +92,7 @@ class Settlement:
         """Settles up to `limit` pending calls in one batch; returns how many it took. SKIP LOCKED
         keeps two settlers (here or in another replica) off the same calls."""
         async with self.database.unit_of_work() as uow:
-            pending = (await uow.connection.execute(
-                select(calls).where(calls.c.settlement == "pending").order_by(calls.c.ended_at).limit(limit)
-                .with_for_update(skip_locked=True))).all()
+            pending = await (await uow.driver()).fetch(_TAKE_PENDING, limit)
             if not pending:
                 return 0
             async with wallet_call("settling calls"):
@@ -98,7 +101,7 @@ class Settlement:
             settled = await self._mark_settled(uow, answer.calls)
             refused = [call for call in answer.calls if call.refusal_reason]
             if refused:
-                await uow.connection.exec_driver_sql(_MARK_REFUSED, ([call.call_id for call in refused],))
+                await (await uow.driver()).execute(_MARK_REFUSED, [call.call_id for call in refused])
             for call in settled:
                 await self.events.call_ended(uow, call)
                 if call.campaign_id:
@@ -116,15 +119,18 @@ class Settlement:
         return len(pending)
 
     def _to_settle(self, call: Any) -> wallet_pb2.CallToSettle:
-        fee = self.settings.calls_recording_fee_cents if call.record and call.recording_url else 0
+        fee = self.settings.calls_recording_fee_cents if call["record"] and call["recording_url"] else 0
+        seconds = call["duration_seconds"]
         return wallet_pb2.CallToSettle(
-            customer_id=call.customer_id, call_id=call.id, seconds=call.duration_seconds,
-            usage_kind=wallet_usage_kind(call.usage_kind), extra_cents=fee if call.duration_seconds > 0 else 0)
+            customer_id=call["customer_id"], call_id=call["id"], seconds=seconds,
+            usage_kind=wallet_usage_kind(call["usage_kind"]), extra_cents=fee if seconds > 0 else 0)
 
     async def _mark_settled(self, uow: UnitOfWork, answers: Any) -> list[Any]:
         done = [answer for answer in answers if not answer.refusal_reason]
         if not done:
             return []
-        return list((await uow.connection.exec_driver_sql(_MARK_SETTLED, (
-            [a.call_id for a in done], [a.cost_cents for a in done], [a.plan_minutes for a in done],
-            self.clock()))).all())
+        rows = await (await uow.driver()).fetch(
+            _MARK_SETTLED, [a.call_id for a in done], [a.cost_cents for a in done], [a.plan_minutes for a in done],
+            self.clock())
+        # Read by attribute, as the events and the campaign bookkeeping read call rows.
+        return [SimpleNamespace(**row) for row in rows]

@@ -18,16 +18,15 @@ cannot deadlock each other.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 from asyncpg.exceptions import DeadlockDetectedError
 
 from services.runtime.database import Database, UnitOfWork
+from services.runtime.group_commit import GroupCommit
 from services.runtime.idempotency import remember_answers, stored_answer
 from services.wallet import metrics
 from services.wallet.events import WalletEvents
@@ -54,13 +53,6 @@ class DebitOrder:
     cause_type: str
     cause_id: str
     memo: str
-
-
-@dataclass
-class _Waiting:
-    order: DebitOrder
-    outcome: asyncio.Future[wallet_pb2.TransferResult] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
 _POST_BATCH = f"""
@@ -117,69 +109,17 @@ class DebitBatches:
                  concurrent_batches: int = CONCURRENT_BATCHES) -> None:
         self._database = database
         self._events = events
-        self._max_batch = max_batch
-        self._concurrent_batches = concurrent_batches
-        self._waiting: deque[_Waiting] = deque()
-        self._arrived = asyncio.Event()
-        self._workers: list[asyncio.Task[None]] = []
+        self._batches: GroupCommit[DebitOrder, wallet_pb2.TransferResult] = GroupCommit(
+            "debit-batches", self._post_with_retries, max_batch=max_batch, workers=concurrent_batches,
+            conflict_keys=lambda order: (("customer", order.customer_id), ("key", order.request_key)),
+            on_batch=metrics.debit_batch_size.observe)
 
     async def debit(self, order: DebitOrder) -> wallet_pb2.TransferResult:
         """Posts the debit with the next batch and returns its own answer (or raises its own refusal)."""
-        if not self._workers:
-            self._workers = [asyncio.create_task(self._post_batches(), name=f"debit-batches-{n}")
-                             for n in range(self._concurrent_batches)]
-        waiting = _Waiting(order)
-        self._waiting.append(waiting)
-        self._arrived.set()
-        return await asyncio.shield(waiting.outcome)
+        return await self._batches.submit(order)
 
     async def close(self) -> None:
-        for worker in self._workers:
-            worker.cancel()
-        await asyncio.gather(*self._workers, return_exceptions=True)
-        self._workers = []
-
-    def _next_batch(self) -> list[_Waiting]:
-        """The oldest orders, at most one per account and per key; the rest keep their place."""
-        batch: list[_Waiting] = []
-        customers: set[str] = set()
-        keys: set[str] = set()
-        deferred: list[_Waiting] = []
-        while self._waiting and len(batch) < self._max_batch:
-            waiting = self._waiting.popleft()
-            order = waiting.order
-            if order.customer_id in customers or order.request_key in keys:
-                deferred.append(waiting)
-                continue
-            customers.add(order.customer_id)
-            keys.add(order.request_key)
-            batch.append(waiting)
-        self._waiting.extendleft(reversed(deferred))
-        if not self._waiting:
-            self._arrived.clear()
-        return batch
-
-    async def _post_batches(self) -> None:
-        while True:
-            await self._arrived.wait()
-            batch = self._next_batch()
-            if not batch:
-                continue
-            metrics.debit_batch_size.observe(len(batch))
-            try:
-                outcomes = await self._post_with_retries([waiting.order for waiting in batch])
-            except Exception as error:  # the whole batch failed; each caller retries with its key
-                for waiting in batch:
-                    if not waiting.outcome.done():
-                        waiting.outcome.set_exception(error)
-                continue
-            for waiting, outcome in zip(batch, outcomes, strict=True):
-                if waiting.outcome.done():
-                    continue
-                if isinstance(outcome, BaseException):
-                    waiting.outcome.set_exception(outcome)
-                else:
-                    waiting.outcome.set_result(outcome)
+        await self._batches.close()
 
     async def _post_with_retries(self, orders: list[DebitOrder]) -> list[wallet_pb2.TransferResult | Exception]:
         for attempt in range(DEADLOCK_RETRIES + 1):
