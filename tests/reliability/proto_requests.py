@@ -44,9 +44,11 @@ def integers_of(low: int, high: int) -> st.SearchStrategy[int]:
 
 def _scalar(field: FieldDescriptor, known: Known) -> st.SearchStrategy[Any]:
     kind = field.type
+    strategy: st.SearchStrategy[Any]
     if kind in _INTEGER_RANGES:
         strategy = integers_of(*_INTEGER_RANGES[kind])
     elif kind == FieldDescriptor.TYPE_ENUM:
+        assert field.enum_type is not None
         numbers = [value.number for value in field.enum_type.values]
         strategy = st.sampled_from(numbers) | st.sampled_from([-1, max(numbers) + 1, 2**31 - 1])
     elif kind == FieldDescriptor.TYPE_BOOL:
@@ -66,11 +68,13 @@ def _scalar(field: FieldDescriptor, known: Known) -> st.SearchStrategy[Any]:
 
 
 def _is_map(field: FieldDescriptor) -> bool:
-    return (field.type == FieldDescriptor.TYPE_MESSAGE and field.message_type.GetOptions().map_entry)
+    return (field.type == FieldDescriptor.TYPE_MESSAGE and field.message_type is not None
+            and field.message_type.GetOptions().map_entry)
 
 
 def _field(field: FieldDescriptor, known: Known, depth: int) -> st.SearchStrategy[Any]:
     if _is_map(field):
+        assert field.message_type is not None
         key_field, value_field = field.message_type.fields_by_name["key"], field.message_type.fields_by_name["value"]
         return st.dictionaries(_single(key_field, known, depth + 1), _single(value_field, known, depth + 1),
                                max_size=3)
@@ -81,7 +85,7 @@ def _field(field: FieldDescriptor, known: Known, depth: int) -> st.SearchStrateg
 
 
 def _single(field: FieldDescriptor, known: Known, depth: int) -> st.SearchStrategy[Any]:
-    if field.type == FieldDescriptor.TYPE_MESSAGE:
+    if field.type == FieldDescriptor.TYPE_MESSAGE and field.message_type is not None:
         return requests_for(field.message_type, known, depth + 1)
     return _scalar(field, known)
 
