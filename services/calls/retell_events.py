@@ -88,7 +88,8 @@ class RetellCallFacts:
 
 
 def _text(value: Any, limit: int = MAX_TEXT) -> str:
-    return value[:limit] if isinstance(value, str) else ""
+    # Without NULs and lone surrogates: PostgreSQL's text refuses the one and UTF-8 the other.
+    return storable_value(value[:limit]) if isinstance(value, str) else ""
 
 
 def _int(value: Any) -> int | None:
@@ -112,6 +113,8 @@ def read_call(event: str, call: dict[str, Any]) -> RetellCallFacts:
     retell_call_id = call.get("call_id")
     if not isinstance(retell_call_id, str) or not 0 < len(retell_call_id) <= 128:
         raise MalformedWebhook("call.call_id is missing")
+    if storable_value(retell_call_id) != retell_call_id:
+        raise MalformedWebhook("call.call_id holds characters no call id has")
     metadata = _mapping(call.get("metadata"))
     entries = call.get("transcript_with_tool_calls")
     entries = entries if isinstance(entries, list) else []

@@ -3,6 +3,7 @@ be placed are refused before dialling with a reason the customer can act on."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -175,3 +176,42 @@ async def test_invalid_flows_are_refused_with_the_problem_named(calls: CallsHarn
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and refusal_reason(error) == "FLOW_INVALID"
     assert "reserved for opting out" in error.details()
     assert not calls.retell.agents
+
+
+async def test_a_burst_of_call_ended_with_replays_and_strangers_settles_each_call_once(calls: CallsHarness) -> None:
+    """Concurrent call_ended webhooks share transactions (services/calls/ended_calls.py): each call is
+    still ended once and billed once, replays in the same burst are duplicates, a call we never placed
+    is answered unknown_call without disturbing the rest, and a body with a NUL escape is stored."""
+    customer = await calls.customer_with_money(10_000)
+    flow = await calls.flow(customer)
+    numbers = [f"+1415555{index:04d}" for index in range(8)]
+    placed = []
+    for number in numbers:
+        await calls.script_callee(number, manual=True)
+        placed.append(await calls.call(customer, flow.id, number=number))
+    bodies = [ended_body(call.retell_call_id) for call in placed]
+    bodies[0] = bodies[0].replace('"user_hangup"', '"user_hangup\\u0000"')
+    burst = bodies * 3 + [ended_body("call_we_never_placed")]
+    async with httpx.AsyncClient() as client:
+        async def post(body: str) -> str:
+            response = await client.post(f"{calls.settings.speechcue_public_base_url}/webhooks/retell",
+                                         content=body.encode(),
+                                         headers={"X-Retell-Signature": retell_signature(body, RETELL_KEY)})
+            assert response.status_code == 200, response.text
+            return str(response.json()["status"])
+
+        outcomes = await asyncio.gather(*(post(body) for body in burst))
+    assert sorted(outcomes) == sorted(["accepted"] * 8 + ["duplicate"] * 16 + ["unknown_call"])
+    for call in placed:
+        settled = await calls.settled(customer, call.id)
+        assert (settled.duration_seconds, list(settled.digits), settled.cost_cents) == (61, ["1"], 30)
+    connection = await asyncpg.connect(calls.wallet.database_url)
+    try:
+        captures = await connection.fetchval("SELECT count(*) FROM transfers WHERE kind = 'capture' "
+                                             "AND cause_id = ANY($1)", [call.id for call in placed])
+        usage_rows = await connection.fetchval("SELECT count(*) FROM usage WHERE customer_id = $1", customer)
+    finally:
+        await connection.close()
+    assert (captures, usage_rows) == (8, 8)
+    assert (await calls.wallet.balance(customer)).available_cents == 10_000 - 8 * 30
+    assert (await calls.wallet.ledger()).ok
