@@ -28,7 +28,7 @@ DIGIT_KEYS = tuple("0123456789*#")
 SPECIAL_KEYS = ("timeout", "no_match")
 NEXT = "next"
 TERMINAL_KINDS = frozenset({NodeKind.TRANSFER, NodeKind.END})
-NODE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+NODE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")  # with fullmatch: "$" would let a trailing newline in
 MAX_NODES = 50
 MAX_TEXT = 1000
 MAX_NAME = 80
@@ -102,7 +102,7 @@ def validate_graph(graph: FlowGraph, *, opt_out_key: str = DEFAULT_OPT_OUT_KEY) 
     for node_id in sorted({node_id for node_id in ids if ids.count(node_id) > 1}):
         problem(node_id, "DUPLICATE_NODE", f"two steps are called '{node_id}'; give each its own name")
     for node in graph.nodes:
-        if not NODE_ID.match(node.id):
+        if not NODE_ID.fullmatch(node.id):
             problem(node.id, "BAD_NODE_ID", f"step name '{node.id[:40]}' may use a-z, 0-9, - and _ (32 at most)")
     if graph.node(graph.start_node_id) is None:
         problem("", "NO_START", "the flow needs one start step that exists")

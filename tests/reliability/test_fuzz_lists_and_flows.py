@@ -9,6 +9,7 @@ FAILED_PRECONDITION with a reason, never INTERNAL, and a refused list or flow ch
 from __future__ import annotations
 
 import asyncio
+import re
 
 import grpc
 import phonenumbers
@@ -63,7 +64,7 @@ def test_any_list_reads_into_a_report_without_raising(data: bytes, region: str |
 
 # ---- flows -----------------------------------------------------------------------------------
 
-NODE_IDS = ["hello", "menu", "bye", "desk", "ask"]
+NODE_IDS = ["hello", "menu", "bye", "desk", "ask", "bye\n"]
 node_ids = st.sampled_from(NODE_IDS) | proto_strings
 edges = st.builds(calls_pb2.FlowEdge, key=st.sampled_from([*"0123456789*#", "timeout", "no_match", "next"])
                   | proto_strings, target_node_id=node_ids)
@@ -89,6 +90,11 @@ flow_specs = st.builds(
 def test_any_flow_graph_validates_into_problems_without_raising(spec: calls_pb2.FlowSpec) -> None:
     problems = validate_graph(graph_of(spec))
     assert all(problem.code and problem.message for problem in problems)
+    if not problems:
+        assert all(NODE_NAME.fullmatch(node.id) for node in spec.graph.nodes), spec.graph
+
+
+NODE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 
 
 # ---- both, through the calls service ---------------------------------------------------------
