@@ -14,16 +14,39 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
-# Phone numbers (E.164-ish runs of 8+ digits) keep only their last two digits; bearer tokens vanish.
+# Phone numbers (E.164-ish runs of 8+ digits) keep only their last two digits; bearer tokens and
+# the passwords of URLs vanish. The service's own secrets (a library logging a request URL with the
+# bot token in it, or the parameters of setWebhook) vanish by value, whatever the text around them.
 _PHONE_NUMBER = re.compile(r"\+?\d[\d \-]{6,}\d")
 _BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")
+_URL_PASSWORD = re.compile(r"(?<=://)([^/\s:@]+):[^/\s@]+@")
+_SECRET_FIELD = re.compile(r"(token|secret|key|password)$")
+_SHORTEST_SECRET = 6
 
 
-def redact(text: str) -> str:
+def secret_values(settings: Mapping[str, object]) -> list[str]:
+    """The values of the settings named like secrets (…_token, …_secret, …_key, …_password)."""
+    return [value for name, value in settings.items()
+            if _SECRET_FIELD.search(name) and isinstance(value, str) and len(value) >= _SHORTEST_SECRET]
+
+
+def _secrets_pattern(secrets: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern for the secrets as written and as a URL writes them (the bot token's ':' as %3A)."""
+    chosen = [secret for secret in secrets if len(secret) >= _SHORTEST_SECRET]
+    wanted = sorted({*chosen, *(quote(secret, safe="") for secret in chosen)}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, wanted))) if wanted else None
+
+
+def redact(text: str, secrets: re.Pattern[str] | None = None) -> str:
+    if secrets is not None:
+        text = secrets.sub("[redacted]", text)
     text = _BEARER.sub("Bearer [redacted]", text)
+    text = _URL_PASSWORD.sub(r"\1:[redacted]@", text)
     return _PHONE_NUMBER.sub(lambda match: "…" + match.group(0)[-2:], text)
 
 
@@ -32,9 +55,10 @@ def new_request_id() -> str:
 
 
 class JsonFormatter(logging.Formatter):
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, secrets: Iterable[str] = ()) -> None:
         super().__init__()
         self.service = service
+        self.secrets = _secrets_pattern(secrets)
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
@@ -43,21 +67,21 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "service": self.service,
             "logger": record.name,
-            "msg": redact(record.getMessage()),
+            "msg": redact(record.getMessage(), self.secrets),
         }
         request_id = request_id_var.get()
         if request_id:
             entry["request_id"] = request_id
         for key, value in getattr(record, "fields", {}).items():
-            entry[key] = redact(str(value)) if isinstance(value, str) else value
+            entry[key] = redact(str(value), self.secrets) if isinstance(value, str) else value
         if record.exc_info:
-            entry["exc"] = redact(self.formatException(record.exc_info))
+            entry["exc"] = redact(self.formatException(record.exc_info), self.secrets)
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-def configure_logging(service: str, level: str = "INFO") -> None:
+def configure_logging(service: str, level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter(service))
+    handler.setFormatter(JsonFormatter(service, secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -27,7 +27,7 @@ from services.runtime.database import Database
 from services.runtime.event_bus import EventBus
 from services.runtime.grpc_interceptor import ServiceInterceptor
 from services.runtime.http_app import create_http_app
-from services.runtime.logs import configure_logging
+from services.runtime.logs import configure_logging, secret_values
 from services.runtime.migrations import upgrade_to_head
 from services.runtime.outbox import OutboxRelay
 from services.runtime.settings import ServiceSettings, load_settings
@@ -225,7 +225,7 @@ def run_service(
     **options: Any,
 ) -> None:
     """The body of `python -m services.<name>`: runs until SIGTERM or SIGINT, then stops cleanly."""
-    configure_logging(service, settings.speechcue_log_level)
+    configure_logging(service, settings.speechcue_log_level, secret_values(settings.model_dump()))
 
     async def main() -> None:
         stop = asyncio.Event()
