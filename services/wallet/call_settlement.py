@@ -210,7 +210,8 @@ def _settle_one(batch: _Batch, call: CallToSettle, accounts: dict[str, Any], hol
         return SettledCall(call.call_id, refusal_reason="USAGE_ALREADY_RECORDED")
     hold = holds.get(call.call_id)
     if hold is not None and hold["customer_id"] != call.customer_id:
-        hold = None  # another customer's hold is not this call's to touch
+        # Another customer's call: settling it here would charge this customer and block the owner's.
+        return SettledCall(call.call_id, refusal_reason="CALL_NOT_FOUND")
     open_hold = hold if hold is not None and hold["status"] == "open" else None
     if open_hold is not None and open_hold["reserved_minutes"] and open_hold["subscription_id"] in allowances:
         # The call's own reservation is part of what it may use, so it is freed before counting.

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from services.runtime.database import UnitOfWork
-from services.runtime.errors import FailedPrecondition
+from services.runtime.errors import FailedPrecondition, NotFound
 from services.wallet.accounts import get_account
 from services.wallet.holds import free_reservation
 from services.wallet.pricing import split_usage
@@ -22,6 +22,10 @@ class UsageAlreadyRecorded(FailedPrecondition):
     default_reason = "USAGE_ALREADY_RECORDED"
 
 
+class CallOfAnotherCustomer(NotFound):
+    default_reason = "CALL_NOT_FOUND"
+
+
 async def record_usage(uow: UnitOfWork, *, customer_id: str, call_id: str, seconds: int,
                        usage_kind: str, pay_as_you_go_cents: int) -> Any:
     await get_account(uow, customer_id, for_update=True)
@@ -30,11 +34,10 @@ async def record_usage(uow: UnitOfWork, *, customer_id: str, call_id: str, secon
         if (existing.customer_id, existing.seconds, existing.usage_kind) == (customer_id, seconds, usage_kind):
             return existing
         raise UsageAlreadyRecorded("this call's usage was already recorded with other figures")
-    hold = (
-        await uow.connection.execute(
-            select(holds).where(holds.c.call_id == call_id, holds.c.customer_id == customer_id).with_for_update()
-        )
-    ).first()
+    hold = (await uow.connection.execute(select(holds).where(holds.c.call_id == call_id).with_for_update())).first()
+    if hold is not None and hold.customer_id != customer_id:
+        # Another customer's call: recording it here would charge this customer and block the owner's.
+        raise CallOfAnotherCustomer("no such call for this customer")
     # The call's own reservation is part of what it may use, so it is freed before counting.
     if hold is not None:
         await free_reservation(uow, hold)

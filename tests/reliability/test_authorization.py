@@ -222,8 +222,8 @@ def foreign_attempts(calls: CallsHarness, payments: PaymentsHarness) -> dict[str
             idempotency_key=key("capture"), customer_id=o["intruder"], call_id=o["call"].id, amount_cents=10))],
         "WalletService.ReleaseHold": [lambda o: w.ReleaseHold(wallet_pb2.ReleaseHoldRequest(
             idempotency_key=key("release"), customer_id=o["intruder"], call_id=o["call"].id))],
-        "WalletService.RecordUsage": [],  # a known gap: see the xfail test below
-        "WalletService.SettleCalls": [],  # a known gap: see the xfail test below
+        "WalletService.RecordUsage": [],  # covered by test_usage_cannot_be_recorded_against_another_customers_call
+        "WalletService.SettleCalls": [],  # covered by test_usage_cannot_be_recorded_against_another_customers_call
         "PaymentsService.GetInvoice": [lambda o: p.GetInvoice(payments_pb2.GetInvoiceRequest(
             customer_id=o["intruder"], invoice_id=o["invoice"].id))],
     }
@@ -284,9 +284,6 @@ async def test_no_rpc_reaches_another_customers_flow_call_campaign_hold_or_invoi
     print(f"\n{tried} requests naming another customer's object, all refused")
 
 
-@pytest.mark.xfail(strict=True, reason="services/wallet/usage.py (RecordUsage, SettleCalls) records usage for a "
-                                       "call whose hold is another customer's: the intruder is charged and the "
-                                       "owner's own settlement of the call is then refused as already recorded")
 @pytest.mark.parametrize("rpc", ["RecordUsage", "SettleCalls"])
 async def test_usage_cannot_be_recorded_against_another_customers_call(
         calls: CallsHarness, payments: PaymentsHarness, rpc: str) -> None:
