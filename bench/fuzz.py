@@ -30,6 +30,10 @@ def main() -> int:
     print(f"fuzz at {arguments.scale:g}× the suite's examples, {time.monotonic() - started:.0f} s")
     for line in figures:
         print(f"  {line}")
+    # A failure is a finding: name the test and show Hypothesis's minimal example.
+    findings = [line for line in run.stdout.splitlines() if line.startswith(("FAILED", "E       AssertionError"))]
+    for line in findings[:20]:
+        print(f"  {line[:400]}")
     print(run.stdout.strip().splitlines()[-1] if run.stdout.strip() else run.stderr[-2000:])
     return run.returncode
 
