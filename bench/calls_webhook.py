@@ -6,10 +6,10 @@ Why: every call ends with this webhook, and a campaign ends thousands of calls w
 service verifies the signature, de-duplicates on (call, event), records the end, marks the call for
 settlement and answers (concurrent webhooks share one statement: services/calls/ended_calls.py); its
 background settlement then settles the pending calls in batches with the wallet's `SettleCalls` over
-gRPC (usage recorded, hold captured, rest released). The target is that, at 16 connections, the service keeps at least half of what
-the same framework (FastAPI on uvicorn, one worker) manages when all it does is one INSERT per request
-on the same database: that ratio shows what the service's work costs, and travels between machines
-better than rates do.
+gRPC (usage recorded, hold captured, rest released). The target is that, at 16 connections, the
+service keeps at least half of what the same framework (FastAPI on uvicorn, one worker) manages when
+all it does is one INSERT per request on the same database: that ratio shows what the service's work
+costs, and travels between machines better than rates do.
 
 `python -m bench.calls_webhook [--seconds N] [--calls N]` starts its own PostgreSQL (durable, default
 settings) and NATS in a temporary folder, migrates the wallet and calls databases, runs the wallet,

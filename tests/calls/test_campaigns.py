@@ -162,8 +162,19 @@ async def test_cancel_stops_new_dials_and_pause_resume_continue_where_they_stopp
     assert sorted(numbers_called) == callees[:len(numbers_called)]  # each once, in list order
 
 
+async def hold_amounts(calls: CallsHarness, customer: str) -> list[int]:
+    connection = await asyncpg.connect(calls.wallet.database_url)
+    try:
+        return [row["amount_cents"] for row in await connection.fetch(
+            "SELECT amount_cents FROM holds WHERE customer_id = $1", customer)]
+    finally:
+        await connection.close()
+
+
 async def test_money_running_out_pauses_the_campaign_and_says_why(calls: CallsHarness) -> None:
-    customer = await calls.customer_with_money(200)  # 2 holds of 5 minutes each at 15 cents, then no more
+    customer = await calls.customer_with_money(200)
+    # $2.00 pays two holds of 5 minutes at 15 cents (75 each), then one of the 3 minutes the remaining
+    # 50 cents afford (45): a call is shortened to what the wallet covers. The 5 cents left pay for no minute.
     await unlimited(calls, customer)
     callees = numbers(6, "+1646")
     for number in callees:
@@ -176,7 +187,8 @@ async def test_money_running_out_pauses_the_campaign_and_says_why(calls: CallsHa
     await calls.running.context.relay.publish_pending()
     events = await read_events(calls.wallet.nats_url, "CALLS", "calls.campaign.paused")
     assert len(events) == 1
-    assert len(calls.retell.calls) == 2
+    assert len(calls.retell.calls) == 3
+    assert sorted(await hold_amounts(calls, customer)) == [45, 75, 75]
 
 
 async def test_scheduled_start_reminder_and_catch_up_after_missed_minutes(calls: CallsHarness) -> None:
