@@ -9,6 +9,8 @@ good (bad request, bot blocked) is marked `failed`. An edit of a message that no
 cannot be edited is sent as a new message instead.
 
 Delivery is at least once: a crash between Telegram's answer and the commit resends that message.
+A commit that fails while the process lives (PostgreSQL restarting) resends nothing: the sender
+remembers what Telegram took and records it on the next pass instead of sending it again.
 Several replicas may send at once (rows are taken with SKIP LOCKED); each keeps its own pace, so
 give each replica its share of the overall rate.
 """
@@ -117,6 +119,8 @@ class MessageSender:
         self._attempts = settings.bot_send_attempts
         self.pace = Pace(settings.bot_messages_per_second, settings.bot_seconds_between_chat_messages)
         self._wake = asyncio.Event()
+        # Messages Telegram took whose "sent" was not committed yet, with Telegram's answer.
+        self._taken: dict[int, Any] = {}
 
     def wake(self) -> None:
         self._wake.set()
@@ -149,6 +153,8 @@ class MessageSender:
                                                         .where(outgoing_messages.c.status == "pending"))).scalar_one()
                 metrics.queued_messages.set(waiting)
             await uow.commit()
+        for row in rows:
+            self._taken.pop(row.id, None)
         return len(rows)
 
     async def _deliver(self, uow: UnitOfWork, row: Any) -> None:
@@ -159,6 +165,9 @@ class MessageSender:
                 method, body = "sendMessage", {key: value for key, value in body.items() if key != "message_id"}
             else:
                 body["message_id"] = message_id
+        if row.id in self._taken:
+            await self._sent(uow, row, self._taken[row.id])
+            return
         if method not in UNPACED_METHODS:
             await self.pace.wait_for_slot(row.chat_id)
         try:
@@ -185,6 +194,10 @@ class MessageSender:
                                      f"{type(error).__name__}: {error.message}"[:500], count_attempt=True)
             return
         metrics.messages_total.labels(method, "sent").inc()
+        self._taken[row.id] = result
+        await self._sent(uow, row, result)
+
+    async def _sent(self, uow: UnitOfWork, row: Any, result: Any) -> None:
         ref = row.ref or row.edits_ref
         if ref and isinstance(result, dict) and "message_id" in result:
             await uow.connection.execute(insert(message_refs).values(

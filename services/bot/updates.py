@@ -16,6 +16,7 @@ from typing import Any
 
 import grpc
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import InterfaceError, OperationalError
 from telegram import Bot, Update
 
 from services.bot import metrics
@@ -81,6 +82,11 @@ class UpdateHandling:
         else:
             try:
                 outcome = await self._handle_in_transaction(update, chat.id, person.id, person.language_code)
+            except (OperationalError, InterfaceError, OSError):
+                # PostgreSQL is unreachable or restarting: Telegram keeps the update and sends it again,
+                # rather than the person being told that something went wrong.
+                metrics.updates_total.labels("database_unavailable").inc()
+                raise
             except Exception:
                 log.exception("handling an update failed; it was rolled back")
                 outcome = await self._tell_it_failed(update, chat.id, person.id, person.language_code)
