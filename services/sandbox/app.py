@@ -49,11 +49,12 @@ def build_sandbox(settings: SandboxSettings) -> Sandbox:
                                settings.dynopay_webhook_secret, webhook_url=settings.sandbox_dynopay_webhook_url,
                                time_scale=settings.sandbox_time_scale)
 
+    retry_scale = settings.sandbox_telegram_retry_scale or settings.sandbox_time_scale
     telegram = TelegramSimulator(
         settings.telegram_bot_token, webhook_url=settings.sandbox_telegram_webhook_url,
         webhook_secret=settings.telegram_webhook_secret, global_limit=settings.sandbox_telegram_global_limit,
         chat_limit=settings.sandbox_telegram_chat_limit,
-        webhook_retry_delays=tuple(delay * settings.sandbox_time_scale for delay in DEFAULT_RETRY_DELAYS),
+        webhook_retry_delays=tuple(delay * retry_scale for delay in DEFAULT_RETRY_DELAYS),
     )
 
     @contextlib.asynccontextmanager

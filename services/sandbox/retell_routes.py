@@ -13,6 +13,8 @@ from fastapi.responses import JSONResponse, Response
 from services.sandbox.retell_scenarios import Scenario
 from services.sandbox.retell_simulator import DEFAULT_VOICES, RetellError, RetellSimulator
 
+TIMEOUT_HANG_SECONDS = 30.0
+
 
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"status": "error", "message": message}, status_code=status)
@@ -28,10 +30,12 @@ def add_retell_routes(app: FastAPI, simulator: RetellSimulator) -> None:
         header = request.headers.get("authorization", "")
         if not hmac.compare_digest(header.encode(), f"Bearer {simulator.api_key}".encode()):
             return _error(401, "API key is missing or invalid.")
-        if simulator.failing == "error":
+        failure = simulator.failure()
+        if failure == "error":
             return _error(500, "An unexpected server error occurred.")
-        if simulator.failing == "timeout":
-            await asyncio.sleep(30)
+        if failure == "timeout":
+            # Then the request goes through, as a slow provider's does after the client gave up.
+            await asyncio.sleep(TIMEOUT_HANG_SECONDS)
         return await call_next(request)
 
     async def retell_error(request: Request, error: Exception) -> Response:
@@ -131,10 +135,13 @@ def _add_control_routes(app: FastAPI, simulator: RetellSimulator) -> None:
         return {"status": "reset"}
 
     @control.put("/failing")
-    async def set_failing(mode: str = "") -> dict[str, str]:
-        """'' (healthy), 'error' (every API request answers 500) or 'timeout' (hangs 30 s)."""
-        simulator.failing = mode
-        return {"failing": mode}
+    async def set_failing(mode: str = "", seconds: float = 0.0) -> Response:
+        """'' (healthy), 'error' (every API request answers 500), 'timeout' (hangs 30 s, then is served)
+        or 'flaky' (the two in turn); with `seconds`, healthy again by itself after that long."""
+        if mode not in ("", "error", "timeout", "flaky") or seconds < 0:
+            return _error(400, "mode is one of '', error, timeout, flaky; seconds is not negative")
+        simulator.fail_for(mode, seconds or None)
+        return JSONResponse({"failing": mode, "seconds": seconds})
 
     @control.put("/webhook-url")
     async def set_webhook_url(url: str) -> dict[str, str]:
@@ -145,7 +152,7 @@ def _add_control_routes(app: FastAPI, simulator: RetellSimulator) -> None:
     async def list_calls() -> dict[str, Any]:
         return {"calls": [call.record for call in simulator.calls.values()],
                 "max_concurrent_seen": simulator.max_concurrent_seen,
-                "create_requests": simulator.create_requests,
+                "create_requests": simulator.create_requests, "failed_requests": simulator.failed_requests,
                 "deliveries": [delivery.__dict__ for delivery in simulator.deliveries]}
 
     @control.post("/calls/{call_id}/answer")

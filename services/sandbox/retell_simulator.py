@@ -137,8 +137,11 @@ class RetellSimulator:
         self.deliveries: list[WebhookDelivery] = []
         self.create_requests = 0
         self.max_concurrent_seen = 0
-        # Fault injection: every API request answers 500, or hangs, while set.
+        # Fault injection: every API request answers 500 ('error'), hangs ('timeout'), or alternates
+        # the two ('flaky'), while set; `failing_until` (monotonic seconds) heals it by itself.
         self.failing: str = ""
+        self.failing_until: float | None = None
+        self.failed_requests = 0
         self._http = httpx.AsyncClient(timeout=10.0)
 
     async def close(self) -> None:
@@ -158,6 +161,23 @@ class RetellSimulator:
         self.create_requests = 0
         self.max_concurrent_seen = 0
         self.failing = ""
+        self.failing_until = None
+        self.failed_requests = 0
+
+    def fail_for(self, mode: str, seconds: float | None = None) -> None:
+        self.failing = mode
+        self.failing_until = time.monotonic() + seconds if mode and seconds else None
+
+    def failure(self) -> str:
+        """How the next API request fails: '' (it does not), 'error' or 'timeout'."""
+        if self.failing and self.failing_until is not None and time.monotonic() >= self.failing_until:
+            self.fail_for("")
+        if not self.failing:
+            return ""
+        self.failed_requests += 1
+        if self.failing == "flaky":
+            return "error" if self.failed_requests % 2 else "timeout"
+        return self.failing
 
     # ---- objects -------------------------------------------------------------------------
 

@@ -21,6 +21,9 @@ class SandboxSettings(BaseSettings):
     sandbox_retell_webhook_url: str = ""
     # 1.0 plays calls in real time; tests use 0.01 so a 20-second call takes 0.2 s.
     sandbox_time_scale: float = Field(default=1.0, gt=0, le=10)
+    # Telegram retries an update for hours while a bot is down; its 1-32 s retry delays are scaled by
+    # this (default: the time scale). Fault tests that fast-forward calls keep real retry delays.
+    sandbox_telegram_retry_scale: float | None = Field(default=None, gt=0, le=10)
     sandbox_retell_concurrency: int = Field(default=20, ge=1)
     sandbox_caller_ids: str = "+14155550100,+14155550101,+14155550102"
     dynopay_api_key: str = "sandbox-dynopay-key"
