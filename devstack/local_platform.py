@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,6 +55,8 @@ class LocalPlatform:
         self.postgres = EmbeddedPostgres(data / "postgres", port=ports.postgres)
         self.nats = EmbeddedNats(data / "nats", port=ports.nats)
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        # SIGKILLs per service: a killed bot may resend the message it was sending (at least once).
+        self.kills: Counter[str] = Counter()
         self.database_urls: dict[str, str] = {}
 
     def service(self, name: str) -> LocalService:
@@ -105,22 +108,37 @@ class LocalPlatform:
                                                 cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT)
 
     def wait_ready(self, name: str, timeout: float = 30.0) -> None:
-        service, process = self.service(name), self.processes[name]
+        process = self.processes[name]
         deadline = time.monotonic() + timeout
-        url = f"http://127.0.0.1:{service.http_port}/{'readyz' if service.has_database else 'healthz'}"
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 log = (self.logs / f"{name}.log").read_text(errors="replace").splitlines()[-15:]
                 raise RuntimeError(f"{name} exited during start-up ({self.logs / (name + '.log')} ends with):\n"
                                    + "\n".join(log))
-            try:
-                with urllib.request.urlopen(url, timeout=1) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
+            if self.ready(name):
+                return
             time.sleep(0.1)
         raise RuntimeError(f"{name} was not ready after {timeout:.0f} s")
+
+    def ready(self, name: str) -> bool:
+        """One probe of the service's readiness (its database and NATS reachable), as Kubernetes asks."""
+        service = self.service(name)
+        url = f"http://127.0.0.1:{service.http_port}/{'readyz' if service.has_database else 'healthz'}"
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    def wait_all_ready(self, timeout: float = 60.0) -> float:
+        """Waits until every service answers ready; returns the seconds it took."""
+        started = time.monotonic()
+        for service in self.services:
+            self.wait_ready(service.name, timeout=max(0.1, timeout - (time.monotonic() - started)))
+        return time.monotonic() - started
+
+    def pid(self, name: str) -> int:
+        return self.processes[name].pid
 
     def running(self, name: str) -> bool:
         return name in self.processes and self.processes[name].poll() is None
@@ -129,8 +147,23 @@ class LocalPlatform:
         """SIGKILL, as a crash would (tests use it to see what the rest of the platform does)."""
         process = self.processes[name]
         if process.poll() is None:
+            self.kills[name] += 1
             process.kill()
             process.wait()
+
+    # Faults: the fault tests and bench/faults.py stop the servers under the services, keeping their data.
+
+    def stop_nats(self) -> None:
+        self.nats.stop()
+
+    def start_nats(self) -> None:
+        self.nats.start()
+
+    def stop_postgres(self) -> None:
+        self.postgres.stop()
+
+    def start_postgres(self) -> None:
+        self.postgres.start()
 
     def start_ticker(self) -> None:
         """The schedule table of cronjobs/ run in a thread of this process (the CronJobs' stand-in)."""
