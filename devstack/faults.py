@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 import httpx
 
 from devstack.local_platform import LocalPlatform
+from devstack.mixed_load import MixedLoad, Verdict
 from devstack.platform import sandbox_url
 
 READY_TIMEOUT_SECONDS = 120.0
@@ -79,3 +80,35 @@ class Faults:
         self.recoveries.append(recovery)
         print(recovery, flush=True)
         return recovery
+
+
+@dataclass
+class FaultRun:
+    """One fault under load: its recovery, what the platform left unfinished after settling (nothing,
+    when it recovered), and what `MixedLoad.verify` found."""
+
+    recovery: Recovery | None
+    unfinished: list[str]
+    verdict: Verdict
+    settle_seconds: float
+    latencies: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.unfinished and not self.verdict.problems and not self.errors
+
+
+async def under_load(load: MixedLoad, fault: Awaitable[Recovery] | None, *, before_seconds: float,
+                     after_seconds: float, settle_within: float) -> FaultRun:
+    """Load running, then the fault, then more load, then settling and the checks."""
+    load.start()
+    await asyncio.sleep(before_seconds)
+    recovery = await fault if fault is not None else None
+    await asyncio.sleep(after_seconds)
+    started = time.monotonic()
+    unfinished = await load.settle(within=settle_within)
+    settled = time.monotonic() - started
+    verdict = await load.verify()
+    return FaultRun(recovery, unfinished, verdict, settled, load.summary(),
+                    [f"{o.kind}: {o.error}" for o in load.errors()])

@@ -9,21 +9,16 @@ Retell failing 10 s); the recovery times are printed, not asserted (DESIGN.md §
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable
 
 import pytest
 
-from devstack.faults import Faults, Recovery
+from devstack.faults import Faults, Recovery, under_load
 from devstack.local_platform import LocalPlatform
 from devstack.mixed_load import MixedLoad
 from tests.reliability.platform_under_load import load, platform
 
 __all__ = ["load", "platform"]
-
-LOAD_BEFORE_SECONDS = 3.0
-LOAD_AFTER_SECONDS = 3.0
-SETTLE_SECONDS = 150.0
 
 
 @pytest.fixture(scope="module")
@@ -32,17 +27,11 @@ def faults(platform: LocalPlatform) -> Faults:
 
 
 async def survive(load: MixedLoad, fault: Awaitable[Recovery] | None = None) -> None:
-    load.start()
-    await asyncio.sleep(LOAD_BEFORE_SECONDS)
-    if fault is not None:
-        await fault
-    await asyncio.sleep(LOAD_AFTER_SECONDS)
-    unfinished = await load.settle(within=SETTLE_SECONDS)
-    verdict = await load.verify()
-    print(f"\n{verdict}\n{load.summary()}")
-    assert not unfinished, f"the platform did not finish its work: {unfinished}"
-    assert not verdict.problems, verdict.problems
-    assert not load.errors(), [f"{o.kind}: {o.error}" for o in load.errors()[:5]]
+    run = await under_load(load, fault, before_seconds=3.0, after_seconds=3.0, settle_within=150.0)
+    print(f"\n{run.verdict}\n{run.latencies}; settled in {run.settle_seconds:.1f} s")
+    assert not run.unfinished, f"the platform did not finish its work: {run.unfinished}"
+    assert not run.verdict.problems, run.verdict.problems
+    assert not run.errors, run.errors[:5]
 
 
 @pytest.mark.parametrize("service", ["wallet", "calls", "payments", "bot"])
