@@ -24,6 +24,8 @@ from services.runtime.database import Database
 from services.runtime.group_commit import GroupCommit
 
 MAX_BATCH = 128
+# Two batches in flight: while one statement runs in PostgreSQL the next one is gathered and sent.
+CONCURRENT_BATCHES = 2
 DEADLOCK_RETRIES = 2
 OPT_OUT_REASON = "opted out by key press"
 
@@ -94,7 +96,7 @@ class EndedCalls:
         self._on_recorded = on_recorded
         self._batches: GroupCommit[EndedCall, str] = GroupCommit(
             "ended-calls", self._record_with_retries, max_batch=MAX_BATCH,
-            conflict_keys=lambda ended: (ended.facts.retell_call_id,),
+            conflict_keys=lambda ended: (ended.facts.retell_call_id,), workers=CONCURRENT_BATCHES,
             on_batch=metrics.webhook_batch_size.observe)
 
     async def record(self, ended: EndedCall) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,8 @@ NOT_CONNECTED_REASONS = frozenset({
     "budget_reached", "registered_call_timeout", "error_user_not_joined",
 })
 MAX_TEXT = 4000
+# The last millisecond Python's datetime can hold: a later timestamp is no timestamp.
+LAST_MILLISECOND_OF_9999 = 253_402_300_799_999
 
 
 # Escapes that JSON allows and PostgreSQL's jsonb refuses: NUL, and surrogates (which may be unpaired).
@@ -49,6 +52,8 @@ def storable_json(raw_body: bytes, payload: Any) -> str:
 
 def storable_value(value: Any) -> Any:
     if isinstance(value, str):
+        if value.isascii():
+            return value.replace("\x00", "") if "\x00" in value else value
         return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
     if isinstance(value, list):
         return [storable_value(item) for item in value]
@@ -92,12 +97,35 @@ def _text(value: Any, limit: int = MAX_TEXT) -> str:
     return storable_value(value[:limit]) if isinstance(value, str) else ""
 
 
+def _moment_ms(value: Any) -> int | None:
+    moment = _int(value)
+    return moment if moment is not None and moment <= LAST_MILLISECOND_OF_9999 else None
+
+
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53 else None
 
 
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def parse_body(raw_body: bytes) -> Any:
+    """The body's JSON, refusing what PostgreSQL's jsonb cannot hold as a number (NaN, Infinity and
+    overflowing numbers like 1e400): ValueError, answered 400, and never a stored event that fails
+    its batch. NULs and lone surrogates are kept, cleaned (storable_json)."""
+    return json.loads(raw_body, parse_constant=_refuse_constant, parse_float=_finite_float)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise MalformedWebhook(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise MalformedWebhook("a number is out of range")
+    return number
 
 
 def read_webhook(payload: Any) -> RetellCallFacts:
@@ -138,7 +166,8 @@ def read_call(event: str, call: dict[str, Any]) -> RetellCallFacts:
     return RetellCallFacts(
         event=event[:64], retell_call_id=retell_call_id, call_status=status,
         our_call_id=_text(metadata.get("call"), 64),
-        start_ms=_int(call.get("start_timestamp")), end_ms=_int(call.get("end_timestamp")), duration_ms=duration,
+        start_ms=_moment_ms(call.get("start_timestamp")), end_ms=_moment_ms(call.get("end_timestamp")),
+        duration_ms=duration,
         disconnection_reason=reason, digits=digits, recording_url=_text(call.get("recording_url"), 1000),
         transfer_number=_text(call.get("transfer_destination"), 64), opted_out=opted_out,
         connected=status != "not_connected" and reason not in NOT_CONNECTED_REASONS and duration > 0,

@@ -15,21 +15,24 @@ from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from services.calls import metrics
 from services.calls.call_updates import apply_retell_event
 from services.calls.ended_calls import EndedCall, EndedCalls
 from services.calls.events import CallsEvents
-from services.calls.retell_events import read_webhook, signature_is_valid, storable_json
+from services.calls.retell_events import parse_body, read_webhook, signature_is_valid, storable_json
 from services.calls.retell_webhook_schema import OPENAPI_EXTRA
 from services.runtime.database import Database
+
+_ANSWERS = {outcome: json.dumps({"status": outcome}).encode()
+            for outcome in ("accepted", "duplicate", "ignored", "unknown_call")}
 
 
 def add_retell_webhook(app: FastAPI, *, database: Database, events: CallsEvents, ended_calls: EndedCalls,
                        api_key: str, clock: Callable[[], datetime]) -> None:
     @app.post("/webhooks/retell", openapi_extra=OPENAPI_EXTRA)
-    async def retell_webhook(request: Request) -> JSONResponse:
+    async def retell_webhook(request: Request) -> Response:
         """Receives one signed Retell call event."""
         raw = await request.body()
         signature = request.headers.get("x-retell-signature", "")
@@ -37,7 +40,7 @@ def add_retell_webhook(app: FastAPI, *, database: Database, events: CallsEvents,
             metrics.webhooks_total.labels("bad_signature").inc()
             return JSONResponse({"error": "bad or stale signature"}, status_code=401)
         try:
-            payload = json.loads(raw)
+            payload = parse_body(raw)
             facts = read_webhook(payload)
         except (ValueError, RecursionError) as error:  # MalformedWebhook is a ValueError; nesting too deep
             metrics.webhooks_total.labels("malformed").inc()
@@ -49,4 +52,6 @@ def add_retell_webhook(app: FastAPI, *, database: Database, events: CallsEvents,
                 outcome = await apply_retell_event(uow, events, facts, payload, now=clock())
                 await uow.commit()
         metrics.webhooks_total.labels(outcome).inc()
-        return JSONResponse({"status": outcome})
+        # The few answers there are, encoded once: this runs for every call that ends.
+        return Response(_ANSWERS.get(outcome) or json.dumps({"status": outcome}).encode(),
+                        media_type="application/json")

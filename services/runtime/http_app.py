@@ -76,6 +76,8 @@ class RequestMetrics:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # Bounded: methods × route templates (never raw paths) × statuses.
+        self._known: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -95,9 +97,20 @@ class RequestMetrics:
         finally:
             # The router writes the matched route into the scope it was given.
             template = getattr(scope.get("route"), "path", "unmatched")
-            metrics.http_requests_total.labels(scope["method"], template, str(status)).inc()
-            metrics.http_request_duration_seconds.labels(scope["method"], template).observe(
-                time.perf_counter() - started)
+            count, duration = self._series(scope["method"], template, status)
+            count.inc()
+            duration.observe(time.perf_counter() - started)
+
+    def _series(self, method: str, template: str, status: int) -> tuple[Any, Any]:
+        """The labelled series, looked up once per (method, route, status): `labels()` on every
+        request was a visible share of a webhook's CPU (bench/README.md)."""
+        key = (method, template, status)
+        series = self._known.get(key)
+        if series is None:
+            series = (metrics.http_requests_total.labels(method, template, str(status)),
+                      metrics.http_request_duration_seconds.labels(method, template))
+            self._known[key] = series
+        return series
 
 
 def create_http_app(*, service: str, readiness: ReadinessCheck, max_body_bytes: int) -> FastAPI:

@@ -111,9 +111,7 @@ class OutboxRelay:
             if not rows:
                 return 0
             # Pipelined: all publishes of the batch are in flight at once, then acknowledged together.
-            await asyncio.gather(
-                *(self._bus.publish(row.subject, bytes(row.envelope), message_id=row.event_id) for row in rows)
-            )
+            await self._bus.publish_all([(row.subject, bytes(row.envelope), row.event_id) for row in rows])
             await uow.connection.execute(delete(outbox).where(outbox.c.id.in_([row.id for row in rows])))
             await uow.commit()
         metrics.outbox_published_total.labels(self._stream).inc(len(rows))
