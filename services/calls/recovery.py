@@ -1,5 +1,6 @@
-"""The recovery tick: calls whose call_ended never came are settled by asking Retell, and calls
-stuck before Retell accepted them are failed and their holds released."""
+"""The recovery tick: calls whose call_ended never came are settled by asking Retell, calls stuck
+before Retell accepted them are failed and their holds released, and calls of a suspended customer
+that are still live (Retell was unreachable when the kill switch stopped them) are stopped again."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from services.calls.call_updates import apply_retell_event
 from services.calls.events import CallsEvents
 from services.calls.retell_client import RetellClient, RetellNotFound
 from services.calls.retell_events import read_call
-from services.calls.tables import calls
+from services.calls.tables import calls, customer_limits
 from services.runtime.database import Database
+from services.runtime.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -68,3 +70,18 @@ async def _ask_retell(database: Database, retell: RetellClient, events: CallsEve
         await uow.commit()
     log.info("recovered a call from Retell: %s", outcomes)
     return 1
+
+
+async def stop_calls_of_suspended_customers(database: Database, retell: RetellClient) -> int:
+    """Asks Retell again to stop every live call of a suspended customer; returns how many it asked."""
+    async with database.unit_of_work() as uow:
+        live = (await uow.connection.execute(
+            select(calls.c.retell_call_id).join(customer_limits, customer_limits.c.customer_id == calls.c.customer_id)
+            .where(customer_limits.c.suspended, calls.c.status.in_([RINGING, ONGOING]),
+                   calls.c.retell_call_id.is_not(None)))).scalars().all()
+    for retell_call_id in live:
+        try:
+            await retell.stop_call(retell_call_id)
+        except DomainError as error:
+            log.warning("a suspended customer's call could not be stopped yet (%s); next tick retries", error.reason)
+    return len(live)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -28,7 +30,7 @@ from services.calls.limits import Limits, limits_for, lock_customer, store_limit
 from services.calls.messages import CALL_STATUS_NAMES, call_message, flow_message, stamp
 from services.calls.phone_numbers import InvalidPhoneNumber, normalise
 from services.calls.placing import CallPlacer, CallRequest, window_refusal
-from services.calls.recovery import recover_calls
+from services.calls.recovery import recover_calls, stop_calls_of_suspended_customers
 from services.calls.retell_client import RetellClient
 from services.calls.settings import CallsSettings
 from services.calls.settlement import Settlement
@@ -44,7 +46,11 @@ from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
 from speechcue.common.v1 import common_pb2
 from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 
+log = logging.getLogger(__name__)
+
 MAX_VARIABLES = 20
+# The kill switch asks Retell to stop each live call at once, then again after these pauses.
+KILL_SWITCH_RETRY_PAUSES = (0.5, 1.0, 2.0, 0.0)
 VOICE_CACHE_SECONDS = 600.0
 
 
@@ -209,12 +215,18 @@ class CampaignsServicer:
             calls.c.retell_call_id.is_not(None)))).scalars()
         retell_ids = list(live)
 
-        async def stop_all() -> None:
-            for retell_id in retell_ids:
+        async def stop(retell_id: str) -> None:
+            for pause in KILL_SWITCH_RETRY_PAUSES:
                 try:
                     await self.retell.stop_call(retell_id)
+                    return
                 except DomainError:
-                    pass
+                    await asyncio.sleep(pause)
+            # Still live: the recovery tick asks Retell again every minute while the customer is suspended.
+            log.warning("a suspended customer's call could not be stopped at Retell; the recovery tick retries")
+
+        async def stop_all() -> None:
+            await asyncio.gather(*(stop(retell_id) for retell_id in retell_ids))
 
         uow.after_commit_async(stop_all)
 
@@ -513,7 +525,9 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
             looked, resolved = await recover_calls(self.database, self.retell, self.events, now=max(now, self.clock()),
                                                    grace=timedelta(seconds=self.settings.calls_recovery_grace_seconds))
             settled = await self.settlement.settle_pending()
-            return common_pb2.TickResult(name="recovery", processed=looked + settled, succeeded=resolved + settled)
+            stopped = await stop_calls_of_suspended_customers(self.database, self.retell)
+            return common_pb2.TickResult(name="recovery", processed=looked + settled + stopped,
+                                         succeeded=resolved + settled + stopped)
 
         return await run_tick(self.database, "recovery", request.idempotency_key, request, common_pb2.TickResult, work)
 

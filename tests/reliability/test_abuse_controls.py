@@ -320,3 +320,30 @@ async def test_many_concurrent_start_calls_never_exceed_the_hourly_cap(calls: Ca
     placed = [outcome for outcome in outcomes if isinstance(outcome, calls_pb2.Call)]
     assert len(placed) == 4 and len(at_retell(calls, customer)) == 4
     assert {refusal_reason(o) for o in outcomes if isinstance(o, grpc.aio.AioRpcError)} == {"CALL_CAP_REACHED"}
+
+
+async def test_calls_the_kill_switch_could_not_stop_are_stopped_by_the_recovery_tick(calls: CallsHarness) -> None:
+    """Retell down when the switch is thrown: the retries give up, the calls stay live at Retell, and
+    the next recovery tick (every minute) asks Retell again until they are stopped."""
+    customer = await calls.customer_with_money(100_000)
+    flow = await calls.flow(customer)
+    numbers_called = numbers(2, "+1808")
+    for number in numbers_called:
+        await calls.script_callee(number, **LONG_CALL)
+        await calls.call(customer, flow.id, number)
+    await wait_until(lambda: len(live_at_retell(calls, customer)) == 2)
+    calls.retell.fail_for("error")
+    await set_limits(calls, customer, suspended=True)
+    await asyncio.sleep(4.0)  # the kill switch's own retries (0.5 + 1 + 2 s) are over
+    assert len(live_at_retell(calls, customer)) == 2
+    calls.retell.fail_for("")
+    tick = await calls.stub.RunRecoveryTick(common_pb2.RunTickRequest(idempotency_key=calls.key("tick:recovery")))
+    assert tick.succeeded >= 2
+    await wait_until(lambda: not live_at_retell(calls, customer))
+
+
+async def wait_until(condition: Callable[[], bool], within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not come true in time"
+        await asyncio.sleep(0.02)
