@@ -31,11 +31,11 @@ import grpc
 import httpx
 import nats
 from google.protobuf.timestamp_pb2 import Timestamp
-from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from devstack.demo import demo_flow
 from devstack.local_platform import LocalPlatform
 from devstack.platform import LOCAL_INTERNAL_TOKEN, sandbox_url
+from devstack.stream_reader import read_stream_events
 from services.calls.calling_window import inside_window
 from services.calls.phone_numbers import InvalidPhoneNumber, normalise, timezones_of
 from services.runtime.grpc_client import internal_channel
@@ -612,22 +612,7 @@ class MixedLoad:
 
 
 async def _read_stream(client: Any, stream: str) -> list[envelope_pb2.Envelope]:
-    """Every event in the stream, read by an ephemeral consumer of its own (the durable ones are untouched)."""
-    subscription = await client.jetstream().pull_subscribe(
-        f"{stream.lower()}.>", stream=stream,
-        config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, inactive_threshold=60))
-    envelopes: list[envelope_pb2.Envelope] = []
-    try:
-        while True:
-            try:
-                batch = await subscription.fetch(500, timeout=1.0)
-            except (TimeoutError, nats.errors.TimeoutError):
-                return envelopes
-            for message in batch:
-                envelopes.append(envelope_pb2.Envelope.FromString(message.data))
-                await message.ack()
-    finally:
-        await subscription.unsubscribe()
+    return await read_stream_events(client, stream, f"{stream.lower()}.>")
 
 
 def _fact_of(envelope: envelope_pb2.Envelope) -> tuple[str, str] | None:
