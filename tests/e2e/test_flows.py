@@ -42,6 +42,21 @@ async def top_up(chat: Chat, sandbox: httpx.AsyncClient, dollars: str) -> None:
     await chat.wait_for("Payment confirmed")
 
 
+async def build_card_check_flow(chat: Chat) -> None:
+    """A flow that collects four digits about a card: screening sends it to review."""
+    await chat.press("IVR flows")
+    await chat.press("New flow")
+    await chat.say("Card check")
+    await chat.press("The default voice")
+    await chat.press("Collect digits")
+    await chat.say("Please type the last four digits of your card.")
+    await chat.say("4")
+    await chat.press("End the call")
+    await chat.say("Thank you.")
+    await chat.press("Save")
+    await chat.wait_for("waiting for review")
+
+
 async def build_menu_flow(chat: Chat, name: str) -> None:
     await chat.say("/menu")
     await chat.press("IVR flows")
@@ -91,17 +106,7 @@ async def test_flow_2_ivr_flows_with_review(chat: Chat, sandbox: httpx.AsyncClie
     await chat.wait_for("Status: ✅ approved")
 
     await chat.press("Main menu")
-    await chat.press("IVR flows")
-    await chat.press("New flow")
-    await chat.say("Card check")
-    await chat.press("The default voice")
-    await chat.press("Collect digits")
-    await chat.say("Please type the last four digits of your card.")
-    await chat.say("4")
-    await chat.press("End the call")
-    await chat.say("Thank you.")
-    await chat.press("Save")
-    await chat.wait_for("waiting for review")
+    await build_card_check_flow(chat)
 
     admin = Chat(platform, chat.http, 1, flow=chat.flow)
     if "Main menu" not in "".join(text_of(m) for m in await admin.messages()):

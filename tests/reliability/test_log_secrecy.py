@@ -27,7 +27,7 @@ from devstack.platform import LOCAL_DYNOPAY, LOCAL_INTERNAL_TOKEN, LOCAL_RETELL_
 from devstack.platform import sandbox_url as sandbox_address
 from services.runtime.logs import JsonFormatter, secret_values
 from tests.e2e.conftest import Chat
-from tests.e2e.test_flows import build_menu_flow, run_cronjob, script_callee, top_up
+from tests.e2e.test_flows import build_card_check_flow, build_menu_flow, run_cronjob, script_callee, top_up
 
 PORTS = LocalPorts(postgres=23329, nats=23222, http_base=23000, grpc_base=23050)
 PRODUCT_SERVICES = ("wallet", "calls", "payments", "bot")
@@ -118,17 +118,7 @@ async def journey(platform: LocalPlatform, sandbox: httpx.AsyncClient) -> list[s
     await chat.wait_for(f"{len(listed)} of {len(listed)} done", within=90.0)
 
     await chat.say("/menu")
-    await chat.press("IVR flows")
-    await chat.press("New flow")
-    await chat.say("Card check")
-    await chat.press("The default voice")
-    await chat.press("Collect digits")
-    await chat.say("Please type the last four digits of your card.")
-    await chat.say("4")
-    await chat.press("End the call")
-    await chat.say("Thank you.")
-    await chat.press("Save")
-    await chat.wait_for("waiting for review")
+    await build_card_check_flow(chat)
     admin = Chat(platform, sandbox, ADMIN_USER, flow="log secrecy (admin)")
     await admin.onboard("Operator")
     await admin.press("Admin")
