@@ -57,7 +57,10 @@ async def apply_retell_event(uow: UnitOfWork, events: CallsEvents, facts: Retell
         call = await update_call(uow, call.id, summary=facts.analysis["summary"],
                                  sentiment=facts.analysis["sentiment"], successful=facts.analysis["successful"],
                                  in_voicemail=facts.analysis["in_voicemail"], analyzed_at=now)
-        await events.call_analyzed(uow, call)
+        if call.settlement == "settled":  # its end has been announced
+            await events.call_analyzed(uow, call)
+        # Otherwise the settlement announces the analysis right after the call's end, so that
+        # consumers always see a call end before its analysis, whichever webhook came first.
     return "accepted"
 
 

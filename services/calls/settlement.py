@@ -42,14 +42,14 @@ _TAKE_PENDING = """
 SELECT id, customer_id, duration_seconds, usage_kind, record, recording_url FROM calls
 WHERE settlement = 'pending' ORDER BY ended_at LIMIT $1 FOR UPDATE SKIP LOCKED
 """
-# Returns what the call_ended event and the campaign's bookkeeping read.
+# Returns what the call_ended and call_analyzed events and the campaign's bookkeeping read.
 _MARK_SETTLED = """
 UPDATE calls c SET settlement = 'settled', settled_at = $4, cost_cents = d.cost, used_plan_minutes = d.plan_minutes
 FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS d(id, cost, plan_minutes)
 WHERE c.id = d.id AND c.settlement = 'pending'
 RETURNING c.id, c.customer_id, c.flow_id, c.campaign_id, c.to_number, c.status, c.duration_seconds,
           c.disconnection_reason, c.digits, c.cost_cents, c.used_plan_minutes, c.recording_url, c.opted_out,
-          c.failure_reason, c.ended_at
+          c.failure_reason, c.ended_at, c.summary, c.sentiment, c.successful, c.in_voicemail, c.analyzed_at
 """
 # A refusal is final (the call's wallet is gone, or its usage was recorded with other figures): such
 # a call leaves the queue, so that it cannot hold up the others, and is left for an operator.
@@ -109,6 +109,8 @@ class Settlement:
                 await (await uow.driver()).execute(_MARK_REFUSED, [call.call_id for call in refused])
             for call in settled:
                 await self.events.call_ended(uow, call)
+                if call.analyzed_at is not None:  # its analysis came first and waited for its end
+                    await self.events.call_analyzed(uow, call)
                 if call.campaign_id:
                     await record_call_result(uow, self.events.relay, call, self.clock())
                     uow.after_commit(self.on_campaign_call_settled)

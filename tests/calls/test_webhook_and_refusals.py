@@ -18,6 +18,7 @@ from speechcue.calls.v1 import calls_pb2
 from speechcue.common.v1 import common_pb2
 from speechcue.wallet.v1 import wallet_pb2
 from tests.calls.conftest import CALLEE, RETELL_KEY, CallsHarness, menu_flow
+from tests.event_reader import read_events
 
 
 async def state(calls: CallsHarness) -> tuple[object, ...]:
@@ -215,3 +216,24 @@ async def test_a_burst_of_call_ended_with_replays_and_strangers_settles_each_cal
     assert (captures, usage_rows) == (8, 8)
     assert (await calls.wallet.balance(customer)).available_cents == 10_000 - 8 * 30
     assert (await calls.wallet.ledger()).ok
+
+
+async def test_an_analysis_that_arrives_before_the_end_is_announced_after_it(calls: CallsHarness) -> None:
+    """Consumers see a call's end before its analysis whichever webhook Retell delivered first: the
+    analysis is stored at once and announced by the settlement, right after the end."""
+    customer = await calls.customer_with_money(1000)
+    flow = await calls.flow(customer)
+    await calls.script_callee(CALLEE, manual=True)
+    placed = await calls.call(customer, flow.id)
+    url = f"{calls.settings.speechcue_public_base_url}/webhooks/retell"
+    async with httpx.AsyncClient() as client:
+        for event in ("call_analyzed", "call_ended"):
+            body = ended_body(placed.retell_call_id, event=event)
+            answer = await client.post(url, content=body.encode(),
+                                       headers={"X-Retell-Signature": retell_signature(body, RETELL_KEY)})
+            assert answer.json()["status"] == "accepted"
+    await calls.settled(customer, placed.id)
+    await calls.running.context.relay.publish_pending()
+    events = await read_events(calls.wallet.nats_url, "CALLS", "calls.call.>")
+    mine = [event.type for event in events if placed.id in event.payload.value.decode(errors="replace")]
+    assert mine == ["calls.call.ended", "calls.call.analyzed"]
