@@ -57,8 +57,16 @@ class EmbeddedPostgres:
         self.durable = durable
         self.process: subprocess.Popen[bytes] | None = None
         self.user = _run_as()
-        # Dropping root must drop root's groups too, or group permissions still say "root".
-        self._extra_groups: list[int] | None = [] if self.user is not None else None
+
+    def _as_server_user(self, command: list[str]) -> list[str]:
+        """The command, run as the unprivileged server user when we are root. Through setpriv rather
+        than Popen's user=: with user= Python must fork() the whole process, and a fork while this
+        process's gRPC and database threads are busy (the fault tests restart PostgreSQL under load)
+        crashed it now and then; without it, Python uses vfork and execs at once. Root's groups are
+        cleared too, or group permissions would still say "root"."""
+        if self.user is None:
+            return command
+        return ["setpriv", f"--reuid={self.user}", f"--regid={self.user}", "--clear-groups", "--", *command]
 
     @property
     def url(self) -> str:
@@ -76,9 +84,9 @@ class EmbeddedPostgres:
         if (self.data_dir / "PG_VERSION").exists():
             return
         initialised = subprocess.run(
-            [str(_binaries() / "initdb"), "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
-             "--encoding=UTF8", "--locale=C", "--no-sync"],
-            capture_output=True, text=True, user=self.user, group=self.user, extra_groups=self._extra_groups, cwd="/",
+            self._as_server_user([str(_binaries() / "initdb"), "-D", str(self.data_dir), "-U", "postgres",
+                                  "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]),
+            capture_output=True, text=True, cwd="/",
         )
         if initialised.returncode != 0:
             raise RuntimeError(f"initdb failed: {initialised.stderr.strip()}")
@@ -95,9 +103,8 @@ class EmbeddedPostgres:
             options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
         log_file = open(self.data_dir.parent / f"{self.data_dir.name}.log", "ab")
         self.process = subprocess.Popen(
-            [str(_binaries() / "postgres"), "-D", str(self.data_dir), *options],
-            stdout=log_file, stderr=subprocess.STDOUT, user=self.user, group=self.user,
-            extra_groups=self._extra_groups, cwd="/", start_new_session=True,
+            self._as_server_user([str(_binaries() / "postgres"), "-D", str(self.data_dir), *options]),
+            stdout=log_file, stderr=subprocess.STDOUT, cwd="/", start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
