@@ -16,17 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from asyncpg.exceptions import DeadlockDetectedError
-
 from services.calls import metrics
 from services.calls.retell_events import RetellCallFacts
-from services.runtime.database import Database
+from services.runtime.database import Database, retrying_deadlocks
 from services.runtime.group_commit import GroupCommit
 
 MAX_BATCH = 128
 # Two batches in flight: while one statement runs in PostgreSQL the next one is gathered and sent.
 CONCURRENT_BATCHES = 2
-DEADLOCK_RETRIES = 2
 OPT_OUT_REASON = "opted out by key press"
 
 
@@ -106,14 +103,8 @@ class EndedCalls:
         await self._batches.close()
 
     async def _record_with_retries(self, batch: list[EndedCall]) -> list[str | Exception]:
-        for attempt in range(DEADLOCK_RETRIES + 1):
-            try:
-                return await self._record(batch)
-            except DeadlockDetectedError:
-                # Two replicas given the same webhooks at once; nothing committed, so try again.
-                if attempt == DEADLOCK_RETRIES:
-                    raise
-        raise AssertionError("unreachable")
+        # Two replicas given the same webhooks at once can deadlock on the same calls.
+        return await retrying_deadlocks(lambda: self._record(batch), doing="a batch of call_ended")
 
     async def _record(self, batch: list[EndedCall]) -> list[str | Exception]:
         facts = [ended.facts for ended in batch]

@@ -13,13 +13,15 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
+from asyncpg.exceptions import DeadlockDetectedError
 from sqlalchemy import Table, insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
+Result = TypeVar("Result")
 
 
 def create_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
@@ -176,3 +178,20 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+DEADLOCK_RETRIES = 2
+
+
+async def retrying_deadlocks(work: Callable[[], Awaitable[Result]], *, doing: str) -> Result:
+    """Runs `work`, one whole transaction, again when PostgreSQL broke a deadlock by aborting it:
+    nothing of it committed, so repeating it is safe. The batch writers lock in a fixed order, so only
+    a writer outside them (or another replica's batch meeting the same rows) can still deadlock."""
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        try:
+            return await work()
+        except DeadlockDetectedError:
+            if attempt == DEADLOCK_RETRIES:
+                raise
+            log.warning("%s deadlocked; retrying it", doing)
+    raise AssertionError("unreachable")

@@ -18,14 +18,12 @@ cannot deadlock each other.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from asyncpg.exceptions import DeadlockDetectedError
 
-from services.runtime.database import Database, UnitOfWork
+from services.runtime.database import Database, UnitOfWork, retrying_deadlocks
 from services.runtime.group_commit import GroupCommit
 from services.runtime.idempotency import remember_answers, stored_answer
 from services.wallet import metrics
@@ -34,11 +32,9 @@ from services.wallet.ledger import AccountNotFound, AccountState, InsufficientFu
 from services.wallet.messages import transfer_result
 from speechcue.wallet.v1 import wallet_pb2
 
-log = logging.getLogger(__name__)
 
 MAX_BATCH = 64
 CONCURRENT_BATCHES = 1
-DEADLOCK_RETRIES = 2
 
 
 @dataclass(frozen=True)
@@ -122,15 +118,7 @@ class DebitBatches:
         await self._batches.close()
 
     async def _post_with_retries(self, orders: list[DebitOrder]) -> list[wallet_pb2.TransferResult | Exception]:
-        for attempt in range(DEADLOCK_RETRIES + 1):
-            try:
-                return await self._post(orders)
-            except DeadlockDetectedError:
-                # Only a writer outside these batches can still deadlock with them; nothing committed.
-                if attempt == DEADLOCK_RETRIES:
-                    raise
-                log.warning("debit batch deadlocked; retrying it")
-        raise AssertionError("unreachable")
+        return await retrying_deadlocks(lambda: self._post(orders), doing="a debit batch")
 
     async def _post(self, orders: list[DebitOrder]) -> list[wallet_pb2.TransferResult | Exception]:
         ordered = sorted(orders, key=lambda order: order.customer_id)

@@ -7,9 +7,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import grpc
-from asyncpg.exceptions import DeadlockDetectedError
 
-from services.runtime.database import Database, UnitOfWork
+from services.runtime.database import Database, UnitOfWork, retrying_deadlocks
 from services.runtime.errors import InvalidArgument
 from services.runtime.idempotency import request_fingerprint, run_idempotent, validate_key
 from services.runtime.paging import decode_token, encode_token, page_size
@@ -18,7 +17,7 @@ from services.runtime.validation import require_cents, require_id, require_range
 from services.wallet import metrics
 from services.wallet.accounts import get_account, open_account, read_balance
 from services.wallet.billing import run_billing_tick
-from services.wallet.call_settlement import MAX_CALLS_PER_BATCH, CallToSettle, settle_calls
+from services.wallet.call_settlement import MAX_CALLS_PER_BATCH, CallToSettle, SettledCall, settle_calls
 from services.wallet.debit_batches import DebitBatches, DebitOrder
 from services.wallet.events import CAUSE_NAMES, WalletEvents
 from services.wallet.holds import capture_hold, place_hold, release_hold
@@ -66,7 +65,6 @@ MAX_CALL_MINUTES = 24 * 60
 MAX_CALL_SECONDS = 24 * 3600
 # The most a call can add to its cost besides its minutes (the recording fee), as a sanity bound.
 MAX_EXTRA_CENTS = 100_000
-DEADLOCK_RETRIES = 2
 
 
 def _rpc_transfer_key(idempotency_key: str) -> str:
@@ -346,18 +344,15 @@ class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):
     async def SettleCalls(self, request: wallet_pb2.SettleCallsRequest,
                           context: grpc.aio.ServicerContext) -> wallet_pb2.SettleCallsResponse:
         orders = _calls_to_settle(request)
-        for attempt in range(DEADLOCK_RETRIES + 1):
-            try:
-                async with self.database.unit_of_work() as uow:
-                    settled = await settle_calls(
-                        uow, self.events, orders, now=self.clock(),
-                        pay_as_you_go_cents=self.settings.wallet_price_per_minute_cents)
-                    await uow.commit()
-                break
-            except DeadlockDetectedError:
-                # Nothing committed; another writer locked in another order (none of ours does).
-                if attempt == DEADLOCK_RETRIES:
-                    raise
+
+        async def settle() -> list[SettledCall]:
+            async with self.database.unit_of_work() as uow:
+                settled = await settle_calls(uow, self.events, orders, now=self.clock(),
+                                             pay_as_you_go_cents=self.settings.wallet_price_per_minute_cents)
+                await uow.commit()
+            return settled
+
+        settled = await retrying_deadlocks(settle, doing="a call settlement batch")
         metrics.settle_batch_size.observe(len(orders))
         metrics.calls_settled_total.inc(sum(1 for call in settled if not call.refusal_reason))
         return wallet_pb2.SettleCallsResponse(calls=[wallet_pb2.SettledCall(
