@@ -32,7 +32,6 @@ from services.wallet.ledger import AccountNotFound, AccountState, InsufficientFu
 from services.wallet.messages import transfer_result
 from speechcue.wallet.v1 import wallet_pb2
 
-
 MAX_BATCH = 64
 CONCURRENT_BATCHES = 1
 
