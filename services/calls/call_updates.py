@@ -17,9 +17,10 @@ from services.calls import metrics
 from services.calls.call_store import ENDED, FAILED, ONGOING, STATUS_RANK, find_call_for_webhook, update_call
 from services.calls.do_not_call import PLATFORM, add_entry
 from services.calls.events import CallsEvents
-from services.calls.retell_events import KNOWN_EVENTS, RetellCallFacts, storable_value
+from services.calls.retell_events import KNOWN_EVENTS, RetellCallFacts
 from services.calls.tables import call_events
 from services.runtime.database import UnitOfWork
+from services.runtime.webhook_json import storable_value
 
 
 def _moment(milliseconds: int | None, fallback: datetime) -> datetime:

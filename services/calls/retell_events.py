@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from services.calls.flow_compiler import OPT_OUT_NODE
+from services.runtime.webhook_json import storable_text
 
 SIGNATURE = re.compile(r"v=(\d{1,16}),d=([0-9a-f]{64})")
 SIGNATURE_WINDOW_MS = 5 * 60 * 1000
@@ -31,35 +30,8 @@ MAX_TEXT = 4000
 LAST_MILLISECOND_OF_9999 = 253_402_300_799_999
 
 
-# Escapes that JSON allows and PostgreSQL's jsonb refuses: NUL, and surrogates (which may be unpaired).
-_UNSTORABLE_ESCAPE = re.compile(rb"\\u(0000|[dD][89abcdefABCDEF])")
-
-
 class MalformedWebhook(ValueError):
     pass
-
-
-def storable_json(raw_body: bytes, payload: Any) -> str:
-    """The body as jsonb will take it: as received, unless it escapes a NUL or a surrogate, and then
-    re-encoded without them (a lone surrogate becomes '?'), so that no body can fail a batch."""
-    if _UNSTORABLE_ESCAPE.search(raw_body) is None:
-        try:
-            return raw_body.decode()
-        except UnicodeDecodeError:  # JSON in UTF-16 or UTF-32, which json.loads also reads
-            pass
-    return json.dumps(storable_value(payload))
-
-
-def storable_value(value: Any) -> Any:
-    if isinstance(value, str):
-        if value.isascii():
-            return value.replace("\x00", "") if "\x00" in value else value
-        return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
-    if isinstance(value, list):
-        return [storable_value(item) for item in value]
-    if isinstance(value, dict):
-        return {storable_value(key): storable_value(item) for key, item in value.items()}
-    return value
 
 
 def signature_is_valid(raw_body: bytes, header: str, api_key: str, now_ms: int) -> bool:
@@ -94,7 +66,7 @@ class RetellCallFacts:
 
 def _text(value: Any, limit: int = MAX_TEXT) -> str:
     # Without NULs and lone surrogates: PostgreSQL's text refuses the one and UTF-8 the other.
-    return storable_value(value[:limit]) if isinstance(value, str) else ""
+    return storable_text(value[:limit]) if isinstance(value, str) else ""
 
 
 def _moment_ms(value: Any) -> int | None:
@@ -110,24 +82,6 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def parse_body(raw_body: bytes) -> Any:
-    """The body's JSON, refusing what PostgreSQL's jsonb cannot hold as a number (NaN, Infinity and
-    overflowing numbers like 1e400): ValueError, answered 400, and never a stored event that fails
-    its batch. NULs and lone surrogates are kept, cleaned (storable_json)."""
-    return json.loads(raw_body, parse_constant=_refuse_constant, parse_float=_finite_float)
-
-
-def _refuse_constant(name: str) -> Any:
-    raise MalformedWebhook(f"{name} is not a JSON number")
-
-
-def _finite_float(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):
-        raise MalformedWebhook("a number is out of range")
-    return number
-
-
 def read_webhook(payload: Any) -> RetellCallFacts:
     if not isinstance(payload, dict):
         raise MalformedWebhook("the body is not a JSON object")
@@ -141,7 +95,7 @@ def read_call(event: str, call: dict[str, Any]) -> RetellCallFacts:
     retell_call_id = call.get("call_id")
     if not isinstance(retell_call_id, str) or not 0 < len(retell_call_id) <= 128:
         raise MalformedWebhook("call.call_id is missing")
-    if storable_value(retell_call_id) != retell_call_id:
+    if storable_text(retell_call_id) != retell_call_id:
         raise MalformedWebhook("call.call_id holds characters no call id has")
     metadata = _mapping(call.get("metadata"))
     entries = call.get("transcript_with_tool_calls")

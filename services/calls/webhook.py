@@ -21,9 +21,10 @@ from services.calls import metrics
 from services.calls.call_updates import apply_retell_event
 from services.calls.ended_calls import EndedCall, EndedCalls
 from services.calls.events import CallsEvents
-from services.calls.retell_events import parse_body, read_webhook, signature_is_valid, storable_json
+from services.calls.retell_events import read_webhook, signature_is_valid
 from services.calls.retell_webhook_schema import OPENAPI_EXTRA
 from services.runtime.database import Database
+from services.runtime.webhook_json import parse_json, storable_json
 
 _ANSWERS = {outcome: json.dumps({"status": outcome}).encode()
             for outcome in ("accepted", "duplicate", "ignored", "unknown_call")}
@@ -40,9 +41,9 @@ def add_retell_webhook(app: FastAPI, *, database: Database, events: CallsEvents,
             metrics.webhooks_total.labels("bad_signature").inc()
             return JSONResponse({"error": "bad or stale signature"}, status_code=401)
         try:
-            payload = parse_body(raw)
+            payload = parse_json(raw)
             facts = read_webhook(payload)
-        except (ValueError, RecursionError) as error:  # MalformedWebhook is a ValueError; nesting too deep
+        except ValueError as error:  # MalformedWebhook is one, and so is every refusal of parse_json
             metrics.webhooks_total.labels("malformed").inc()
             return JSONResponse({"error": f"malformed body: {error}"[:200]}, status_code=400)
         if facts.event == "call_ended":
