@@ -5,6 +5,7 @@ from services.bot.screens import (  # noqa: F401
     admin,
     calling,
     campaigns,
+    flow_options,
     flows,
     home,
     onboarding,

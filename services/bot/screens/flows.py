@@ -1,5 +1,6 @@
-"""IVR flows: the list, a wizard that builds a flow node by node, the picture and the text of a
-flow, editing a node's words, deleting, and the review status (flow 2).
+"""IVR flows: the list, a wizard that builds a flow node by node (or takes an AI script's task), the
+picture and the text of a flow, editing a node's words or the task, deleting, and the review status
+(flow 2). The wizard's last screen, the call options and Save, is in flow_options.
 
 The wizard keeps a draft in the conversation: its nodes and the exits still open (a message's
 "next", each key of a menu). It always asks about the first open exit: a new node of some kind, or
@@ -11,10 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.bot.flow_drafts import KINDS, graph_of, is_complete, language_id, new_draft, opt_out_key, spec_of
 from services.bot.flow_picture import FlowPictureLabels, describe_flow_text, render_flow_png
 from services.bot.i18n import Words
 from services.bot.outgoing import Button, Keyboard, button
 from services.bot.routing import router
+from services.bot.screens.flow_options import MAX_PROMPT, options_text, shortened, show_save_screen
 from services.bot.turn import Turn
 from speechcue.calls.v1 import calls_pb2
 from speechcue.common.v1 import common_pb2
@@ -22,9 +25,6 @@ from speechcue.common.v1 import common_pb2
 MAX_NODES = 30
 MAX_TEXT = 500
 MAX_FLOW_NAME = 60
-KINDS = {"msg": calls_pb2.NODE_KIND_MESSAGE, "menu": calls_pb2.NODE_KIND_MENU,
-         "digits": calls_pb2.NODE_KIND_COLLECT_DIGITS, "xfer": calls_pb2.NODE_KIND_TRANSFER,
-         "end": calls_pb2.NODE_KIND_END}
 KIND_NAMES = {value: name for name, value in KINDS.items()}
 MENU_KEYS = "1234567890*#"
 STATUS_IDS = {calls_pb2.FLOW_STATUS_APPROVED: "flow.status.approved",
@@ -42,16 +42,6 @@ def picture_labels(words: Words) -> FlowPictureLabels:
         key_names={"next": words("flow.picture.next"), "timeout": words("flow.picture.timeout"),
                    "no_match": words("flow.picture.no_match")},
     )
-
-
-def graph_of(draft: dict[str, Any]) -> calls_pb2.FlowGraph:
-    graph = calls_pb2.FlowGraph(start_node_id=draft["nodes"][0]["id"] if draft["nodes"] else "")
-    for node in draft["nodes"]:
-        graph.nodes.append(calls_pb2.FlowNode(
-            id=node["id"], kind=KINDS[node["kind"]], text=node.get("text", ""),
-            max_digits=node.get("max_digits", 0), transfer_number=node.get("transfer_number", ""),
-            edges=[calls_pb2.FlowEdge(key=key, target_node_id=target) for key, target in node.get("edges", [])]))
-    return graph
 
 
 async def approved_flows_keyboard(turn: Turn, screen: str) -> tuple[Keyboard, bool]:
@@ -90,7 +80,8 @@ async def list_flows(turn: Turn, args: list[str]) -> None:
     if len(flows) > (page + 1) * size:
         paging.append(button(words("paging.older"), "flows", page + 1))
     keyboard.row(*paging)
-    keyboard.row(button(words("flow.new"), "fnew")).row(button(words("menu.back_home"), "home"))
+    keyboard.row(button(words("flow.new"), "fnew")).row(button(words("flow.new_ai"), "fnew", "ai"))
+    keyboard.row(button(words("menu.back_home"), "home"))
     turn.show(words("flow.list_title") if flows else words("flow.list_empty"), keyboard)
 
 
@@ -112,6 +103,11 @@ async def flow_action(turn: Turn, args: list[str]) -> None:
             timeout=turn.timeout)
         turn.show(words("flow.deleted", name=flow.spec.name), flows_keyboard_back(turn))
         return
+    if action == "edit" and flow.spec.kind == calls_pb2.FLOW_KIND_AI_SCRIPT:
+        turn.conversation.expect("flow.edit_text", edit_flow=flow.id, edit_node="")
+        turn.show(words("flow.ask_new_prompt", max=MAX_PROMPT),
+                  Keyboard().row(button(words("menu.back"), "flow", "view", flow.id)))
+        return
     if action == "edit":
         keyboard = Keyboard()
         for node in flow.spec.graph.nodes[:MAX_NODES]:
@@ -124,14 +120,22 @@ async def flow_action(turn: Turn, args: list[str]) -> None:
     status = words(STATUS_IDS.get(flow.status, "flow.status.pending"))
     text = words("flow.view", name=flow.spec.name, status=status,
                  reasons="; ".join(flow.review_reasons) or "—", note=flow.review_note or "—")
-    keyboard = (Keyboard().row(button(words("flow.edit"), "flow", "edit", flow.id),
+    leaves = flow.spec.voicemail_action == calls_pb2.VOICEMAIL_ACTION_LEAVE_MESSAGE
+    options = options_text(words, key=flow.spec.opt_out_key or "9", language=language_id(flow.spec.language),
+                           leave_message=(flow.spec.voicemail_message or "…") if leaves else None)
+    is_ai_script = flow.spec.kind == calls_pb2.FLOW_KIND_AI_SCRIPT
+    edit_label = words("flow.edit_task") if is_ai_script else words("flow.edit")
+    keyboard = (Keyboard().row(button(edit_label, "flow", "edit", flow.id),
                                button(words("flow.delete"), "flow", "del", flow.id))
                 .row(button(words("menu.call"), "call", "flow", flow.id))
                 .row(button(words("menu.back"), "flows")))
+    if is_ai_script:
+        turn.show(f"{text}\n\n{words('flow.ai_task', prompt=shortened(flow.spec.ai_prompt))}\n\n{options}", keyboard)
+        return
     turn.pressed_message_id = None
     turn.send_file("sendPhoto", render_flow_png(flow.spec.graph, title=flow.spec.name, labels=labels),
                    "flow.png", words("flow.picture_caption", name=flow.spec.name)[:1024])
-    turn.send(f"{text}\n\n{describe_flow_text(flow.spec.graph, labels)}", keyboard)
+    turn.send(f"{text}\n\n{describe_flow_text(flow.spec.graph, labels)}\n\n{options}", keyboard)
 
 
 @router.button("fedit")
@@ -150,16 +154,21 @@ async def ask_new_text(turn: Turn, args: list[str]) -> None:
 
 @router.text("flow.edit_text")
 async def save_new_text(turn: Turn, text: str) -> None:
-    """Editing one node's words: the new version of the flow (it may go back to review)."""
-    if not text or len(text) > MAX_TEXT:
-        turn.send(turn.words("flow.bad_text", max=MAX_TEXT))
-        return
+    """Editing one node's words, or an AI script's task: the new version of the flow (it may go back
+    to review)."""
     flow_id = str(turn.conversation.data.get("edit_flow", ""))
     node_id = str(turn.conversation.data.get("edit_node", ""))
     flow = await turn.services.calls.GetFlow(calls_pb2.GetFlowRequest(customer_id=turn.customer_id, flow_id=flow_id),
                                              timeout=turn.timeout)
+    is_ai_script = flow.spec.kind == calls_pb2.FLOW_KIND_AI_SCRIPT
+    limit = MAX_PROMPT if is_ai_script else MAX_TEXT
+    if not text.strip() or len(text) > limit:
+        turn.send(turn.words("flow.bad_prompt" if is_ai_script else "flow.bad_text", max=limit))
+        return
     spec = calls_pb2.FlowSpec()
     spec.CopyFrom(flow.spec)
+    if is_ai_script:
+        spec.ai_prompt = text.strip()
     for node in spec.graph.nodes:
         if node.id == node_id:
             node.text = text
@@ -176,9 +185,9 @@ async def save_new_text(turn: Turn, text: str) -> None:
 
 @router.button("fnew")
 async def start_wizard(turn: Turn, args: list[str]) -> None:
-    """New flow, step 1: its name."""
+    """New flow, step 1: its name. `fnew:ai` starts an AI script, `fnew` a graph of steps."""
     turn.conversation.reset()
-    turn.conversation.expect("flow.name")
+    turn.conversation.expect("flow.name", flow_kind="ai" if args[:1] == ["ai"] else "graph")
     turn.show(turn.words("flow.ask_name", max=MAX_FLOW_NAME), flows_keyboard_back(turn))
 
 
@@ -188,7 +197,8 @@ async def receive_flow_name(turn: Turn, text: str) -> None:
     if not text or len(text) > MAX_FLOW_NAME:
         turn.send(turn.words("flow.bad_name", max=MAX_FLOW_NAME))
         return
-    turn.conversation.data["draft"] = {"name": text, "voice": "", "nodes": [], "open": []}
+    turn.conversation.data["draft"] = new_draft(text, kind=str(turn.conversation.data.get("flow_kind", "")),
+                                                chat_language=turn.words.language)
     turn.conversation.state = ""
     voices = await turn.services.calls.ListVoices(calls_pb2.ListVoicesRequest(), timeout=turn.timeout)
     keyboard = Keyboard()
@@ -211,6 +221,10 @@ async def receive_voice(turn: Turn, args: list[str]) -> None:
         await start_wizard(turn, [])
         return
     draft["voice"] = "" if not args or args[0] == "-" else args[0]
+    if draft.get("kind") == "ai":
+        turn.conversation.state = "flow.prompt"
+        turn.show(turn.words("flow.ask_prompt", max=MAX_PROMPT), flows_keyboard_back(turn))
+        return
     ask_next_node(turn, draft)
 
 
@@ -318,6 +332,9 @@ async def receive_keys(turn: Turn, text: str) -> None:
     if not keys or any(key not in MENU_KEYS for key in keys) or len(set(keys)) != len(keys) or len(keys) > 9:
         turn.send(turn.words("flow.bad_keys"))
         return
+    if opt_out_key(draft) in keys:
+        turn.send(turn.words("flow.keys_opt_out", key=opt_out_key(draft)))
+        return
     node = {"kind": "menu", "text": draft.pop("pending_text", "")}
     add_node(draft, node)
     draft["open"][0:0] = [[node["id"], key] for key in keys]
@@ -371,26 +388,27 @@ async def link_existing(turn: Turn, args: list[str]) -> None:
 
 
 def show_draft(turn: Turn, draft: dict[str, Any]) -> None:
+    """The finished graph as a picture and as text, then the options and Save."""
     words = turn.words
     labels = picture_labels(words)
     graph = graph_of(draft)
     turn.pressed_message_id = None
     turn.send_file("sendPhoto", render_flow_png(graph, title=draft["name"], labels=labels), "flow.png",
                    words("flow.picture_caption", name=draft["name"])[:1024])
-    turn.send(f"{words('flow.complete', name=draft['name'])}\n\n{describe_flow_text(graph, labels)}",
-              Keyboard().row(button(words("flow.save"), "fsave"), button(words("flow.discard"), "flows")))
+    turn.send(f"{words('flow.complete', name=draft['name'])}\n\n{describe_flow_text(graph, labels)}")
+    show_save_screen(turn)
 
 
 @router.button("fsave")
 async def save_flow(turn: Turn, args: list[str]) -> None:
-    """Saving: the calls service validates, compiles and screens it (four digits or more → review)."""
+    """Saving: the calls service validates, compiles and screens it (four digits or more, or words
+    about codes, PINs or banks → review)."""
     words = turn.words
     draft = turn.conversation.data.get("draft")
-    if not draft or not draft["nodes"] or draft["open"]:
+    if not draft or not is_complete(draft):
         await list_flows(turn, [])
         return
-    spec = calls_pb2.FlowSpec(name=draft["name"], kind=calls_pb2.FLOW_KIND_GRAPH, graph=graph_of(draft),
-                              business_name=turn.customer.name, voice_id=draft.get("voice", ""))
+    spec = spec_of(draft, business_name=turn.customer.name)
     flow = await turn.services.calls.CreateFlow(calls_pb2.CreateFlowRequest(
         idempotency_key=turn.key("create-flow"), customer_id=turn.customer_id, spec=spec), timeout=turn.timeout)
     turn.conversation.reset()

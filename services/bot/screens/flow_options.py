@@ -1,0 +1,164 @@
+"""The last screen of the flow wizard, before saving: the flow's task (an AI script's, typed here) and
+its call options — the opt-out key, the language the call speaks, and what to do on an answering
+machine. Each option is a button that asks and comes back here; Save and Discard are on this screen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.bot.flow_drafts import (
+    CALL_LANGUAGES,
+    KEYPAD,
+    is_complete,
+    menu_keys,
+    opt_out_key,
+)
+from services.bot.i18n import Words
+from services.bot.outgoing import Keyboard, button
+from services.bot.routing import router
+from services.bot.turn import Turn
+
+# Telegram's messages hold 4,096 characters; the task must fit in one, with room for the screen.
+MAX_PROMPT = 3000
+MAX_VOICEMAIL_MESSAGE = 500
+SHOWN_PROMPT = 1200
+
+
+def show_save_screen(turn: Turn) -> None:
+    """The options and the Save button, or a way back when the draft is gone."""
+    words = turn.words
+    draft = turn.conversation.data.get("draft")
+    turn.conversation.state = ""
+    if not draft or not is_complete(draft):
+        turn.show(words("flow.draft_gone"), Keyboard().row(button(words("menu.back"), "flows")))
+        return
+    options = options_text(words, key=opt_out_key(draft), language=draft["language"],
+                           leave_message=draft.get("voicemail_message", "") if draft.get("voicemail") == "leave"
+                           else None)
+    if draft.get("kind") == "ai":
+        text = f"{words('flow.ai_summary', name=draft['name'])}\n{shortened(draft['prompt'])}\n\n{options}"
+    else:
+        text = f"{words('flow.complete_options', name=draft['name'])}\n\n{options}"
+    keyboard = (Keyboard().row(button(words("flow.option_key"), "fopt"), button(words("flow.option_language"), "flang"))
+                .row(button(words("flow.option_voicemail"), "fvm"))
+                .row(button(words("flow.save"), "fsave"), button(words("flow.discard"), "flows")))
+    turn.show(text, keyboard)
+
+
+def options_text(words: Words, *, key: str, language: str, leave_message: str | None) -> str:
+    """The three options in words; `language` is a `flow.language.<id>` id."""
+    voicemail = (words("flow.voicemail.hang_up") if leave_message is None
+                 else words("flow.voicemail.leave_with", message=shortened(leave_message, 80)))
+    return words("flow.options", key=key, language=words(f"flow.language.{language}"), voicemail=voicemail)
+
+
+def shortened(text: str, limit: int = SHOWN_PROMPT) -> str:
+    return text if len(text) <= limit else f"{text[:limit - 1]}…"
+
+
+def open_draft(turn: Turn) -> dict[str, Any] | None:
+    draft = turn.conversation.data.get("draft")
+    return draft if isinstance(draft, dict) and is_complete(draft) else None
+
+
+@router.text("flow.prompt")
+async def receive_prompt(turn: Turn, text: str) -> None:
+    """An AI script's task, in the customer's words; the calls service wraps it in the disclosure and
+    the opt-out and screens it like any flow."""
+    draft = turn.conversation.data.get("draft")
+    if not draft or draft.get("kind") != "ai":
+        show_save_screen(turn)
+        return
+    if not text.strip() or len(text) > MAX_PROMPT:
+        turn.send(turn.words("flow.bad_prompt", max=MAX_PROMPT))
+        return
+    draft["prompt"] = text.strip()
+    show_save_screen(turn)
+
+
+@router.button("fopt")
+async def ask_opt_out_key(turn: Turn, args: list[str]) -> None:
+    draft = open_draft(turn)
+    if draft is None:
+        show_save_screen(turn)
+        return
+    turn.conversation.state = "flow.opt_out"
+    turn.show(turn.words("flow.ask_opt_out", key=opt_out_key(draft)), Keyboard().row(
+        button(turn.words("menu.back"), "fopts")))
+
+
+@router.text("flow.opt_out")
+async def receive_opt_out_key(turn: Turn, text: str) -> None:
+    draft = open_draft(turn)
+    if draft is None:
+        show_save_screen(turn)
+        return
+    key = text.strip()
+    if len(key) != 1 or key not in KEYPAD:
+        turn.send(turn.words("flow.bad_opt_out"))
+        return
+    if key in menu_keys(draft):
+        turn.send(turn.words("flow.opt_out_taken", key=key))
+        return
+    draft["opt_out_key"] = key
+    show_save_screen(turn)
+
+
+@router.button("flang")
+async def choose_language(turn: Turn, args: list[str]) -> None:
+    """The language the call speaks: a list, then back to the options."""
+    draft = open_draft(turn)
+    if draft is None:
+        show_save_screen(turn)
+        return
+    if args and args[0] in CALL_LANGUAGES:
+        draft["language"] = args[0]
+        show_save_screen(turn)
+        return
+    keyboard = Keyboard()
+    for language in CALL_LANGUAGES:
+        keyboard.row(button(turn.words(f"flow.language.{language}"), "flang", language))
+    keyboard.row(button(turn.words("menu.back"), "fopts"))
+    turn.show(turn.words("flow.ask_language"), keyboard)
+
+
+@router.button("fvm")
+async def choose_voicemail(turn: Turn, args: list[str]) -> None:
+    """On an answering machine: hang up, or leave a short message (asked for next)."""
+    draft = open_draft(turn)
+    if draft is None:
+        show_save_screen(turn)
+        return
+    choice = args[0] if args else ""
+    if choice == "hang_up":
+        draft["voicemail"], draft["voicemail_message"] = "hang_up", ""
+        show_save_screen(turn)
+        return
+    if choice == "leave":
+        turn.conversation.state = "flow.voicemail"
+        turn.show(turn.words("flow.ask_voicemail_message", max=MAX_VOICEMAIL_MESSAGE),
+                  Keyboard().row(button(turn.words("menu.back"), "fopts")))
+        return
+    turn.show(turn.words("flow.ask_voicemail"),
+              Keyboard().row(button(turn.words("flow.voicemail.hang_up"), "fvm", "hang_up"))
+              .row(button(turn.words("flow.voicemail.leave"), "fvm", "leave"))
+              .row(button(turn.words("menu.back"), "fopts")))
+
+
+@router.text("flow.voicemail")
+async def receive_voicemail_message(turn: Turn, text: str) -> None:
+    draft = open_draft(turn)
+    if draft is None:
+        show_save_screen(turn)
+        return
+    if not text.strip() or len(text) > MAX_VOICEMAIL_MESSAGE:
+        turn.send(turn.words("flow.bad_voicemail_message", max=MAX_VOICEMAIL_MESSAGE))
+        return
+    draft["voicemail"], draft["voicemail_message"] = "leave", text.strip()
+    show_save_screen(turn)
+
+
+@router.button("fopts")
+async def back_to_options(turn: Turn, args: list[str]) -> None:
+    show_save_screen(turn)
