@@ -52,6 +52,11 @@ async def sync_from_retell(uow: UnitOfWork, retell: RetellClient) -> list[Any]:
             .on_conflict_do_update(index_elements=["number"], set_={"label": label, "synced_at": func.now()}))
     await uow.connection.execute(
         update(caller_ids).where(caller_ids.c.number.not_in(listed or [""])).values(enabled=False))
+    return await all_caller_ids(uow)
+
+
+async def all_caller_ids(uow: UnitOfWork) -> list[Any]:
+    """The whole pool, disabled numbers too (for admins)."""
     return list((await uow.connection.execute(select(caller_ids).order_by(caller_ids.c.number))).all())
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from services.calls import flows as flow_ops
 from services.calls.call_store import ONGOING, RINGING, get_call, list_calls
-from services.calls.caller_ids import enabled_caller_ids, set_enabled, sync_from_retell
+from services.calls.caller_ids import all_caller_ids, enabled_caller_ids, set_enabled, sync_from_retell
 from services.calls.campaign_tick import run_campaign_tick
 from services.calls.campaigns import (
     act_on_campaign,
@@ -367,8 +367,10 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
 
     async def ListCallerIds(self, request: calls_pb2.ListCallerIdsRequest,
                             context: grpc.aio.ServicerContext) -> calls_pb2.ListCallerIdsResponse:
+        if request.include_disabled:
+            self.settings.require_admin(request.admin_telegram_id)
         async with self.database.unit_of_work() as uow:
-            rows = await enabled_caller_ids(uow)
+            rows = await (all_caller_ids(uow) if request.include_disabled else enabled_caller_ids(uow))
         return calls_pb2.ListCallerIdsResponse(caller_ids=[
             calls_pb2.CallerId(number=row.number, label=row.label, enabled=row.enabled) for row in rows])
 

@@ -1,11 +1,11 @@
-"""Admin screens: only for the configured admins; reviews, refunds and the kill switch through the
-chat, each checked again by the owning service."""
+"""Admin screens: only for the configured admins; reviews, refunds, the kill switch, the caller-ID
+pool and the platform-wide do-not-call list through the chat, each checked again by the owning service."""
 
 from __future__ import annotations
 
 from speechcue.calls.v1 import calls_pb2
 from speechcue.wallet.v1 import wallet_pb2
-from tests.bot.conftest import BotHarness, forge_press, message_text
+from tests.bot.conftest import BotHarness, Person, forge_press, message_text
 from tests.wallet.conftest import ADMIN_ID
 
 
@@ -46,3 +46,64 @@ async def test_an_admin_refunds_a_charge_and_suspends_a_customer(bot: BotHarness
     await admin.wait_for_text("Suspended: yes")
     limits = await bot.calls.stub.GetCustomerLimits(calls_pb2.GetCustomerLimitsRequest(customer_id=customer))
     assert limits.suspended
+
+
+async def onboarded_admin(bot: BotHarness) -> Person:
+    admin = bot.person("en", user_id=ADMIN_ID)
+    await admin.say("/start")
+    await admin.press("English")
+    await admin.wait_for_text("What is your name")
+    await admin.say("Operator")
+    await admin.press("I accept")
+    await admin.press("No, thanks")
+    await admin.wait_for_text("Main menu")
+    return admin
+
+
+async def enabled_pool(bot: BotHarness) -> list[str]:
+    answer = await bot.calls.stub.ListCallerIds(calls_pb2.ListCallerIdsRequest())
+    return [number.number for number in answer.caller_ids]
+
+
+async def test_an_admin_manages_the_caller_id_pool_from_the_chat(bot: BotHarness) -> None:
+    retell = bot.calls.retell
+    before = await enabled_pool(bot)
+    first = before[0]
+    customer = await bot.onboarded("Curious Ltd")
+    await forge_press(bot, customer, f"admcid:off:{first}")
+    await customer.wait_for_text("You are not allowed to do that.")
+    assert await enabled_pool(bot) == before
+
+    admin = await onboarded_admin(bot)
+    await admin.press("Admin")
+    await admin.press("Caller IDs")
+    pool = await admin.wait_for_text("The caller-ID pool")
+    assert f"✅ {first} Pool 1" in message_text(pool)
+    await admin.press(f"Stop using {first}")
+    await admin.wait_for_text(f"⛔ {first} Pool 1")
+    assert await enabled_pool(bot) == before[1:]  # no call is placed from it any more
+
+    added = "+14155550199"
+    retell.phone_numbers[added] = {**retell.phone_numbers[first], "phone_number": added, "nickname": "Pool new"}
+    await admin.press("Sync from Retell")
+    synced = await admin.wait_for_text(f"Synced from Retell: {len(before)} numbers in use")
+    assert f"✅ {added} Pool new" in message_text(synced)
+    assert f"⛔ {first}" in message_text(synced)  # a sync keeps an admin's choice
+    await admin.press(f"Use {first}")
+    await admin.wait_for_text(f"✅ {first} Pool 1")
+    assert await enabled_pool(bot) == sorted([*before, added])
+
+
+async def test_an_admin_puts_a_number_on_the_platform_wide_do_not_call_list(bot: BotHarness) -> None:
+    customer = await bot.calls.customer_with_money(1_000)
+    admin = await onboarded_admin(bot)
+    await admin.press("Admin")
+    await admin.press("Do-not-call list")
+    await admin.wait_for_text("platform-wide do-not-call list, in international form")
+    await admin.say("call me maybe")
+    await admin.wait_for_text("That phone number is not valid")  # and the question stands
+    await admin.say("+1 415-555-0177")
+    await admin.wait_for_text("+14155550177 is on the platform-wide do-not-call list")
+    check = await bot.calls.stub.CheckDoNotCall(calls_pb2.CheckDoNotCallRequest(customer_id=customer,
+                                                                                number="+14155550177"))
+    assert check.blocked and check.reason == "added by a Speechcue administrator"

@@ -3,6 +3,7 @@
 from services.bot.screens import (  # noqa: F401
     account,
     admin,
+    admin_protection,
     calling,
     campaigns,
     flow_options,

@@ -1,5 +1,6 @@
 """Admin (only for SPEECHCUE_ADMIN_TELEGRAM_IDS): platform figures, flows waiting for review with
-approve and reject, plans and their prices, customer lookup with refunds and the kill switch. The
+approve and reject, plans and their prices, customer lookup with refunds and the kill switch (the
+caller-ID pool and the do-not-call list are in admin_protection). The
 owning services check the admin id again; the bot's own check only keeps the screens private."""
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ async def admin(turn: Turn, args: list[str]) -> None:
     customers = await count_users(turn.uow)
     keyboard = (Keyboard().row(button(words("admin.reviews"), "adm", "reviews"))
                 .row(button(words("admin.lookup"), "adm", "lookup"), button(words("admin.plans"), "adm", "plans"))
+                .row(button(words("admin.caller_ids"), "admcid"), button(words("admin.dnc"), "admdnc"))
                 .row(button(words("menu.back_home"), "home")))
     turn.show(words("admin.title", customers=customers), keyboard)
 

@@ -494,10 +494,14 @@ class CallerId(_message.Message):
     def __init__(self, number: _Optional[str] = ..., label: _Optional[str] = ..., enabled: _Optional[bool] = ...) -> None: ...
 
 class ListCallerIdsRequest(_message.Message):
-    __slots__ = ("customer_id",)
+    __slots__ = ("customer_id", "include_disabled", "admin_telegram_id")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_DISABLED_FIELD_NUMBER: _ClassVar[int]
+    ADMIN_TELEGRAM_ID_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
-    def __init__(self, customer_id: _Optional[str] = ...) -> None: ...
+    include_disabled: bool
+    admin_telegram_id: int
+    def __init__(self, customer_id: _Optional[str] = ..., include_disabled: _Optional[bool] = ..., admin_telegram_id: _Optional[int] = ...) -> None: ...
 
 class ListCallerIdsResponse(_message.Message):
     __slots__ = ("caller_ids",)
