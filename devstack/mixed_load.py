@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 import asyncpg
@@ -38,7 +39,7 @@ from devstack.platform import LOCAL_INTERNAL_TOKEN, sandbox_url
 from devstack.stream_reader import read_stream_events
 from services.calls.calling_window import inside_window
 from services.calls.phone_numbers import InvalidPhoneNumber, normalise, timezones_of
-from services.runtime.grpc_client import internal_channel
+from services.runtime.grpc_client import internal_channel, refusal_reason
 from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
 from speechcue.common.v1 import common_pb2
 from speechcue.events.v1 import calls_events_pb2, envelope_pb2, payments_events_pb2, wallet_events_pb2
@@ -50,6 +51,10 @@ T = TypeVar("T")
 # Codes a client meets while a service or its dependency is down; anything else is an answer.
 RETRIED_CODES = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.UNKNOWN,
                  grpc.StatusCode.INTERNAL, grpc.StatusCode.ABORTED, grpc.StatusCode.ALREADY_EXISTS}
+# Refused because every Retell line is in use ("try again in a minute"): nothing was dialled, so a
+# client asks again later with a new request, as a person pressing Call again does.
+BUSY_REASON = "RETELL_CONCURRENCY_FULL"
+BUSY_RETRY_SECONDS = (5.0, 15.0)
 ADMIN_TELEGRAM_ID = 1
 PROMOTION_CENTS = 1_000_000
 TOPUP_CENTS = 1_000
@@ -102,6 +107,7 @@ class Operation:
     started: float  # monotonic
     seconds: float = 0.0
     attempts: int = 0
+    busy_refusals: int = 0
     error: str = ""
 
 
@@ -330,10 +336,19 @@ class MixedLoad:
         number = next(self._numbers)
         (await self._sandbox.put(f"/sandbox/retell/scenarios/{number}",
                                  json=self._callee_scenario(serial))).raise_for_status()
-        request = calls_pb2.StartCallRequest(
-            idempotency_key=f"load:{self.run}:call:{serial}", customer_id=customer.customer_id,
-            flow_id=customer.flow_id, to_number=number, max_minutes=1)
-        call = await self._retrying(record, lambda: self.calls_api.StartCall(request, timeout=20))
+        for asked in itertools.count():
+            request = calls_pb2.StartCallRequest(
+                idempotency_key=f"load:{self.run}:call:{serial}" + (f":again:{asked}" if asked else ""),
+                customer_id=customer.customer_id, flow_id=customer.flow_id, to_number=number, max_minutes=1)
+            try:
+                call = await self._retrying(record, partial(self.calls_api.StartCall, request, timeout=20))
+                break
+            except grpc.aio.AioRpcError as error:
+                busy = error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and refusal_reason(error) == BUSY_REASON
+                if not busy or time.monotonic() - record.started > self.give_up_seconds:
+                    raise
+                record.busy_refusals += 1
+                await asyncio.sleep(random.uniform(*BUSY_RETRY_SECONDS))
         self.calls.append(PlacedCall(call.id, customer.customer_id, number))
 
     async def _top_up(self, record: Operation) -> None:
@@ -482,6 +497,7 @@ class MixedLoad:
         await self._verify_events(verdict)
         await self._verify_bot(verdict)
         verdict.figures["operation errors"] = len(self.errors())
+        verdict.figures["calls refused as busy, asked again"] = sum(o.busy_refusals for o in self.operations)
         return verdict
 
     async def _verify_ledger(self, verdict: Verdict) -> None:
