@@ -12,6 +12,8 @@ from sqlalchemy.dialects.postgresql import insert
 from services.bot.tables import conversations
 from services.runtime.database import UnitOfWork
 
+# Data under keys starting so survives reset(): the page tokens of lists (services/bot/pages.py).
+KEPT_ON_RESET = "pages:"
 # A wizard's draft (a flow being built) is bounded so a stuck chat cannot grow without end.
 MAX_DATA_KEYS = 64
 
@@ -28,8 +30,10 @@ class Conversation:
         self.data.update(data)
 
     def reset(self) -> None:
+        """Forgets the answer expected and a wizard's data; keeps the pages seen (pages.py), which
+        are where the person is in a list, not part of any wizard."""
         self.state = ""
-        self.data = {}
+        self.data = {key: value for key, value in self.data.items() if key.startswith(KEPT_ON_RESET)}
 
 
 async def lock_conversation(uow: UnitOfWork, chat_id: int) -> Conversation:

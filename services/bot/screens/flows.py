@@ -16,6 +16,7 @@ from services.bot.flow_drafts import KINDS, graph_of, is_complete, language_id, 
 from services.bot.flow_picture import FlowPictureLabels, describe_flow_text, render_flow_png
 from services.bot.i18n import Words
 from services.bot.outgoing import Button, Keyboard, button
+from services.bot.pages import page_to_show, paging_buttons
 from services.bot.routing import router
 from services.bot.screens.flow_options import MAX_PROMPT, options_text, shortened, show_save_screen
 from services.bot.turn import Turn
@@ -62,27 +63,21 @@ def flows_keyboard_back(turn: Turn) -> Keyboard:
 
 @router.button("flows")
 async def list_flows(turn: Turn, args: list[str]) -> None:
-    """The customer's flows, a page at a time."""
+    """The customer's flows, a page at a time: `flows:<page>`."""
     words = turn.words
-    turn.conversation.reset()
+    turn.conversation.reset()  # leaves any wizard
+    page, token = page_to_show(turn.conversation, "flows", args[0] if args else "")
     answer = await turn.services.calls.ListFlows(calls_pb2.ListFlowsRequest(
-        customer_id=turn.customer_id, page=common_pb2.PageRequest(page_size=50)), timeout=turn.timeout)
-    page = int(args[0]) if args and args[0].isdigit() else 0
-    size = turn.settings.bot_page_size
-    flows = list(answer.flows)
+        customer_id=turn.customer_id, page=common_pb2.PageRequest(page_size=turn.settings.bot_page_size,
+                                                                  page_token=token)), timeout=turn.timeout)
     keyboard = Keyboard()
-    for flow in flows[page * size:(page + 1) * size]:
+    for flow in answer.flows:
         keyboard.row(button(words("flow.line", name=flow.spec.name[:40], status=words(STATUS_IDS.get(
             flow.status, "flow.status.pending"))), "flow", "view", flow.id))
-    paging = []
-    if page > 0:
-        paging.append(button(words("paging.newer"), "flows", page - 1))
-    if len(flows) > (page + 1) * size:
-        paging.append(button(words("paging.older"), "flows", page + 1))
-    keyboard.row(*paging)
+    keyboard.row(*paging_buttons(turn.conversation, words, "flows", page, answer.next_page_token, "flows"))
     keyboard.row(button(words("flow.new"), "fnew")).row(button(words("flow.new_ai"), "fnew", "ai"))
     keyboard.row(button(words("menu.back_home"), "home"))
-    turn.show(words("flow.list_title") if flows else words("flow.list_empty"), keyboard)
+    turn.show(words("flow.list_title") if answer.flows or page else words("flow.list_empty"), keyboard)
 
 
 @router.button("flow")

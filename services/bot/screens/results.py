@@ -1,10 +1,11 @@
-"""Results: recent calls with filters, one call's outcome, and the key-press inbox."""
+"""Results: recent calls with filters, a page at a time, one call's outcome, and the key-press inbox."""
 
 from __future__ import annotations
 
 from services.bot.call_texts import STATUS_IDS, call_outcome
 from services.bot.formatting import local_time, masked_number
 from services.bot.outgoing import Keyboard, Outgoing, button
+from services.bot.pages import page_to_show, paging_buttons
 from services.bot.routing import router
 from services.bot.turn import Turn
 from speechcue.calls.v1 import calls_pb2
@@ -16,11 +17,13 @@ FILTERS = {"all": calls_pb2.CALL_STATUS_UNSPECIFIED, "ok": calls_pb2.CALL_STATUS
 
 @router.button("results")
 async def recent_calls(turn: Turn, args: list[str]) -> None:
-    """Recent calls, newest first, filtered by outcome or by key presses."""
+    """Recent calls, newest first, filtered by outcome or by key presses: `results:<filter>:<page>`."""
     words = turn.words
     chosen = args[0] if args and args[0] in FILTERS else "all"
+    page, token = page_to_show(turn.conversation, f"results:{chosen}", args[1] if len(args) > 1 else "")
     answer = await turn.services.calls.ListCalls(calls_pb2.ListCallsRequest(
-        customer_id=turn.customer_id, page=common_pb2.PageRequest(page_size=turn.settings.bot_page_size * 2),
+        customer_id=turn.customer_id, page=common_pb2.PageRequest(page_size=turn.settings.bot_page_size * 2,
+                                                                  page_token=token),
         status=FILTERS[chosen], with_key_presses_only=chosen == "keys"), timeout=turn.timeout)
     keyboard = Keyboard().row(*[button(("• " if name == chosen else "") + words(f"results.filter.{name}"),
                                        "results", name) for name in FILTERS])
@@ -30,6 +33,8 @@ async def recent_calls(turn: Turn, args: list[str]) -> None:
                                                                                           "call.status.queued")),
                       keys=" ".join(call.digits) or "—")
         keyboard.row(button(label[:60], "res", call.id))
+    keyboard.row(*paging_buttons(turn.conversation, words, f"results:{chosen}", page, answer.next_page_token,
+                                 "results", chosen))
     keyboard.row(button(words("results.inbox"), "inbox")).row(button(words("menu.back_home"), "home"))
     turn.show(words("results.title") if answer.calls else words("results.empty"), keyboard)
 
@@ -59,14 +64,17 @@ async def send_recording(turn: Turn, args: list[str]) -> None:
 
 @router.button("inbox")
 async def key_press_inbox(turn: Turn, args: list[str]) -> None:
-    """Every call where the callee pressed keys, with the keys."""
+    """Every call where the callee pressed keys, with the keys, 20 at a time: `inbox:<page>`."""
     words = turn.words
+    page, token = page_to_show(turn.conversation, "inbox", args[0] if args else "")
     answer = await turn.services.calls.ListKeyPresses(calls_pb2.ListKeyPressesRequest(
-        customer_id=turn.customer_id, page=common_pb2.PageRequest(page_size=20)), timeout=turn.timeout)
+        customer_id=turn.customer_id, page=common_pb2.PageRequest(page_size=20, page_token=token)),
+        timeout=turn.timeout)
     lines = [words("results.inbox_title")]
     for entry in answer.entries:
         lines.append(words("results.inbox_line", when=local_time(entry.ended_at, turn.customer.timezone),
                            number=masked_number(entry.to_number), keys=" ".join(entry.digits)))
     if not answer.entries:
         lines.append(words("results.inbox_empty"))
-    turn.show("\n".join(lines), Keyboard().row(button(words("menu.back"), "results")))
+    keyboard = Keyboard().row(*paging_buttons(turn.conversation, words, "inbox", page, answer.next_page_token, "inbox"))
+    turn.show("\n".join(lines), keyboard.row(button(words("menu.back"), "results")))

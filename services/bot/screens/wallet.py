@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from services.bot.formatting import local_time, money
 from services.bot.outgoing import Keyboard, button
+from services.bot.pages import page_to_show, paging_buttons
 from services.bot.routing import router
 from services.bot.screens.home import back_home
 from services.bot.turn import Turn
@@ -60,17 +61,12 @@ async def switch_auto_renew(turn: Turn, args: list[str]) -> None:
 
 @router.button("hist")
 async def show_history(turn: Turn, args: list[str]) -> None:
-    """The wallet's history, newest first, a page at a time."""
+    """The wallet's history, newest first, a page at a time: `hist:<page>`."""
     words = turn.words
-    page = int(args[0]) if args and args[0].isdigit() else 0
-    tokens: list[str] = turn.conversation.data.get("history_tokens", [""]) if page else [""]
-    page = min(page, len(tokens) - 1)
+    page, token = page_to_show(turn.conversation, "history", args[0] if args else "")
     answer = await turn.services.wallet.ListTransactions(wallet_pb2.ListTransactionsRequest(
         customer_id=turn.customer_id, page=common_pb2.PageRequest(page_size=turn.settings.bot_page_size,
-                                                                  page_token=tokens[page])), timeout=turn.timeout)
-    if answer.next_page_token:
-        tokens = [*tokens[:page + 1], answer.next_page_token]
-    turn.conversation.data["history_tokens"] = tokens[:20]
+                                                                  page_token=token)), timeout=turn.timeout)
     lines = [words("wallet.history_title")]
     for transfer in answer.transfers:
         lines.append(words("wallet.history_line", when=local_time(transfer.created_at, turn.customer.timezone),
@@ -78,13 +74,9 @@ async def show_history(turn: Turn, args: list[str]) -> None:
                            amount=money(transfer.balance_effect_cents)))
     if not answer.transfers:
         lines.append(words("wallet.history_empty"))
-    keyboard = Keyboard()
-    paging = []
-    if page > 0:
-        paging.append(button(words("paging.newer"), "hist", page - 1))
-    if answer.next_page_token:
-        paging.append(button(words("paging.older"), "hist", page + 1))
-    keyboard.row(*paging).row(button(words("menu.back"), "wallet"))
+    keyboard = Keyboard().row(*paging_buttons(turn.conversation, words, "history", page, answer.next_page_token,
+                                              "hist"))
+    keyboard.row(button(words("menu.back"), "wallet"))
     turn.show("\n".join(lines), keyboard)
 
 
