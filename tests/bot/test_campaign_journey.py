@@ -11,6 +11,7 @@ from datetime import timedelta
 import httpx
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from speechcue.calls.v1 import calls_pb2
 from speechcue.common.v1 import common_pb2
 from tests.bot.conftest import BotHarness, message_text
 from tests.calls.conftest import menu_flow
@@ -89,3 +90,23 @@ async def test_an_uploaded_csv_list_is_read_and_started_now(bot: BotHarness) -> 
     await person.press("Start now")
     # To its end, so nothing is in flight when the services stop.
     await person.wait_for(lambda m: "3 of 3 done" in message_text(m), within=60.0, what="the finished campaign")
+
+
+async def test_the_retry_choice_above_the_list_becomes_the_campaigns_retry_policy(bot: BotHarness) -> None:
+    person = await bot.onboarded("Acme Dental")
+    customer = await bot.customer_id(person)
+    await bot.calls.wallet.credit(customer, 5_000)
+    await bot.calls.flow(customer, menu_flow())
+    await person.press("Campaigns")
+    await person.press("New campaign")
+    await person.press_first("cflow:")
+    await person.press("Now")
+    asked = await person.wait_for_text("Send the numbers")
+    assert "is busy or a machine answers: call once." in message_text(asked)
+    await person.press("Try once more after 30 minutes")
+    chosen = await person.wait_for_text("answers: try once more after 30 minutes.")
+    assert "• Try once more after 30 minutes" in str(chosen["reply_markup"])
+    await person.say("+14155551401\n+14155551402")
+    await person.wait_for_text("2 numbers to call")
+    [campaign] = (await bot.calls.stub.ListCampaigns(calls_pb2.ListCampaignsRequest(customer_id=customer))).campaigns
+    assert (campaign.retry.max_attempts, campaign.retry.spacing_minutes) == (2, 30)

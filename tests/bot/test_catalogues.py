@@ -16,6 +16,7 @@ import pytest
 
 from services.bot.flow_drafts import CALL_LANGUAGES
 from services.bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Words, catalogue
+from services.bot.screens.campaigns import RETRIES
 from speechcue.payments.v1 import payments_pb2
 from speechcue.wallet.v1 import wallet_pb2
 
@@ -40,6 +41,7 @@ DYNAMIC_IDS = (
     + [f"help.{name}" for name in ("how", "prices", "rules", "contact")]
     + [f"flow.ask_text.{name}" for name in ("msg", "menu", "digits", "end")]
     + [f"flow.language.{name}" for name in CALL_LANGUAGES]
+    + [f"campaign.retry.{choice}" for choice in RETRIES]
     + [f"results.filter.{name}" for name in ("all", "ok", "fail", "keys")]
     + [f"sentiment.{name}" for name in ("positive", "negative", "neutral")]
     + [f"campaign.status.{name}" for name in ("draft", "scheduled", "running", "paused", "completed", "cancelled")]

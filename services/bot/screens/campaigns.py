@@ -21,6 +21,8 @@ MAX_PASTED_BYTES = 512 * 1024
 STATUS_NAMES = {value: name.removeprefix("CAMPAIGN_STATUS_").lower()
                 for name, value in calls_pb2.CampaignStatus.items()}
 REMINDERS = (0, 10, 20, 30)
+# When a callee does not answer, is busy or a machine answers: attempts in all, and minutes between.
+RETRIES = {"1": (1, 0), "2": (2, 30), "3": (3, 60)}
 
 
 @router.button("camps")
@@ -108,8 +110,26 @@ async def receive_reminder(turn: Turn, args: list[str]) -> None:
 
 
 def ask_list(turn: Turn) -> None:
+    """The last step: the numbers; above them, how often to try a callee who does not answer."""
+    words = turn.words
     turn.conversation.state = "camp.list"
-    turn.show(turn.words("campaign.ask_list"), Keyboard().row(button(turn.words("menu.back"), "camps")))
+    chosen = str(turn.conversation.data.get("camp_retry", "1"))
+    keyboard = Keyboard()
+    for choice in RETRIES:
+        label = words(f"campaign.retry.{choice}")
+        keyboard.row(button(("• " if choice == chosen else "") + label[:1].upper() + label[1:], "cretry", choice))
+    keyboard.row(button(words("menu.back"), "camps"))
+    turn.show(f"{words('campaign.retry_line', retry=words(f'campaign.retry.{chosen}'))}\n\n"
+              f"{words('campaign.ask_list')}", keyboard)
+
+
+@router.button("cretry")
+async def receive_retry(turn: Turn, args: list[str]) -> None:
+    if "camp_flow" not in turn.conversation.data:
+        await choose_flow(turn, [])
+        return
+    turn.conversation.data["camp_retry"] = args[0] if args and args[0] in RETRIES else "1"
+    ask_list(turn)
 
 
 @router.text("camp.list")
@@ -138,6 +158,8 @@ async def create_campaign(turn: Turn, content: bytes) -> None:
         name=f"{data.get('camp_name', '')} {turn.now().astimezone(zone(turn.customer.timezone)):%m-%d %H:%M}"[:80],
         flow_id=data["camp_flow"], list=content, default_region="US",
         reminder_minutes=int(data.get("camp_reminder", 0)))
+    attempts, spacing = RETRIES.get(str(data.get("camp_retry", "1")), RETRIES["1"])
+    request.retry.CopyFrom(calls_pb2.RetryPolicy(max_attempts=attempts, spacing_minutes=spacing))
     if "camp_start" in data:
         start = Timestamp()
         start.FromSeconds(int(float(data["camp_start"])))
