@@ -34,6 +34,8 @@ TICKS: tuple[Tick, ...] = (
          "re-checks open invoices with DynoPay and delivers credits the wallet has not taken"),
     Tick("notifications", "*/10 * * * *", "bot", "RunNotificationTick",
          "retries undelivered messages and sends low-balance and plan-expiring reminders"),
+    Tick("ledger", "17 * * * *", "wallet", "RunLedgerCheckTick",
+         "re-adds the ledger from its entries, so the ledger alert always reads a recent check"),
 )
 
 

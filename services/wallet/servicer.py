@@ -3,6 +3,7 @@ its idempotency key where it changes anything) and answers in protobuf."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -22,6 +23,7 @@ from services.wallet.debit_batches import DebitBatches, DebitOrder
 from services.wallet.events import CAUSE_NAMES, WalletEvents
 from services.wallet.holds import capture_hold, place_hold, release_hold
 from services.wallet.ledger import (
+    LedgerReport,
     Leg,
     PostedTransfer,
     SystemAccount,
@@ -55,6 +57,8 @@ from services.wallet.subscriptions import (
 from services.wallet.usage import record_usage
 from speechcue.common.v1 import common_pb2
 from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
+
+log = logging.getLogger(__name__)
 
 CREDIT_SOURCES = {"payment": ("topup", SystemAccount.PROVIDER_CLEARING),
                   "promotion": ("promotion", SystemAccount.PROMOTIONS),
@@ -385,12 +389,33 @@ class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):
     async def CheckLedger(self, request: wallet_pb2.CheckLedgerRequest,
                           context: grpc.aio.ServicerContext) -> wallet_pb2.LedgerReport:
         async with self.database.unit_of_work() as uow:
-            report = await check_ledger(uow)
-        metrics.ledger_invariants_ok.set(int(report.ok))
-        metrics.ledger_check_timestamp_seconds.set(self.clock().timestamp())
+            report = await self._checked_ledger(uow)
         return wallet_pb2.LedgerReport(
             ok=report.ok, total_cents=report.total_cents, unbalanced_transfers=report.unbalanced_transfers,
             accounts_with_stale_balance=report.accounts_with_stale_balance,
             negative_customer_accounts=report.negative_customer_accounts, transfers=report.transfers,
         )
+
+    async def RunLedgerCheckTick(self, request: common_pb2.RunTickRequest,
+                                 context: grpc.aio.ServicerContext) -> common_pb2.TickResult:
+        """The scheduled CheckLedger: processed = transfers checked, failed = what is wrong (unbalanced
+        transfers, stale balances, negative customer accounts, and 1 if the accounts do not add up
+        to zero). A broken ledger is a successful tick
+        that reports it; the alert reads the gauges."""
+        async def work(uow: UnitOfWork) -> common_pb2.TickResult:
+            report = await self._checked_ledger(uow)
+            wrong = (report.unbalanced_transfers + report.accounts_with_stale_balance
+                     + report.negative_customer_accounts + int(report.total_cents != 0))
+            return common_pb2.TickResult(name="ledger", processed=report.transfers,
+                                         succeeded=report.transfers - report.unbalanced_transfers, failed=wrong)
+
+        return await run_tick(self.database, "ledger", request.idempotency_key, request, common_pb2.TickResult, work)
+
+    async def _checked_ledger(self, uow: UnitOfWork) -> LedgerReport:
+        report = await check_ledger(uow)
+        metrics.ledger_invariants_ok.set(int(report.ok))
+        metrics.ledger_check_timestamp_seconds.set(self.clock().timestamp())
+        if not report.ok:
+            log.error("the ledger check failed: %s", report)
+        return report
 

@@ -7,6 +7,7 @@ import asyncio
 import asyncpg
 import grpc
 import pytest
+from prometheus_client import REGISTRY
 
 from services.runtime.grpc_client import refusal_reason
 from speechcue.common.v1 import common_pb2
@@ -224,3 +225,26 @@ async def test_refunds_never_exceed_the_original_charge_even_concurrently(wallet
         wallet_pb2.RefundRequest(idempotency_key="r-11", customer_id=customer, transfer_id=topup.id,
                                  amount_cents=1, admin_telegram_id=ADMIN_ID)))) == "NOT_REFUNDABLE"
     assert (await wallet.ledger()).ok
+
+
+async def test_the_ledger_tick_finds_a_tampered_balance_and_turns_the_alert_gauge_off(wallet: WalletHarness) -> None:
+    customer = await wallet.open()
+    await wallet.credit(customer, 500)
+
+    def gauge() -> float | None:
+        return REGISTRY.get_sample_value("speechcue_wallet_ledger_invariants_ok")
+
+    clean = await wallet.stub.RunLedgerCheckTick(common_pb2.RunTickRequest(idempotency_key="tick:ledger:1"))
+    assert (clean.name, clean.failed) == ("ledger", 0) and clean.processed >= 1
+    assert gauge() == 1
+    connection = await sql(wallet)
+    try:
+        await connection.execute("UPDATE accounts SET balance_cents = balance_cents + 7 WHERE customer_id = $1",
+                                 customer)
+    finally:
+        await connection.close()
+    replayed = await wallet.stub.RunLedgerCheckTick(common_pb2.RunTickRequest(idempotency_key="tick:ledger:1"))
+    assert replayed == clean  # a redelivered tick answers as it did
+    broken = await wallet.stub.RunLedgerCheckTick(common_pb2.RunTickRequest(idempotency_key="tick:ledger:2"))
+    assert broken.failed == 1  # the stale balance (the entries themselves still add up to zero)
+    assert gauge() == 0

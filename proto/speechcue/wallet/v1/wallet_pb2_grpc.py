@@ -135,6 +135,11 @@ class WalletServiceStub:
                 request_serializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.CheckLedgerRequest.SerializeToString,
                 response_deserializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.LedgerReport.FromString,
                 _registered_method=True)
+        self.RunLedgerCheckTick = channel.unary_unary(
+                '/speechcue.wallet.v1.WalletService/RunLedgerCheckTick',
+                request_serializer=speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.SerializeToString,
+                response_deserializer=speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.FromString,
+                _registered_method=True)
 
 
 class WalletServiceServicer:
@@ -264,6 +269,13 @@ class WalletServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RunLedgerCheckTick(self, request, context):
+        """CheckLedger on a schedule (the ledger tick): the gauges the ledger alert reads are kept fresh.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WalletServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -366,6 +378,11 @@ def add_WalletServiceServicer_to_server(servicer, server):
                     servicer.CheckLedger,
                     request_deserializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.CheckLedgerRequest.FromString,
                     response_serializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.LedgerReport.SerializeToString,
+            ),
+            'RunLedgerCheckTick': grpc.unary_unary_rpc_method_handler(
+                    servicer.RunLedgerCheckTick,
+                    request_deserializer=speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.FromString,
+                    response_serializer=speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -908,6 +925,33 @@ class WalletService:
             '/speechcue.wallet.v1.WalletService/CheckLedger',
             speechcue_dot_wallet_dot_v1_dot_wallet__pb2.CheckLedgerRequest.SerializeToString,
             speechcue_dot_wallet_dot_v1_dot_wallet__pb2.LedgerReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunLedgerCheckTick(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.wallet.v1.WalletService/RunLedgerCheckTick',
+            speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.SerializeToString,
+            speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.FromString,
             options,
             channel_credentials,
             insecure,
