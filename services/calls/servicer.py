@@ -405,7 +405,8 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
         to_number = _number("to_number", request.to_number)
         minutes = require_range("max_minutes", request.max_minutes or self.settings.calls_default_max_minutes, 1, 120)
         now = self.clock()
-        answer = calls_pb2.CallQuote(to_number=to_number, allowed_now=True)
+        answer = calls_pb2.CallQuote(to_number=to_number, allowed_now=True,
+                                     recording_fee_cents=self.settings.calls_recording_fee_cents)
         async with self.database.unit_of_work() as uow:
             flow = await flow_ops.get_flow(uow, require_id("flow_id", request.flow_id), customer_id=customer_id)
             blocked = await blocking_entry(uow, customer_id, to_number)

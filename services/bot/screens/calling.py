@@ -99,6 +99,8 @@ async def quote(turn: Turn, args: list[str]) -> None:
                    hold=money(price.hold_cents), minutes=price.affordable_minutes)]
     keyboard = Keyboard()
     record = bool(data["call_record"])
+    if record and price.recording_fee_cents:
+        lines.append(words("call.recording_fee", fee=money(price.recording_fee_cents)))
     keyboard.row(button(words("call.recording_on" if record else "call.recording_off"), "callid",
                         "off" if record else "on"))
     if price.allowed_now:

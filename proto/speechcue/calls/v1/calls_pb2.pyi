@@ -542,7 +542,7 @@ class QuoteCallRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., flow_id: _Optional[str] = ..., to_number: _Optional[str] = ..., max_minutes: _Optional[int] = ...) -> None: ...
 
 class CallQuote(_message.Message):
-    __slots__ = ("to_number", "price_per_minute_cents", "plan_minutes", "paid_minutes", "hold_cents", "affordable_minutes", "next_allowed_at", "allowed_now", "blocked_reason")
+    __slots__ = ("to_number", "price_per_minute_cents", "plan_minutes", "paid_minutes", "hold_cents", "affordable_minutes", "next_allowed_at", "allowed_now", "blocked_reason", "recording_fee_cents")
     TO_NUMBER_FIELD_NUMBER: _ClassVar[int]
     PRICE_PER_MINUTE_CENTS_FIELD_NUMBER: _ClassVar[int]
     PLAN_MINUTES_FIELD_NUMBER: _ClassVar[int]
@@ -552,6 +552,7 @@ class CallQuote(_message.Message):
     NEXT_ALLOWED_AT_FIELD_NUMBER: _ClassVar[int]
     ALLOWED_NOW_FIELD_NUMBER: _ClassVar[int]
     BLOCKED_REASON_FIELD_NUMBER: _ClassVar[int]
+    RECORDING_FEE_CENTS_FIELD_NUMBER: _ClassVar[int]
     to_number: str
     price_per_minute_cents: int
     plan_minutes: int
@@ -561,7 +562,8 @@ class CallQuote(_message.Message):
     next_allowed_at: _timestamp_pb2.Timestamp
     allowed_now: bool
     blocked_reason: str
-    def __init__(self, to_number: _Optional[str] = ..., price_per_minute_cents: _Optional[int] = ..., plan_minutes: _Optional[int] = ..., paid_minutes: _Optional[int] = ..., hold_cents: _Optional[int] = ..., affordable_minutes: _Optional[int] = ..., next_allowed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., allowed_now: _Optional[bool] = ..., blocked_reason: _Optional[str] = ...) -> None: ...
+    recording_fee_cents: int
+    def __init__(self, to_number: _Optional[str] = ..., price_per_minute_cents: _Optional[int] = ..., plan_minutes: _Optional[int] = ..., paid_minutes: _Optional[int] = ..., hold_cents: _Optional[int] = ..., affordable_minutes: _Optional[int] = ..., next_allowed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., allowed_now: _Optional[bool] = ..., blocked_reason: _Optional[str] = ..., recording_fee_cents: _Optional[int] = ...) -> None: ...
 
 class StartCallRequest(_message.Message):
     __slots__ = ("idempotency_key", "customer_id", "flow_id", "to_number", "caller_id", "max_minutes", "record", "campaign_id", "variables")

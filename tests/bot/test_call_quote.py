@@ -1,0 +1,30 @@
+"""The confirm screen of a call tells what it costs: the price, the hold, and, when the recording
+switch is on, the recording fee the calls service charges (CALLS_RECORDING_FEE_CENTS)."""
+
+from __future__ import annotations
+
+from tests.bot.conftest import BotHarness, message_text
+from tests.calls.conftest import CALLEE, menu_flow
+
+
+async def test_switching_the_recording_on_shows_its_fee_and_off_hides_it(bot: BotHarness) -> None:
+    person = await bot.onboarded()
+    customer = await bot.customer_id(person)
+    await bot.calls.wallet.credit(customer, 2_000)
+    await bot.calls.flow(customer, menu_flow())
+    fee = f"${bot.calls.settings.calls_recording_fee_cents / 100:.2f}"
+
+    await person.press("Call a number")
+    await person.press_first("callf:")
+    await person.wait_for_text("international form")
+    await person.say(CALLEE)
+    await person.press("Any from the pool")
+    quote = await person.wait_for_text("Ready to call")
+    assert "Recording adds" not in message_text(quote)
+    await person.press("Recording: off")
+    recorded = await person.wait_for_text(f"Recording adds {fee} to this call")
+    assert "Recording: on" in str(recorded["reply_markup"])
+    await person.press("Recording: on")
+    unrecorded = await person.wait_for(lambda m: "Recording: off" in str(m.get("reply_markup")),
+                                       what="the recording switched off")
+    assert "Recording adds" not in message_text(unrecorded)
