@@ -72,7 +72,6 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import asyncpg
@@ -83,6 +82,7 @@ from fastapi.responses import JSONResponse
 
 from bench.calls_webhook import KeepAliveConnection, ServiceProcess, percentile_ms
 from bench.campaign_import import process_cpu, process_tree_cpu
+from bench.signals import exit_on_sigterm
 from bench.wallet_debit import cpu_model
 from devstack.nats import EmbeddedNats
 from devstack.ports import free_port
@@ -649,10 +649,6 @@ def print_report(results: Results, *, seconds: float) -> None:
         print(f"{'ok' if ok else 'NO'}: {text}")
 
 
-def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    # Turned into an exception so that the cleanup below runs as it does for Ctrl-C.
-    raise SystemExit(128 + signum)
-
 
 def run_in_temporary_folder(*, seconds: float, users: int, updates: int, duplicates: int) -> Results:
     """Starts the servers, runs the benchmark and stops them again, whatever happens."""
@@ -694,7 +690,7 @@ def main() -> None:
     if arguments.seconds <= 0 or arguments.users < CONNECTIONS or arguments.updates < CONNECTIONS \
             or arguments.duplicates < 0:
         parser.error(f"--seconds must be positive, --users and --updates at least {CONNECTIONS}")
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
     try:
         results = run_in_temporary_folder(seconds=arguments.seconds, users=arguments.users,
                                           updates=arguments.updates, duplicates=arguments.duplicates)

@@ -65,7 +65,6 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import asyncpg
@@ -73,6 +72,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from bench.signals import exit_on_sigterm
 from bench.wallet_debit import cpu_model
 from devstack.nats import EmbeddedNats
 from devstack.ports import free_port
@@ -665,10 +665,6 @@ def print_report(results: Results, *, seconds: float) -> None:
           f"{ledger.accounts_with_stale_balance} stale balances, {ledger.negative_customer_accounts} negative)")
 
 
-def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    # Turned into an exception so that the cleanup below runs as it does for Ctrl-C.
-    raise SystemExit(128 + signum)
-
 
 def run_in_temporary_folder(*, seconds: float, calls: int) -> Results:
     """Starts the servers, runs the benchmark and stops them again, whatever happens."""
@@ -706,7 +702,7 @@ def main() -> None:
         return
     if arguments.seconds <= 0 or arguments.calls < CONNECTIONS:
         parser.error(f"--seconds must be positive and --calls at least {CONNECTIONS}")
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
     try:
         results = run_in_temporary_folder(seconds=arguments.seconds, calls=arguments.calls)
     except KeyboardInterrupt:

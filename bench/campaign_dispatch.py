@@ -53,7 +53,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import asyncpg
@@ -62,6 +61,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench.calls_webhook import ServiceProcess, number_callable_now, reminder_flow
 from bench.campaign_import import Profiler, busy_cpu_seconds, machine_cpu_seconds, process_cpu, process_tree_cpu
+from bench.signals import exit_on_sigterm
 from bench.wallet_debit import cpu_model
 from devstack.nats import EmbeddedNats
 from devstack.ports import free_port
@@ -518,10 +518,6 @@ def print_report(run: CampaignRun, *, concurrency: int, profile: bool) -> None:
             print(f"  {samples / run.profile_samples:>4.0%}  {label}")
 
 
-def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    # Turned into an exception so that the cleanup below runs as it does for Ctrl-C.
-    raise SystemExit(128 + signum)
-
 
 def run(callees: int, *, concurrency: int, timeout: float, profile: bool) -> CampaignRun:
     with tempfile.TemporaryDirectory(prefix="speechcue-bench-") as name, contextlib.ExitStack() as cleanup:
@@ -555,7 +551,7 @@ def main() -> None:
     arguments = parser.parse_args()
     if not 100 <= arguments.callees <= 100_000 or arguments.concurrency <= RETELL_RESERVE or arguments.timeout <= 0:
         parser.error(f"--callees must be 100 to 100,000, --concurrency above {RETELL_RESERVE}, --timeout positive")
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
     try:
         result = run(arguments.callees, concurrency=arguments.concurrency, timeout=arguments.timeout,
                      profile=arguments.profile)

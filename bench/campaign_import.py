@@ -61,7 +61,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import asyncpg
@@ -69,6 +68,7 @@ import phonenumbers
 import psutil
 
 from bench.calls_webhook import ServiceProcess, reminder_flow
+from bench.signals import exit_on_sigterm
 from bench.wallet_debit import cpu_model
 from devstack.nats import EmbeddedNats
 from devstack.ports import free_port
@@ -731,10 +731,6 @@ def print_report(results: Results) -> None:
           f"(calls process peak {mb(worst_rss):.0f} MB; parse process peak {mb(worst_parse_rss):.0f} MB)")
 
 
-def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    # Turned into an exception so that the cleanup below runs as it does for Ctrl-C.
-    raise SystemExit(128 + signum)
-
 
 def run(count: int, repeat: int, *, profile: bool) -> Results:
     with tempfile.TemporaryDirectory(prefix="speechcue-bench-") as name, contextlib.ExitStack() as cleanup:
@@ -777,7 +773,7 @@ def main() -> None:
     arguments = parser.parse_args()
     if not 1_000 <= arguments.numbers <= MAX_NUMBERS or arguments.repeat < 1:
         parser.error(f"--numbers must be 1,000 to {MAX_NUMBERS:,} and --repeat at least 1")
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
     try:
         results = run(arguments.numbers, arguments.repeat, profile=arguments.profile)
     except KeyboardInterrupt:

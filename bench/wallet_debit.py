@@ -41,10 +41,10 @@ import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 import asyncpg
 
+from bench.signals import exit_on_sigterm
 from devstack.nats import EmbeddedNats
 from devstack.ports import free_port
 from devstack.postgres import EmbeddedPostgres
@@ -382,10 +382,6 @@ def print_report(results: Results, *, seconds: float, accounts: int) -> None:
           f"{ledger.accounts_with_stale_balance} stale balances, {ledger.negative_customer_accounts} negative)")
 
 
-def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    # Turned into an exception so that the cleanup below runs as it does for Ctrl-C.
-    raise SystemExit(128 + signum)
-
 
 def run_in_temporary_folder(*, seconds: float, accounts: int) -> Results:
     """Starts the servers, runs the benchmark and stops them again, whatever happens."""
@@ -411,7 +407,7 @@ def main() -> None:
     arguments = parser.parse_args()
     if arguments.seconds <= 0 or arguments.accounts < 1:
         parser.error("--seconds must be positive and --accounts at least 1")
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
     try:
         results = run_in_temporary_folder(seconds=arguments.seconds, accounts=arguments.accounts)
     except KeyboardInterrupt:

@@ -8,6 +8,10 @@ then left `undelivered` for the notification tick to try again; a message Telegr
 good (bad request, bot blocked) is marked `failed`. An edit of a message that no longer exists or
 cannot be edited is sent as a new message instead.
 
+Within one pass (one message per chat), the Bot API calls to different chats run side by side, up
+to `bot_sender_concurrency` at once, so the rate is Telegram's limit and not one request's latency;
+each is let out only when the pace allows it, counting those still on their way.
+
 Delivery is at least once: a crash between Telegram's answer and the commit resends that message.
 A commit that fails while the process lives (PostgreSQL restarting) resends nothing: the sender
 remembers what Telegram took and records it on the next pass instead of sending it again.
@@ -23,6 +27,7 @@ import time
 import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -78,6 +83,8 @@ class Pace:
         self._recent: deque[float] = deque()
         self._last_in_chat: dict[int, float] = {}
         self._paused_until = 0.0
+        # Let out by wait_for_slot and not yet answered: they count against the window already.
+        self._on_the_way = 0
 
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
@@ -89,16 +96,20 @@ class Pace:
         return max(0.0, last + self._chat_gap + SAFETY_SECONDS - self._clock())
 
     async def wait_for_slot(self, chat_id: int) -> None:
-        """Waits until a message to `chat_id` keeps within both limits; call `sent` once it is out."""
+        """Waits until a message to `chat_id` keeps within both limits and takes the slot; call
+        `sent` once Telegram has answered."""
         while True:
             now = self._clock()
             while self._recent and now - self._recent[0] >= 1.0 + SAFETY_SECONDS:
                 self._recent.popleft()
             waits = [self._paused_until - now, self.chat_ready_in(chat_id)]
-            if len(self._recent) >= self._window:
-                waits.append(self._recent[0] + 1.0 + SAFETY_SECONDS - now)
+            if len(self._recent) + self._on_the_way >= self._window:
+                # The oldest counted send leaves the window then; with only sends on the way to
+                # count, the next answer frees a slot, so look again shortly.
+                waits.append(self._recent[0] + 1.0 + SAFETY_SECONDS - now if self._recent else SAFETY_SECONDS)
             longest = max(waits)
             if longest <= 0:
+                self._on_the_way += 1
                 return
             await self._sleep(longest)
 
@@ -106,10 +117,20 @@ class Pace:
         """Counts a message once Telegram has answered: it arrived there no later than now, so the
         windows measured from here are never shorter on Telegram's side than on ours."""
         now = self._clock()
+        self._on_the_way = max(0, self._on_the_way - 1)
         self._recent.append(now)
         self._last_in_chat[chat_id] = now
         if len(self._last_in_chat) > 10_000:
             self._last_in_chat = {chat: at for chat, at in self._last_in_chat.items() if now - at < self._chat_gap}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One queued row as the Bot API call it makes now (an edit of a lost message becomes a send)."""
+
+    row: Any
+    method: str
+    body: dict[str, Any]
 
 
 class MessageSender:
@@ -117,6 +138,7 @@ class MessageSender:
         self._database = database
         self._bot = bot
         self._attempts = settings.bot_send_attempts
+        self._concurrency = settings.bot_sender_concurrency
         self.pace = Pace(settings.bot_messages_per_second, settings.bot_seconds_between_chat_messages)
         self._wake = asyncio.Event()
         # Messages Telegram took whose "sent" was not committed yet, with Telegram's answer.
@@ -144,8 +166,10 @@ class MessageSender:
             rows = list((await uow.connection.execute(_DUE, {"limit": BATCH})).all())
             # Chats that may send now go first, so one busy chat does not hold up the others.
             rows.sort(key=lambda row: (self.pace.chat_ready_in(row.chat_id) > 0, row.id))
-            for row in rows:
-                await self._deliver(uow, row)
+            deliveries = [delivery for row in rows if (delivery := await self._prepare(uow, row)) is not None]
+            answers = await self._send_all(deliveries)
+            for delivery, answer in zip(deliveries, answers, strict=True):
+                await self._record(uow, delivery, answer)
             if rows:
                 # Counted in the pass's own transaction rather than a second one: rows this pass
                 # postponed still count, rows it sent do not.
@@ -157,7 +181,8 @@ class MessageSender:
             self._taken.pop(row.id, None)
         return len(rows)
 
-    async def _deliver(self, uow: UnitOfWork, row: Any) -> None:
+    async def _prepare(self, uow: UnitOfWork, row: Any) -> Delivery | None:
+        """The Bot API call a row stands for, or None when Telegram already took it (recorded now)."""
         method, body = row.method, dict(row.body)
         if row.edits_ref:
             message_id = await self._message_id(uow, row.chat_id, row.edits_ref)
@@ -167,35 +192,61 @@ class MessageSender:
                 body["message_id"] = message_id
         if row.id in self._taken:
             await self._sent(uow, row, self._taken[row.id])
-            return
-        if method not in UNPACED_METHODS:
-            await self.pace.wait_for_slot(row.chat_id)
+            return None
+        return Delivery(row, method, body)
+
+    async def _send_all(self, deliveries: list[Delivery]) -> list[Any]:
+        """Telegram's answer to each delivery, or the error it raised, in the deliveries' order. Calls
+        go out side by side, each when the pace lets it."""
+        slots = asyncio.Semaphore(self._concurrency)
+        calls = []
+        for delivery in deliveries:
+            await slots.acquire()
+            if delivery.method not in UNPACED_METHODS:
+                await self.pace.wait_for_slot(delivery.row.chat_id)
+            calls.append(asyncio.create_task(self._send(delivery, slots)))
+        return await asyncio.gather(*calls)
+
+    async def _send(self, delivery: Delivery, slots: asyncio.Semaphore) -> Any:
         try:
-            result = await self._call(method, body, row)
+            result = await self._call(delivery.method, delivery.body, delivery.row)
         except RetryAfter as error:
-            seconds = retry_after_seconds(error)
+            # Every chat waits from now, not from when this pass is recorded.
+            self.pace.pause(retry_after_seconds(error))
+            return error
+        except Exception as error:  # recorded per message by _record; one failure must not lose the others
+            return error
+        finally:
+            slots.release()
+        # Remembered at once: if recording the pass fails, the next pass records it instead of resending.
+        self._taken[delivery.row.id] = result
+        return result
+
+    async def _record(self, uow: UnitOfWork, delivery: Delivery, answer: Any) -> None:
+        row, method, body = delivery.row, delivery.method, delivery.body
+        if isinstance(answer, RetryAfter):
+            seconds = retry_after_seconds(answer)
             metrics.telegram_retry_after_total.inc()
-            self.pace.pause(seconds)
             await self._postpone(uow, row.id, seconds, f"429: retry after {seconds:g} s", count_attempt=False)
-            return
-        except BadRequest as error:
-            await self._refused(uow, row, method, body, error)
-            return
-        except Forbidden as error:
+        elif isinstance(answer, BadRequest):
+            await self._refused(uow, row, method, body, answer)
+        elif isinstance(answer, Forbidden):
             metrics.messages_total.labels(method, "forbidden").inc()
-            await self._finish(uow, row.id, "failed", f"forbidden: {error.message}"[:500])
-            return
-        except TelegramError as error:
+            await self._finish(uow, row.id, "failed", f"forbidden: {answer.message}"[:500])
+        elif isinstance(answer, Exception):
             metrics.messages_total.labels(method, "retry").inc()
+            reason = answer.message if isinstance(answer, TelegramError) else str(answer)
+            if not isinstance(answer, TelegramError):
+                log.warning("sending a %s failed: %s: %s", method, type(answer).__name__, reason)
+            problem = f"{type(answer).__name__}: {reason}"[:500]
             if row.attempts + 1 >= self._attempts:
-                await self._finish(uow, row.id, "undelivered", f"{type(error).__name__}: {error.message}"[:500])
+                await self._finish(uow, row.id, "undelivered", problem)
             else:
-                await self._postpone(uow, row.id, min(MAX_BACKOFF_SECONDS, 2.0 ** row.attempts),
-                                     f"{type(error).__name__}: {error.message}"[:500], count_attempt=True)
-            return
-        metrics.messages_total.labels(method, "sent").inc()
-        self._taken[row.id] = result
-        await self._sent(uow, row, result)
+                await self._postpone(uow, row.id, min(MAX_BACKOFF_SECONDS, 2.0 ** row.attempts), problem,
+                                     count_attempt=True)
+        else:
+            metrics.messages_total.labels(method, "sent").inc()
+            await self._sent(uow, row, answer)
 
     async def _sent(self, uow: UnitOfWork, row: Any, result: Any) -> None:
         ref = row.ref or row.edits_ref

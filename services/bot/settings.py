@@ -28,6 +28,8 @@ class BotSettings(ServiceSettings):
     bot_messages_per_second: float = Field(default=30.0, gt=0)
     bot_seconds_between_chat_messages: float = Field(default=1.0, ge=0)
     bot_send_attempts: int = Field(default=8, ge=1)
+    # Bot API calls in flight at once (to different chats), so the rate is not bound by their latency.
+    bot_sender_concurrency: int = Field(default=8, ge=1, le=64)
     bot_support_contact: str = "@speechcue_support"
     bot_page_size: int = Field(default=6, ge=1, le=20)
 

@@ -67,7 +67,7 @@ def build_sandbox(settings: SandboxSettings) -> Sandbox:
     app = FastAPI(title="speechcue-sandbox", docs_url=None, redoc_url=None, lifespan=lifespan)
     add_retell_routes(app, retell)
     add_dynopay_routes(app, dynopay)
-    add_telegram_routes(app, telegram)
+    add_telegram_routes(app, telegram, latency_seconds=settings.sandbox_telegram_latency_ms / 1000)
     app.state.telegram = telegram
 
     chat_page = (Path(__file__).resolve().parent / "chat.html").read_text()

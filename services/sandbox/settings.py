@@ -37,3 +37,6 @@ class SandboxSettings(BaseSettings):
     # Telegram's flood control: sends per second over all chats, and per chat in any 3 seconds.
     sandbox_telegram_global_limit: int = Field(default=30, ge=1)
     sandbox_telegram_chat_limit: int = Field(default=3, ge=1)
+    # The Bot API's round trip, half on the way in and half on the way back (Telegram counts a send
+    # on arrival); 0 answers at once. bench/bot_sender.py sets it to show the sender is not bound by it.
+    sandbox_telegram_latency_ms: int = Field(default=0, ge=0, le=5000)

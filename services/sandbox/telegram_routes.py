@@ -10,6 +10,7 @@ A body over 20 MB of files (plus 1 MB of fields) is refused with 413 before it i
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -119,16 +120,21 @@ class WebhookSetting(BaseModel):
     secret_token: str = ""
 
 
-def add_telegram_routes(app: FastAPI, simulator: TelegramSimulator) -> None:
+def add_telegram_routes(app: FastAPI, simulator: TelegramSimulator, *, latency_seconds: float = 0.0) -> None:
     @app.api_route("/bot{token}/{method}", methods=["GET", "POST"], include_in_schema=False)
     async def bot_api(token: str, method: str, request: Request) -> Response:
         if not simulator.token_matches(token):
             return _answer(TelegramApiError(401, "Unauthorized"))
+        if latency_seconds:
+            await asyncio.sleep(latency_seconds / 2)
         try:
             params, files = await read_parameters(request)
             result = await simulator.call(method, params, files)
         except TelegramApiError as error:
             return _answer(error)
+        finally:
+            if latency_seconds:
+                await asyncio.sleep(latency_seconds / 2)
         return JSONResponse({"ok": True, "result": result})
 
     @app.get("/file/bot{token}/{file_path:path}", include_in_schema=False)

@@ -3,6 +3,7 @@ any second, never two to one chat within a second, and yet close to the allowed 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections import defaultdict
 
@@ -62,3 +63,26 @@ async def test_a_429_pauses_every_chat_for_its_retry_after() -> None:
     await pace.wait_for_slot(1)
     pace.sent(1)
     assert time.now >= 1007.0
+
+
+async def test_sends_still_on_their_way_count_against_the_window() -> None:
+    """The sender lets calls out side by side: a slot is taken when a call leaves, so calls not yet
+    answered by Telegram are counted too, and the window can never be overrun by them."""
+    now = [1000.0]
+
+    async def yield_only(seconds: float) -> None:  # time moves only when the test moves it
+        await asyncio.sleep(0)
+
+    pace = Pace(3, 0.0, clock=lambda: now[0], sleep=yield_only)
+    for chat in range(3):
+        await pace.wait_for_slot(chat)  # three let out, none answered yet
+    fourth = asyncio.create_task(pace.wait_for_slot(3))
+    for _ in range(50):
+        await asyncio.sleep(0)
+    assert not fourth.done()
+    pace.sent(0)  # one answered: it now counts in the window instead, until a second has passed
+    for _ in range(50):
+        await asyncio.sleep(0)
+    assert not fourth.done()
+    now[0] += 1.1
+    await asyncio.wait_for(fourth, timeout=5)
