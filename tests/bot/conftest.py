@@ -142,6 +142,16 @@ class Person:
         return "\n".join(message_text(m) for m in self.messages())
 
 
+async def start_new_flow(person: Person, name: str, *, new_button: str = "➕ New flow") -> None:
+    """In English: IVR flows → a new flow (`new_button`) named `name`, with the default voice."""
+    await person.press("IVR flows")
+    await person.press(new_button)
+    await person.wait_for_text("What should it be called")
+    await person.say(name)
+    voices = await person.wait_for(lambda m: "fvoice:" in str(m.get("reply_markup")), what="the voices")
+    await person.press_data("fvoice:-", voices["message_id"])
+
+
 _forged_updates = itertools.count(900_000_001)
 
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from speechcue.calls.v1 import calls_pb2
 from speechcue.common.v1 import common_pb2
-from tests.bot.conftest import BotHarness, message_text
+from tests.bot.conftest import BotHarness, Person, message_text
 from tests.calls.conftest import menu_flow
 
 CALLEES = [f"+1415555{number:04d}" for number in range(1200, 1220)]
@@ -73,7 +74,8 @@ async def test_a_scheduled_campaign_sends_its_reminder_progress_and_report(bot: 
     assert len(progress_messages) == 1  # one message, edited in place
 
 
-async def test_an_uploaded_csv_list_is_read_and_started_now(bot: BotHarness) -> None:
+async def at_the_list_question_of_a_campaign_starting_now(bot: BotHarness) -> tuple[Person, str, dict[str, Any]]:
+    """An onboarded customer with money and an approved flow, at "Send the numbers"."""
     person = await bot.onboarded("Acme Dental")
     customer = await bot.customer_id(person)
     await bot.calls.wallet.credit(customer, 5_000)
@@ -82,7 +84,11 @@ async def test_an_uploaded_csv_list_is_read_and_started_now(bot: BotHarness) -> 
     await person.press("New campaign")
     await person.press_first("cflow:")
     await person.press("Now")
-    await person.wait_for_text("Send the numbers")
+    return person, customer, await person.wait_for_text("Send the numbers")
+
+
+async def test_an_uploaded_csv_list_is_read_and_started_now(bot: BotHarness) -> None:
+    person, _, _ = await at_the_list_question_of_a_campaign_starting_now(bot)
     await person.upload(b"number,name\n+14155551301,Ada\n+14155551302,Bob\n(415) 555-1303,Cy\nnope,Dee\n",
                         "callees.csv")
     report = await person.wait_for_text("3 numbers to call")
@@ -93,15 +99,7 @@ async def test_an_uploaded_csv_list_is_read_and_started_now(bot: BotHarness) -> 
 
 
 async def test_the_retry_choice_above_the_list_becomes_the_campaigns_retry_policy(bot: BotHarness) -> None:
-    person = await bot.onboarded("Acme Dental")
-    customer = await bot.customer_id(person)
-    await bot.calls.wallet.credit(customer, 5_000)
-    await bot.calls.flow(customer, menu_flow())
-    await person.press("Campaigns")
-    await person.press("New campaign")
-    await person.press_first("cflow:")
-    await person.press("Now")
-    asked = await person.wait_for_text("Send the numbers")
+    person, customer, asked = await at_the_list_question_of_a_campaign_starting_now(bot)
     assert "is busy or a machine answers: call once." in message_text(asked)
     await person.press("Try once more after 30 minutes")
     chosen = await person.wait_for_text("answers: try once more after 30 minutes.")

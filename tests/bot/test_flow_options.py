@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from services.bot.i18n import Words
 from speechcue.calls.v1 import calls_pb2
-from tests.bot.conftest import BotHarness, Person, message_text
+from tests.bot.conftest import BotHarness, Person, message_text, start_new_flow
 
 WORDS = Words("en")
 TASK = "Remind the callee of tomorrow's 10:00 cleaning at Acme Dental and ask whether they will come."
@@ -18,12 +18,7 @@ async def saved_flows(bot: BotHarness, person: Person) -> list[calls_pb2.Flow]:
 
 
 async def start_ai_script(person: Person, name: str) -> None:
-    await person.press("IVR flows")
-    await person.press("New AI-script flow")
-    await person.wait_for_text("What should it be called")
-    await person.say(name)
-    voices = await person.wait_for(lambda m: "fvoice:" in str(m.get("reply_markup")), what="the voices")
-    await person.press_data("fvoice:-", voices["message_id"])
+    await start_new_flow(person, name, new_button="New AI-script flow")
     await person.wait_for_text("Describe the call's task")
 
 
@@ -91,11 +86,7 @@ async def test_a_task_asking_for_a_pin_waits_for_review_and_cannot_be_called(bot
 
 async def test_the_opt_out_key_and_menu_keys_never_meet(bot: BotHarness) -> None:
     person = await bot.onboarded()
-    await person.press("IVR flows")
-    await person.press("➕ New flow")
-    await person.say("Survey")
-    voices = await person.wait_for(lambda m: "fvoice:" in str(m.get("reply_markup")), what="the voices")
-    await person.press_data("fvoice:-", voices["message_id"])
+    await start_new_flow(person, "Survey")
     await person.press("Key-press menu")
     await person.say("Press 1 for yes, 9 for no.")
     await person.wait_for_text("Which keys does this menu offer")

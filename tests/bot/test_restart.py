@@ -4,16 +4,12 @@ loses nothing, and the customer finishes the flow they started."""
 from __future__ import annotations
 
 from speechcue.calls.v1 import calls_pb2
-from tests.bot.conftest import BotHarness
+from tests.bot.conftest import BotHarness, start_new_flow
 
 
 async def test_the_bot_restarts_mid_wizard_and_the_customer_continues(bot: BotHarness) -> None:
     person = await bot.onboarded()
-    await person.press("IVR flows")
-    await person.press("New flow")
-    await person.say("Survey")
-    voices = await person.wait_for(lambda m: "fvoice:" in str(m.get("reply_markup")), what="the voices")
-    await person.press_data("fvoice:-", voices["message_id"])
+    await start_new_flow(person, "Survey")
     await person.press("Key-press menu")
     await person.say("Press 1 if you were happy with us.")
 

@@ -6,16 +6,13 @@ from __future__ import annotations
 
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
+from services.bot.screens.admin import admin_back
 from services.bot.screens.home import back_home
 from services.bot.turn import Turn
 from speechcue.calls.v1 import calls_pb2
 
 # One screen shows this many numbers (a button each); a larger pool shows its first ones, in number order.
 SHOWN_NUMBERS = 20
-
-
-def back_to_admin(turn: Turn) -> Keyboard:
-    return Keyboard().row(button(turn.words("menu.back"), "adm"))
 
 
 @router.button("admcid")
@@ -57,7 +54,7 @@ async def ask_do_not_call_number(turn: Turn, args: list[str]) -> None:
         turn.show(turn.words("error.not_allowed"), back_home(turn.words))
         return
     turn.conversation.expect("admin.dnc")
-    turn.show(turn.words("admin.ask_dnc"), back_to_admin(turn))
+    turn.show(turn.words("admin.ask_dnc"), admin_back(turn))
 
 
 @router.text("admin.dnc")

@@ -5,6 +5,8 @@ machine. Each option is a button that asks and comes back here; Save and Discard
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from services.bot.flow_drafts import (
@@ -57,9 +59,21 @@ def shortened(text: str, limit: int = SHOWN_PROMPT) -> str:
     return text if len(text) <= limit else f"{text[:limit - 1]}…"
 
 
-def open_draft(turn: Turn) -> dict[str, Any] | None:
-    draft = turn.conversation.data.get("draft")
-    return draft if isinstance(draft, dict) and is_complete(draft) else None
+OptionHandler = Callable[[Turn, Any, dict[str, Any]], Awaitable[None]]
+
+
+def with_open_draft(handler: OptionHandler) -> Callable[[Turn, Any], Awaitable[None]]:
+    """Runs an option's handler on the open, complete draft; an older screen's button pressed after
+    the draft was saved or discarded gets the options screen, which says the draft is gone."""
+    @functools.wraps(handler)
+    async def on_open_draft(turn: Turn, answer: Any) -> None:
+        draft = turn.conversation.data.get("draft")
+        if not isinstance(draft, dict) or not is_complete(draft):
+            show_save_screen(turn)
+            return
+        await handler(turn, answer, draft)
+
+    return on_open_draft
 
 
 @router.text("flow.prompt")
@@ -78,22 +92,16 @@ async def receive_prompt(turn: Turn, text: str) -> None:
 
 
 @router.button("fopt")
-async def ask_opt_out_key(turn: Turn, args: list[str]) -> None:
-    draft = open_draft(turn)
-    if draft is None:
-        show_save_screen(turn)
-        return
+@with_open_draft
+async def ask_opt_out_key(turn: Turn, args: list[str], draft: dict[str, Any]) -> None:
     turn.conversation.state = "flow.opt_out"
     turn.show(turn.words("flow.ask_opt_out", key=opt_out_key(draft)), Keyboard().row(
         button(turn.words("menu.back"), "fopts")))
 
 
 @router.text("flow.opt_out")
-async def receive_opt_out_key(turn: Turn, text: str) -> None:
-    draft = open_draft(turn)
-    if draft is None:
-        show_save_screen(turn)
-        return
+@with_open_draft
+async def receive_opt_out_key(turn: Turn, text: str, draft: dict[str, Any]) -> None:
     key = text.strip()
     if len(key) != 1 or key not in KEYPAD:
         turn.send(turn.words("flow.bad_opt_out"))
@@ -106,12 +114,9 @@ async def receive_opt_out_key(turn: Turn, text: str) -> None:
 
 
 @router.button("flang")
-async def choose_language(turn: Turn, args: list[str]) -> None:
+@with_open_draft
+async def choose_language(turn: Turn, args: list[str], draft: dict[str, Any]) -> None:
     """The language the call speaks: a list, then back to the options."""
-    draft = open_draft(turn)
-    if draft is None:
-        show_save_screen(turn)
-        return
     if args and args[0] in CALL_LANGUAGES:
         draft["language"] = args[0]
         show_save_screen(turn)
@@ -124,12 +129,9 @@ async def choose_language(turn: Turn, args: list[str]) -> None:
 
 
 @router.button("fvm")
-async def choose_voicemail(turn: Turn, args: list[str]) -> None:
+@with_open_draft
+async def choose_voicemail(turn: Turn, args: list[str], draft: dict[str, Any]) -> None:
     """On an answering machine: hang up, or leave a short message (asked for next)."""
-    draft = open_draft(turn)
-    if draft is None:
-        show_save_screen(turn)
-        return
     choice = args[0] if args else ""
     if choice == "hang_up":
         draft["voicemail"], draft["voicemail_message"] = "hang_up", ""
@@ -147,11 +149,8 @@ async def choose_voicemail(turn: Turn, args: list[str]) -> None:
 
 
 @router.text("flow.voicemail")
-async def receive_voicemail_message(turn: Turn, text: str) -> None:
-    draft = open_draft(turn)
-    if draft is None:
-        show_save_screen(turn)
-        return
+@with_open_draft
+async def receive_voicemail_message(turn: Turn, text: str, draft: dict[str, Any]) -> None:
     if not text.strip() or len(text) > MAX_VOICEMAIL_MESSAGE:
         turn.send(turn.words("flow.bad_voicemail_message", max=MAX_VOICEMAIL_MESSAGE))
         return
