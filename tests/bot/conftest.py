@@ -43,9 +43,9 @@ class BotHarness:
     def person(self, language: str = "en", user_id: int | None = None) -> Person:
         return Person(self, user_id or next(_people), language)
 
-    async def onboarded(self, name: str = "Acme Dental") -> Person:
+    async def onboarded(self, name: str = "Acme Dental", *, user_id: int | None = None) -> Person:
         """A person who went through onboarding in English and skipped the trial."""
-        person = self.person("en")
+        person = self.person("en", user_id)
         await person.say("/start")
         await person.press("English")
         await person.wait_for_text("What is your name")

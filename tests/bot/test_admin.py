@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from speechcue.calls.v1 import calls_pb2
 from speechcue.wallet.v1 import wallet_pb2
-from tests.bot.conftest import BotHarness, Person, forge_press, message_text
+from tests.bot.conftest import BotHarness, forge_press, message_text
 from tests.wallet.conftest import ADMIN_ID
 
 
@@ -22,13 +22,7 @@ async def test_an_admin_refunds_a_charge_and_suspends_a_customer(bot: BotHarness
     await bot.calls.wallet.credit(customer, 1_000)
     await bot.calls.wallet.debit(customer, 300)
 
-    admin = bot.person("en", user_id=ADMIN_ID)
-    await admin.say("/start")
-    await admin.press("English")
-    await admin.wait_for_text("What is your name")
-    await admin.say("Operator")
-    await admin.press("I accept")
-    await admin.press("No, thanks")
+    admin = await bot.onboarded("Operator", user_id=ADMIN_ID)
     await admin.press("Admin")
     await admin.press("Find a customer")
     await admin.say(customer)
@@ -48,18 +42,6 @@ async def test_an_admin_refunds_a_charge_and_suspends_a_customer(bot: BotHarness
     assert limits.suspended
 
 
-async def onboarded_admin(bot: BotHarness) -> Person:
-    admin = bot.person("en", user_id=ADMIN_ID)
-    await admin.say("/start")
-    await admin.press("English")
-    await admin.wait_for_text("What is your name")
-    await admin.say("Operator")
-    await admin.press("I accept")
-    await admin.press("No, thanks")
-    await admin.wait_for_text("Main menu")
-    return admin
-
-
 async def enabled_pool(bot: BotHarness) -> list[str]:
     answer = await bot.calls.stub.ListCallerIds(calls_pb2.ListCallerIdsRequest())
     return [number.number for number in answer.caller_ids]
@@ -74,7 +56,7 @@ async def test_an_admin_manages_the_caller_id_pool_from_the_chat(bot: BotHarness
     await customer.wait_for_text("You are not allowed to do that.")
     assert await enabled_pool(bot) == before
 
-    admin = await onboarded_admin(bot)
+    admin = await bot.onboarded("Operator", user_id=ADMIN_ID)
     await admin.press("Admin")
     await admin.press("Caller IDs")
     pool = await admin.wait_for_text("The caller-ID pool")
@@ -96,7 +78,7 @@ async def test_an_admin_manages_the_caller_id_pool_from_the_chat(bot: BotHarness
 
 async def test_an_admin_puts_a_number_on_the_platform_wide_do_not_call_list(bot: BotHarness) -> None:
     customer = await bot.calls.customer_with_money(1_000)
-    admin = await onboarded_admin(bot)
+    admin = await bot.onboarded("Operator", user_id=ADMIN_ID)
     await admin.press("Admin")
     await admin.press("Do-not-call list")
     await admin.wait_for_text("platform-wide do-not-call list, in international form")
