@@ -16,9 +16,9 @@ STATUS_IDS = {
 }
 
 
-def status_text(words: Words, to_number: str, status: int) -> str:
-    return words("call.live", number=masked_number(to_number), status=words(STATUS_IDS.get(status,
-                                                                                             "call.status.queued")))
+def status_text(words: Words, to_number: str, status: int, *, waiting_for_line: bool = False) -> str:
+    state = "call.status.waiting_for_line" if waiting_for_line else STATUS_IDS.get(status, "call.status.queued")
+    return words("call.live", number=masked_number(to_number), status=words(state))
 
 
 def outcome_text(words: Words, *, to_number: str, ended: bool, duration_seconds: int, cost_cents: int,
@@ -30,7 +30,8 @@ def outcome_text(words: Words, *, to_number: str, ended: bool, duration_seconds:
         lines.append(words("call.outcome.cost", cost=money(cost_cents), minutes=plan_minutes))
         lines.append(words("call.outcome.keys", keys=" ".join(digits)) if digits else words("call.outcome.no_keys"))
     else:
-        lines.append(words("call.outcome.reason", reason=reason or "—"))
+        # A refusal the platform made has words of its own; Retell's disconnection reasons are shown as they are.
+        lines.append(words("call.outcome.reason", reason=words.name_of(f"error.{reason}", reason) if reason else "—"))
     if summary:
         lines.append(words("call.outcome.summary", summary=summary[:1500]))
     if sentiment:

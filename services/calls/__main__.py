@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from services.calls.caller_ids import enabled_caller_ids, sync_from_retell
 from services.calls.ended_calls import EndedCalls
 from services.calls.events import CallsEvents
+from services.calls.line_waiter import LineWaiter
 from services.calls.retell_client import RetellClient
 from services.calls.servicer import CallsServicer
 from services.calls.settings import CallsSettings
@@ -58,7 +59,13 @@ def build(context: ServiceContext, **overrides: Any) -> ServiceParts:
     clock = overrides.get("clock") or utc_now
     settlement = Settlement(context.database, wallet, events, settings, clock)
     servicer = CallsServicer(context.database, retell, wallet, events, settlement, settings, clock)
-    ended_calls = EndedCalls(context.database, on_recorded=settlement.wake)
+    line_waiter = LineWaiter(context.database, servicer.placer, settings, clock)
+
+    def call_ended() -> None:  # its money is to settle, and its line is free
+        settlement.wake()
+        line_waiter.wake()
+
+    ended_calls = EndedCalls(context.database, on_recorded=call_ended)
 
     def routes(app: FastAPI) -> None:
         add_retell_webhook(app, database=context.database, events=events, ended_calls=ended_calls,
@@ -68,7 +75,7 @@ def build(context: ServiceContext, **overrides: Any) -> ServiceParts:
         grpc_services=[GrpcService(calls_pb2_grpc.add_CallsServiceServicer_to_server, servicer,
                                    calls_pb2.DESCRIPTOR.services_by_name["CallsService"].full_name)],
         add_http_routes=routes,
-        background=[settlement.run_forever, servicer.dispatcher.run_forever,
+        background=[settlement.run_forever, servicer.dispatcher.run_forever, line_waiter.run_forever,
                     fill_caller_id_pool(context.database, retell)],
     )
 

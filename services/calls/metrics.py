@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 calls_placed_total = Counter("speechcue_calls_placed_total", "Calls accepted by Retell.", ["usage_kind"])
 calls_refused_total = Counter("speechcue_calls_refused_total", "Calls refused before dialling, by reason.",
                               ["reason"])
+calls_line_waits_total = Counter("speechcue_calls_line_waits_total",
+                                       "Single calls queued because every Retell line was busy.")
+calls_waiting_for_line = Gauge("speechcue_calls_waiting_for_line",
+                               "Single calls waiting for a free Retell line now (as this replica last saw).")
 calls_ended_total = Counter("speechcue_calls_ended_total", "Calls ended, by status.", ["status"])
 call_billed_seconds_total = Counter("speechcue_call_billed_seconds_total", "Seconds of connected calls.")
 call_cost_cents_total = Counter("speechcue_call_cost_cents_total", "Cents charged for calls.")

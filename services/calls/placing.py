@@ -5,6 +5,10 @@ crash finds the same call: the row is written first (status queued, with the hol
 then the wallet hold (keyed by the call), then Retell's create-phone-call (with the call id as
 Retell's idempotency key, so Retell never dials twice), then the row learns Retell's id. A retry
 resumes a queued call from wherever it stopped; a refusal after the hold releases it.
+
+When every Retell line is busy, a single call is not refused: it stays queued with its hold and is
+marked waiting for a line; the line waiter (line_waiter.py) places it when a line frees, or fails it
+after `calls_line_wait_seconds`. A campaign's call is refused, and the dispatcher tries it later.
 """
 
 from __future__ import annotations
@@ -114,8 +118,8 @@ class CallPlacer:
             if existing is not None:
                 if bytes(existing.request_hash) != fingerprint or existing.customer_id != request.customer_id:
                     raise IdempotencyKeyReused("this idempotency_key was already used for another call")
-                if existing.status != QUEUED:
-                    return existing
+                if existing.status != QUEUED or existing.waiting_for_line_since is not None:
+                    return existing  # placed, ended, or the line waiter's to place
                 call = existing
             else:
                 call = await self._admit(uow, request, call_id, fingerprint)
@@ -189,6 +193,16 @@ class CallPlacer:
                 metrics.calls_refused_total.labels(error.reason).inc()
             raise
 
+    async def dial(self, call: Any) -> Any:
+        """Places a queued call whose hold is in place: the call as it is now, placed (ringing), or
+        still queued and waiting for a line."""
+        return await self._dial(call)
+
+    async def fail(self, call: Any, reason: str) -> None:
+        """Fails a queued call that was never dialled, its hold released."""
+        metrics.calls_refused_total.labels(reason).inc()
+        await self._fail(call, reason, release=True)
+
     async def _dial(self, call: Any) -> Any:
         flow = None
         async with self.database.unit_of_work() as uow:
@@ -207,7 +221,12 @@ class CallPlacer:
         }
         try:
             placed = await self.retell.create_phone_call(body)
-        except (RetellRejected, RetellBusy) as error:
+        except RetellBusy as error:
+            if call.campaign_id or not self.settings.calls_line_wait_seconds:
+                await self._fail(call, error.reason, release=True)
+                raise
+            return await self._wait_for_line(call)
+        except RetellRejected as error:
             await self._fail(call, error.reason, release=True)
             raise
         failpoint("calls.after_retell_create")
@@ -230,6 +249,17 @@ class CallPlacer:
         metrics.calls_placed_total.labels(call.usage_kind).inc()
         log.info("call placed to %s", masked(call.to_number))
         return updated
+
+    async def _wait_for_line(self, call: Any) -> Any:
+        async with self.database.unit_of_work() as uow:
+            current = await get_call(uow, call.id, for_update=True)
+            if current.status != QUEUED or current.waiting_for_line_since is not None:
+                return current  # placed meanwhile by another try, or already waiting
+            waiting = await update_call(uow, call.id, waiting_for_line_since=self.clock())
+            await uow.commit()
+        metrics.calls_line_waits_total.inc()
+        log.info("every line is busy; the call to %s waits for one", masked(call.to_number))
+        return waiting
 
     async def _fail(self, call: Any, reason: str, *, release: bool) -> None:
         """Marks a call that never dialled as failed; its hold is released by the settlement."""

@@ -44,6 +44,10 @@ class CallsSettings(ServiceSettings):
     calls_new_customer_days: int = Field(default=7, ge=0)
     calls_new_customer_per_hour: int = Field(default=100, ge=1)
     calls_new_customer_per_day: int = Field(default=500, ge=1)
+    # A single call Retell refuses because every line is busy waits this long for a free line (queued,
+    # its hold kept) before it fails; 0 refuses at once. Under the recovery tick's 5 minutes, after
+    # which a call still queued counts as stuck.
+    calls_line_wait_seconds: int = Field(default=180, ge=0, le=240)
     # Recording is a paid option, charged only when a recording exists.
     calls_recording_fee_cents: int = Field(default=5, ge=0)
 

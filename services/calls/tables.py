@@ -80,6 +80,8 @@ calls = Table(
     Column("settlement", Text, nullable=False, server_default="none"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("placed_at", DateTime(timezone=True)),
+    # A single call Retell refused as busy: queued, its hold kept, until a line is free (line_waiter.py).
+    Column("waiting_for_line_since", DateTime(timezone=True)),
     Column("started_at", DateTime(timezone=True)),
     Column("ended_at", DateTime(timezone=True)),
     Column("analyzed_at", DateTime(timezone=True)),

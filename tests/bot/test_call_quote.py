@@ -28,3 +28,23 @@ async def test_switching_the_recording_on_shows_its_fee_and_off_hides_it(bot: Bo
     unrecorded = await person.wait_for(lambda m: "Recording: off" in str(m.get("reply_markup")),
                                        what="the recording switched off")
     assert "Recording adds" not in message_text(unrecorded)
+
+
+async def test_a_call_made_while_every_line_is_busy_says_so_and_is_placed_when_one_frees(bot: BotHarness) -> None:
+    person = await bot.onboarded()
+    customer = await bot.customer_id(person)
+    await bot.calls.wallet.credit(customer, 2_000)
+    flow = await bot.calls.flow(customer, menu_flow())
+    bot.calls.retell.concurrency_limit = 1
+    await bot.calls.script_callee("+14155550160", duration_ms=200_000)
+    await bot.calls.call(customer, flow.id, "+14155550160")  # the only line is taken
+    await bot.calls.script_callee(CALLEE, duration_ms=65_000, keys=[{"digit": "1", "at_ms": 2000}])
+
+    await person.press("Call a number")
+    await person.press_first("callf:")
+    await person.wait_for_text("international form")
+    await person.say(CALLEE)
+    await person.press("Any from the pool")
+    await person.press("Call now")
+    await person.wait_for_text("all lines are busy; it is placed as soon as one is free")
+    await person.wait_for_text("Keys pressed: 1", within=40.0)

@@ -128,7 +128,8 @@ async def start_call(turn: Turn, args: list[str]) -> None:
     turn.conversation.reset()
     turn.pressed_message_id = None
     keyboard = Keyboard().row(button(turn.words("call.stop"), "callstop", call.id))
-    turn.send(status_text(turn.words, call.to_number, call.status), keyboard, ref=f"call:{call.id}")
+    turn.send(status_text(turn.words, call.to_number, call.status, waiting_for_line=call.waiting_for_line), keyboard,
+              ref=f"call:{call.id}")
 
 
 @router.button("callstop")
