@@ -48,6 +48,7 @@ class Notifications:
             "calls.campaign.started": (calls_events_pb2.CampaignChanged, self._campaign_progress),
             "calls.campaign.progress": (calls_events_pb2.CampaignChanged, self._campaign_progress),
             "calls.campaign.paused": (calls_events_pb2.CampaignChanged, self._campaign_progress),
+            "calls.campaign.cancelled": (calls_events_pb2.CampaignChanged, self._campaign_progress),
             "calls.campaign.completed": (calls_events_pb2.CampaignChanged, self._campaign_completed),
             "calls.campaign.reminder": (calls_events_pb2.CampaignChanged, self._campaign_reminder),
             "payments.topup.confirmed": (payments_events_pb2.TopUpChanged, self._topup_confirmed),

@@ -18,6 +18,7 @@ CAMPAIGN_COMPLETED = "calls.campaign.completed"
 CAMPAIGN_PAUSED = "calls.campaign.paused"
 CAMPAIGN_STARTED = "calls.campaign.started"
 CAMPAIGN_REMINDER = "calls.campaign.reminder"
+CAMPAIGN_CANCELLED = "calls.campaign.cancelled"
 PROGRESS_EVERY_SECONDS = 30
 PROGRESS_EVERY_FRACTION = 0.05
 # Outcomes worth another attempt; anything else that did not connect is final.

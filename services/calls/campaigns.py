@@ -13,7 +13,13 @@ from sqlalchemy import insert, select, update
 
 from services.calls.call_lists import read_call_list
 from services.calls.caller_ids import enabled_caller_ids
-from services.calls.campaign_progress import CAMPAIGN_PAUSED, CAMPAIGN_STARTED, announce, totals
+from services.calls.campaign_progress import (
+    CAMPAIGN_CANCELLED,
+    CAMPAIGN_PAUSED,
+    CAMPAIGN_STARTED,
+    announce,
+    totals,
+)
 from services.calls.flows import APPROVED, get_flow
 from services.calls.tables import campaign_callees, campaigns, do_not_call
 from services.runtime.database import UnitOfWork
@@ -124,6 +130,8 @@ async def act_on_campaign(uow: UnitOfWork, relay: OutboxRelay | None, *, action:
         await announce(uow, relay, CAMPAIGN_STARTED, updated)
     if action == "pause":
         await announce(uow, relay, CAMPAIGN_PAUSED, updated, reason=reason)
+    if action == "cancel":
+        await announce(uow, relay, CAMPAIGN_CANCELLED, updated)
     return updated
 
 

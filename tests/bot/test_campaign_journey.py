@@ -108,3 +108,22 @@ async def test_the_retry_choice_above_the_list_becomes_the_campaigns_retry_polic
     await person.wait_for_text("2 numbers to call")
     [campaign] = (await bot.calls.stub.ListCampaigns(calls_pb2.ListCampaignsRequest(customer_id=customer))).campaigns
     assert (campaign.retry.max_attempts, campaign.retry.spacing_minutes) == (2, 30)
+
+
+async def test_cancelling_a_running_campaign_updates_its_progress_message(bot: BotHarness) -> None:
+    """Cancelled elsewhere than on that message (here straight through the calls service), the progress
+    message still comes to say so: the cancel is an event like the pause."""
+    person, customer, _ = await at_the_list_question_of_a_campaign_starting_now(bot)
+    numbers = [f"+1415555{n:04d}" for n in range(1500, 1506)]
+    for number in numbers:
+        await bot.calls.script_callee(number, duration_ms=400_000)
+    await person.say("\n".join(numbers))
+    await person.wait_for_text("6 numbers to call")
+    await person.press("Start now")
+    await person.wait_for(lambda m: "running" in message_text(m) and "of 6 done" in message_text(m),
+                          what="the running progress message")
+    [campaign] = (await bot.calls.stub.ListCampaigns(calls_pb2.ListCampaignsRequest(customer_id=customer))).campaigns
+    await bot.calls.stub.CancelCampaign(calls_pb2.CampaignActionRequest(
+        idempotency_key="cancel-elsewhere", customer_id=customer, campaign_id=campaign.id))
+    await person.wait_for(lambda m: "cancelled" in message_text(m) and "of 6 done" in message_text(m),
+                          what="the progress message saying cancelled")

@@ -18,6 +18,7 @@ from services.calls.phone_numbers import is_e164
 from services.runtime.grpc_client import refusal_reason
 from speechcue.calls.v1 import calls_pb2
 from speechcue.common.v1 import common_pb2
+from speechcue.events.v1 import calls_events_pb2
 from tests.calls.conftest import CallsHarness
 from tests.event_reader import read_events
 from tests.wallet.conftest import ADMIN_ID
@@ -160,6 +161,13 @@ async def test_cancel_stops_new_dials_and_pause_resume_continue_where_they_stopp
     assert len(calls.retell.calls) == at_cancel < 12
     numbers_called = [c.record["to_number"] for c in calls.retell.calls.values()]
     assert sorted(numbers_called) == callees[:len(numbers_called)]  # each once, in list order
+    again = await calls.stub.CancelCampaign(action)  # a retried cancel changes nothing and tells no one again
+    assert again.status == calls_pb2.CAMPAIGN_STATUS_CANCELLED
+    await calls.running.context.relay.publish_pending()
+    [told] = await read_events(calls.wallet.nats_url, "CALLS", "calls.campaign.cancelled")
+    change = calls_events_pb2.CampaignChanged()
+    assert told.payload.Unpack(change)
+    assert (change.campaign_id, change.status) == (created.id, "cancelled")
 
 
 async def hold_amounts(calls: CallsHarness, customer: str) -> list[int]:
