@@ -4,7 +4,7 @@ expiry), plans and their purchase, auto-renew, the current plan and its minutes 
 from __future__ import annotations
 
 from services.bot.formatting import local_time, money
-from services.bot.outgoing import Keyboard, button
+from services.bot.outgoing import Button, Keyboard, button
 from services.bot.pages import page_to_show, paging_buttons
 from services.bot.routing import router
 from services.bot.screens.home import back_home
@@ -36,7 +36,7 @@ async def show_wallet(turn: Turn, args: list[str]) -> None:
     if balance.in_debt:
         lines.append(words("wallet.in_debt", debt=money(balance.debt_cents)))
     keyboard = Keyboard().row(button(words("wallet.topup"), "topup"), button(words("wallet.history"), "hist"))
-    keyboard.row(button(words("plans.title"), "plans"))
+    keyboard.row(button(words("plans.title"), "plans"), button(words("wallet.invoices"), "invs"))
     if subscription.status == wallet_pb2.SUBSCRIPTION_STATUS_ACTIVE:
         lines.append(words("wallet.plan", name=plan_name(turn, subscription.plan),
                            expires=local_time(subscription.expires_at, turn.customer.timezone),
@@ -141,6 +141,8 @@ def send_invoice(turn: Turn, invoice: payments_pb2.Invoice) -> None:
     caption = words("topup.invoice", amount=invoice.crypto_amount, coin=invoice.coin, usd=money(invoice.usd_cents),
                     address=invoice.address, expires=local_time(invoice.expires_at, turn.customer.timezone))
     keyboard = Keyboard().row(button(words("topup.check"), "inv", invoice.id))
+    if invoice.payment_url.startswith(("https://", "http://")):
+        keyboard.row(Button(words("topup.pay_page"), url=invoice.payment_url))
     keyboard.row(button(words("menu.back_home"), "home"))
     if invoice.qr_png:
         turn.send_file("sendPhoto", invoice.qr_png, "invoice-qr.png", caption[:1024], keyboard)
@@ -158,6 +160,26 @@ async def check_invoice(turn: Turn, args: list[str]) -> None:
     text = turn.words("topup.status", status=turn.words(f"invoice.{status}"), credited=money(invoice.credited_cents))
     turn.send(text,
               back_home(turn.words))
+
+
+@router.button("invs")
+async def list_invoices(turn: Turn, args: list[str]) -> None:
+    """The customer's top-up invoices, newest first, a page at a time (`invs:<page>`); each opens its
+    status."""
+    words = turn.words
+    page, token = page_to_show(turn.conversation, "invoices", args[0] if args else "")
+    answer = await turn.services.payments.ListInvoices(payments_pb2.ListInvoicesRequest(
+        customer_id=turn.customer_id, page=common_pb2.PageRequest(page_size=turn.settings.bot_page_size,
+                                                                  page_token=token)), timeout=turn.timeout)
+    keyboard = Keyboard()
+    for invoice in answer.invoices:
+        status = words(f"invoice.{payments_pb2.InvoiceStatus.Name(invoice.status)}")
+        keyboard.row(button(words("invoices.line", when=local_time(invoice.created_at, turn.customer.timezone),
+                                  usd=money(invoice.usd_cents), coin=invoice.coin, status=status)[:60],
+                            "inv", invoice.id))
+    keyboard.row(*paging_buttons(turn.conversation, words, "invoices", page, answer.next_page_token, "invs"))
+    keyboard.row(button(words("menu.back"), "wallet"))
+    turn.show(words("invoices.title") if answer.invoices or page else words("invoices.empty"), keyboard)
 
 
 @router.button("plans")
