@@ -32,7 +32,7 @@ from pathlib import Path
 import asyncpg
 
 from bench.bot_webhook import BOT_TOKEN, INTERNAL_TOKEN, WEBHOOK_SECRET, insert_users, one_call, user_ids
-from bench.calls_webhook import ServiceProcess
+from bench.service_process import ServiceProcess
 from bench.signals import exit_on_sigterm
 from devstack.nats import EmbeddedNats
 from devstack.ports import free_port

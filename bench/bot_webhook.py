@@ -80,8 +80,9 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from bench.calls_webhook import KeepAliveConnection, ServiceProcess, percentile_ms
+from bench.calls_webhook import KeepAliveConnection, percentile_ms
 from bench.campaign_import import process_cpu, process_tree_cpu
+from bench.service_process import ServiceProcess
 from bench.signals import exit_on_sigterm
 from bench.wallet_debit import cpu_model
 from devstack.nats import EmbeddedNats

@@ -59,8 +59,9 @@ import asyncpg
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.calls_webhook import ServiceProcess, number_callable_now, reminder_flow
+from bench.calls_webhook import number_callable_now, reminder_flow
 from bench.campaign_import import Profiler, busy_cpu_seconds, machine_cpu_seconds, process_cpu, process_tree_cpu
+from bench.service_process import ServiceProcess
 from bench.signals import exit_on_sigterm
 from bench.wallet_debit import cpu_model
 from devstack.nats import EmbeddedNats

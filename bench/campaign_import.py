@@ -67,7 +67,8 @@ import asyncpg
 import phonenumbers
 import psutil
 
-from bench.calls_webhook import ServiceProcess, reminder_flow
+from bench.calls_webhook import reminder_flow
+from bench.service_process import ServiceProcess
 from bench.signals import exit_on_sigterm
 from bench.wallet_debit import cpu_model
 from devstack.nats import EmbeddedNats

@@ -33,7 +33,6 @@ import platform
 import random
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +43,7 @@ from pathlib import Path
 
 import asyncpg
 
+from bench.service_process import READY_TIMEOUT_SECONDS, ServiceProcess
 from bench.signals import exit_on_sigterm
 from devstack.nats import EmbeddedNats
 from devstack.ports import free_port
@@ -66,8 +66,6 @@ DEBIT_CENTS = 7
 OPENING_CREDIT_CENTS = 100_000_000  # the most one Credit accepts
 HOT_CUSTOMER = "bench-hot"
 INTERNAL_TOKEN = "bench-internal-token"
-READY_TIMEOUT_SECONDS = 30.0
-STOP_TIMEOUT_SECONDS = 20.0
 
 Operation = Callable[[int], Awaitable[None]]
 
@@ -132,20 +130,17 @@ async def measure(scenario: str, callers: int, operation: Operation, *, seconds:
     return Measurement(scenario, seconds, latencies)
 
 
-class WalletProcess:
+class WalletProcess(ServiceProcess):
     """`python -m services.wallet` on fresh loopback ports, configured by environment variables only."""
 
     def __init__(self, database_url: str, nats_url: str, log_path: Path) -> None:
-        self._database_url = database_url
-        self._nats_url = nats_url
-        self._log_path = log_path
-        self._process: subprocess.Popen[bytes] | None = None
-        self.grpc_address = ""
-        self.http_port = 0
-
-    async def start(self) -> None:
-        self.http_port = self._launch()
-        await self._wait_ready(f"http://127.0.0.1:{self.http_port}/readyz")
+        grpc_port, http_port = free_port(), free_port()
+        super().__init__("the wallet", ["-m", "services.wallet"], {
+            "SPEECHCUE_ENV": "development", "SPEECHCUE_DATABASE_URL": database_url, "SPEECHCUE_NATS_URL": nats_url,
+            "SPEECHCUE_INTERNAL_TOKEN": INTERNAL_TOKEN, "SPEECHCUE_GRPC_PORT": str(grpc_port),
+            "SPEECHCUE_HTTP_PORT": str(http_port), "SPEECHCUE_HTTP_HOST": "127.0.0.1",
+        }, http_port=http_port, ready_path="/readyz", log_path=log_path)
+        self.grpc_address = f"127.0.0.1:{grpc_port}"
 
     async def debit_batches_so_far(self) -> tuple[float, float]:
         """(debits, batches) posted so far, from the wallet's own batch-size histogram."""
@@ -160,57 +155,6 @@ class WalletProcess:
             if name in totals:
                 totals[name] = float(value)
         return totals["speechcue_wallet_debit_batch_size_sum"], totals["speechcue_wallet_debit_batch_size_count"]
-
-    def _launch(self) -> int:
-        """Spawns the process; returns its HTTP port."""
-        grpc_port, http_port = free_port(), free_port()
-        environment = {
-            **os.environ,
-            "SPEECHCUE_ENV": "development",
-            "SPEECHCUE_DATABASE_URL": self._database_url,
-            "SPEECHCUE_NATS_URL": self._nats_url,
-            "SPEECHCUE_INTERNAL_TOKEN": INTERNAL_TOKEN,
-            "SPEECHCUE_GRPC_PORT": str(grpc_port),
-            "SPEECHCUE_HTTP_PORT": str(http_port),
-            "SPEECHCUE_HTTP_HOST": "127.0.0.1",
-        }
-        with open(self._log_path, "ab") as log_file:
-            # Its own session: Ctrl-C reaches only this script, which then stops the wallet in order.
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "services.wallet"], env=environment, stdout=log_file,
-                stderr=subprocess.STDOUT, start_new_session=True,
-            )
-        self.grpc_address = f"127.0.0.1:{grpc_port}"
-        return http_port
-
-    async def _wait_ready(self, readyz_url: str) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if self._process is None or self._process.poll() is not None:
-                raise RuntimeError(f"the wallet exited at start:\n{self._log_tail()}")
-            with contextlib.suppress(OSError):
-                # No proxy: a proxy configured in the environment must not see loopback requests.
-                opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-                with await asyncio.to_thread(opener.open, readyz_url, timeout=1.0):
-                    return
-            await asyncio.sleep(0.1)
-        raise RuntimeError(f"the wallet was not ready within {READY_TIMEOUT_SECONDS:.0f} s:\n{self._log_tail()}")
-
-    def _log_tail(self, lines: int = 20) -> str:
-        # Quoted rather than pointed to: the temporary folder holding the log is gone after the run.
-        return "\n".join(self._log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self) -> None:
-        """SIGTERM (the wallet finishes in-flight calls and flushes its outbox), SIGKILL if it hangs."""
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class GrpcDebits:
