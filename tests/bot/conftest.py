@@ -152,6 +152,16 @@ async def start_new_flow(person: Person, name: str, *, new_button: str = "➕ Ne
     await person.press_data("fvoice:-", voices["message_id"])
 
 
+async def at_the_call_quote(person: Person, number: str) -> dict[str, Any]:
+    """In English: Call a number → the first approved flow → `number` → any caller ID; the quote."""
+    await person.press("Call a number")
+    await person.press_first("callf:")
+    await person.wait_for_text("international form")
+    await person.say(number)
+    await person.press("Any from the pool")
+    return await person.wait_for_text("Ready to call")
+
+
 _forged_updates = itertools.count(900_000_001)
 
 

@@ -3,7 +3,7 @@ switch is on, the recording fee the calls service charges (CALLS_RECORDING_FEE_C
 
 from __future__ import annotations
 
-from tests.bot.conftest import BotHarness, message_text
+from tests.bot.conftest import BotHarness, at_the_call_quote, message_text
 from tests.calls.conftest import CALLEE, menu_flow
 
 
@@ -14,12 +14,7 @@ async def test_switching_the_recording_on_shows_its_fee_and_off_hides_it(bot: Bo
     await bot.calls.flow(customer, menu_flow())
     fee = f"${bot.calls.settings.calls_recording_fee_cents / 100:.2f}"
 
-    await person.press("Call a number")
-    await person.press_first("callf:")
-    await person.wait_for_text("international form")
-    await person.say(CALLEE)
-    await person.press("Any from the pool")
-    quote = await person.wait_for_text("Ready to call")
+    quote = await at_the_call_quote(person, CALLEE)
     assert "Recording adds" not in message_text(quote)
     await person.press("Recording: off")
     recorded = await person.wait_for_text(f"Recording adds {fee} to this call")
@@ -40,11 +35,7 @@ async def test_a_call_made_while_every_line_is_busy_says_so_and_is_placed_when_o
     await bot.calls.call(customer, flow.id, "+14155550160")  # the only line is taken
     await bot.calls.script_callee(CALLEE, duration_ms=65_000, keys=[{"digit": "1", "at_ms": 2000}])
 
-    await person.press("Call a number")
-    await person.press_first("callf:")
-    await person.wait_for_text("international form")
-    await person.say(CALLEE)
-    await person.press("Any from the pool")
+    await at_the_call_quote(person, CALLEE)
     await person.press("Call now")
     await person.wait_for_text("all lines are busy; it is placed as soon as one is free")
     await person.wait_for_text("Keys pressed: 1", within=40.0)
