@@ -23,6 +23,8 @@ STATUS_NAMES = {value: name.removeprefix("CAMPAIGN_STATUS_").lower()
 REMINDERS = (0, 10, 20, 30)
 # When a callee does not answer, is busy or a machine answers: attempts in all, and minutes between.
 RETRIES = {"1": (1, 0), "2": (2, 30), "3": (3, 60)}
+# The caller ID button cycles through at most this many pool numbers.
+MAX_CAMPAIGN_CALLER_IDS = 20
 
 
 @router.button("camps")
@@ -73,7 +75,7 @@ async def answer_when(turn: Turn, args: list[str]) -> None:
         turn.show(turn.words("campaign.ask_time", timezone=turn.customer.timezone))
         return
     turn.conversation.data.pop("camp_start", None)
-    ask_list(turn)
+    await ask_list(turn)
 
 
 @router.text("camp.time")
@@ -106,11 +108,12 @@ async def receive_time(turn: Turn, text: str) -> None:
 async def receive_reminder(turn: Turn, args: list[str]) -> None:
     minutes = int(args[0]) if args and args[0].isdigit() and int(args[0]) in REMINDERS else 0
     turn.conversation.data["camp_reminder"] = minutes
-    ask_list(turn)
+    await ask_list(turn)
 
 
-def ask_list(turn: Turn) -> None:
-    """The last step: the numbers; above them, how often to try a callee who does not answer."""
+async def ask_list(turn: Turn) -> None:
+    """The last step: the numbers; above them, how often to try a callee who does not answer, and the
+    caller ID every callee sees (any from the pool, or one number for the whole list)."""
     words = turn.words
     turn.conversation.state = "camp.list"
     chosen = str(turn.conversation.data.get("camp_retry", "1"))
@@ -118,9 +121,33 @@ def ask_list(turn: Turn) -> None:
     for choice in RETRIES:
         label = words(f"campaign.retry.{choice}")
         keyboard.row(button(("• " if choice == chosen else "") + label[:1].upper() + label[1:], "cretry", choice))
+    pool = await caller_id_pool(turn)
+    caller = str(turn.conversation.data.get("camp_caller", ""))
+    shown_caller = caller or words("call.caller_auto")
+    if pool:
+        following = (pool.index(caller) + 2 if caller in pool else 1) % (len(pool) + 1)
+        keyboard.row(button(words("campaign.caller_button", caller=shown_caller), "ccid", following))
     keyboard.row(button(words("menu.back"), "camps"))
-    turn.show(f"{words('campaign.retry_line', retry=words(f'campaign.retry.{chosen}'))}\n\n"
-              f"{words('campaign.ask_list')}", keyboard)
+    turn.show(f"{words('campaign.retry_line', retry=words(f'campaign.retry.{chosen}'))}\n"
+              f"{words('campaign.caller_line', caller=shown_caller)}\n\n{words('campaign.ask_list')}", keyboard)
+
+
+async def caller_id_pool(turn: Turn) -> list[str]:
+    answer = await turn.services.calls.ListCallerIds(calls_pb2.ListCallerIdsRequest(customer_id=turn.customer_id),
+                                                     timeout=turn.timeout)
+    return [caller.number for caller in answer.caller_ids if caller.enabled][:MAX_CAMPAIGN_CALLER_IDS]
+
+
+@router.button("ccid")
+async def receive_caller_id(turn: Turn, args: list[str]) -> None:
+    """The caller ID button cycles: any from the pool, then each pool number in turn (`ccid:<n>`, 0 = any)."""
+    if "camp_flow" not in turn.conversation.data:
+        await choose_flow(turn, [])
+        return
+    pool = await caller_id_pool(turn)
+    index = int(args[0]) if args and args[0].isdigit() else 0
+    turn.conversation.data["camp_caller"] = pool[index - 1] if 0 < index <= len(pool) else ""
+    await ask_list(turn)
 
 
 @router.button("cretry")
@@ -129,7 +156,7 @@ async def receive_retry(turn: Turn, args: list[str]) -> None:
         await choose_flow(turn, [])
         return
     turn.conversation.data["camp_retry"] = args[0] if args and args[0] in RETRIES else "1"
-    ask_list(turn)
+    await ask_list(turn)
 
 
 @router.text("camp.list")
@@ -159,6 +186,7 @@ async def create_campaign(turn: Turn, content: bytes) -> None:
         flow_id=data["camp_flow"], list=content, default_region="US",
         reminder_minutes=int(data.get("camp_reminder", 0)))
     attempts, spacing = RETRIES.get(str(data.get("camp_retry", "1")), RETRIES["1"])
+    request.caller_id = str(data.get("camp_caller", ""))
     request.retry.CopyFrom(calls_pb2.RetryPolicy(max_attempts=attempts, spacing_minutes=spacing))
     if "camp_start" in data:
         start = Timestamp()
