@@ -69,7 +69,7 @@ class LineWaiter:
         for call in waiting:
             reason = await self._reason_not_to_dial(call)
             if reason is not None:
-                await self.placer.fail(call, reason)
+                await self.placer.fail_waiting(call, reason)
                 continue
             try:
                 now_call = await self.placer.dial(call)

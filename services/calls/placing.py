@@ -198,10 +198,17 @@ class CallPlacer:
         still queued and waiting for a line."""
         return await self._dial(call)
 
-    async def fail(self, call: Any, reason: str) -> None:
-        """Fails a queued call that was never dialled, its hold released."""
+    async def fail_waiting(self, call: Any, reason: str) -> bool:
+        """Fails a call still queued (never dialled), its hold released; False if it has moved on
+        meanwhile (another replica placed it), and then it is left alone."""
+        async with self.database.unit_of_work() as uow:
+            if (await get_call(uow, call.id, for_update=True)).status != QUEUED:
+                return False
+            await update_call(uow, call.id, status=FAILED, failure_reason=reason, ended_at=self.clock(),
+                              settlement="pending")
+            await uow.commit()
         metrics.calls_refused_total.labels(reason).inc()
-        await self._fail(call, reason, release=True)
+        return True
 
     async def _dial(self, call: Any) -> Any:
         flow = None
