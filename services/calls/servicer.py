@@ -26,6 +26,7 @@ from services.calls.campaigns import (
 from services.calls.dispatcher import Dispatcher
 from services.calls.do_not_call import PLATFORM, add_entry, blocking_entry
 from services.calls.events import CallsEvents
+from services.calls.figures import call_figures
 from services.calls.limits import Limits, limits_for, lock_customer, store_limits
 from services.calls.messages import CALL_STATUS_NAMES, call_message, flow_message, stamp
 from services.calls.phone_numbers import InvalidPhoneNumber, normalise
@@ -236,6 +237,12 @@ class CampaignsServicer:
         async with self.database.unit_of_work() as uow:
             limits = await limits_for(uow, customer_id, self.settings, self.clock())
         return _limits_message(customer_id, limits)
+
+    async def GetCallFigures(self, request: calls_pb2.GetCallFiguresRequest,
+                             context: grpc.aio.ServicerContext) -> calls_pb2.CallFigures:
+        self.settings.require_admin(request.admin_telegram_id)
+        async with self.database.unit_of_work() as uow:
+            return await call_figures(uow, now=self.clock())
 
 
 def _limits_message(customer_id: str, limits: Limits) -> calls_pb2.CustomerLimits:

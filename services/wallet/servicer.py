@@ -21,6 +21,7 @@ from services.wallet.billing import run_billing_tick
 from services.wallet.call_settlement import MAX_CALLS_PER_BATCH, CallToSettle, SettledCall, settle_calls
 from services.wallet.debit_batches import DebitBatches, DebitOrder
 from services.wallet.events import CAUSE_NAMES, WalletEvents
+from services.wallet.figures import wallet_figures
 from services.wallet.holds import capture_hold, place_hold, release_hold
 from services.wallet.ledger import (
     LedgerReport,
@@ -410,6 +411,12 @@ class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):
                                          succeeded=report.transfers - report.unbalanced_transfers, failed=wrong)
 
         return await run_tick(self.database, "ledger", request.idempotency_key, request, common_pb2.TickResult, work)
+
+    async def GetWalletFigures(self, request: wallet_pb2.GetWalletFiguresRequest,
+                               context: grpc.aio.ServicerContext) -> wallet_pb2.WalletFigures:
+        self.settings.require_admin(request.admin_telegram_id)
+        async with self.database.unit_of_work() as uow:
+            return await wallet_figures(uow, now=self.clock())
 
     async def _checked_ledger(self, uow: UnitOfWork) -> LedgerReport:
         report = await check_ledger(uow)

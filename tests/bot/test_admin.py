@@ -6,6 +6,7 @@ from __future__ import annotations
 from speechcue.calls.v1 import calls_pb2
 from speechcue.wallet.v1 import wallet_pb2
 from tests.bot.conftest import BotHarness, forge_press, message_text
+from tests.calls.conftest import CALLEE, menu_flow
 from tests.wallet.conftest import ADMIN_ID
 
 
@@ -89,3 +90,27 @@ async def test_an_admin_puts_a_number_on_the_platform_wide_do_not_call_list(bot:
     check = await bot.calls.stub.CheckDoNotCall(calls_pb2.CheckDoNotCallRequest(customer_id=customer,
                                                                                 number="+14155550177"))
     assert check.blocked and check.reason == "added by a Speechcue administrator"
+
+
+async def test_an_admin_reads_the_platforms_figures_of_the_last_day(bot: BotHarness) -> None:
+    person = await bot.onboarded("Busy Ltd")
+    customer = await bot.customer_id(person)
+    await bot.calls.wallet.credit(customer, 1_000)  # a top-up
+    await bot.calls.wallet.debit(customer, 300)  # a charge
+    flow = await bot.calls.flow(customer, menu_flow())
+    await bot.calls.script_callee(CALLEE, duration_ms=30_000)
+    call = await bot.calls.settled(customer, (await bot.calls.call(customer, flow.id, CALLEE)).id)
+    assert call.status == calls_pb2.CALL_STATUS_ENDED and call.cost_cents > 0
+
+    admin = await bot.onboarded("Operator", user_id=ADMIN_ID)
+    await admin.press("Admin")
+    await admin.press("Figures")
+    figures = message_text(await admin.wait_for_text("The platform, last 24 hours"))
+    assert "Calls: 1 · answered 1 · failed 0 · opt-outs 0" in figures
+    assert "Now: 0 in progress · 0 waiting for a line · 0 campaigns running" in figures
+    assert f"Money: top-ups $10.00 · revenue ${(300 + call.cost_cents) / 100:.2f} · refunds $0.00" in figures
+    assert "Customers: 2 (0 in debt) · active plans 0 · bot users 2" in figures
+
+    await forge_press(bot, person, "adm:figures")
+    await person.wait_for_text("You are not allowed to do that.")
+    assert "The platform, last 24 hours" not in person.all_text()

@@ -342,6 +342,10 @@ def admin_requests(calls: CallsHarness, o: dict[str, Any]) -> dict[str, Callable
             idempotency_key=key("review"), admin_telegram_id=admin, flow_id=o["pending"].id, approve=True)),
         "CallsService.ListFlowsForReview": lambda admin: c.ListFlowsForReview(calls_pb2.ListFlowsForReviewRequest(
             admin_telegram_id=admin)),
+        "CallsService.GetCallFigures": lambda admin: c.GetCallFigures(calls_pb2.GetCallFiguresRequest(
+            admin_telegram_id=admin)),
+        "WalletService.GetWalletFigures": lambda admin: w.GetWalletFigures(wallet_pb2.GetWalletFiguresRequest(
+            admin_telegram_id=admin)),
         "CallsService.ListCallerIds": lambda admin: c.ListCallerIds(calls_pb2.ListCallerIdsRequest(
             admin_telegram_id=admin, include_disabled=True)),
         "CallsService.SyncCallerIds": lambda admin: c.SyncCallerIds(calls_pb2.SyncCallerIdsRequest(

@@ -1,7 +1,7 @@
-"""Admin (only for SPEECHCUE_ADMIN_TELEGRAM_IDS): platform figures, flows waiting for review with
-approve and reject, plans and their prices, customer lookup with refunds and the kill switch (the
-caller-ID pool and the do-not-call list are in admin_protection). The
-owning services check the admin id again; the bot's own check only keeps the screens private."""
+"""Admin (only for SPEECHCUE_ADMIN_TELEGRAM_IDS): platform figures of the last 24 hours, flows waiting
+for review with approve and reject, plans and their prices, customer lookup with refunds and the
+kill switch (the caller-ID pool and the do-not-call list are in admin_protection). The owning
+services check the admin id again; the bot's own check only keeps the screens private."""
 
 from __future__ import annotations
 
@@ -55,6 +55,9 @@ async def admin(turn: Turn, args: list[str]) -> None:
         turn.conversation.expect("admin.lookup")
         turn.show(words("admin.ask_customer"), admin_back(turn))
         return
+    if action == "figures":
+        await show_figures(turn)
+        return
     if action == "plans":
         plans = await turn.services.wallet.ListPlans(wallet_pb2.ListPlansRequest(include_inactive=True),
                                                      timeout=turn.timeout)
@@ -65,11 +68,30 @@ async def admin(turn: Turn, args: list[str]) -> None:
         turn.show(words("admin.plans_title"), keyboard.row(button(words("menu.back"), "adm")))
         return
     customers = await count_users(turn.uow)
-    keyboard = (Keyboard().row(button(words("admin.reviews"), "adm", "reviews"))
+    keyboard = (Keyboard().row(button(words("admin.reviews"), "adm", "reviews"),
+                               button(words("admin.figures_button"), "adm", "figures"))
                 .row(button(words("admin.lookup"), "adm", "lookup"), button(words("admin.plans"), "adm", "plans"))
                 .row(button(words("admin.caller_ids"), "admcid"), button(words("admin.dnc"), "admdnc"))
                 .row(button(words("menu.back_home"), "home")))
     turn.show(words("admin.title", customers=customers), keyboard)
+
+
+async def show_figures(turn: Turn) -> None:
+    """The platform over the last 24 hours, from the calls and wallet services (each checks the admin)."""
+    words = turn.words
+    calls = await turn.services.calls.GetCallFigures(calls_pb2.GetCallFiguresRequest(
+        admin_telegram_id=turn.telegram_user_id), timeout=turn.timeout)
+    money_side = await turn.services.wallet.GetWalletFigures(wallet_pb2.GetWalletFiguresRequest(
+        admin_telegram_id=turn.telegram_user_id), timeout=turn.timeout)
+    text = words("admin.figures", calls=calls.calls, answered=calls.answered, failed=calls.failed,
+                 in_flight=calls.in_flight, waiting=calls.waiting_for_line, campaigns=calls.campaigns_running,
+                 opted_out=calls.opted_out, reviews=calls.flows_waiting_for_review,
+                 topups=money(money_side.topups_cents), revenue=money(money_side.revenue_cents),
+                 refunds=money(money_side.refunds_cents), customers=money_side.customers,
+                 in_debt=money_side.customers_in_debt, plans=money_side.active_subscriptions,
+                 users=await count_users(turn.uow))
+    turn.show(text, Keyboard().row(button(words("admin.figures_refresh"), "adm", "figures"))
+              .row(button(words("menu.back"), "adm")))
 
 
 @router.text("admin.lookup")

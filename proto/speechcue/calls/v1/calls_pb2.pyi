@@ -769,3 +769,29 @@ class CheckDoNotCallResponse(_message.Message):
     blocked: bool
     reason: str
     def __init__(self, blocked: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class GetCallFiguresRequest(_message.Message):
+    __slots__ = ("admin_telegram_id",)
+    ADMIN_TELEGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    admin_telegram_id: int
+    def __init__(self, admin_telegram_id: _Optional[int] = ...) -> None: ...
+
+class CallFigures(_message.Message):
+    __slots__ = ("calls", "answered", "failed", "in_flight", "waiting_for_line", "flows_waiting_for_review", "campaigns_running", "opted_out")
+    CALLS_FIELD_NUMBER: _ClassVar[int]
+    ANSWERED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    WAITING_FOR_LINE_FIELD_NUMBER: _ClassVar[int]
+    FLOWS_WAITING_FOR_REVIEW_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGNS_RUNNING_FIELD_NUMBER: _ClassVar[int]
+    OPTED_OUT_FIELD_NUMBER: _ClassVar[int]
+    calls: int
+    answered: int
+    failed: int
+    in_flight: int
+    waiting_for_line: int
+    flows_waiting_for_review: int
+    campaigns_running: int
+    opted_out: int
+    def __init__(self, calls: _Optional[int] = ..., answered: _Optional[int] = ..., failed: _Optional[int] = ..., in_flight: _Optional[int] = ..., waiting_for_line: _Optional[int] = ..., flows_waiting_for_review: _Optional[int] = ..., campaigns_running: _Optional[int] = ..., opted_out: _Optional[int] = ...) -> None: ...

@@ -195,6 +195,11 @@ class CallsServiceStub:
                 request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCustomerLimitsRequest.SerializeToString,
                 response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CustomerLimits.FromString,
                 _registered_method=True)
+        self.GetCallFigures = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/GetCallFigures',
+                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCallFiguresRequest.SerializeToString,
+                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CallFigures.FromString,
+                _registered_method=True)
 
 
 class CallsServiceServicer:
@@ -400,6 +405,13 @@ class CallsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCallFigures(self, request, context):
+        """Admins only: the calling side of the platform, for the bot's admin screen.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CallsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -562,6 +574,11 @@ def add_CallsServiceServicer_to_server(servicer, server):
                     servicer.GetCustomerLimits,
                     request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCustomerLimitsRequest.FromString,
                     response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CustomerLimits.SerializeToString,
+            ),
+            'GetCallFigures': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCallFigures,
+                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCallFiguresRequest.FromString,
+                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CallFigures.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1428,6 +1445,33 @@ class CallsService:
             '/speechcue.calls.v1.CallsService/GetCustomerLimits',
             speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCustomerLimitsRequest.SerializeToString,
             speechcue_dot_calls_dot_v1_dot_calls__pb2.CustomerLimits.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCallFigures(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/GetCallFigures',
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCallFiguresRequest.SerializeToString,
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.CallFigures.FromString,
             options,
             channel_credentials,
             insecure,

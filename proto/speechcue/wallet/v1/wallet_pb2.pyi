@@ -470,3 +470,25 @@ class LedgerReport(_message.Message):
     negative_customer_accounts: int
     transfers: int
     def __init__(self, ok: _Optional[bool] = ..., total_cents: _Optional[int] = ..., unbalanced_transfers: _Optional[int] = ..., accounts_with_stale_balance: _Optional[int] = ..., negative_customer_accounts: _Optional[int] = ..., transfers: _Optional[int] = ...) -> None: ...
+
+class GetWalletFiguresRequest(_message.Message):
+    __slots__ = ("admin_telegram_id",)
+    ADMIN_TELEGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    admin_telegram_id: int
+    def __init__(self, admin_telegram_id: _Optional[int] = ...) -> None: ...
+
+class WalletFigures(_message.Message):
+    __slots__ = ("topups_cents", "revenue_cents", "refunds_cents", "customers", "customers_in_debt", "active_subscriptions")
+    TOPUPS_CENTS_FIELD_NUMBER: _ClassVar[int]
+    REVENUE_CENTS_FIELD_NUMBER: _ClassVar[int]
+    REFUNDS_CENTS_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMERS_IN_DEBT_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_SUBSCRIPTIONS_FIELD_NUMBER: _ClassVar[int]
+    topups_cents: int
+    revenue_cents: int
+    refunds_cents: int
+    customers: int
+    customers_in_debt: int
+    active_subscriptions: int
+    def __init__(self, topups_cents: _Optional[int] = ..., revenue_cents: _Optional[int] = ..., refunds_cents: _Optional[int] = ..., customers: _Optional[int] = ..., customers_in_debt: _Optional[int] = ..., active_subscriptions: _Optional[int] = ...) -> None: ...

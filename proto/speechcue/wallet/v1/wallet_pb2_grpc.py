@@ -140,6 +140,11 @@ class WalletServiceStub:
                 request_serializer=speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.SerializeToString,
                 response_deserializer=speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.FromString,
                 _registered_method=True)
+        self.GetWalletFigures = channel.unary_unary(
+                '/speechcue.wallet.v1.WalletService/GetWalletFigures',
+                request_serializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.GetWalletFiguresRequest.SerializeToString,
+                response_deserializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.WalletFigures.FromString,
+                _registered_method=True)
 
 
 class WalletServiceServicer:
@@ -276,6 +281,13 @@ class WalletServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetWalletFigures(self, request, context):
+        """Admins only: the money side of the platform, for the bot's admin screen.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WalletServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -383,6 +395,11 @@ def add_WalletServiceServicer_to_server(servicer, server):
                     servicer.RunLedgerCheckTick,
                     request_deserializer=speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.FromString,
                     response_serializer=speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.SerializeToString,
+            ),
+            'GetWalletFigures': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWalletFigures,
+                    request_deserializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.GetWalletFiguresRequest.FromString,
+                    response_serializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.WalletFigures.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -952,6 +969,33 @@ class WalletService:
             '/speechcue.wallet.v1.WalletService/RunLedgerCheckTick',
             speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.SerializeToString,
             speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWalletFigures(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.wallet.v1.WalletService/GetWalletFigures',
+            speechcue_dot_wallet_dot_v1_dot_wallet__pb2.GetWalletFiguresRequest.SerializeToString,
+            speechcue_dot_wallet_dot_v1_dot_wallet__pb2.WalletFigures.FromString,
             options,
             channel_credentials,
             insecure,
