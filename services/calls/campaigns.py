@@ -142,6 +142,7 @@ async def campaign_message(uow: UnitOfWork, row: Any) -> calls_pb2.Campaign:
         status=getattr(calls_pb2, f"CAMPAIGN_STATUS_{row.status.upper()}"), reminder_minutes=row.reminder_minutes,
         retry=calls_pb2.RetryPolicy(max_attempts=row.max_attempts, spacing_minutes=row.retry_spacing_minutes),
         totals=calls_pb2.CampaignTotals(**counts), pause_reason=row.pause_reason,
+        max_minutes_per_call=row.max_minutes_per_call,
         import_report=calls_pb2.CallListReport.FromString(row.import_report),
     )
     message.created_at.FromDatetime(row.created_at)

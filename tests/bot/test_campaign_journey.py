@@ -98,7 +98,7 @@ async def test_an_uploaded_csv_list_is_read_and_started_now(bot: BotHarness) -> 
     await person.wait_for(lambda m: "3 of 3 done" in message_text(m), within=60.0, what="the finished campaign")
 
 
-async def test_the_retry_and_caller_id_choices_above_the_list_become_the_campaigns(bot: BotHarness) -> None:
+async def test_the_choices_above_the_list_become_the_campaigns(bot: BotHarness) -> None:
     person, customer, asked = await at_the_list_question_of_a_campaign_starting_now(bot)
     assert "is busy or a machine answers: call once." in message_text(asked)
     await person.press("Try once more after 30 minutes")
@@ -109,11 +109,13 @@ async def test_the_retry_and_caller_id_choices_above_the_list_become_the_campaig
     await person.press("Caller ID: Any from the pool")
     await person.press(f"Caller ID: {pool[0]}")  # the button cycles: any, the first number, the second, …
     await person.wait_for_text(f"Callees see {pool[1]}.")
+    await person.press("Up to 5 min per call")  # cycles 5 → 10 → 2
+    await person.wait_for_text("Each call lasts at most 10 minutes")
     await person.say("+14155551401\n+14155551402")
     await person.wait_for_text("2 numbers to call")
     [campaign] = (await bot.calls.stub.ListCampaigns(calls_pb2.ListCampaignsRequest(customer_id=customer))).campaigns
     assert (campaign.retry.max_attempts, campaign.retry.spacing_minutes) == (2, 30)
-    assert campaign.caller_id == pool[1]
+    assert (campaign.caller_id, campaign.max_minutes_per_call) == (pool[1], 10)
 
 
 async def test_cancelling_a_running_campaign_updates_its_progress_message(bot: BotHarness) -> None:

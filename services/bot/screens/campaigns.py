@@ -25,6 +25,9 @@ REMINDERS = (0, 10, 20, 30)
 RETRIES = {"1": (1, 0), "2": (2, 30), "3": (3, 60)}
 # The caller ID button cycles through at most this many pool numbers.
 MAX_CAMPAIGN_CALLER_IDS = 20
+# The longest a campaign's call may last, in minutes: the button cycles through these (the first is
+# the calls service's default). Each call's hold covers this many minutes.
+MINUTES_PER_CALL = (5, 10, 2)
 
 
 @router.button("camps")
@@ -127,15 +130,30 @@ async def ask_list(turn: Turn) -> None:
     if pool:
         following = (pool.index(caller) + 2 if caller in pool else 1) % (len(pool) + 1)
         keyboard.row(button(words("campaign.caller_button", caller=shown_caller), "ccid", following))
+    minutes = int(turn.conversation.data.get("camp_minutes", MINUTES_PER_CALL[0]))
+    following_minutes = MINUTES_PER_CALL[(MINUTES_PER_CALL.index(minutes) + 1) % len(MINUTES_PER_CALL)]
+    keyboard.row(button(words("campaign.minutes_button", minutes=minutes), "cmin", following_minutes))
     keyboard.row(button(words("menu.back"), "camps"))
     turn.show(f"{words('campaign.retry_line', retry=words(f'campaign.retry.{chosen}'))}\n"
-              f"{words('campaign.caller_line', caller=shown_caller)}\n\n{words('campaign.ask_list')}", keyboard)
+              f"{words('campaign.caller_line', caller=shown_caller)}\n"
+              f"{words('campaign.minutes_line', minutes=minutes)}\n\n{words('campaign.ask_list')}", keyboard)
 
 
 async def caller_id_pool(turn: Turn) -> list[str]:
     answer = await turn.services.calls.ListCallerIds(calls_pb2.ListCallerIdsRequest(customer_id=turn.customer_id),
                                                      timeout=turn.timeout)
     return [caller.number for caller in answer.caller_ids if caller.enabled][:MAX_CAMPAIGN_CALLER_IDS]
+
+
+@router.button("cmin")
+async def receive_minutes_per_call(turn: Turn, args: list[str]) -> None:
+    """The minutes button cycles through MINUTES_PER_CALL (`cmin:<minutes>`)."""
+    if "camp_flow" not in turn.conversation.data:
+        await choose_flow(turn, [])
+        return
+    chosen = int(args[0]) if args and args[0].isdigit() else 0
+    turn.conversation.data["camp_minutes"] = chosen if chosen in MINUTES_PER_CALL else MINUTES_PER_CALL[0]
+    await ask_list(turn)
 
 
 @router.button("ccid")
@@ -187,6 +205,7 @@ async def create_campaign(turn: Turn, content: bytes) -> None:
         reminder_minutes=int(data.get("camp_reminder", 0)))
     attempts, spacing = RETRIES.get(str(data.get("camp_retry", "1")), RETRIES["1"])
     request.caller_id = str(data.get("camp_caller", ""))
+    request.max_minutes_per_call = int(data.get("camp_minutes", MINUTES_PER_CALL[0]))
     request.retry.CopyFrom(calls_pb2.RetryPolicy(max_attempts=attempts, spacing_minutes=spacing))
     if "camp_start" in data:
         start = Timestamp()

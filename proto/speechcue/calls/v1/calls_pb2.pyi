@@ -148,7 +148,7 @@ class CampaignTotals(_message.Message):
     def __init__(self, callees: _Optional[int] = ..., pending: _Optional[int] = ..., in_flight: _Optional[int] = ..., answered: _Optional[int] = ..., failed: _Optional[int] = ..., attempts: _Optional[int] = ..., cost_cents: _Optional[int] = ...) -> None: ...
 
 class Campaign(_message.Message):
-    __slots__ = ("id", "customer_id", "name", "flow_id", "caller_id", "status", "start_at", "reminder_minutes", "retry", "totals", "pause_reason", "import_report", "created_at", "completed_at")
+    __slots__ = ("id", "customer_id", "name", "flow_id", "caller_id", "status", "start_at", "reminder_minutes", "retry", "totals", "pause_reason", "import_report", "created_at", "completed_at", "max_minutes_per_call")
     ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -163,6 +163,7 @@ class Campaign(_message.Message):
     IMPORT_REPORT_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    MAX_MINUTES_PER_CALL_FIELD_NUMBER: _ClassVar[int]
     id: str
     customer_id: str
     name: str
@@ -177,7 +178,8 @@ class Campaign(_message.Message):
     import_report: CallListReport
     created_at: _timestamp_pb2.Timestamp
     completed_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., name: _Optional[str] = ..., flow_id: _Optional[str] = ..., caller_id: _Optional[str] = ..., status: _Optional[_Union[CampaignStatus, str]] = ..., start_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reminder_minutes: _Optional[int] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., totals: _Optional[_Union[CampaignTotals, _Mapping]] = ..., pause_reason: _Optional[str] = ..., import_report: _Optional[_Union[CallListReport, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    max_minutes_per_call: int
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., name: _Optional[str] = ..., flow_id: _Optional[str] = ..., caller_id: _Optional[str] = ..., status: _Optional[_Union[CampaignStatus, str]] = ..., start_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reminder_minutes: _Optional[int] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., totals: _Optional[_Union[CampaignTotals, _Mapping]] = ..., pause_reason: _Optional[str] = ..., import_report: _Optional[_Union[CallListReport, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_minutes_per_call: _Optional[int] = ...) -> None: ...
 
 class CreateCampaignRequest(_message.Message):
     __slots__ = ("idempotency_key", "customer_id", "name", "flow_id", "list", "default_region", "caller_id", "start_at", "reminder_minutes", "retry", "max_minutes_per_call")
