@@ -40,6 +40,7 @@ from telegram.warnings import PTBUserWarning
 from services.bot import metrics
 from services.bot.settings import BotSettings
 from services.bot.tables import message_refs, outgoing_messages
+from services.runtime.background import keep_passing
 from services.runtime.database import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -148,17 +149,12 @@ class MessageSender:
         self._wake.set()
 
     async def run_forever(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                if await self.send_due() > 0:
-                    continue
-            except Exception:
-                log.exception("sending queued messages failed; retrying")
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=POLL_SECONDS)
-            except TimeoutError:
-                pass
+        async def one_pass() -> bool:
+            return await self.send_due() > 0  # sent some: the next of those chats may be due
+
+        await keep_passing(one_pass, self._wake, poll_seconds=POLL_SECONDS,
+                           on_failure=lambda error: log.error("sending queued messages failed; retrying",
+                                                              exc_info=error))
 
     async def send_due(self) -> int:
         """Sends the due messages (one per chat per pass); returns how many it handled."""

@@ -28,6 +28,7 @@ from services.calls.placing import CallPlacer, CallRequest
 from services.calls.retell_client import RetellClient
 from services.calls.settings import CallsSettings
 from services.calls.tables import calls, campaign_callees, campaigns
+from services.runtime.background import keep_passing
 from services.runtime.database import Database, UnitOfWork
 from services.runtime.errors import DependencyUnavailable, DomainError, QuotaExceeded
 from services.runtime.outbox import OutboxRelay
@@ -57,19 +58,11 @@ class Dispatcher:
         self._wake.set()
 
     async def run_forever(self) -> None:
-        while True:
-            try:
-                placed = await self.dispatch_once()
-            except Exception:
-                log.exception("dispatch pass failed")
-                placed = 0
-            if placed:
-                continue
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval_seconds)
-            except TimeoutError:
-                pass
-            self._wake.clear()
+        async def one_pass() -> bool:
+            return await self.dispatch_once() > 0  # placed some: there may be room for more
+
+        await keep_passing(one_pass, self._wake, poll_seconds=self.interval_seconds,
+                           on_failure=lambda error: log.error("dispatch pass failed", exc_info=error))
 
     async def _retell_limit(self) -> int:
         fetched_at, limit = self._capacity

@@ -25,6 +25,7 @@ from services.calls.do_not_call import blocking_entry
 from services.calls.placing import CallPlacer, window_refusal
 from services.calls.settings import CallsSettings
 from services.calls.tables import calls
+from services.runtime.background import keep_passing
 from services.runtime.database import Database
 from services.runtime.errors import DependencyUnavailable, DomainError
 
@@ -47,16 +48,13 @@ class LineWaiter:
         self._wake.set()
 
     async def run_forever(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                await self.place_waiting()
-            except Exception:
-                log.exception("placing calls waiting for a line failed; retrying")
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval_seconds)
-            except TimeoutError:
-                pass
+        async def one_round() -> bool:
+            await self.place_waiting()
+            return False  # a round ends when the lines are busy again: wait for a call to end
+
+        await keep_passing(one_round, self._wake, poll_seconds=self.interval_seconds,
+                           on_failure=lambda error: log.error("placing calls waiting for a line failed",
+                                                              exc_info=error))
 
     async def place_waiting(self) -> int:
         """One round over the waiting calls; returns how many were placed."""

@@ -27,6 +27,7 @@ from services.calls.events import CallsEvents
 from services.calls.placing import wallet_usage_kind
 from services.calls.settings import CallsSettings
 from services.calls.wallet_calls import WALLET_TIMEOUT_SECONDS, wallet_call
+from services.runtime.background import keep_passing
 from services.runtime.database import Database, UnitOfWork
 from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 
@@ -76,22 +77,18 @@ class Settlement:
         await asyncio.gather(*(self._settle_continuously() for _ in range(SETTLE_WORKERS)))
 
     async def _settle_continuously(self) -> None:
-        while True:
-            try:
-                if await self.settle_pending() >= SETTLE_BATCH:
-                    continue  # more are waiting: no pause between full batches
-            except Exception as error:
-                metrics.settlements_total.labels("retry").inc()
-                log.warning("a settlement batch failed (%s: %s); its calls stay pending", type(error).__name__,
-                            str(error)[:200])
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-                # Calls end in bursts: waiting a moment after the wake-up settles many in one batch,
-                # and a batch costs both services about the same whatever its size.
-                await asyncio.sleep(SETTLE_COALESCE_SECONDS)
-            except TimeoutError:
-                pass
-            self._wake.clear()
+        async def one_batch() -> bool:
+            return await self.settle_pending() >= SETTLE_BATCH  # full: more are waiting
+
+        def failed(error: Exception) -> None:
+            metrics.settlements_total.labels("retry").inc()
+            log.warning("a settlement batch failed (%s: %s); its calls stay pending", type(error).__name__,
+                        str(error)[:200])
+
+        # Calls end in bursts: waiting a moment after the wake-up settles many in one batch, and a
+        # batch costs both services about the same whatever its size.
+        await keep_passing(one_batch, self._wake, poll_seconds=self._poll_seconds, on_failure=failed,
+                           gather_seconds=SETTLE_COALESCE_SECONDS)
 
     async def settle_pending(self, limit: int = SETTLE_BATCH) -> int:
         """Settles up to `limit` pending calls in one batch; returns how many it took. SKIP LOCKED

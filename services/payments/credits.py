@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from services.payments import metrics
 from services.payments.tables import wallet_credits
+from services.runtime.background import keep_passing
 from services.runtime.database import Database
 from services.runtime.grpc_client import refusal_reason
 from speechcue.common.v1 import common_pb2
@@ -35,16 +36,12 @@ class CreditDelivery:
         self._wake.set()
 
     async def run_forever(self) -> None:
-        while True:
-            try:
-                await self.deliver_pending()
-            except Exception:
-                log.exception("credit delivery pass failed")
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-            except TimeoutError:
-                pass
-            self._wake.clear()
+        async def one_pass() -> bool:
+            await self.deliver_pending()
+            return False
+
+        await keep_passing(one_pass, self._wake, poll_seconds=self._poll_seconds,
+                           on_failure=lambda error: log.error("credit delivery pass failed", exc_info=error))
 
     async def deliver_pending(self) -> tuple[int, int]:
         """Returns (tried, delivered)."""
