@@ -171,16 +171,24 @@ class CampaignsServicer:
 
         async def work(uow: UnitOfWork) -> common_pb2.TickResult:
             looked, changed = await run_campaign_tick(uow, self.events.relay, now)
-            recovered_looked, recovered = await recover_calls(
-                self.database, self.retell, self.events, now=now,
-                grace=timedelta(seconds=self.settings.calls_recovery_grace_seconds))
             uow.after_commit(self.dispatcher.wake)
             uow.after_commit(self.settlement.wake)
-            return common_pb2.TickResult(name="campaigns", processed=looked + recovered_looked,
-                                        succeeded=changed + recovered)
+            return common_pb2.TickResult(name="campaigns", processed=looked, succeeded=changed)
 
-        return await run_tick(self.database, "campaigns", request.idempotency_key, request, common_pb2.TickResult,
-                              work)
+        result = await run_tick(self.database, "campaigns", request.idempotency_key, request, common_pb2.TickResult,
+                                work)
+        # After the tick's commit, never inside it: the tick holds its campaigns' rows locked, and the
+        # recovery settles calls in transactions of its own that lock those rows too (a campaign's
+        # call settling updates its campaign). Inside, each would wait for the other for ever, and
+        # PostgreSQL cannot see that cycle, which passes through this process. Recovery is decided
+        # by state, so a replayed tick running it again changes nothing twice.
+        recovered_looked, recovered = await recover_calls(
+            self.database, self.retell, self.events, now=now,
+            grace=timedelta(seconds=self.settings.calls_recovery_grace_seconds))
+        if recovered:
+            self.settlement.wake()
+        return common_pb2.TickResult(name=result.name, processed=result.processed + recovered_looked,
+                                     succeeded=result.succeeded + recovered, failed=result.failed)
 
     async def SetCustomerLimits(self, request: calls_pb2.SetCustomerLimitsRequest,
                                 context: grpc.aio.ServicerContext) -> calls_pb2.CustomerLimits:
