@@ -85,20 +85,21 @@ def refuse(reason: str, message: str, **metadata: str) -> Refused:
 
 
 def window_refusal(to_number: str, now: datetime, settings: CallsSettings) -> Refused | None:
+    """Why the callee may not be called now, or None. Not counted as a refusal here: a quote and the
+    line waiter ask too, and a refusal is counted where a call is refused."""
     zones = timezones_of(to_number)
     allowed = next_allowed(now, zones, settings.calls_window_start, settings.calls_window_end)
     hours = f"{settings.calls_window_start:%H:%M}–{settings.calls_window_end:%H:%M}"
     if allowed is None:
-        return refuse("OUTSIDE_CALLING_WINDOW",
-                      f"this number's local time cannot be determined to be within {hours}; it cannot be called")
+        return Refused(f"this number's local time cannot be determined to be within {hours}; it cannot be called",
+                       reason="OUTSIDE_CALLING_WINDOW")
     if allowed == now:
         return None
     zone = ZoneInfo(zones[0])
-    return refuse(
-        "OUTSIDE_CALLING_WINDOW",
+    return Refused(
         f"it is {now.astimezone(zone):%H:%M} for the callee ({zones[0]}); calls are allowed {hours} their time. "
         f"The next allowed time is {allowed.astimezone(zone):%Y-%m-%d %H:%M} their time.",
-        next_allowed_at=allowed.isoformat(),
+        reason="OUTSIDE_CALLING_WINDOW", next_allowed_at=allowed.isoformat(),
     )
 
 
@@ -144,6 +145,7 @@ class CallPlacer:
             raise refuse("DO_NOT_CALL", "this number is on the do-not-call list and cannot be called")
         refusal = window_refusal(to_number, now, self.settings)
         if refusal is not None:
+            metrics.calls_refused_total.labels(refusal.reason).inc()
             raise refusal
         await lock_customer(uow, request.customer_id)
         refuse_if_over(await limits_for(uow, request.customer_id, self.settings, now),
