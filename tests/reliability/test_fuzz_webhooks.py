@@ -20,6 +20,12 @@ from typing import Any
 
 import httpx
 import schemathesis
+
+# Imported here, in the main thread: schemathesis loads this module lazily, from the worker thread
+# the fuzz runs in, and pytest's assertion rewriting then parses it with ast.parse off the main
+# thread, which CPython 3.11 (before 3.11.8) can fail with "AST constructor recursion depth
+# mismatch" when another thread parses at the same time (it did once, in a CI rehearsal).
+import schemathesis.specs.openapi.schemas
 from hypothesis import given
 from hypothesis import strategies as st
 
