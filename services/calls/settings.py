@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import time
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
+from services.calls.destinations import DEFAULT_ALLOWED_COUNTRIES, parse_country_list
 from services.runtime.settings import ServiceSettings, base_url
 
 
@@ -50,8 +51,37 @@ class CallsSettings(ServiceSettings):
     calls_line_wait_seconds: int = Field(default=180, ge=0, le=240)
     # Recording is a paid option, charged only when a recording exists.
     calls_recording_fee_cents: int = Field(default=5, ge=0)
+    # Daily caps per customer (daily_caps.py), counted per UTC day: new customers (review_policy.py's
+    # tier) get the first figure, trusted ones the second. A list import is one distinct list a day
+    # (the same bytes previewed and then imported count once), refused lists included.
+    calls_daily_flows_new: int = Field(default=10, ge=0)
+    calls_daily_flows_trusted: int = Field(default=50, ge=0)
+    calls_daily_campaigns_new: int = Field(default=5, ge=0)
+    calls_daily_campaigns_trusted: int = Field(default=30, ge=0)
+    calls_daily_list_imports_new: int = Field(default=10, ge=0)
+    calls_daily_list_imports_trusted: int = Field(default=60, ge=0)
+    # Where a list is parsed (list_parsing.py): "process" (a worker process, the default: measured in
+    # bench/list_import.py), "thread", or "event_loop" (blocks the service; for comparison only).
+    calls_list_parse_in: Literal["process", "thread", "event_loop"] = "process"
+    calls_list_parse_workers: int = Field(default=1, ge=1, le=8)
+    # Collected digits, call summaries, recording links, call variables and Retell's stored webhook
+    # bodies are purged this many days after the call (retention.py); money and outcomes stay.
+    calls_retention_days: int = Field(default=90, ge=1, le=3650)
+    # The countries calls and transfers may go to, ISO 3166 codes separated by commas (destinations.py).
+    calls_allowed_countries: str = DEFAULT_ALLOWED_COUNTRIES
 
     _urls = field_validator("retell_base_url", "speechcue_public_base_url")(base_url)
+
+    @field_validator("calls_allowed_countries")
+    @classmethod
+    def _countries(cls, value: str) -> str:
+        if not parse_country_list(value):
+            raise ValueError("name at least one country, e.g. US,GB")
+        return value
+
+    @property
+    def allowed_countries(self) -> frozenset[str]:
+        return parse_country_list(self.calls_allowed_countries)
 
     def secret_field_names(self) -> list[str]:
         return [*super().secret_field_names(), "retell_api_key"]
