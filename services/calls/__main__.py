@@ -3,6 +3,7 @@ migrations and exits."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import Callable, Coroutine
@@ -15,6 +16,7 @@ from services.calls.caller_ids import enabled_caller_ids, sync_from_retell
 from services.calls.ended_calls import EndedCalls
 from services.calls.events import CallsEvents
 from services.calls.line_waiter import LineWaiter
+from services.calls.list_imports import ListParser, use_list_parser
 from services.calls.retell_client import RetellClient
 from services.calls.servicer import CallsServicer
 from services.calls.settings import CallsSettings
@@ -48,6 +50,17 @@ def fill_caller_id_pool(database: Database, retell: RetellClient) -> Callable[[]
     return fill
 
 
+def close_at_stop(list_parser: ListParser) -> Callable[[], Coroutine[Any, Any, None]]:
+    async def close_list_parser() -> None:
+        """Stops the list parser's worker when the service stops (background tasks are cancelled)."""
+        try:
+            await asyncio.Event().wait()
+        finally:
+            list_parser.close()
+
+    return close_list_parser
+
+
 def build(context: ServiceContext, **overrides: Any) -> ServiceParts:
     settings = context.settings
     assert isinstance(settings, CallsSettings)
@@ -60,6 +73,8 @@ def build(context: ServiceContext, **overrides: Any) -> ServiceParts:
     settlement = Settlement(context.database, wallet, events, settings, clock)
     servicer = CallsServicer(context.database, retell, wallet, events, settlement, settings, clock)
     line_waiter = LineWaiter(context.database, servicer.placer, settings, clock)
+    list_parser = ListParser(settings.calls_list_parse_in, settings.calls_list_parse_workers)
+    use_list_parser(list_parser)
 
     def call_ended() -> None:  # its money is to settle, and its line is free
         settlement.wake()
@@ -76,7 +91,7 @@ def build(context: ServiceContext, **overrides: Any) -> ServiceParts:
                                    calls_pb2.DESCRIPTOR.services_by_name["CallsService"].full_name)],
         add_http_routes=routes,
         background=[settlement.run_forever, servicer.dispatcher.run_forever, line_waiter.run_forever,
-                    fill_caller_id_pool(context.database, retell)],
+                    fill_caller_id_pool(context.database, retell), close_at_stop(list_parser)],
     )
 
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from services.calls.call_lists import read_call_list
 from services.calls.caller_ids import enabled_caller_ids
 from services.calls.campaign_progress import (
     CAMPAIGN_CANCELLED,
@@ -21,6 +20,7 @@ from services.calls.campaign_progress import (
     totals,
 )
 from services.calls.flows import APPROVED, get_flow
+from services.calls.list_imports import parse_call_list
 from services.calls.tables import campaign_callees, campaigns, do_not_call
 from services.runtime.database import UnitOfWork
 from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -46,7 +46,7 @@ class CampaignNotFound(NotFound):
 async def screen_list(uow: UnitOfWork, customer_id: str, data: bytes, region: str | None) -> tuple[
         calls_pb2.CallListReport, list[Any]]:
     """Reads the list and drops do-not-call numbers (the platform's and the customer's)."""
-    report = read_call_list(data, default_region=region or None)
+    report = await parse_call_list(data, default_region=region or None)  # off the event loop
     numbers = [callee.number for callee in report.callees]
     blocked: set[str] = set()
     for start in range(0, len(numbers), INSERT_BATCH):

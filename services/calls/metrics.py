@@ -25,3 +25,10 @@ opt_outs_total = Counter("speechcue_opt_outs_total", "Callees who opted out by k
 webhook_batch_size = Histogram("speechcue_retell_webhook_batch_size",
                                "call_ended webhooks recorded together in one transaction.",
                                buckets=(1, 2, 4, 8, 16, 32, 64, 128))
+daily_cap_refusals_total = Counter("speechcue_calls_daily_cap_refusals_total",
+                                   "Requests refused by a customer's daily cap (flows, campaigns, list_imports).",
+                                   ["cap"])
+list_imports_refused_busy_total = Counter("speechcue_calls_list_imports_busy_total",
+                                          "List imports refused because the customer's previous one was running.")
+list_parse_seconds = Histogram("speechcue_calls_list_parse_seconds", "Time to parse one call list, off the event "
+                               "loop.", buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16))

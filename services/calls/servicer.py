@@ -23,11 +23,13 @@ from services.calls.campaigns import (
     get_campaign,
     screen_list,
 )
+from services.calls.daily_caps import DailyCap, refuse_over_cap
 from services.calls.dispatcher import Dispatcher
 from services.calls.do_not_call import PLATFORM, add_entry, blocking_entry
 from services.calls.events import CallsEvents
 from services.calls.figures import call_figures
 from services.calls.limits import Limits, limits_for, lock_customer, store_limits
+from services.calls.list_imports import list_import_slot
 from services.calls.messages import CALL_STATUS_NAMES, call_message, flow_message, stamp
 from services.calls.phone_numbers import InvalidPhoneNumber, normalise
 from services.calls.placing import CallPlacer, CallRequest, window_refusal
@@ -85,8 +87,11 @@ class CampaignsServicer:
     async def PreviewCallList(self, request: calls_pb2.PreviewCallListRequest,
                               context: grpc.aio.ServicerContext) -> calls_pb2.CallListReport:
         customer_id = require_id("customer_id", request.customer_id)
-        async with self.database.unit_of_work() as uow:
-            report, _ = await screen_list(uow, customer_id, request.list, _region(request.default_region))
+        region = _region(request.default_region)
+        async with list_import_slot(self.database, customer_id=customer_id, data=request.list,
+                                    settings=self.settings, now=self.clock()):
+            async with self.database.unit_of_work() as uow:
+                report, _ = await screen_list(uow, customer_id, request.list, region)
         return report
 
     async def CreateCampaign(self, request: calls_pb2.CreateCampaignRequest,
@@ -98,7 +103,12 @@ class CampaignsServicer:
         require_range("max_minutes_per_call", request.max_minutes_per_call or 5, 1, 60)
 
         async def work(uow: UnitOfWork) -> calls_pb2.Campaign:
-            row = await create_campaign(uow, request, self.clock())
+            now = self.clock()
+            await refuse_over_cap(uow, DailyCap.CAMPAIGNS, customer_id=request.customer_id, settings=self.settings,
+                                  now=now)
+            async with list_import_slot(self.database, customer_id=request.customer_id, data=request.list,
+                                        settings=self.settings, now=now):
+                row = await create_campaign(uow, request, now)
             return await campaign_message(uow, row)
 
         return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.Campaign, work)
@@ -289,6 +299,8 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
         customer_id = require_id("customer_id", request.customer_id)
 
         async def work(uow: UnitOfWork) -> calls_pb2.Flow:
+            await refuse_over_cap(uow, DailyCap.FLOWS, customer_id=customer_id, settings=self.settings,
+                                  now=self.clock())
             row = await flow_ops.create_flow(uow, self.retell, self.settings, customer_id=customer_id,
                                              spec=request.spec, now=self.clock())
             if row.status == flow_ops.PENDING_REVIEW:

@@ -60,7 +60,7 @@ class CallsSettings(ServiceSettings):
     calls_daily_campaigns_trusted: int = Field(default=30, ge=0)
     calls_daily_list_imports_new: int = Field(default=10, ge=0)
     calls_daily_list_imports_trusted: int = Field(default=60, ge=0)
-    # Where a list is parsed (list_parsing.py): "process" (a worker process, the default: measured in
+    # Where a list is parsed (list_imports.py): "process" (a worker process, the default: measured in
     # bench/list_import.py), "thread", or "event_loop" (blocks the service; for comparison only).
     calls_list_parse_in: Literal["process", "thread", "event_loop"] = "process"
     calls_list_parse_workers: int = Field(default=1, ge=1, le=8)

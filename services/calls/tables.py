@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Integer,
     LargeBinary,
@@ -157,4 +158,14 @@ customer_limits = Table(
     Column("suspended", Boolean, nullable=False, server_default="false"),
     Column("suspension_reason", Text, nullable=False, server_default=""),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# One row per distinct list a customer imported on a UTC day (daily_caps.py counts them): the same
+# bytes previewed and then turned into a campaign count once; a refused list counts too.
+list_imports = Table(
+    "list_imports", metadata,
+    Column("customer_id", Text, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("list_sha256", LargeBinary, primary_key=True),
+    Column("imported_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

@@ -121,6 +121,8 @@ def calls_settings(database_url: str, nats_url: str, sandbox_url: str, wallet_ad
         retell_api_key=RETELL_KEY, retell_base_url=sandbox_url,
         speechcue_public_base_url=f"http://127.0.0.1:{http_port}", wallet_grpc_addr=wallet_address,
         calls_recording_fee_cents=5, calls_retell_concurrency_refresh_seconds=0,
+        # Other tests make many flows and campaigns for one customer; test_daily_caps.py sets the caps it checks.
+        calls_daily_flows_new=10_000, calls_daily_campaigns_new=10_000, calls_daily_list_imports_new=10_000,
     )
 
 
