@@ -17,6 +17,7 @@ from services.payments.amounts import cents_to_usd
 from services.payments.credits import CreditDelivery
 from services.payments.dynopay_client import DynoPayClient
 from services.payments.events import TOPUP_CREATED, announce
+from services.payments.invoice_caps import refuse_over_invoice_caps
 from services.payments.invoices import apply_provider_status
 from services.payments.qr import qr_png
 from services.payments.settings import PaymentsSettings
@@ -100,6 +101,7 @@ class PaymentsServicer(payments_pb2_grpc.PaymentsServiceServicer):
                                   reason="AMOUNT_OUT_OF_RANGE")
 
         async def work(uow: UnitOfWork) -> payments_pb2.Invoice:
+            await refuse_over_invoice_caps(uow, customer_id, self.settings, self.clock())
             invoice_id = str(uuid.uuid4())
             payment = await self.dynopay.create_payment(
                 usd=cents_to_usd(usd_cents), currency=coin, webhook_url=self.settings.webhook_url,

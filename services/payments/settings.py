@@ -24,6 +24,12 @@ class PaymentsSettings(ServiceSettings):
     payments_min_usd_cents: int = Field(default=500, ge=1)
     payments_max_usd_cents: int = Field(default=1_000_000, ge=1)
     payments_dynopay_timeout_seconds: float = Field(default=15.0, gt=0)
+    # Invoice caps per customer (invoice_caps.py): unpaid invoices open at once, and invoices made per
+    # UTC day; "new" is a customer none of whose invoices was ever confirmed.
+    payments_open_invoices_new: int = Field(default=3, ge=1)
+    payments_open_invoices_paying: int = Field(default=10, ge=1)
+    payments_daily_invoices_new: int = Field(default=10, ge=1)
+    payments_daily_invoices_paying: int = Field(default=50, ge=1)
 
     _urls = field_validator("dynopay_base_url", "speechcue_public_base_url")(base_url)
 
