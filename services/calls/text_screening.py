@@ -39,6 +39,7 @@ called "Google" but not "rate us on Google".
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -188,38 +189,50 @@ def _kind(char: str) -> str:
     return _TIGHT
 
 
+@lru_cache(maxsize=65536)
+def _fold(char: str) -> str:
+    """One character as the matcher reads it: its plain form's skeleton, " " for a space, "." for
+    punctuation, "" for an invisible. ASCII digits, "@" and "$" are kept for leetspeak, which needs the word."""
+    out: list[str] = []
+    for plain in _plain(char):
+        kind = _kind(plain)
+        if kind != "w":
+            out.append(kind)
+        elif (plain.isascii() and plain.isdigit()) or plain in _LEET_SYMBOLS:
+            out.append(plain)
+        else:
+            out.extend(c if _kind(c) == "w" else _kind(c) for c in _skeleton(plain))
+    return "".join(out)
+
+
+class _FoldTable(dict[int, str]):
+    """str.translate's table of `_fold`, filled as characters are met: a known character costs no call."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _fold(chr(code))
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+_WORD = re.compile(r"[^ .]+")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+
+
 def _tokens(text: str) -> list[_Token]:
+    """The text's words as the matcher reads them, each with where it stands in the original text."""
+    parts = [_FOLD_TABLE[ord(char)] for char in text]
+    folded = "".join(parts)
+    origins = [position for position, part in enumerate(parts) for _ in part]
     tokens: list[_Token] = []
-    chars: list[str] = []
-    start = 0
-    pending = ""
-
-    def close(end: int) -> None:
-        word = "".join(chars)
-        if any(unicodedata.category(c)[0] == "L" for c in word):
+    previous_end = 0
+    for match in _WORD.finditer(folded):
+        word = match.group()
+        if _HAS_LETTER.search(word):
             word = word.translate(_LEET)
-        tokens.append(_Token("".join(_skeleton(c) for c in word), start, end, pending if tokens else ""))
-        chars.clear()
-
-    last_end = 0
-    for position, original in enumerate(text):
-        for char in _plain(original):
-            kind = _kind(char)
-            if kind == "w":
-                if not chars:
-                    start = position
-                chars.append(char)
-                last_end = position + 1
-                continue
-            if chars:
-                close(last_end)
-                pending = kind
-            elif kind == _SPACE:
-                pending = _SPACE
-            elif pending != _SPACE:
-                pending = _TIGHT
-    if chars:
-        close(last_end)
+        gap = folded[previous_end:match.start()]
+        tokens.append(_Token(word, origins[match.start()], origins[match.end() - 1] + 1,
+                             (_SPACE if _SPACE in gap else _TIGHT) if tokens else ""))
+        previous_end = match.end()
     return _spelt_leet(tokens)
 
 
@@ -230,7 +243,7 @@ def _spelt_leet(tokens: list[_Token]) -> list[_Token]:
 
     return [token if not (len(token.text) == 1 and token.text.translate(_LEET) != token.text
                           and (single_letter(at - 1) or single_letter(at + 1)))
-            else _Token(_skeleton(token.text.translate(_LEET)), token.start, token.end, token.break_before)
+            else _Token(token.text.translate(_LEET), token.start, token.end, token.break_before)
             for at, token in enumerate(tokens)]
 
 
@@ -254,17 +267,21 @@ def _normalise_term(line: str, category: str, language: str) -> _Term | None:
                  names_only)
 
 
+# Han and kana (and their compatibility forms): scripts written without spaces between words, where a
+# term is a substring.
+_UNSPACED = re.compile("[\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+
+
 def _unspaced_script(char: str) -> bool:
-    """Han, kana: scripts written without spaces between words, where a term is a substring."""
-    code = ord(char)
-    return 0x2E80 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x3FFFF
+    return bool(_UNSPACED.match(char))
 
 
 # --- term lists ------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class _Index:
-    by_start: dict[str, tuple[_Term, ...]]  # first letter of the term → terms that start a token
+    by_letters: dict[str, tuple[_Term, ...]]  # the term's letters → the terms that spell them
+    lengths: tuple[int, ...]  # every length of letters in by_letters, shortest first
     leading_wild: tuple[_Term, ...]
     unspaced: tuple[_Term, ...]
 
@@ -293,7 +310,7 @@ def _term_key(term: _Term) -> str:
 
 @cache
 def _index() -> _Index:
-    by_start: dict[str, list[_Term]] = {}
+    by_letters: dict[str, list[_Term]] = {}
     leading: list[_Term] = []
     unspaced: list[_Term] = []
     for term in load_terms():
@@ -302,10 +319,9 @@ def _index() -> _Index:
         elif term.leading_wild:
             leading.append(term)
         else:
-            by_start.setdefault(term.letters[0], []).append(term)
-    # Longest first, so that "security code" is named rather than a shorter term inside it.
-    return _Index({key: tuple(sorted(value, key=lambda t: -len(t.letters))) for key, value in by_start.items()},
-                  tuple(leading), tuple(unspaced))
+            by_letters.setdefault(term.letters, []).append(term)
+    return _Index({key: tuple(value) for key, value in by_letters.items()},
+                  tuple(sorted({len(key) for key in by_letters})), tuple(leading), tuple(unspaced))
 
 
 # --- matching --------------------------------------------------------------------------------------------
@@ -313,15 +329,25 @@ def _index() -> _Index:
 def _find(text: str, index: _Index) -> list[tuple[_Term, int, int]]:
     tokens = _tokens(text)
     found: list[tuple[_Term, int, int]] = []
+    longest = index.lengths[-1] if index.lengths else 0
     for first, token in enumerate(tokens):
-        for term in index.by_start.get(token.text[:1], ()):
-            last = _span_end(tokens, first, term)
-            if last is not None:
-                found.append((term, token.start, tokens[last].end))
+        # The letters from this token on, as far as the longest term reaches: a term can start here only
+        # if its letters begin them, so each length is one dictionary look-up, not one try per term.
+        ahead, last = "", first
+        while len(ahead) < longest and last < len(tokens):
+            ahead += tokens[last].text
+            last += 1
+        for length in index.lengths:
+            if length > len(ahead):
+                break
+            for term in index.by_letters.get(ahead[:length], ()):
+                end = _span_end(tokens, first, term)
+                if end is not None:
+                    found.append((term, token.start, tokens[end].end))
         for term in index.leading_wild:
             if _single_token_match(tokens, first, term):
                 found.append((term, token.start, token.end))
-    if index.unspaced and any(_unspaced_script(char) for token in tokens for char in token.text):
+    if index.unspaced and _UNSPACED.search(text):
         squeezed, origins = "", []
         for token in tokens:
             squeezed += token.text
