@@ -1,5 +1,5 @@
-"""IVR flows as pure data, the rules a flow must follow, and the screening that sends risky flows
-to admin review. No I/O: the servicer converts protobuf to these types and back.
+"""IVR flows as pure data and the rules a flow must follow. No I/O: the servicer converts protobuf
+to these types and back. Which flows wait for a person is review_policy.py's to decide.
 
 A flow is a graph of nodes (message, menu, collect digits, transfer, end) with edges on keys.
 Messages a customer reads are plain sentences naming the node, so the bot can show them as is.
@@ -8,7 +8,6 @@ Messages a customer reads are plain sentences naming the node, so the bot can sh
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -34,31 +33,7 @@ MAX_TEXT = 1000
 MAX_NAME = 80
 MAX_PROMPT = 4000
 MAX_COLLECT_DIGITS = 20
-REVIEW_DIGITS = 4
 DEFAULT_OPT_OUT_KEY = "9"
-
-# Words that suggest phishing: asking for codes, PINs, passwords, verification, or naming banks
-# and brands a caller could impersonate. A match does not refuse the flow; an admin reads it first.
-SENSITIVE_PATTERNS = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
-    r"\bcodes?\b", r"\bpin(s|codes?)?\b", r"\bpass[ ._-]?words?\b", r"\bpasscodes?\b", r"\bverif(y|ication|ied)\b",
-    r"\botp\b", r"\bone[- ]time\b", r"\bsecurity (question|number)\b", r"\bcvv\b", r"\bcard number\b",
-    r"\bsocial security\b", r"\bssn\b", r"\baccount number\b", r"\brouting number\b", r"\bbank(s|ing)?\b",
-    r"\bpaypal\b", r"\bapple\b", r"\bamazon\b", r"\bgoogle\b", r"\bmicrosoft\b", r"\bnetflix\b",
-    r"\bvisa\b", r"\bmastercard\b", r"\bchase\b", r"\bwells fargo\b", r"\bcitibank\b", r"\bhsbc\b",
-    r"\birs\b", r"\bcrypto\b", r"\bwallet seed\b", r"\bseed phrase\b", r"\bgift cards?\b",
-))
-# Disguises that would slip a word past the patterns: letters of other alphabets that look Latin,
-# full-width forms, invisible characters, and words spelt out letter by letter ("P.I.N.", "P I N").
-_LOOKALIKES = str.maketrans("АВЕКМНОРСТХаеорсхуіІѕјΑΒΕΗΙΚΜΝΟΡΤΧΥΖον",
-                            "ABEKMHOPCTXaeopcxyiIsjABEHIKMNOPTXYZov")
-_SPELT_OUT = re.compile(r"\b(?:[A-Za-z][ ._*-]){2,}[A-Za-z]\b")
-
-
-def _undisguised(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(char for char in text if unicodedata.category(char) != "Cf").translate(_LOOKALIKES)
-    return _SPELT_OUT.sub(lambda match: re.sub(r"[^A-Za-z]", "", match.group(0)), text)
-
 
 @dataclass(frozen=True)
 class FlowNode:
@@ -184,21 +159,6 @@ def _can_finish(graph: FlowGraph) -> set[str]:
                 finishing.add(node.id)
                 changed = True
     return finishing
-
-
-def review_reasons(texts: list[str], graph: FlowGraph | None) -> list[str]:
-    """Why a flow must wait for an admin: sensitive wording, or collecting 4 or more digits."""
-    reasons = []
-    for text in map(_undisguised, texts):
-        for pattern in SENSITIVE_PATTERNS:
-            match = pattern.search(text)
-            if match:
-                reasons.append(f"mentions '{match.group(0)}'")
-    if graph is not None:
-        for node in graph.nodes:
-            if node.kind == NodeKind.COLLECT_DIGITS and node.max_digits >= REVIEW_DIGITS:
-                reasons.append(f"collects {node.max_digits} digits in '{node.id}'")
-    return sorted(set(reasons))
 
 
 def disclosure(business_name: str) -> str:

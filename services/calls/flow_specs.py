@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from services.calls.flow_rules import DEFAULT_OPT_OUT_KEY, FlowGraph, FlowNode, NodeKind
+from services.calls.review_policy import FlowForReview, FlowKind
+from services.calls.text_screening import LabeledText
 from speechcue.calls.v1 import calls_pb2
 
 NODE_KINDS = {
@@ -41,7 +43,18 @@ def opt_out_key(spec: calls_pb2.FlowSpec) -> str:
     return spec.opt_out_key or DEFAULT_OPT_OUT_KEY
 
 
-def texts_of(spec: calls_pb2.FlowSpec) -> list[str]:
-    texts = [spec.name, spec.ai_prompt, spec.voicemail_message, spec.business_name]
-    texts.extend(node.text for node in spec.graph.nodes)
-    return [text for text in texts if text]
+def labelled_texts(spec: calls_pb2.FlowSpec) -> list[LabeledText]:
+    """Every text of the flow that a callee hears or a customer named, with where it stands."""
+    texts = [LabeledText("flow name", spec.name), LabeledText("business name", spec.business_name),
+             LabeledText("voicemail message", spec.voicemail_message)]
+    if spec.kind == calls_pb2.FLOW_KIND_AI_SCRIPT:
+        texts.append(LabeledText("AI task", spec.ai_prompt))
+    else:
+        texts.extend(LabeledText(f"step '{node.id}'", node.text) for node in spec.graph.nodes)
+    return [text for text in texts if text.text.strip()]
+
+
+def flow_for_review(spec: calls_pb2.FlowSpec) -> FlowForReview:
+    if spec.kind == calls_pb2.FLOW_KIND_AI_SCRIPT:
+        return FlowForReview(FlowKind.AI_SCRIPT, tuple(labelled_texts(spec)))
+    return FlowForReview(FlowKind.GRAPH, tuple(labelled_texts(spec)), graph_of(spec))

@@ -14,11 +14,13 @@ from typing import Any
 from sqlalchemy import select, update
 
 from services.calls.flow_compiler import compile_agent, compile_ai_script, compile_conversation_flow, dtmf_options
-from services.calls.flow_rules import MAX_NAME, MAX_PROMPT, MAX_TEXT, review_reasons, validate_graph
-from services.calls.flow_specs import duplicate_keys, graph_of, opt_out_key, texts_of
+from services.calls.flow_rules import MAX_NAME, MAX_PROMPT, MAX_TEXT, validate_graph
+from services.calls.flow_specs import duplicate_keys, flow_for_review, graph_of, opt_out_key
 from services.calls.retell_client import RetellClient, RetellNotFound
+from services.calls.review_policy import review_reasons
 from services.calls.settings import CallsSettings
 from services.calls.tables import flows
+from services.calls.trust import tier_of
 from services.runtime.database import UnitOfWork
 from services.runtime.errors import ConflictingRetry, FailedPrecondition, InvalidArgument, NotFound
 from speechcue.calls.v1 import calls_pb2
@@ -118,9 +120,12 @@ async def delete_retell_objects(retell: RetellClient, ids: dict[str, str | None]
                 log.warning("could not delete Retell %s (%s); it is orphaned", name, type(error).__name__)
 
 
-def _status_for(spec: calls_pb2.FlowSpec) -> tuple[str, list[str]]:
-    graph = graph_of(spec) if spec.kind == calls_pb2.FLOW_KIND_GRAPH else None
-    reasons = review_reasons(texts_of(spec), graph)
+async def _status_for(uow: UnitOfWork, customer_id: str, spec: calls_pb2.FlowSpec,
+                      now: datetime) -> tuple[str, list[str]]:
+    """Approved at once, or waiting for review with the reasons (review_policy.py), by the customer's
+    tier as it stands in this unit of work."""
+    tier = await tier_of(uow, customer_id, now)
+    reasons = review_reasons(flow_for_review(spec), tier.tier)
     return (PENDING_REVIEW if reasons else APPROVED), reasons
 
 
@@ -135,7 +140,7 @@ def _refuse_if_invalid(spec: calls_pb2.FlowSpec) -> None:
 async def create_flow(uow: UnitOfWork, retell: RetellClient, settings: CallsSettings, *, customer_id: str,
                       spec: calls_pb2.FlowSpec, now: datetime) -> Any:
     _refuse_if_invalid(spec)
-    status, reasons = _status_for(spec)
+    status, reasons = await _status_for(uow, customer_id, spec, now)
     ids = await _create_retell_objects(retell, spec, settings)
     uow.on_rollback(lambda: delete_retell_objects(retell, ids))
     return (await uow.connection.execute(flows.insert().values(
@@ -163,7 +168,7 @@ async def update_flow(uow: UnitOfWork, retell: RetellClient, settings: CallsSett
         raise ConflictingRetry("the flow was changed meanwhile; reload it and edit again",
                                reason="FLOW_VERSION_CONFLICT")
     _refuse_if_invalid(spec)
-    status, reasons = _status_for(spec)
+    status, reasons = await _status_for(uow, customer_id, spec, now)
     ids = await _create_retell_objects(retell, spec, settings)
     uow.on_rollback(lambda: delete_retell_objects(retell, ids))
     # The old objects go only once the new ones are committed.

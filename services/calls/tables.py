@@ -169,3 +169,15 @@ list_imports = Table(
     Column("list_sha256", LargeBinary, primary_key=True),
     Column("imported_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+
+# An admin's tier for a customer, which wins over the computed one (review_policy.trust_tier);
+# no row: the tier is computed from the customer's history.
+customer_trust = Table(
+    "customer_trust", metadata,
+    Column("customer_id", Text, primary_key=True),
+    Column("tier", Text, nullable=False),
+    Column("set_by", BigInteger, nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

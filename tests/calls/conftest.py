@@ -97,17 +97,16 @@ def menu_flow(business: str = "Acme Dental") -> calls_pb2.FlowSpec:
         graph=calls_pb2.FlowGraph(start_node_id="hello", nodes=[
             calls_pb2.FlowNode(id="hello", kind=calls_pb2.NODE_KIND_MESSAGE, text="You have an appointment "
                                "tomorrow at ten.", edges=[calls_pb2.FlowEdge(key="next", target_node_id="menu")]),
+            # One menu choice, no transfer: what a new customer's flow may do without review
+            # (services/calls/review_policy.py), so tests of calling start from an approved flow.
             calls_pb2.FlowNode(id="menu", kind=calls_pb2.NODE_KIND_MENU, text="Press 1 to keep it, 2 to cancel, "
-                               "3 to talk to us.", edges=[
-                                   calls_pb2.FlowEdge(key="1", target_node_id="time"),
+                               "3 to be called back.", edges=[
+                                   calls_pb2.FlowEdge(key="1", target_node_id="bye"),
                                    calls_pb2.FlowEdge(key="2", target_node_id="bye"),
-                                   calls_pb2.FlowEdge(key="3", target_node_id="desk"),
+                                   calls_pb2.FlowEdge(key="3", target_node_id="later"),
                                    calls_pb2.FlowEdge(key="timeout", target_node_id="bye")]),
-            calls_pb2.FlowNode(id="time", kind=calls_pb2.NODE_KIND_MENU, text="Press 3 for the morning, 4 for the "
-                               "afternoon.", edges=[
-                                   calls_pb2.FlowEdge(key="3", target_node_id="bye"),
-                                   calls_pb2.FlowEdge(key="4", target_node_id="bye")]),
-            calls_pb2.FlowNode(id="desk", kind=calls_pb2.NODE_KIND_TRANSFER, transfer_number="+14155550199"),
+            calls_pb2.FlowNode(id="later", kind=calls_pb2.NODE_KIND_MESSAGE, text="We will call you back today.",
+                               edges=[calls_pb2.FlowEdge(key="next", target_node_id="bye")]),
             calls_pb2.FlowNode(id="bye", kind=calls_pb2.NODE_KIND_END, text="Thank you. Goodbye."),
         ]))
 

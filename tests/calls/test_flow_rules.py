@@ -1,4 +1,4 @@
-"""The rules an IVR flow must follow, and the screening that sends risky flows to review."""
+"""The rules an IVR flow must follow (which flows wait for review: test_review_policy.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from services.calls.flow_rules import (
     FlowGraph,
     FlowNode,
     NodeKind,
-    review_reasons,
     validate_graph,
 )
 
@@ -81,16 +80,6 @@ def test_texts_are_required_and_bounded() -> None:
 def test_terminal_steps_lead_nowhere() -> None:
     graph = FlowGraph("e", (node("e", NodeKind.END, edges={"next": "e"}),))
     assert "EDGES_ON_TERMINAL" in codes(graph)
-
-
-def test_sensitive_words_and_long_digit_collection_go_to_review() -> None:
-    assert review_reasons(["Please enter your PIN now"], None) == ["mentions 'PIN'"]
-    assert review_reasons(["Your Bank of Nowhere verification code"], None) == [
-        "mentions 'Bank'", "mentions 'code'", "mentions 'verification'"]
-    collecting = FlowGraph("c", (node("c", NodeKind.COLLECT_DIGITS, "Enter the number", max_digits=4,
-                                      edges={"next": "e"}), node("e", NodeKind.END)))
-    assert review_reasons(["Enter the number"], collecting) == ["collects 4 digits in 'c'"]
-    assert review_reasons(["Your table is ready. Press 1 to confirm."], GOOD) == []
 
 
 @given(st.lists(st.tuples(st.sampled_from(list(NodeKind)), st.text(max_size=30),

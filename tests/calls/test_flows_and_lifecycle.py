@@ -11,7 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from speechcue.calls.v1 import calls_pb2
 from speechcue.common.v1 import common_pb2
-from tests.calls.conftest import CALLEE, CallsHarness, menu_flow
+from tests.calls.conftest import ADMIN_ID, CALLEE, CallsHarness, menu_flow
 
 
 async def test_editing_a_flow_replaces_its_retell_objects_and_deleting_removes_them(calls: CallsHarness) -> None:
@@ -43,7 +43,12 @@ async def test_ai_script_becomes_an_llm_agent_with_the_disclosure_and_is_screene
                               ai_prompt="Ask whether they enjoyed the cake and thank them.",
                               voicemail_action=calls_pb2.VOICEMAIL_ACTION_LEAVE_MESSAGE,
                               voicemail_message="We will call again.")
-    flow = await calls.flow(customer, spec)
+    held = await calls.flow(customer, spec)
+    # A new customer's AI script is read by a person first (review_policy.py).
+    assert held.status == calls_pb2.FLOW_STATUS_PENDING_REVIEW
+    assert [reason.split(":")[0] for reason in held.review_reasons] == ["is an AI script from a new customer"]
+    flow = await calls.stub.ReviewFlow(calls_pb2.ReviewFlowRequest(
+        idempotency_key=calls.key("review"), admin_telegram_id=ADMIN_ID, flow_id=held.id, approve=True))
     assert flow.status == calls_pb2.FLOW_STATUS_APPROVED
     agent = calls.retell.agents[flow.retell_agent_id]
     llm = calls.retell.llms[agent["response_engine"]["llm_id"]]

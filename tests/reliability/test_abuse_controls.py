@@ -18,7 +18,7 @@ from collections.abc import Callable
 import grpc
 import pytest
 
-from services.calls.flow_rules import review_reasons
+from services.calls.text_screening import LabeledText, screen_texts
 from services.runtime.grpc_client import refusal_reason
 from speechcue.calls.v1 import calls_pb2
 from speechcue.common.v1 import common_pb2
@@ -86,7 +86,7 @@ async def set_limits(calls: CallsHarness, customer: str, *, concurrent: int = 10
     "Your \u0412ank account is locked.",   # a Cyrillic В posing as a Latin B
 ])
 def test_scripts_asking_for_secrets_or_naming_banks_go_to_review_even_disguised(text: str) -> None:
-    assert review_reasons([text], None), text
+    assert screen_texts([LabeledText("step 'hello'", text)]), text
 
 
 @pytest.mark.parametrize("text", [
@@ -96,7 +96,7 @@ def test_scripts_asking_for_secrets_or_naming_banks_go_to_review_even_disguised(
     "Café Müller reminds you of your booking.",
 ])
 def test_ordinary_scripts_are_not_sent_to_review(text: str) -> None:
-    assert review_reasons([text], None) == []
+    assert screen_texts([LabeledText("step 'hello'", text)]) == []
 
 
 @pytest.mark.parametrize("place", ["node", "ai_prompt", "voicemail", "business", "name"])
