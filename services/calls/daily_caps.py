@@ -3,7 +3,7 @@
 Why these three: each is cheap for an abuser to repeat and costs the platform something a call cap
 does not see. A flow creates Retell objects and may take an admin's review; a campaign dials a list;
 a list import costs seconds of CPU (bench/campaign_import.py: 2.2 s for 100,000 numbers). A new
-customer (review_policy.py's tier) has shown nothing yet, so gets the lower figure. Calls themselves
+customer (review_policy.py's tier, read by trust.py) has shown nothing yet, so gets the lower figure. Calls themselves
 are capped per hour and per day in limits.py.
 
 The rule (`cap_refusal`) is pure; `refuse_over_cap` counts today's use under a per-customer lock,
@@ -20,8 +20,10 @@ from enum import StrEnum
 from sqlalchemy import func, select
 
 from services.calls import metrics
+from services.calls.review_policy import TrustTier
 from services.calls.settings import CallsSettings
 from services.calls.tables import campaigns, flows, list_imports
+from services.calls.trust import tier_of
 from services.runtime.daily_quota import day_start, next_reset, wait_words
 from services.runtime.database import UnitOfWork
 from services.runtime.errors import QuotaExceeded
@@ -33,15 +35,10 @@ class DailyCap(StrEnum):
     LIST_IMPORTS = "list_imports"
 
 
-class Tier(StrEnum):
-    NEW = "new"
-    TRUSTED = "trusted"
-
-
 # What the refusal calls one unit of each cap.
 _UNITS = {DailyCap.FLOWS: "new flows", DailyCap.CAMPAIGNS: "new campaigns", DailyCap.LIST_IMPORTS: "list imports"}
 
-CapTable = Mapping[Tier, Mapping[DailyCap, int]]
+CapTable = Mapping[TrustTier, Mapping[DailyCap, int]]
 
 
 class DailyCapReached(QuotaExceeded):
@@ -51,16 +48,16 @@ class DailyCapReached(QuotaExceeded):
 def cap_table(settings: CallsSettings) -> CapTable:
     """Tier → cap → how many a day, from the settings."""
     return {
-        Tier.NEW: {DailyCap.FLOWS: settings.calls_daily_flows_new,
+        TrustTier.NEW: {DailyCap.FLOWS: settings.calls_daily_flows_new,
                    DailyCap.CAMPAIGNS: settings.calls_daily_campaigns_new,
                    DailyCap.LIST_IMPORTS: settings.calls_daily_list_imports_new},
-        Tier.TRUSTED: {DailyCap.FLOWS: settings.calls_daily_flows_trusted,
+        TrustTier.TRUSTED: {DailyCap.FLOWS: settings.calls_daily_flows_trusted,
                        DailyCap.CAMPAIGNS: settings.calls_daily_campaigns_trusted,
                        DailyCap.LIST_IMPORTS: settings.calls_daily_list_imports_trusted},
     }
 
 
-def cap_refusal(cap: DailyCap, *, tier: Tier, used_today: int, now: datetime, table: CapTable) -> str | None:
+def cap_refusal(cap: DailyCap, *, tier: TrustTier, used_today: int, now: datetime, table: CapTable) -> str | None:
     """None while one more is allowed today; otherwise the sentence the customer reads.
 
     10 flows a day for a new customer: 9 used → None; 10 used → "you have made 10 new flows today, the
@@ -71,16 +68,11 @@ def cap_refusal(cap: DailyCap, *, tier: Tier, used_today: int, now: datetime, ta
     if used_today < limit:
         return None
     unit = _UNITS[cap]
-    who = "a new account" if tier is Tier.NEW else "an account"
+    who = "a new account" if tier is TrustTier.NEW else "an account"
     sentence = f"you have made {used_today} {unit} today, the most {who} may make in a day; {wait_words(now)}."
-    if tier is Tier.NEW:
+    if tier is TrustTier.NEW:
         sentence += " The limits rise once your account is trusted."
     return sentence
-
-
-async def customer_tier(uow: UnitOfWork, customer_id: str) -> Tier:
-    """Every customer counts as new until the trust tiers of review_policy.py are in."""
-    return Tier.NEW
 
 
 async def used_today(uow: UnitOfWork, cap: DailyCap, customer_id: str, now: datetime) -> int:
@@ -106,7 +98,7 @@ async def refuse_over_cap(uow: UnitOfWork, cap: DailyCap, *, customer_id: str, s
     until the transaction ends, so the row this transaction then writes is counted by the next one."""
     await uow.connection.execute(select(func.pg_advisory_xact_lock(
         _CAPS_LOCK_CLASS, func.hashtext(f"{cap.value}:{customer_id}"))))
-    tier = await customer_tier(uow, customer_id)
+    tier = (await tier_of(uow, customer_id, now)).tier
     refusal = cap_refusal(cap, tier=tier, used_today=await used_today(uow, cap, customer_id, now), now=now,
                           table=cap_table(settings))
     if refusal is not None:

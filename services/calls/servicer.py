@@ -35,9 +35,11 @@ from services.calls.phone_numbers import InvalidPhoneNumber, normalise
 from services.calls.placing import CallPlacer, CallRequest, window_refusal
 from services.calls.recovery import recover_calls, stop_calls_of_suspended_customers
 from services.calls.retell_client import RetellClient
+from services.calls.review_policy import TrustTier
 from services.calls.settings import CallsSettings
 from services.calls.settlement import Settlement
 from services.calls.tables import calls, campaigns
+from services.calls.trust import TrustStanding, set_override, trust_standing
 from services.calls.wallet_calls import wallet_call
 from services.runtime.database import Database, UnitOfWork
 from services.runtime.errors import DomainError, InvalidArgument
@@ -215,7 +217,7 @@ class CampaignsServicer:
             await store_limits(uow, customer_id, limits)
             if limits.suspended:
                 await self._suspend(uow, customer_id)
-            return _limits_message(customer_id, limits)
+            return _limits_message(customer_id, limits, await trust_standing(uow, customer_id, self.clock()))
 
         return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.CustomerLimits,
                                     work)
@@ -249,12 +251,32 @@ class CampaignsServicer:
 
         uow.after_commit_async(stop_all)
 
+    async def SetCustomerTrust(self, request: calls_pb2.SetCustomerTrustRequest,
+                               context: grpc.aio.ServicerContext) -> calls_pb2.CustomerLimits:
+        self.settings.require_admin(request.admin_telegram_id)
+        customer_id = require_id("customer_id", request.customer_id)
+        if request.tier not in _TIERS:
+            raise InvalidArgument("tier is TRUST_TIER_NEW, TRUST_TIER_TRUSTED or TRUST_TIER_UNSPECIFIED (computed)",
+                                  reason="BAD_TRUST_TIER", field="tier")
+        note = require_text("note", request.note, max_length=200)
+
+        async def work(uow: UnitOfWork) -> calls_pb2.CustomerLimits:
+            now = self.clock()
+            await set_override(uow, customer_id, _TIERS[request.tier], admin_telegram_id=request.admin_telegram_id,
+                               note=note, now=now)
+            limits = await limits_for(uow, customer_id, self.settings, now)
+            return _limits_message(customer_id, limits, await trust_standing(uow, customer_id, now))
+
+        return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.CustomerLimits,
+                                    work)
+
     async def GetCustomerLimits(self, request: calls_pb2.GetCustomerLimitsRequest,
                                 context: grpc.aio.ServicerContext) -> calls_pb2.CustomerLimits:
         customer_id = require_id("customer_id", request.customer_id)
         async with self.database.unit_of_work() as uow:
             limits = await limits_for(uow, customer_id, self.settings, self.clock())
-        return _limits_message(customer_id, limits)
+            trust = await trust_standing(uow, customer_id, self.clock())
+        return _limits_message(customer_id, limits, trust)
 
     async def GetCallFigures(self, request: calls_pb2.GetCallFiguresRequest,
                              context: grpc.aio.ServicerContext) -> calls_pb2.CallFigures:
@@ -263,11 +285,22 @@ class CampaignsServicer:
             return await call_figures(uow, now=self.clock())
 
 
-def _limits_message(customer_id: str, limits: Limits) -> calls_pb2.CustomerLimits:
-    return calls_pb2.CustomerLimits(
+_TIERS: dict[int, TrustTier | None] = {calls_pb2.TRUST_TIER_UNSPECIFIED: None, calls_pb2.TRUST_TIER_NEW: TrustTier.NEW,
+                                        calls_pb2.TRUST_TIER_TRUSTED: TrustTier.TRUSTED}
+_TIER_MESSAGES = {tier: number for number, tier in _TIERS.items() if tier is not None}
+
+
+def _limits_message(customer_id: str, limits: Limits, trust: TrustStanding | None = None) -> calls_pb2.CustomerLimits:
+    message = calls_pb2.CustomerLimits(
         customer_id=customer_id, max_concurrent_calls=limits.max_concurrent_calls,
         calls_per_hour=limits.calls_per_hour, calls_per_day=limits.calls_per_day, suspended=limits.suspended,
         suspension_reason=limits.suspension_reason)
+    if trust is not None:
+        message.trust_tier = _TIER_MESSAGES[trust.decision.tier]  # type: ignore[assignment]
+        message.trust_reason = trust.decision.reason
+        if trust.override is not None:
+            message.trust_override = _TIER_MESSAGES[trust.override]  # type: ignore[assignment]
+    return message
 
 
 def _region(region: str) -> str | None:

@@ -6,6 +6,7 @@ statement so a flow's review reads them inside the unit of work that stores the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, exists, func, select
@@ -51,3 +52,16 @@ async def set_override(uow: UnitOfWork, customer_id: str, tier: TrustTier | None
     values = {"tier": str(tier), "set_by": admin_telegram_id, "note": note, "updated_at": now}
     await uow.connection.execute(insert(customer_trust).values(customer_id=customer_id, **values)
                                  .on_conflict_do_update(index_elements=["customer_id"], set_=values))
+
+
+@dataclass(frozen=True)
+class TrustStanding:
+    """The tier in force with its reason, and the admin's tier if one is set: what an admin reads."""
+
+    decision: TierDecision
+    override: TrustTier | None
+
+
+async def trust_standing(uow: UnitOfWork, customer_id: str, now: datetime) -> TrustStanding:
+    facts = await trust_facts(uow, customer_id)
+    return TrustStanding(trust_tier(facts, now), facts.override)

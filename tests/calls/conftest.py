@@ -122,6 +122,7 @@ def calls_settings(database_url: str, nats_url: str, sandbox_url: str, wallet_ad
         calls_recording_fee_cents=5, calls_retell_concurrency_refresh_seconds=0,
         # Other tests make many flows and campaigns for one customer; test_daily_caps.py sets the caps it checks.
         calls_daily_flows_new=10_000, calls_daily_campaigns_new=10_000, calls_daily_list_imports_new=10_000,
+        calls_daily_flows_trusted=10_000, calls_daily_campaigns_trusted=10_000, calls_daily_list_imports_trusted=10_000,
     )
 
 

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.calls.daily_caps import CapTable, DailyCap, Tier, cap_refusal, cap_table
+from services.calls.daily_caps import CapTable, DailyCap, cap_refusal, cap_table
 from services.calls.list_imports import _IMPORT_LOCK_CLASS
+from services.calls.review_policy import TrustTier
 from services.calls.settings import CallsSettings
 from services.runtime.daily_quota import day_start, next_reset, wait_words
 from services.runtime.grpc_client import refusal_reason
@@ -21,8 +22,8 @@ from speechcue.calls.v1 import calls_pb2
 from tests.calls.conftest import CallsHarness, menu_flow
 
 TABLE: CapTable = {
-    Tier.NEW: {DailyCap.FLOWS: 10, DailyCap.CAMPAIGNS: 5, DailyCap.LIST_IMPORTS: 10},
-    Tier.TRUSTED: {DailyCap.FLOWS: 50, DailyCap.CAMPAIGNS: 30, DailyCap.LIST_IMPORTS: 60},
+    TrustTier.NEW: {DailyCap.FLOWS: 10, DailyCap.CAMPAIGNS: 5, DailyCap.LIST_IMPORTS: 10},
+    TrustTier.TRUSTED: {DailyCap.FLOWS: 50, DailyCap.CAMPAIGNS: 30, DailyCap.LIST_IMPORTS: 60},
 }
 AFTERNOON = datetime(2026, 12, 2, 15, 43, tzinfo=UTC)
 
@@ -30,43 +31,43 @@ AFTERNOON = datetime(2026, 12, 2, 15, 43, tzinfo=UTC)
 # ---- the pure rule ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("cap", "tier", "used", "refused"), [
-    (DailyCap.FLOWS, Tier.NEW, 0, False),
-    (DailyCap.FLOWS, Tier.NEW, 9, False),
-    (DailyCap.FLOWS, Tier.NEW, 10, True),
-    (DailyCap.FLOWS, Tier.NEW, 11, True),
-    (DailyCap.FLOWS, Tier.TRUSTED, 10, False),
-    (DailyCap.FLOWS, Tier.TRUSTED, 49, False),
-    (DailyCap.FLOWS, Tier.TRUSTED, 50, True),
-    (DailyCap.CAMPAIGNS, Tier.NEW, 4, False),
-    (DailyCap.CAMPAIGNS, Tier.NEW, 5, True),
-    (DailyCap.CAMPAIGNS, Tier.TRUSTED, 5, False),
-    (DailyCap.CAMPAIGNS, Tier.TRUSTED, 30, True),
-    (DailyCap.LIST_IMPORTS, Tier.NEW, 10, True),
-    (DailyCap.LIST_IMPORTS, Tier.TRUSTED, 10, False),
-    (DailyCap.LIST_IMPORTS, Tier.TRUSTED, 60, True),
+    (DailyCap.FLOWS, TrustTier.NEW, 0, False),
+    (DailyCap.FLOWS, TrustTier.NEW, 9, False),
+    (DailyCap.FLOWS, TrustTier.NEW, 10, True),
+    (DailyCap.FLOWS, TrustTier.NEW, 11, True),
+    (DailyCap.FLOWS, TrustTier.TRUSTED, 10, False),
+    (DailyCap.FLOWS, TrustTier.TRUSTED, 49, False),
+    (DailyCap.FLOWS, TrustTier.TRUSTED, 50, True),
+    (DailyCap.CAMPAIGNS, TrustTier.NEW, 4, False),
+    (DailyCap.CAMPAIGNS, TrustTier.NEW, 5, True),
+    (DailyCap.CAMPAIGNS, TrustTier.TRUSTED, 5, False),
+    (DailyCap.CAMPAIGNS, TrustTier.TRUSTED, 30, True),
+    (DailyCap.LIST_IMPORTS, TrustTier.NEW, 10, True),
+    (DailyCap.LIST_IMPORTS, TrustTier.TRUSTED, 10, False),
+    (DailyCap.LIST_IMPORTS, TrustTier.TRUSTED, 60, True),
 ])
-def test_cap_refuses_from_the_limit_on(cap: DailyCap, tier: Tier, used: int, refused: bool) -> None:
+def test_cap_refuses_from_the_limit_on(cap: DailyCap, tier: TrustTier, used: int, refused: bool) -> None:
     assert (cap_refusal(cap, tier=tier, used_today=used, now=AFTERNOON, table=TABLE) is not None) is refused
 
 
 def test_refusal_says_what_was_reached_and_when_to_try_again() -> None:
-    refusal = cap_refusal(DailyCap.FLOWS, tier=Tier.NEW, used_today=10, now=AFTERNOON, table=TABLE)
+    refusal = cap_refusal(DailyCap.FLOWS, tier=TrustTier.NEW, used_today=10, now=AFTERNOON, table=TABLE)
     assert refusal == ("you have made 10 new flows today, the most a new account may make in a day; "
                        "try again after 00:00 UTC (in 8 h 17 min). The limits rise once your account is trusted.")
-    trusted = cap_refusal(DailyCap.CAMPAIGNS, tier=Tier.TRUSTED, used_today=30, now=AFTERNOON, table=TABLE)
+    trusted = cap_refusal(DailyCap.CAMPAIGNS, tier=TrustTier.TRUSTED, used_today=30, now=AFTERNOON, table=TABLE)
     assert trusted == ("you have made 30 new campaigns today, the most an account may make in a day; "
                        "try again after 00:00 UTC (in 8 h 17 min).")
 
 
 def test_a_cap_of_zero_refuses_the_first() -> None:
-    table = {tier: {cap: 0 for cap in DailyCap} for tier in Tier}
-    assert cap_refusal(DailyCap.LIST_IMPORTS, tier=Tier.TRUSTED, used_today=0, now=AFTERNOON, table=table)
+    table = {tier: {cap: 0 for cap in DailyCap} for tier in TrustTier}
+    assert cap_refusal(DailyCap.LIST_IMPORTS, tier=TrustTier.TRUSTED, used_today=0, now=AFTERNOON, table=table)
 
 
 def test_default_settings_give_new_customers_lower_caps_than_trusted_ones() -> None:
     table = cap_table(CallsSettings.model_construct())  # the declared defaults, nothing read from the environment
     for cap in DailyCap:
-        assert 0 < table[Tier.NEW][cap] < table[Tier.TRUSTED][cap]
+        assert 0 < table[TrustTier.NEW][cap] < table[TrustTier.TRUSTED][cap]
 
 
 @pytest.mark.parametrize(("now", "words"), [
@@ -85,10 +86,10 @@ def test_the_day_contains_now_and_resets_within_a_day(now: datetime) -> None:
     assert day_start(next_reset(now)) == next_reset(now)
 
 
-@given(cap=st.sampled_from(list(DailyCap)), tier=st.sampled_from(list(Tier)), used=st.integers(0, 200),
+@given(cap=st.sampled_from(list(DailyCap)), tier=st.sampled_from(list(TrustTier)), used=st.integers(0, 200),
        limit=st.integers(0, 100))
-def test_refused_exactly_when_the_day_is_used_up(cap: DailyCap, tier: Tier, used: int, limit: int) -> None:
-    table = {each: {kind: limit for kind in DailyCap} for each in Tier}
+def test_refused_exactly_when_the_day_is_used_up(cap: DailyCap, tier: TrustTier, used: int, limit: int) -> None:
+    table = {each: {kind: limit for kind in DailyCap} for each in TrustTier}
     refusal = cap_refusal(cap, tier=tier, used_today=used, now=AFTERNOON, table=table)
     assert (refusal is not None) is (used >= limit)
     if refusal is not None:
@@ -197,3 +198,23 @@ async def test_a_refused_import_leaves_no_campaign_and_no_count(calls: CallsHarn
     assert (await preview(calls, customer, numbers_list(500))).accepted == 3  # the import was not counted
     listed = await calls.stub.ListCampaigns(calls_pb2.ListCampaignsRequest(customer_id=customer))
     assert not listed.campaigns
+
+
+async def test_a_trusted_customer_gets_the_higher_cap(calls: CallsHarness) -> None:
+    calls.settings.calls_daily_flows_new = 1
+    calls.settings.calls_daily_flows_trusted = 2
+    new, trusted = await calls.customer_with_money(0), await calls.customer_with_money(0)
+    connection = await asyncpg.connect(calls.database_url)
+    try:  # an admin's override: the tier rule itself is tested in test_review_policy.py
+        await connection.execute("INSERT INTO customer_trust (customer_id, tier, set_by, note) "
+                                 "VALUES ($1, 'trusted', 1, 'known business')", trusted)
+    finally:
+        await connection.close()
+    await calls.flow(new)
+    error = await refused(calls.flow(new, menu_flow("Second Shop")))
+    assert "the most a new account may make in a day" in (error.details() or "")
+    await calls.flow(trusted)
+    await calls.flow(trusted, menu_flow("Second Shop"))
+    error = await refused(calls.flow(trusted, menu_flow("Third Shop")))
+    assert refusal_reason(error) == "DAILY_CAP_REACHED"
+    assert "you have made 2 new flows today, the most an account may make in a day" in (error.details() or "")

@@ -356,6 +356,9 @@ def admin_requests(calls: CallsHarness, o: dict[str, Any]) -> dict[str, Callable
             idempotency_key=key("limits"), admin_telegram_id=admin, limits=calls_pb2.CustomerLimits(
                 customer_id=o["customer"], max_concurrent_calls=1, calls_per_hour=1, calls_per_day=1,
                 suspended=True, suspension_reason="forged"))),
+        "CallsService.SetCustomerTrust": lambda admin: c.SetCustomerTrust(calls_pb2.SetCustomerTrustRequest(
+            idempotency_key=key("trust"), admin_telegram_id=admin, customer_id=o["customer"],
+            tier=calls_pb2.TRUST_TIER_TRUSTED, note="forged")),
         "CallsService.AddDoNotCall": lambda admin: c.AddDoNotCall(calls_pb2.AddDoNotCallRequest(
             idempotency_key=key("dnc"), admin_telegram_id=admin, number="+14155550150", reason="platform-wide")),
         "WalletService.Refund": lambda admin: w.Refund(wallet_pb2.RefundRequest(
@@ -395,6 +398,7 @@ async def test_every_admin_rpc_refuses_a_customer_and_changes_nothing(calls: Cal
                                                                           number="+14155550150"))
     after_plans = await calls.wallet.stub.ListPlans(wallet_pb2.ListPlansRequest(include_inactive=True))
     assert flow.status == calls_pb2.FLOW_STATUS_PENDING_REVIEW and not limits.suspended and not dnc.blocked
+    assert limits.trust_tier == calls_pb2.TRUST_TIER_NEW and not limits.trust_override
     assert "+14155550100" in {caller.number for caller in pool.caller_ids if caller.enabled}
     assert (await calls.wallet.balance(customer)).available_cents == 700
     assert next(p for p in after_plans.plans if p.code == plan.code).price_cents == plan.price_cents

@@ -21,6 +21,12 @@ class CampaignStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CAMPAIGN_STATUS_COMPLETED: _ClassVar[CampaignStatus]
     CAMPAIGN_STATUS_CANCELLED: _ClassVar[CampaignStatus]
 
+class TrustTier(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TRUST_TIER_UNSPECIFIED: _ClassVar[TrustTier]
+    TRUST_TIER_NEW: _ClassVar[TrustTier]
+    TRUST_TIER_TRUSTED: _ClassVar[TrustTier]
+
 class NodeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     NODE_KIND_UNSPECIFIED: _ClassVar[NodeKind]
@@ -64,6 +70,9 @@ CAMPAIGN_STATUS_RUNNING: CampaignStatus
 CAMPAIGN_STATUS_PAUSED: CampaignStatus
 CAMPAIGN_STATUS_COMPLETED: CampaignStatus
 CAMPAIGN_STATUS_CANCELLED: CampaignStatus
+TRUST_TIER_UNSPECIFIED: TrustTier
+TRUST_TIER_NEW: TrustTier
+TRUST_TIER_TRUSTED: TrustTier
 NODE_KIND_UNSPECIFIED: NodeKind
 NODE_KIND_MESSAGE: NodeKind
 NODE_KIND_MENU: NodeKind
@@ -252,20 +261,26 @@ class CampaignReport(_message.Message):
     def __init__(self, filename: _Optional[str] = ..., csv: _Optional[bytes] = ..., totals: _Optional[_Union[CampaignTotals, _Mapping]] = ...) -> None: ...
 
 class CustomerLimits(_message.Message):
-    __slots__ = ("customer_id", "max_concurrent_calls", "calls_per_hour", "calls_per_day", "suspended", "suspension_reason")
+    __slots__ = ("customer_id", "max_concurrent_calls", "calls_per_hour", "calls_per_day", "suspended", "suspension_reason", "trust_tier", "trust_reason", "trust_override")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     MAX_CONCURRENT_CALLS_FIELD_NUMBER: _ClassVar[int]
     CALLS_PER_HOUR_FIELD_NUMBER: _ClassVar[int]
     CALLS_PER_DAY_FIELD_NUMBER: _ClassVar[int]
     SUSPENDED_FIELD_NUMBER: _ClassVar[int]
     SUSPENSION_REASON_FIELD_NUMBER: _ClassVar[int]
+    TRUST_TIER_FIELD_NUMBER: _ClassVar[int]
+    TRUST_REASON_FIELD_NUMBER: _ClassVar[int]
+    TRUST_OVERRIDE_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     max_concurrent_calls: int
     calls_per_hour: int
     calls_per_day: int
     suspended: bool
     suspension_reason: str
-    def __init__(self, customer_id: _Optional[str] = ..., max_concurrent_calls: _Optional[int] = ..., calls_per_hour: _Optional[int] = ..., calls_per_day: _Optional[int] = ..., suspended: _Optional[bool] = ..., suspension_reason: _Optional[str] = ...) -> None: ...
+    trust_tier: TrustTier
+    trust_reason: str
+    trust_override: TrustTier
+    def __init__(self, customer_id: _Optional[str] = ..., max_concurrent_calls: _Optional[int] = ..., calls_per_hour: _Optional[int] = ..., calls_per_day: _Optional[int] = ..., suspended: _Optional[bool] = ..., suspension_reason: _Optional[str] = ..., trust_tier: _Optional[_Union[TrustTier, str]] = ..., trust_reason: _Optional[str] = ..., trust_override: _Optional[_Union[TrustTier, str]] = ...) -> None: ...
 
 class SetCustomerLimitsRequest(_message.Message):
     __slots__ = ("idempotency_key", "admin_telegram_id", "limits")
@@ -282,6 +297,20 @@ class GetCustomerLimitsRequest(_message.Message):
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     def __init__(self, customer_id: _Optional[str] = ...) -> None: ...
+
+class SetCustomerTrustRequest(_message.Message):
+    __slots__ = ("idempotency_key", "admin_telegram_id", "customer_id", "tier", "note")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    ADMIN_TELEGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    TIER_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    admin_telegram_id: int
+    customer_id: str
+    tier: TrustTier
+    note: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., admin_telegram_id: _Optional[int] = ..., customer_id: _Optional[str] = ..., tier: _Optional[_Union[TrustTier, str]] = ..., note: _Optional[str] = ...) -> None: ...
 
 class FlowEdge(_message.Message):
     __slots__ = ("key", "target_node_id")

@@ -195,6 +195,11 @@ class CallsServiceStub:
                 request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCustomerLimitsRequest.SerializeToString,
                 response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CustomerLimits.FromString,
                 _registered_method=True)
+        self.SetCustomerTrust = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/SetCustomerTrust',
+                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.SetCustomerTrustRequest.SerializeToString,
+                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CustomerLimits.FromString,
+                _registered_method=True)
         self.GetCallFigures = channel.unary_unary(
                 '/speechcue.calls.v1.CallsService/GetCallFigures',
                 request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCallFiguresRequest.SerializeToString,
@@ -405,6 +410,14 @@ class CallsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetCustomerTrust(self, request, context):
+        """Admins only: sets a customer's trust tier by hand (TRUST_TIER_UNSPECIFIED removes the admin's
+        tier, so it is computed again) and answers the customer's limits with the tier now in force.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetCallFigures(self, request, context):
         """Admins only: the calling side of the platform, for the bot's admin screen.
         """
@@ -573,6 +586,11 @@ def add_CallsServiceServicer_to_server(servicer, server):
             'GetCustomerLimits': grpc.unary_unary_rpc_method_handler(
                     servicer.GetCustomerLimits,
                     request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCustomerLimitsRequest.FromString,
+                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CustomerLimits.SerializeToString,
+            ),
+            'SetCustomerTrust': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetCustomerTrust,
+                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.SetCustomerTrustRequest.FromString,
                     response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CustomerLimits.SerializeToString,
             ),
             'GetCallFigures': grpc.unary_unary_rpc_method_handler(
@@ -1444,6 +1462,33 @@ class CallsService:
             target,
             '/speechcue.calls.v1.CallsService/GetCustomerLimits',
             speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCustomerLimitsRequest.SerializeToString,
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.CustomerLimits.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetCustomerTrust(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/SetCustomerTrust',
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.SetCustomerTrustRequest.SerializeToString,
             speechcue_dot_calls_dot_v1_dot_calls__pb2.CustomerLimits.FromString,
             options,
             channel_credentials,
