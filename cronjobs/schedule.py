@@ -36,6 +36,8 @@ TICKS: tuple[Tick, ...] = (
          "retries undelivered messages and sends low-balance and plan-expiring reminders"),
     Tick("ledger", "17 * * * *", "wallet", "RunLedgerCheckTick",
          "re-adds the ledger from its entries, so the ledger alert always reads a recent check"),
+    Tick("retention", "43 * * * *", "calls", "RunRetentionTick",
+         "purges collected digits, summaries, recording links and webhook bodies older than the retention"),
 )
 
 

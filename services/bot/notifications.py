@@ -89,14 +89,21 @@ class Notifications:
             metrics.notifications_total.labels(envelope.type).inc()
             uow.after_commit(self.on_queued)
 
-    # Calls: one live message per call (ref call:<id>), edited as the call moves on.
+    # Calls: one live message per call (ref call:<id>), edited as the call moves on. The events carry
+    # no number, keys, recording or summary (calls_events.proto): they are read from the calls
+    # service here, for the call's owner only. If it cannot answer, the event is delivered again.
+
+    async def _call(self, user: TelegramUser, call_id: str) -> calls_pb2.Call:
+        return await self.services.calls.GetCall(calls_pb2.GetCallRequest(customer_id=user.customer_id,
+                                                                          call_id=call_id))
 
     async def _call_started(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                             event: calls_events_pb2.CallStarted, envelope: Any) -> list[Outgoing]:
         if event.campaign_id:
             return []
+        call = await self._call(user, event.call_id)
         keyboard = Keyboard().row(button(words("call.stop"), "callstop", event.call_id))
-        return [Outgoing("editMessageText", text_message(status_text(words, event.to_number,
+        return [Outgoing("editMessageText", text_message(status_text(words, call.to_number,
                                                                      calls_pb2.CALL_STATUS_ONGOING), keyboard,
                                                          chat_id=user.chat_id), edits_ref=f"call:{event.call_id}")]
 
@@ -104,27 +111,29 @@ class Notifications:
                           event: calls_events_pb2.CallEnded, envelope: Any) -> list[Outgoing]:
         if event.campaign_id:
             return []
-        text = outcome_text(words, to_number=event.to_number, ended=event.status == "ended",
+        call = await self._call(user, event.call_id)
+        text = outcome_text(words, to_number=call.to_number, ended=event.status == "ended",
                             duration_seconds=event.duration_seconds, cost_cents=event.cost_cents,
-                            plan_minutes=event.plan_minutes, digits=list(event.digits),
+                            plan_minutes=event.plan_minutes, digits=list(call.digits),
                             reason=event.failure_reason or event.disconnection_reason)
         if event.opted_out:
             text += "\n" + words("call.outcome.opted_out")
         keyboard = Keyboard().row(button(words("call.again"), "call"), button(words("menu.back_home"), "home"))
         messages = [Outgoing("editMessageText", text_message(text, keyboard, chat_id=user.chat_id),
                              edits_ref=f"call:{event.call_id}")]
-        if event.recording_url:
-            messages.append(Outgoing("sendAudio", {"chat_id": user.chat_id, "audio": event.recording_url,
+        if call.recording_url:
+            messages.append(Outgoing("sendAudio", {"chat_id": user.chat_id, "audio": call.recording_url,
                                                    "caption": words("call.recording")}))
         return messages
 
     async def _call_analyzed(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                              event: calls_events_pb2.CallAnalyzed, envelope: Any) -> list[Outgoing]:
-        if event.campaign_id or not (event.summary or event.sentiment):
+        if event.campaign_id or not (event.has_summary or event.sentiment):
             return []
+        summary = (await self._call(user, event.call_id)).analysis.summary if event.has_summary else ""
         lines = [words("call.analysis.title")]
-        if event.summary:
-            lines.append(words("call.outcome.summary", summary=event.summary[:1500]))
+        if summary:
+            lines.append(words("call.outcome.summary", summary=summary[:1500]))
         if event.sentiment:
             lines.append(words("call.outcome.sentiment", sentiment=words(f"sentiment.{event.sentiment.lower()}")))
         if event.in_voicemail:

@@ -19,6 +19,7 @@ from services.calls.do_not_call import PLATFORM, add_entry
 from services.calls.events import CallsEvents
 from services.calls.retell_events import KNOWN_EVENTS, RetellCallFacts
 from services.calls.tables import call_events
+from services.calls.webhook_redaction import value_without_key_presses
 from services.runtime.database import UnitOfWork
 from services.runtime.webhook_json import storable_value
 
@@ -34,7 +35,7 @@ async def apply_retell_event(uow: UnitOfWork, events: CallsEvents, facts: Retell
         return "ignored"
     first = (await uow.connection.execute(
         insert(call_events).values(retell_call_id=facts.retell_call_id, event=facts.event,
-                                  payload=storable_value(payload))
+                                  payload=value_without_key_presses(storable_value(payload)))
         .on_conflict_do_nothing(index_elements=["retell_call_id", "event"]).returning(call_events.c.event)
     )).first()
     if first is None:

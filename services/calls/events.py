@@ -31,21 +31,21 @@ class CallsEvents:
 
     async def call_started(self, uow: UnitOfWork, call: Any) -> None:
         await stage_event(uow, self.relay, CALL_STARTED, call.customer_id, calls_events_pb2.CallStarted(
-            call_id=call.id, flow_id=call.flow_id, campaign_id=call.campaign_id, to_number=call.to_number,
-            at=_stamp(call.started_at)))
+            call_id=call.id, flow_id=call.flow_id, campaign_id=call.campaign_id, at=_stamp(call.started_at)))
 
     async def call_ended(self, uow: UnitOfWork, call: Any) -> None:
         await stage_event(uow, self.relay, CALL_ENDED, call.customer_id, calls_events_pb2.CallEnded(
-            call_id=call.id, flow_id=call.flow_id, campaign_id=call.campaign_id, to_number=call.to_number,
+            call_id=call.id, flow_id=call.flow_id, campaign_id=call.campaign_id,
             status=call.status, duration_seconds=call.duration_seconds,
-            disconnection_reason=call.disconnection_reason, digits=list(call.digits), cost_cents=call.cost_cents,
-            plan_minutes=call.used_plan_minutes, recording_url=call.recording_url, opted_out=call.opted_out,
-            failure_reason=call.failure_reason, at=_stamp(call.ended_at)))
+            disconnection_reason=call.disconnection_reason, cost_cents=call.cost_cents,
+            plan_minutes=call.used_plan_minutes, opted_out=call.opted_out,
+            failure_reason=call.failure_reason, at=_stamp(call.ended_at),
+            keys_pressed=len(call.digits), recorded=bool(call.recording_url)))
 
     async def call_analyzed(self, uow: UnitOfWork, call: Any) -> None:
         await stage_event(uow, self.relay, CALL_ANALYZED, call.customer_id, calls_events_pb2.CallAnalyzed(
-            call_id=call.id, campaign_id=call.campaign_id, summary=call.summary, sentiment=call.sentiment,
-            successful=call.successful, in_voicemail=call.in_voicemail))
+            call_id=call.id, campaign_id=call.campaign_id, sentiment=call.sentiment,
+            successful=call.successful, in_voicemail=call.in_voicemail, has_summary=bool(call.summary)))
 
     async def flow_reviewed(self, uow: UnitOfWork, flow: Any, approved: bool, note: str) -> None:
         await stage_event(uow, self.relay, FLOW_REVIEWED, flow.customer_id, calls_events_pb2.FlowReviewed(

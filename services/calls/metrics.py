@@ -25,6 +25,11 @@ opt_outs_total = Counter("speechcue_opt_outs_total", "Callees who opted out by k
 webhook_batch_size = Histogram("speechcue_retell_webhook_batch_size",
                                "call_ended webhooks recorded together in one transaction.",
                                buckets=(1, 2, 4, 8, 16, 32, 64, 128))
+retention_purged_total = Counter("speechcue_retention_purged_total",
+                                 "Sensitive values purged by the retention tick, by kind (digits, callee_digits, "
+                                 "recording, summary, variables, webhook_body).", ["kind"])
+retention_last_success_timestamp_seconds = Gauge("speechcue_retention_last_success_timestamp_seconds",
+                                                 "When the retention tick last finished, everything due purged.")
 daily_cap_refusals_total = Counter("speechcue_calls_daily_cap_refusals_total",
                                    "Requests refused by a customer's daily cap (flows, campaigns, list_imports).",
                                    ["cap"])

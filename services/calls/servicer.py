@@ -35,6 +35,7 @@ from services.calls.phone_numbers import InvalidPhoneNumber, normalise
 from services.calls.placing import CallPlacer, CallRequest, window_refusal
 from services.calls.recovery import recover_calls, stop_calls_of_suspended_customers
 from services.calls.retell_client import RetellClient
+from services.calls.retention import purge_expired, record_run, retention_cutoff
 from services.calls.review_policy import TrustTier
 from services.calls.settings import CallsSettings
 from services.calls.settlement import Settlement
@@ -593,4 +594,18 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
                                          succeeded=resolved + settled + stopped)
 
         return await run_tick(self.database, "recovery", request.idempotency_key, request, common_pb2.TickResult, work)
+
+    async def RunRetentionTick(self, request: common_pb2.RunTickRequest,
+                               context: grpc.aio.ServicerContext) -> common_pb2.TickResult:
+        now = require_time("scheduled_at", request.scheduled_at) if request.HasField("scheduled_at") else self.clock()
+        cutoff = retention_cutoff(max(now, self.clock()), self.settings.calls_retention_days)
+
+        async def work(uow: UnitOfWork) -> common_pb2.TickResult:
+            # Batches in transactions of their own (retention.py); this one holds the tick's lock.
+            purged = await purge_expired(self.database, cutoff)
+            uow.after_commit(lambda: record_run(purged))
+            return common_pb2.TickResult(name="retention", processed=purged.rows, succeeded=purged.rows)
+
+        return await run_tick(self.database, "retention", request.idempotency_key, request, common_pb2.TickResult,
+                              work)
 

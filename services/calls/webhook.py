@@ -23,6 +23,7 @@ from services.calls.ended_calls import EndedCall, EndedCalls
 from services.calls.events import CallsEvents
 from services.calls.retell_events import read_webhook, signature_is_valid
 from services.calls.retell_webhook_schema import OPENAPI_EXTRA
+from services.calls.webhook_redaction import without_key_presses
 from services.runtime.database import Database
 from services.runtime.webhook_json import parse_json, storable_json
 
@@ -47,7 +48,9 @@ def add_retell_webhook(app: FastAPI, *, database: Database, events: CallsEvents,
             metrics.webhooks_total.labels("malformed").inc()
             return JSONResponse({"error": f"malformed body: {error}"[:200]}, status_code=400)
         if facts.event == "call_ended":
-            outcome = await ended_calls.record(EndedCall(facts, storable_json(raw, payload), clock()))
+            # Kept without the key presses: the call row holds them, until the retention (retention.py).
+            body = without_key_presses(storable_json(raw, payload))
+            outcome = await ended_calls.record(EndedCall(facts, body, clock()))
         else:
             async with database.unit_of_work() as uow:
                 outcome = await apply_retell_event(uow, events, facts, payload, now=clock())

@@ -4,6 +4,7 @@ the analysis come back once, however Retell delivers its webhooks."""
 from __future__ import annotations
 
 import asyncpg
+from google.protobuf.message import Message
 
 from speechcue.calls.v1 import calls_pb2
 from speechcue.events.v1 import calls_events_pb2
@@ -38,7 +39,51 @@ async def test_callee_presses_1_then_3_and_the_customer_sees_digits_duration_and
     assert [event.type for event in events] == ["calls.call.started", "calls.call.ended", "calls.call.analyzed"]
     ended = calls_events_pb2.CallEnded()
     events[1].payload.Unpack(ended)
-    assert (list(ended.digits), ended.duration_seconds, ended.cost_cents) == (["1", "3"], 65, 30)
+    assert (ended.keys_pressed, ended.duration_seconds, ended.cost_cents) == (2, 65, 30)
+
+
+def _texts(message: Message) -> list[str]:
+    """Every string in a message, nested messages and repeated fields included."""
+    found: list[str] = []
+    for _, value in message.ListFields():
+        values = [value] if isinstance(value, str | bytes | Message) or not hasattr(value, "__iter__") else value
+        for item in values:
+            if isinstance(item, Message):
+                found.extend(_texts(item))
+            elif isinstance(item, str):
+                found.append(item)
+    return found
+
+
+async def test_no_event_of_a_call_journey_carries_the_callees_number_or_keys(calls: CallsHarness) -> None:
+    customer = await calls.customer_with_money(1000)
+    flow = await calls.flow(customer)
+    summary = "The callee pressed 1, then 3, and hung up."
+    await calls.script_callee(CALLEE, duration_ms=65_000, summary=summary,
+                              keys=[{"digit": "1", "at_ms": 5_000}, {"digit": "3", "at_ms": 9_000}])
+    placed = await calls.call(customer, flow.id, record=True)
+    call = await calls.settled(customer, placed.id, analyzed=True)
+    # The owner reads them with GetCall.
+    assert (list(call.digits), call.analysis.summary) == (["1", "3"], summary) and call.recording_url
+    await calls.running.context.relay.publish_pending()
+    events = await read_events(calls.wallet.nats_url, "CALLS", "calls.>")
+    assert {"calls.call.started", "calls.call.ended", "calls.call.analyzed"} <= {event.type for event in events}
+    national = CALLEE.removeprefix("+1")
+    for envelope in events:
+        raw = envelope.SerializeToString()
+        for secret in (national, call.recording_url, summary):
+            assert secret.encode() not in raw, (envelope.type, secret)
+        payload = getattr(calls_events_pb2, envelope.payload.TypeName().rsplit(".", 1)[-1])()
+        envelope.payload.Unpack(payload)
+        # The keys were the one repeated text an event had; single digits are in every id and time.
+        assert not [text for text in _texts(payload) if text in ("1", "3", "1 3", "13")], envelope.type
+
+
+def test_call_events_have_no_field_for_numbers_keys_recordings_or_summaries() -> None:
+    for message in calls_events_pb2.DESCRIPTOR.message_types_by_name.values():
+        for field in message.fields:
+            assert field.name not in {"to_number", "number", "digits", "recording_url", "summary", "transcript"}, (
+                message.name, field.name)
 
 
 async def test_call_ended_five_times_and_before_call_started_charges_once(calls: CallsHarness) -> None:

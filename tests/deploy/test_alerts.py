@@ -261,7 +261,8 @@ def test_a_tick_alerts_after_twice_its_interval(rules: list[Rule]) -> None:
                     and f'tick="{tick.name}"' in r["expr"] and "absent(" in r["expr"]]
         assert absent["for"] == f"{2 * interval}s", tick.name
     assert {"billing": 300, "subscriptions": 3600, "campaigns": 60, "recovery": 60, "payments": 300,
-            "notifications": 600, "ledger": 3600} == {tick.name: 3600 // len(tick.cron.minutes) for tick in TICKS}
+            "notifications": 600, "ledger": 3600, "retention": 3600} == {
+        tick.name: 3600 // len(tick.cron.minutes) for tick in TICKS}
 
 
 def test_every_alert_links_to_its_runbook_section_and_the_operator_table(rules: list[Rule]) -> None:

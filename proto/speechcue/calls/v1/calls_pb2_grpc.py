@@ -135,6 +135,11 @@ class CallsServiceStub:
                 request_serializer=speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.SerializeToString,
                 response_deserializer=speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.FromString,
                 _registered_method=True)
+        self.RunRetentionTick = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/RunRetentionTick',
+                request_serializer=speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.SerializeToString,
+                response_deserializer=speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.FromString,
+                _registered_method=True)
         self.PreviewCallList = channel.unary_unary(
                 '/speechcue.calls.v1.CallsService/PreviewCallList',
                 request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.PreviewCallListRequest.SerializeToString,
@@ -334,6 +339,14 @@ class CallsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RunRetentionTick(self, request, context):
+        """Purges collected digits, summaries, recording links, variables and stored webhook bodies older
+        than CALLS_RETENTION_DAYS, in bounded batches (services/calls/retention.py).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def PreviewCallList(self, request, context):
         """Reads a list (pasted or uploaded) and reports what would be called, without creating anything.
         """
@@ -525,6 +538,11 @@ def add_CallsServiceServicer_to_server(servicer, server):
             ),
             'RunRecoveryTick': grpc.unary_unary_rpc_method_handler(
                     servicer.RunRecoveryTick,
+                    request_deserializer=speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.FromString,
+                    response_serializer=speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.SerializeToString,
+            ),
+            'RunRetentionTick': grpc.unary_unary_rpc_method_handler(
+                    servicer.RunRetentionTick,
                     request_deserializer=speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.FromString,
                     response_serializer=speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.SerializeToString,
             ),
@@ -1137,6 +1155,33 @@ class CallsService:
             request,
             target,
             '/speechcue.calls.v1.CallsService/RunRecoveryTick',
+            speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.SerializeToString,
+            speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunRetentionTick(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/RunRetentionTick',
             speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.SerializeToString,
             speechcue_dot_common_dot_v1_dot_common__pb2.TickResult.FromString,
             options,

@@ -10,66 +10,62 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class CallStarted(_message.Message):
-    __slots__ = ("call_id", "flow_id", "campaign_id", "to_number", "at")
+    __slots__ = ("call_id", "flow_id", "campaign_id", "at")
     CALL_ID_FIELD_NUMBER: _ClassVar[int]
     FLOW_ID_FIELD_NUMBER: _ClassVar[int]
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
-    TO_NUMBER_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
     call_id: str
     flow_id: str
     campaign_id: str
-    to_number: str
     at: _timestamp_pb2.Timestamp
-    def __init__(self, call_id: _Optional[str] = ..., flow_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., to_number: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, call_id: _Optional[str] = ..., flow_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CallEnded(_message.Message):
-    __slots__ = ("call_id", "flow_id", "campaign_id", "to_number", "status", "duration_seconds", "disconnection_reason", "digits", "cost_cents", "plan_minutes", "recording_url", "opted_out", "failure_reason", "at")
+    __slots__ = ("call_id", "flow_id", "campaign_id", "status", "duration_seconds", "disconnection_reason", "cost_cents", "plan_minutes", "opted_out", "failure_reason", "at", "keys_pressed", "recorded")
     CALL_ID_FIELD_NUMBER: _ClassVar[int]
     FLOW_ID_FIELD_NUMBER: _ClassVar[int]
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
-    TO_NUMBER_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     DURATION_SECONDS_FIELD_NUMBER: _ClassVar[int]
     DISCONNECTION_REASON_FIELD_NUMBER: _ClassVar[int]
-    DIGITS_FIELD_NUMBER: _ClassVar[int]
     COST_CENTS_FIELD_NUMBER: _ClassVar[int]
     PLAN_MINUTES_FIELD_NUMBER: _ClassVar[int]
-    RECORDING_URL_FIELD_NUMBER: _ClassVar[int]
     OPTED_OUT_FIELD_NUMBER: _ClassVar[int]
     FAILURE_REASON_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
+    KEYS_PRESSED_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_FIELD_NUMBER: _ClassVar[int]
     call_id: str
     flow_id: str
     campaign_id: str
-    to_number: str
     status: str
     duration_seconds: int
     disconnection_reason: str
-    digits: _containers.RepeatedScalarFieldContainer[str]
     cost_cents: int
     plan_minutes: int
-    recording_url: str
     opted_out: bool
     failure_reason: str
     at: _timestamp_pb2.Timestamp
-    def __init__(self, call_id: _Optional[str] = ..., flow_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., to_number: _Optional[str] = ..., status: _Optional[str] = ..., duration_seconds: _Optional[int] = ..., disconnection_reason: _Optional[str] = ..., digits: _Optional[_Iterable[str]] = ..., cost_cents: _Optional[int] = ..., plan_minutes: _Optional[int] = ..., recording_url: _Optional[str] = ..., opted_out: _Optional[bool] = ..., failure_reason: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    keys_pressed: int
+    recorded: bool
+    def __init__(self, call_id: _Optional[str] = ..., flow_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., status: _Optional[str] = ..., duration_seconds: _Optional[int] = ..., disconnection_reason: _Optional[str] = ..., cost_cents: _Optional[int] = ..., plan_minutes: _Optional[int] = ..., opted_out: _Optional[bool] = ..., failure_reason: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., keys_pressed: _Optional[int] = ..., recorded: _Optional[bool] = ...) -> None: ...
 
 class CallAnalyzed(_message.Message):
-    __slots__ = ("call_id", "campaign_id", "summary", "sentiment", "successful", "in_voicemail")
+    __slots__ = ("call_id", "campaign_id", "sentiment", "successful", "in_voicemail", "has_summary")
     CALL_ID_FIELD_NUMBER: _ClassVar[int]
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
-    SUMMARY_FIELD_NUMBER: _ClassVar[int]
     SENTIMENT_FIELD_NUMBER: _ClassVar[int]
     SUCCESSFUL_FIELD_NUMBER: _ClassVar[int]
     IN_VOICEMAIL_FIELD_NUMBER: _ClassVar[int]
+    HAS_SUMMARY_FIELD_NUMBER: _ClassVar[int]
     call_id: str
     campaign_id: str
-    summary: str
     sentiment: str
     successful: bool
     in_voicemail: bool
-    def __init__(self, call_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., summary: _Optional[str] = ..., sentiment: _Optional[str] = ..., successful: _Optional[bool] = ..., in_voicemail: _Optional[bool] = ...) -> None: ...
+    has_summary: bool
+    def __init__(self, call_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., sentiment: _Optional[str] = ..., successful: _Optional[bool] = ..., in_voicemail: _Optional[bool] = ..., has_summary: _Optional[bool] = ...) -> None: ...
 
 class FlowReviewed(_message.Message):
     __slots__ = ("flow_id", "name", "approved", "note")
