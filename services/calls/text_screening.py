@@ -120,6 +120,7 @@ class _Token:
     start: int  # index in the original text of the first character
     end: int  # index in the original text after the last character
     break_before: str  # _SPACE, _TIGHT, or "" at the start
+    origins: tuple[int, ...] = ()  # index in the original text of each character of `text`
 
 
 def screen_texts(texts: Iterable[LabeledText]) -> list[TermHit]:
@@ -129,10 +130,13 @@ def screen_texts(texts: Iterable[LabeledText]) -> list[TermHit]:
     for labeled in texts:
         in_name = labeled.where in NAME_PLACES
         found = [hit for hit in _find(labeled.text, index) if in_name or not hit[0].names_only]
-        # One hit per stretch of text, the longest: "one time password", not also "password" inside it.
+        # A term inside a longer hit, or overlapping one of its category, is not named again: "one time
+        # password", not also "password"; but "您的银行卡号" is both a bank and a card number.
         kept: list[tuple[int, int, _Term]] = []
         for term, start, end in sorted(found, key=lambda hit: (hit[2] - hit[1], len(hit[0].letters)), reverse=True):
-            if not any(start < kept_end and kept_start < end for kept_start, kept_end, _ in kept):
+            if not any((kept_start <= start and end <= kept_end)
+                       or (start < kept_end and kept_start < end and other.category == term.category)
+                       for kept_start, kept_end, other in kept):
                 kept.append((start, end, term))
         for start, end, term in sorted(kept, key=lambda hit: hit[0]):
             hits.append(TermHit(labeled.where, term.shown, term.category, term.language,
@@ -162,21 +166,27 @@ def _spoof_checker() -> icu.SpoofChecker:
 
 @lru_cache(maxsize=65536)
 def _skeleton(char: str) -> str:
-    """UTS #39 skeleton of one character, lower-cased and without accents, "l" folded into "i"."""
-    if char.isascii() and char.isalnum() and char not in "lm":
-        return char.lower()  # the skeleton of every other ASCII letter and digit is itself
-    skeleton = _spoof_checker().getSkeleton(0, char)
-    folded = unicodedata.normalize("NFKD", skeleton.casefold())
-    return "".join(c for c in folded if not _is_accent(c)).replace("l", "i")
+    """One letter as UTS #39 sees it, case-folded and without accents, "l" folded into "i".
+
+    The skeleton is taken before case folding and again after: a capital's look-alike is a capital
+    (Greek "Τ" looks like "T", its small "τ" like no Latin letter), a small letter's a small one.
+    """
+    checker = _spoof_checker()
+    folded = unicodedata.normalize("NFKD", checker.getSkeleton(0, char).casefold())
+    out = "".join(checker.getSkeleton(0, c) for c in folded if not _is_accent(c))
+    return "".join(c for c in unicodedata.normalize("NFKD", out.casefold()) if not _is_accent(c)).replace("l", "i")
 
 
 @lru_cache(maxsize=65536)
-def _plain(char: str) -> str:
-    """One character after compatibility decomposition, case folding, and without accents or invisibles."""
-    if unicodedata.category(char) == "Cf" or 0xFE00 <= ord(char) <= 0xFE0F or 0xE0100 <= ord(char) <= 0xE01EF:
-        return ""
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", char).casefold())
-    return "".join(c for c in decomposed if not _is_accent(c) and unicodedata.category(c) != "Cf")
+def _plain(text: str) -> str:
+    """Compatibility decomposition, without accents or invisibles (case is kept for the skeleton)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not _is_accent(c) and not _invisible(c))
+
+
+def _invisible(char: str) -> bool:
+    """Format characters (zero-width joiners, soft hyphen, bidi marks) and variation selectors."""
+    code = ord(char)
+    return unicodedata.category(char) == "Cf" or 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
 
 
 def _kind(char: str) -> str:
@@ -191,17 +201,26 @@ def _kind(char: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _fold(char: str) -> str:
-    """One character as the matcher reads it: its plain form's skeleton, " " for a space, "." for
-    punctuation, "" for an invisible. ASCII digits, "@" and "$" are kept for leetspeak, which needs the word."""
+    """One character as the matcher reads it: " " for a space, "." for punctuation, "" for an invisible,
+    and a letter as its UTS #39 skeleton, taken on the character itself (its compatibility form can look
+    otherwise: "Ϲ" looks like "C", its NFKD "Σ" does not), then in compatibility form, case-folded and
+    without accents. ASCII digits, "@" and "$" are kept for leetspeak, which needs the whole word.
+    Punctuation stays punctuation whatever it looks like ("|", "—"), so it still separates letters."""
+    if _invisible(char):
+        return ""
+    if (char.isascii() and char.isdigit()) or char in _LEET_SYMBOLS:
+        return char
+    kind = _kind(char)
+    if kind != "w":
+        compatible = _plain(char)  # a letter written as a symbol: circled "Ⓞ", parenthesised "⒪"
+        if not compatible or not all(_kind(c) == "w" for c in compatible):
+            return kind
+        char = compatible
     out: list[str] = []
-    for plain in _plain(char):
-        kind = _kind(plain)
-        if kind != "w":
-            out.append(kind)
-        elif (plain.isascii() and plain.isdigit()) or plain in _LEET_SYMBOLS:
-            out.append(plain)
-        else:
-            out.extend(c if _kind(c) == "w" else _kind(c) for c in _skeleton(plain))
+    for plain in _plain(_spoof_checker().getSkeleton(0, char)):
+        plain_kind = _kind(plain)
+        out.append(plain if plain_kind == "w" and plain.isascii() and plain.isdigit()
+                   else _skeleton(plain) if plain_kind == "w" else plain_kind)
     return "".join(out)
 
 
@@ -231,7 +250,8 @@ def _tokens(text: str) -> list[_Token]:
             word = word.translate(_LEET)
         gap = folded[previous_end:match.start()]
         tokens.append(_Token(word, origins[match.start()], origins[match.end() - 1] + 1,
-                             (_SPACE if _SPACE in gap else _TIGHT) if tokens else ""))
+                             (_SPACE if _SPACE in gap else _TIGHT) if tokens else "",
+                             tuple(origins[match.start():match.end()])))
         previous_end = match.end()
     return _spelt_leet(tokens)
 
@@ -243,7 +263,7 @@ def _spelt_leet(tokens: list[_Token]) -> list[_Token]:
 
     return [token if not (len(token.text) == 1 and token.text.translate(_LEET) != token.text
                           and (single_letter(at - 1) or single_letter(at + 1)))
-            else _Token(token.text.translate(_LEET), token.start, token.end, token.break_before)
+            else _Token(token.text.translate(_LEET), token.start, token.end, token.break_before, token.origins)
             for at, token in enumerate(tokens)]
 
 
@@ -348,10 +368,8 @@ def _find(text: str, index: _Index) -> list[tuple[_Term, int, int]]:
             if _single_token_match(tokens, first, term):
                 found.append((term, token.start, token.end))
     if index.unspaced and _UNSPACED.search(text):
-        squeezed, origins = "", []
-        for token in tokens:
-            squeezed += token.text
-            origins.extend([token.start] * len(token.text))
+        squeezed = "".join(token.text for token in tokens)
+        origins = [origin for token in tokens for origin in token.origins]
         for term in index.unspaced:
             at = squeezed.find(term.letters)
             if at >= 0:
