@@ -61,6 +61,8 @@ def local_services(ports: LocalPorts = DEFAULT_PORTS) -> tuple[LocalService, ...
         LocalService("calls", grpc_port=ports.grpc_base + 2, http_port=ports.http_base + 2, extra_environment=(
             ("RETELL_API_KEY", LOCAL_RETELL_KEY), ("RETELL_BASE_URL", sandbox),
             ("SPEECHCUE_PUBLIC_BASE_URL", http(2)),
+            # The default allow-list and Japan and Australia, where ./dev demo finds callees in their hours.
+            ("CALLS_ALLOWED_COUNTRIES", "US,CA,GB,IE,FR,DE,ES,IN,JP,AU"),
         )),
         LocalService("payments", grpc_port=ports.grpc_base + 3, http_port=ports.http_base + 3, extra_environment=(
             *LOCAL_DYNOPAY, ("DYNOPAY_BASE_URL", sandbox), ("SPEECHCUE_PUBLIC_BASE_URL", http(3)),

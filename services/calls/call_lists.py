@@ -2,8 +2,10 @@
 
 One number per line, or a CSV with a header naming a phone column (and optionally a name column,
 used as the script's {{name}} variable). Numbers are normalised to E.164 in the customer's
-default region and de-duplicated; what is dropped is counted and the first lines of each kind are
-kept for the report. Nothing in the input can raise past `read_call_list`.
+default region and de-duplicated; numbers no call may go to (premium-rate, shared-cost, other kinds of
+line than landline and mobile, countries outside `callable_countries`: destinations.py) are dropped
+with their reason; what is dropped is counted and the first lines of each kind are kept for the
+report. Nothing in the input can raise past `read_call_list`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import re
 from dataclasses import dataclass, field
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat
+from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat
+
+from services.calls.destinations import DestinationRefusal, country_refusal, type_refusal
 
 MAX_NUMBERS = 100_000
 MAX_BYTES = 8 * 1024 * 1024
@@ -41,6 +45,9 @@ class ImportReport:
     invalid_examples: list[str] = field(default_factory=list)
     duplicate_examples: list[str] = field(default_factory=list)
     refusal: str = ""
+    # Numbers no call may go to, and the first of them with each one's reason (destinations.py).
+    refused: int = 0
+    refused_examples: list[DestinationRefusal] = field(default_factory=list)
 
     def note(self, examples: list[str], line: str) -> None:
         if len(examples) < EXAMPLES_KEPT:
@@ -93,7 +100,7 @@ def _rows(text: str) -> tuple[list[tuple[str, str, str]], int]:
     return rows, len(lines)
 
 
-def _normalise(raw: str, region: str | None) -> str | None:
+def _normalise(raw: str, region: str | None) -> PhoneNumber | None:
     if _E164.match(raw):
         candidate = raw
     else:
@@ -107,10 +114,20 @@ def _normalise(raw: str, region: str | None) -> str | None:
         return None
     if not phonenumbers.is_valid_number(parsed):
         return None
-    return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+    return parsed
 
 
-def read_call_list(data: bytes | str, *, default_region: str | None = None) -> ImportReport:
+def _refusal(parsed: PhoneNumber, number: str, callable_countries: frozenset[str] | None) -> DestinationRefusal | None:
+    refusal = type_refusal(parsed, number)
+    if refusal is None and callable_countries is not None:
+        refusal = country_refusal(phonenumbers.region_code_for_number(parsed) or "", number, callable_countries)
+    return refusal
+
+
+def read_call_list(data: bytes | str, *, default_region: str | None = None,
+                   callable_countries: frozenset[str] | None = None) -> ImportReport:
+    """`callable_countries`: the countries this list's calls can reach (the allow-list, narrowed to
+    what its caller ID can call); None checks the kind of line only."""
     report = ImportReport()
     raw = data.encode() if isinstance(data, str) else data
     if len(raw) > MAX_BYTES:
@@ -126,20 +143,33 @@ def read_call_list(data: bytes | str, *, default_region: str | None = None) -> I
         return report
     seen: set[str] = set()
     for number, name, line in rows:
-        normalised = _normalise(number, default_region)
-        if normalised is None:
+        parsed = _normalise(number, default_region)
+        if parsed is None:
             report.invalid += 1
             report.note(report.invalid_examples, line)
             continue
+        normalised = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
         if normalised in seen:
             report.duplicates += 1
             report.note(report.duplicate_examples, line)
+            continue
+        refusal = _refusal(parsed, normalised, callable_countries)
+        if refusal is not None:
+            seen.add(normalised)
+            report.refused += 1
+            if len(report.refused_examples) < EXAMPLES_KEPT:
+                report.refused_examples.append(refusal)
             continue
         if len(report.callees) >= MAX_NUMBERS:
             report.over_limit += 1
             continue
         seen.add(normalised)
         report.callees.append(Callee(normalised, name[:MAX_NAME]))
-    if not report.callees:
+    if not report.callees and report.refused:
+        report.refusal = (f"none of the numbers can be called: {report.refused_examples[0].message}"
+                          if report.refused == 1 or len({r.reason for r in report.refused_examples}) == 1 else
+                          "none of the numbers can be called: they are premium-rate, shared-cost or other lines "
+                          "than landlines and mobiles, or in countries calls cannot go to")
+    elif not report.callees:
         report.refusal = "no valid phone numbers were found; numbers need a country code, like +14155550123"
     return report

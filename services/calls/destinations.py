@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberType, geocoder
+from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberType, geocoder
 
 # The countries a fresh installation calls: the markets of the languages calls are made in
 # (en, fr, de, es, hi, zh), without the ones whose domestic networks refuse foreign automated calls.
@@ -137,10 +137,9 @@ def country_name(country: str, language: str = "en") -> str:
 def number_type_name(number: str) -> str:
     """"+19005551234" → "PREMIUM_RATE"; "UNKNOWN" for what does not parse."""
     try:
-        parsed = phonenumbers.parse(number)
+        return type_name_of(phonenumbers.parse(number))
     except NumberParseException:
         return TYPE_NAMES[PhoneNumberType.UNKNOWN]
-    return TYPE_NAMES.get(phonenumbers.number_type(parsed), "UNKNOWN")
 
 
 def destination_refusal(number: str, allowed_countries: frozenset[str]) -> DestinationRefusal | None:
@@ -148,33 +147,49 @@ def destination_refusal(number: str, allowed_countries: frozenset[str]) -> Desti
     try:
         parsed = phonenumbers.parse(number)
     except NumberParseException:
-        parsed = None
+        return type_refusal(None, number)
+    return type_refusal(parsed, number) or country_refusal(
+        phonenumbers.region_code_for_number(parsed) or "", number, allowed_countries, type_name_of(parsed))
+
+
+def type_refusal(parsed: PhoneNumber | None, number: str) -> DestinationRefusal | None:
+    """Why a number's kind of line may not be called (whatever the country), or None. Takes the parsed
+    number so a list of 100,000 is parsed once."""
     kind = phonenumbers.number_type(parsed) if parsed is not None else PhoneNumberType.UNKNOWN
+    if kind in PERSON_LINE_TYPES:
+        return None
     country = (phonenumbers.region_code_for_number(parsed) if parsed is not None else None) or ""
-    type_name = TYPE_NAMES.get(kind, "UNKNOWN")
-    if kind not in PERSON_LINE_TYPES:
-        words = _TYPE_WORDS.get(kind, "unknown")
-        if kind == PhoneNumberType.PREMIUM_RATE:
-            reason = DestinationReason.PREMIUM_RATE
-        elif kind == PhoneNumberType.SHARED_COST:
-            reason = DestinationReason.SHARED_COST
-        else:
-            reason = DestinationReason.NUMBER_TYPE_NOT_ALLOWED
-        if kind in (PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST):
-            why = "the caller pays its owner for the call"
-        elif kind == PhoneNumberType.UNKNOWN:
-            why = "its kind of line cannot be told"
-        else:
-            why = "only ordinary landlines and mobiles can be called"
-        return DestinationRefusal(
-            reason, f"{number} is a {words} number, and {why}; use an ordinary landline or mobile number",
-            number, country, type_name)
-    if country not in allowed_countries:
-        return DestinationRefusal(
-            DestinationReason.COUNTRY_NOT_ALLOWED,
-            f"numbers in {country_name(country)} cannot be called from Speechcue; calls go to "
-            f"{allowed_names(allowed_countries)}", number, country, type_name)
-    return None
+    words = _TYPE_WORDS.get(kind, "unknown")
+    if kind == PhoneNumberType.PREMIUM_RATE:
+        reason = DestinationReason.PREMIUM_RATE
+    elif kind == PhoneNumberType.SHARED_COST:
+        reason = DestinationReason.SHARED_COST
+    else:
+        reason = DestinationReason.NUMBER_TYPE_NOT_ALLOWED
+    if kind in (PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST):
+        why = "the caller pays its owner for the call"
+    elif kind == PhoneNumberType.UNKNOWN:
+        why = "its kind of line cannot be told"
+    else:
+        why = "only ordinary landlines and mobiles can be called"
+    return DestinationRefusal(
+        reason, f"{number} is a {words} number, and {why}; use an ordinary landline or mobile number",
+        number, country, TYPE_NAMES.get(kind, "UNKNOWN"))
+
+
+def country_refusal(country: str, number: str, allowed_countries: frozenset[str],
+                    number_type: str = "") -> DestinationRefusal | None:
+    """Why a number in `country` may not be called, or None."""
+    if country in allowed_countries:
+        return None
+    return DestinationRefusal(
+        DestinationReason.COUNTRY_NOT_ALLOWED,
+        f"numbers in {country_name(country)} cannot be called from Speechcue; calls go to "
+        f"{allowed_names(allowed_countries)}", number, country, number_type)
+
+
+def type_name_of(parsed: PhoneNumber) -> str:
+    return TYPE_NAMES.get(phonenumbers.number_type(parsed), "UNKNOWN")
 
 
 def allowed_names(allowed_countries: Iterable[str]) -> str:

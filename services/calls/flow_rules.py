@@ -12,6 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from services.calls.destinations import DEFAULT_ALLOWED_COUNTRIES, destination_refusal, parse_country_list
 from services.calls.phone_numbers import is_e164
 
 
@@ -62,7 +63,9 @@ class FlowProblem:
     message: str
 
 
-def validate_graph(graph: FlowGraph, *, opt_out_key: str = DEFAULT_OPT_OUT_KEY) -> list[FlowProblem]:
+def validate_graph(graph: FlowGraph, *, opt_out_key: str = DEFAULT_OPT_OUT_KEY,
+                   allowed_countries: frozenset[str] = parse_country_list(DEFAULT_ALLOWED_COUNTRIES),
+                   ) -> list[FlowProblem]:
     """Every rule a flow breaks, each with the node it concerns and a sentence a customer reads."""
     problems: list[FlowProblem] = []
 
@@ -82,7 +85,7 @@ def validate_graph(graph: FlowGraph, *, opt_out_key: str = DEFAULT_OPT_OUT_KEY) 
     if graph.node(graph.start_node_id) is None:
         problem("", "NO_START", "the flow needs one start step that exists")
     for node in graph.nodes:
-        problems.extend(_node_problems(node, opt_out_key))
+        problems.extend(_node_problems(node, opt_out_key, allowed_countries))
         for key, target in node.edges.items():
             if graph.node(target) is None:
                 problem(node.id, "UNKNOWN_TARGET",
@@ -100,7 +103,7 @@ def validate_graph(graph: FlowGraph, *, opt_out_key: str = DEFAULT_OPT_OUT_KEY) 
     return problems
 
 
-def _node_problems(node: FlowNode, opt_out_key: str) -> list[FlowProblem]:
+def _node_problems(node: FlowNode, opt_out_key: str, allowed_countries: frozenset[str]) -> list[FlowProblem]:
     found: list[FlowProblem] = []
 
     def problem(code: str, message: str) -> None:
@@ -131,8 +134,12 @@ def _node_problems(node: FlowNode, opt_out_key: str) -> list[FlowProblem]:
         if opt_out_key in node.edges:
             problem("OPT_OUT_KEY_TAKEN", f"key {opt_out_key} is reserved for opting out; use another key in "
                                          f"menu '{node.id}'")
-    if node.kind == NodeKind.TRANSFER and not is_e164(node.transfer_number):
-        problem("BAD_TRANSFER_NUMBER", f"transfer step '{node.id}' needs a valid number like +14155550123")
+    if node.kind == NodeKind.TRANSFER:
+        if not is_e164(node.transfer_number):
+            problem("BAD_TRANSFER_NUMBER", f"transfer step '{node.id}' needs a valid number like +14155550123")
+        elif (refusal := destination_refusal(node.transfer_number, allowed_countries)) is not None:
+            # The same rule as a call's callee: a transfer is a call the platform pays for.
+            problem("BAD_TRANSFER_NUMBER", f"transfer step '{node.id}': {refusal.message}")
     return found
 
 

@@ -39,7 +39,8 @@ class FlowInvalid(InvalidArgument):
     default_reason = "FLOW_INVALID"
 
 
-def check_spec(spec: calls_pb2.FlowSpec) -> list[calls_pb2.FlowProblem]:
+def check_spec(spec: calls_pb2.FlowSpec, *, allowed_countries: frozenset[str] | None = None,
+               ) -> list[calls_pb2.FlowProblem]:
     """Every problem with the spec, as FlowProblems a customer can read."""
     problems: list[calls_pb2.FlowProblem] = []
 
@@ -62,7 +63,8 @@ def check_spec(spec: calls_pb2.FlowSpec) -> list[calls_pb2.FlowProblem]:
     elif spec.kind == calls_pb2.FLOW_KIND_GRAPH:
         for node_id, key in duplicate_keys(spec):
             problem("DUPLICATE_KEY", f"key {key} is used twice in step '{node_id}'", node_id)
-        for found in validate_graph(graph_of(spec), opt_out_key=opt_out_key(spec)):
+        countries = {"allowed_countries": allowed_countries} if allowed_countries is not None else {}
+        for found in validate_graph(graph_of(spec), opt_out_key=opt_out_key(spec), **countries):
             problem(found.code, found.message, found.node_id)
     else:
         problem("BAD_KIND", "a flow is a node graph or an AI script")
@@ -129,8 +131,8 @@ async def _status_for(uow: UnitOfWork, customer_id: str, spec: calls_pb2.FlowSpe
     return (PENDING_REVIEW if reasons else APPROVED), reasons
 
 
-def _refuse_if_invalid(spec: calls_pb2.FlowSpec) -> None:
-    problems = check_spec(spec)
+def _refuse_if_invalid(spec: calls_pb2.FlowSpec, settings: CallsSettings) -> None:
+    problems = check_spec(spec, allowed_countries=settings.allowed_countries)
     if problems:
         first = problems[0]
         raise FlowInvalid(f"{first.message} ({len(problems)} problem{'s' if len(problems) > 1 else ''} in all)",
@@ -139,7 +141,7 @@ def _refuse_if_invalid(spec: calls_pb2.FlowSpec) -> None:
 
 async def create_flow(uow: UnitOfWork, retell: RetellClient, settings: CallsSettings, *, customer_id: str,
                       spec: calls_pb2.FlowSpec, now: datetime) -> Any:
-    _refuse_if_invalid(spec)
+    _refuse_if_invalid(spec, settings)
     status, reasons = await _status_for(uow, customer_id, spec, now)
     ids = await _create_retell_objects(retell, spec, settings)
     uow.on_rollback(lambda: delete_retell_objects(retell, ids))
@@ -167,7 +169,7 @@ async def update_flow(uow: UnitOfWork, retell: RetellClient, settings: CallsSett
     if expected_version and expected_version != current.version:
         raise ConflictingRetry("the flow was changed meanwhile; reload it and edit again",
                                reason="FLOW_VERSION_CONFLICT")
-    _refuse_if_invalid(spec)
+    _refuse_if_invalid(spec, settings)
     status, reasons = await _status_for(uow, customer_id, spec, now)
     ids = await _create_retell_objects(retell, spec, settings)
     uow.on_rollback(lambda: delete_retell_objects(retell, ids))

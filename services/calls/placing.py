@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,7 +33,7 @@ from services.calls.call_store import (
     insert_call,
     update_call,
 )
-from services.calls.caller_ids import choose_caller_id
+from services.calls.caller_ids import DestinationRefused, choose_caller_id, refuse_destination
 from services.calls.calling_window import next_allowed
 from services.calls.do_not_call import blocking_entry
 from services.calls.flows import APPROVED, PENDING_REVIEW, get_flow
@@ -82,6 +83,16 @@ def call_id_for(customer_id: str, idempotency_key: str) -> str:
 def refuse(reason: str, message: str, **metadata: str) -> Refused:
     metrics.calls_refused_total.labels(reason).inc()
     return Refused(message, reason=reason, **metadata)
+
+
+@asynccontextmanager
+async def counted_refusal() -> AsyncIterator[None]:
+    """Counts a destination refusal as a refused call, then lets it go on to the customer."""
+    try:
+        yield
+    except DestinationRefused as refusal:
+        metrics.calls_refused_total.labels(refusal.reason).inc()
+        raise
 
 
 def window_refusal(to_number: str, now: datetime, settings: CallsSettings) -> Refused | None:
@@ -141,6 +152,8 @@ class CallPlacer:
             to_number = normalise(request.to_number)
         except InvalidPhoneNumber as error:
             raise InvalidArgument(f"{error.problem.message}", reason="INVALID_NUMBER", field="to_number") from None
+        async with counted_refusal():  # premium-rate, shared-cost, not-allowed country, no caller ID reaches it
+            await refuse_destination(uow, to_number, self.settings.allowed_countries)
         if await blocking_entry(uow, request.customer_id, to_number) is not None:
             raise refuse("DO_NOT_CALL", "this number is on the do-not-call list and cannot be called")
         refusal = window_refusal(to_number, now, self.settings)
@@ -150,7 +163,9 @@ class CallPlacer:
         await lock_customer(uow, request.customer_id)
         refuse_if_over(await limits_for(uow, request.customer_id, self.settings, now),
                        await usage_of(uow, request.customer_id, now))
-        caller_id = await choose_caller_id(uow, request.caller_id, call_id)
+        async with counted_refusal():
+            caller_id = await choose_caller_id(uow, request.caller_id, call_id, destinations=[to_number],
+                                               allowed_countries=self.settings.allowed_countries)
         usage_kind = wallet_pb2.USAGE_KIND_BULK if request.campaign_id else wallet_pb2.USAGE_KIND_SINGLE
         async with wallet_call("quoting the call"):
             quote = await self.wallet.QuoteCall(wallet_pb2.QuoteCallRequest(

@@ -7,13 +7,21 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import grpc
 from sqlalchemy import select
 
 from services.calls import flows as flow_ops
 from services.calls.call_store import ONGOING, RINGING, get_call, list_calls
-from services.calls.caller_ids import all_caller_ids, enabled_caller_ids, set_enabled, sync_from_retell
+from services.calls.caller_ids import (
+    all_caller_ids,
+    callers_reaching,
+    destination_check,
+    enabled_caller_ids,
+    set_enabled,
+    sync_from_retell,
+)
 from services.calls.campaign_tick import run_campaign_tick
 from services.calls.campaigns import (
     act_on_campaign,
@@ -24,6 +32,7 @@ from services.calls.campaigns import (
     screen_list,
 )
 from services.calls.daily_caps import DailyCap, refuse_over_cap
+from services.calls.destinations import country_of, number_type_name
 from services.calls.dispatcher import Dispatcher
 from services.calls.do_not_call import PLATFORM, add_entry, blocking_entry
 from services.calls.events import CallsEvents
@@ -31,7 +40,7 @@ from services.calls.figures import call_figures
 from services.calls.limits import Limits, limits_for, lock_customer, store_limits
 from services.calls.list_imports import list_import_slot
 from services.calls.messages import CALL_STATUS_NAMES, call_message, flow_message, stamp
-from services.calls.phone_numbers import InvalidPhoneNumber, normalise
+from services.calls.phone_numbers import MAX_INPUT_LENGTH, InvalidPhoneNumber, normalise
 from services.calls.placing import CallPlacer, CallRequest, window_refusal
 from services.calls.recovery import recover_calls, stop_calls_of_suspended_customers
 from services.calls.retell_client import RetellClient
@@ -65,6 +74,12 @@ def _number(field: str, value: str) -> str:
         return normalise(value)
     except InvalidPhoneNumber as error:
         raise InvalidArgument(error.problem.message, reason="INVALID_NUMBER", field=field) from None
+
+
+def _caller_id(row: Any) -> calls_pb2.CallerId:
+    return calls_pb2.CallerId(number=row.number, label=row.label, enabled=row.enabled,
+                              phone_number_type=row.phone_number_type,
+                              outbound_countries=list(row.outbound_countries or ()))
 
 
 def _variables(values: dict[str, str]) -> dict[str, str]:
@@ -430,10 +445,13 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
                             context: grpc.aio.ServicerContext) -> calls_pb2.ListCallerIdsResponse:
         if request.include_disabled:
             self.settings.require_admin(request.admin_telegram_id)
+        to_number = _number("to_number", request.to_number) if request.to_number else ""
         async with self.database.unit_of_work() as uow:
-            rows = await (all_caller_ids(uow) if request.include_disabled else enabled_caller_ids(uow))
-        return calls_pb2.ListCallerIdsResponse(caller_ids=[
-            calls_pb2.CallerId(number=row.number, label=row.label, enabled=row.enabled) for row in rows])
+            if to_number:
+                rows = await callers_reaching(uow, to_number, self.settings.allowed_countries)
+            else:
+                rows = await (all_caller_ids(uow) if request.include_disabled else enabled_caller_ids(uow))
+        return calls_pb2.ListCallerIdsResponse(caller_ids=[_caller_id(row) for row in rows])
 
     async def SyncCallerIds(self, request: calls_pb2.SyncCallerIdsRequest,
                             context: grpc.aio.ServicerContext) -> calls_pb2.ListCallerIdsResponse:
@@ -441,8 +459,7 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
 
         async def work(uow: UnitOfWork) -> calls_pb2.ListCallerIdsResponse:
             rows = await sync_from_retell(uow, self.retell)
-            return calls_pb2.ListCallerIdsResponse(caller_ids=[
-                calls_pb2.CallerId(number=row.number, label=row.label, enabled=row.enabled) for row in rows])
+            return calls_pb2.ListCallerIdsResponse(caller_ids=[_caller_id(row) for row in rows])
 
         return await run_idempotent(self.database, request.idempotency_key, request,
                                     calls_pb2.ListCallerIdsResponse, work)
@@ -454,7 +471,7 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
 
         async def work(uow: UnitOfWork) -> calls_pb2.CallerId:
             row = await set_enabled(uow, number, request.enabled)
-            return calls_pb2.CallerId(number=row.number, label=row.label, enabled=row.enabled)
+            return _caller_id(row)
 
         return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.CallerId, work)
 
@@ -471,6 +488,7 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
         async with self.database.unit_of_work() as uow:
             flow = await flow_ops.get_flow(uow, require_id("flow_id", request.flow_id), customer_id=customer_id)
             blocked = await blocking_entry(uow, customer_id, to_number)
+            destination, _ = await destination_check(uow, to_number, self.settings.allowed_countries)
         refusal = window_refusal(to_number, now, self.settings)
         if refusal is not None:
             answer.allowed_now = False
@@ -481,6 +499,8 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
             answer.allowed_now, answer.blocked_reason = False, "FLOW_NOT_APPROVED"
         if blocked is not None:
             answer.allowed_now, answer.blocked_reason = False, "DO_NOT_CALL"
+        if destination is not None:
+            answer.allowed_now, answer.blocked_reason = False, destination.reason
         async with wallet_call("quoting the call"):
             quote = await self.wallet.QuoteCall(wallet_pb2.QuoteCallRequest(
                 customer_id=customer_id, usage_kind=wallet_pb2.USAGE_KIND_SINGLE, max_minutes=minutes), timeout=10)
@@ -580,6 +600,24 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
         async with self.database.unit_of_work() as uow:
             row = await blocking_entry(uow, require_id("customer_id", request.customer_id), number)
         return calls_pb2.CheckDoNotCallResponse(blocked=row is not None, reason=row.reason if row else "")
+
+    async def CheckDestination(self, request: calls_pb2.CheckDestinationRequest,
+                               context: grpc.aio.ServicerContext) -> calls_pb2.CheckDestinationResponse:
+        require_id("customer_id", request.customer_id)
+        raw = require_text("number", request.number, max_length=MAX_INPUT_LENGTH * 2)
+        region = require_text("default_region", request.default_region, max_length=2).upper() or None
+        try:
+            number = normalise(raw, default_region=region)
+        except InvalidPhoneNumber as error:
+            return calls_pb2.CheckDestinationResponse(reason="INVALID_NUMBER", message=error.problem.message)
+        async with self.database.unit_of_work() as uow:
+            refusal, callable_countries = await destination_check(uow, number, self.settings.allowed_countries)
+        answer = calls_pb2.CheckDestinationResponse(number=number, allowed=refusal is None,
+                                                    callable_countries=sorted(callable_countries),
+                                                    country=country_of(number), number_type=number_type_name(number))
+        if refusal is not None:
+            answer.reason, answer.message = refusal.reason, refusal.message
+        return answer
 
     async def RunRecoveryTick(self, request: common_pb2.RunTickRequest,
                               context: grpc.aio.ServicerContext) -> common_pb2.TickResult:

@@ -44,6 +44,10 @@ caller_ids = Table(
     Column("label", Text, nullable=False, server_default=""),
     Column("enabled", Boolean, nullable=False, server_default="true"),
     Column("synced_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Retell's phone_number_type (retell-twilio, retell-telnyx, custom) and allowed_outbound_country_list:
+    # what the number can call (destinations.py). "" until the next sync learns it.
+    Column("phone_number_type", Text, nullable=False, server_default=""),
+    Column("outbound_countries", ARRAY(Text), nullable=False, server_default="{}"),
 )
 
 calls = Table(

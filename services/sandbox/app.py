@@ -43,6 +43,7 @@ def build_sandbox(settings: SandboxSettings) -> Sandbox:
         settings.retell_api_key, time_scale=settings.sandbox_time_scale,
         concurrency_limit=settings.sandbox_retell_concurrency, webhook_url=settings.sandbox_retell_webhook_url,
         phone_numbers=tuple(n.strip() for n in settings.sandbox_caller_ids.split(",") if n.strip()),
+        imported_numbers=tuple(n.strip() for n in settings.sandbox_imported_caller_ids.split(",") if n.strip()),
     )
 
     dynopay = DynoPaySimulator(settings.dynopay_api_key, settings.dynopay_wallet_token,

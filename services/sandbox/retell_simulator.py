@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import phonenumbers
 
 from services.sandbox.retell_scenarios import DISCONNECTION_BY_OUTCOME, Scenario, ScenarioBook
 from services.sandbox.retell_signing import retell_signature
@@ -37,6 +38,18 @@ DEFAULT_VOICES = [
 
 
 KEY_CONDITION = re.compile(r"pressed (\S) on the keypad")
+
+
+def reachable(phone_number: dict[str, Any], to_number: str) -> bool:
+    """Whether Retell lets this number call `to_number`: its own numbers call US numbers only."""
+    try:
+        country = phonenumbers.region_code_for_number(phonenumbers.parse(to_number))
+    except phonenumbers.NumberParseException:
+        return False
+    if phone_number.get("phone_number_type") != "custom" and country != "US":
+        return False
+    allowed = phone_number.get("allowed_outbound_country_list")
+    return not allowed or country in allowed
 
 
 def _key_of(condition: Any) -> str | None:
@@ -118,7 +131,8 @@ class WebhookDelivery:
 
 class RetellSimulator:
     def __init__(self, api_key: str, *, time_scale: float = 1.0, concurrency_limit: int = 20,
-                 webhook_url: str = "", phone_numbers: tuple[str, ...] = ("+14155550100", "+14155550101")) -> None:
+                 webhook_url: str = "", phone_numbers: tuple[str, ...] = ("+14155550100", "+14155550101"),
+                 imported_numbers: tuple[str, ...] = ()) -> None:
         self.api_key = api_key
         self.time_scale = time_scale
         self.concurrency_limit = concurrency_limit
@@ -127,11 +141,11 @@ class RetellSimulator:
         self.agents: dict[str, dict[str, Any]] = {}
         self.llms: dict[str, dict[str, Any]] = {}
         self.flows: dict[str, dict[str, Any]] = {}
-        self.phone_numbers: dict[str, dict[str, Any]] = {
-            number: {"phone_number": number, "phone_number_type": "retell-twilio", "nickname": f"Pool {index + 1}",
-                     "last_modification_timestamp": now_ms(), "outbound_agents": None}
-            for index, number in enumerate(phone_numbers)
-        }
+        self.phone_numbers: dict[str, dict[str, Any]] = {}
+        for number in phone_numbers:
+            self.add_phone_number(number, "retell-twilio")
+        for number in imported_numbers:
+            self.add_phone_number(number, "custom")
         self.calls: dict[str, SimulatedCall] = {}
         self.idempotency: dict[str, str] = {}
         self.deliveries: list[WebhookDelivery] = []
@@ -199,6 +213,17 @@ class RetellSimulator:
         if store.pop(object_id, None) is None:
             raise RetellError(404, "The requested resource was not found.")
 
+    def add_phone_number(self, number: str, phone_number_type: str,
+                         allowed_outbound_country_list: list[str] | None = None) -> dict[str, Any]:
+        """A number bought from Retell (retell-twilio, retell-telnyx) or imported to it (custom), as
+        list-phone-numbers reports it."""
+        self.phone_numbers[number] = {
+            "phone_number": number, "phone_number_type": phone_number_type,
+            "nickname": f"Pool {len(self.phone_numbers) + 1}", "last_modification_timestamp": now_ms(),
+            "outbound_agents": None, "allowed_outbound_country_list": allowed_outbound_country_list,
+        }
+        return self.phone_numbers[number]
+
     # ---- calls ---------------------------------------------------------------------------
 
     def concurrent_calls(self) -> int:
@@ -215,6 +240,11 @@ class RetellSimulator:
             raise RetellError(400, "Invalid request format, please check API reference.")
         if from_number not in self.phone_numbers:
             raise RetellError(422, "Cannot find requested asset under given api key.")
+        if not reachable(self.phone_numbers[from_number], to_number):
+            # Retell documents the limit ("If using a number purchased from Retell, only US numbers are
+            # supported as destination"; an imported number's allowed_outbound_country_list), not its
+            # error body: a 400 like its other refusals of a request.
+            raise RetellError(400, "to_number cannot be called from this from_number.")
         agent_id = body.get("override_agent_id")
         if agent_id not in self.agents:
             raise RetellError(422, "Cannot find requested asset under given api key.")

@@ -26,6 +26,9 @@ class SandboxSettings(BaseSettings):
     sandbox_telegram_retry_scale: float | None = Field(default=None, gt=0, le=10)
     sandbox_retell_concurrency: int = Field(default=20, ge=1)
     sandbox_caller_ids: str = "+14155550100,+14155550101,+14155550102"
+    # Numbers imported to Retell (phone_number_type custom): they call every country, where Retell's
+    # own numbers above call US numbers only.
+    sandbox_imported_caller_ids: str = "+442071838700"
     dynopay_api_key: str = "sandbox-dynopay-key"
     dynopay_wallet_token: str = "sandbox-dynopay-wallet-token"
     dynopay_webhook_secret: str = "sandbox-dynopay-webhook-secret"

@@ -15,6 +15,7 @@ import pytest
 
 from devstack.ports import free_port
 from services.calls.__main__ import build as build_calls
+from services.calls.destinations import DEFAULT_ALLOWED_COUNTRIES
 from services.calls.settings import CallsSettings
 from services.runtime.grpc_client import internal_channel
 from services.runtime.service_main import RunningService, start_http_server, start_service
@@ -120,6 +121,9 @@ def calls_settings(database_url: str, nats_url: str, sandbox_url: str, wallet_ad
         retell_api_key=RETELL_KEY, retell_base_url=sandbox_url,
         speechcue_public_base_url=f"http://127.0.0.1:{http_port}", wallet_grpc_addr=wallet_address,
         calls_recording_fee_cents=5, calls_retell_concurrency_refresh_seconds=0,
+        # The default allow-list, and Japan and Australia: the calling-window tests call around the world
+        # (from the sandbox's imported number; Retell's own numbers call the US only).
+        calls_allowed_countries=f"{DEFAULT_ALLOWED_COUNTRIES},JP,AU",
         # Other tests make many flows and campaigns for one customer; test_daily_caps.py sets the caps it checks.
         calls_daily_flows_new=10_000, calls_daily_campaigns_new=10_000, calls_daily_list_imports_new=10_000,
         calls_daily_flows_trusted=10_000, calls_daily_campaigns_trusted=10_000, calls_daily_list_imports_trusted=10_000,

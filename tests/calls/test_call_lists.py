@@ -46,3 +46,31 @@ def test_any_bytes_give_a_report_not_an_exception(data: bytes) -> None:
     report = read_call_list(data)
     assert report.refusal or report.callees
     assert len({callee.number for callee in report.callees}) == len(report.callees)
+
+
+def test_numbers_whose_owner_is_paid_are_dropped_with_their_reason() -> None:
+    data = "+1 900 234 5678\n+44 871 234 5678\n+14155550123\n+49 180 1234 5\n+1 800 234 5678\n+19002345678\n"
+    report = read_call_list(data, default_region="US")
+    assert [callee.number for callee in report.callees] == ["+14155550123"]
+    assert report.refused == 4 and report.duplicates == 1  # the second +1 900 is a duplicate, not a refusal
+    assert [(refusal.number, refusal.reason) for refusal in report.refused_examples] == [
+        ("+19002345678", "PREMIUM_RATE"), ("+448712345678", "PREMIUM_RATE"), ("+4918012345", "SHARED_COST"),
+        ("+18002345678", "NUMBER_TYPE_NOT_ALLOWED")]
+    assert not report.refusal
+
+
+def test_numbers_in_countries_the_list_cannot_call_are_dropped_naming_the_country() -> None:
+    data = "+14155550123\n+442071838750\n+81312345678\n"
+    report = read_call_list(data, callable_countries=frozenset({"US", "GB"}))
+    assert [callee.number for callee in report.callees] == ["+14155550123", "+442071838750"]
+    assert report.refused == 1 and report.refused_examples[0].reason == "COUNTRY_NOT_ALLOWED"
+    assert "Japan" in report.refused_examples[0].message
+    # None checks only the kind of line.
+    assert len(read_call_list(data).callees) == 3
+
+
+def test_a_list_of_only_refused_numbers_is_refused_saying_why() -> None:
+    report = read_call_list("+449012345678\n+448712345678\n")
+    assert not report.callees and "premium-rate" in report.refusal
+    mixed = read_call_list("+449012345678\n+18002345678\n")
+    assert "premium-rate" in mixed.refusal and "landlines and mobiles" in mixed.refusal

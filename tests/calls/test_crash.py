@@ -16,6 +16,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from devstack.ports import free_port
 from services.calls.calling_window import inside_window
+from services.calls.destinations import DEFAULT_ALLOWED_COUNTRIES
 from services.calls.phone_numbers import is_e164, timezones_of
 from services.runtime.grpc_client import internal_channel
 from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
@@ -38,7 +39,9 @@ def calls_environment(database_url: str, nats_url: str, sandbox_url: str, wallet
         "SPEECHCUE_ADMIN_TELEGRAM_IDS": str(ADMIN_ID), "SPEECHCUE_GRPC_PORT": str(grpc_port),
         "SPEECHCUE_HTTP_PORT": str(http_port), "SPEECHCUE_HTTP_HOST": "127.0.0.1", "RETELL_API_KEY": RETELL_KEY,
         "RETELL_BASE_URL": sandbox_url, "SPEECHCUE_PUBLIC_BASE_URL": f"http://127.0.0.1:{http_port}",
-        "WALLET_GRPC_ADDR": f"127.0.0.1:{wallet.running.grpc_port}", **extra,
+        "WALLET_GRPC_ADDR": f"127.0.0.1:{wallet.running.grpc_port}",
+        # Japan and Australia too: NUMBERS_AROUND_THE_WORLD (called from the sandbox's imported number).
+        "CALLS_ALLOWED_COUNTRIES": f"{DEFAULT_ALLOWED_COUNTRIES},JP,AU", **extra,
     }
 
 

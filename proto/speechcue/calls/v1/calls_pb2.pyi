@@ -107,7 +107,7 @@ class PreviewCallListRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., list: _Optional[bytes] = ..., default_region: _Optional[str] = ...) -> None: ...
 
 class CallListReport(_message.Message):
-    __slots__ = ("lines_read", "accepted", "invalid", "duplicates", "do_not_call", "over_limit", "invalid_examples", "duplicate_examples", "do_not_call_examples", "refusal")
+    __slots__ = ("lines_read", "accepted", "invalid", "duplicates", "do_not_call", "over_limit", "invalid_examples", "duplicate_examples", "do_not_call_examples", "refusal", "refused", "refused_examples")
     LINES_READ_FIELD_NUMBER: _ClassVar[int]
     ACCEPTED_FIELD_NUMBER: _ClassVar[int]
     INVALID_FIELD_NUMBER: _ClassVar[int]
@@ -118,6 +118,8 @@ class CallListReport(_message.Message):
     DUPLICATE_EXAMPLES_FIELD_NUMBER: _ClassVar[int]
     DO_NOT_CALL_EXAMPLES_FIELD_NUMBER: _ClassVar[int]
     REFUSAL_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_EXAMPLES_FIELD_NUMBER: _ClassVar[int]
     lines_read: int
     accepted: int
     invalid: int
@@ -128,7 +130,23 @@ class CallListReport(_message.Message):
     duplicate_examples: _containers.RepeatedScalarFieldContainer[str]
     do_not_call_examples: _containers.RepeatedScalarFieldContainer[str]
     refusal: str
-    def __init__(self, lines_read: _Optional[int] = ..., accepted: _Optional[int] = ..., invalid: _Optional[int] = ..., duplicates: _Optional[int] = ..., do_not_call: _Optional[int] = ..., over_limit: _Optional[int] = ..., invalid_examples: _Optional[_Iterable[str]] = ..., duplicate_examples: _Optional[_Iterable[str]] = ..., do_not_call_examples: _Optional[_Iterable[str]] = ..., refusal: _Optional[str] = ...) -> None: ...
+    refused: int
+    refused_examples: _containers.RepeatedCompositeFieldContainer[RefusedNumber]
+    def __init__(self, lines_read: _Optional[int] = ..., accepted: _Optional[int] = ..., invalid: _Optional[int] = ..., duplicates: _Optional[int] = ..., do_not_call: _Optional[int] = ..., over_limit: _Optional[int] = ..., invalid_examples: _Optional[_Iterable[str]] = ..., duplicate_examples: _Optional[_Iterable[str]] = ..., do_not_call_examples: _Optional[_Iterable[str]] = ..., refusal: _Optional[str] = ..., refused: _Optional[int] = ..., refused_examples: _Optional[_Iterable[_Union[RefusedNumber, _Mapping]]] = ...) -> None: ...
+
+class RefusedNumber(_message.Message):
+    __slots__ = ("number", "reason", "message", "country", "number_type")
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_TYPE_FIELD_NUMBER: _ClassVar[int]
+    number: str
+    reason: str
+    message: str
+    country: str
+    number_type: str
+    def __init__(self, number: _Optional[str] = ..., reason: _Optional[str] = ..., message: _Optional[str] = ..., country: _Optional[str] = ..., number_type: _Optional[str] = ...) -> None: ...
 
 class RetryPolicy(_message.Message):
     __slots__ = ("max_attempts", "spacing_minutes")
@@ -515,24 +533,58 @@ class ListVoicesResponse(_message.Message):
     def __init__(self, voices: _Optional[_Iterable[_Union[Voice, _Mapping]]] = ...) -> None: ...
 
 class CallerId(_message.Message):
-    __slots__ = ("number", "label", "enabled")
+    __slots__ = ("number", "label", "enabled", "phone_number_type", "outbound_countries")
     NUMBER_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     ENABLED_FIELD_NUMBER: _ClassVar[int]
+    PHONE_NUMBER_TYPE_FIELD_NUMBER: _ClassVar[int]
+    OUTBOUND_COUNTRIES_FIELD_NUMBER: _ClassVar[int]
     number: str
     label: str
     enabled: bool
-    def __init__(self, number: _Optional[str] = ..., label: _Optional[str] = ..., enabled: _Optional[bool] = ...) -> None: ...
+    phone_number_type: str
+    outbound_countries: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, number: _Optional[str] = ..., label: _Optional[str] = ..., enabled: _Optional[bool] = ..., phone_number_type: _Optional[str] = ..., outbound_countries: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListCallerIdsRequest(_message.Message):
-    __slots__ = ("customer_id", "include_disabled", "admin_telegram_id")
+    __slots__ = ("customer_id", "include_disabled", "admin_telegram_id", "to_number")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_DISABLED_FIELD_NUMBER: _ClassVar[int]
     ADMIN_TELEGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_NUMBER_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     include_disabled: bool
     admin_telegram_id: int
-    def __init__(self, customer_id: _Optional[str] = ..., include_disabled: _Optional[bool] = ..., admin_telegram_id: _Optional[int] = ...) -> None: ...
+    to_number: str
+    def __init__(self, customer_id: _Optional[str] = ..., include_disabled: _Optional[bool] = ..., admin_telegram_id: _Optional[int] = ..., to_number: _Optional[str] = ...) -> None: ...
+
+class CheckDestinationRequest(_message.Message):
+    __slots__ = ("customer_id", "number", "default_region")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_REGION_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    number: str
+    default_region: str
+    def __init__(self, customer_id: _Optional[str] = ..., number: _Optional[str] = ..., default_region: _Optional[str] = ...) -> None: ...
+
+class CheckDestinationResponse(_message.Message):
+    __slots__ = ("number", "allowed", "reason", "message", "country", "number_type", "callable_countries")
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CALLABLE_COUNTRIES_FIELD_NUMBER: _ClassVar[int]
+    number: str
+    allowed: bool
+    reason: str
+    message: str
+    country: str
+    number_type: str
+    callable_countries: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, number: _Optional[str] = ..., allowed: _Optional[bool] = ..., reason: _Optional[str] = ..., message: _Optional[str] = ..., country: _Optional[str] = ..., number_type: _Optional[str] = ..., callable_countries: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListCallerIdsResponse(_message.Message):
     __slots__ = ("caller_ids",)

@@ -130,6 +130,11 @@ class CallsServiceStub:
                 request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CheckDoNotCallRequest.SerializeToString,
                 response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CheckDoNotCallResponse.FromString,
                 _registered_method=True)
+        self.CheckDestination = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/CheckDestination',
+                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CheckDestinationRequest.SerializeToString,
+                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CheckDestinationResponse.FromString,
+                _registered_method=True)
         self.RunRecoveryTick = channel.unary_unary(
                 '/speechcue.calls.v1.CallsService/RunRecoveryTick',
                 request_serializer=speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.SerializeToString,
@@ -328,6 +333,14 @@ class CallsServiceServicer:
 
     def CheckDoNotCall(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckDestination(self, request, context):
+        """Whether a number may be called at all: an ordinary landline or mobile, in an allowed country, that
+        some caller ID of the pool can reach (services/calls/destinations.py). Changes nothing.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -535,6 +548,11 @@ def add_CallsServiceServicer_to_server(servicer, server):
                     servicer.CheckDoNotCall,
                     request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CheckDoNotCallRequest.FromString,
                     response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CheckDoNotCallResponse.SerializeToString,
+            ),
+            'CheckDestination': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckDestination,
+                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CheckDestinationRequest.FromString,
+                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CheckDestinationResponse.SerializeToString,
             ),
             'RunRecoveryTick': grpc.unary_unary_rpc_method_handler(
                     servicer.RunRecoveryTick,
@@ -1130,6 +1148,33 @@ class CallsService:
             '/speechcue.calls.v1.CallsService/CheckDoNotCall',
             speechcue_dot_calls_dot_v1_dot_calls__pb2.CheckDoNotCallRequest.SerializeToString,
             speechcue_dot_calls_dot_v1_dot_calls__pb2.CheckDoNotCallResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckDestination(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/CheckDestination',
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.CheckDestinationRequest.SerializeToString,
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.CheckDestinationResponse.FromString,
             options,
             channel_credentials,
             insecure,
