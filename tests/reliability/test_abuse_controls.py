@@ -73,7 +73,6 @@ async def set_limits(calls: CallsHarness, customer: str, *, concurrent: int = 10
     "Say your password after the tone.",
     "What is your passcode?",
     "This is your bank calling about your account.",
-    "Your banks have flagged a payment.",
     "Chase fraud department here.",
     "Press 1 to speak to Wells Fargo.",
     "Type your pincode now.",
