@@ -196,19 +196,16 @@ def number_callable_now() -> str:
 
 
 def reminder_flow() -> calls_pb2.FlowSpec:
-    """A flow the review approves at once: a message, two menus, goodbye."""
+    """A flow the review approves at once, even for a new customer: a message, one menu choice, goodbye."""
     return calls_pb2.FlowSpec(
         name="Appointment reminder", kind=calls_pb2.FLOW_KIND_GRAPH, business_name="Acme Dental",
         graph=calls_pb2.FlowGraph(start_node_id="hello", nodes=[
             calls_pb2.FlowNode(id="hello", kind=calls_pb2.NODE_KIND_MESSAGE, text="You have an appointment "
                                "tomorrow at ten.", edges=[calls_pb2.FlowEdge(key="next", target_node_id="menu")]),
             calls_pb2.FlowNode(id="menu", kind=calls_pb2.NODE_KIND_MENU, text="Press 1 to keep it, 2 to cancel.",
-                               edges=[calls_pb2.FlowEdge(key="1", target_node_id="time"),
+                               edges=[calls_pb2.FlowEdge(key="1", target_node_id="bye"),
                                       calls_pb2.FlowEdge(key="2", target_node_id="bye"),
                                       calls_pb2.FlowEdge(key="timeout", target_node_id="bye")]),
-            calls_pb2.FlowNode(id="time", kind=calls_pb2.NODE_KIND_MENU, text="Press 3 for the morning, 4 for the "
-                               "afternoon.", edges=[calls_pb2.FlowEdge(key="3", target_node_id="bye"),
-                                                    calls_pb2.FlowEdge(key="4", target_node_id="bye")]),
             calls_pb2.FlowNode(id="bye", kind=calls_pb2.NODE_KIND_END, text="Thank you. Goodbye."),
         ]))
 
