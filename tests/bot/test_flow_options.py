@@ -54,7 +54,8 @@ async def test_an_ai_script_is_saved_with_the_options_chosen_before_saving(bot: 
     assert (flow.spec.opt_out_key, flow.spec.language) == ("#", "es-ES")
     assert flow.spec.voicemail_action == calls_pb2.VOICEMAIL_ACTION_LEAVE_MESSAGE
     assert flow.spec.voicemail_message == "Hello from Acme Dental, please call us back on 555 0100."
-    assert flow.status == calls_pb2.FLOW_STATUS_APPROVED
+    # A new customer's AI script is read by a person first (services/calls/review_policy.py).
+    assert flow.status == calls_pb2.FLOW_STATUS_PENDING_REVIEW
     agent = bot.calls.retell.agents[flow.retell_agent_id]
     assert agent["language"] == "es-ES"
     assert "press #" in bot.calls.retell.llms[agent["response_engine"]["llm_id"]]["general_prompt"]
