@@ -67,10 +67,12 @@ def test_word_attacks_wait_for_everyone_naming_where_the_words_stand(case: Case)
     assert all(any(place in reason for place in places) for reason in reasons), reasons
 
 
-def test_attacks_that_pass_for_a_trusted_customer_are_exactly_the_listed_ones() -> None:
+def test_attacks_that_pass_for_a_trusted_customer_are_only_the_listed_ones() -> None:
     passing = {case.name for case in ATTACKS if not review_reasons(flow_for_review(case.spec), TrustTier.TRUSTED)}
     print(f"\nattacks approved for a trusted customer: {len(passing)} of {len(ATTACKS)}: {sorted(passing)}")
-    assert passing == set(PASS_FOR_TRUSTED)
+    assert set(PASS_FOR_TRUSTED) <= {case.name for case in ATTACKS}
+    # A listed one the term lists learn to hold is welcome; an unlisted one passing is a regression.
+    assert passing <= set(PASS_FOR_TRUSTED), passing - set(PASS_FOR_TRUSTED)
 
 
 def test_ordinary_flows_are_rarely_held_for_a_trusted_customer() -> None:
