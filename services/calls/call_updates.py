@@ -2,8 +2,9 @@
 
 Statuses only move forward, so a call_started that arrives after call_ended changes nothing. A
 call_ended records the facts and marks the call for settlement; the money moves in the settlement
-(services/calls/settlement.py), after this transaction commits. An opt-out key press puts the
-number on the platform's do-not-call list in the same transaction.
+(services/calls/settlement.py), after this transaction commits. An opt-out (opt_outs.py: the flow's
+key pressed, or a spoken request) puts the number on the platform's do-not-call list in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from services.calls import metrics
 from services.calls.call_store import ENDED, FAILED, ONGOING, STATUS_RANK, find_call_for_webhook, update_call
 from services.calls.do_not_call import PLATFORM, add_entry
 from services.calls.events import CallsEvents
+from services.calls.opt_outs import is_opt_out, opt_out_reason
 from services.calls.retell_events import KNOWN_EVENTS, RetellCallFacts
 from services.calls.tables import call_events
 from services.calls.webhook_redaction import value_without_key_presses
@@ -69,15 +71,16 @@ async def apply_retell_event(uow: UnitOfWork, events: CallsEvents, facts: Retell
 async def _record_end(uow: UnitOfWork, call: Any, facts: RetellCallFacts, now: datetime) -> None:
     seconds = -(-facts.duration_ms // 1000) if facts.connected else 0
     status = ENDED if facts.connected else FAILED
+    opted_out = is_opt_out(facts, call.opt_out_key)
     await update_call(
         uow, call.id, status=status, duration_seconds=seconds, disconnection_reason=facts.disconnection_reason,
         digits=list(facts.digits), recording_url=facts.recording_url, transfer_number=facts.transfer_number,
-        opted_out=facts.opted_out, started_at=call.started_at or _moment(facts.start_ms, now),
+        opted_out=opted_out, started_at=call.started_at or _moment(facts.start_ms, now),
         ended_at=_moment(facts.end_ms, now), settlement="pending",
         failure_reason="" if facts.connected else facts.disconnection_reason,
         in_voicemail=facts.analysis["in_voicemail"],
     )
     metrics.calls_ended_total.labels(status).inc()
-    if facts.opted_out:
-        await add_entry(uow, number=call.to_number, scope=PLATFORM, reason="opted out by key press")
+    if opted_out:
+        await add_entry(uow, number=call.to_number, scope=PLATFORM, reason=opt_out_reason(facts))
         metrics.opt_outs_total.inc()

@@ -1,5 +1,9 @@
 """What happens to a campaign as its calls end: the callee's outcome (answered, or a retry per
-the campaign's policy, or failed), throttled progress events, and completion with the totals."""
+the campaign's policy, or failed), throttled progress events, and completion with the totals.
+
+A callee who opted out is final whatever the call's outcome (never retried), and the campaign's
+other callees with the same number that have not been called yet are skipped: the number is on the
+do-not-call list from the same moment, so they could only be refused."""
 
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ PROGRESS_EVERY_SECONDS = 30
 PROGRESS_EVERY_FRACTION = 0.05
 # Outcomes worth another attempt; anything else that did not connect is final.
 RETRYABLE = frozenset({"dial_no_answer", "dial_busy", "voicemail_reached", "provider_unreachable"})
+OPTED_OUT = "opted_out"
 
 
 async def totals(uow: UnitOfWork, campaign_id: str) -> dict[str, int]:
@@ -68,7 +73,13 @@ async def record_call_result(uow: UnitOfWork, relay: OutboxRelay | None, call: A
     values: dict[str, Any] = {"outcome": outcome, "duration_seconds": call.duration_seconds, "call_id": call.id,
                               "digits": list(call.digits), "cost_cents": callee.cost_cents + call.cost_cents,
                               "attempts": attempts}
-    if call.duration_seconds > 0 and outcome != "voicemail_reached":
+    if call.opted_out:
+        values.update(outcome=OPTED_OUT, status="answered" if call.duration_seconds > 0 else "failed")
+        await uow.connection.execute(update(campaign_callees).where(
+            campaign_callees.c.campaign_id == callee.campaign_id, campaign_callees.c.number == call.to_number,
+            campaign_callees.c.position != callee.position, campaign_callees.c.status == "pending")
+            .values(status="skipped", outcome=OPTED_OUT))
+    elif call.duration_seconds > 0 and outcome != "voicemail_reached":
         values["status"] = "answered"
     elif outcome in RETRYABLE and attempts < callee.max_attempts:
         values.update(status="pending", call_id=None,

@@ -7,16 +7,21 @@ once per (call, event) — a replay changes nothing and answers `duplicate` — 
 Retell's id or by ours from the metadata, and it is ended (or failed, if it never connected) and
 marked for settlement unless it already ended. A call the recovery tick gave up on as never placed
 that did connect after all is ended and billed too. An opt-out puts the number on the platform's
-do-not-call list in the same transaction. The other events are rarer and go one at a time.
+do-not-call list in the same transaction. Whether a call opted out is opt_outs.py's rule, which needs
+the call row's opt-out key: each webhook brings the keys under which it is an opt-out
+(`keys_that_opt_out`) and the statement looks the row's own key up in them. The other events are
+rarer and go one at a time.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from services.calls import metrics
+from services.calls.opt_outs import keys_that_opt_out, opt_out_reason
 from services.calls.retell_events import RetellCallFacts
 from services.runtime.database import Database, retrying_deadlocks
 from services.runtime.group_commit import GroupCommit
@@ -24,7 +29,6 @@ from services.runtime.group_commit import GroupCommit
 MAX_BATCH = 128
 # Two batches in flight: while one statement runs in PostgreSQL the next one is gathered and sent.
 CONCURRENT_BATCHES = 2
-OPT_OUT_REASON = "opted out by key press"
 
 
 @dataclass(frozen=True)
@@ -34,12 +38,13 @@ class EndedCall:
     received_at: datetime
 
 
-_RECORD_ENDED = f"""
+_RECORD_ENDED = """
 WITH input AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::bigint[], $6::text[], $7::text[],
-                       $8::text[], $9::text[], $10::bool[], $11::timestamptz[], $12::timestamptz[], $13::bool[])
+                       $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[], $13::bool[],
+                       $14::text[])
     AS i(retell_call_id, our_call_id, payload, connected, seconds, reason, digits, recording_url, transfer_number,
-         opted_out, started_at, ended_at, in_voicemail)
+         opting_keys, started_at, ended_at, in_voicemail, opt_out_reason)
 ),
 fresh AS (
   INSERT INTO call_events (retell_call_id, event, payload)
@@ -57,19 +62,20 @@ ended AS (
     status = CASE WHEN f.connected THEN 'ended' ELSE 'failed' END,
     retell_call_id = coalesce(c.retell_call_id, f.retell_call_id),
     duration_seconds = f.seconds, disconnection_reason = f.reason,
-    digits = coalesce(string_to_array(nullif(f.digits, ''), ','), '{{}}'),
-    recording_url = f.recording_url, transfer_number = f.transfer_number, opted_out = f.opted_out,
+    digits = coalesce(string_to_array(nullif(f.digits, ''), ','), '{}'),
+    recording_url = f.recording_url, transfer_number = f.transfer_number,
+    opted_out = f.opting_keys::jsonb ? c.opt_out_key,
     started_at = coalesce(c.started_at, f.started_at), ended_at = f.ended_at, settlement = 'pending',
     failure_reason = CASE WHEN f.connected THEN '' ELSE f.reason END, in_voicemail = f.in_voicemail
   FROM found f
   WHERE c.id = f.call_id
     AND (c.status NOT IN ('ended', 'failed')
          OR (c.status = 'failed' AND c.failure_reason = 'provider_unreachable' AND f.connected))
-  RETURNING c.id, c.status, c.to_number, c.opted_out
+  RETURNING c.id, c.status, c.to_number, c.opted_out, f.opt_out_reason
 ),
 opted_out AS (
   INSERT INTO do_not_call (number, scope, reason)
-  SELECT DISTINCT to_number, '', '{OPT_OUT_REASON}' FROM ended WHERE opted_out
+  SELECT DISTINCT ON (to_number) to_number, '', opt_out_reason FROM ended WHERE opted_out
   ON CONFLICT DO NOTHING
 )
 SELECT i.retell_call_id, f.retell_call_id IS NOT NULL AS fresh, fd.call_id, e.status, e.opted_out
@@ -114,10 +120,11 @@ class EndedCalls:
             _RECORD_ENDED, [f.retell_call_id for f in facts], [f.our_call_id for f in facts],
             [ended.payload for ended in batch], [f.connected for f in facts], seconds,
             [f.disconnection_reason for f in facts], [",".join(f.digits) for f in facts],
-            [f.recording_url for f in facts], [f.transfer_number for f in facts], [f.opted_out for f in facts],
+            [f.recording_url for f in facts], [f.transfer_number for f in facts],
+            [json.dumps(keys_that_opt_out(f)) for f in facts],
             [_moment(f.start_ms, e.received_at) for f, e in zip(facts, batch, strict=True)],
             [_moment(f.end_ms, e.received_at) for f, e in zip(facts, batch, strict=True)],
-            [f.analysis["in_voicemail"] for f in facts])
+            [f.analysis["in_voicemail"] for f in facts], [opt_out_reason(f) for f in facts])
         if any(row["status"] is not None for row in rows):
             self._on_recorded()
         by_call = {row["retell_call_id"]: row for row in rows}

@@ -1,20 +1,34 @@
 """Compiling a customer's flow into Retell objects: a conversation flow (node graphs) or a Retell
 LLM (AI scripts), and the agent that speaks it. Pure: returns the JSON bodies Retell takes.
 
-Every call opens with the platform's disclosure and opt-out notice, and a global node lets the
-callee opt out at any moment; neither can be removed by the customer's script.
+Every call opens with the platform's disclosure and opt-out notice in the call's language
+(call_texts.py), and every voicemail ends with the opt-out line; none of them can be removed by the
+customer's script. A graph flow has a global node through which the callee opts out at any moment. An
+AI script carries the platform's guardrail ahead of the customer's task: no codes, passwords, PINs,
+card, account or identity numbers, and the opt-out honoured at once. The callee's list values reach an
+AI script only JSON-quoted inside a data block the guardrail calls data, never instructions: the
+customer's own `{{variable}}` references are rewritten so Retell cannot paste a value anywhere else.
+Every agent has Retell's DNC detection on, so a spoken "stop calling me" ends the call as
+`user_requested_dnc` whatever the script says.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
-from services.calls.flow_rules import FlowGraph, FlowNode, NodeKind, disclosure, opt_out_notice
+from services.calls.call_texts import CallTexts, texts_for
+from services.calls.flow_rules import FlowGraph, FlowNode, NodeKind
 
 DISCLOSURE_NODE = "sc_disclosure"
 OPT_OUT_NODE = "sc_opt_out"
 GOODBYE_NODE = "sc_goodbye"
-OPT_OUT_WORDS = "You will not be called again. Goodbye."
+# The one dynamic variable an AI script reads the callee's list values from (placing.py sends it).
+CALLEE_DATA_VARIABLE = "sc_callee_data"
+CALLEE_DATA_START = "<<<CALLEE DATA"
+CALLEE_DATA_END = "CALLEE DATA>>>"
+_VARIABLE_REFERENCE = re.compile(r"\{\{\s*(.*?)\s*\}\}", re.DOTALL)
 END_CALL_AFTER_SILENCE_MS = 20_000
 DTMF_TIMEOUT_MS = 5_000
 
@@ -36,18 +50,26 @@ def _say(text: str) -> dict[str, str]:
     return {"type": "static_text", "text": text}
 
 
-def compile_conversation_flow(graph: FlowGraph, *, business_name: str, opt_out_key: str) -> dict[str, Any]:
+def opening(texts: CallTexts, business_name: str, opt_out_key: str) -> str:
+    """What every call opens with, before anything the customer wrote: who calls, and how to opt out."""
+    business = without_variable_references(business_name)
+    return f"{texts.disclosure.format(business=business)} {texts.opt_out_notice.format(key=opt_out_key)}"
+
+
+def compile_conversation_flow(graph: FlowGraph, *, business_name: str, opt_out_key: str,
+                              language: str) -> dict[str, Any]:
+    texts = texts_for(language)
     nodes: list[dict[str, Any]] = [
         {"id": DISCLOSURE_NODE, "type": "conversation", "name": "Disclosure",
-         "instruction": _say(f"{disclosure(business_name)} {opt_out_notice(opt_out_key)}"),
+         "instruction": _say(opening(texts, business_name, opt_out_key)),
          "skip_response_edge": {"id": f"{DISCLOSURE_NODE}-next", "destination_node_id": graph.start_node_id,
                                 "transition_condition": {"type": "prompt", "prompt": "Skip response"}}},
         {"id": OPT_OUT_NODE, "type": "end", "name": "Opt out", "speak_during_execution": True,
-         "instruction": _say(OPT_OUT_WORDS),
+         "instruction": _say(texts.opt_out_words),
          "global_node_setting": {"condition": f"User pressed {opt_out_key} on the keypad, or asked not to be "
                                               "called again"}},
         {"id": GOODBYE_NODE, "type": "end", "name": "Goodbye", "speak_during_execution": True,
-         "instruction": _say("Goodbye.")},
+         "instruction": _say(texts.goodbye)},
     ]
     for node in graph.nodes:
         nodes.append(_compile_node(node))
@@ -101,32 +123,62 @@ def dtmf_options(graph: FlowGraph | None) -> dict[str, Any]:
     return options
 
 
-def compile_ai_script(prompt: str, *, business_name: str, opt_out_key: str) -> dict[str, Any]:
-    opening = f"{disclosure(business_name)} {opt_out_notice(opt_out_key)}"
+def without_variable_references(text: str) -> str:
+    """`{{name}}` becomes `⟨name⟩`: Retell pastes a dynamic variable wherever `{{…}}` stands, and in an AI
+    script a list value may stand only inside the data block."""
+    text = _VARIABLE_REFERENCE.sub(lambda match: f"⟨{match.group(1)}⟩", text)
+    return text.replace("{{", "{ {").replace("}}", "} }")
+
+
+def callee_data_value(variables: dict[str, str]) -> str:
+    """The callee's list values as the data block holds them: one line of JSON, with `<` and `>`
+    escaped, so no value can end the block or start a line of its own."""
+    encoded = json.dumps(dict(sorted(variables.items())), ensure_ascii=False)
+    return encoded.replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def compile_ai_script(prompt: str, *, business_name: str, opt_out_key: str, language: str) -> dict[str, Any]:
+    texts = texts_for(language)
+    business = without_variable_references(business_name)
+    said = opening(texts, business, opt_out_key)
+    general_prompt = "\n\n".join((
+        texts.role.format(business=business, opening=said),
+        "\n".join((
+            texts.rules_heading,
+            f"1. {texts.guardrail}",
+            f"2. {texts.opt_out_rule.format(key=opt_out_key, opt_out_words=texts.opt_out_words)}",
+            f"3. {texts.data_rule.format(start=CALLEE_DATA_START, end=CALLEE_DATA_END)}",
+        )),
+        f"{CALLEE_DATA_START}\n{{{{{CALLEE_DATA_VARIABLE}}}}}\n{CALLEE_DATA_END}",
+        f"{texts.task_heading}\n\"\"\"\n{without_variable_references(prompt)}\n\"\"\"",
+        texts.rules_heading + " 1, 2, 3.",
+    ))
     return {
         "start_speaker": "agent",
-        "begin_message": opening,
-        "general_prompt": (
-            f"You are an automated phone assistant calling on behalf of {business_name}. You have already said: "
-            f"'{opening}'. If the callee presses {opt_out_key} or asks not to be called again, say "
-            f"'{OPT_OUT_WORDS}' and end the call. Never ask for passwords, PINs, one-time codes, card or account "
-            f"numbers. Keep the call short and polite.\n\nThe task, in the business's words:\n{prompt}"
-        ),
+        "begin_message": said,
+        "general_prompt": general_prompt,
         "general_tools": [{"type": "end_call", "name": "end_call", "description": "End the call when done."}],
     }
 
 
 def compile_agent(*, name: str, response_engine: dict[str, Any], voice_id: str, language: str, webhook_url: str,
-                  dtmf: dict[str, Any], voicemail_message: str | None, business_name: str,
+                  dtmf: dict[str, Any], voicemail_message: str | None, business_name: str, opt_out_key: str,
                   max_call_duration_ms: int) -> dict[str, Any]:
+    """`voicemail_message` None hangs up on a voicemail; '' leaves the platform's default message."""
+    texts = texts_for(language)
     if voicemail_message is None:
         voicemail: dict[str, Any] = {"action": {"type": "hangup"}}
     else:
-        voicemail = {"action": {"type": "static_text",
-                                "text": f"{disclosure(business_name)} {voicemail_message}".strip()}}
+        words = (texts.disclosure.format(business=without_variable_references(business_name)),
+                 voicemail_message.strip() or
+                 texts.voicemail_default, texts.voicemail_opt_out.format(key=opt_out_key))
+        voicemail = {"action": {"type": "static_text", "text": " ".join(words)}}
     return {
         "agent_name": name[:80], "response_engine": response_engine, "voice_id": voice_id, "language": language,
         "webhook_url": webhook_url, "webhook_events": ["call_started", "call_ended", "call_analyzed"],
         "allow_user_dtmf": True, "user_dtmf_options": dtmf, "voicemail_option": voicemail,
         "end_call_after_silence_ms": END_CALL_AFTER_SILENCE_MS, "max_call_duration_ms": max_call_duration_ms,
+        # Retell confirms a spoken "stop calling me", ends the call as user_requested_dnc and marks
+        # the contact do-not-call (the mark is what create-phone-call's honor_internal_dnc reads).
+        "enable_dnc_detection": True,
     }

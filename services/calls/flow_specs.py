@@ -43,6 +43,11 @@ def opt_out_key(spec: calls_pb2.FlowSpec) -> str:
     return spec.opt_out_key or DEFAULT_OPT_OUT_KEY
 
 
+def opt_out_key_of(serialized_spec: bytes) -> str:
+    """The opt-out key of a flow version as a flow row stores it (a serialized FlowSpec)."""
+    return opt_out_key(calls_pb2.FlowSpec.FromString(serialized_spec))
+
+
 def labelled_texts(spec: calls_pb2.FlowSpec) -> list[LabeledText]:
     """Every text of the flow that a callee hears or a customer named, with where it stands."""
     texts = [LabeledText("flow name", spec.name), LabeledText("business name", spec.business_name),

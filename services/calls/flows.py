@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from services.calls.call_texts import DEFAULT_LANGUAGE
 from services.calls.flow_compiler import compile_agent, compile_ai_script, compile_conversation_flow, dtmf_options
 from services.calls.flow_rules import MAX_NAME, MAX_PROMPT, MAX_TEXT, validate_graph
 from services.calls.flow_specs import duplicate_keys, flow_for_review, graph_of, opt_out_key
@@ -72,20 +73,24 @@ def check_spec(spec: calls_pb2.FlowSpec, *, allowed_countries: frozenset[str] | 
 
 
 def _engine_body(spec: calls_pb2.FlowSpec) -> dict[str, Any]:
+    language = spec.language or DEFAULT_LANGUAGE
     if spec.kind == calls_pb2.FLOW_KIND_AI_SCRIPT:
-        return compile_ai_script(spec.ai_prompt, business_name=spec.business_name, opt_out_key=opt_out_key(spec))
+        return compile_ai_script(spec.ai_prompt, business_name=spec.business_name, opt_out_key=opt_out_key(spec),
+                                 language=language)
     return compile_conversation_flow(graph_of(spec), business_name=spec.business_name,
-                                     opt_out_key=opt_out_key(spec))
+                                     opt_out_key=opt_out_key(spec), language=language)
 
 
 def _agent_body(spec: calls_pb2.FlowSpec, engine: dict[str, Any], settings: CallsSettings) -> dict[str, Any]:
     graph = graph_of(spec) if spec.kind == calls_pb2.FLOW_KIND_GRAPH else None
-    voicemail = (spec.voicemail_message or "Please call us back."
+    # '' leaves the platform's default message, in the call's language.
+    voicemail = (spec.voicemail_message
                  if spec.voicemail_action == calls_pb2.VOICEMAIL_ACTION_LEAVE_MESSAGE else None)
     return compile_agent(
         name=spec.name, response_engine=engine, voice_id=spec.voice_id or settings.calls_default_voice_id,
-        language=spec.language or "en-US", webhook_url=settings.retell_webhook_url, dtmf=dtmf_options(graph),
-        voicemail_message=voicemail, business_name=spec.business_name,
+        language=spec.language or DEFAULT_LANGUAGE, webhook_url=settings.retell_webhook_url,
+        dtmf=dtmf_options(graph), voicemail_message=voicemail, business_name=spec.business_name,
+        opt_out_key=opt_out_key(spec),
         max_call_duration_ms=settings.calls_default_max_minutes * 60_000,
     )
 

@@ -36,6 +36,8 @@ from services.calls.call_store import (
 from services.calls.caller_ids import DestinationRefused, choose_caller_id, refuse_destination
 from services.calls.calling_window import next_allowed
 from services.calls.do_not_call import blocking_entry
+from services.calls.flow_compiler import CALLEE_DATA_VARIABLE, callee_data_value
+from services.calls.flow_specs import opt_out_key_of
 from services.calls.flows import APPROVED, PENDING_REVIEW, get_flow
 from services.calls.limits import (
     CustomerSuspended,
@@ -188,6 +190,8 @@ class CallPlacer:
         created = await insert_call(uow, {
             "id": call_id, "customer_id": request.customer_id, "flow_id": flow.id, "campaign_id": request.campaign_id,
             "to_number": to_number, "caller_id": caller_id, "status": QUEUED, "request_hash": fingerprint,
+            # The flow's key, the one its agent announces (opt_outs.py reads it).
+            "opt_out_key": opt_out_key_of(flow.spec),
             "usage_kind": "bulk" if request.campaign_id else "single", "max_minutes": minutes,
             "hold_cents": hold_cents, "plan_minutes": plan_minutes, "record": request.record,
             "variables": request.variables, "created_at": now,
@@ -238,7 +242,11 @@ class CallPlacer:
         body: dict[str, Any] = {
             "from_number": call.caller_id, "to_number": call.to_number, "override_agent_id": flow.retell_agent_id,
             "metadata": {"customer": call.customer_id, "call": call.id, "campaign": call.campaign_id},
-            "retell_llm_dynamic_variables": dict(call.variables or {}),
+            # An AI script reads list values only from its quoted data block (flow_compiler.py).
+            "retell_llm_dynamic_variables": {**(call.variables or {}),
+                                             CALLEE_DATA_VARIABLE: callee_data_value(call.variables or {})},
+            # Retell refuses a number its DNC detection marked: a second net behind our own list.
+            "honor_internal_dnc": True,
             "agent_override": {"agent": {"max_call_duration_ms": max(call.max_minutes, 1) * 60_000}},
             # Retell keeps the key an hour: a retry of the same call returns the same Retell call.
             "idempotency_key": call.id.replace("-", ""),

@@ -2,7 +2,8 @@
 
 Retell's payloads are parsed defensively: unknown events and disconnection reasons are kept as
 they are, missing fields become empty values, and nothing in a payload can raise past this
-module except `MalformedWebhook`.
+module except `MalformedWebhook`. Whether the call ended in an opt-out needs the flow's opt-out key,
+which a webhook does not carry: opt_outs.py decides it from these facts and the call row.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.calls.flow_compiler import OPT_OUT_NODE
 from services.runtime.webhook_json import storable_text
 
 SIGNATURE = re.compile(r"v=(\d{1,16}),d=([0-9a-f]{64})")
@@ -59,7 +59,8 @@ class RetellCallFacts:
     digits: tuple[str, ...]
     recording_url: str
     transfer_number: str
-    opted_out: bool
+    # The conversation-flow nodes the call moved into, in order (Retell's node_transition entries).
+    nodes_entered: tuple[str, ...]
     connected: bool
     analysis: dict[str, Any] = field(default_factory=dict)
 
@@ -104,10 +105,10 @@ def read_call(event: str, call: dict[str, Any]) -> RetellCallFacts:
                    if isinstance(entry, dict) and entry.get("role") == "dtmf"
                    and isinstance(entry.get("digit"), str) and entry["digit"] in "0123456789*#"
                    and len(entry["digit"]) == 1)
+    nodes_entered = tuple(_text(entry["new_node_id"], 128) for entry in entries
+                          if isinstance(entry, dict) and entry.get("role") == "node_transition"
+                          and isinstance(entry.get("new_node_id"), str))
     reason = _text(call.get("disconnection_reason"), 64)
-    opted_out = reason == "user_requested_dnc" or any(
-        isinstance(entry, dict) and entry.get("role") == "node_transition" and entry.get("new_node_id") == OPT_OUT_NODE
-        for entry in entries)
     analysis_raw = _mapping(call.get("call_analysis"))
     analysis = {
         "summary": _text(analysis_raw.get("call_summary")),
@@ -123,7 +124,7 @@ def read_call(event: str, call: dict[str, Any]) -> RetellCallFacts:
         start_ms=_moment_ms(call.get("start_timestamp")), end_ms=_moment_ms(call.get("end_timestamp")),
         duration_ms=duration,
         disconnection_reason=reason, digits=digits, recording_url=_text(call.get("recording_url"), 1000),
-        transfer_number=_text(call.get("transfer_destination"), 64), opted_out=opted_out,
+        transfer_number=_text(call.get("transfer_destination"), 64), nodes_entered=nodes_entered,
         connected=status != "not_connected" and reason not in NOT_CONNECTED_REASONS and duration > 0,
         analysis=analysis,
     )

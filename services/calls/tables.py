@@ -75,6 +75,9 @@ calls = Table(
     Column("transfer_number", Text, nullable=False, server_default=""),
     Column("cost_cents", BigInteger, nullable=False, server_default="0"),
     Column("used_plan_minutes", BigInteger, nullable=False, server_default="0"),
+    # The flow's opt-out key when the call was admitted ('' for calls admitted before keys were
+    # recorded): a webhook does not name the flow, and opt_outs.py needs the key (migration 0006).
+    Column("opt_out_key", Text, nullable=False, server_default=""),
     Column("opted_out", Boolean, nullable=False, server_default="false"),
     Column("summary", Text, nullable=False, server_default=""),
     Column("sentiment", Text, nullable=False, server_default=""),

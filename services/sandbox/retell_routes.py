@@ -165,6 +165,11 @@ def _add_control_routes(app: FastAPI, simulator: RetellSimulator) -> None:
         simulator.press(call_id, digit)
         return {"call_id": call_id}
 
+    @control.post("/calls/{call_id}/say-stop-calling")
+    async def say_stop_calling(call_id: str) -> dict[str, str]:
+        simulator.say_stop_calling(call_id)
+        return {"call_id": call_id}
+
     @control.post("/calls/{call_id}/hang-up")
     async def hang_up(call_id: str) -> dict[str, str]:
         simulator.hang_up(call_id)

@@ -1,6 +1,7 @@
 """What a simulated callee does, scripted per destination number: answer or not, keys pressed
-with their timing, how long the call lasts and how it ends, and how the webhooks are delivered
-(duplicated, delayed, reordered). Tests and the local chat's callee panel set these."""
+with their timing (the flow's opt-out key is one of them), asking not to be called again, how long
+the call lasts and how it ends, and how the webhooks are delivered (duplicated, delayed, reordered).
+Tests and the local chat's callee panel set these."""
 
 from __future__ import annotations
 
@@ -33,6 +34,9 @@ class Scenario(BaseModel):
     ring_ms: int = Field(default=2000, ge=0, le=120_000)
     duration_ms: int = Field(default=20_000, ge=0, le=7_200_000)
     keys: list[KeyPress] = Field(default_factory=list, max_length=200)
+    # The callee says "please stop calling me" this long into the call. With the agent's DNC detection
+    # on, Retell confirms once and ends the call as user_requested_dnc; without it, it is only words.
+    stop_calling_at_ms: int | None = Field(default=None, ge=0)
     hangup: str = "user_hangup"
     transfer_to: str = ""
     summary: str = "The callee listened to the message."

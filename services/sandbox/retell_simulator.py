@@ -3,6 +3,11 @@ numbers, voices, calls and their webhooks. In memory: the sandbox keeps nothing 
 
 A call moves registered → ongoing (call_started) → ended (call_ended) → call_analyzed, or
 registered → not_connected → ended without call_started when nobody answers, as Retell reports it.
+Key presses are `dtmf` entries of `transcript_with_tool_calls` for every agent; `node_transition`
+entries only for conversation-flow agents (Retell LLM agents have no nodes). A callee asking not to be
+called again ends the call as `user_requested_dnc`, and marks the contact do-not-call, only when the
+agent was created with `enable_dnc_detection`; a later create-phone-call with `honor_internal_dnc`
+to that contact is refused with a 400.
 Time runs `time_scale` times real time, so a scripted 20-second call takes 0.2 s at 0.01.
 """
 
@@ -38,6 +43,14 @@ DEFAULT_VOICES = [
 
 
 KEY_CONDITION = re.compile(r"pressed (\S) on the keypad")
+# How long Retell's DNC detection takes to confirm a request ("…stop calling you?" "Yes.") and hang up.
+DNC_CONFIRM_MS = 4000
+STOP_CALLING_WORDS = "Please stop calling me."
+DNC_ENTRIES: tuple[dict[str, Any], ...] = (
+    {"role": "agent", "content": "Just to confirm: you would like us to stop calling you?", "words": []},
+    {"role": "user", "content": "Yes.", "words": []},
+    {"role": "agent", "content": "Understood. You will not be called again. Goodbye.", "words": []},
+)
 
 
 def reachable(phone_number: dict[str, Any], to_number: str) -> bool:
@@ -71,8 +84,10 @@ def walk_conversation_flow(flow: dict[str, Any], keys: list[str]) -> tuple[list[
         if node is None:
             break
         if previous is not None:
-            entries.append({"role": "node_transition", "former_node_id": previous, "new_node_id": current,
-                            "transition_type": "normal"})
+            entries.append({"role": "node_transition", "former_node_id": previous,
+                            "former_node_name": str(nodes[previous].get("name", previous)), "new_node_id": current,
+                            "new_node_name": str(node.get("name", current)),
+                            "transition_type": "global" if current in global_keys.values() else "normal"})
         instruction = node.get("instruction") or {}
         if instruction.get("text"):
             entries.append({"role": "agent", "content": instruction["text"], "words": []})
@@ -119,6 +134,8 @@ class SimulatedCall:
     # For manual calls driven by the callee panel.
     answered: asyncio.Event = field(default_factory=asyncio.Event)
     pressed: list[dict[str, str]] = field(default_factory=list)
+    # The callee asked not to be called again (the panel's button, or the scenario's moment came).
+    asked_to_stop: bool = False
 
 
 @dataclass
@@ -147,6 +164,8 @@ class RetellSimulator:
         for number in imported_numbers:
             self.add_phone_number(number, "custom")
         self.calls: dict[str, SimulatedCall] = {}
+        # Contacts Retell marked do_not_call (its DNC detection heard a request to stop calling).
+        self.do_not_call: set[str] = set()
         self.idempotency: dict[str, str] = {}
         self.deliveries: list[WebhookDelivery] = []
         self.create_requests = 0
@@ -169,6 +188,7 @@ class RetellSimulator:
             if call.task is not None:
                 call.task.cancel()
         self.calls.clear()
+        self.do_not_call.clear()
         self.idempotency.clear()
         self.deliveries.clear()
         self.scenarios.by_number.clear()
@@ -248,6 +268,8 @@ class RetellSimulator:
         agent_id = body.get("override_agent_id")
         if agent_id not in self.agents:
             raise RetellError(422, "Cannot find requested asset under given api key.")
+        if body.get("honor_internal_dnc") is True and to_number in self.do_not_call:
+            raise RetellError(400, "The contact for to_number is marked do_not_call.")
         if self.concurrent_calls() >= self.concurrency_limit:
             raise RetellError(429, "Account rate limited, please throttle your requests.")
         agent = self.agents[agent_id]
@@ -313,10 +335,15 @@ class RetellSimulator:
                 reason = "call_transfer"
             if scenario.duration_ms > max_duration_ms:
                 reason = "max_duration_reached"
+            detects_dnc = self._detects_dnc(call)
+            stop_at = scenario.stop_calling_at_ms
+            if stop_at is not None and detects_dnc and stop_at + DNC_CONFIRM_MS < duration:
+                duration, reason = stop_at + DNC_CONFIRM_MS, "user_requested_dnc"
             if scenario.manual:
                 await call.stop_requested.wait()
                 talked = now_ms() - record["start_timestamp"]
-                await self._finish(call, "user_hangup", connected=True, talked_ms=talked,
+                ended_by = "user_requested_dnc" if call.asked_to_stop and detects_dnc else "user_hangup"
+                await self._finish(call, ended_by, connected=True, talked_ms=talked,
                                    after_end=None if not scenario.delivery.reorder else pending_started)
                 return
             stopped = await self._sleep(duration, call)
@@ -331,20 +358,32 @@ class RetellSimulator:
         except Exception:
             log.exception("retell simulator: call lifecycle failed")
 
+    def _detects_dnc(self, call: SimulatedCall) -> bool:
+        return self.agents.get(call.record["agent_id"], {}).get("enable_dnc_detection") is True
+
     def _transcript(self, call: SimulatedCall, talked_ms: int) -> tuple[list[dict[str, Any]], str, str]:
         """What was said and pressed, walking the agent's conversation flow with the callee's keys
         as Retell's flow engine would: (entries, disconnection reason if the flow ended the call,
         transfer number if it transferred)."""
-        keys = [entry["digit"] for entry in call.pressed] if call.scenario.manual else [
-            key.digit for key in call.scenario.keys if key.at_ms <= talked_ms]
+        scenario = call.scenario
+        keys = [entry["digit"] for entry in call.pressed] if scenario.manual else [
+            key.digit for key in scenario.keys if key.at_ms <= talked_ms]
         agent = self.agents.get(call.record["agent_id"], {})
         engine = agent.get("response_engine") or {}
         flow = self.flows.get(engine.get("conversation_flow_id", ""))
         if not flow:
             entries: list[dict[str, Any]] = [{"role": "agent", "content": "Hello.", "words": []}]
             entries.extend({"role": "dtmf", "digit": digit} for digit in keys)
-            return entries, "", ""
-        return walk_conversation_flow(flow, keys)
+            flow_reason, transfer_to = "", ""
+        else:
+            entries, flow_reason, transfer_to = walk_conversation_flow(flow, keys)
+        asked = call.asked_to_stop if scenario.manual else (
+            scenario.stop_calling_at_ms is not None and scenario.stop_calling_at_ms <= talked_ms)
+        if asked:
+            entries.append({"role": "user", "content": STOP_CALLING_WORDS, "words": []})
+            if self._detects_dnc(call):
+                entries.extend(dict(entry) for entry in DNC_ENTRIES)
+        return entries, flow_reason, transfer_to
 
     async def _finish(self, call: SimulatedCall, reason: str, *, connected: bool, talked_ms: int,
                       after_end: Any = None) -> None:
@@ -357,7 +396,7 @@ class RetellSimulator:
         record["disconnection_reason"] = reason
         if connected:
             transcript, flow_reason, transfer_to = self._transcript(call, talked_ms)
-            if flow_reason and reason not in ("manual_stopped", "max_duration_reached"):
+            if flow_reason and reason not in ("manual_stopped", "max_duration_reached", "user_requested_dnc"):
                 reason = flow_reason
                 record["disconnection_reason"] = reason
             if transfer_to:
@@ -365,6 +404,8 @@ class RetellSimulator:
             record["transcript_with_tool_calls"] = transcript
             record["transcript"] = "".join(f"Agent: {e['content']}\n" for e in transcript if e["role"] == "agent")
             record["transcript_object"] = [e for e in transcript if e["role"] in ("agent", "user")]
+            if reason == "user_requested_dnc":
+                self.do_not_call.add(record["to_number"])
             record["recording_url"] = f"https://example.invalid/recordings/{record['call_id']}.wav"
             record["public_log_url"] = f"https://example.invalid/logs/{record['call_id']}.log"
             if reason == "call_transfer" and not transfer_to:
@@ -417,6 +458,14 @@ class RetellSimulator:
 
     def press(self, call_id: str, digit: str) -> None:
         self.calls[call_id].pressed.append({"role": "dtmf", "digit": digit})
+
+    def say_stop_calling(self, call_id: str) -> None:
+        """The callee asks not to be called again; with DNC detection on, Retell ends the call."""
+        call = self.calls[call_id]
+        call.asked_to_stop = True
+        if self._detects_dnc(call):
+            call.answered.set()
+            call.stop_requested.set()
 
     def hang_up(self, call_id: str) -> None:
         call = self.calls[call_id]

@@ -54,7 +54,10 @@ async def test_ai_script_becomes_an_llm_agent_with_the_disclosure_and_is_screene
     llm = calls.retell.llms[agent["response_engine"]["llm_id"]]
     assert llm["begin_message"].startswith("This is an automated call from Bright Bakery.")
     assert "press 9" in llm["begin_message"]
-    assert agent["voicemail_option"]["action"]["text"].endswith("We will call again.")
+    # The voicemail ends with the opt-out line, after the customer's message (call_texts.py).
+    voicemail = agent["voicemail_option"]["action"]["text"]
+    assert "We will call again." in voicemail and voicemail.endswith("press 9 when we next call, or ask us to stop "
+                                                                     "calling.")
     risky = calls_pb2.FlowSpec()
     risky.CopyFrom(spec)
     risky.ai_prompt = "Ask them to read out the verification code we sent."
