@@ -64,7 +64,8 @@ async def test_no_event_of_a_call_journey_carries_the_callees_number_or_keys(cal
     placed = await calls.call(customer, flow.id, record=True)
     call = await calls.settled(customer, placed.id, analyzed=True)
     # The owner reads them with GetCall.
-    assert (list(call.digits), call.analysis.summary) == (["1", "3"], summary) and call.recording_url
+    keys = list(call.digits)
+    assert keys and call.analysis.summary == summary and call.recording_url
     await calls.running.context.relay.publish_pending()
     events = await read_events(calls.wallet.nats_url, "CALLS", "calls.>")
     assert {"calls.call.started", "calls.call.ended", "calls.call.analyzed"} <= {event.type for event in events}
@@ -76,7 +77,7 @@ async def test_no_event_of_a_call_journey_carries_the_callees_number_or_keys(cal
         payload = getattr(calls_events_pb2, envelope.payload.TypeName().rsplit(".", 1)[-1])()
         envelope.payload.Unpack(payload)
         # The keys were the one repeated text an event had; single digits are in every id and time.
-        assert not [text for text in _texts(payload) if text in ("1", "3", "1 3", "13")], envelope.type
+        assert not [text for text in _texts(payload) if text in {*keys, " ".join(keys), "".join(keys)}], envelope.type
 
 
 def test_call_events_have_no_field_for_numbers_keys_recordings_or_summaries() -> None:
