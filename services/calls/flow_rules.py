@@ -166,12 +166,3 @@ def _can_finish(graph: FlowGraph) -> set[str]:
                 finishing.add(node.id)
                 changed = True
     return finishing
-
-
-def disclosure(business_name: str) -> str:
-    """What every call opens with, before anything the customer wrote."""
-    return f"This is an automated call from {business_name}."
-
-
-def opt_out_notice(opt_out_key: str) -> str:
-    return f"To stop receiving these calls, press {opt_out_key} at any time."
