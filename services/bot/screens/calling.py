@@ -1,4 +1,5 @@
-"""Calling one number: flow → number → caller ID → price quote → confirm (with the recording switch)
+"""Calling one number: flow → number (refused at once, with the reason, when no call may go to it) →
+caller ID (among those that can call it) → price quote → confirm (with the recording switch)
 → a live status message edited as the call moves on → the outcome (flow 3). A call can be stopped
 while it runs."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 import uuid
 
 from services.bot.call_texts import status_text
+from services.bot.destination_texts import refusal_text
 from services.bot.formatting import local_time, masked_number, money
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
@@ -53,20 +55,33 @@ async def ask_number(turn: Turn, args: list[str]) -> None:
 
 @router.text("call.number")
 async def receive_number(turn: Turn, text: str) -> None:
-    """Call, step 3: the caller ID, from the platform's own pool."""
+    """Call, step 3: the number checked (an ordinary landline or mobile, in a country calls go to, that a
+    caller ID reaches: else the reason, and the question stays open), then the caller ID, from the
+    pool's numbers that can call it."""
     number = normalised_number(text)
     if number is None:
         turn.send(turn.words("call.bad_number"))
         return
-    turn.conversation.data["call_number"] = number
+    check = await turn.services.calls.CheckDestination(calls_pb2.CheckDestinationRequest(
+        customer_id=turn.customer_id, number=number), timeout=turn.timeout)
+    if not check.allowed:
+        turn.send(refusal_text(turn.words, reason=check.reason, number=check.number or number, country=check.country,
+                               callable_countries=check.callable_countries))
+        return
+    turn.conversation.data["call_number"] = check.number
     turn.conversation.state = ""
-    pool = await turn.services.calls.ListCallerIds(calls_pb2.ListCallerIdsRequest(customer_id=turn.customer_id),
-                                                   timeout=turn.timeout)
     keyboard = Keyboard().row(button(turn.words("call.caller_auto"), "callid", "-"))
-    for index, caller in enumerate([c for c in pool.caller_ids if c.enabled][:8]):
-        keyboard.row(button(caller.number, "callid", index))
+    for index, caller in enumerate((await reaching_caller_ids(turn, check.number))[:8]):
+        keyboard.row(button(caller, "callid", index))
     keyboard.row(button(turn.words("menu.back"), "call"))
     turn.send(turn.words("call.choose_caller_id"), keyboard)
+
+
+async def reaching_caller_ids(turn: Turn, number: str) -> list[str]:
+    """The pool's enabled numbers that can call `number`, in the pool's order (the buttons' indexes)."""
+    pool = await turn.services.calls.ListCallerIds(calls_pb2.ListCallerIdsRequest(
+        customer_id=turn.customer_id, to_number=number), timeout=turn.timeout)
+    return [caller.number for caller in pool.caller_ids if caller.enabled]
 
 
 @router.button("callid")
@@ -77,11 +92,9 @@ async def quote(turn: Turn, args: list[str]) -> None:
         await choose_flow(turn, [])
         return
     if args and args[0].isdigit():
-        pool = await turn.services.calls.ListCallerIds(calls_pb2.ListCallerIdsRequest(customer_id=turn.customer_id),
-                                                       timeout=turn.timeout)
-        enabled = [c for c in pool.caller_ids if c.enabled]
+        reaching = await reaching_caller_ids(turn, data["call_number"])
         index = int(args[0])
-        data["call_caller_id"] = enabled[index].number if index < len(enabled) else ""
+        data["call_caller_id"] = reaching[index] if index < len(reaching) else ""
     elif args and args[0] in ("on", "off"):
         data["call_record"] = args[0] == "on"
     else:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.bot.campaign_texts import send_campaign_report
+from services.bot.destination_texts import short_reason
 from services.bot.formatting import local_time, money, progress_bar, zone
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
@@ -219,6 +220,10 @@ async def create_campaign(turn: Turn, content: bytes) -> None:
                    invalid=report.invalid, duplicates=report.duplicates, do_not_call=report.do_not_call)]
     if report.invalid_examples:
         lines.append(words("campaign.invalid_examples", examples=", ".join(report.invalid_examples[:5])))
+    if report.refused:  # premium-rate, shared-cost, other lines, countries calls cannot reach
+        lines.append(words("campaign.refused", count=report.refused, examples=", ".join(
+            f"{refused.number} ({short_reason(words, reason=refused.reason, country=refused.country)})"
+            for refused in report.refused_examples[:5])))
     keyboard = Keyboard()
     if campaign.status == calls_pb2.CAMPAIGN_STATUS_DRAFT:
         keyboard.row(button(words("campaign.start"), "camp", "start", campaign.id))
