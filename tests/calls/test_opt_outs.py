@@ -11,6 +11,7 @@ import dataclasses
 import asyncpg
 import grpc
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,6 +21,7 @@ from services.calls.opt_outs import POSSIBLE_KEYS, is_opt_out, keys_that_opt_out
 from services.calls.retell_events import RetellCallFacts, read_call
 from services.runtime.grpc_client import refusal_reason
 from speechcue.calls.v1 import calls_pb2
+from speechcue.common.v1 import common_pb2
 from tests.calls.conftest import CallsHarness, menu_flow
 from tests.wallet.conftest import ADMIN_ID
 
@@ -112,6 +114,24 @@ async def test_an_opt_out_puts_the_number_on_the_do_not_call_list_and_refuses_th
     error = await refused(calls.call(customer, flow.id, callee))
     assert refusal_reason(error) == "DO_NOT_CALL"
     assert sum(1 for c in calls.retell.calls.values() if c.record["to_number"] == callee) == 1
+
+
+async def test_an_opt_out_whose_webhooks_never_came_holds_once_the_recovery_tick_asks_retell(
+        calls: CallsHarness) -> None:
+    callee = "+14155550165"
+    customer = await calls.customer_with_money(2_000)
+    flow = await approved_flow(calls, customer, AI_SCRIPT)
+    await calls.script_callee(callee, duration_ms=20_000, keys=[{"digit": "9", "at_ms": 3000}],
+                              delivery={"drop": ["call_started", "call_ended", "call_analyzed"]})
+    placed = await calls.call(customer, flow.id, callee, max_minutes=2)
+    await asyncio.sleep(1.0)  # the simulated call is over; no webhook came
+    calls.clock.advance(minutes=10)
+    late = Timestamp()
+    late.FromDatetime(calls.clock.now)
+    await calls.stub.RunRecoveryTick(common_pb2.RunTickRequest(idempotency_key=calls.key("tick"), scheduled_at=late))
+    assert (await calls.settled(customer, placed.id)).opted_out
+    error = await refused(calls.call(customer, flow.id, callee))
+    assert refusal_reason(error) == "DO_NOT_CALL"
 
 
 async def test_without_the_opt_out_key_or_a_request_the_number_stays_callable(calls: CallsHarness) -> None:
