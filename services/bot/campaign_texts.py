@@ -21,7 +21,8 @@ def campaign_progress_text(words: Words, event: calls_events_pb2.CampaignChanged
     if event.status == "scheduled":
         lines.append(words("campaign.progress.starts", start=local_time(event.start_at, timezone)))
     if event.reason:
-        lines.append(words("campaign.progress.reason", reason=event.reason))
+        # A reason the platform names by code (CUSTOMER_SUSPENDED) has words of its own.
+        lines.append(words("campaign.progress.reason", reason=words.name_of(f"error.{event.reason}", event.reason)))
     return "\n".join(lines)
 
 

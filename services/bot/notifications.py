@@ -45,6 +45,8 @@ class Notifications:
             "calls.call.analyzed": (calls_events_pb2.CallAnalyzed, self._call_analyzed),
             "calls.flow.reviewed": (calls_events_pb2.FlowReviewed, self._flow_reviewed),
             "calls.flow.pending_review": (calls_events_pb2.FlowPendingReview, self._flow_pending_review),
+            "calls.customer.suspended": (calls_events_pb2.CustomerSuspension, self._suspension),
+            "calls.customer.unsuspended": (calls_events_pb2.CustomerSuspension, self._suspension),
             "calls.campaign.started": (calls_events_pb2.CampaignChanged, self._campaign_progress),
             "calls.campaign.progress": (calls_events_pb2.CampaignChanged, self._campaign_progress),
             "calls.campaign.paused": (calls_events_pb2.CampaignChanged, self._campaign_progress),
@@ -158,6 +160,18 @@ class Notifications:
             await queue_messages(uow, admin_id, [Outgoing("sendMessage", body,
                                                           dedupe_key=f"event:{envelope.event_id}:admin:{admin_id}")])
         return messages
+
+    async def _suspension(self, uow: UnitOfWork, user: TelegramUser, words: Words,
+                          event: calls_events_pb2.CustomerSuspension, envelope: Any) -> list[Outgoing]:
+        """An admin suspended calling for this customer, or lifted the suspension."""
+        if event.suspended:
+            text = words("account.suspended", campaigns=event.campaigns_paused,
+                         calls=event.calls_failed + event.calls_stopped)
+            keyboard = Keyboard().row(button(words("menu.help"), "help"))
+        else:
+            text = words("account.unsuspended")
+            keyboard = Keyboard().row(button(words("menu.campaigns"), "camps"), button(words("menu.back_home"), "home"))
+        return [Outgoing("sendMessage", text_message(text, keyboard, chat_id=user.chat_id))]
 
     # Campaigns: one progress message per campaign (ref campaign:<id>), then the report.
 

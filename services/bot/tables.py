@@ -92,3 +92,19 @@ reminders = Table(
     Column("sent_at", DateTime(timezone=True)),
     UniqueConstraint("customer_id", "kind", "about", name="reminders_once"),
 )
+
+# Every admin action taken through the bot, the admin's door (reviews, suspensions, refunds, prices,
+# caller IDs, do-not-call entries, trust changes): who, when, what, on whom and the note. Written in
+# the transaction that records the update's handling, so an action the bot took is never missing
+# and a rolled-back update leaves no row. Read newest first (services/bot/audit.py).
+admin_actions = Table(
+    "admin_actions", metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("admin_telegram_id", BigInteger, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("customer_id", Text, nullable=False, server_default=""),
+    # What the action was on besides the customer: a flow id, a transfer id, a plan code, a number.
+    Column("subject", Text, nullable=False, server_default=""),
+    Column("note", Text, nullable=False, server_default=""),
+)

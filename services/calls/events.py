@@ -16,6 +16,8 @@ CALL_ENDED = "calls.call.ended"
 CALL_ANALYZED = "calls.call.analyzed"
 FLOW_REVIEWED = "calls.flow.reviewed"
 FLOW_PENDING_REVIEW = "calls.flow.pending_review"
+CUSTOMER_SUSPENDED = "calls.customer.suspended"
+CUSTOMER_UNSUSPENDED = "calls.customer.unsuspended"
 
 
 def _stamp(moment: datetime | None) -> Timestamp:
@@ -50,6 +52,11 @@ class CallsEvents:
     async def flow_reviewed(self, uow: UnitOfWork, flow: Any, approved: bool, note: str) -> None:
         await stage_event(uow, self.relay, FLOW_REVIEWED, flow.customer_id, calls_events_pb2.FlowReviewed(
             flow_id=flow.id, name=flow.name, approved=approved, note=note))
+
+    async def customer_suspension(self, uow: UnitOfWork, customer_id: str,
+                                  change: calls_events_pb2.CustomerSuspension) -> None:
+        subject = CUSTOMER_SUSPENDED if change.suspended else CUSTOMER_UNSUSPENDED
+        await stage_event(uow, self.relay, subject, customer_id, change)
 
     async def flow_pending_review(self, uow: UnitOfWork, flow: Any) -> None:
         await stage_event(uow, self.relay, FLOW_PENDING_REVIEW, flow.customer_id, calls_events_pb2.FlowPendingReview(

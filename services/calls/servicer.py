@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import grpc
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from services.calls import flows as flow_ops
-from services.calls.call_store import ONGOING, RINGING, get_call, list_calls
+from services.calls import review_queue
+from services.calls.call_store import FAILED, ONGOING, QUEUED, RINGING, get_call, list_calls
 from services.calls.caller_ids import (
     all_caller_ids,
     callers_reaching,
@@ -37,7 +38,7 @@ from services.calls.dispatcher import Dispatcher
 from services.calls.do_not_call import PLATFORM, add_entry, blocking_entry
 from services.calls.events import CallsEvents
 from services.calls.figures import call_figures
-from services.calls.limits import Limits, limits_for, lock_customer, store_limits
+from services.calls.limits import CustomerSuspended, Limits, is_suspended, limits_for, lock_customer, store_limits
 from services.calls.list_imports import list_import_slot
 from services.calls.messages import CALL_STATUS_NAMES, call_message, flow_message, stamp
 from services.calls.phone_numbers import MAX_INPUT_LENGTH, InvalidPhoneNumber, normalise
@@ -59,6 +60,7 @@ from services.runtime.ticks import run_tick
 from services.runtime.validation import require_id, require_range, require_text, require_time
 from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
 from speechcue.common.v1 import common_pb2
+from speechcue.events.v1 import calls_events_pb2
 from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 
 log = logging.getLogger(__name__)
@@ -230,23 +232,36 @@ class CampaignsServicer:
                                                        max_length=200))
 
         async def work(uow: UnitOfWork) -> calls_pb2.CustomerLimits:
+            await lock_customer(uow, customer_id)
+            was_suspended = await is_suspended(uow, customer_id)
             await store_limits(uow, customer_id, limits)
             if limits.suspended:
-                await self._suspend(uow, customer_id)
+                await self._suspend(uow, customer_id, newly=not was_suspended)
+            elif was_suspended:
+                await self.events.customer_suspension(uow, customer_id, calls_events_pb2.CustomerSuspension())
             return _limits_message(customer_id, limits, await trust_standing(uow, customer_id, self.clock()))
 
         return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.CustomerLimits,
                                     work)
 
-    async def _suspend(self, uow: UnitOfWork, customer_id: str) -> None:
-        """The kill switch: campaigns paused and calls in flight stopped, now."""
-        await lock_customer(uow, customer_id)
+    async def _suspend(self, uow: UnitOfWork, customer_id: str, *, newly: bool) -> None:
+        """The kill switch: campaigns paused, calls not yet dialled (waiting for a line included) failed
+        with their holds released, and calls in flight stopped, now; the customer is told when the
+        switch is newly on. A call being dialled right now is stopped by the placer, which checks the
+        switch under the same customer lock once Retell has it (placing.py)."""
         now = self.clock()
-        running = (await uow.connection.execute(select(campaigns.c.id).where(
-            campaigns.c.customer_id == customer_id, campaigns.c.status.in_(["running", "scheduled"])))).scalars()
-        for campaign_id in list(running):
+        running = list((await uow.connection.execute(select(campaigns.c.id).where(
+            campaigns.c.customer_id == customer_id, campaigns.c.status.in_(["running", "scheduled"])))).scalars())
+        for campaign_id in running:
             await act_on_campaign(uow, self.events.relay, action="pause", campaign_id=campaign_id,
-                                  customer_id=customer_id, now=now, reason="calling is suspended for this account")
+                                  customer_id=customer_id, now=now, reason=CustomerSuspended.default_reason)
+        failed = (await uow.connection.execute(
+            update(calls).where(calls.c.customer_id == customer_id, calls.c.status == QUEUED,
+                                calls.c.retell_call_id.is_(None))
+            .values(status=FAILED, failure_reason=CustomerSuspended.default_reason, ended_at=now,
+                    settlement="pending").returning(calls.c.id))).scalars().all()
+        if failed:
+            self.settlement.wake()
         live = (await uow.connection.execute(select(calls.c.retell_call_id).where(
             calls.c.customer_id == customer_id, calls.c.status.in_(["ringing", "ongoing"]),
             calls.c.retell_call_id.is_not(None)))).scalars()
@@ -266,6 +281,10 @@ class CampaignsServicer:
             await asyncio.gather(*(stop(retell_id) for retell_id in retell_ids))
 
         uow.after_commit_async(stop_all)
+        if newly:
+            await self.events.customer_suspension(uow, customer_id, calls_events_pb2.CustomerSuspension(
+                suspended=True, campaigns_paused=len(running), calls_failed=len(failed),
+                calls_stopped=len(retell_ids)))
 
     async def SetCustomerTrust(self, request: calls_pb2.SetCustomerTrustRequest,
                                context: grpc.aio.ServicerContext) -> calls_pb2.CustomerLimits:
@@ -299,6 +318,24 @@ class CampaignsServicer:
         self.settings.require_admin(request.admin_telegram_id)
         async with self.database.unit_of_work() as uow:
             return await call_figures(uow, now=self.clock())
+
+    async def GetCustomerRecord(self, request: calls_pb2.GetCustomerRecordRequest,
+                                context: grpc.aio.ServicerContext) -> calls_pb2.CustomerRecord:
+        self.settings.require_admin(request.admin_telegram_id)
+        customer_id = require_id("customer_id", request.customer_id)
+        async with self.database.unit_of_work() as uow:
+            connection = uow.connection
+            statuses = await review_queue.flow_counts(connection, customer_id)
+            placed, answered = await review_queue.call_counts(connection, customer_id)
+            limits = await limits_for(uow, customer_id, self.settings, self.clock())
+            return calls_pb2.CustomerRecord(
+                customer_id=customer_id, flows_approved=statuses.get(flow_ops.APPROVED, 0),
+                flows_rejected=statuses.get(flow_ops.REJECTED, 0),
+                flows_waiting=statuses.get(flow_ops.PENDING_REVIEW, 0), calls_placed=placed,
+                calls_answered=answered, campaigns=await review_queue.campaign_count(connection, customer_id),
+                limits=_limits_message(customer_id, limits, await trust_standing(uow, customer_id, self.clock())),
+                recent_flows=[flow_message(row) for row in await review_queue.recent_flows(connection, customer_id)],
+                recent_calls=[call_message(row) for row in await review_queue.recent_calls(connection, customer_id)])
 
 
 _TIERS: dict[int, TrustTier | None] = {calls_pb2.TRUST_TIER_UNSPECIFIED: None, calls_pb2.TRUST_TIER_NEW: TrustTier.NEW,
@@ -424,8 +461,25 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
 
     async def ListFlowsForReview(self, request: calls_pb2.ListFlowsForReviewRequest,
                                  context: grpc.aio.ServicerContext) -> calls_pb2.ListFlowsResponse:
+        """Every flow waiting, the longest-waiting first, page after page."""
         self.settings.require_admin(request.admin_telegram_id)
-        return await self._flow_page(None, flow_ops.PENDING_REVIEW, request.page)
+        size = page_size(request.page.page_size)
+        after = review_queue.position_of(decode_token(request.page.page_token, str, str))
+        async with self.database.unit_of_work() as uow:
+            rows = await review_queue.flows_waiting_for_review(uow.connection, after=after, limit=size + 1)
+        response = calls_pb2.ListFlowsResponse(flows=[flow_message(row) for row in rows[:size]])
+        if len(rows) > size:
+            last = rows[size - 1]
+            response.next_page_token = encode_token(last.updated_at.isoformat(), last.id)
+        return response
+
+    async def GetFlowForReview(self, request: calls_pb2.GetFlowForReviewRequest,
+                               context: grpc.aio.ServicerContext) -> calls_pb2.Flow:
+        """Any customer's flow, for the admin's review screen."""
+        self.settings.require_admin(request.admin_telegram_id)
+        async with self.database.unit_of_work() as uow:
+            return flow_message(await flow_ops.get_flow(uow, require_id("flow_id", request.flow_id),
+                                                        customer_id=None))
 
     async def ListVoices(self, request: calls_pb2.ListVoicesRequest,
                          context: grpc.aio.ServicerContext) -> calls_pb2.ListVoicesResponse:

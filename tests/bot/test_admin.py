@@ -38,7 +38,8 @@ async def test_an_admin_refunds_a_charge_and_suspends_a_customer(bot: BotHarness
     await admin.press("Find a customer")
     await admin.say(customer)
     await admin.press("Suspend calling")
-    await admin.wait_for_text("Suspended: yes")
+    await admin.press("Yes, suspend")
+    await admin.wait_for_text("suspended: yes")
     limits = await bot.calls.stub.GetCustomerLimits(calls_pb2.GetCustomerLimitsRequest(customer_id=customer))
     assert limits.suspended
 

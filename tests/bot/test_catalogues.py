@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from services.bot.audit import ACTIONS
 from services.bot.flow_drafts import CALL_LANGUAGES
 from services.bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Words, catalogue
 from services.bot.screens.campaigns import RETRIES
@@ -37,6 +38,7 @@ DYNAMIC_IDS = (
     + [f"wallet.autorenew_{name}" for name in ("on", "off")]
     + [f"admin.review_note_{name}" for name in ("ok", "no")]
     + [f"admin.{name}_customer" for name in ("suspend", "resume")]
+    + [f"audit.action.{name}" for name in ACTIONS]
     + [f"reminder.{name}" for name in ("plan_expiring", "plan_renews")]
     + [f"help.{name}" for name in ("how", "prices", "rules", "contact")]
     + [f"flow.ask_text.{name}" for name in ("msg", "menu", "digits", "end")]

@@ -186,6 +186,7 @@ def foreign_attempts(calls: CallsHarness, payments: PaymentsHarness) -> dict[str
         "CallsService.DeleteFlow": [lambda o: c.DeleteFlow(calls_pb2.DeleteFlowRequest(
             idempotency_key=key("del"), customer_id=o["intruder"], flow_id=o["flow"].id))],
         "CallsService.ReviewFlow": [],  # admin-only: see the admin test
+        "CallsService.GetFlowForReview": [],  # admin-only: see the admin test
         "CallsService.QuoteCall": [lambda o: c.QuoteCall(calls_pb2.QuoteCallRequest(
             customer_id=o["intruder"], flow_id=o["flow"].id, to_number=CALLEE))],
         "CallsService.StartCall": [
@@ -344,6 +345,10 @@ def admin_requests(calls: CallsHarness, o: dict[str, Any]) -> dict[str, Callable
             admin_telegram_id=admin)),
         "CallsService.GetCallFigures": lambda admin: c.GetCallFigures(calls_pb2.GetCallFiguresRequest(
             admin_telegram_id=admin)),
+        "CallsService.GetFlowForReview": lambda admin: c.GetFlowForReview(calls_pb2.GetFlowForReviewRequest(
+            admin_telegram_id=admin, flow_id=o["pending"].id)),
+        "CallsService.GetCustomerRecord": lambda admin: c.GetCustomerRecord(calls_pb2.GetCustomerRecordRequest(
+            admin_telegram_id=admin, customer_id=o["customer"])),
         "WalletService.GetWalletFigures": lambda admin: w.GetWalletFigures(wallet_pb2.GetWalletFiguresRequest(
             admin_telegram_id=admin)),
         "CallsService.ListCallerIds": lambda admin: c.ListCallerIds(calls_pb2.ListCallerIdsRequest(

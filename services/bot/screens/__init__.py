@@ -3,7 +3,9 @@
 from services.bot.screens import (  # noqa: F401
     account,
     admin,
+    admin_customers,
     admin_protection,
+    admin_review,
     calling,
     campaigns,
     flow_options,

@@ -1,9 +1,11 @@
 """Admin screens that protect callees: the caller-ID pool (the only numbers a callee ever sees, synced
-from Retell, each one enabled or disabled) and the platform-wide do-not-call list. The calls service
-checks the admin id again; the bot's own check only keeps the screens private."""
+from Retell, each one enabled or disabled) and the platform-wide do-not-call list, each change in the
+audit log. The calls service checks the admin id again; the bot's own check only keeps the screens
+private."""
 
 from __future__ import annotations
 
+from services.bot.audit import record_admin_action
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
 from services.bot.screens.admin import admin_back
@@ -28,10 +30,15 @@ async def caller_ids(turn: Turn, args: list[str]) -> None:
         synced = await turn.services.calls.SyncCallerIds(calls_pb2.SyncCallerIdsRequest(
             idempotency_key=turn.key("sync-caller-ids"), admin_telegram_id=turn.telegram_user_id), timeout=turn.timeout)
         heading = words("admin.cids_synced", count=sum(1 for number in synced.caller_ids if number.enabled))
+        await record_admin_action(turn.uow, admin_telegram_id=turn.telegram_user_id, action="caller_ids_synced",
+                                  note=heading)
     elif action in ("on", "off") and len(args) > 1:
         await turn.services.calls.SetCallerIdEnabled(calls_pb2.SetCallerIdEnabledRequest(
             idempotency_key=turn.key("caller-id"), admin_telegram_id=turn.telegram_user_id, number=args[1],
             enabled=action == "on"), timeout=turn.timeout)
+        await record_admin_action(turn.uow, admin_telegram_id=turn.telegram_user_id,
+                                  action="caller_id_enabled" if action == "on" else "caller_id_disabled",
+                                  subject=args[1])
     pool = await turn.services.calls.ListCallerIds(calls_pb2.ListCallerIdsRequest(
         admin_telegram_id=turn.telegram_user_id, include_disabled=True), timeout=turn.timeout)
     lines = [heading] if heading else []
@@ -67,6 +74,8 @@ async def add_to_do_not_call(turn: Turn, text: str) -> None:
     entry = await turn.services.calls.AddDoNotCall(calls_pb2.AddDoNotCallRequest(
         idempotency_key=turn.key("do-not-call"), admin_telegram_id=turn.telegram_user_id, number=text.strip()[:32],
         reason=turn.words("admin.dnc_reason")), timeout=turn.timeout)
+    await record_admin_action(turn.uow, admin_telegram_id=turn.telegram_user_id, action="do_not_call",
+                              subject=entry.number, note=entry.reason)
     turn.conversation.reset()
     turn.send(turn.words("admin.dnc_added", number=entry.number),
               Keyboard().row(button(turn.words("admin.dnc"), "admdnc")).row(button(turn.words("menu.back"), "adm")))

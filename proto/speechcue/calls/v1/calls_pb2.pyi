@@ -859,6 +859,46 @@ class GetCallFiguresRequest(_message.Message):
     admin_telegram_id: int
     def __init__(self, admin_telegram_id: _Optional[int] = ...) -> None: ...
 
+class GetFlowForReviewRequest(_message.Message):
+    __slots__ = ("admin_telegram_id", "flow_id")
+    ADMIN_TELEGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    FLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    admin_telegram_id: int
+    flow_id: str
+    def __init__(self, admin_telegram_id: _Optional[int] = ..., flow_id: _Optional[str] = ...) -> None: ...
+
+class GetCustomerRecordRequest(_message.Message):
+    __slots__ = ("admin_telegram_id", "customer_id")
+    ADMIN_TELEGRAM_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    admin_telegram_id: int
+    customer_id: str
+    def __init__(self, admin_telegram_id: _Optional[int] = ..., customer_id: _Optional[str] = ...) -> None: ...
+
+class CustomerRecord(_message.Message):
+    __slots__ = ("customer_id", "flows_approved", "flows_rejected", "flows_waiting", "calls_placed", "calls_answered", "campaigns", "limits", "recent_flows", "recent_calls")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    FLOWS_APPROVED_FIELD_NUMBER: _ClassVar[int]
+    FLOWS_REJECTED_FIELD_NUMBER: _ClassVar[int]
+    FLOWS_WAITING_FIELD_NUMBER: _ClassVar[int]
+    CALLS_PLACED_FIELD_NUMBER: _ClassVar[int]
+    CALLS_ANSWERED_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGNS_FIELD_NUMBER: _ClassVar[int]
+    LIMITS_FIELD_NUMBER: _ClassVar[int]
+    RECENT_FLOWS_FIELD_NUMBER: _ClassVar[int]
+    RECENT_CALLS_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    flows_approved: int
+    flows_rejected: int
+    flows_waiting: int
+    calls_placed: int
+    calls_answered: int
+    campaigns: int
+    limits: CustomerLimits
+    recent_flows: _containers.RepeatedCompositeFieldContainer[Flow]
+    recent_calls: _containers.RepeatedCompositeFieldContainer[Call]
+    def __init__(self, customer_id: _Optional[str] = ..., flows_approved: _Optional[int] = ..., flows_rejected: _Optional[int] = ..., flows_waiting: _Optional[int] = ..., calls_placed: _Optional[int] = ..., calls_answered: _Optional[int] = ..., campaigns: _Optional[int] = ..., limits: _Optional[_Union[CustomerLimits, _Mapping]] = ..., recent_flows: _Optional[_Iterable[_Union[Flow, _Mapping]]] = ..., recent_calls: _Optional[_Iterable[_Union[Call, _Mapping]]] = ...) -> None: ...
+
 class CallFigures(_message.Message):
     __slots__ = ("calls", "answered", "failed", "in_flight", "waiting_for_line", "flows_waiting_for_review", "campaigns_running", "opted_out")
     CALLS_FIELD_NUMBER: _ClassVar[int]

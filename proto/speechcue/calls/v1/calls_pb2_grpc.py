@@ -215,6 +215,16 @@ class CallsServiceStub:
                 request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCallFiguresRequest.SerializeToString,
                 response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CallFigures.FromString,
                 _registered_method=True)
+        self.GetFlowForReview = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/GetFlowForReview',
+                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetFlowForReviewRequest.SerializeToString,
+                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.Flow.FromString,
+                _registered_method=True)
+        self.GetCustomerRecord = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/GetCustomerRecord',
+                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCustomerRecordRequest.SerializeToString,
+                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CustomerRecord.FromString,
+                _registered_method=True)
 
 
 class CallsServiceServicer:
@@ -451,6 +461,19 @@ class CallsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetFlowForReview(self, request, context):
+        """Admins only: one flow waiting for review (any customer's), and one customer's standing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCustomerRecord(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CallsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -633,6 +656,16 @@ def add_CallsServiceServicer_to_server(servicer, server):
                     servicer.GetCallFigures,
                     request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCallFiguresRequest.FromString,
                     response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CallFigures.SerializeToString,
+            ),
+            'GetFlowForReview': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFlowForReview,
+                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetFlowForReviewRequest.FromString,
+                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.Flow.SerializeToString,
+            ),
+            'GetCustomerRecord': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCustomerRecord,
+                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCustomerRecordRequest.FromString,
+                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CustomerRecord.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1607,6 +1640,60 @@ class CallsService:
             '/speechcue.calls.v1.CallsService/GetCallFigures',
             speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCallFiguresRequest.SerializeToString,
             speechcue_dot_calls_dot_v1_dot_calls__pb2.CallFigures.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFlowForReview(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/GetFlowForReview',
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.GetFlowForReviewRequest.SerializeToString,
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.Flow.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCustomerRecord(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/GetCustomerRecord',
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCustomerRecordRequest.SerializeToString,
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.CustomerRecord.FromString,
             options,
             channel_credentials,
             insecure,

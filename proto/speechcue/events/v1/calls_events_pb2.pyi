@@ -89,6 +89,18 @@ class FlowPendingReview(_message.Message):
     reasons: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, flow_id: _Optional[str] = ..., name: _Optional[str] = ..., reasons: _Optional[_Iterable[str]] = ...) -> None: ...
 
+class CustomerSuspension(_message.Message):
+    __slots__ = ("suspended", "campaigns_paused", "calls_failed", "calls_stopped")
+    SUSPENDED_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGNS_PAUSED_FIELD_NUMBER: _ClassVar[int]
+    CALLS_FAILED_FIELD_NUMBER: _ClassVar[int]
+    CALLS_STOPPED_FIELD_NUMBER: _ClassVar[int]
+    suspended: bool
+    campaigns_paused: int
+    calls_failed: int
+    calls_stopped: int
+    def __init__(self, suspended: _Optional[bool] = ..., campaigns_paused: _Optional[int] = ..., calls_failed: _Optional[int] = ..., calls_stopped: _Optional[int] = ...) -> None: ...
+
 class CampaignChanged(_message.Message):
     __slots__ = ("campaign_id", "name", "status", "callees", "done", "answered", "failed", "in_flight", "cost_cents", "reason", "start_at")
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]

@@ -1,0 +1,157 @@
+"""Admin: finding a customer (Telegram id, customer id or the start of a name), the customer's
+screen (who, tier, money, history, recent flows and calls, refunds), suspending and lifting a
+suspension (each asking to confirm), and the audit log of every admin action, newest first."""
+
+from __future__ import annotations
+
+from services.bot.audit import admin_actions_page, record_admin_action
+from services.bot.call_texts import STATUS_IDS as CALL_STATUS_IDS
+from services.bot.customer_search import find_customers
+from services.bot.formatting import local_time, masked_number, money
+from services.bot.outgoing import Keyboard, button
+from services.bot.pages import page_to_show, paging_buttons
+from services.bot.routing import router
+from services.bot.screens.admin import admin_back
+from services.bot.screens.admin_review import customer_lines, in_messages
+from services.bot.screens.flows import STATUS_IDS as FLOW_STATUS_IDS
+from services.bot.screens.home import back_home
+from services.bot.turn import Turn
+from speechcue.calls.v1 import calls_pb2
+from speechcue.common.v1 import common_pb2
+from speechcue.wallet.v1 import wallet_pb2
+
+LOG_PAGE = 10
+REFUNDS_SHOWN = 5
+# A page of the log stays one message: ten actions with notes cut to this (the full note is kept).
+NOTE_SHOWN = 200
+
+
+@router.button("admcu")
+async def customers(turn: Turn, args: list[str]) -> None:
+    """admcu: ask who; admcu:v:<customer id>: the customer's screen."""
+    if not turn.is_admin:
+        turn.show(turn.words("error.not_allowed"), back_home(turn.words))
+        return
+    if len(args) > 1 and args[0] == "v":
+        await show_customer(turn, args[1])
+        return
+    turn.conversation.expect("admin.find_customer")
+    turn.show(turn.words("admin.ask_customer"), admin_back(turn))
+
+
+@router.text("admin.find_customer")
+async def find_customer(turn: Turn, text: str) -> None:
+    words = turn.words
+    if not turn.is_admin:
+        turn.conversation.reset()
+        return
+    found = await find_customers(turn.uow, text)
+    if not found:
+        turn.send(words("admin.no_customer"), admin_back(turn))
+        return
+    turn.conversation.reset()
+    if len(found) == 1:
+        await show_customer(turn, found[0].customer_id)
+        return
+    keyboard = Keyboard()
+    for user in found:
+        keyboard.row(button(words("admin.customer.found_line", name=user.name[:30] or "—",
+                                  telegram=user.telegram_user_id), "admcu", "v", user.customer_id))
+    turn.send(words("admin.customer.found", count=len(found)), keyboard.row(button(words("menu.back"), "adm")))
+
+
+async def show_customer(turn: Turn, customer_id: str) -> None:
+    words = turn.words
+    lines = await customer_lines(turn, customer_id)
+    record = await turn.services.calls.GetCustomerRecord(calls_pb2.GetCustomerRecordRequest(
+        admin_telegram_id=turn.telegram_user_id, customer_id=customer_id), timeout=turn.timeout)
+    lines.append(words("admin.customer.recent_flows"))
+    lines += [words("admin.customer.flow_line", name=flow.spec.name,
+                    status=words(FLOW_STATUS_IDS.get(flow.status, "flow.status.pending")),
+                    at=local_time(flow.created_at, "UTC")) for flow in record.recent_flows] or ["—"]
+    lines.append(words("admin.customer.recent_calls"))
+    lines += [words("admin.customer.call_line", number=masked_number(call.to_number),
+                    status=words(CALL_STATUS_IDS.get(call.status, "call.status.queued")),
+                    at=local_time(call.created_at, "UTC"), reason=call.failure_reason or call.disconnection_reason
+                    or "—") for call in record.recent_calls] or ["—"]
+    suspended = record.limits.suspended
+    keyboard = Keyboard().row(button(words("admin.resume_customer" if suspended else "admin.suspend_customer"),
+                                     "admks", customer_id, "off" if suspended else "on"))
+    history = await turn.services.wallet.ListTransactions(wallet_pb2.ListTransactionsRequest(
+        customer_id=customer_id, page=common_pb2.PageRequest(page_size=20)), timeout=turn.timeout)
+    refundable = (wallet_pb2.TRANSFER_KIND_CAPTURE, wallet_pb2.TRANSFER_KIND_CHARGE,
+                  wallet_pb2.TRANSFER_KIND_OVERAGE, wallet_pb2.TRANSFER_KIND_PLAN_PURCHASE)
+    for transfer in [t for t in history.transfers if t.kind in refundable][:REFUNDS_SHOWN]:
+        keyboard.row(button(words("admin.refund_line", amount=money(transfer.amount_cents),
+                                  kind=words(f"transfer.{wallet_pb2.TransferKind.Name(transfer.kind)}")),
+                            "admrf", customer_id, transfer.id))
+    keyboard.row(button(words("admin.audit.of_customer"), "admlog", "c", customer_id))
+    keyboard.row(button(words("menu.back"), "adm"))
+    turn.pressed_message_id = None
+    messages = in_messages(lines)
+    for text in messages[:-1]:
+        turn.send(text)
+    turn.send(messages[-1], keyboard)
+
+
+@router.button("admks")
+async def kill_switch(turn: Turn, args: list[str]) -> None:
+    """admks:<customer>:<on|off> asks to confirm; admks:<customer>:<on|off>:y does it: calls refused,
+    campaigns paused, queued calls failed and their holds released, live calls stopped, the
+    customer told (calls.customer.suspended); off lets them call again (they are told too)."""
+    words = turn.words
+    if not turn.is_admin or len(args) < 2 or args[1] not in ("on", "off"):
+        turn.show(words("error.not_allowed"), back_home(words))
+        return
+    customer_id, on = args[0], args[1] == "on"
+    if len(args) < 3 or args[2] != "y":
+        lines = await customer_lines(turn, customer_id)
+        question = "admin.confirm_suspend" if on else "admin.confirm_resume"
+        turn.show("\n".join([words(question), "", *lines]),
+                  Keyboard().row(button(words("admin.yes_suspend" if on else "admin.yes_resume"), "admks",
+                                        customer_id, args[1], "y"))
+                  .row(button(words("menu.back"), "admcu", "v", customer_id)))
+        return
+    limits = await turn.services.calls.GetCustomerLimits(calls_pb2.GetCustomerLimitsRequest(customer_id=customer_id),
+                                                         timeout=turn.timeout)
+    wanted = calls_pb2.CustomerLimits(customer_id=customer_id, max_concurrent_calls=limits.max_concurrent_calls,
+                                      calls_per_hour=limits.calls_per_hour, calls_per_day=limits.calls_per_day,
+                                      suspended=on, suspension_reason=words("admin.suspended_reason") if on else "")
+    await turn.services.calls.SetCustomerLimits(calls_pb2.SetCustomerLimitsRequest(
+        idempotency_key=turn.key("limits"), admin_telegram_id=turn.telegram_user_id, limits=wanted),
+        timeout=turn.timeout)
+    await record_admin_action(turn.uow, admin_telegram_id=turn.telegram_user_id,
+                              action="suspended" if on else "unsuspended", customer_id=customer_id,
+                              note=wanted.suspension_reason)
+    await show_customer(turn, customer_id)
+
+
+@router.button("admlog")
+async def audit_log(turn: Turn, args: list[str]) -> None:
+    """admlog:<page> every admin action, newest first; admlog:c:<customer>[:<page>] one customer's."""
+    words = turn.words
+    if not turn.is_admin:
+        turn.show(words("error.not_allowed"), back_home(words))
+        return
+    customer_id = args[1] if len(args) > 1 and args[0] == "c" else None
+    requested = (args[2] if len(args) > 2 else "") if customer_id else (args[0] if args else "")
+    # One remembered set of pages for "a customer's actions": opening another customer starts at page 1.
+    screen = "audit_customer" if customer_id else "audit"
+    page, token = page_to_show(turn.conversation, screen, requested)
+    rows = await admin_actions_page(turn.uow, before_id=int(token) if token.isdigit() else None, limit=LOG_PAGE + 1,
+                                    customer_id=customer_id)
+    shown = rows[:LOG_PAGE]
+    lines = [words("admin.audit.title_customer" if customer_id else "admin.audit.title",
+                   customer=customer_id or "", page=page + 1)]
+    for row in shown:
+        lines.append(words("admin.audit.line", at=f"{local_time(row.at, 'UTC')} UTC", admin=row.admin_telegram_id,
+                           action=words(f"audit.action.{row.action}"), customer=row.customer_id or "—",
+                           subject=row.subject or "—"))
+        if row.note:
+            lines.append(words("admin.audit.note", note=row.note[:NOTE_SHOWN]))
+    if not shown:
+        lines.append(words("admin.audit.empty"))
+    next_token = str(shown[-1].id) if len(rows) > LOG_PAGE else ""
+    prefix = ("admlog", "c", customer_id) if customer_id else ("admlog",)
+    keyboard = Keyboard().row(*paging_buttons(turn.conversation, words, screen, page, next_token, *prefix))
+    turn.show("\n".join(lines), keyboard.row(button(words("menu.back"), "adm")))
