@@ -13,20 +13,20 @@ from tests.calls.conftest import CALLEE, CallsHarness
 from tests.event_reader import read_events
 
 
-async def test_callee_presses_1_then_3_and_the_customer_sees_digits_duration_and_charge(calls: CallsHarness) -> None:
+async def test_callee_presses_3_and_the_customer_sees_digits_duration_and_charge(calls: CallsHarness) -> None:
     customer = await calls.customer_with_money(1000)
     flow = await calls.flow(customer)
     assert flow.status == calls_pb2.FLOW_STATUS_APPROVED and flow.retell_agent_id
     compiled = calls.retell.flows[calls.retell.agents[flow.retell_agent_id]["response_engine"]["conversation_flow_id"]]
     assert compiled["start_node_id"] == "sc_disclosure"
     assert "automated call from Acme Dental" in compiled["nodes"][0]["instruction"]["text"]
-    await calls.script_callee(CALLEE, duration_ms=65_000,
-                              keys=[{"digit": "1", "at_ms": 5_000}, {"digit": "3", "at_ms": 9_000}])
+    # One menu choice: a second key in a row is what the review policy holds (review_policy.py).
+    await calls.script_callee(CALLEE, duration_ms=65_000, keys=[{"digit": "3", "at_ms": 5_000}])
     placed = await calls.call(customer, flow.id)
     assert placed.status == calls_pb2.CALL_STATUS_RINGING and placed.retell_call_id
     assert (await calls.wallet.balance(customer)).held_cents == 10 * 15
     call = await calls.settled(customer, placed.id, analyzed=True)
-    assert list(call.digits) == ["1", "3"]
+    assert list(call.digits) == ["3"]
     assert call.duration_seconds == 65 and call.cost_cents == 2 * 15
     assert call.analysis.summary and call.analysis.sentiment == "Neutral"
     balance = await calls.wallet.balance(customer)
