@@ -19,6 +19,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat
 
 from services.calls.destinations import DestinationRefusal, country_refusal, type_refusal
+from services.calls.list_values import MAX_VALUE, value_problem
 
 MAX_NUMBERS = 100_000
 MAX_BYTES = 8 * 1024 * 1024
@@ -26,6 +27,7 @@ EXAMPLES_KEPT = 5
 PHONE_HEADERS = ("phone", "number", "phone_number", "mobile", "tel", "telephone", "msisdn", "to")
 NAME_HEADERS = ("name", "first_name", "full_name", "contact", "customer")
 MAX_NAME = 60
+MAX_REASON = 240  # characters of a dropped line's reason kept for the report
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
@@ -48,6 +50,9 @@ class ImportReport:
     # Numbers no call may go to, and the first of them with each one's reason (destinations.py).
     refused: int = 0
     refused_examples: list[DestinationRefusal] = field(default_factory=list)
+    # Lines dropped for a value no call may carry (list_values.py), and the first reasons.
+    flagged: int = 0
+    flagged_examples: list[str] = field(default_factory=list)
 
     def note(self, examples: list[str], line: str) -> None:
         if len(examples) < EXAMPLES_KEPT:
@@ -72,15 +77,25 @@ def _columns(header: list[str]) -> tuple[int, int] | None:
     return phone, name
 
 
-def _rows(text: str) -> tuple[list[tuple[str, str, str]], int]:
-    """(raw number, name, original line) for every non-empty line, and how many lines were read."""
+@dataclass(frozen=True)
+class _Row:
+    number: str  # as written
+    name: str
+    line: str  # as written, for the report's examples
+    values: tuple[tuple[str, str], ...]  # (where, value) of every cell but the number, for list_values
+
+
+def _rows(text: str) -> tuple[list[_Row], int]:
+    """Every non-empty line, and how many lines were read."""
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
     dialect_delimiter = ";" if first.count(";") > first.count(",") else ","
-    columns = _columns(next(csv.reader([first], delimiter=dialect_delimiter))) if first else None
-    rows: list[tuple[str, str, str]] = []
+    header = next(csv.reader([first], delimiter=dialect_delimiter)) if first else []
+    columns = _columns(header) if first else None
+    rows: list[_Row] = []
     if columns is not None:
         phone, name = columns
+        labels = [cell.strip()[:30] or f"{index + 1}" for index, cell in enumerate(header)]
         reader = csv.reader(io.StringIO(text), delimiter=dialect_delimiter)
         next(reader, None)
         for cells in reader:
@@ -88,16 +103,28 @@ def _rows(text: str) -> tuple[list[tuple[str, str, str]], int]:
                 continue
             number = cells[phone].strip() if phone < len(cells) else ""
             person = cells[name].strip() if 0 <= name < len(cells) else ""
-            rows.append((number, person, dialect_delimiter.join(cells)))
+            values = tuple((f"list line {reader.line_num}, column {(labels + [''] * len(cells))[index] or index + 1}",
+                            cell.strip()) for index, cell in enumerate(cells) if index != phone and cell.strip())
+            rows.append(_Row(number, person, dialect_delimiter.join(cells), values))
         return rows, len(lines)
-    for line in lines:
+    for line_number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if not stripped:
             continue
         # "number" alone, or "number, name" without a header.
         number, _, person = stripped.partition(",") if "," in stripped else (stripped, "", "")
-        rows.append((number.strip(), person.strip(), stripped))
+        values = ((f"list line {line_number}, name", person.strip()),) if person.strip() else ()
+        rows.append(_Row(number.strip(), person.strip(), stripped, values))
     return rows, len(lines)
+
+
+def _value_problem(row: _Row) -> str | None:
+    """Why a line's values may not reach a call (list_values.py); the name is held to MAX_NAME."""
+    for where, value in row.values:
+        problem = value_problem(value, where=where, max_length=MAX_NAME if value == row.name else MAX_VALUE)
+        if problem is not None:
+            return problem
+    return None
 
 
 def _normalise(raw: str, region: str | None) -> PhoneNumber | None:
@@ -142,7 +169,8 @@ def read_call_list(data: bytes | str, *, default_region: str | None = None,
         report.refusal = "the list has no numbers in it"
         return report
     seen: set[str] = set()
-    for number, name, line in rows:
+    for row in rows:
+        number, name, line = row.number, row.name, row.line
         parsed = _normalise(number, default_region)
         if parsed is None:
             report.invalid += 1
@@ -159,6 +187,12 @@ def read_call_list(data: bytes | str, *, default_region: str | None = None,
             report.refused += 1
             if len(report.refused_examples) < EXAMPLES_KEPT:
                 report.refused_examples.append(refusal)
+            continue
+        problem = _value_problem(row)
+        if problem is not None:
+            report.flagged += 1
+            if len(report.flagged_examples) < EXAMPLES_KEPT:
+                report.flagged_examples.append(problem[:MAX_REASON])
             continue
         if len(report.callees) >= MAX_NUMBERS:
             report.over_limit += 1

@@ -58,6 +58,7 @@ async def screen_list(uow: UnitOfWork, customer_id: str, data: bytes, region: st
         lines_read=report.lines_read, accepted=len(kept), invalid=report.invalid, duplicates=report.duplicates,
         do_not_call=len(report.callees) - len(kept), over_limit=report.over_limit,
         invalid_examples=report.invalid_examples, duplicate_examples=report.duplicate_examples,
+        flagged=report.flagged, flagged_examples=report.flagged_examples,
         do_not_call_examples=[callee.number for callee in report.callees if callee.number in blocked][:5],
         refusal=report.refusal or ("every number is on a do-not-call list" if report.callees and not kept else ""),
     )

@@ -63,6 +63,8 @@ class _ParsedColumns:
     invalid_examples: list[str]
     duplicate_examples: list[str]
     refusal: str
+    flagged: int = 0  # lines dropped for their values (list_values.py)
+    flagged_examples: tuple[str, ...] = ()
 
 
 def _parse_to_columns(data: bytes, region: str | None) -> _ParsedColumns:
@@ -71,7 +73,7 @@ def _parse_to_columns(data: bytes, region: str | None) -> _ParsedColumns:
         numbers=[callee.number for callee in report.callees], names=[callee.name for callee in report.callees],
         counts=(report.lines_read, report.invalid, report.duplicates, report.over_limit),
         invalid_examples=report.invalid_examples, duplicate_examples=report.duplicate_examples,
-        refusal=report.refusal)
+        refusal=report.refusal, flagged=report.flagged, flagged_examples=tuple(report.flagged_examples))
 
 
 def _report_from_columns(columns: _ParsedColumns) -> ImportReport:
@@ -80,7 +82,7 @@ def _report_from_columns(columns: _ParsedColumns) -> ImportReport:
         callees=[Callee(number, name) for number, name in zip(columns.numbers, columns.names, strict=True)],
         lines_read=lines_read, invalid=invalid, duplicates=duplicates, over_limit=over_limit,
         invalid_examples=columns.invalid_examples, duplicate_examples=columns.duplicate_examples,
-        refusal=columns.refusal)
+        refusal=columns.refusal, flagged=columns.flagged, flagged_examples=list(columns.flagged_examples))
 
 
 class ListParser:

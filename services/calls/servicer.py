@@ -40,6 +40,7 @@ from services.calls.events import CallsEvents
 from services.calls.figures import call_figures
 from services.calls.limits import CustomerSuspended, Limits, is_suspended, limits_for, lock_customer, store_limits
 from services.calls.list_imports import list_import_slot
+from services.calls.list_values import value_problem
 from services.calls.messages import CALL_STATUS_NAMES, call_message, flow_message, stamp
 from services.calls.phone_numbers import MAX_INPUT_LENGTH, InvalidPhoneNumber, normalise
 from services.calls.placing import CallPlacer, CallRequest, window_refusal
@@ -90,6 +91,11 @@ def _variables(values: dict[str, str]) -> dict[str, str]:
     for name, value in values.items():
         require_id("variables key", name, max_length=40)
         require_text("variables value", value, max_length=200)
+        # A variable reaches the callee and the agent as it is, past any review of the flow (list_values.py).
+        problem = value_problem(value, where=f"variable '{name}'")
+        if problem is not None:
+            raise InvalidArgument(f"{problem}; a variable is a name or a short fact: change or remove it",
+                                  reason="VARIABLE_REFUSED", field=f"variables[{name}]")
     return dict(values)
 
 

@@ -107,7 +107,7 @@ class PreviewCallListRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., list: _Optional[bytes] = ..., default_region: _Optional[str] = ...) -> None: ...
 
 class CallListReport(_message.Message):
-    __slots__ = ("lines_read", "accepted", "invalid", "duplicates", "do_not_call", "over_limit", "invalid_examples", "duplicate_examples", "do_not_call_examples", "refusal", "refused", "refused_examples")
+    __slots__ = ("lines_read", "accepted", "invalid", "duplicates", "do_not_call", "over_limit", "invalid_examples", "duplicate_examples", "do_not_call_examples", "refusal", "refused", "refused_examples", "flagged", "flagged_examples")
     LINES_READ_FIELD_NUMBER: _ClassVar[int]
     ACCEPTED_FIELD_NUMBER: _ClassVar[int]
     INVALID_FIELD_NUMBER: _ClassVar[int]
@@ -120,6 +120,8 @@ class CallListReport(_message.Message):
     REFUSAL_FIELD_NUMBER: _ClassVar[int]
     REFUSED_FIELD_NUMBER: _ClassVar[int]
     REFUSED_EXAMPLES_FIELD_NUMBER: _ClassVar[int]
+    FLAGGED_FIELD_NUMBER: _ClassVar[int]
+    FLAGGED_EXAMPLES_FIELD_NUMBER: _ClassVar[int]
     lines_read: int
     accepted: int
     invalid: int
@@ -132,7 +134,9 @@ class CallListReport(_message.Message):
     refusal: str
     refused: int
     refused_examples: _containers.RepeatedCompositeFieldContainer[RefusedNumber]
-    def __init__(self, lines_read: _Optional[int] = ..., accepted: _Optional[int] = ..., invalid: _Optional[int] = ..., duplicates: _Optional[int] = ..., do_not_call: _Optional[int] = ..., over_limit: _Optional[int] = ..., invalid_examples: _Optional[_Iterable[str]] = ..., duplicate_examples: _Optional[_Iterable[str]] = ..., do_not_call_examples: _Optional[_Iterable[str]] = ..., refusal: _Optional[str] = ..., refused: _Optional[int] = ..., refused_examples: _Optional[_Iterable[_Union[RefusedNumber, _Mapping]]] = ...) -> None: ...
+    flagged: int
+    flagged_examples: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, lines_read: _Optional[int] = ..., accepted: _Optional[int] = ..., invalid: _Optional[int] = ..., duplicates: _Optional[int] = ..., do_not_call: _Optional[int] = ..., over_limit: _Optional[int] = ..., invalid_examples: _Optional[_Iterable[str]] = ..., duplicate_examples: _Optional[_Iterable[str]] = ..., do_not_call_examples: _Optional[_Iterable[str]] = ..., refusal: _Optional[str] = ..., refused: _Optional[int] = ..., refused_examples: _Optional[_Iterable[_Union[RefusedNumber, _Mapping]]] = ..., flagged: _Optional[int] = ..., flagged_examples: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class RefusedNumber(_message.Message):
     __slots__ = ("number", "reason", "message", "country", "number_type")
