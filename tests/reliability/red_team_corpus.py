@@ -251,6 +251,10 @@ ORDINARY = [
     Case("repeat the message (a loop, so it waits)", graph(
         "Reminder", say("hi", "Your hearing test is on Monday at nine.", "m"),
         menu("m", "Press 1 to confirm, 2 to hear this again.", k1="bye", k2="hi"), business="Clear Hearing")),
+    Case("wrong key: sorry, try again (a loop, so it waits)", graph(
+        "Confirmation", menu("m", "Your order ships today. Press 1 to confirm the address.", k1="bye", timeout="bye",
+                             no_match="sorry"),
+        say("sorry", "Sorry, that key is not an option.", "m"), business="Corner Bookshop")),
     Case("fr: rendez-vous", graph("Rappel", menu("m", "Vous avez rendez-vous demain à dix heures. Appuyez sur 1 "
                                                       "pour confirmer, 2 pour annuler.", k1="bye", k2="bye"),
                                   business="Cabinet Dentaire Dupont", language="fr-FR")),
