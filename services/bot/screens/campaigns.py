@@ -220,6 +220,9 @@ async def create_campaign(turn: Turn, content: bytes) -> None:
                    invalid=report.invalid, duplicates=report.duplicates, do_not_call=report.do_not_call)]
     if report.invalid_examples:
         lines.append(words("campaign.invalid_examples", examples=", ".join(report.invalid_examples[:5])))
+    if report.flagged:  # lines whose values may not reach a call: the reasons are the calls service's sentences
+        lines.append(words("campaign.flagged_lines", count=report.flagged,
+                           examples="\n".join(f"• {example}" for example in report.flagged_examples[:3])))
     if report.refused:  # premium-rate, shared-cost, other lines, countries calls cannot reach
         lines.append(words("campaign.refused", count=report.refused, examples=", ".join(
             f"{refused.number} ({short_reason(words, reason=refused.reason, country=refused.country)})"
