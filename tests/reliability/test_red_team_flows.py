@@ -96,8 +96,16 @@ def test_a_new_customer_gets_one_menu_choice_and_messages_without_review() -> No
 
 
 # Through the real service: CreateFlow decides with the customer's tier, read in the same unit of work.
-SAMPLE_ATTACKS = [STRUCTURAL[0], STRUCTURAL[6], LANGUAGES[2], WORDS[0], WORDS[10], AI_SCRIPTS[0]]
-SAMPLE_ORDINARY = [ORDINARY[0], ORDINARY[2], ORDINARY[16], ORDINARY[22]]
+def named(*names: str) -> list[Case]:
+    cases = {case.name: case for case in ATTACKS + ORDINARY}
+    return [cases[name] for name in names]
+
+
+SAMPLE_ATTACKS = named("split 3+3 with a message between", "a menu looping on itself, # ends",
+                       "zh-CN: 6 digits asked for in the call's language",
+                       "look-alike letter the old map lacked (coԁe)", "tax agency as business",
+                       "AI: read the texted code aloud")
+SAMPLE_ORDINARY = named("dental reminder", "survey 1 to 5", "fr: rendez-vous", "zh: 预约提醒")
 
 
 async def set_trust(calls: CallsHarness, customer: str, tier: calls_pb2.TrustTier.ValueType) -> None:
@@ -124,7 +132,8 @@ async def test_ordinary_flows_through_create_flow_follow_the_tier(calls: CallsHa
     newcomer = await calls.customer_with_money(0)
     veteran = await calls.customer_with_money(0)
     await set_trust(calls, veteran, calls_pb2.TRUST_TIER_TRUSTED)
-    transfer = ORDINARY[1].spec  # press 2 to talk to us: a transfer
+    [transfer_case] = named("reminder with a desk")  # press 2 to talk to us: a transfer
+    transfer = transfer_case.spec
     for case in SAMPLE_ORDINARY:
         for customer in (newcomer, veteran):
             flow = await calls.stub.CreateFlow(calls_pb2.CreateFlowRequest(
