@@ -68,7 +68,8 @@ def build(context: ServiceContext, **overrides: Any) -> ServiceParts:
     handling = UpdateHandling(context.database, services, settings, bot, sender.wake,
                               **({"clock": overrides["clock"]} if "clock" in overrides else {}))
     notifications = Notifications(services, settings, sender.wake)
-    servicer = BotServicer(context.database, NotificationTick(services, sender.wake))
+    servicer = BotServicer(context.database, NotificationTick(services, sender.wake,
+                                                              retention_days=settings.bot_retention_days))
 
     def routes(app: FastAPI) -> None:
         add_telegram_webhook(app, handling=handling, secret=settings.telegram_webhook_secret, bot=bot)

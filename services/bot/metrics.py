@@ -24,3 +24,6 @@ queued_messages = Gauge(
 notifications_total = Counter(
     "speechcue_bot_notifications_total", "Events turned into messages, by event type.", ["event"]
 )
+messages_purged_total = Counter(
+    "speechcue_bot_messages_purged_total", "Messages deleted BOT_RETENTION_DAYS after they were queued."
+)

@@ -1,9 +1,11 @@
-"""The notification tick (every 10 minutes): undelivered messages get another round of attempts, and
-due reminders (low balance, plan expiring) are sent, each once (DESIGN.md §5, flow 6)."""
+"""The notification tick (every 10 minutes): undelivered messages get another round of attempts, due
+reminders (low balance, plan expiring) are sent, each once (DESIGN.md §5, flow 6), and messages older
+than the retention are deleted (message_retention.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import grpc
 from sqlalchemy import func, select, update
@@ -11,6 +13,7 @@ from sqlalchemy import func, select, update
 from services.bot.clients import RPC_TIMEOUT_SECONDS, Services
 from services.bot.formatting import local_time, money
 from services.bot.i18n import Words
+from services.bot.message_retention import delete_expired_messages
 from services.bot.outgoing import Keyboard, Outgoing, button, queue_messages, text_message
 from services.bot.tables import outgoing_messages, reminders
 from services.bot.users import TelegramUser, find_user_by_customer
@@ -22,11 +25,15 @@ REMINDERS_PER_TICK = 500
 
 
 class NotificationTick:
-    def __init__(self, services: Services, on_queued: Callable[[], None]) -> None:
+    def __init__(self, services: Services, on_queued: Callable[[], None], *, retention_days: int = 90,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.services = services
         self.on_queued = on_queued
+        self.retention = timedelta(days=retention_days)
+        self.clock = clock
 
     async def run(self, uow: UnitOfWork) -> common_pb2.TickResult:
+        purged = await delete_expired_messages(uow, self.clock() - self.retention)
         retried = (await uow.connection.execute(
             update(outgoing_messages).where(outgoing_messages.c.status == "undelivered")
             .values(status="pending", attempts=0, next_attempt_at=func.now()).returning(outgoing_messages.c.id)
@@ -53,8 +60,8 @@ class NotificationTick:
             sent += 1
         if retried or sent:
             uow.after_commit(self.on_queued)
-        return common_pb2.TickResult(name="notifications", processed=len(retried) + len(due),
-                                     succeeded=len(retried) + sent, failed=failed)
+        return common_pb2.TickResult(name="notifications", processed=len(retried) + len(due) + purged,
+                                     succeeded=len(retried) + sent + purged, failed=failed)
 
     async def _reminder(self, user: TelegramUser, kind: str) -> list[Outgoing]:
         words = Words(user.language)

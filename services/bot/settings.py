@@ -32,6 +32,9 @@ class BotSettings(ServiceSettings):
     bot_sender_concurrency: int = Field(default=8, ge=1, le=64)
     bot_support_contact: str = "@speechcue_support"
     bot_page_size: int = Field(default=6, ge=1, le=20)
+    # Messages the bot sent (keys pressed, summaries, recordings, reports) are deleted this many days
+    # after they were queued (message_retention.py), like the calls service's CALLS_RETENTION_DAYS.
+    bot_retention_days: int = Field(default=90, ge=1, le=3650)
 
     _urls = field_validator("telegram_api_base_url")(base_url)
 

@@ -174,6 +174,15 @@ CASES: list[Case] = [
          [{"namespace": NAMESPACE, "tick": "subscriptions"}],
          rule=lambda rule: "absent(" in rule["expr"] and 'tick="subscriptions"' in rule["expr"]),
     Case("SpeechcueTickNotSucceeding", fresh_ticks(200), "130m"),
+    # The calls replica that last ran the retention tick caught up over 6 hours ago; the others never ran it.
+    Case("SpeechcueRetentionBehind",
+         [series("speechcue_retention_last_success_timestamp_seconds", "0x380", "calls", pod=0),
+          series("speechcue_retention_last_success_timestamp_seconds", "60x380", "calls", pod=1)], "370m",
+         [{"namespace": NAMESPACE}]),
+    # Caught up within the last minute on one replica; a replica started since has not run it yet (0).
+    Case("SpeechcueRetentionBehind",
+         [series("speechcue_retention_last_success_timestamp_seconds", "0x380", "calls", pod=0),
+          series("speechcue_retention_last_success_timestamp_seconds", "0+60x380", "calls", pod=1)], "370m"),
 ]
 
 
