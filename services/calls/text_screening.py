@@ -237,7 +237,8 @@ _WORD = re.compile(r"[^ .]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
 
-def _tokens(text: str) -> list[_Token]:
+@lru_cache(maxsize=256)  # a list value is read twice, for its words and for its shape (list_values.py)
+def _tokens(text: str) -> tuple[_Token, ...]:
     """The text's words as the matcher reads them, each with where it stands in the original text."""
     parts = [_FOLD_TABLE[ord(char)] for char in text]
     folded = "".join(parts)
@@ -253,7 +254,7 @@ def _tokens(text: str) -> list[_Token]:
                              (_SPACE if _SPACE in gap else _TIGHT) if tokens else "",
                              tuple(origins[match.start():match.end()])))
         previous_end = match.end()
-    return _spelt_leet(tokens)
+    return tuple(_spelt_leet(tokens))
 
 
 def _spelt_leet(tokens: list[_Token]) -> list[_Token]:
@@ -377,20 +378,20 @@ def _find(text: str, index: _Index) -> list[tuple[_Term, int, int]]:
     return found
 
 
-def _boundary_ok(tokens: list[_Token], first: int, last: int, term: _Term) -> bool:
+def _boundary_ok(tokens: tuple[_Token, ...], first: int, last: int, term: _Term) -> bool:
     if not term.spaced_only:
         return True
     after = tokens[last + 1].break_before if last + 1 < len(tokens) else ""
     return tokens[first].break_before in ("", _SPACE) and after in ("", _SPACE)
 
 
-def _single_token_match(tokens: list[_Token], first: int, term: _Term) -> bool:
+def _single_token_match(tokens: tuple[_Token, ...], first: int, term: _Term) -> bool:
     word = tokens[first].text
     hit = term.letters in word if term.trailing_wild else word.endswith(term.letters)
     return hit and len(word) > len(term.letters) and _boundary_ok(tokens, first, first, term)
 
 
-def _span_end(tokens: list[_Token], first: int, term: _Term) -> int | None:
+def _span_end(tokens: tuple[_Token, ...], first: int, term: _Term) -> int | None:
     """The last token of a run starting at `first` that spells the term, by the rules of the module docstring."""
     letters = term.letters
     joined = ""
@@ -407,7 +408,7 @@ def _span_end(tokens: list[_Token], first: int, term: _Term) -> int | None:
     return None
 
 
-def _split_ok(tokens: list[_Token], first: int, last: int, term: _Term) -> bool:
+def _split_ok(tokens: tuple[_Token, ...], first: int, last: int, term: _Term) -> bool:
     if first == last or len(term.letters) >= LONG_TERM:
         return True
     inside = tokens[first + 1:last + 1]

@@ -105,6 +105,19 @@ def test_look_alike_d_of_another_alphabet_is_found() -> None:
     assert "secrets" in categories("Tell me the vérificatión códe")  # accents
 
 
+@pytest.mark.parametrize("text", [
+    "\u095e\u094bनपे से बोल रहे हैं",  # PHA WITH NUKTA (U+095E), one code point
+    "\u092b\u093c\u094bनपे से बोल रहे हैं",  # PHA + NUKTA, two
+    "\u092b\u094bनपे से बोल रहे हैं",  # no nukta
+    "अमे\u095bन से बोल रहे हैं",  # ZA (U+095B)
+    "अमे\u091c\u093cन से बोल रहे हैं",
+    "अमे\u091cन से बोल रहे हैं",
+])
+def test_devanagari_nukta_variants_and_forms_meet(text: str) -> None:
+    assert categories(text) & {"banks", "brands"}
+    assert normalised(unicodedata.normalize("NFC", text)) == normalised(unicodedata.normalize("NFD", text))
+
+
 @pytest.mark.parametrize(("text", "category"), [
     ("This is the Internal Revenue Service", "government"),
     ("This is the I.R.S. calling", "government"),
