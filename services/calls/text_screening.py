@@ -320,6 +320,8 @@ def load_terms() -> list[_Term]:
             term = _normalise_term(line, parts[0], parts[1]) if line else None
             if term is not None:
                 terms.setdefault(_term_key(term), term)
+    if not terms:  # an install that lost the package data must not screen nothing in silence
+        raise RuntimeError(f"no screening terms found in {folder}; the package data is missing")
     return list(terms.values())
 
 
