@@ -127,12 +127,21 @@ async def test_an_admin_finds_a_customer_by_name_suspends_them_and_lets_them_bac
     await admin.wait_for_text("suspended: no")
     await owner.wait_for_text("You can call again")
 
+    await admin.press("Trust tier")
+    await admin.press("Trusted")
+    await admin.wait_for_text("Set this customer's trust tier to: Trusted?")
+    await admin.press("Yes, set it")
+    await admin.wait_for_text("Trust tier: trusted")
+    limits = await bot.calls.stub.GetCustomerLimits(calls_pb2.GetCustomerLimitsRequest(customer_id=customer))
+    assert limits.trust_override == calls_pb2.TRUST_TIER_TRUSTED
+
     await admin.press("Their audit log")
     log = message_text(await admin.wait_for_text(f"📜 Admin actions on {customer}"))
-    assert log.index("suspension lifted") < log.index("calling suspended")
+    assert log.index("trust tier changed") < log.index("suspension lifted") < log.index("calling suspended")
     rows = await audit_rows(bot)
     assert [(row["action"], row["customer_id"], row["admin_telegram_id"]) for row in rows] == [
-        ("suspended", customer, ADMIN_ID), ("unsuspended", customer, ADMIN_ID)]
+        ("suspended", customer, ADMIN_ID), ("unsuspended", customer, ADMIN_ID), ("trust_changed", customer, ADMIN_ID)]
+    assert rows[2]["note"] == "Trusted"
 
 
 async def audit_rows(bot: BotHarness) -> list[asyncpg.Record]:

@@ -39,6 +39,7 @@ DYNAMIC_IDS = (
     + [f"admin.review_note_{name}" for name in ("ok", "no")]
     + [f"admin.{name}_customer" for name in ("suspend", "resume")]
     + [f"audit.action.{name}" for name in ACTIONS]
+    + [f"admin.trust.set_{choice}" for choice in ("t", "n", "a")]
     + [f"reminder.{name}" for name in ("plan_expiring", "plan_renews")]
     + [f"help.{name}" for name in ("how", "prices", "rules", "contact")]
     + [f"flow.ask_text.{name}" for name in ("msg", "menu", "digits", "end")]

@@ -456,7 +456,10 @@ async def test_every_admin_button_is_refused_to_a_customer(bot: BotHarness) -> N
     spec.graph.nodes[0].text = "Enter your PIN."
     pending = await bot.calls.flow(victim_id, spec)
     forged = ["adm", "adm:reviews", f"adm:ok:{pending.id}", f"adm:no:{pending.id}", "adm:lookup", "adm:plans",
-              f"admks:{victim_id}:on", f"admrf:{victim_id}:{charge.transfer.id}", "admpl:elite_7"]
+              f"admks:{victim_id}:on", f"admrf:{victim_id}:{charge.transfer.id}", "admpl:elite_7",
+              "admrv:q", f"admrv:o:{pending.id}", f"admrv:A:{pending.id}", f"admrv:r:{pending.id}",
+              f"admrv:R:{pending.id}", "admcu", f"admcu:v:{victim_id}", f"admks:{victim_id}:on:y",
+              f"admtr:{victim_id}:t:y", "admlog", f"admlog:c:{victim_id}"]
     for data in forged:
         await wait_for_refusal(customer, data, NOT_ALLOWED)
     # Had a forged lookup or refund put the chat in an admin state, this text would act on it.

@@ -22,6 +22,8 @@ from speechcue.wallet.v1 import wallet_pb2
 
 LOG_PAGE = 10
 REFUNDS_SHOWN = 5
+# An admin's tier for a customer: trusted, new, or (a) none, so the computed tier applies again.
+TIERS = {"t": calls_pb2.TRUST_TIER_TRUSTED, "n": calls_pb2.TRUST_TIER_NEW, "a": calls_pb2.TRUST_TIER_UNSPECIFIED}
 # A page of the log stays one message: ten actions with notes cut to this (the full note is kept).
 NOTE_SHOWN = 200
 
@@ -85,7 +87,8 @@ async def show_customer(turn: Turn, customer_id: str) -> None:
         keyboard.row(button(words("admin.refund_line", amount=money(transfer.amount_cents),
                                   kind=words(f"transfer.{wallet_pb2.TransferKind.Name(transfer.kind)}")),
                             "admrf", customer_id, transfer.id))
-    keyboard.row(button(words("admin.audit.of_customer"), "admlog", "c", customer_id))
+    keyboard.row(button(words("admin.trust.button"), "admtr", customer_id),
+                 button(words("admin.audit.of_customer"), "admlog", "c", customer_id))
     keyboard.row(button(words("menu.back"), "adm"))
     turn.pressed_message_id = None
     messages = in_messages(lines)
@@ -123,6 +126,37 @@ async def kill_switch(turn: Turn, args: list[str]) -> None:
     await record_admin_action(turn.uow, admin_telegram_id=turn.telegram_user_id,
                               action="suspended" if on else "unsuspended", customer_id=customer_id,
                               note=wanted.suspension_reason)
+    await show_customer(turn, customer_id)
+
+
+@router.button("admtr")
+async def trust_tier(turn: Turn, args: list[str]) -> None:
+    """admtr:<customer> offers the tiers; admtr:<customer>:<t|n|a> asks to confirm; ...:y sets it
+    (SetCustomerTrust: trusted, new, or a: the computed tier again)."""
+    words = turn.words
+    if not turn.is_admin or not args:
+        turn.show(words("error.not_allowed"), back_home(words))
+        return
+    customer_id = args[0]
+    back = button(words("menu.back"), "admcu", "v", customer_id)
+    if len(args) < 2 or args[1] not in TIERS:
+        keyboard = Keyboard()
+        for choice in TIERS:
+            keyboard.row(button(words(f"admin.trust.set_{choice}"), "admtr", customer_id, choice))
+        turn.show("\n".join([words("admin.trust.ask"), "", *await customer_lines(turn, customer_id)]),
+                  keyboard.row(back))
+        return
+    choice = args[1]
+    if len(args) < 3 or args[2] != "y":
+        turn.show(words("admin.trust.confirm", tier=words(f"admin.trust.set_{choice}")),
+                  Keyboard().row(button(words("admin.trust.yes"), "admtr", customer_id, choice, "y")).row(back))
+        return
+    note = words(f"admin.trust.set_{choice}")
+    await turn.services.calls.SetCustomerTrust(calls_pb2.SetCustomerTrustRequest(
+        idempotency_key=turn.key("trust"), admin_telegram_id=turn.telegram_user_id, customer_id=customer_id,
+        tier=TIERS[choice], note=words("admin.trust.note")), timeout=turn.timeout)
+    await record_admin_action(turn.uow, admin_telegram_id=turn.telegram_user_id, action="trust_changed",
+                              customer_id=customer_id, note=note)
     await show_customer(turn, customer_id)
 
 

@@ -177,8 +177,8 @@ async def show_review(turn: Turn, flow_id: str) -> None:
     lines += [words("admin.review.reason", reason=reason) for reason in flow.review_reasons] or ["—"]
     if not waiting:
         lines.append(words("admin.review.not_waiting"))
-    elif flow.approved_version:  # an edit: the draft is reviewed, the approved version keeps dialling
-        lines.append(words("admin.review.edit_of", version=flow.approved_version))
+    elif approved_version := getattr(flow, "approved_version", 0):  # an edit: the approved version dials meanwhile
+        lines.append(words("admin.review.edit_of", version=approved_version))
     lines.append("")
     lines += await customer_lines(turn, flow.customer_id)
     lines.append("")
