@@ -19,7 +19,8 @@ from services.calls.campaign_progress import (
     announce,
     totals,
 )
-from services.calls.flows import APPROVED, get_flow
+from services.calls.flow_approval import NOT_APPROVED, dialable_agent
+from services.calls.flows import get_flow
 from services.calls.list_imports import parse_call_list
 from services.calls.tables import campaign_callees, campaigns, do_not_call
 from services.runtime.database import UnitOfWork
@@ -67,8 +68,8 @@ async def screen_list(uow: UnitOfWork, customer_id: str, data: bytes, region: st
 
 async def create_campaign(uow: UnitOfWork, request: calls_pb2.CreateCampaignRequest, now: datetime) -> Any:
     flow = await get_flow(uow, request.flow_id, customer_id=request.customer_id)
-    if flow.status != APPROVED:
-        raise FailedPrecondition("the campaign's flow must be approved first", reason="FLOW_NOT_APPROVED")
+    if dialable_agent(flow) is None:
+        raise FailedPrecondition("the campaign's flow must be approved first", reason=NOT_APPROVED)
     if request.reminder_minutes not in REMINDER_CHOICES:
         raise InvalidArgument("a reminder is 10, 20 or 30 minutes before the start", reason="BAD_REMINDER")
     if request.caller_id and request.caller_id not in {row.number for row in await enabled_caller_ids(uow)}:

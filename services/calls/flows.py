@@ -2,6 +2,13 @@
 
 The Retell objects are created before the row is committed; if the transaction then fails they are
 deleted again, so no agent is left behind for a flow that does not exist.
+
+A flow has its latest version (spec, status, review, Retell objects: what the customer last saved
+and a review decides on) and, once a version was approved, its approved version (approved_*), the
+only one calls dial (flow_approval.py). An edit is a draft: it gets Retell objects of its own and
+the approved version keeps serving calls until the draft is approved (then it is promoted and the
+replaced version retired, retired_agents.py) or rejected (then nothing changes for calls). An edit of
+a draft replaces the draft; an edit the policy approves at once is promoted at once.
 """
 
 from __future__ import annotations
@@ -14,10 +21,12 @@ from typing import Any
 from sqlalchemy import select, update
 
 from services.calls.call_texts import DEFAULT_LANGUAGE
+from services.calls.flow_approval import APPROVED, PENDING_REVIEW, REJECTED
 from services.calls.flow_compiler import compile_agent, compile_ai_script, compile_conversation_flow, dtmf_options
 from services.calls.flow_rules import MAX_NAME, MAX_PROMPT, MAX_TEXT, validate_graph
 from services.calls.flow_specs import duplicate_keys, flow_for_review, graph_of, opt_out_key
 from services.calls.retell_client import RetellClient, RetellNotFound
+from services.calls.retired_agents import retire_approved_version
 from services.calls.review_policy import review_reasons
 from services.calls.settings import CallsSettings
 from services.calls.tables import flows
@@ -28,7 +37,7 @@ from speechcue.calls.v1 import calls_pb2
 
 log = logging.getLogger(__name__)
 
-APPROVED, PENDING_REVIEW, REJECTED = "approved", "pending_review", "rejected"
+__all__ = ["APPROVED", "PENDING_REVIEW", "REJECTED"]  # re-exported: callers name statuses through this module
 LANGUAGE_PATTERN = frozenset({"en-US", "en-GB", "en-IN", "fr-FR", "hi-IN", "zh-CN", "es-ES", "de-DE"})
 
 
@@ -150,10 +159,26 @@ async def create_flow(uow: UnitOfWork, retell: RetellClient, settings: CallsSett
     status, reasons = await _status_for(uow, customer_id, spec, now)
     ids = await _create_retell_objects(retell, spec, settings)
     uow.on_rollback(lambda: delete_retell_objects(retell, ids))
+    serialized = spec.SerializeToString()
+    approval = _approved_version(ids, serialized, version=1, now=now) if status == APPROVED else {}
     return (await uow.connection.execute(flows.insert().values(
-        id=str(uuid.uuid4()), customer_id=customer_id, name=spec.name, spec=spec.SerializeToString(),
-        status=status, review_reasons=reasons, created_at=now, updated_at=now, **ids,
+        id=str(uuid.uuid4()), customer_id=customer_id, name=spec.name, spec=serialized,
+        status=status, review_reasons=reasons, created_at=now, updated_at=now, **ids, **approval,
     ).returning(*flows.c))).one()
+
+
+def _approved_version(ids: dict[str, str | None] | Any, spec: bytes, *, version: int,
+                      now: datetime) -> dict[str, Any]:
+    """The approved_* columns that make a version (its Retell objects and spec) the one calls dial."""
+    get = ids.get if isinstance(ids, dict) else lambda name: getattr(ids, name)
+    return {"approved_version": version, "approved_spec": spec, "approved_at": now,
+            "approved_retell_agent_id": get("retell_agent_id"), "approved_retell_flow_id": get("retell_flow_id"),
+            "approved_retell_llm_id": get("retell_llm_id")}
+
+
+def _latest_is_a_draft(flow: Any) -> bool:
+    """Whether the latest version's Retell objects are not the approved ones (never dialled)."""
+    return flow.retell_agent_id != flow.approved_retell_agent_id
 
 
 async def get_flow(uow: UnitOfWork, flow_id: str, *, customer_id: str | None, for_update: bool = False) -> Any:
@@ -168,6 +193,13 @@ async def get_flow(uow: UnitOfWork, flow_id: str, *, customer_id: str | None, fo
     return row
 
 
+async def flow_to_dial(uow: UnitOfWork, flow_id: str, *, customer_id: str) -> Any | None:
+    """The flow as a dial sees it, deleted or not (the rule refuses a deleted one), locked FOR SHARE
+    so an approval cannot retire the agent between this read and the call row naming it."""
+    return (await uow.connection.execute(select(flows).where(
+        flows.c.id == flow_id, flows.c.customer_id == customer_id).with_for_update(read=True))).first()
+
+
 async def update_flow(uow: UnitOfWork, retell: RetellClient, settings: CallsSettings, *, customer_id: str,
                       flow_id: str, spec: calls_pb2.FlowSpec, expected_version: int, now: datetime) -> Any:
     current = await get_flow(uow, flow_id, customer_id=customer_id, for_update=True)
@@ -178,11 +210,18 @@ async def update_flow(uow: UnitOfWork, retell: RetellClient, settings: CallsSett
     status, reasons = await _status_for(uow, customer_id, spec, now)
     ids = await _create_retell_objects(retell, spec, settings)
     uow.on_rollback(lambda: delete_retell_objects(retell, ids))
-    # The old objects go only once the new ones are committed.
-    uow.after_commit_async(lambda: delete_retell_objects(retell, current))
+    serialized, version = spec.SerializeToString(), current.version + 1
+    approval: dict[str, Any] = {}
+    if status == APPROVED:  # promoted at once; the version it replaces is retired
+        approval = _approved_version(ids, serialized, version=version, now=now)
+        await retire_approved_version(uow, current, now)
+    if _latest_is_a_draft(current):
+        # A replaced draft was never dialled: it goes once the edit is committed. The approved
+        # version's objects are never deleted here; they keep serving calls.
+        uow.after_commit_async(lambda: delete_retell_objects(retell, current))
     return (await uow.connection.execute(update(flows).where(flows.c.id == flow_id).values(
-        name=spec.name, spec=spec.SerializeToString(), status=status, review_reasons=reasons, review_note="",
-        updated_at=now, version=current.version + 1, **ids,
+        name=spec.name, spec=serialized, status=status, review_reasons=reasons, review_note="",
+        updated_at=now, version=version, **ids, **approval,
     ).returning(*flows.c))).one()
 
 
@@ -190,7 +229,10 @@ async def delete_flow(uow: UnitOfWork, retell: RetellClient, *, customer_id: str
                       now: datetime) -> None:
     current = await get_flow(uow, flow_id, customer_id=customer_id, for_update=True)
     await uow.connection.execute(update(flows).where(flows.c.id == flow_id).values(deleted_at=now, updated_at=now))
-    uow.after_commit_async(lambda: delete_retell_objects(retell, current))
+    # Calls placed with the approved agent may still be live: it is retired, not deleted at once.
+    await retire_approved_version(uow, current, now)
+    if _latest_is_a_draft(current):
+        uow.after_commit_async(lambda: delete_retell_objects(retell, current))
 
 
 async def review_flow(uow: UnitOfWork, *, flow_id: str, approve: bool, note: str, now: datetime) -> Any:
@@ -198,8 +240,13 @@ async def review_flow(uow: UnitOfWork, *, flow_id: str, approve: bool, note: str
     if current.status != PENDING_REVIEW:
         raise FailedPrecondition(f"this flow is {current.status.replace('_', ' ')}, not waiting for review",
                                  reason="FLOW_NOT_PENDING")
+    approval: dict[str, Any] = {}
+    if approve:  # the draft is promoted; the version it replaces keeps serving calls placed with it
+        approval = _approved_version(current, current.spec, version=current.version, now=now)
+        await retire_approved_version(uow, current, now)
     return (await uow.connection.execute(update(flows).where(flows.c.id == flow_id).values(
-        status=APPROVED if approve else REJECTED, review_note=note, updated_at=now).returning(*flows.c))).one()
+        status=APPROVED if approve else REJECTED, review_note=note, updated_at=now, **approval,
+    ).returning(*flows.c))).one()
 
 
 async def list_flows(uow: UnitOfWork, *, customer_id: str | None, status: str | None, offset: int,

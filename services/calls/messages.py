@@ -31,7 +31,9 @@ def flow_message(row: Any) -> calls_pb2.Flow:
         status=FLOW_STATUSES.get(row.status, calls_pb2.FLOW_STATUS_UNSPECIFIED),
         review_reasons=list(row.review_reasons), review_note=row.review_note,
         retell_agent_id=row.retell_agent_id or "", created_at=stamp(row.created_at), updated_at=stamp(row.updated_at),
-        version=row.version,
+        version=row.version, approved_version=row.approved_version,
+        approved_spec=calls_pb2.FlowSpec.FromString(row.approved_spec) if row.approved_spec else None,
+        approved_retell_agent_id=row.approved_retell_agent_id or "", approved_at=stamp(row.approved_at),
     )
 
 

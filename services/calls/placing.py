@@ -36,9 +36,10 @@ from services.calls.call_store import (
 from services.calls.caller_ids import DestinationRefused, choose_caller_id, refuse_destination
 from services.calls.calling_window import next_allowed
 from services.calls.do_not_call import blocking_entry
+from services.calls.flow_approval import NOT_APPROVED, dialable_agent, may_dial, not_approved_message
 from services.calls.flow_compiler import CALLEE_DATA_VARIABLE, callee_data_value
 from services.calls.flow_specs import opt_out_key_of
-from services.calls.flows import APPROVED, PENDING_REVIEW, get_flow
+from services.calls.flows import flow_to_dial, get_flow
 from services.calls.limits import (
     CustomerSuspended,
     is_suspended,
@@ -145,11 +146,9 @@ class CallPlacer:
         """Every check before money or a dial: flow, number, do-not-call, window, caller ID, funds."""
         now = self.clock()
         flow = await get_flow(uow, request.flow_id, customer_id=request.customer_id)
-        if flow.status == PENDING_REVIEW:
-            raise refuse("FLOW_NOT_APPROVED", "this flow is waiting for an admin's review; you will be told when "
-                                              "it is approved")
-        if flow.status != APPROVED or not flow.retell_agent_id:
-            raise refuse("FLOW_NOT_APPROVED", "this flow was not approved; edit it and try again")
+        agent_id = dialable_agent(flow)  # the approved version's, never a draft's
+        if agent_id is None:
+            raise refuse(NOT_APPROVED, not_approved_message(flow))
         try:
             to_number = normalise(request.to_number)
         except InvalidPhoneNumber as error:
@@ -189,9 +188,10 @@ class CallPlacer:
             hold_cents = (minutes - plan_minutes) * quote.price_per_minute_cents + fee
         created = await insert_call(uow, {
             "id": call_id, "customer_id": request.customer_id, "flow_id": flow.id, "campaign_id": request.campaign_id,
-            "to_number": to_number, "caller_id": caller_id, "status": QUEUED, "request_hash": fingerprint,
-            # The flow's key, the one its agent announces (opt_outs.py reads it).
-            "opt_out_key": opt_out_key_of(flow.spec),
+            "to_number": to_number, "caller_id": caller_id, "retell_agent_id": agent_id, "status": QUEUED,
+            # The approved version's key: the one the dialled agent announces (opt_outs.py reads it).
+            "opt_out_key": opt_out_key_of(flow.approved_spec or flow.spec),
+            "request_hash": fingerprint,
             "usage_kind": "bulk" if request.campaign_id else "single", "max_minutes": minutes,
             "hold_cents": hold_cents, "plan_minutes": plan_minutes, "record": request.record,
             "variables": request.variables, "created_at": now,
@@ -232,15 +232,25 @@ class CallPlacer:
         return True
 
     async def _dial(self, call: Any) -> Any:
-        flow = None
         async with self.database.unit_of_work() as uow:
-            flow = await get_flow(uow, call.flow_id, customer_id=call.customer_id)
+            flow = await flow_to_dial(uow, call.flow_id, customer_id=call.customer_id)
             suspended = await is_suspended(uow, call.customer_id)
+            # Minutes may have passed since the admission (a wait for a line, a retry): the flow's
+            # approved agent of now is dialled, recorded on the row first and under the flow's lock,
+            # so an approval meanwhile keeps it until this call ends (retired_agents.py).
+            agent_id = dialable_agent(flow)
+            if flow is not None and agent_id is not None and not suspended and agent_id != call.retell_agent_id:
+                call = await update_call(uow, call.id, retell_agent_id=agent_id,
+                                         opt_out_key=opt_out_key_of(flow.approved_spec or flow.spec))
+                await uow.commit()
         if suspended:  # the kill switch came between the admission and now
             await self._fail(call, CustomerSuspended.default_reason, release=True)
             raise CustomerSuspended("calling is suspended for this account; contact support")
+        if not may_dial(flow, call.retell_agent_id):  # no approved version now (or the flow was deleted)
+            await self._fail(call, NOT_APPROVED, release=True)
+            raise refuse(NOT_APPROVED, not_approved_message(flow))
         body: dict[str, Any] = {
-            "from_number": call.caller_id, "to_number": call.to_number, "override_agent_id": flow.retell_agent_id,
+            "from_number": call.caller_id, "to_number": call.to_number, "override_agent_id": call.retell_agent_id,
             "metadata": {"customer": call.customer_id, "call": call.id, "campaign": call.campaign_id},
             # An AI script reads list values only from its quoted data block (flow_compiler.py).
             "retell_llm_dynamic_variables": {**(call.variables or {}),

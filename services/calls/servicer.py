@@ -38,6 +38,7 @@ from services.calls.dispatcher import Dispatcher
 from services.calls.do_not_call import PLATFORM, add_entry, blocking_entry
 from services.calls.events import CallsEvents
 from services.calls.figures import call_figures
+from services.calls.flow_approval import NOT_APPROVED, dialable_agent
 from services.calls.limits import CustomerSuspended, Limits, is_suspended, limits_for, lock_customer, store_limits
 from services.calls.list_imports import list_import_slot
 from services.calls.list_values import value_problem
@@ -47,6 +48,7 @@ from services.calls.placing import CallPlacer, CallRequest, window_refusal
 from services.calls.recovery import recover_calls, stop_calls_of_suspended_customers
 from services.calls.retell_client import RetellClient
 from services.calls.retention import purge_expired, record_run, retention_cutoff
+from services.calls.retired_agents import delete_unused_retired
 from services.calls.review_policy import TrustTier
 from services.calls.settings import CallsSettings
 from services.calls.settlement import Settlement
@@ -437,7 +439,9 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
                 await self.events.flow_pending_review(uow, row)
             return flow_message(row)
 
-        return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.Flow, work)
+        flow = await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.Flow, work)
+        await self._delete_replaced_agents()
+        return flow
 
     async def DeleteFlow(self, request: calls_pb2.DeleteFlowRequest,
                          context: grpc.aio.ServicerContext) -> calls_pb2.DeleteFlowResponse:
@@ -448,8 +452,10 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
             await flow_ops.delete_flow(uow, self.retell, customer_id=customer_id, flow_id=flow_id, now=self.clock())
             return calls_pb2.DeleteFlowResponse()
 
-        return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.DeleteFlowResponse,
-                                    work)
+        deleted = await run_idempotent(self.database, request.idempotency_key, request,
+                                       calls_pb2.DeleteFlowResponse, work)
+        await self._delete_replaced_agents()
+        return deleted
 
     async def ReviewFlow(self, request: calls_pb2.ReviewFlowRequest,
                          context: grpc.aio.ServicerContext) -> calls_pb2.Flow:
@@ -463,7 +469,17 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
             await self.events.flow_reviewed(uow, row, request.approve, note)
             return flow_message(row)
 
-        return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.Flow, work)
+        flow = await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.Flow, work)
+        await self._delete_replaced_agents()
+        return flow
+
+    async def _delete_replaced_agents(self) -> None:
+        """After a promotion or a deletion: a replaced approved agent no call uses goes now, one still in
+        use when the recovery tick finds it unused."""
+        try:
+            await delete_unused_retired(self.database, self.retell)
+        except Exception as error:  # the flow's change is committed; the recovery tick tries again
+            log.warning("replaced Retell agents not deleted yet (%s); the recovery tick retries", type(error).__name__)
 
     async def ListFlowsForReview(self, request: calls_pb2.ListFlowsForReviewRequest,
                                  context: grpc.aio.ServicerContext) -> calls_pb2.ListFlowsResponse:
@@ -555,8 +571,8 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
             answer.blocked_reason = refusal.reason
             if "next_allowed_at" in refusal.metadata:
                 answer.next_allowed_at.FromDatetime(datetime.fromisoformat(refusal.metadata["next_allowed_at"]))
-        if flow.status != flow_ops.APPROVED:
-            answer.allowed_now, answer.blocked_reason = False, "FLOW_NOT_APPROVED"
+        if dialable_agent(flow) is None:
+            answer.allowed_now, answer.blocked_reason = False, NOT_APPROVED
         if blocked is not None:
             answer.allowed_now, answer.blocked_reason = False, "DO_NOT_CALL"
         if destination is not None:
@@ -688,8 +704,9 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
                                                    grace=timedelta(seconds=self.settings.calls_recovery_grace_seconds))
             settled = await self.settlement.settle_pending()
             stopped = await stop_calls_of_suspended_customers(self.database, self.retell)
-            return common_pb2.TickResult(name="recovery", processed=looked + settled + stopped,
-                                         succeeded=resolved + settled + stopped)
+            retired = await delete_unused_retired(self.database, self.retell)
+            return common_pb2.TickResult(name="recovery", processed=looked + settled + stopped + retired,
+                                         succeeded=resolved + settled + stopped + retired)
 
         return await run_tick(self.database, "recovery", request.idempotency_key, request, common_pb2.TickResult, work)
 

@@ -36,6 +36,26 @@ flows = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("deleted_at", DateTime(timezone=True)),
+    # The version calls dial (flow_approval.py). The columns above are the latest version, the one
+    # a review decides on: while an edit waits, those are the draft's and these the approved one's;
+    # when the latest is approved both name the same Retell objects. approved_version 0: never approved.
+    Column("approved_version", Integer, nullable=False, server_default="0"),
+    Column("approved_spec", LargeBinary),
+    Column("approved_retell_agent_id", Text),
+    Column("approved_retell_flow_id", Text),
+    Column("approved_retell_llm_id", Text),
+    Column("approved_at", DateTime(timezone=True)),
+)
+
+# An approved version's Retell objects once a newer version replaced it (or the flow was deleted):
+# deleted by retired_agents.py only when no queued, ringing or ongoing call names the agent.
+retired_retell_objects = Table(
+    "retired_retell_objects", metadata,
+    Column("retell_agent_id", Text, primary_key=True),
+    Column("retell_flow_id", Text),
+    Column("retell_llm_id", Text),
+    Column("flow_id", Text, nullable=False),
+    Column("retired_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 caller_ids = Table(
@@ -59,6 +79,9 @@ calls = Table(
     Column("to_number", Text, nullable=False),
     Column("caller_id", Text, nullable=False),
     Column("status", Text, nullable=False),
+    # The approved agent the call was admitted with, then the one it dialled (placing.py's _dial
+    # dials the flow's approved agent of that moment, recorded here before the dial).
+    Column("retell_agent_id", Text),
     # The StartCall request's fingerprint: a retry must be the same request.
     Column("request_hash", LargeBinary, nullable=False),
     Column("retell_call_id", Text, unique=True),

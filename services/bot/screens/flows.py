@@ -46,15 +46,32 @@ def picture_labels(words: Words) -> FlowPictureLabels:
 
 
 async def approved_flows_keyboard(turn: Turn, screen: str) -> tuple[Keyboard, bool]:
-    """The customer's approved flows as buttons to `screen:<flow id>` (the call and campaign
-    pickers), and whether there is any."""
+    """The customer's flows with an approved version as buttons to `screen:<flow id>` (the call and
+    campaign pickers), and whether there is any. A flow whose edit waits for review stays: its
+    approved version is what its calls dial."""
     answer = await turn.services.calls.ListFlows(calls_pb2.ListFlowsRequest(
         customer_id=turn.customer_id, page=common_pb2.PageRequest(page_size=50)), timeout=turn.timeout)
-    approved = [flow for flow in answer.flows if flow.status == calls_pb2.FLOW_STATUS_APPROVED]
+    approved = [flow for flow in answer.flows if flow.approved_version > 0]
     keyboard = Keyboard()
     for flow in approved[:12]:
         keyboard.row(button(flow.spec.name[:40], screen, flow.id))
     return keyboard, bool(approved)
+
+
+def versions_line(words: Words, flow: calls_pb2.Flow) -> str:
+    """What calls use while an edit waits or was rejected ("" when the latest version is the one in use)."""
+    if flow.approved_version <= 0 or flow.status == calls_pb2.FLOW_STATUS_APPROVED:
+        return ""
+    if flow.status == calls_pb2.FLOW_STATUS_REJECTED:
+        return words("flow.draft_rejected", version=flow.approved_version, note=flow.review_note or "—")
+    return words("flow.draft_waits", version=flow.approved_version)
+
+
+def edit_notice(words: Words, flow: calls_pb2.Flow) -> str:
+    """Told before an edit of an approved flow: it is checked, and calls keep the approved version."""
+    if flow.approved_version <= 0:
+        return ""
+    return words("flow.edit_review_notice", version=flow.approved_version) + "\n\n"
 
 
 def flows_keyboard_back(turn: Turn) -> Keyboard:
@@ -100,7 +117,7 @@ async def flow_action(turn: Turn, args: list[str]) -> None:
         return
     if action == "edit" and flow.spec.kind == calls_pb2.FLOW_KIND_AI_SCRIPT:
         turn.conversation.expect("flow.edit_text", edit_flow=flow.id, edit_node="")
-        turn.show(words("flow.ask_new_prompt", max=MAX_PROMPT),
+        turn.show(edit_notice(words, flow) + words("flow.ask_new_prompt", max=MAX_PROMPT),
                   Keyboard().row(button(words("menu.back"), "flow", "view", flow.id)))
         return
     if action == "edit":
@@ -109,12 +126,14 @@ async def flow_action(turn: Turn, args: list[str]) -> None:
             if node.kind != calls_pb2.NODE_KIND_TRANSFER:
                 keyboard.row(button(f"{node.id}: {node.text[:30]}", "fedit", flow.id, node.id))
         keyboard.row(button(words("menu.back"), "flow", "view", flow.id))
-        turn.show(words("flow.edit_pick"), keyboard)
+        turn.show(edit_notice(words, flow) + words("flow.edit_pick"), keyboard)
         return
     labels = picture_labels(words)
     status = words(STATUS_IDS.get(flow.status, "flow.status.pending"))
     text = words("flow.view", name=flow.spec.name, status=status,
                  reasons="; ".join(flow.review_reasons) or "—", note=flow.review_note or "—")
+    if versions := versions_line(words, flow):
+        text = f"{text}\n{versions}"
     leaves = flow.spec.voicemail_action == calls_pb2.VOICEMAIL_ACTION_LEAVE_MESSAGE
     options = options_text(words, key=flow.spec.opt_out_key or "9", language=language_id(flow.spec.language),
                            leave_message=(flow.spec.voicemail_message or "…") if leaves else None)
@@ -140,17 +159,17 @@ async def ask_new_text(turn: Turn, args: list[str]) -> None:
         await list_flows(turn, [])
         return
     # The flow is the customer's own, or this is NOT_FOUND before anything is asked.
-    await turn.services.calls.GetFlow(calls_pb2.GetFlowRequest(customer_id=turn.customer_id, flow_id=args[0]),
-                                      timeout=turn.timeout)
+    flow = await turn.services.calls.GetFlow(calls_pb2.GetFlowRequest(customer_id=turn.customer_id,
+                                                                      flow_id=args[0]), timeout=turn.timeout)
     turn.conversation.expect("flow.edit_text", edit_flow=args[0], edit_node=args[1])
-    turn.show(turn.words("flow.ask_new_text", node=args[1], max=MAX_TEXT),
+    turn.show(edit_notice(turn.words, flow) + turn.words("flow.ask_new_text", node=args[1], max=MAX_TEXT),
               Keyboard().row(button(turn.words("menu.back"), "flow", "view", args[0])))
 
 
 @router.text("flow.edit_text")
 async def save_new_text(turn: Turn, text: str) -> None:
-    """Editing one node's words, or an AI script's task: the new version of the flow (it may go back
-    to review)."""
+    """Editing one node's words, or an AI script's task: the new version of the flow (a draft if it
+    waits for review; calls keep the approved version until it is approved)."""
     flow_id = str(turn.conversation.data.get("edit_flow", ""))
     node_id = str(turn.conversation.data.get("edit_node", ""))
     flow = await turn.services.calls.GetFlow(calls_pb2.GetFlowRequest(customer_id=turn.customer_id, flow_id=flow_id),
@@ -171,9 +190,11 @@ async def save_new_text(turn: Turn, text: str) -> None:
         idempotency_key=turn.key("update-flow"), customer_id=turn.customer_id, flow_id=flow.id, spec=spec,
         expected_version=flow.version), timeout=turn.timeout)
     turn.conversation.reset()
-    turn.send(turn.words("flow.updated", name=updated.spec.name,
-                         status=turn.words(STATUS_IDS.get(updated.status, "flow.status.pending"))),
-              Keyboard().row(button(turn.words("flow.open"), "flow", "view", updated.id)))
+    text = turn.words("flow.updated", name=updated.spec.name,
+                      status=turn.words(STATUS_IDS.get(updated.status, "flow.status.pending")))
+    if versions := versions_line(turn.words, updated):
+        text = f"{text}\n{versions}"
+    turn.send(text, Keyboard().row(button(turn.words("flow.open"), "flow", "view", updated.id)))
 
 
 # The wizard.

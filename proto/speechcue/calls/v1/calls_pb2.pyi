@@ -403,7 +403,7 @@ class FlowProblem(_message.Message):
     def __init__(self, node_id: _Optional[str] = ..., code: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
 
 class Flow(_message.Message):
-    __slots__ = ("id", "customer_id", "spec", "status", "review_reasons", "review_note", "retell_agent_id", "created_at", "updated_at", "version")
+    __slots__ = ("id", "customer_id", "spec", "status", "review_reasons", "review_note", "retell_agent_id", "created_at", "updated_at", "version", "approved_version", "approved_spec", "approved_retell_agent_id", "approved_at")
     ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     SPEC_FIELD_NUMBER: _ClassVar[int]
@@ -414,6 +414,10 @@ class Flow(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_SPEC_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_RETELL_AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_AT_FIELD_NUMBER: _ClassVar[int]
     id: str
     customer_id: str
     spec: FlowSpec
@@ -424,7 +428,11 @@ class Flow(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
     version: int
-    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., spec: _Optional[_Union[FlowSpec, _Mapping]] = ..., status: _Optional[_Union[FlowStatus, str]] = ..., review_reasons: _Optional[_Iterable[str]] = ..., review_note: _Optional[str] = ..., retell_agent_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
+    approved_version: int
+    approved_spec: FlowSpec
+    approved_retell_agent_id: str
+    approved_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., spec: _Optional[_Union[FlowSpec, _Mapping]] = ..., status: _Optional[_Union[FlowStatus, str]] = ..., review_reasons: _Optional[_Iterable[str]] = ..., review_note: _Optional[str] = ..., retell_agent_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., approved_version: _Optional[int] = ..., approved_spec: _Optional[_Union[FlowSpec, _Mapping]] = ..., approved_retell_agent_id: _Optional[str] = ..., approved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateFlowRequest(_message.Message):
     __slots__ = ("idempotency_key", "customer_id", "spec")
