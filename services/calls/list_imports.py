@@ -5,9 +5,8 @@ Why a worker process by default: `read_call_list` is pure Python (phonenumbers),
 for 100,000 numbers (bench/campaign_import.py). In a thread it still holds the GIL, and the event
 loop that answers /healthz, gRPC and Retell's webhooks only gets it back at each 5 ms switch
 interval; in a worker process the loop keeps its core. bench/list_import.py measures /healthz under
-each choice (`CALLS_LIST_PARSE_IN`), and bench/README.md records the figures. The worker sends its
-result back as two lists of strings, not 100,000 objects: unpickling objects would hold the GIL in
-one C call; the callees are rebuilt in a thread, where the loop still gets its turns.
+each choice (`CALLS_LIST_PARSE_IN`), and bench/README.md records the figures. What the worker runs,
+and why its answer travels in columns, is in list_parse_worker.py.
 
 The one-at-a-time rule is a PostgreSQL advisory lock taken with `pg_try_advisory_xact_lock` in a
 transaction of its own that lives as long as the import: a second import for the same customer, on
@@ -25,16 +24,17 @@ import time
 from collections.abc import AsyncIterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from services.calls import metrics
-from services.calls.call_lists import Callee, ImportReport, read_call_list
+from services.calls.call_lists import ImportReport, read_call_list
 from services.calls.daily_caps import DailyCap, refuse_over_cap
+from services.calls.list_parse_worker import parse_to_columns, report_from_columns
 from services.calls.settings import CallsSettings
 from services.calls.tables import list_imports
 from services.runtime.daily_quota import day_start
@@ -52,38 +52,6 @@ class ListImportInProgress(QuotaExceeded):
 
 
 # ---- where the parse runs ---------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _ParsedColumns:
-    """An ImportReport as plain strings and numbers: cheap to pickle, cheap to unpickle."""
-
-    numbers: list[str]
-    names: list[str]
-    counts: tuple[int, int, int, int]  # lines_read, invalid, duplicates, over_limit
-    invalid_examples: list[str]
-    duplicate_examples: list[str]
-    refusal: str
-    flagged: int = 0  # lines dropped for their values (list_values.py)
-    flagged_examples: tuple[str, ...] = ()
-
-
-def _parse_to_columns(data: bytes, region: str | None) -> _ParsedColumns:
-    report = read_call_list(data, default_region=region)
-    return _ParsedColumns(
-        numbers=[callee.number for callee in report.callees], names=[callee.name for callee in report.callees],
-        counts=(report.lines_read, report.invalid, report.duplicates, report.over_limit),
-        invalid_examples=report.invalid_examples, duplicate_examples=report.duplicate_examples,
-        refusal=report.refusal, flagged=report.flagged, flagged_examples=tuple(report.flagged_examples))
-
-
-def _report_from_columns(columns: _ParsedColumns) -> ImportReport:
-    lines_read, invalid, duplicates, over_limit = columns.counts
-    return ImportReport(
-        callees=[Callee(number, name) for number, name in zip(columns.numbers, columns.names, strict=True)],
-        lines_read=lines_read, invalid=invalid, duplicates=duplicates, over_limit=over_limit,
-        invalid_examples=columns.invalid_examples, duplicate_examples=columns.duplicate_examples,
-        refusal=columns.refusal, flagged=columns.flagged, flagged_examples=list(columns.flagged_examples))
-
 
 class ListParser:
     """Runs `read_call_list` where the settings say; the pool is made on first use."""
@@ -109,8 +77,9 @@ class ListParser:
             if self.parse_in == "event_loop":
                 return read_call_list(data, default_region=region)
             loop = asyncio.get_running_loop()
-            columns = await loop.run_in_executor(self._executor(), _parse_to_columns, data, region)
-            return await asyncio.to_thread(_report_from_columns, columns)
+            columns = await loop.run_in_executor(self._executor(), partial(
+                parse_to_columns, data, default_region=region))
+            return await asyncio.to_thread(report_from_columns, columns)
         finally:
             metrics.list_parse_seconds.observe(time.perf_counter() - started)
 
