@@ -32,6 +32,13 @@ class BotSettings(ServiceSettings):
     bot_sender_concurrency: int = Field(default=8, ge=1, le=64)
     bot_support_contact: str = "@speechcue_support"
     bot_page_size: int = Field(default=6, ge=1, le=20)
+    # The free trial is held for claims that look like a device farm's (trial_screening.py): a Telegram
+    # id this close to another claim's within the lookback, more claims than this in the last hour,
+    # or a name this many other claims of the last day already typed.
+    bot_trial_neighbour_distance: int = Field(default=5_000, ge=0)
+    bot_trial_lookback_days: int = Field(default=7, ge=1, le=90)
+    bot_trial_burst_per_hour: int = Field(default=20, ge=1)
+    bot_trial_same_name_claims: int = Field(default=2, ge=1)
     # Messages the bot sent (keys pressed, summaries, recordings, reports) are deleted this many days
     # after they were queued (message_retention.py), like the calls service's CALLS_RETENTION_DAYS.
     bot_retention_days: int = Field(default=90, ge=1, le=3650)

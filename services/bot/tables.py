@@ -108,3 +108,14 @@ admin_actions = Table(
     Column("subject", Text, nullable=False, server_default=""),
     Column("note", Text, nullable=False, server_default=""),
 )
+
+# Each Telegram user's one claim of the free trial: granted (held_reason '') or held by the device-farm
+# screening (services/bot/trial_screening.py), which reads the claims of the last days.
+trial_claims = Table(
+    "trial_claims", metadata,
+    Column("telegram_user_id", BigInteger, primary_key=True),
+    Column("customer_id", Text, nullable=False),
+    Column("name", Text, nullable=False, server_default=""),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("held_reason", Text, nullable=False, server_default=""),
+)

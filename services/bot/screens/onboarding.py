@@ -7,6 +7,7 @@ from services.bot.i18n import LANGUAGES, Words
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
 from services.bot.screens.home import back_home, show_home
+from services.bot.trial_claims import claim_trial
 from services.bot.turn import Turn
 from services.bot.users import change_user, register_user
 from speechcue.wallet.v1 import wallet_pb2
@@ -122,11 +123,17 @@ async def answer_terms(turn: Turn, args: list[str]) -> None:
 
 @router.button("trial")
 async def answer_trial(turn: Turn, args: list[str]) -> None:
-    """The free trial, offered once; the wallet refuses a second one anyway."""
+    """The free trial, offered once (the wallet refuses a second one anyway), and held for a claim
+    that looks like a device farm's (trial_screening.py)."""
     if args and args[0] == "yes":
-        subscription = await turn.services.wallet.BuySubscription(wallet_pb2.BuySubscriptionRequest(
-            idempotency_key=f"trial:{turn.customer_id}", customer_id=turn.customer_id, plan_code=TRIAL_PLAN),
-            timeout=turn.timeout)
-        turn.send(turn.words("onboarding.trial_started", minutes=subscription.single_minutes_left))
+        held = await claim_trial(turn.uow, telegram_user_id=turn.telegram_user_id, customer_id=turn.customer_id,
+                                 name=turn.user.name if turn.user else "", now=turn.now(), settings=turn.settings)
+        if held is not None:
+            turn.send(turn.words("onboarding.trial_held", support=turn.settings.bot_support_contact))
+        else:
+            subscription = await turn.services.wallet.BuySubscription(wallet_pb2.BuySubscriptionRequest(
+                idempotency_key=f"trial:{turn.customer_id}", customer_id=turn.customer_id, plan_code=TRIAL_PLAN),
+                timeout=turn.timeout)
+            turn.send(turn.words("onboarding.trial_started", minutes=subscription.single_minutes_left))
         turn.pressed_message_id = None
     await show_home(turn)
