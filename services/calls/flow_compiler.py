@@ -30,6 +30,8 @@ CALLEE_DATA_START = "<<<CALLEE DATA"
 CALLEE_DATA_END = "CALLEE DATA>>>"
 _VARIABLE_REFERENCE = re.compile(r"\{\{\s*(.*?)\s*\}\}", re.DOTALL)
 END_CALL_AFTER_SILENCE_MS = 20_000
+# retell-sdk, agent_create_params.data_storage_retention_days: "Must be between 1 and 730 days".
+MAX_RETELL_RETENTION_DAYS = 730
 DTMF_TIMEOUT_MS = 5_000
 
 
@@ -163,8 +165,9 @@ def compile_ai_script(prompt: str, *, business_name: str, opt_out_key: str, lang
 
 def compile_agent(*, name: str, response_engine: dict[str, Any], voice_id: str, language: str, webhook_url: str,
                   dtmf: dict[str, Any], voicemail_message: str | None, business_name: str, opt_out_key: str,
-                  max_call_duration_ms: int) -> dict[str, Any]:
-    """`voicemail_message` None hangs up on a voicemail; '' leaves the platform's default message."""
+                  max_call_duration_ms: int, retention_days: int | None = None) -> dict[str, Any]:
+    """`voicemail_message` None hangs up on a voicemail; '' leaves the platform's default message.
+    `retention_days` is how long Retell keeps the call's transcript and recording (its limit: 730)."""
     texts = texts_for(language)
     if voicemail_message is None:
         voicemail: dict[str, Any] = {"action": {"type": "hangup"}}
@@ -181,4 +184,9 @@ def compile_agent(*, name: str, response_engine: dict[str, Any], voice_id: str, 
         # Retell confirms a spoken "stop calling me", ends the call as user_requested_dnc and marks
         # the contact do-not-call (the mark is what create-phone-call's honor_internal_dnc reads).
         "enable_dnc_detection": True,
+        # Without it Retell keeps every transcript and recording for ever: ours go after
+        # CALLS_RETENTION_DAYS (retention.py), so Retell's copy goes no later (or after 730 days,
+        # the most Retell accepts).
+        **({"data_storage_retention_days": min(retention_days, MAX_RETELL_RETENTION_DAYS)}
+           if retention_days is not None else {}),
     }

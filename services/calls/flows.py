@@ -101,6 +101,7 @@ def _agent_body(spec: calls_pb2.FlowSpec, engine: dict[str, Any], settings: Call
         dtmf=dtmf_options(graph), voicemail_message=voicemail, business_name=spec.business_name,
         opt_out_key=opt_out_key(spec),
         max_call_duration_ms=settings.calls_default_max_minutes * 60_000,
+        retention_days=settings.calls_retention_days,
     )
 
 

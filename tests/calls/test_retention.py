@@ -109,6 +109,8 @@ async def test_the_retention_tick_purges_what_is_older_than_the_retention_and_no
         calls: CallsHarness) -> None:
     customer = await calls.customer_with_money(2000)
     flow = await calls.flow(customer)
+    # Retell's own copy of each call (transcript, recording) goes no later than ours.
+    assert calls.retell.agents[flow.retell_agent_id]["data_storage_retention_days"] == DAYS
     old = await _a_call_with_keys(calls, customer, flow.id, CALLEE)
     recent = await _a_call_with_keys(calls, customer, flow.id, OTHER_CALLEE)
     assert old.digits and recent.digits and old.recording_url and old.analysis.summary
