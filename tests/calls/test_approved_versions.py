@@ -162,3 +162,27 @@ async def test_a_campaign_started_while_an_edit_waits_dials_the_approved_agent_w
                      timeout=60)
     every_dial = dialled_agents(calls, callees[0]) + dialled_agents(calls, callees[1])
     assert set(every_dial) == {flow.approved_retell_agent_id}
+
+
+async def test_a_call_waiting_when_its_flow_is_deleted_fails_undialled_and_its_hold_comes_back(
+        calls: CallsHarness) -> None:
+    customer = await calls.customer_with_money(1_000)
+    flow = await approved_flow(calls, customer)
+    calls.retell.concurrency_limit = 1
+    await calls.script_callee(BUSY_CALLEE, duration_ms=5_000_000)
+    busy = await calls.call(customer, flow.id, BUSY_CALLEE)
+    waiting = await calls.call(customer, flow.id, WAITING_CALLEE)
+    await calls.stub.DeleteFlow(calls_pb2.DeleteFlowRequest(idempotency_key=calls.key("delete"),
+                                                            customer_id=customer, flow_id=flow.id))
+    assert flow.approved_retell_agent_id in calls.retell.agents  # the busy call still talks through it
+
+    await calls.stub.StopCall(calls_pb2.StopCallRequest(idempotency_key=calls.key("stop"), customer_id=customer,
+                                                        call_id=busy.id))
+    failed = await calls.settled(customer, waiting.id, timeout=30)
+    assert (failed.status, failed.failure_reason) == (calls_pb2.CALL_STATUS_FAILED, "FLOW_NOT_APPROVED")
+    assert dialled_agents(calls, WAITING_CALLEE) == []
+    ended = await calls.settled(customer, busy.id, timeout=30)
+    balance = await calls.wallet.balance(customer)
+    assert (balance.held_cents, balance.available_cents) == (0, 1_000 - ended.cost_cents)
+    await calls.stub.RunRecoveryTick(common_pb2.RunTickRequest(idempotency_key=calls.key("tick")))
+    assert flow.approved_retell_agent_id not in calls.retell.agents
