@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from services.calls.caller_ids import enabled_caller_ids
+from services.calls.caller_ids import countries_callable, enabled_caller_ids
 from services.calls.campaign_progress import (
     CAMPAIGN_CANCELLED,
     CAMPAIGN_PAUSED,
@@ -44,10 +44,12 @@ class CampaignNotFound(NotFound):
     default_reason = "CAMPAIGN_NOT_FOUND"
 
 
-async def screen_list(uow: UnitOfWork, customer_id: str, data: bytes, region: str | None) -> tuple[
-        calls_pb2.CallListReport, list[Any]]:
-    """Reads the list and drops do-not-call numbers (the platform's and the customer's)."""
-    report = await parse_call_list(data, default_region=region or None)  # off the event loop
+async def screen_list(uow: UnitOfWork, customer_id: str, data: bytes, region: str | None, *,
+                      callable_countries: frozenset[str]) -> tuple[calls_pb2.CallListReport, list[Any]]:
+    """Reads the list and drops do-not-call numbers (the platform's and the customer's) and numbers no
+    call may go to: `callable_countries` are those the list's caller ID (or the pool) can call."""
+    report = await parse_call_list(data, default_region=region or None,  # off the event loop
+                                   callable_countries=callable_countries)
     numbers = [callee.number for callee in report.callees]
     blocked: set[str] = set()
     for start in range(0, len(numbers), INSERT_BATCH):
@@ -59,6 +61,9 @@ async def screen_list(uow: UnitOfWork, customer_id: str, data: bytes, region: st
         lines_read=report.lines_read, accepted=len(kept), invalid=report.invalid, duplicates=report.duplicates,
         do_not_call=len(report.callees) - len(kept), over_limit=report.over_limit,
         invalid_examples=report.invalid_examples, duplicate_examples=report.duplicate_examples,
+        refused=report.refused, refused_examples=[calls_pb2.RefusedNumber(
+            number=refusal.number, reason=refusal.reason, message=refusal.message, country=refusal.country,
+            number_type=refusal.number_type) for refusal in report.refused_examples],
         flagged=report.flagged, flagged_examples=report.flagged_examples,
         do_not_call_examples=[callee.number for callee in report.callees if callee.number in blocked][:5],
         refusal=report.refusal or ("every number is on a do-not-call list" if report.callees and not kept else ""),
@@ -66,7 +71,8 @@ async def screen_list(uow: UnitOfWork, customer_id: str, data: bytes, region: st
     return answer, kept
 
 
-async def create_campaign(uow: UnitOfWork, request: calls_pb2.CreateCampaignRequest, now: datetime) -> Any:
+async def create_campaign(uow: UnitOfWork, request: calls_pb2.CreateCampaignRequest, now: datetime, *,
+                          allowed_countries: frozenset[str]) -> Any:
     flow = await get_flow(uow, request.flow_id, customer_id=request.customer_id)
     if dialable_agent(flow) is None:
         raise FailedPrecondition("the campaign's flow must be approved first", reason=NOT_APPROVED)
@@ -79,7 +85,9 @@ async def create_campaign(uow: UnitOfWork, request: calls_pb2.CreateCampaignRequ
         raise InvalidArgument("the start must be within the next 60 days", reason="BAD_START_TIME")
     if request.reminder_minutes and start_at is None:
         raise InvalidArgument("a reminder needs a scheduled start", reason="BAD_REMINDER")
-    report, callees = await screen_list(uow, request.customer_id, request.list, request.default_region)
+    report, callees = await screen_list(
+        uow, request.customer_id, request.list, request.default_region,
+        callable_countries=await countries_callable(uow, allowed_countries, request.caller_id))
     if report.refusal:
         raise InvalidArgument(report.refusal, reason="LIST_UNUSABLE")
     attempts = request.retry.max_attempts or 1

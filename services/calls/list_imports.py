@@ -71,14 +71,15 @@ class ListParser:
                 self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="list-parse")
         return self._pool
 
-    async def parse(self, data: bytes, region: str | None) -> ImportReport:
+    async def parse(self, data: bytes, region: str | None,
+                    callable_countries: frozenset[str] | None = None) -> ImportReport:
         started = time.perf_counter()
         try:
             if self.parse_in == "event_loop":
-                return read_call_list(data, default_region=region)
+                return read_call_list(data, default_region=region, callable_countries=callable_countries)
             loop = asyncio.get_running_loop()
             columns = await loop.run_in_executor(self._executor(), partial(
-                parse_to_columns, data, default_region=region))
+                parse_to_columns, data, default_region=region, callable_countries=callable_countries))
             return await asyncio.to_thread(report_from_columns, columns)
         finally:
             metrics.list_parse_seconds.observe(time.perf_counter() - started)
@@ -100,9 +101,10 @@ def use_list_parser(parser: ListParser) -> None:
         previous.close()
 
 
-async def parse_call_list(data: bytes, *, default_region: str | None) -> ImportReport:
+async def parse_call_list(data: bytes, *, default_region: str | None,
+                          callable_countries: frozenset[str] | None = None) -> ImportReport:
     """`read_call_list`, off the event loop."""
-    return await _parser.parse(data, default_region)
+    return await _parser.parse(data, default_region, callable_countries)
 
 
 # ---- one import per customer, counted -----------------------------------------------------------

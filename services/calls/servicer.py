@@ -18,6 +18,7 @@ from services.calls.call_store import FAILED, ONGOING, QUEUED, RINGING, get_call
 from services.calls.caller_ids import (
     all_caller_ids,
     callers_reaching,
+    countries_callable,
     destination_check,
     enabled_caller_ids,
     set_enabled,
@@ -119,7 +120,8 @@ class CampaignsServicer:
         async with list_import_slot(self.database, customer_id=customer_id, data=request.list,
                                     settings=self.settings, now=self.clock()):
             async with self.database.unit_of_work() as uow:
-                report, _ = await screen_list(uow, customer_id, request.list, region)
+                report, _ = await screen_list(uow, customer_id, request.list, region, callable_countries=await
+                                              countries_callable(uow, self.settings.allowed_countries))
         return report
 
     async def CreateCampaign(self, request: calls_pb2.CreateCampaignRequest,
@@ -136,7 +138,7 @@ class CampaignsServicer:
                                   now=now)
             async with list_import_slot(self.database, customer_id=request.customer_id, data=request.list,
                                         settings=self.settings, now=now):
-                row = await create_campaign(uow, request, now)
+                row = await create_campaign(uow, request, now, allowed_countries=self.settings.allowed_countries)
             return await campaign_message(uow, row)
 
         return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.Campaign, work)

@@ -159,3 +159,28 @@ def test_the_retell_simulator_refuses_what_retell_refuses() -> None:
     assert not reachable(retell, "+14165550123")  # Canada is not the US
     assert reachable({"phone_number_type": "custom"}, "+81312345678")
     assert not reachable({"phone_number_type": "custom", "allowed_outbound_country_list": ["GB"]}, "+33612345678")
+
+
+async def test_a_list_import_drops_numbers_no_call_may_go_to_with_their_reason(calls: CallsHarness) -> None:
+    customer = await calls.customer_with_money(1_000)
+    listed = "\n".join(["+14155550123", "+19002345678", LONDON_LANDLINE, "+2348031234567", "+4918012345"]).encode()
+    report = await calls.stub.PreviewCallList(calls_pb2.PreviewCallListRequest(customer_id=customer, list=listed))
+    assert (report.accepted, report.refused) == (2, 3)
+    assert [(refused.number, refused.reason) for refused in report.refused_examples] == [
+        ("+19002345678", "PREMIUM_RATE"), ("+2348031234567", "COUNTRY_NOT_ALLOWED"), ("+4918012345", "SHARED_COST")]
+    assert "Nigeria" in report.refused_examples[1].message
+
+
+async def test_a_campaign_from_a_retell_number_keeps_only_the_us_callees(calls: CallsHarness) -> None:
+    customer = await calls.customer_with_money(1_000)
+    flow = await calls.flow(customer)
+    created = await calls.stub.CreateCampaign(calls_pb2.CreateCampaignRequest(
+        idempotency_key=calls.key("campaign"), customer_id=customer, name="Reminders", flow_id=flow.id,
+        list=f"+14155550123\n{LONDON_LANDLINE}\n".encode(), caller_id=RETELL_NUMBERS[0]))
+    report = created.import_report
+    assert (report.accepted, report.refused) == (1, 1)
+    assert report.refused_examples[0].country == "GB" and "United Kingdom" in report.refused_examples[0].message
+    error = await refused(calls.stub.CreateCampaign(calls_pb2.CreateCampaignRequest(
+        idempotency_key=calls.key("campaign"), customer_id=customer, name="Premium", flow_id=flow.id,
+        list=b"+19002345678\n+448712345678\n")))
+    assert refusal_reason(error) == "LIST_UNUSABLE" and "premium-rate" in (error.details() or "")
