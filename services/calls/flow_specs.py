@@ -48,6 +48,13 @@ def opt_out_key_of(serialized_spec: bytes) -> str:
     return opt_out_key(calls_pb2.FlowSpec.FromString(serialized_spec))
 
 
+def transfer_numbers_of(serialized_spec: bytes) -> list[str]:
+    """The numbers a flow version's transfer steps dial (the call's caller ID must reach them too)."""
+    spec = calls_pb2.FlowSpec.FromString(serialized_spec)
+    return sorted({node.transfer_number for node in spec.graph.nodes
+                   if node.kind == calls_pb2.NODE_KIND_TRANSFER and node.transfer_number})
+
+
 def labelled_texts(spec: calls_pb2.FlowSpec) -> list[LabeledText]:
     """Every text of the flow that a callee hears or a customer named, with where it stands."""
     texts = [LabeledText("flow name", spec.name), LabeledText("business name", spec.business_name),

@@ -38,7 +38,7 @@ from services.calls.calling_window import next_allowed
 from services.calls.do_not_call import blocking_entry
 from services.calls.flow_approval import NOT_APPROVED, dialable_agent, may_dial, not_approved_message
 from services.calls.flow_compiler import CALLEE_DATA_VARIABLE, callee_data_value
-from services.calls.flow_specs import opt_out_key_of
+from services.calls.flow_specs import opt_out_key_of, transfer_numbers_of
 from services.calls.flows import flow_to_dial, get_flow
 from services.calls.limits import (
     CustomerSuspended,
@@ -165,7 +165,9 @@ class CallPlacer:
         refuse_if_over(await limits_for(uow, request.customer_id, self.settings, now),
                        await usage_of(uow, request.customer_id, now))
         async with counted_refusal():
-            caller_id = await choose_caller_id(uow, request.caller_id, call_id, destinations=[to_number],
+            # A transfer is dialled from the call's own caller ID: it must reach the transfer numbers too.
+            transfers = transfer_numbers_of(flow.approved_spec or flow.spec)
+            caller_id = await choose_caller_id(uow, request.caller_id, call_id, destinations=[to_number, *transfers],
                                                allowed_countries=self.settings.allowed_countries)
         usage_kind = wallet_pb2.USAGE_KIND_BULK if request.campaign_id else wallet_pb2.USAGE_KIND_SINGLE
         async with wallet_call("quoting the call"):

@@ -184,3 +184,19 @@ async def test_a_campaign_from_a_retell_number_keeps_only_the_us_callees(calls: 
         idempotency_key=calls.key("campaign"), customer_id=customer, name="Premium", flow_id=flow.id,
         list=b"+19002345678\n+448712345678\n")))
     assert refusal_reason(error) == "LIST_UNUSABLE" and "premium-rate" in (error.details() or "")
+
+
+async def test_a_call_whose_flow_transfers_abroad_goes_out_from_a_caller_id_that_reaches_the_transfer_too(
+        calls: CallsHarness) -> None:
+    customer = await calls.customer_with_money(5_000)
+    flow = await calls.stub.CreateFlow(calls_pb2.CreateFlowRequest(
+        idempotency_key=calls.key("flow"), customer_id=customer, spec=transfer_flow("+442071838751")))
+    if flow.status != calls_pb2.FLOW_STATUS_APPROVED:  # a new customer's transfer waits for a person
+        flow = await calls.stub.ReviewFlow(calls_pb2.ReviewFlowRequest(
+            idempotency_key=calls.key("review"), admin_telegram_id=ADMIN_ID, flow_id=flow.id, approve=True))
+    await calls.script_callee("+14155550123", duration_ms=1_000, ring_ms=0)
+    error = await refused(calls.call(customer, flow.id, "+14155550123", caller_id=RETELL_NUMBERS[0]))
+    assert refusal_reason(error) == "CALLER_ID_CANNOT_REACH" and "United Kingdom" in (error.details() or "")
+    for key in range(3):
+        placed = await calls.call(customer, flow.id, "+14155550123", idempotency_key=f"transfer-{key}")
+        assert placed.caller_id == IMPORTED
