@@ -71,16 +71,14 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from bench.servers import start_wallet_and_calls_servers
 from bench.service_process import ServiceProcess
 from bench.signals import exit_on_sigterm
 from bench.wallet_debit import cpu_model
-from devstack.nats import EmbeddedNats
 from devstack.ports import free_port
-from devstack.postgres import EmbeddedPostgres
 from services.calls.calling_window import inside_window
 from services.calls.phone_numbers import timezones_of
 from services.runtime.grpc_client import internal_channel
-from services.runtime.migrations import upgrade_to_head
 from services.sandbox.retell_signing import retell_signature
 from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
 from speechcue.common.v1 import common_pb2
@@ -611,19 +609,9 @@ def run_in_temporary_folder(*, seconds: float, calls: int) -> Results:
     """Starts the servers, runs the benchmark and stops them again, whatever happens."""
     with tempfile.TemporaryDirectory(prefix="speechcue-bench-") as name, contextlib.ExitStack() as cleanup:
         folder = Path(name)
-        print(f"starting PostgreSQL and NATS in {folder}", flush=True)
-        postgres = EmbeddedPostgres(folder / "postgres", durable=True)
-        cleanup.callback(postgres.stop)
-        postgres.start()
-        wallet_database_url = postgres.create_database("wallet")
-        calls_database_url = postgres.create_database("calls")
-        nats = EmbeddedNats(folder / "nats")
-        cleanup.callback(nats.stop)
-        nats_url = nats.start()
-        upgrade_to_head("wallet", wallet_database_url)
-        upgrade_to_head("calls", calls_database_url)
-        stack = build_stack(folder, wallet_database_url=wallet_database_url, calls_database_url=calls_database_url,
-                            nats_url=nats_url, calls=calls)
+        servers = start_wallet_and_calls_servers(folder, cleanup)
+        stack = build_stack(folder, wallet_database_url=servers.wallet_database_url,
+                            calls_database_url=servers.calls_database_url, nats_url=servers.nats_url, calls=calls)
         # Stopped in reverse: the calls service first, so its settlement never meets a stopped wallet.
         for process in (stack.wallet, stack.sandbox, stack.bare, stack.calls):
             cleanup.callback(process.stop)

@@ -61,6 +61,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench.calls_webhook import number_callable_now, reminder_flow
 from bench.campaign_import import Profiler, busy_cpu_seconds, machine_cpu_seconds, process_cpu, process_tree_cpu
+from bench.servers import start_wallet_and_calls_servers
 from bench.service_process import ServiceProcess
 from bench.signals import exit_on_sigterm
 from bench.wallet_debit import cpu_model
@@ -70,7 +71,6 @@ from devstack.postgres import EmbeddedPostgres
 from services.calls.calling_window import inside_window
 from services.calls.phone_numbers import is_e164, timezones_of
 from services.runtime.grpc_client import internal_channel
-from services.runtime.migrations import upgrade_to_head
 from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
 from speechcue.common.v1 import common_pb2
 from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
@@ -523,19 +523,9 @@ def print_report(run: CampaignRun, *, concurrency: int, profile: bool) -> None:
 def run(callees: int, *, concurrency: int, timeout: float, profile: bool) -> CampaignRun:
     with tempfile.TemporaryDirectory(prefix="speechcue-bench-") as name, contextlib.ExitStack() as cleanup:
         folder = Path(name)
-        print(f"starting PostgreSQL and NATS in {folder}", flush=True)
-        postgres = EmbeddedPostgres(folder / "postgres", durable=True)
-        cleanup.callback(postgres.stop)
-        postgres.start()
-        wallet_database_url = postgres.create_database("wallet")
-        calls_database_url = postgres.create_database("calls")
-        nats = EmbeddedNats(folder / "nats")
-        cleanup.callback(nats.stop)
-        nats.start()
-        upgrade_to_head("wallet", wallet_database_url)
-        upgrade_to_head("calls", calls_database_url)
-        stack = build_stack(folder, postgres, nats, wallet_database_url=wallet_database_url,
-                            calls_database_url=calls_database_url, concurrency=concurrency)
+        servers = start_wallet_and_calls_servers(folder, cleanup)
+        stack = build_stack(folder, servers.postgres, servers.nats, wallet_database_url=servers.wallet_database_url,
+                            calls_database_url=servers.calls_database_url, concurrency=concurrency)
         cleanup.callback(stack.stop)
         return asyncio.run(run_benchmark(stack, callees, timeout=timeout, profile=profile))
 

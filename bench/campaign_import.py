@@ -68,15 +68,14 @@ import phonenumbers
 import psutil
 
 from bench.calls_webhook import reminder_flow
+from bench.servers import start_wallet_and_calls_servers
 from bench.service_process import ServiceProcess
 from bench.signals import exit_on_sigterm
 from bench.wallet_debit import cpu_model
-from devstack.nats import EmbeddedNats
 from devstack.ports import free_port
 from devstack.postgres import EmbeddedPostgres
 from services.calls.call_lists import MAX_NUMBERS
 from services.runtime.grpc_client import internal_channel
-from services.runtime.migrations import upgrade_to_head
 from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
 
 TARGET_SECONDS = 10.0
@@ -743,19 +742,9 @@ def run(count: int, repeat: int, *, profile: bool) -> Results:
             print(f"parsing the {generated.name} list ({generated.lines:,} lines) in a fresh process, "
                   f"{repeat} times", flush=True)
             parses[generated.name] = measure_parse(generated, repeat)
-        print("starting PostgreSQL and NATS", flush=True)
-        postgres = EmbeddedPostgres(folder / "postgres", durable=True)
-        cleanup.callback(postgres.stop)
-        postgres.start()
-        wallet_database_url = postgres.create_database("wallet")
-        calls_database_url = postgres.create_database("calls")
-        nats = EmbeddedNats(folder / "nats")
-        cleanup.callback(nats.stop)
-        nats_url = nats.start()
-        upgrade_to_head("wallet", wallet_database_url)
-        upgrade_to_head("calls", calls_database_url)
-        stack = build_stack(folder, postgres, wallet_database_url=wallet_database_url,
-                            calls_database_url=calls_database_url, nats_url=nats_url)
+        servers = start_wallet_and_calls_servers(folder, cleanup)
+        stack = build_stack(folder, servers.postgres, wallet_database_url=servers.wallet_database_url,
+                            calls_database_url=servers.calls_database_url, nats_url=servers.nats_url)
         cleanup.callback(stack.stop)
         imports, later, get_campaign_ms = asyncio.run(run_imports(stack, lists, profile=profile))
         return Results(count=count, lists=lists, parses=parses, imports=imports, later=later,

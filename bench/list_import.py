@@ -38,13 +38,11 @@ from pathlib import Path
 
 from bench.calls_webhook import reminder_flow
 from bench.campaign_import import INTERNAL_TOKEN, REGION, WARMUP_LINES, Stack, build_stack, generate_lists
+from bench.servers import start_wallet_and_calls_servers
 from bench.signals import exit_on_sigterm
 from bench.wallet_debit import cpu_model
-from devstack.nats import EmbeddedNats
-from devstack.postgres import EmbeddedPostgres
 from services.calls.call_lists import MAX_NUMBERS
 from services.runtime.grpc_client import internal_channel
-from services.runtime.migrations import upgrade_to_head
 from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
 
 MODES = ("process", "thread", "event_loop")
@@ -167,19 +165,9 @@ def run(count: int, modes: list[str]) -> tuple[list[ModeResult], int]:
         print(f"generating a CSV list of {count:,} numbers", flush=True)
         lists = generate_lists(folder, count)
         data = lists.csv.path.read_bytes()
-        print("starting PostgreSQL and NATS", flush=True)
-        postgres = EmbeddedPostgres(folder / "postgres", durable=True)
-        cleanup.callback(postgres.stop)
-        postgres.start()
-        wallet_database_url = postgres.create_database("wallet")
-        calls_database_url = postgres.create_database("calls")
-        nats = EmbeddedNats(folder / "nats")
-        cleanup.callback(nats.stop)
-        nats_url = nats.start()
-        upgrade_to_head("wallet", wallet_database_url)
-        upgrade_to_head("calls", calls_database_url)
-        stack = build_stack(folder, postgres, wallet_database_url=wallet_database_url,
-                            calls_database_url=calls_database_url, nats_url=nats_url)
+        servers = start_wallet_and_calls_servers(folder, cleanup)
+        stack = build_stack(folder, servers.postgres, wallet_database_url=servers.wallet_database_url,
+                            calls_database_url=servers.calls_database_url, nats_url=servers.nats_url)
         stack.calls_environment.update(GENEROUS_CAPS)
         cleanup.callback(stack.stop)
         return asyncio.run(run_modes(stack, modes, data)), len(data)
