@@ -4,7 +4,7 @@ number it accepts is offered only the caller IDs that can call it."""
 
 from __future__ import annotations
 
-from tests.bot.conftest import BotHarness, Person, message_text
+from tests.bot.conftest import BotHarness, Person, message_text, start_new_flow
 from tests.calls.conftest import menu_flow
 
 IMPORTED = "+442071838700"  # the sandbox's number imported to Retell; its own numbers call the US only
@@ -45,3 +45,15 @@ async def test_a_uk_landline_is_offered_only_the_caller_id_that_can_call_it(bot:
     await person.press(IMPORTED)
     quote = await person.wait_for_text("Ready to call")
     assert IMPORTED in message_text(quote)
+
+
+async def test_a_premium_rate_transfer_number_is_refused_at_the_transfer_question(bot: BotHarness) -> None:
+    person = await bot.onboarded()
+    await start_new_flow(person, "Front desk")
+    await person.press("Transfer")
+    await person.wait_for_text("number to transfer the call to")
+    await person.say("+44 909 879 0000")
+    await person.wait_for_text("+449098790000 is a premium-rate number: its owner is paid for every call")
+    await person.say("+1 415 555 0199")  # the question stays open; an ordinary US number is taken
+    complete = await person.wait_for_text("Front desk is complete")
+    assert "+14155550199" in message_text(complete)

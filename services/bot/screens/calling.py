@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 
 from services.bot.call_texts import status_text
-from services.bot.destination_texts import refusal_text
+from services.bot.destination_check import allowed_destination
 from services.bot.formatting import local_time, masked_number, money
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
@@ -17,15 +17,6 @@ from services.bot.turn import Turn
 from speechcue.calls.v1 import calls_pb2
 
 MAX_CALL_MINUTES = 10
-
-
-def normalised_number(text: str) -> str | None:
-    number = "".join(character for character in text if character not in " -().")
-    if number.startswith("00"):
-        number = "+" + number[2:]
-    if not number.startswith("+") or not number[1:].isdigit() or not 8 <= len(number) <= 16:
-        return None
-    return number
 
 
 @router.button("call")
@@ -58,20 +49,13 @@ async def receive_number(turn: Turn, text: str) -> None:
     """Call, step 3: the number checked (an ordinary landline or mobile, in a country calls go to, that a
     caller ID reaches: else the reason, and the question stays open), then the caller ID, from the
     pool's numbers that can call it."""
-    number = normalised_number(text)
+    number = await allowed_destination(turn, text, bad_form_text="call.bad_number")
     if number is None:
-        turn.send(turn.words("call.bad_number"))
         return
-    check = await turn.services.calls.CheckDestination(calls_pb2.CheckDestinationRequest(
-        customer_id=turn.customer_id, number=number), timeout=turn.timeout)
-    if not check.allowed:
-        turn.send(refusal_text(turn.words, reason=check.reason, number=check.number or number, country=check.country,
-                               callable_countries=check.callable_countries))
-        return
-    turn.conversation.data["call_number"] = check.number
+    turn.conversation.data["call_number"] = number
     turn.conversation.state = ""
     keyboard = Keyboard().row(button(turn.words("call.caller_auto"), "callid", "-"))
-    for index, caller in enumerate((await reaching_caller_ids(turn, check.number))[:8]):
+    for index, caller in enumerate((await reaching_caller_ids(turn, number))[:8]):
         keyboard.row(button(caller, "callid", index))
     keyboard.row(button(turn.words("menu.back"), "call"))
     turn.send(turn.words("call.choose_caller_id"), keyboard)

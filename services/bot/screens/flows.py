@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.bot.destination_check import allowed_destination
 from services.bot.flow_drafts import KINDS, graph_of, is_complete, language_id, new_draft, opt_out_key, spec_of
 from services.bot.flow_picture import FlowPictureLabels, describe_flow_text, render_flow_png
 from services.bot.i18n import Words
@@ -378,9 +379,10 @@ async def receive_transfer(turn: Turn, text: str) -> None:
     if not draft:
         await start_wizard(turn, [])
         return
-    number = text.replace(" ", "").replace("-", "")
-    if not number.startswith("+") or not number[1:].isdigit() or not 8 <= len(number) <= 16:
-        turn.send(turn.words("flow.bad_transfer"))
+    # The same check as a call's number: a premium-rate, shared-cost or not-allowed number is refused
+    # here, with its reason, not only when the flow is saved.
+    number = await allowed_destination(turn, text, bad_form_text="flow.bad_transfer")
+    if number is None:
         return
     add_node(draft, {"kind": "xfer", "transfer_number": number, "text": ""})
     ask_next_node_as_message(turn, draft)
