@@ -58,7 +58,8 @@ async def test_an_ai_script_is_saved_with_the_options_chosen_before_saving(bot: 
     assert flow.status == calls_pb2.FLOW_STATUS_PENDING_REVIEW
     agent = bot.calls.retell.agents[flow.retell_agent_id]
     assert agent["language"] == "es-ES"
-    assert "press #" in bot.calls.retell.llms[agent["response_engine"]["llm_id"]]["general_prompt"]
+    # The call speaks Spanish: its disclosure, opt-out notice and guardrail are in Spanish too.
+    assert "pulse # en cualquier momento" in bot.calls.retell.llms[agent["response_engine"]["llm_id"]]["general_prompt"]
     assert "please call us back on 555 0100" in agent["voicemail_option"]["action"]["text"]
 
     await person.press("Open the flow")

@@ -105,8 +105,9 @@ class Chat:
                             self._check(answer, f"pressing {label!r}")
                             return
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"[{self.flow}] no button {label!r} appeared in {within:.0f} s; "
-                                     f"platform: {platform_state(self.platform)}")
+                tail = [text_of(m)[:160] for m in (await self.messages())[-3:]]
+                raise AssertionError(f"[{self.flow}] no button {label!r} appeared in {within:.0f} s; the chat ends "
+                                     f"with {tail}; platform: {platform_state(self.platform)}")
             await asyncio.sleep(0.1)
 
     async def onboard(self, name: str) -> None:

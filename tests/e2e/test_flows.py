@@ -115,6 +115,9 @@ async def test_flow_2_ivr_flows_with_review(chat: Chat, sandbox: httpx.AsyncClie
     await admin.press("Admin")
     await admin.press("Flows to review")
     await admin.press("Card check")
+    await admin.wait_for("last four digits")  # the review shows every text of the flow
+    await admin.press("✅ Approve")
+    await admin.press("Yes, approve")  # approving asks to confirm
     await chat.wait_for("Your flow Card check was approved")
 
 
