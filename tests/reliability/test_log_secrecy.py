@@ -124,6 +124,8 @@ async def journey(platform: LocalPlatform, sandbox: httpx.AsyncClient) -> list[s
     await admin.press("Admin")
     await admin.press("Flows to review")
     await admin.press("Card check")
+    await admin.press("✅ Approve")
+    await admin.press("Yes, approve")  # approving asks to confirm
     await chat.wait_for("Your flow Card check was approved")
 
     for tick in TICKS:
