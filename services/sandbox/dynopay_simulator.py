@@ -1,6 +1,7 @@
 """The DynoPay simulator: create a crypto payment, read its status, list currencies, and a control
 to pay an invoice fully, partly or too much. Webhooks are signed with the V2 scheme when a secret is
-set, and retried as DynoPay does: 3 tries, 1, 2 and 4 seconds apart (scaled by the time scale)."""
+set, by the simulator's own signer (`dynopay_signing.py`; no production code is imported here), and
+retried as DynoPay does: 3 tries, 1, 2 and 4 seconds apart (scaled by the time scale)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import asyncio
 import hmac
 import json
 import logging
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,7 +19,7 @@ import httpx
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from services.payments.dynopay_signature import sign
+from services.sandbox.dynopay_signing import SIGNATURE_HEADER, dynopay_signature
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,8 @@ class DynoPaySimulator:
         for attempt in range(tries):
             headers = {"Content-Type": "application/json"}
             if self.webhook_secret:
-                headers["X-Dynopay-Signature-V2"] = sign(body, self.webhook_secret, int(time.time()))
+                # Signed afresh on every try, as a retry is a new request with a new timestamp.
+                headers[SIGNATURE_HEADER] = dynopay_signature(body, self.webhook_secret)
             try:
                 status = (await self._http.post(payment.webhook_url, content=body, headers=headers)).status_code
             except httpx.HTTPError:
