@@ -106,8 +106,26 @@ class RetellClient:
         await self._request("POST", f"/v2/stop-call/{call_id}")
 
 
+# Retell's OpenAPI spec documents error bodies as {"status": "error", "message": …}; some of its
+# refusals carry the text under `error_message` instead. Either is read, the first non-empty one wins.
+ERROR_MESSAGE_KEYS = ("message", "error_message")
+
+
 def _error_message(response: httpx.Response) -> str:
+    """Retell's reason for refusing a request, never empty: its message, else the body as text (a
+    proxy's HTML page, a bare string), else the status line."""
     try:
-        return str(response.json().get("message", ""))[:200]
+        body = response.json()
     except ValueError:
-        return response.text[:200]
+        body = None
+    if isinstance(body, dict):
+        for key in ERROR_MESSAGE_KEYS:
+            text = body.get(key)
+            if isinstance(text, str) and text.strip():
+                return text.strip()[:200]
+    elif isinstance(body, str) and body.strip():
+        return body.strip()[:200]
+    text = " ".join(response.text.split())
+    if text and body is None:
+        return text[:200]
+    return f"HTTP {response.status_code} {response.reason_phrase}".strip()
