@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.numbers import format_currency
 from google.protobuf.timestamp_pb2 import Timestamp
 
 BAR_WIDTH = 12
+# The CLDR locale whose number and currency conventions each chat language shows (and reads back).
+BABEL_LOCALES = {"en": "en_US", "fr": "fr_FR", "hi": "hi_IN", "zh": "zh_Hans_CN"}
 
 
 def money(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     return f"{sign}${abs(cents) // 100:,}.{abs(cents) % 100:02d}"
+
+
+def babel_locale(language: str) -> str:
+    return BABEL_LOCALES.get(language, BABEL_LOCALES["en"])
+
+
+def local_money(cents: int, language: str) -> str:
+    """US dollars the way the chat's language writes them: `$1,050.50`, `1 050,50 $US`, `US$1,050.50`."""
+    return format_currency(Decimal(cents) / 100, "USD", locale=babel_locale(language))
 
 
 def duration(seconds: int) -> str:

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from services.bot.audit import record_admin_action
 from services.bot.formatting import money
+from services.bot.money_input import AmountProblem, AmountRange, amount_problem_text, read_amount
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
 from services.bot.screens.home import back_home
-from services.bot.screens.wallet import parse_dollars
 from services.bot.turn import Turn
 from services.bot.users import count_users
 from speechcue.calls.v1 import calls_pb2
 from speechcue.wallet.v1 import wallet_pb2
+
+# What an admin may type as a refund or a plan's price (the wallet refuses a refund above its charge).
+REFUND_AMOUNTS = AmountRange(minimum_cents=1, maximum_cents=1_000_000)
+PLAN_PRICES = AmountRange(minimum_cents=0, maximum_cents=1_000_000)
 
 
 def admin_back(turn: Turn) -> Keyboard:
@@ -86,12 +90,12 @@ async def ask_refund_amount(turn: Turn, args: list[str]) -> None:
 @router.text("admin.refund")
 async def refund(turn: Turn, text: str) -> None:
     words = turn.words
-    cents = parse_dollars(text)
+    cents = read_amount(text, words.language, REFUND_AMOUNTS)
     if not turn.is_admin:
         turn.conversation.reset()
         return
-    if cents is None or cents <= 0:
-        turn.send(words("topup.bad_amount"))
+    if isinstance(cents, AmountProblem):
+        turn.send(amount_problem_text(words, cents, REFUND_AMOUNTS), admin_back(turn))
         return
     data = turn.conversation.data
     result = await turn.services.wallet.Refund(wallet_pb2.RefundRequest(
@@ -119,12 +123,12 @@ async def ask_plan_price(turn: Turn, args: list[str]) -> None:
 @router.text("admin.plan_price")
 async def set_plan_price(turn: Turn, text: str) -> None:
     words = turn.words
-    cents = parse_dollars(text)
+    cents = read_amount(text, words.language, PLAN_PRICES)
     if not turn.is_admin:
         turn.conversation.reset()
         return
-    if cents is None:
-        turn.send(words("topup.bad_amount"))
+    if isinstance(cents, AmountProblem):
+        turn.send(amount_problem_text(words, cents, PLAN_PRICES), admin_back(turn))
         return
     code = str(turn.conversation.data.get("plan_code", ""))
     plans = await turn.services.wallet.ListPlans(wallet_pb2.ListPlansRequest(include_inactive=True),

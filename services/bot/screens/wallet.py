@@ -3,7 +3,8 @@ expiry), plans and their purchase, auto-renew, the current plan and its minutes 
 
 from __future__ import annotations
 
-from services.bot.formatting import local_time, money
+from services.bot.formatting import local_money, local_time
+from services.bot.money_input import AmountProblem, AmountRange, amount_problem_text, read_amount
 from services.bot.outgoing import Button, Keyboard, button
 from services.bot.pages import page_to_show, paging_buttons
 from services.bot.routing import router
@@ -13,7 +14,10 @@ from speechcue.common.v1 import common_pb2
 from speechcue.payments.v1 import payments_pb2
 from speechcue.wallet.v1 import wallet_pb2
 
-MAX_TOPUP_CENTS = 1_000_000
+
+def shown(turn: Turn, cents: int) -> str:
+    """An amount as the customer's language writes it (Babel): `$1,050.50`, `1 050,50 $US`."""
+    return local_money(cents, turn.words.language)
 
 
 def plan_name(turn: Turn, plan: wallet_pb2.Plan) -> str:
@@ -32,9 +36,10 @@ async def show_wallet(turn: Turn, args: list[str]) -> None:
                                                     timeout=turn.timeout)
     subscription = await turn.services.wallet.GetSubscription(wallet_pb2.GetSubscriptionRequest(
         customer_id=turn.customer_id), timeout=turn.timeout)
-    lines = [words("wallet.balance", balance=money(balance.available_cents), held=money(balance.held_cents))]
+    lines = [words("wallet.balance", balance=shown(turn, balance.available_cents),
+                   held=shown(turn, balance.held_cents))]
     if balance.in_debt:
-        lines.append(words("wallet.in_debt", debt=money(balance.debt_cents)))
+        lines.append(words("wallet.in_debt", debt=shown(turn, balance.debt_cents)))
     keyboard = Keyboard().row(button(words("wallet.topup"), "topup"), button(words("wallet.history"), "hist"))
     keyboard.row(button(words("plans.title"), "plans"), button(words("wallet.invoices"), "invs"))
     if subscription.status == wallet_pb2.SUBSCRIPTION_STATUS_ACTIVE:
@@ -71,7 +76,7 @@ async def show_history(turn: Turn, args: list[str]) -> None:
     for transfer in answer.transfers:
         lines.append(words("wallet.history_line", when=local_time(transfer.created_at, turn.customer.timezone),
                            kind=words(f"transfer.{wallet_pb2.TransferKind.Name(transfer.kind)}"),
-                           amount=money(transfer.balance_effect_cents)))
+                           amount=shown(turn, transfer.balance_effect_cents)))
     if not answer.transfers:
         lines.append(words("wallet.history_empty"))
     keyboard = Keyboard().row(*paging_buttons(turn.conversation, words, "history", page, answer.next_page_token,
@@ -94,8 +99,8 @@ async def choose_coin(turn: Turn, args: list[str]) -> None:
             row = []
     keyboard.row(*row).row(button(words("menu.back"), "wallet"))
     turn.conversation.reset()
-    turn.show(words("topup.choose_coin", minimum=money(coins.min_usd_cents), maximum=money(coins.max_usd_cents)),
-              keyboard)
+    turn.show(words("topup.choose_coin", minimum=shown(turn, coins.min_usd_cents),
+                    maximum=shown(turn, coins.max_usd_cents)), keyboard)
 
 
 @router.button("coin")
@@ -109,23 +114,17 @@ async def ask_amount(turn: Turn, args: list[str]) -> None:
               Keyboard().row(button(turn.words("menu.back"), "topup")))
 
 
-def parse_dollars(text: str) -> int | None:
-    cleaned = text.replace("$", "").replace(",", "").strip()
-    try:
-        whole, _, fraction = cleaned.partition(".")
-        if not whole.isdigit() or (fraction and (not fraction.isdigit() or len(fraction) > 2)):
-            return None
-        return int(whole) * 100 + int((fraction or "0").ljust(2, "0"))
-    except ValueError:
-        return None
-
-
 @router.text("topup.amount")
 async def create_invoice(turn: Turn, text: str) -> None:
-    """Top-up, step 3: the invoice, with its QR code, address, amount and expiry."""
-    cents = parse_dollars(text)
-    if cents is None or cents <= 0 or cents > MAX_TOPUP_CENTS:
-        turn.send(turn.words("topup.bad_amount"))
+    """Top-up, step 3: the invoice, with its QR code, address, amount and expiry. An amount that cannot
+    be read without a guess (`1,050` in Français) or outside the payments' range is asked again, the
+    question still open, with the way back to the coins."""
+    coins = await turn.services.payments.ListCoins(payments_pb2.ListCoinsRequest(), timeout=turn.timeout)
+    allowed = AmountRange(minimum_cents=coins.min_usd_cents, maximum_cents=coins.max_usd_cents)
+    cents = read_amount(text, turn.words.language, allowed)
+    if isinstance(cents, AmountProblem):
+        turn.send(amount_problem_text(turn.words, cents, allowed),
+                  Keyboard().row(button(turn.words("menu.back"), "topup")))
         return
     coin = str(turn.conversation.data.get("coin", ""))
     plan_code = str(turn.conversation.data.get("plan_code", ""))
@@ -138,8 +137,9 @@ async def create_invoice(turn: Turn, text: str) -> None:
 
 def send_invoice(turn: Turn, invoice: payments_pb2.Invoice) -> None:
     words = turn.words
-    caption = words("topup.invoice", amount=invoice.crypto_amount, coin=invoice.coin, usd=money(invoice.usd_cents),
-                    address=invoice.address, expires=local_time(invoice.expires_at, turn.customer.timezone))
+    caption = words("topup.invoice", amount=invoice.crypto_amount, coin=invoice.coin,
+                    usd=shown(turn, invoice.usd_cents), address=invoice.address,
+                    expires=local_time(invoice.expires_at, turn.customer.timezone))
     keyboard = Keyboard().row(button(words("topup.check"), "inv", invoice.id))
     if invoice.payment_url.startswith(("https://", "http://")):
         keyboard.row(Button(words("topup.pay_page"), url=invoice.payment_url))
@@ -157,7 +157,8 @@ async def check_invoice(turn: Turn, args: list[str]) -> None:
         customer_id=turn.customer_id, invoice_id=args[0] if args else ""), timeout=turn.timeout)
     status = payments_pb2.InvoiceStatus.Name(invoice.status)
     turn.pressed_message_id = None  # the invoice is a photo: its status arrives as a message
-    text = turn.words("topup.status", status=turn.words(f"invoice.{status}"), credited=money(invoice.credited_cents))
+    text = turn.words("topup.status", status=turn.words(f"invoice.{status}"),
+                      credited=shown(turn, invoice.credited_cents))
     turn.send(text,
               back_home(turn.words))
 
@@ -175,7 +176,7 @@ async def list_invoices(turn: Turn, args: list[str]) -> None:
     for invoice in answer.invoices:
         status = words(f"invoice.{payments_pb2.InvoiceStatus.Name(invoice.status)}")
         keyboard.row(button(words("invoices.line", when=local_time(invoice.created_at, turn.customer.timezone),
-                                  usd=money(invoice.usd_cents), coin=invoice.coin, status=status)[:60],
+                                  usd=shown(turn, invoice.usd_cents), coin=invoice.coin, status=status)[:60],
                             "inv", invoice.id))
     keyboard.row(*paging_buttons(turn.conversation, words, "invoices", page, answer.next_page_token, "invs"))
     keyboard.row(button(words("menu.back"), "wallet"))
@@ -191,8 +192,8 @@ async def show_plans(turn: Turn, args: list[str]) -> None:
     for plan in plans.plans:
         if plan.is_trial:
             continue
-        keyboard.row(button(words("plans.line", name=plan_name(turn, plan), price=money(plan.price_cents)), "plan",
-                            plan.code))
+        keyboard.row(button(words("plans.line", name=plan_name(turn, plan), price=shown(turn, plan.price_cents)),
+                            "plan", plan.code))
     keyboard.row(button(words("menu.back"), "wallet"))
     turn.show(words("plans.title_long"), keyboard)
 
@@ -207,9 +208,10 @@ async def show_plan(turn: Turn, args: list[str]) -> None:
     if plan is None:
         turn.show(words("error.not_found"), Keyboard().row(button(words("menu.back"), "plans")))
         return
-    text = words("plans.detail", name=plan_name(turn, plan), days=plan.duration_days, price=money(plan.price_cents),
+    text = words("plans.detail", name=plan_name(turn, plan), days=plan.duration_days,
+                 price=shown(turn, plan.price_cents),
                  single=minutes_text(turn, plan.single_minutes), bulk=minutes_text(turn, plan.bulk_minutes),
-                 overage=money(plan.overage_cents_per_minute),
+                 overage=shown(turn, plan.overage_cents_per_minute),
                  transfer=words("plans.yes") if plan.call_transfer else words("plans.no"))
     keyboard = (Keyboard().row(button(words("plans.buy_wallet"), "buy", plan.code))
                 .row(button(words("plans.buy_crypto"), "buyc", plan.code))
@@ -244,7 +246,7 @@ async def buy_plan_in_crypto(turn: Turn, args: list[str]) -> None:
     for coin in coins.coins[:12]:
         keyboard.row(button(coin.code, "planc", plan.code, coin.code))
     keyboard.row(button(words("menu.back"), "plan", plan.code))
-    turn.show(words("plans.choose_coin", name=plan_name(turn, plan), price=money(plan.price_cents)), keyboard)
+    turn.show(words("plans.choose_coin", name=plan_name(turn, plan), price=shown(turn, plan.price_cents)), keyboard)
 
 
 @router.button("planc")
