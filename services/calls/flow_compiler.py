@@ -10,6 +10,23 @@ AI script only JSON-quoted inside a data block the guardrail calls data, never i
 customer's own `{{variable}}` references are rewritten so Retell cannot paste a value anywhere else.
 Every agent has Retell's DNC detection on, so a spoken "stop calling me" ends the call as
 `user_requested_dnc` whatever the script says.
+
+Keys. Retell decides when the callee's key presses make a complete input per agent, not per node:
+`user_dtmf_options` (`digit_limit`, `termination_key`, `timeout_ms`) exists on agent_create_params (and
+on a call's `agent_override`), and no node type in conversation_flow_create_params has it; the only
+key setting a conversation node takes is `allow_dtmf_interruption` ("overrides the agent-level
+allow_dtmf_interruption for this node only"). One agent-wide limit cannot serve a menu (one key) and a
+six-digit collect step at once: sized for the collect, a menu choice waited for five more keys, `#` or
+the timeout. So every agent takes one key per input (`digit_limit` 1, no termination key: "once this
+limit is reached, the input is considered complete and a response will be generated immediately"),
+which is what a menu needs, and a collect step becomes what one-key inputs can express: a chain of
+conversation nodes, one per digit it may take (`pin`, `pin.2`, … `pin.6`; a `.` cannot appear in a
+customer's step id). Each link goes on to the next digit on any key, and straight to the step after
+the collect on its termination key; the last link goes on after its key. Only the first link speaks;
+the others are told to stay silent, and every menu and collect node lets a key interrupt the agent.
+The keys still reach the outcome one `dtmf` transcript entry each, as before. (Swapping to a second
+agent with other DTMF options, `agent_swap` nodes, would restart that agent's flow at its start node;
+a flow cannot resume in the middle, so that is not an option for a step in the middle of a script.)
 """
 
 from __future__ import annotations
@@ -33,6 +50,8 @@ END_CALL_AFTER_SILENCE_MS = 20_000
 # retell-sdk, agent_create_params.data_storage_retention_days: "Must be between 1 and 730 days".
 MAX_RETELL_RETENTION_DAYS = 730
 DTMF_TIMEOUT_MS = 5_000
+# Links after the first of a collect step's chain: the callee is typing, the agent says nothing.
+KEY_WAIT_PROMPT = "Say nothing at all: the callee is typing digits on the keypad. Wait for the next key."
 
 
 def key_condition(key: str) -> dict[str, str]:
@@ -41,6 +60,11 @@ def key_condition(key: str) -> dict[str, str]:
 
 def _edge(node_id: str, key: str, target: str) -> dict[str, Any]:
     return {"id": f"{node_id}-{key}", "destination_node_id": target, "transition_condition": key_condition(key)}
+
+
+def any_key_condition(except_key: str = "") -> dict[str, str]:
+    other = f" other than {except_key}" if except_key else ""
+    return {"type": "prompt", "prompt": f"User pressed any key{other} on the keypad"}
 
 
 def _else(node_id: str, target: str) -> dict[str, Any]:
@@ -74,7 +98,7 @@ def compile_conversation_flow(graph: FlowGraph, *, business_name: str, opt_out_k
          "instruction": _say(texts.goodbye)},
     ]
     for node in graph.nodes:
-        nodes.append(_compile_node(node))
+        nodes.extend(_compile_collect(node) if node.kind == NodeKind.COLLECT_DIGITS else [_compile_node(node)])
     return {"start_speaker": "agent", "start_node_id": DISCLOSURE_NODE, "nodes": nodes,
             "global_prompt": f"You are an automated phone assistant for {business_name}. Say only the given texts."}
 
@@ -89,13 +113,8 @@ def _compile_node(node: FlowNode) -> dict[str, Any]:
         keyed = [_edge(node.id, key, target) for key, target in node.edges.items()
                  if key not in ("timeout", "no_match")]
         fallback = node.edges.get("no_match") or node.edges.get("timeout") or node.id
-        return {**base, "type": "conversation", "instruction": _say(node.text), "edges": keyed,
-                "else_edge": _else(node.id, fallback)}
-    if node.kind == NodeKind.COLLECT_DIGITS:
-        collected = {"id": f"{node.id}-next", "destination_node_id": node.edges["next"],
-                     "transition_condition": {"type": "prompt", "prompt": "User entered digits on the keypad"}}
-        return {**base, "type": "conversation", "instruction": _say(node.text), "edges": [collected],
-                "else_edge": _else(node.id, node.edges.get("timeout", node.id))}
+        return {**base, "type": "conversation", "instruction": _say(node.text), "allow_dtmf_interruption": True,
+                "edges": keyed, "else_edge": _else(node.id, fallback)}
     if node.kind == NodeKind.TRANSFER:
         transfer: dict[str, Any] = {
             **base, "type": "transfer_call",
@@ -113,16 +132,34 @@ def _compile_node(node: FlowNode) -> dict[str, Any]:
     return end
 
 
+def digit_node_id(node_id: str, position: int) -> str:
+    """The chain link of collect step `node_id` that takes its `position`-th digit (1 is the step itself)."""
+    return node_id if position == 1 else f"{node_id}.{position}"
+
+
+def _compile_collect(node: FlowNode) -> list[dict[str, Any]]:
+    """A collect step as one-key inputs (see the module docstring): `pin` takes the first digit, `pin.2`
+    the second, and so on; the termination key leaves from any link, the last digit from the last one.
+    Words instead of a key go to the step's timeout target, or back to its start."""
+    after, instead = node.edges["next"], node.edges.get("timeout", node.id)
+    links = max(node.max_digits, 1)
+    chain: list[dict[str, Any]] = []
+    for position in range(1, links + 1):
+        link = digit_node_id(node.id, position)
+        edges = [_edge(link, node.termination_key, after)] if node.termination_key else []
+        edges.append({"id": f"{link}-digit", "transition_condition": any_key_condition(node.termination_key),
+                      "destination_node_id": after if position == links else digit_node_id(node.id, position + 1)})
+        instruction = _say(node.text) if position == 1 else {"type": "prompt", "text": KEY_WAIT_PROMPT}
+        chain.append({"id": link, "name": link, "type": "conversation", "instruction": instruction,
+                      "allow_dtmf_interruption": True, "edges": edges, "else_edge": _else(link, instead)})
+    return chain
+
+
 def dtmf_options(graph: FlowGraph | None) -> dict[str, Any]:
-    """One key ends a menu choice; a collect step takes up to its own limit, ended by its key."""
-    collecting = [node for node in (graph.nodes if graph else ()) if node.kind == NodeKind.COLLECT_DIGITS]
-    if not collecting:
-        return {"digit_limit": 1, "timeout_ms": DTMF_TIMEOUT_MS}
-    longest = max(collecting, key=lambda node: node.max_digits)
-    options: dict[str, Any] = {"digit_limit": longest.max_digits, "timeout_ms": DTMF_TIMEOUT_MS}
-    if longest.termination_key:
-        options["termination_key"] = longest.termination_key
-    return options
+    """The agent's `user_dtmf_options`, the same whatever the graph: every key press is one complete
+    input, so a menu choice goes on at once; collect steps count their digits node by node
+    (_compile_collect). No termination key: a collect step's `#` is a key its own edge matches."""
+    return {"digit_limit": 1, "timeout_ms": DTMF_TIMEOUT_MS}
 
 
 def without_variable_references(text: str) -> str:

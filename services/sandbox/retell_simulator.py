@@ -4,10 +4,11 @@ numbers, voices, calls and their webhooks. In memory: the sandbox keeps nothing 
 A call moves registered → ongoing (call_started) → ended (call_ended) → call_analyzed, or
 registered → not_connected → ended without call_started when nobody answers, as Retell reports it.
 Key presses are `dtmf` entries of `transcript_with_tool_calls` for every agent; `node_transition`
-entries only for conversation-flow agents (Retell LLM agents have no nodes). A callee asking not to be
-called again ends the call as `user_requested_dnc`, and marks the contact do-not-call, only when the
-agent was created with `enable_dnc_detection`; a later create-phone-call with `honor_internal_dnc`
-to that contact is refused with a 400.
+entries only for conversation-flow agents (Retell LLM agents have no nodes). Keys reach a flow as the
+inputs the agent's `user_dtmf_options` make of them (digit limit, termination key, timeout).
+A callee asking not to be called again ends the call as `user_requested_dnc`, and marks the contact
+do-not-call, only when the agent was created with `enable_dnc_detection`; a later create-phone-call
+with `honor_internal_dnc` to that contact is refused with a 400.
 Time runs `time_scale` times real time, so a scripted 20-second call takes 0.2 s at 0.01.
 """
 
@@ -43,6 +44,8 @@ DEFAULT_VOICES = [
 
 
 KEY_CONDITION = re.compile(r"pressed (\S) on the keypad")
+# "…pressed any key (other than #) on the keypad", or "…entered digits on the keypad": any input but that key.
+ANY_KEY_CONDITION = re.compile(r"pressed any key(?: other than (\S))? on the keypad|entered digits on the keypad")
 # How long Retell's DNC detection takes to confirm a request ("…stop calling you?" "Yes.") and hang up.
 DNC_CONFIRM_MS = 4000
 STOP_CALLING_WORDS = "Please stop calling me."
@@ -71,8 +74,49 @@ def _key_of(condition: Any) -> str | None:
     return match.group(1) if match else None
 
 
-def walk_conversation_flow(flow: dict[str, Any], keys: list[str]) -> tuple[list[dict[str, Any]], str, str]:
-    """Follows a conversation flow with the keys a callee presses, as far as the keys go."""
+def _matches(condition: Any, keys: str) -> bool:
+    """Whether a transition condition holds for one complete key input (Retell asks its LLM; the
+    simulator reads the wording the platform writes)."""
+    text = condition.get("prompt", "") if isinstance(condition, dict) else str(condition or "")
+    if (one := KEY_CONDITION.search(text)) is not None:
+        return keys == one.group(1)
+    if (any_key := ANY_KEY_CONDITION.search(text)) is not None:
+        return bool(keys) and keys != any_key.group(1)
+    return False
+
+
+def key_inputs(keys: list[tuple[str, int]], options: dict[str, Any] | None,
+               ended_at_ms: int) -> tuple[list[str], str]:
+    """The callee's keys (key, ms into the call) cut into inputs as the agent's `user_dtmf_options`
+    cut them (Retell: "Digit Limit … Once this limit is reached, input is considered complete";
+    "Termination Key … signals the end of input"; "Timeout … to wait after the last digit is received
+    before timing out. The timer resets with each new digit"). Returns the complete inputs, and the keys
+    of an input still open when the call ended, which never reached the flow. Without options each key
+    is an input of its own."""
+    if not options:
+        return [key for key, _ in keys], ""
+    limit, end_key = int(options.get("digit_limit") or 0), str(options.get("termination_key") or "")
+    timeout = options.get("timeout_ms")
+    inputs: list[str] = []
+    current, last_at = "", 0
+    for key, at_ms in keys:
+        if current and timeout is not None and at_ms - last_at >= timeout:
+            inputs.append(current)
+            current = ""
+        current, last_at = current + key, at_ms
+        if key == end_key or (limit and len(current) >= limit):
+            inputs.append(current)
+            current = ""
+    if current and timeout is not None and last_at + timeout <= ended_at_ms:
+        inputs.append(current)
+        current = ""
+    return inputs, current
+
+
+def walk_conversation_flow(flow: dict[str, Any], keys: list[str],
+                           unfinished: str = "") -> tuple[list[dict[str, Any]], str, str]:
+    """Follows a conversation flow with the callee's complete key inputs (key_inputs), one user turn
+    each, as far as they go; `unfinished` keys were pressed but never made an input."""
     nodes = {node.get("id"): node for node in flow.get("nodes", []) if isinstance(node, dict)}
     global_keys = {_key_of(node.get("global_node_setting", {}).get("condition")): node_id
                    for node_id, node in nodes.items() if node.get("global_node_setting")}
@@ -89,7 +133,7 @@ def walk_conversation_flow(flow: dict[str, Any], keys: list[str]) -> tuple[list[
                             "new_node_name": str(node.get("name", current)),
                             "transition_type": "global" if current in global_keys.values() else "normal"})
         instruction = node.get("instruction") or {}
-        if instruction.get("text"):
+        if instruction.get("type") == "static_text" and instruction.get("text"):
             entries.append({"role": "agent", "content": instruction["text"], "words": []})
         if node.get("type") == "end":
             return entries, "agent_hangup", ""
@@ -101,15 +145,15 @@ def walk_conversation_flow(flow: dict[str, Any], keys: list[str]) -> tuple[list[
             continue
         if not pending:
             break
-        digit = pending.pop(0)
-        entries.append({"role": "dtmf", "digit": digit})
-        if digit in global_keys:
-            current = global_keys[digit]
+        typed = pending.pop(0)
+        entries.extend({"role": "dtmf", "digit": digit} for digit in typed)
+        if typed in global_keys:
+            current = global_keys[typed]
             continue
-        matching = [edge for edge in node.get("edges", []) if _key_of(edge.get("transition_condition")) == digit]
+        matching = [edge for edge in node.get("edges", []) if _matches(edge.get("transition_condition"), typed)]
         fallback = node.get("else_edge") or {}
         current = (matching[0] if matching else fallback).get("destination_node_id")
-    entries.extend({"role": "dtmf", "digit": digit} for digit in pending)
+    entries.extend({"role": "dtmf", "digit": digit} for digit in "".join(pending) + unfinished)
     return entries, "", ""
 
 
@@ -134,6 +178,7 @@ class SimulatedCall:
     # For manual calls driven by the callee panel.
     answered: asyncio.Event = field(default_factory=asyncio.Event)
     pressed: list[dict[str, str]] = field(default_factory=list)
+    pressed_at_ms: list[int] = field(default_factory=list)
     # The callee asked not to be called again (the panel's button, or the scenario's moment came).
     asked_to_stop: bool = False
 
@@ -366,8 +411,11 @@ class RetellSimulator:
         as Retell's flow engine would: (entries, disconnection reason if the flow ended the call,
         transfer number if it transferred)."""
         scenario = call.scenario
-        keys = [entry["digit"] for entry in call.pressed] if scenario.manual else [
-            key.digit for key in scenario.keys if key.at_ms <= talked_ms]
+        started = call.record.get("start_timestamp") or now_ms()
+        timed = [(entry["digit"], int((at - started) / max(self.time_scale, 1e-9)))
+                 for entry, at in zip(call.pressed, call.pressed_at_ms, strict=True)] if scenario.manual else [
+            (key.digit, key.at_ms) for key in scenario.keys if key.at_ms <= talked_ms]
+        keys = [digit for digit, _ in timed]
         agent = self.agents.get(call.record["agent_id"], {})
         engine = agent.get("response_engine") or {}
         flow = self.flows.get(engine.get("conversation_flow_id", ""))
@@ -376,7 +424,9 @@ class RetellSimulator:
             entries.extend({"role": "dtmf", "digit": digit} for digit in keys)
             flow_reason, transfer_to = "", ""
         else:
-            entries, flow_reason, transfer_to = walk_conversation_flow(flow, keys)
+            ended_at = int((now_ms() - started) / max(self.time_scale, 1e-9)) if scenario.manual else talked_ms
+            inputs, unfinished = key_inputs(timed, agent.get("user_dtmf_options"), ended_at)
+            entries, flow_reason, transfer_to = walk_conversation_flow(flow, inputs, unfinished)
         asked = call.asked_to_stop if scenario.manual else (
             scenario.stop_calling_at_ms is not None and scenario.stop_calling_at_ms <= talked_ms)
         if asked:
@@ -458,6 +508,7 @@ class RetellSimulator:
 
     def press(self, call_id: str, digit: str) -> None:
         self.calls[call_id].pressed.append({"role": "dtmf", "digit": digit})
+        self.calls[call_id].pressed_at_ms.append(now_ms())
 
     def say_stop_calling(self, call_id: str) -> None:
         """The callee asks not to be called again; with DNC detection on, Retell ends the call."""
