@@ -29,6 +29,9 @@ class ProviderPayment:
     status: str
     base_cents: int
     received_cents: int
+    # Whether DynoPay stated the dollar value received; when it did not, a confirmed payment counts
+    # as its base amount (which is only right in the invoice's own coin: see payment_mismatch.py).
+    received_reported: bool
     currency: str
     crypto_amount: str
     address: str
@@ -46,14 +49,15 @@ def read_payment(data: Any) -> ProviderPayment:
     try:
         base = usd_to_cents(data.get("base_amount"))
         received_raw = data.get("received_base_amount")
-        received = usd_to_cents(received_raw) if received_raw not in (None, "") else (
+        received_reported = received_raw not in (None, "")
+        received = usd_to_cents(received_raw) if received_reported else (
             base if status in ("confirmed", "settled") else 0)
     except BadAmount as error:
         raise DynoPayRejected(f"DynoPay's amounts are unreadable: {error}") from None
     meta = data.get("meta_data")
     return ProviderPayment(
         payment_id=payment_id, status=status if status in KNOWN_STATUSES else "unknown", base_cents=base,
-        received_cents=received, currency=str(data.get("currency", ""))[:20],
+        received_cents=received, received_reported=received_reported, currency=str(data.get("currency", ""))[:20],
         crypto_amount=str(data.get("amount", ""))[:40], address=str(data.get("address", ""))[:200],
         checkout_url=str(data.get("checkout_url") or data.get("payment_url") or "")[:500],
         meta_data=meta if isinstance(meta, dict) else {},

@@ -10,7 +10,7 @@ from typing import Any
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
 from services.payments import metrics
 from services.payments.amounts import cents_to_usd
@@ -18,7 +18,7 @@ from services.payments.credits import CreditDelivery
 from services.payments.dynopay_client import DynoPayClient
 from services.payments.events import TOPUP_CREATED, announce
 from services.payments.invoice_caps import refuse_over_invoice_caps
-from services.payments.invoices import apply_provider_status
+from services.payments.invoices import OPEN, apply_provider_status
 from services.payments.qr import qr_png
 from services.payments.settings import PaymentsSettings
 from services.payments.tables import invoices
@@ -37,6 +37,9 @@ STATUSES = {"pending": payments_pb2.INVOICE_STATUS_PENDING, "underpaid": payment
             "confirmed": payments_pb2.INVOICE_STATUS_CONFIRMED, "expired": payments_pb2.INVOICE_STATUS_EXPIRED}
 COIN_CACHE_SECONDS = 600.0
 INVOICE_LIFETIME = timedelta(minutes=30)
+# Open invoices read per page by the payments tick, which pages until none is left: a bounded read
+# per query, and every open invoice re-checked on every run however many there are.
+OPEN_INVOICES_PAGE = 200
 
 
 def _stamp(moment: datetime | None) -> Timestamp | None:
@@ -154,20 +157,38 @@ class PaymentsServicer(payments_pb2_grpc.PaymentsServiceServicer):
                               work)
 
     async def recheck_open_invoices(self) -> tuple[int, int]:
+        """Asks DynoPay about every open invoice, oldest first, a page at a time. Returns (checked, changed)."""
+        checked = changed = 0
+        after: tuple[datetime, str] | None = None
+        while True:
+            page = await self._open_invoices_after(after)
+            for invoice_id, payment_id, _ in page:
+                changed += await self._recheck(invoice_id, payment_id)
+            checked += len(page)
+            if len(page) < OPEN_INVOICES_PAGE:
+                return checked, changed
+            # Keyset paging by (created_at, id): an invoice closed meanwhile does not shift the pages.
+            after = (page[-1].created_at, page[-1].id)
+
+    async def _open_invoices_after(self, after: tuple[datetime, str] | None) -> list[Any]:
+        query = select(invoices.c.id, invoices.c.provider_payment_id, invoices.c.created_at).where(
+            invoices.c.status.in_(OPEN))
+        if after is not None:
+            query = query.where(tuple_(invoices.c.created_at, invoices.c.id) > tuple_(*after))
         async with self.database.unit_of_work() as uow:
-            open_invoices = (await uow.connection.execute(select(invoices.c.id, invoices.c.provider_payment_id)
-                             .where(invoices.c.status.in_(["pending", "underpaid"])).limit(500))).all()
-        changed = 0
-        for invoice_id, payment_id in open_invoices:
-            try:
-                payment = await self.dynopay.payment_status(payment_id)
-            except DomainError:
-                continue
-            async with self.database.unit_of_work() as uow:
-                row = (await uow.connection.execute(select(invoices).where(invoices.c.id == invoice_id)
-                                                    .with_for_update())).one()
-                outcome = await apply_provider_status(uow, self.relay, row, payment, self.clock())
-                uow.after_commit(self.credits.wake)
-                await uow.commit()
-            changed += outcome not in ("unchanged", "customer_mismatch")
-        return len(open_invoices), changed
+            return list((await uow.connection.execute(
+                query.order_by(invoices.c.created_at, invoices.c.id).limit(OPEN_INVOICES_PAGE))).all())
+
+    async def _recheck(self, invoice_id: str, payment_id: str) -> int:
+        """1 when the invoice changed."""
+        try:
+            payment = await self.dynopay.payment_status(payment_id)
+        except DomainError:
+            return 0  # asked again on the next run
+        async with self.database.unit_of_work() as uow:
+            row = (await uow.connection.execute(select(invoices).where(invoices.c.id == invoice_id)
+                                                .with_for_update())).one()
+            outcome = await apply_provider_status(uow, self.relay, row, payment, self.clock())
+            uow.after_commit(self.credits.wake)
+            await uow.commit()
+        return int(outcome not in ("unchanged", "customer_mismatch", "held"))

@@ -2,8 +2,11 @@
 
 With a secret configured, a missing, forged or stale `X-Dynopay-Signature-V2` is refused with 401
 and nothing is recorded. Whatever the webhook says, the payment's status is then read from
-DynoPay's API, and only that moves money. (payment, status) is handled once; an unknown payment or a
-customer mismatch is recorded and never credited.
+DynoPay's API, and only that moves money. A webhook is handled once per state observed at DynoPay
+(status and dollars received, as read back): de-duplicating on the status the webhook *claims* let a
+premature or forged "confirmed" (observed as "pending") make the real confirmation a duplicate, and
+the credit waited for the next tick. An unknown payment or a customer mismatch is recorded and never
+credited.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ from services.runtime.database import Database
 from services.runtime.errors import DomainError
 from services.runtime.outbox import OutboxRelay
 from services.runtime.webhook_json import read_storable_json
+
+# The receipt's status when DynoPay's API could not be asked (down, or the payment unknown to it).
+UNOBSERVED = "unobserved"
 
 
 def add_dynopay_webhook(app: FastAPI, *, database: Database, dynopay: DynoPayClient, relay: OutboxRelay | None,
@@ -52,10 +58,15 @@ def add_dynopay_webhook(app: FastAPI, *, database: Database, dynopay: DynoPayCli
             payment = await dynopay.payment_status(payment_id)
         except DomainError:
             payment = None  # recorded; the payments tick asks again
+        observed_status = payment.status if payment is not None else UNOBSERVED
+        observed_cents = payment.received_cents if payment is not None else 0
+        receipt = ((webhook_receipts.c.payment_id == payment_id) & (webhook_receipts.c.status == observed_status)
+                   & (webhook_receipts.c.received_cents == observed_cents))
         async with database.unit_of_work() as uow:
             first = (await uow.connection.execute(insert(webhook_receipts).values(
-                payment_id=payment_id, status=claimed_status[:20] or "unknown", payload=payload,
-                outcome="received").on_conflict_do_nothing().returning(webhook_receipts.c.payment_id))).first()
+                payment_id=payment_id, status=observed_status, received_cents=observed_cents,
+                claimed_status=claimed_status[:20], payload=payload, outcome="received",
+            ).on_conflict_do_nothing().returning(webhook_receipts.c.payment_id))).first()
             if first is None:
                 metrics.webhooks_total.labels("duplicate").inc()
                 return JSONResponse({"status": "duplicate"})
@@ -66,9 +77,7 @@ def add_dynopay_webhook(app: FastAPI, *, database: Database, dynopay: DynoPayCli
                 outcome = "status_unavailable"
             else:
                 outcome = await apply_provider_status(uow, relay, invoice, payment, clock())
-            await uow.connection.execute(webhook_receipts.update().where(
-                webhook_receipts.c.payment_id == payment_id,
-                webhook_receipts.c.status == (claimed_status[:20] or "unknown")).values(outcome=outcome))
+            await uow.connection.execute(webhook_receipts.update().where(receipt).values(outcome=outcome))
             uow.after_commit(credits.wake)
             await uow.commit()
         metrics.webhooks_total.labels(outcome).inc()

@@ -10,6 +10,7 @@ import hmac
 import json
 import logging
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -58,6 +59,9 @@ class DynoPaySimulator:
         self.webhook_url = webhook_url
         self.time_scale = time_scale
         self.payments: dict[str, SimulatedPayment] = {}
+        # Payment ids whose status was asked for, in order (the latest ones): tests see what a tick
+        # reached, and in which order.
+        self.status_reads: deque[str] = deque(maxlen=10_000)
         self._http = httpx.AsyncClient(timeout=10.0)
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -152,6 +156,7 @@ def add_dynopay_routes(app: FastAPI, simulator: DynoPaySimulator) -> None:
     async def payment_status(payment_id: str, request: Request) -> Response:
         if not authorised(request):
             return unauthorised()
+        simulator.status_reads.append(payment_id)
         payment = simulator.payments.get(payment_id)
         if payment is None:
             return JSONResponse({"status": "error", "message": "Payment not found"}, status_code=404)
