@@ -8,11 +8,10 @@ from __future__ import annotations
 import collections.abc
 import types
 import typing
-from typing import Any
-
-from typing_extensions import NotRequired, Required, is_typeddict
+from typing import Any, NotRequired, Required
 
 from retell._types import SequenceNotStr
+from typing_extensions import is_typeddict
 
 _SEQUENCES = (list, collections.abc.Iterable, collections.abc.Sequence, SequenceNotStr)
 
