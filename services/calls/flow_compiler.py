@@ -11,9 +11,9 @@ customer's own `{{variable}}` references are rewritten so Retell cannot paste a 
 Every agent has Retell's DNC detection on, so a spoken "stop calling me" ends the call as
 `user_requested_dnc` whatever the script says.
 
-Keys. Retell decides when the callee's key presses make a complete input per agent, not per node:
-`user_dtmf_options` (`digit_limit`, `termination_key`, `timeout_ms`) exists on agent_create_params (and
-on a call's `agent_override`), and no node type in conversation_flow_create_params has it; the only
+Keys. Retell decides when the callee's key presses make a complete input per agent, not per node
+(retell-sdk 6.2.13): `user_dtmf_options` (`digit_limit`, `termination_key`, `timeout_ms`) exists on
+agent_create_params (and a call's `agent_override`), and no node type in conversation_flow_create_params has it; the only
 key setting a conversation node takes is `allow_dtmf_interruption` ("overrides the agent-level
 allow_dtmf_interruption for this node only"). One agent-wide limit cannot serve a menu (one key) and a
 six-digit collect step at once: sized for the collect, a menu choice waited for five more keys, `#` or
