@@ -13,9 +13,9 @@ Every agent has Retell's DNC detection on, so a spoken "stop calling me" ends th
 
 Keys. Retell decides when the callee's key presses make a complete input per agent, not per node
 (retell-sdk 6.2.13): `user_dtmf_options` (`digit_limit`, `termination_key`, `timeout_ms`) exists on
-agent_create_params (and a call's `agent_override`), and no node type in conversation_flow_create_params has it; the only
-key setting a conversation node takes is `allow_dtmf_interruption` ("overrides the agent-level
-allow_dtmf_interruption for this node only"). One agent-wide limit cannot serve a menu (one key) and a
+agent_create_params (and a call's `agent_override`), and no node type in conversation_flow_create_params
+has it; the only key setting a conversation node takes is `allow_dtmf_interruption` ("overrides the
+agent-level allow_dtmf_interruption for this node only"). One agent-wide limit cannot serve a menu (one key) and a
 six-digit collect step at once: sized for the collect, a menu choice waited for five more keys, `#` or
 the timeout. So every agent takes one key per input (`digit_limit` 1, no termination key: "once this
 limit is reached, the input is considered complete and a response will be generated immediately"),
