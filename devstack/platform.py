@@ -69,6 +69,8 @@ def local_services(ports: LocalPorts = DEFAULT_PORTS) -> tuple[LocalService, ...
         )),
         LocalService("bot", grpc_port=ports.grpc_base + 4, http_port=ports.http_base + 4, extra_environment=(
             *LOCAL_TELEGRAM, ("TELEGRAM_API_BASE_URL", sandbox), ("SPEECHCUE_PUBLIC_BASE_URL", http(4)),
+            # The Retell simulator serves the call recordings, as Retell's storage does.
+            ("BOT_RECORDING_ORIGINS", sandbox),
         )),
     )
 

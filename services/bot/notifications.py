@@ -120,13 +120,13 @@ class Notifications:
                             reason=event.failure_reason or event.disconnection_reason)
         if event.opted_out:
             text += "\n" + words("call.outcome.opted_out")
-        keyboard = Keyboard().row(button(words("call.again"), "call"), button(words("menu.back_home"), "home"))
-        messages = [Outgoing("editMessageText", text_message(text, keyboard, chat_id=user.chat_id),
-                             edits_ref=f"call:{event.call_id}")]
+        keyboard = Keyboard()
         if call.recording_url:
-            messages.append(Outgoing("sendAudio", {"chat_id": user.chat_id, "audio": call.recording_url,
-                                                   "caption": words("call.recording")}))
-        return messages
+            # Fetched and made MP3 when pressed (screens/results.py): Telegram refuses a WAV link.
+            keyboard.row(button(words("call.recording"), "rec", event.call_id))
+        keyboard.row(button(words("call.again"), "call"), button(words("menu.back_home"), "home"))
+        return [Outgoing("editMessageText", text_message(text, keyboard, chat_id=user.chat_id),
+                         edits_ref=f"call:{event.call_id}")]
 
     async def _call_analyzed(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                              event: calls_events_pb2.CallAnalyzed, envelope: Any) -> list[Outgoing]:

@@ -43,6 +43,13 @@ class BotSettings(ServiceSettings):
     # after they were queued (message_retention.py), like the calls service's CALLS_RETENTION_DAYS.
     bot_retention_days: int = Field(default=90, ge=1, le=3650)
 
+    # Call recordings are fetched only from these origins (scheme://host[:port], comma-separated):
+    # Retell's storage, where its recording links point. No other URL is ever fetched (recordings.py).
+    bot_recording_origins: str = "https://dxc03zgurdly9.cloudfront.net"
+    # A WAV recording is fetched up to this size and time, then made MP3 (Telegram takes 50 MB from a bot).
+    bot_recording_max_download_bytes: int = Field(default=160 * 1024 * 1024, ge=1)
+    bot_recording_fetch_seconds: float = Field(default=30.0, gt=0, le=300)
+
     _urls = field_validator("telegram_api_base_url")(base_url)
 
     def secret_field_names(self) -> list[str]:

@@ -43,7 +43,9 @@ def call_message(row: Any) -> calls_pb2.Call:
         to_number=row.to_number, caller_id=row.caller_id,
         status=CALL_STATUSES.get(row.status, calls_pb2.CALL_STATUS_UNSPECIFIED),
         retell_call_id=row.retell_call_id or "", duration_seconds=row.duration_seconds,
-        disconnection_reason=row.disconnection_reason, digits=list(row.digits), recording_url=row.recording_url,
+        disconnection_reason=row.disconnection_reason, digits=list(row.digits),
+        # An unrecorded call shows none, even if Retell's webhook carried one (data_storage.py).
+        recording_url=row.recording_url if row.record else "",
         transfer_number=row.transfer_number, cost_cents=row.cost_cents, plan_minutes=row.used_plan_minutes,
         analysis=calls_pb2.CallAnalysis(summary=row.summary, sentiment=row.sentiment, successful=row.successful,
                                         in_voicemail=row.in_voicemail),

@@ -35,6 +35,7 @@ from services.calls.call_store import (
 )
 from services.calls.caller_ids import DestinationRefused, choose_caller_id, refuse_destination
 from services.calls.calling_window import next_allowed
+from services.calls.data_storage import call_agent_override
 from services.calls.do_not_call import blocking_entry
 from services.calls.flow_approval import NOT_APPROVED, dialable_agent, may_dial, not_approved_message
 from services.calls.flow_compiler import CALLEE_DATA_VARIABLE, callee_data_value
@@ -51,7 +52,6 @@ from services.calls.limits import (
 from services.calls.phone_numbers import InvalidPhoneNumber, masked, normalise, timezones_of
 from services.calls.retell_client import RetellBusy, RetellClient, RetellRejected
 from services.calls.settings import CallsSettings
-from services.calls.settlement_state import SettlementState
 from services.calls.wallet_calls import wallet_call
 from services.runtime.database import Database, UnitOfWork
 from services.runtime.errors import DomainError, FailedPrecondition, IdempotencyKeyReused, InvalidArgument
@@ -260,7 +260,8 @@ class CallPlacer:
                                              CALLEE_DATA_VARIABLE: callee_data_value(call.variables or {})},
             # Retell refuses a number its DNC detection marked: a second net behind our own list.
             "honor_internal_dnc": True,
-            "agent_override": {"agent": {"max_call_duration_ms": max(call.max_minutes, 1) * 60_000}},
+            # The call's length cap, and no recording kept at Retell unless the customer asked for one.
+            "agent_override": call_agent_override(max_minutes=call.max_minutes, record=call.record),
             # Retell keeps the key an hour: a retry of the same call returns the same Retell call.
             "idempotency_key": call.id.replace("-", ""),
         }
@@ -310,7 +311,7 @@ class CallPlacer:
         """Marks a call that never dialled as failed; its hold is released by the settlement."""
         async with self.database.unit_of_work() as uow:
             await update_call(uow, call.id, status=FAILED, failure_reason=reason, ended_at=self.clock(),
-                              settlement=SettlementState.PENDING if release else SettlementState.SETTLED)
+                              settlement="pending" if release else "settled")
             await uow.commit()
 
 

@@ -44,6 +44,8 @@ def build_sandbox(settings: SandboxSettings) -> Sandbox:
         concurrency_limit=settings.sandbox_retell_concurrency, webhook_url=settings.sandbox_retell_webhook_url,
         phone_numbers=tuple(n.strip() for n in settings.sandbox_caller_ids.split(",") if n.strip()),
         imported_numbers=tuple(n.strip() for n in settings.sandbox_imported_caller_ids.split(",") if n.strip()),
+        recording_base_url=settings.sandbox_public_base_url
+        or f"http://{settings.speechcue_http_host}:{settings.speechcue_http_port}",
     )
 
     dynopay = DynoPaySimulator(settings.dynopay_api_key, settings.dynopay_wallet_token,

@@ -82,6 +82,13 @@ def add_retell_routes(app: FastAPI, simulator: RetellSimulator) -> None:
     async def get_call(call_id: str) -> Any:
         return simulator.get_call(call_id)
 
+    @app.get("/recordings/{call_id}.wav")
+    async def recording(call_id: str) -> Response:
+        content = simulator.recording(call_id)
+        if content is None:
+            return Response(status_code=404)
+        return Response(content, media_type="audio/wav")
+
     @api.post("/v2/stop-call/{call_id}")
     async def stop_call(call_id: str) -> Any:
         simulator.stop_call(call_id)

@@ -45,6 +45,8 @@ class Scenario(BaseModel):
     # Manual: the call rings until the callee panel answers, presses keys and hangs up.
     manual: bool = False
     delivery: Delivery = Field(default_factory=Delivery)
+    # The call's recording link: served as a WAV file, or answering 404 (an expired link does).
+    recording: Literal["wav", "gone"] = "wav"
 
 
 DEFAULT_SCENARIO = Scenario()

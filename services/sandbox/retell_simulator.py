@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import phonenumbers
 
+from services.sandbox.retell_recordings import recording_wav
 from services.sandbox.retell_scenarios import DISCONNECTION_BY_OUTCOME, Scenario, ScenarioBook
 from services.sandbox.retell_signing import retell_signature
 
@@ -161,6 +162,13 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+DATA_STORAGE_SETTINGS = ("everything", "everything_except_pii", "basic_attributes_only")
+# What get-call leaves out of a call whose storage setting is basic_attributes_only.
+UNSTORED_FIELDS = frozenset({"transcript", "transcript_object", "transcript_with_tool_calls", "recording_url",
+                             "recording_multi_channel_url", "scrubbed_recording_url", "public_log_url",
+                             "scrubbed_transcript_with_tool_calls", "knowledge_base_retrieved_contents_url"})
+
+
 class RetellError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -194,8 +202,10 @@ class WebhookDelivery:
 class RetellSimulator:
     def __init__(self, api_key: str, *, time_scale: float = 1.0, concurrency_limit: int = 20,
                  webhook_url: str = "", phone_numbers: tuple[str, ...] = ("+14155550100", "+14155550101"),
-                 imported_numbers: tuple[str, ...] = ()) -> None:
+                 imported_numbers: tuple[str, ...] = (), recording_base_url: str = "https://example.invalid") -> None:
         self.api_key = api_key
+        # Where the recordings are served (retell_recordings.py): Retell's links point at its storage.
+        self.recording_base_url = recording_base_url.rstrip("/")
         self.time_scale = time_scale
         self.concurrency_limit = concurrency_limit
         self.default_webhook_url = webhook_url
@@ -319,12 +329,16 @@ class RetellSimulator:
             raise RetellError(429, "Account rate limited, please throttle your requests.")
         agent = self.agents[agent_id]
         override = (body.get("agent_override") or {}).get("agent") or {}
+        if override.get("data_storage_setting", "everything") not in DATA_STORAGE_SETTINGS:
+            raise RetellError(400, "Invalid request format, please check API reference.")
         call_id = f"call_{uuid.uuid4().hex[:24]}"
         record: dict[str, Any] = {
             "call_id": call_id, "call_type": "phone_call", "agent_id": agent_id, "agent_version": agent["version"],
             "call_status": "registered", "direction": "outbound", "from_number": from_number,
             "to_number": to_number, "metadata": body.get("metadata") or {},
             "retell_llm_dynamic_variables": body.get("retell_llm_dynamic_variables") or {},
+            "data_storage_setting": override.get("data_storage_setting") or agent.get("data_storage_setting")
+            or "everything",
         }
         max_duration = int(override.get("max_call_duration_ms") or agent.get("max_call_duration_ms") or 3_600_000)
         call = SimulatedCall(record=record, scenario=self.scenarios.for_number(to_number),
@@ -340,7 +354,22 @@ class RetellSimulator:
         call = self.calls.get(call_id)
         if call is None:
             raise RetellError(404, "The requested resource was not found.")
+        if call.record.get("data_storage_setting") == "basic_attributes_only":
+            # Retell documents it: "No transcripts/recordings/logs are stored; if you query the call
+            # with the get call API later, you will not get these fields" (the webhooks still carry them).
+            return {key: value for key, value in call.record.items() if key not in UNSTORED_FIELDS}
         return call.record
+
+    def recording(self, call_id: str) -> bytes | None:
+        """The WAV file at a call's recording_url, or None where Retell answers 404: no such call, no
+        recording yet, a link that expired (`recording: gone`), or a recording Retell did not store
+        (`basic_attributes_only`: its link from the webhook expires after 10 minutes; sooner here)."""
+        call = self.calls.get(call_id)
+        if (call is None or not call.record.get("recording_url") or call.scenario.recording == "gone"
+                or call.record.get("data_storage_setting") == "basic_attributes_only"):
+            return None
+        return recording_wav(int(call.record.get("duration_ms") or 0))
+
 
     def stop_call(self, call_id: str) -> None:
         call = self.calls.get(call_id)
@@ -456,7 +485,7 @@ class RetellSimulator:
             record["transcript_object"] = [e for e in transcript if e["role"] in ("agent", "user")]
             if reason == "user_requested_dnc":
                 self.do_not_call.add(record["to_number"])
-            record["recording_url"] = f"https://example.invalid/recordings/{record['call_id']}.wav"
+            record["recording_url"] = f"{self.recording_base_url}/recordings/{record['call_id']}.wav"
             record["public_log_url"] = f"https://example.invalid/logs/{record['call_id']}.log"
             if reason == "call_transfer" and not transfer_to:
                 record["transfer_destination"] = call.scenario.transfer_to

@@ -24,6 +24,8 @@ class SandboxSettings(BaseSettings):
     # Telegram retries an update for hours while a bot is down; its 1-32 s retry delays are scaled by
     # this (default: the time scale). Fault tests that fast-forward calls keep real retry delays.
     sandbox_telegram_retry_scale: float | None = Field(default=None, gt=0, le=10)
+    # Where the sandbox is reached from the services (recording links point here); empty: its own host and port.
+    sandbox_public_base_url: str = ""
     sandbox_retell_concurrency: int = Field(default=20, ge=1)
     sandbox_caller_ids: str = "+14155550100,+14155550101,+14155550102"
     # Numbers imported to Retell (phone_number_type custom): they call every country, where Retell's

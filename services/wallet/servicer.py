@@ -45,7 +45,7 @@ from services.wallet.messages import (
 from services.wallet.plan_catalogue import PlanTerms
 from services.wallet.plans import get_plan, list_plans, upsert_plan
 from services.wallet.pricing import quote_call
-from services.wallet.refunds import refund
+from services.wallet.refunds import refund, refund_call_extra
 from services.wallet.settings import WalletSettings
 from services.wallet.subscriptions import (
     active_subscription,
@@ -201,6 +201,25 @@ class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):
                                     amount_cents=amount, reason=reason)
             await self.events.credited(uow, transfer)
             return await self._transfer_result(uow, transfer)
+
+        return await run_idempotent(self.database, request.idempotency_key, request,
+                                    wallet_pb2.TransferResult, work)
+
+    async def RefundCallExtra(self, request: wallet_pb2.RefundCallExtraRequest,
+                              context: grpc.aio.ServicerContext) -> wallet_pb2.TransferResult:
+        customer_id = require_id("customer_id", request.customer_id)
+        call_id = require_id("call_id", request.call_id)
+        reason = require_text("reason", request.reason, max_length=MAX_MEMO)
+
+        async def work(uow: UnitOfWork) -> wallet_pb2.TransferResult:
+            transfer = await refund_call_extra(uow, customer_id=customer_id, call_id=call_id, reason=reason)
+            if transfer is None:
+                return wallet_pb2.TransferResult(balance=balance_message(await read_balance(uow, customer_id)))
+            if transfer.account is None:  # refunded before: answered as it was, nothing moves
+                return wallet_pb2.TransferResult(transfer=transfer_message(transfer),
+                                                 balance=balance_message(await read_balance(uow, customer_id)))
+            await self.events.credited(uow, transfer)
+            return transfer_result(transfer)
 
         return await run_idempotent(self.database, request.idempotency_key, request,
                                     wallet_pb2.TransferResult, work)

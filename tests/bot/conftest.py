@@ -233,7 +233,9 @@ async def bot(servers: RunningServers, bot_database_url: str, calls: CallsHarnes
     settings = bot_settings(bot_database_url, servers.nats_url, telegram_url,
                             wallet_address=f"127.0.0.1:{calls.wallet.running.grpc_port}",
                             calls_address=f"127.0.0.1:{calls.running.grpc_port}",
-                            payments_address=f"127.0.0.1:{payments.running.grpc_port}", http_port=free_port())
+                            payments_address=f"127.0.0.1:{payments.running.grpc_port}", http_port=free_port(),
+                            # The Retell simulator serves the recordings, as Retell's storage does.
+                            bot_recording_origins=calls.sandbox_url)
     running = await start_bot(settings, clock=calls.clock)
     await telegram.wait_until(lambda: telegram.webhook.url or None, within=10.0)
     try:

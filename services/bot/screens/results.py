@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+
 from services.bot.call_texts import STATUS_IDS, call_outcome
 from services.bot.formatting import local_time, masked_number
-from services.bot.outgoing import Keyboard, Outgoing, button
+from services.bot.outgoing import Keyboard, button
 from services.bot.pages import page_to_show, paging_buttons
+from services.bot.recordings import RecordingNotDelivered, RecordingProblem, recording_as_mp3, recording_limits
 from services.bot.routing import router
 from services.bot.turn import Turn
 from speechcue.calls.v1 import calls_pb2
 from speechcue.common.v1 import common_pb2
+from speechcue.wallet.v1 import wallet_pb2
 
+log = logging.getLogger(__name__)
+
+NOT_DELIVERED_TEXTS = {RecordingProblem.UNAVAILABLE: "call.recording_unavailable",
+                       RecordingProblem.TOO_BIG: "call.recording_too_big",
+                       RecordingProblem.UNREADABLE: "call.recording_unreadable"}
 FILTERS = {"all": calls_pb2.CALL_STATUS_UNSPECIFIED, "ok": calls_pb2.CALL_STATUS_ENDED,
            "fail": calls_pb2.CALL_STATUS_FAILED, "keys": calls_pb2.CALL_STATUS_UNSPECIFIED}
 
@@ -53,13 +62,27 @@ async def one_call(turn: Turn, args: list[str]) -> None:
 
 @router.button("rec")
 async def send_recording(turn: Turn, args: list[str]) -> None:
-    """The call's recording, as audio."""
+    """The call's recording, as MP3 audio the chat plays; when it cannot be delivered, the customer
+    is told why and the recording fee goes back to the wallet (once per call, however often asked)."""
     call = await turn.services.calls.GetCall(calls_pb2.GetCallRequest(
         customer_id=turn.customer_id, call_id=args[0] if args else ""), timeout=turn.timeout)
-    if call.recording_url:
-        turn.outgoing.append(Outgoing(
-            "sendAudio", {"chat_id": turn.chat_id, "audio": call.recording_url,
-                          "caption": turn.words("call.recording")}))
+    if not call.recording_url:
+        turn.send(turn.words("call.recording_none"))
+        return
+    try:
+        audio = await recording_as_mp3(call.recording_url, recording_limits(turn.settings))
+    except RecordingNotDelivered as failure:
+        log.warning("the recording of call %s was not delivered: %s", call.id, failure)
+        # Keyed by the call, not the update: every press answers the one refund the wallet made.
+        refund = await turn.services.wallet.RefundCallExtra(wallet_pb2.RefundCallExtraRequest(
+            idempotency_key=f"recording-undelivered:{call.id}", customer_id=turn.customer_id, call_id=call.id,
+            reason="recording not delivered"), timeout=turn.timeout)
+        lines = [turn.words(NOT_DELIVERED_TEXTS[failure.problem])]
+        if refund.transfer.amount_cents:
+            lines.append(turn.words("call.recording_fee_refunded"))
+        turn.send("\n".join(lines), Keyboard().row(button(turn.words("menu.back"), "res", call.id)))
+        return
+    turn.send_file("sendAudio", audio, f"call-recording-{call.id}.mp3", caption=turn.words("call.recording"))
 
 
 @router.button("inbox")

@@ -195,6 +195,18 @@ class RefundRequest(_message.Message):
     reason: str
     def __init__(self, idempotency_key: _Optional[str] = ..., customer_id: _Optional[str] = ..., transfer_id: _Optional[int] = ..., amount_cents: _Optional[int] = ..., admin_telegram_id: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
 
+class RefundCallExtraRequest(_message.Message):
+    __slots__ = ("idempotency_key", "customer_id", "call_id", "reason")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    customer_id: str
+    call_id: str
+    reason: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., customer_id: _Optional[str] = ..., call_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
 class PlaceHoldRequest(_message.Message):
     __slots__ = ("idempotency_key", "customer_id", "call_id", "amount_cents", "plan_minutes", "usage_kind")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]

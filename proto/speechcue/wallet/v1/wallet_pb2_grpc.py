@@ -65,6 +65,11 @@ class WalletServiceStub:
                 request_serializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.RefundRequest.SerializeToString,
                 response_deserializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.TransferResult.FromString,
                 _registered_method=True)
+        self.RefundCallExtra = channel.unary_unary(
+                '/speechcue.wallet.v1.WalletService/RefundCallExtra',
+                request_serializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.RefundCallExtraRequest.SerializeToString,
+                response_deserializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.TransferResult.FromString,
+                _registered_method=True)
         self.PlaceHold = channel.unary_unary(
                 '/speechcue.wallet.v1.WalletService/PlaceHold',
                 request_serializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.PlaceHoldRequest.SerializeToString,
@@ -182,6 +187,14 @@ class WalletServiceServicer:
 
     def Refund(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RefundCallExtra(self, request, context):
+        """Gives back what a call was charged besides its minutes (the recording fee, when the recording
+        could not be delivered), at most once per call; a call charged nothing extra answers no transfer.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -319,6 +332,11 @@ def add_WalletServiceServicer_to_server(servicer, server):
             'Refund': grpc.unary_unary_rpc_method_handler(
                     servicer.Refund,
                     request_deserializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.RefundRequest.FromString,
+                    response_serializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.TransferResult.SerializeToString,
+            ),
+            'RefundCallExtra': grpc.unary_unary_rpc_method_handler(
+                    servicer.RefundCallExtra,
+                    request_deserializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.RefundCallExtraRequest.FromString,
                     response_serializer=speechcue_dot_wallet_dot_v1_dot_wallet__pb2.TransferResult.SerializeToString,
             ),
             'PlaceHold': grpc.unary_unary_rpc_method_handler(
@@ -563,6 +581,33 @@ class WalletService:
             target,
             '/speechcue.wallet.v1.WalletService/Refund',
             speechcue_dot_wallet_dot_v1_dot_wallet__pb2.RefundRequest.SerializeToString,
+            speechcue_dot_wallet_dot_v1_dot_wallet__pb2.TransferResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RefundCallExtra(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.wallet.v1.WalletService/RefundCallExtra',
+            speechcue_dot_wallet_dot_v1_dot_wallet__pb2.RefundCallExtraRequest.SerializeToString,
             speechcue_dot_wallet_dot_v1_dot_wallet__pb2.TransferResult.FromString,
             options,
             channel_credentials,
