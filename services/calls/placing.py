@@ -52,6 +52,7 @@ from services.calls.limits import (
 from services.calls.phone_numbers import InvalidPhoneNumber, masked, normalise, timezones_of
 from services.calls.retell_client import RetellBusy, RetellClient, RetellRejected
 from services.calls.settings import CallsSettings
+from services.calls.settlement_state import SettlementState
 from services.calls.wallet_calls import wallet_call
 from services.runtime.database import Database, UnitOfWork
 from services.runtime.errors import DomainError, FailedPrecondition, IdempotencyKeyReused, InvalidArgument
@@ -311,7 +312,7 @@ class CallPlacer:
         """Marks a call that never dialled as failed; its hold is released by the settlement."""
         async with self.database.unit_of_work() as uow:
             await update_call(uow, call.id, status=FAILED, failure_reason=reason, ended_at=self.clock(),
-                              settlement="pending" if release else "settled")
+                              settlement=SettlementState.PENDING if release else SettlementState.SETTLED)
             await uow.commit()
 
 

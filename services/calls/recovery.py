@@ -10,11 +10,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from services.calls.call_end import PROVIDER_UNREACHABLE, RETELL_ENDED
 from services.calls.call_store import FAILED, ONGOING, QUEUED, RINGING, update_call
 from services.calls.call_updates import apply_retell_event
 from services.calls.events import CallsEvents
 from services.calls.retell_client import RetellClient, RetellNotFound
 from services.calls.retell_events import read_call
+from services.calls.settlement_state import SettlementState
 from services.calls.tables import calls, customer_limits
 from services.runtime.database import Database
 from services.runtime.errors import DomainError
@@ -40,8 +42,8 @@ async def recover_calls(database: Database, retell: RetellClient, events: CallsE
         resolved += await _ask_retell(database, retell, events, call, now)
     for call in stuck:
         async with database.unit_of_work() as uow:
-            await update_call(uow, call.id, status=FAILED, failure_reason="provider_unreachable", ended_at=now,
-                              settlement="pending")
+            await update_call(uow, call.id, status=FAILED, failure_reason=PROVIDER_UNREACHABLE, ended_at=now,
+                              settlement=SettlementState.PENDING)
             await uow.commit()
         resolved += 1
     return len(overdue) + len(stuck), resolved
@@ -54,11 +56,11 @@ async def _ask_retell(database: Database, retell: RetellClient, events: CallsEve
     except RetellNotFound:
         async with database.unit_of_work() as uow:
             await update_call(uow, call.id, status=FAILED, failure_reason="unknown_to_provider", ended_at=now,
-                              settlement="pending")
+                              settlement=SettlementState.PENDING)
             await uow.commit()
         return 1
-    if record.get("call_status") not in ("ended", "not_connected", "error"):
-        return 0
+    if record.get("call_status") not in RETELL_ENDED:
+        return 0  # not ended yet: the next tick asks again
     outcomes = []
     async with database.unit_of_work() as uow:
         for event in ("call_ended", "call_analyzed"):

@@ -51,7 +51,9 @@ class RetellCallFacts:
     event: str
     retell_call_id: str
     call_status: str
+    # Our call and customer as we sent them in create-phone-call's metadata (placing.py); '' if absent.
     our_call_id: str
+    our_customer_id: str
     start_ms: int | None
     end_ms: int | None
     duration_ms: int
@@ -120,7 +122,7 @@ def read_call(event: str, call: dict[str, Any]) -> RetellCallFacts:
     status = _text(call.get("call_status"), 32)
     return RetellCallFacts(
         event=event[:64], retell_call_id=retell_call_id, call_status=status,
-        our_call_id=_text(metadata.get("call"), 64),
+        our_call_id=_text(metadata.get("call"), 64), our_customer_id=_text(metadata.get("customer"), 64),
         start_ms=_moment_ms(call.get("start_timestamp")), end_ms=_moment_ms(call.get("end_timestamp")),
         duration_ms=duration,
         disconnection_reason=reason, digits=digits, recording_url=_text(call.get("recording_url"), 1000),

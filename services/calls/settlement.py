@@ -26,6 +26,7 @@ from services.calls.campaign_progress import record_call_result
 from services.calls.events import CallsEvents
 from services.calls.placing import wallet_usage_kind
 from services.calls.settings import CallsSettings
+from services.calls.settlement_state import SettlementState
 from services.calls.wallet_calls import WALLET_TIMEOUT_SECONDS, wallet_call
 from services.runtime.background import keep_passing
 from services.runtime.database import Database, UnitOfWork
@@ -39,22 +40,24 @@ SETTLE_WORKERS = 2
 # A call is billed at most this much later; bench/calls_webhook.py: billed 1,131/s without it, 1,543/s with it.
 SETTLE_COALESCE_SECONDS = 0.05
 
-_TAKE_PENDING = """
+_TAKE_PENDING = f"""
 SELECT id, customer_id, duration_seconds, usage_kind, record, recording_url FROM calls
-WHERE settlement = 'pending' ORDER BY ended_at LIMIT $1 FOR UPDATE SKIP LOCKED
+WHERE settlement = '{SettlementState.PENDING}' ORDER BY ended_at LIMIT $1 FOR UPDATE SKIP LOCKED
 """
 # Returns what the call_ended and call_analyzed events and the campaign's bookkeeping read.
-_MARK_SETTLED = """
-UPDATE calls c SET settlement = 'settled', settled_at = $4, cost_cents = d.cost, used_plan_minutes = d.plan_minutes
+_MARK_SETTLED = f"""
+UPDATE calls c SET settlement = '{SettlementState.SETTLED}', settled_at = $4, cost_cents = d.cost,
+                   used_plan_minutes = d.plan_minutes
 FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS d(id, cost, plan_minutes)
-WHERE c.id = d.id AND c.settlement = 'pending'
+WHERE c.id = d.id AND c.settlement = '{SettlementState.PENDING}'
 RETURNING c.id, c.customer_id, c.flow_id, c.campaign_id, c.to_number, c.status, c.duration_seconds,
           c.disconnection_reason, c.digits, c.cost_cents, c.used_plan_minutes, c.recording_url, c.opted_out,
           c.failure_reason, c.ended_at, c.summary, c.sentiment, c.successful, c.in_voicemail, c.analyzed_at
 """
 # A refusal is final (the call's wallet is gone, or its usage was recorded with other figures): such
 # a call leaves the queue, so that it cannot hold up the others, and is left for an operator.
-_MARK_REFUSED = "UPDATE calls SET settlement = 'refused' WHERE id = ANY($1::text[]) AND settlement = 'pending'"
+_MARK_REFUSED = (f"UPDATE calls SET settlement = '{SettlementState.REFUSED}' "
+                 f"WHERE id = ANY($1::text[]) AND settlement = '{SettlementState.PENDING}'")
 
 
 class Settlement:

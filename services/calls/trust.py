@@ -13,15 +13,16 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from services.calls.review_policy import TierDecision, TrustFacts, TrustTier, trust_tier
+from services.calls.settlement_state import SettlementState
 from services.calls.tables import calls, customer_limits, customer_trust, flows
 from services.runtime.database import UnitOfWork
 
 APPROVED = "approved"
-SETTLED = "settled"
 
 
 async def trust_facts(uow: UnitOfWork, customer_id: str) -> TrustFacts:
-    paid = and_(calls.c.customer_id == customer_id, calls.c.settlement == SETTLED, calls.c.cost_cents > 0)
+    paid = and_(calls.c.customer_id == customer_id, calls.c.settlement == SettlementState.SETTLED,
+                calls.c.cost_cents > 0)
     row = (await uow.connection.execute(select(
         select(customer_trust.c.tier).where(customer_trust.c.customer_id == customer_id)
         .scalar_subquery().label("override"),

@@ -1,8 +1,10 @@
 """`POST /webhooks/retell`: Retell's call events, verified, de-duplicated and applied.
 
 Bad signature or a timestamp outside five minutes → 401; malformed body → 400; oversized → 413
-(the HTTP app's limit); an unknown event → 200 and ignored. None of them changes anything. The
-answer goes back as soon as the event is committed; the money moves afterwards. `call_ended`, the
+(the HTTP app's limit); an unknown event → 200 and ignored; a signed event whose metadata names one
+of our calls that is not its call (that call has another Retell id, or another customer:
+call_end.belongs_to) → 200, `mismatched_call`, counted. None of them changes anything. The answer
+goes back as soon as the event is committed; the money moves afterwards. `call_ended`, the
 one every call sends, is committed together with the others arriving at the same moment
 (services/calls/ended_calls.py); the rarer events one at a time.
 """
@@ -18,7 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from services.calls import metrics
-from services.calls.call_updates import apply_retell_event
+from services.calls.call_updates import ACCEPTED, DUPLICATE, IGNORED, MISMATCHED_CALL, UNKNOWN_CALL, apply_retell_event
 from services.calls.ended_calls import EndedCall, EndedCalls
 from services.calls.events import CallsEvents
 from services.calls.retell_events import read_webhook, signature_is_valid
@@ -28,7 +30,7 @@ from services.runtime.database import Database
 from services.runtime.webhook_json import parse_json, storable_json
 
 _ANSWERS = {outcome: json.dumps({"status": outcome}).encode()
-            for outcome in ("accepted", "duplicate", "ignored", "unknown_call")}
+            for outcome in (ACCEPTED, DUPLICATE, IGNORED, UNKNOWN_CALL, MISMATCHED_CALL)}
 
 
 def add_retell_webhook(app: FastAPI, *, database: Database, events: CallsEvents, ended_calls: EndedCalls,
