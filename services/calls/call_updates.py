@@ -17,6 +17,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert
 
 from services.calls import metrics
@@ -72,6 +73,9 @@ async def apply_retell_event(uow: UnitOfWork, events: CallsEvents, facts: Retell
     if call is None:
         return UNKNOWN_CALL
     if not belongs_to(call_state(call._mapping), facts):
+        # Not kept either: the genuine delivery of this (call, event) must not be taken for a duplicate.
+        await uow.connection.execute(delete(call_events).where(
+            call_events.c.retell_call_id == facts.retell_call_id, call_events.c.event == facts.event))
         log_mismatch(facts, call.id)
         return MISMATCHED_CALL
     if not call.retell_call_id:

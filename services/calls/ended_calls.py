@@ -103,6 +103,12 @@ SELECT DISTINCT ON (to_number) to_number, '', opt_out_reason FROM ends WHERE opt
 ON CONFLICT DO NOTHING
 """
 
+# A webhook whose metadata names a call that is not its call is not kept: the genuine delivery of
+# that (call, event) must not be taken for a duplicate of it.
+_FORGET_MISMATCHED = """
+DELETE FROM call_events WHERE event = 'call_ended' AND retell_call_id = ANY($1::text[])
+"""
+
 # A webhook that belongs to a call whose end it does not change still teaches the row Retell's id.
 _LEARN_RETELL_IDS = """
 UPDATE calls c SET retell_call_id = l.retell_call_id
@@ -150,6 +156,10 @@ class EndedCalls:
             rows = await driver.fetch(_TAKE_CALLS, [f.retell_call_id for f in facts],
                                       [f.our_call_id for f in facts], [ended.payload for ended in batch])
             outcomes, endings, learnt = _decide(batch, rows)
+            mismatched = [ended.facts.retell_call_id for ended, outcome in zip(batch, outcomes, strict=True)
+                          if outcome == MISMATCHED_CALL]
+            if mismatched:
+                await driver.execute(_FORGET_MISMATCHED, mismatched)
             if endings:
                 await driver.execute(_WRITE_ENDS, *_columns(endings))
             if learnt:
