@@ -117,7 +117,8 @@ class Notifications:
         text = outcome_text(words, to_number=call.to_number, ended=event.status == "ended",
                             duration_seconds=event.duration_seconds, cost_cents=event.cost_cents,
                             plan_minutes=event.plan_minutes, digits=list(call.digits),
-                            reason=event.failure_reason or event.disconnection_reason)
+                            reason=event.failure_reason or event.disconnection_reason,
+                            transfer_number=call.transfer_number)
         if event.opted_out:
             text += "\n" + words("call.outcome.opted_out")
         keyboard = Keyboard()

@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.calls import metrics
+from services.calls.admission import Admission, FlowNeeds, WalletQuote, admit
 from services.calls.call_store import (
     FAILED,
     QUEUED,
@@ -171,38 +172,36 @@ class CallPlacer:
             transfers = transfer_numbers_of(flow.approved_spec or flow.spec)
             caller_id = await choose_caller_id(uow, request.caller_id, call_id, destinations=[to_number, *transfers],
                                                allowed_countries=self.settings.allowed_countries)
-        usage_kind = wallet_pb2.USAGE_KIND_BULK if request.campaign_id else wallet_pb2.USAGE_KIND_SINGLE
-        async with wallet_call("quoting the call"):
-            quote = await self.wallet.QuoteCall(wallet_pb2.QuoteCallRequest(
-                customer_id=request.customer_id, usage_kind=usage_kind, max_minutes=request.max_minutes),
-                timeout=10)
-        if quote.in_debt:
-            raise refuse("CUSTOMER_IN_DEBT", "unpaid overage must be paid first; top up your wallet to call again")
-        fee = self.settings.calls_recording_fee_cents if request.record else 0
-        minutes = quote.affordable_minutes
-        if quote.available_cents < fee:
-            minutes = 0
-        if minutes <= 0:
-            raise refuse("INSUFFICIENT_FUNDS", "your balance and plan minutes do not cover a call; top up or buy a "
-                                               "plan")
-        plan_minutes = minutes if quote.plan_minutes_available == -1 else min(minutes, quote.plan_minutes)
-        hold_cents = (minutes - plan_minutes) * quote.price_per_minute_cents + fee
-        if hold_cents > quote.available_cents:
-            minutes = plan_minutes + (quote.available_cents - fee) // max(quote.price_per_minute_cents, 1)
-            hold_cents = (minutes - plan_minutes) * quote.price_per_minute_cents + fee
+        admission = await self.admission(request.customer_id, flow, max_minutes=request.max_minutes,
+                                         record=request.record, bulk=bool(request.campaign_id))
+        if admission.refusal is not None:
+            raise refuse(admission.refusal, admission.message)
         created = await insert_call(uow, {
             "id": call_id, "customer_id": request.customer_id, "flow_id": flow.id, "campaign_id": request.campaign_id,
             "to_number": to_number, "caller_id": caller_id, "retell_agent_id": agent_id, "status": QUEUED,
             # The approved version's key: the one the dialled agent announces (opt_outs.py reads it).
             "opt_out_key": opt_out_key_of(flow.approved_spec or flow.spec),
             "request_hash": fingerprint,
-            "usage_kind": "bulk" if request.campaign_id else "single", "max_minutes": minutes,
-            "hold_cents": hold_cents, "plan_minutes": plan_minutes, "record": request.record,
+            "usage_kind": "bulk" if request.campaign_id else "single", "max_minutes": admission.max_minutes,
+            "hold_cents": admission.hold_cents, "plan_minutes": admission.plan_minutes, "record": request.record,
             "variables": request.variables, "created_at": now,
         })
         if created is None:
             raise IdempotencyKeyReused("this call is being placed by a concurrent retry; retry in a moment")
         return created
+
+    async def admission(self, customer_id: str, flow: Any, *, max_minutes: int, record: bool,
+                        bulk: bool) -> Admission:
+        """What the wallet says of this call now, decided by the one admission rule: QuoteCall asks
+        here with the same inputs as the dial (admission.py), so the quote is what the dial does."""
+        fee = self.settings.calls_recording_fee_cents if record else 0
+        usage_kind = wallet_pb2.USAGE_KIND_BULK if bulk else wallet_pb2.USAGE_KIND_SINGLE
+        async with wallet_call("quoting the call"):
+            quote = await self.wallet.QuoteCall(wallet_pb2.QuoteCallRequest(
+                customer_id=customer_id, usage_kind=usage_kind, max_minutes=max_minutes, extra_cents=fee), timeout=10)
+        # The approved version is the one that dials (dialable_agent); a draft is quoted as it stands.
+        return admit(WalletQuote.of(quote), asked_minutes=max_minutes, recording_fee_cents=fee,
+                     needs=FlowNeeds.of(flow.approved_spec or flow.spec))
 
     async def _hold(self, call: Any) -> None:
         try:

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from services.calls import flows as flow_ops
 from services.calls import review_queue
+from services.calls.admission import COST_BASIS_MESSAGES
 from services.calls.call_store import FAILED, ONGOING, QUEUED, RINGING, get_call, list_calls
 from services.calls.caller_ids import (
     all_caller_ids,
@@ -55,7 +56,6 @@ from services.calls.settings import CallsSettings
 from services.calls.settlement import Settlement
 from services.calls.tables import calls, campaigns
 from services.calls.trust import TrustStanding, set_override, trust_standing
-from services.calls.wallet_calls import wallet_call
 from services.runtime.database import Database, UnitOfWork
 from services.runtime.errors import DomainError, InvalidArgument
 from services.runtime.idempotency import request_fingerprint, run_idempotent, validate_key
@@ -65,7 +65,7 @@ from services.runtime.validation import require_id, require_range, require_text,
 from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
 from speechcue.common.v1 import common_pb2
 from speechcue.events.v1 import calls_events_pb2
-from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
+from speechcue.wallet.v1 import wallet_pb2_grpc
 
 log = logging.getLogger(__name__)
 
@@ -579,16 +579,16 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
             answer.allowed_now, answer.blocked_reason = False, "DO_NOT_CALL"
         if destination is not None:
             answer.allowed_now, answer.blocked_reason = False, destination.reason
-        async with wallet_call("quoting the call"):
-            quote = await self.wallet.QuoteCall(wallet_pb2.QuoteCallRequest(
-                customer_id=customer_id, usage_kind=wallet_pb2.USAGE_KIND_SINGLE, max_minutes=minutes), timeout=10)
-        answer.price_per_minute_cents = quote.price_per_minute_cents
-        answer.plan_minutes, answer.paid_minutes = quote.plan_minutes, quote.paid_minutes
-        answer.hold_cents, answer.affordable_minutes = quote.hold_cents, quote.affordable_minutes
-        if quote.in_debt:
-            answer.allowed_now, answer.blocked_reason = False, "CUSTOMER_IN_DEBT"
-        elif quote.affordable_minutes == 0:
-            answer.allowed_now, answer.blocked_reason = False, "INSUFFICIENT_FUNDS"
+        # The same rule, asked the same way, as StartCall's admission (placing.py, admission.py).
+        admission = await self.placer.admission(customer_id, flow, max_minutes=minutes, record=request.record,
+                                                bulk=False)
+        answer.price_per_minute_cents = admission.price_per_minute_cents
+        answer.plan_minutes, answer.paid_minutes = admission.plan_minutes, admission.paid_minutes
+        answer.hold_cents, answer.affordable_minutes = admission.hold_cents, admission.max_minutes
+        answer.plan_code, answer.plan_name = admission.plan_code, admission.plan_name
+        answer.cost_basis, answer.shortened = COST_BASIS_MESSAGES[admission.cost_basis], admission.shortened
+        if admission.refusal is not None:
+            answer.allowed_now, answer.blocked_reason = False, admission.refusal
         return answer
 
     async def StartCall(self, request: calls_pb2.StartCallRequest,

@@ -62,3 +62,26 @@ def quote_call(max_minutes: int, available_plan_minutes: int, cents_per_minute: 
         hold_cents=paid * cents_per_minute,
         affordable_minutes=covered + min(paid, affordable_paid),
     )
+
+
+def quote_affordable_call(max_minutes: int, available_plan_minutes: int, cents_per_minute: int,
+                          available_cents: int, extra_cents: int = 0) -> Quote:
+    """The call as it can be placed: as long as asked, or as long as the plan and the balance cover
+    once `extra_cents` (a recording fee, held beside the minutes) is set aside; its hold is the worst
+    case of that shorter call plus the extra. Nothing covered is all zeros: the call cannot go.
+
+    At 15 ¢ a minute, 10 minutes asked:
+    no plan, $5.00 → 10 paid minutes, $1.50 held · no plan, $0.50 → 3 paid minutes, $0.45 held ·
+    2 plan minutes (the trial), $0 → 2 plan minutes, nothing held · the trial, $0.60 → 2 + 4 paid, $0.60 ·
+    unlimited plan → 10 plan minutes, nothing held · with a 5 ¢ fee, $0.50 → 3 paid minutes, $0.50 held ·
+    with a 5 ¢ fee, $0.04 and the trial → nothing (the fee is not covered).
+    """
+    if available_cents < extra_cents:
+        return Quote(0, 0, 0, 0)
+    left = available_cents - extra_cents
+    affordable = quote_call(max_minutes, available_plan_minutes, cents_per_minute, left).affordable_minutes
+    if affordable == 0:
+        return Quote(0, 0, 0, 0)
+    capped = quote_call(affordable, available_plan_minutes, cents_per_minute, left)
+    return Quote(plan_minutes=capped.plan_minutes, paid_minutes=capped.paid_minutes,
+                 hold_cents=capped.hold_cents + extra_cents, affordable_minutes=affordable)

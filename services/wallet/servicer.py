@@ -44,7 +44,7 @@ from services.wallet.messages import (
 )
 from services.wallet.plan_catalogue import PlanTerms
 from services.wallet.plans import get_plan, list_plans, upsert_plan
-from services.wallet.pricing import quote_call
+from services.wallet.pricing import Quote, quote_affordable_call
 from services.wallet.refunds import refund, refund_call_extra
 from services.wallet.settings import WalletSettings
 from services.wallet.subscriptions import (
@@ -270,18 +270,23 @@ class WalletServicer(wallet_pb2_grpc.WalletServiceServicer):
         customer_id = require_id("customer_id", request.customer_id)
         usage_kind = _usage_kind(request.usage_kind)
         max_minutes = require_range("max_minutes", request.max_minutes, 1, MAX_CALL_MINUTES)
+        extra_cents = require_cents("extra_cents", request.extra_cents, allow_zero=True)
         async with self.database.unit_of_work() as uow:
             account = await get_account(uow, customer_id)
             subscription = await active_subscription(uow, customer_id)
+            plan = await get_plan(uow, subscription.plan_code) if subscription is not None else None
         price = (subscription.overage_cents_per_minute if subscription is not None
                  else self.settings.wallet_price_per_minute_cents)
         available = allowance_left(subscription, usage_kind)
-        quote = quote_call(max_minutes, available, price, account.balance_cents)
+        # A customer in debt may not call at all, not even on plan minutes: nothing is covered.
+        quote = (Quote(0, 0, 0, 0) if account.in_debt
+                 else quote_affordable_call(max_minutes, available, price, account.balance_cents, extra_cents))
         return wallet_pb2.CallQuote(
             price_per_minute_cents=price, plan_minutes_available=available, plan_minutes=quote.plan_minutes,
-            paid_minutes=quote.paid_minutes, hold_cents=quote.hold_cents,
-            affordable_minutes=0 if account.in_debt else quote.affordable_minutes,
+            paid_minutes=quote.paid_minutes, hold_cents=quote.hold_cents, affordable_minutes=quote.affordable_minutes,
             in_debt=account.in_debt, available_cents=account.balance_cents,
+            plan_code=plan.code if plan is not None else "", plan_name=plan.name if plan is not None else "",
+            plan_call_transfer=plan is not None and plan.call_transfer,
         )
 
     async def ListPlans(self, request: wallet_pb2.ListPlansRequest,

@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from services.bot.audit import ACTIONS
+from services.bot.call_texts import ADMISSION_REFUSAL_IDS, COST_BASIS_IDS
 from services.bot.flow_drafts import CALL_LANGUAGES
 from services.bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Words, catalogue
+from services.bot.screens.calling import MONEY_REFUSALS, WAY_OUT_LABELS
 from services.bot.screens.campaigns import RETRIES
 from speechcue.payments.v1 import payments_pb2
 from speechcue.wallet.v1 import wallet_pb2
@@ -50,6 +52,8 @@ DYNAMIC_IDS = (
     + [f"campaign.status.{name}" for name in ("draft", "scheduled", "running", "paused", "completed", "cancelled")]
     + [f"transfer.{name}" for name in wallet_pb2.TransferKind.keys()]
     + [f"invoice.{name}" for name in payments_pb2.InvoiceStatus.keys()]
+    + list(COST_BASIS_IDS.values()) + list(ADMISSION_REFUSAL_IDS.values())
+    + [text_id for text_id, _ in MONEY_REFUSALS.values()] + list(WAY_OUT_LABELS.values())
 )
 
 

@@ -141,7 +141,9 @@ async def test_plan_minutes_reserved_by_holds_are_not_promised_twice(wallet: Wal
         idempotency_key=wallet.key(), customer_id=customer, call_id="c1", plan_minutes=80, usage_kind=BULK))
     quote = await wallet.stub.QuoteCall(wallet_pb2.QuoteCallRequest(customer_id=customer, usage_kind=BULK,
                                                                     max_minutes=30))
-    assert (quote.plan_minutes_available, quote.plan_minutes, quote.paid_minutes) == (20, 20, 10)
+    # The balance is spent on the plan: the call can last the 20 minutes still free, and holds nothing.
+    assert (quote.plan_minutes_available, quote.plan_minutes, quote.paid_minutes) == (20, 20, 0)
+    assert (quote.affordable_minutes, quote.hold_cents) == (20, 0)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await wallet.stub.PlaceHold(wallet_pb2.PlaceHoldRequest(
             idempotency_key=wallet.key(), customer_id=customer, call_id="c2", plan_minutes=21, usage_kind=BULK))

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import uuid
 
-from services.bot.call_texts import status_text
+import grpc
+
+from services.bot.call_texts import ADMISSION_REFUSAL_IDS, cost_lines, status_text
 from services.bot.destination_check import allowed_destination
-from services.bot.formatting import local_time, masked_number, money
-from services.bot.outgoing import Keyboard, button
+from services.bot.formatting import local_money, local_time, masked_number
+from services.bot.i18n import Words
+from services.bot.outgoing import Button, Keyboard, button
 from services.bot.routing import router
 from services.bot.screens.flows import approved_flows_keyboard
 from services.bot.turn import Turn
+from services.runtime.grpc_client import refusal_reason
 from speechcue.calls.v1 import calls_pb2
 
 MAX_CALL_MINUTES = 10
@@ -87,28 +91,45 @@ async def quote(turn: Turn, args: list[str]) -> None:
     # One key per confirm screen: pressing "Call now" twice places one call.
     data.setdefault("call_key", uuid.uuid4().hex)
     words = turn.words
+    record = bool(data["call_record"])
+    # Quoted as it would be placed (recorded or not): the calls service's admission rule answers both.
     price = await turn.services.calls.QuoteCall(calls_pb2.QuoteCallRequest(
         customer_id=turn.customer_id, flow_id=data["call_flow"], to_number=data["call_number"],
-        max_minutes=MAX_CALL_MINUTES), timeout=turn.timeout)
+        max_minutes=MAX_CALL_MINUTES, record=record), timeout=turn.timeout)
     lines = [words("call.quote", flow=data.get("call_flow_name", ""), number=masked_number(data["call_number"]),
-                   caller=data["call_caller_id"] or words("call.caller_auto"),
-                   per_minute=money(price.price_per_minute_cents), plan_minutes=price.plan_minutes,
-                   hold=money(price.hold_cents), minutes=price.affordable_minutes)]
+                   caller=data["call_caller_id"] or words("call.caller_auto")), *cost_lines(words, price)]
     keyboard = Keyboard()
-    record = bool(data["call_record"])
     if record and price.recording_fee_cents:
-        lines.append(words("call.recording_fee", fee=money(price.recording_fee_cents)))
+        lines.append(words("call.recording_fee", fee=local_money(price.recording_fee_cents, words.language)))
     keyboard.row(button(words("call.recording_on" if record else "call.recording_off"), "callid",
                         "off" if record else "on"))
     if price.allowed_now:
         keyboard.row(button(words("call.confirm"), "callgo"))
     elif price.blocked_reason == "OUTSIDE_CALLING_WINDOW":
         lines.append(words("call.outside_window", at=local_time(price.next_allowed_at, turn.customer.timezone)))
-    else:
+    elif price.blocked_reason not in ADMISSION_REFUSAL_IDS:  # those are said in place of the cost
         lines.append(words.name_of(f"error.{price.blocked_reason}",
                                    words("error.refused", reason=price.blocked_reason or "—")))
+    keyboard.row(*ways_out_of(words, price.blocked_reason))
     keyboard.row(button(words("menu.back_home"), "home"))
     turn.show("\n".join(lines), keyboard)
+
+
+# A refusal about money or the plan (services/calls/admission.py) leads somewhere: its words when
+# StartCall refuses (the quote words it with the price and the plan instead) and its ways out.
+MONEY_REFUSALS = {
+    "INSUFFICIENT_FUNDS": ("error.INSUFFICIENT_FUNDS", ("topup", "plans")),
+    "CUSTOMER_IN_DEBT": ("error.CUSTOMER_IN_DEBT", ("topup", "plans")),
+    "RECORDING_FEE_NOT_COVERED": ("error.RECORDING_FEE_NOT_COVERED", ("topup", "plans")),
+    "PLAN_HAS_NO_TRANSFER": ("error.PLAN_HAS_NO_TRANSFER", ("plans",)),
+}
+WAY_OUT_LABELS = {"topup": "wallet.topup", "plans": "plans.title"}
+
+
+def ways_out_of(words: Words, reason: str) -> list[Button]:
+    """The buttons that lead out of a refusal about money or the plan: a top-up, the plans."""
+    _, ways = MONEY_REFUSALS.get(reason, ("", ()))
+    return [button(words(WAY_OUT_LABELS[way]), way) for way in ways]
 
 
 @router.button("callgo")
@@ -118,10 +139,20 @@ async def start_call(turn: Turn, args: list[str]) -> None:
     if "call_number" not in data or "call_key" not in data:
         await choose_flow(turn, [])
         return
-    call = await turn.services.calls.StartCall(calls_pb2.StartCallRequest(
-        idempotency_key=f"call:{turn.customer_id}:{data['call_key']}", customer_id=turn.customer_id,
-        flow_id=data["call_flow"], to_number=data["call_number"], caller_id=data.get("call_caller_id", ""),
-        max_minutes=MAX_CALL_MINUTES, record=bool(data.get("call_record"))), timeout=turn.timeout)
+    try:
+        call = await turn.services.calls.StartCall(calls_pb2.StartCallRequest(
+            idempotency_key=f"call:{turn.customer_id}:{data['call_key']}", customer_id=turn.customer_id,
+            flow_id=data["call_flow"], to_number=data["call_number"], caller_id=data.get("call_caller_id", ""),
+            max_minutes=MAX_CALL_MINUTES, record=bool(data.get("call_record"))), timeout=turn.timeout)
+    except grpc.aio.AioRpcError as error:
+        # Money or the plan changed since the quote: say so with the way out, not only the refusal.
+        reason = refusal_reason(error) or ""
+        if reason not in MONEY_REFUSALS:
+            raise
+        data.pop("call_key", None)  # a new try after a top-up is a new call, not this refused one
+        turn.send(turn.words(MONEY_REFUSALS[reason][0]),
+                  Keyboard().row(*ways_out_of(turn.words, reason)).row(button(turn.words("menu.back_home"), "home")))
+        return
     turn.conversation.reset()
     turn.pressed_message_id = None
     keyboard = Keyboard().row(button(turn.words("call.stop"), "callstop", call.id))

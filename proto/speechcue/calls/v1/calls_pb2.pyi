@@ -55,6 +55,13 @@ class VoicemailAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     VOICEMAIL_ACTION_HANG_UP: _ClassVar[VoicemailAction]
     VOICEMAIL_ACTION_LEAVE_MESSAGE: _ClassVar[VoicemailAction]
 
+class CostBasis(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    COST_BASIS_UNSPECIFIED: _ClassVar[CostBasis]
+    COST_BASIS_PLAN: _ClassVar[CostBasis]
+    COST_BASIS_PLAN_THEN_BALANCE: _ClassVar[CostBasis]
+    COST_BASIS_BALANCE: _ClassVar[CostBasis]
+
 class CallStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     CALL_STATUS_UNSPECIFIED: _ClassVar[CallStatus]
@@ -89,6 +96,10 @@ FLOW_STATUS_REJECTED: FlowStatus
 VOICEMAIL_ACTION_UNSPECIFIED: VoicemailAction
 VOICEMAIL_ACTION_HANG_UP: VoicemailAction
 VOICEMAIL_ACTION_LEAVE_MESSAGE: VoicemailAction
+COST_BASIS_UNSPECIFIED: CostBasis
+COST_BASIS_PLAN: CostBasis
+COST_BASIS_PLAN_THEN_BALANCE: CostBasis
+COST_BASIS_BALANCE: CostBasis
 CALL_STATUS_UNSPECIFIED: CallStatus
 CALL_STATUS_QUEUED: CallStatus
 CALL_STATUS_RINGING: CallStatus
@@ -625,19 +636,21 @@ class SetCallerIdEnabledRequest(_message.Message):
     def __init__(self, idempotency_key: _Optional[str] = ..., admin_telegram_id: _Optional[int] = ..., number: _Optional[str] = ..., enabled: _Optional[bool] = ...) -> None: ...
 
 class QuoteCallRequest(_message.Message):
-    __slots__ = ("customer_id", "flow_id", "to_number", "max_minutes")
+    __slots__ = ("customer_id", "flow_id", "to_number", "max_minutes", "record")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     FLOW_ID_FIELD_NUMBER: _ClassVar[int]
     TO_NUMBER_FIELD_NUMBER: _ClassVar[int]
     MAX_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    RECORD_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     flow_id: str
     to_number: str
     max_minutes: int
-    def __init__(self, customer_id: _Optional[str] = ..., flow_id: _Optional[str] = ..., to_number: _Optional[str] = ..., max_minutes: _Optional[int] = ...) -> None: ...
+    record: bool
+    def __init__(self, customer_id: _Optional[str] = ..., flow_id: _Optional[str] = ..., to_number: _Optional[str] = ..., max_minutes: _Optional[int] = ..., record: _Optional[bool] = ...) -> None: ...
 
 class CallQuote(_message.Message):
-    __slots__ = ("to_number", "price_per_minute_cents", "plan_minutes", "paid_minutes", "hold_cents", "affordable_minutes", "next_allowed_at", "allowed_now", "blocked_reason", "recording_fee_cents")
+    __slots__ = ("to_number", "price_per_minute_cents", "plan_minutes", "paid_minutes", "hold_cents", "affordable_minutes", "next_allowed_at", "allowed_now", "blocked_reason", "recording_fee_cents", "plan_code", "plan_name", "cost_basis", "shortened")
     TO_NUMBER_FIELD_NUMBER: _ClassVar[int]
     PRICE_PER_MINUTE_CENTS_FIELD_NUMBER: _ClassVar[int]
     PLAN_MINUTES_FIELD_NUMBER: _ClassVar[int]
@@ -648,6 +661,10 @@ class CallQuote(_message.Message):
     ALLOWED_NOW_FIELD_NUMBER: _ClassVar[int]
     BLOCKED_REASON_FIELD_NUMBER: _ClassVar[int]
     RECORDING_FEE_CENTS_FIELD_NUMBER: _ClassVar[int]
+    PLAN_CODE_FIELD_NUMBER: _ClassVar[int]
+    PLAN_NAME_FIELD_NUMBER: _ClassVar[int]
+    COST_BASIS_FIELD_NUMBER: _ClassVar[int]
+    SHORTENED_FIELD_NUMBER: _ClassVar[int]
     to_number: str
     price_per_minute_cents: int
     plan_minutes: int
@@ -658,7 +675,11 @@ class CallQuote(_message.Message):
     allowed_now: bool
     blocked_reason: str
     recording_fee_cents: int
-    def __init__(self, to_number: _Optional[str] = ..., price_per_minute_cents: _Optional[int] = ..., plan_minutes: _Optional[int] = ..., paid_minutes: _Optional[int] = ..., hold_cents: _Optional[int] = ..., affordable_minutes: _Optional[int] = ..., next_allowed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., allowed_now: _Optional[bool] = ..., blocked_reason: _Optional[str] = ..., recording_fee_cents: _Optional[int] = ...) -> None: ...
+    plan_code: str
+    plan_name: str
+    cost_basis: CostBasis
+    shortened: bool
+    def __init__(self, to_number: _Optional[str] = ..., price_per_minute_cents: _Optional[int] = ..., plan_minutes: _Optional[int] = ..., paid_minutes: _Optional[int] = ..., hold_cents: _Optional[int] = ..., affordable_minutes: _Optional[int] = ..., next_allowed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., allowed_now: _Optional[bool] = ..., blocked_reason: _Optional[str] = ..., recording_fee_cents: _Optional[int] = ..., plan_code: _Optional[str] = ..., plan_name: _Optional[str] = ..., cost_basis: _Optional[_Union[CostBasis, str]] = ..., shortened: _Optional[bool] = ...) -> None: ...
 
 class StartCallRequest(_message.Message):
     __slots__ = ("idempotency_key", "customer_id", "flow_id", "to_number", "caller_id", "max_minutes", "record", "campaign_id", "variables")

@@ -264,17 +264,19 @@ class Hold(_message.Message):
     def __init__(self, call_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., status: _Optional[_Union[HoldStatus, str]] = ..., amount_cents: _Optional[int] = ..., plan_minutes: _Optional[int] = ..., captured_cents: _Optional[int] = ..., balance: _Optional[_Union[Balance, _Mapping]] = ...) -> None: ...
 
 class QuoteCallRequest(_message.Message):
-    __slots__ = ("customer_id", "usage_kind", "max_minutes")
+    __slots__ = ("customer_id", "usage_kind", "max_minutes", "extra_cents")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     USAGE_KIND_FIELD_NUMBER: _ClassVar[int]
     MAX_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_CENTS_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     usage_kind: UsageKind
     max_minutes: int
-    def __init__(self, customer_id: _Optional[str] = ..., usage_kind: _Optional[_Union[UsageKind, str]] = ..., max_minutes: _Optional[int] = ...) -> None: ...
+    extra_cents: int
+    def __init__(self, customer_id: _Optional[str] = ..., usage_kind: _Optional[_Union[UsageKind, str]] = ..., max_minutes: _Optional[int] = ..., extra_cents: _Optional[int] = ...) -> None: ...
 
 class CallQuote(_message.Message):
-    __slots__ = ("price_per_minute_cents", "plan_minutes_available", "plan_minutes", "paid_minutes", "hold_cents", "affordable_minutes", "in_debt", "available_cents")
+    __slots__ = ("price_per_minute_cents", "plan_minutes_available", "plan_minutes", "paid_minutes", "hold_cents", "affordable_minutes", "in_debt", "available_cents", "plan_code", "plan_name", "plan_call_transfer")
     PRICE_PER_MINUTE_CENTS_FIELD_NUMBER: _ClassVar[int]
     PLAN_MINUTES_AVAILABLE_FIELD_NUMBER: _ClassVar[int]
     PLAN_MINUTES_FIELD_NUMBER: _ClassVar[int]
@@ -283,6 +285,9 @@ class CallQuote(_message.Message):
     AFFORDABLE_MINUTES_FIELD_NUMBER: _ClassVar[int]
     IN_DEBT_FIELD_NUMBER: _ClassVar[int]
     AVAILABLE_CENTS_FIELD_NUMBER: _ClassVar[int]
+    PLAN_CODE_FIELD_NUMBER: _ClassVar[int]
+    PLAN_NAME_FIELD_NUMBER: _ClassVar[int]
+    PLAN_CALL_TRANSFER_FIELD_NUMBER: _ClassVar[int]
     price_per_minute_cents: int
     plan_minutes_available: int
     plan_minutes: int
@@ -291,7 +296,10 @@ class CallQuote(_message.Message):
     affordable_minutes: int
     in_debt: bool
     available_cents: int
-    def __init__(self, price_per_minute_cents: _Optional[int] = ..., plan_minutes_available: _Optional[int] = ..., plan_minutes: _Optional[int] = ..., paid_minutes: _Optional[int] = ..., hold_cents: _Optional[int] = ..., affordable_minutes: _Optional[int] = ..., in_debt: _Optional[bool] = ..., available_cents: _Optional[int] = ...) -> None: ...
+    plan_code: str
+    plan_name: str
+    plan_call_transfer: bool
+    def __init__(self, price_per_minute_cents: _Optional[int] = ..., plan_minutes_available: _Optional[int] = ..., plan_minutes: _Optional[int] = ..., paid_minutes: _Optional[int] = ..., hold_cents: _Optional[int] = ..., affordable_minutes: _Optional[int] = ..., in_debt: _Optional[bool] = ..., available_cents: _Optional[int] = ..., plan_code: _Optional[str] = ..., plan_name: _Optional[str] = ..., plan_call_transfer: _Optional[bool] = ...) -> None: ...
 
 class Plan(_message.Message):
     __slots__ = ("code", "name", "duration_days", "price_cents", "single_minutes", "bulk_minutes", "call_transfer", "overage_cents_per_minute", "is_trial", "active")
