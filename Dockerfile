@@ -39,9 +39,10 @@ LABEL org.opencontainers.image.title="speechcue" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.source="${SOURCE}"
-# The bot draws flow pictures and charts in every language it speaks (CJK and Devanagari included).
+# The bot's fonts come with its source (services/bot/font_files); Pillow shapes Hindi with Raqm,
+# which its wheels bundle but which loads FriBiDi from the system.
 RUN apt-get update \
-    && apt-get install --yes --no-install-recommends fonts-noto-core fonts-noto-cjk \
+    && apt-get install --yes --no-install-recommends libfribidi0 \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 speechcue \
     && useradd --system --uid 10001 --gid 10001 --home-dir /tmp --no-create-home --shell /usr/sbin/nologin speechcue

@@ -1,10 +1,13 @@
-"""Fonts for the bot's pictures: which installed font draws which script, and how to measure and draw
-a line of text that mixes scripts (a Hindi prompt with "1" in it, a Chinese title with a flow id).
+"""Fonts for the bot's pictures: which of the project's font files draws which script, and how to
+measure and draw a line of text that mixes scripts (a Hindi prompt with "1" in it, a Chinese title
+with a flow id, a step header that starts with an emoji).
 
-The pictures are shown in English, Chinese, French and Hindi. No single font covers all four, so
-text is split into runs of one script and each run is drawn with the best font found for it. When
-no font for a script is installed, Pillow's own font is used: the glyphs may show as boxes, but the
-picture is still made. Laying out pictures lives in flow_picture and outcome_chart, not here.
+The pictures are shown in English, Chinese, French and Hindi, and step headers carry emoji. No single
+font covers all of that, so text is split into runs of one script and each run is drawn with the font
+for it. The fonts are the project's own files (services/bot/font_files, see its README), never the
+machine's: a picture looks the same under `./dev up`, in the tests and in the image, and a fresh machine
+needs nothing installed for it. When a file is missing, Pillow's own font is used: the glyphs may show
+as boxes, but the picture is still made. Laying out pictures lives in flow_picture and outcome_chart.
 """
 
 from __future__ import annotations
@@ -16,17 +19,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
-FontType = ImageFont.FreeTypeFont | ImageFont.ImageFont
-
-# Searched in this order; the first directory that holds a wanted file name wins.
-FONT_DIRECTORIES: tuple[Path, ...] = (
-    Path("/usr/share/fonts"),
-    Path("/usr/local/share/fonts"),
-    Path.home() / ".local/share/fonts",
-    Path.home() / ".fonts",
-)
+# The only place fonts are looked for (a list, so a test can point it elsewhere).
+FONT_DIRECTORIES: tuple[Path, ...] = (Path(__file__).with_name("font_files"),)
 
 
 class Script(enum.Enum):
@@ -35,59 +31,78 @@ class Script(enum.Enum):
     LATIN = "latin"  # also Greek, Cyrillic, digits, punctuation and symbols: anything not below
     CJK = "cjk"
     DEVANAGARI = "devanagari"
+    EMOJI = "emoji"
 
 
 @dataclass(frozen=True)
 class FontFile:
     path: Path
-    index: int  # the face inside a .ttc collection
+    index: int = 0  # the face inside a .ttc collection
+    # A colour bitmap font has glyphs of one pixel size only; it is loaded at that size and scaled.
+    bitmap_size: int | None = None
 
 
-# (file name, face index) by preference. The Noto CJK collection holds JP, KR, SC, TC, HK in that
-# order; face 2 (Simplified Chinese) gives the glyph shapes a Chinese reader expects.
-_WANTED: dict[tuple[Script, bool], tuple[tuple[str, int], ...]] = {
-    (Script.LATIN, False): (
-        ("DejaVuSans.ttf", 0),  # first: it also has the arrows and symbols Noto Sans lacks
-        ("NotoSans-Regular.ttf", 0),
-        ("LiberationSans-Regular.ttf", 0),
-        ("DroidSans.ttf", 0),
-    ),
-    (Script.LATIN, True): (
-        ("DejaVuSans-Bold.ttf", 0),
-        ("NotoSans-Bold.ttf", 0),
-        ("LiberationSans-Bold.ttf", 0),
-        ("DroidSans-Bold.ttf", 0),
-    ),
-    (Script.CJK, False): (
-        ("NotoSansCJK-Regular.ttc", 2),
-        ("NotoSansCJKsc-Regular.otf", 0),
-        ("NotoSansSC-Regular.otf", 0),
-        ("NotoSansSC-Regular.ttf", 0),
-        ("wqy-microhei.ttc", 0),
-        ("wqy-zenhei.ttc", 0),
-        ("DroidSansFallbackFull.ttf", 0),
-        ("DroidSansFallback.ttf", 0),
-    ),
-    (Script.CJK, True): (
-        ("NotoSansCJK-Bold.ttc", 2),
-        ("NotoSansCJKsc-Bold.otf", 0),
-        ("NotoSansSC-Bold.otf", 0),
-        ("NotoSansSC-Bold.ttf", 0),
-    ),
-    (Script.DEVANAGARI, False): (
-        ("NotoSansDevanagari-Regular.ttf", 0),
-        ("NotoSansDevanagariUI-Regular.ttf", 0),
-        ("Lohit-Devanagari.ttf", 0),
-        ("DroidSansDevanagari-Regular.ttf", 0),
-        ("gargi.ttf", 0),
-    ),
-    (Script.DEVANAGARI, True): (
-        ("NotoSansDevanagari-Bold.ttf", 0),
-        ("NotoSansDevanagariUI-Bold.ttf", 0),
-    ),
+@dataclass(frozen=True)
+class _Wanted:
+    name: str
+    index: int = 0
+    bitmap_size: int | None = None
+
+
+# By preference, for each (script, bold). Bold CJK has no file of its own (it would add 12 MB): a
+# bold request falls back to the regular face. Noto Color Emoji's bitmaps are 109 px.
+_WANTED: dict[tuple[Script, bool], tuple[_Wanted, ...]] = {
+    (Script.LATIN, False): (_Wanted("DejaVuSans.ttf"),),  # it has the arrows and symbols Noto Sans lacks
+    (Script.LATIN, True): (_Wanted("DejaVuSans-Bold.ttf"),),
+    (Script.CJK, False): (_Wanted("NotoSansCJKsc-Regular.woff2"),),
+    (Script.CJK, True): (),
+    (Script.DEVANAGARI, False): (_Wanted("NotoSansDevanagari-Regular.ttf"),),
+    (Script.DEVANAGARI, True): (_Wanted("NotoSansDevanagari-Bold.ttf"),),
+    (Script.EMOJI, False): (_Wanted("NotoColorEmoji.ttf", bitmap_size=109),),
+    (Script.EMOJI, True): (),
 }
 
-_FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
+_FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".woff2")
+
+
+class BitmapFont:
+    """A colour bitmap font drawn at its one size and scaled to the size asked for."""
+
+    def __init__(self, font: ImageFont.FreeTypeFont, size: int) -> None:
+        self.font = font
+        self.scale = size / font.size
+
+    def getlength(self, text: str) -> float:
+        return self.font.getlength(text) * self.scale
+
+    def draw(self, image: Image.Image, xy: tuple[float, float], text: str) -> None:
+        """Draws text with its baseline starting at xy."""
+        ascent, descent = self.font.getmetrics()
+        layer = Image.new("RGBA", (max(1, round(self.font.getlength(text))), ascent + descent))
+        ImageDraw.Draw(layer).text((0, ascent), text, font=self.font, anchor="ls", embedded_color=True)
+        width, height = max(1, round(layer.width * self.scale)), max(1, round(layer.height * self.scale))
+        scaled = layer.resize((width, height), Image.Resampling.LANCZOS)
+        image.paste(scaled, (round(xy[0]), round(xy[1] - ascent * self.scale)), scaled)
+
+
+FontType = ImageFont.FreeTypeFont | ImageFont.ImageFont | BitmapFont
+
+# Emoji that are drawn as emoji without U+FE0F after them (Unicode's Emoji_Presentation) outside
+# the pictographic planes, which are all emoji; any other character followed by U+FE0F is one too.
+_EMOJI_RANGES = (
+    (0x231A, 0x231B), (0x23E9, 0x23EC), (0x23F0, 0x23F0), (0x23F3, 0x23F3), (0x25FD, 0x25FE),
+    (0x2614, 0x2615), (0x2648, 0x2653), (0x267F, 0x267F), (0x2693, 0x2693), (0x26A1, 0x26A1),
+    (0x26AA, 0x26AB), (0x26BD, 0x26BE), (0x26C4, 0x26C5), (0x26CE, 0x26CE), (0x26D4, 0x26D4),
+    (0x26EA, 0x26EA), (0x26F2, 0x26F3), (0x26F5, 0x26F5), (0x26FA, 0x26FA), (0x26FD, 0x26FD),
+    (0x2705, 0x2705), (0x270A, 0x270B), (0x2728, 0x2728), (0x274C, 0x274C), (0x274E, 0x274E),
+    (0x2753, 0x2755), (0x2757, 0x2757), (0x2795, 0x2797), (0x27B0, 0x27B0), (0x27BF, 0x27BF),
+    (0x2B1B, 0x2B1C), (0x2B50, 0x2B50), (0x2B55, 0x2B55),
+    (0x1F000, 0x1FAFF),  # mahjong and cards to symbols and pictographs extended-A, flags included
+)
+_EMOJI_PRESENTATION = "\ufe0f"
+# Characters that never start a run: they belong to the character before them (an emoji's variation
+# selector, keycap or zero-width joiner; a Devanagari zero-width (non-)joiner; emoji tag characters).
+_JOINERS = frozenset("\ufe0e\ufe0f\u20e3\u200c\u200d") | frozenset(chr(code) for code in range(0xE0020, 0xE0080))
 
 
 def script_of(char: str) -> Script | None:
@@ -106,23 +121,35 @@ def script_of(char: str) -> Script | None:
         or 0x20000 <= code <= 0x3FFFF
     ):
         return Script.CJK
+    if any(first <= code <= last for first, last in _EMOJI_RANGES):
+        return Script.EMOJI
     return Script.LATIN
 
 
 def script_runs(text: str) -> list[tuple[str, Script]]:
-    """Splits text into runs of one script; spaces join the run they follow (or the next one)."""
+    """Splits text into runs of one script. Spaces join the run they follow (or the next one), but
+    not an emoji run: the emoji font's space is an emoji wide. A character followed by U+FE0F is
+    an emoji ("⌨️"), and joiners stay with the character before them."""
     runs: list[tuple[str, Script]] = []
-    pending = ""  # leading spaces, before any script is known
-    for char in text:
+    pending = ""  # spaces before any script is known, or after an emoji
+    for position, char in enumerate(text):
+        if char in _JOINERS and runs and not pending:
+            runs[-1] = (runs[-1][0] + char, runs[-1][1])
+            continue
         script = script_of(char)
+        if script is not None and text[position + 1:position + 2] == _EMOJI_PRESENTATION:
+            script = Script.EMOJI
         if script is None:
-            if runs:
+            if runs and runs[-1][1] is not Script.EMOJI:
                 runs[-1] = (runs[-1][0] + char, runs[-1][1])
             else:
                 pending += char
-        elif runs and runs[-1][1] is script:
+        elif runs and runs[-1][1] is script and not pending:
             runs[-1] = (runs[-1][0] + char, script)
         else:
+            if pending and script is Script.EMOJI:  # spaces before an emoji: drawn by the Latin font
+                runs.append((pending, Script.LATIN))
+                pending = ""
             runs.append((pending + char, script))
             pending = ""
     if pending:
@@ -157,7 +184,7 @@ def _index_directories(directories: Iterable[Path]) -> dict[str, list[Path]]:
 
 def _open(chosen: FontFile, size: int) -> ImageFont.FreeTypeFont | None:
     try:
-        font = ImageFont.truetype(str(chosen.path), size, index=chosen.index)
+        font = ImageFont.truetype(str(chosen.path), chosen.bitmap_size or size, index=chosen.index)
     except OSError:  # unreadable, truncated, or a collection with fewer faces
         return None
     # When a file fails to load, Pillow quietly looks for one of the same name in the system's
@@ -174,7 +201,7 @@ class FontShelf:
         self._loaded: dict[tuple[Script, bool, int], FontType] = {}
 
     def file_for(self, script: Script, *, bold: bool = False) -> FontFile | None:
-        """The installed font file that draws this script best, None when there is none.
+        """The font file that draws this script, None when there is none.
 
         A bold request falls back to the regular face before giving up, so that bold text in a
         script without a bold font is at least readable.
@@ -185,10 +212,10 @@ class FontShelf:
             self._chosen[key] = self._first_loadable(wanted)
         return self._chosen[key]
 
-    def _first_loadable(self, wanted: Iterable[tuple[str, int]]) -> FontFile | None:
-        for name, index in wanted:
-            for path in self._files.get(name, []):
-                candidate = FontFile(path=path, index=index)
+    def _first_loadable(self, wanted: Iterable[_Wanted]) -> FontFile | None:
+        for want in wanted:
+            for path in self._files.get(want.name, []):
+                candidate = FontFile(path=path, index=want.index, bitmap_size=want.bitmap_size)
                 if _open(candidate, 12) is not None:
                     return candidate
         return None
@@ -207,7 +234,7 @@ class FontShelf:
 def _load(chosen: FontFile | None, size: int) -> FontType:
     font = _open(chosen, size) if chosen is not None else None
     if font is not None:
-        return font
+        return BitmapFont(font, size) if chosen is not None and chosen.bitmap_size else font
     try:
         return ImageFont.load_default(size)
     except (OSError, ImportError):  # Pillow built without FreeType: a fixed-size bitmap font
@@ -220,12 +247,12 @@ def _shelf_for(directories: tuple[Path, ...]) -> FontShelf:
 
 
 def shelf() -> FontShelf:
-    """The fonts installed on this machine (looked up once per FONT_DIRECTORIES value)."""
+    """The project's fonts (looked up once per FONT_DIRECTORIES value)."""
     return _shelf_for(tuple(FONT_DIRECTORIES))
 
 
 def found_fonts() -> dict[str, str]:
-    """Which file draws which script, for a start-up log line: {"cjk": "/usr/share/...", ...}."""
+    """Which file draws which script, for a start-up log line: {"cjk": ".../NotoSansCJKsc-…", ...}."""
     found: dict[str, str] = {}
     for script in Script:
         chosen = shelf().file_for(script)
@@ -234,13 +261,13 @@ def found_fonts() -> dict[str, str]:
 
 
 def font_for(text: str, size: int, *, bold: bool = False) -> FontType:
-    """The best font for the script most of the text is written in."""
+    """The font for the script most of the text is written in."""
     return shelf().font(dominant_script(text), size, bold=bold)
 
 
 def _drawable(font: FontType, text: str) -> str:
     # Pillow's bitmap font only has Latin-1 glyphs; anything else would raise when drawn.
-    if isinstance(font, ImageFont.FreeTypeFont):
+    if isinstance(font, ImageFont.FreeTypeFont | BitmapFont):
         return text
     return text.encode("latin-1", "replace").decode("latin-1")
 
@@ -279,7 +306,10 @@ def draw_text(
     for run, script in script_runs(text):
         font = shelf().font(script, size, bold=bold)
         run = _drawable(font, run)
-        if isinstance(font, ImageFont.FreeTypeFont):
+        if isinstance(font, BitmapFont):
+            # Colour glyphs are pasted, not drawn in the fill: ImageDraw cannot scale them.
+            font.draw(draw._image, (x, baseline), run)
+        elif isinstance(font, ImageFont.FreeTypeFont):
             draw.text((x, baseline), run, font=font, fill=fill, anchor="ls")
         else:
             draw.text((x, top), run, font=font, fill=fill)
@@ -288,20 +318,31 @@ def draw_text(
 
 
 def clusters(text: str) -> list[str]:
-    """Splits text into pieces that may be broken between: a letter with its combining marks, and
-    Devanagari consonants joined by a virama, stay together."""
+    """Splits text into pieces that may be broken between: a letter with its combining marks,
+    Devanagari consonants joined by a virama, and an emoji sequence (skin tone, joined emoji, keycap,
+    flag) stay together."""
     pieces: list[str] = []
     for char in text:
         joins = bool(pieces) and (
             unicodedata.category(char).startswith("M")
-            or char in "\u200c\u200d"
-            or pieces[-1].endswith("\u094d")  # virama: the next consonant is part of a conjunct
+            or char in _JOINERS
+            or 0x1F3FB <= ord(char) <= 0x1F3FF  # skin tone
+            or pieces[-1].endswith(("\u094d", "\u200d"))  # virama, joiner: the next one is part of it
+            or _is_second_flag_letter(pieces[-1], char)
         )
         if joins:
             pieces[-1] += char
         else:
             pieces.append(char)
     return pieces
+
+
+def _is_second_flag_letter(piece: str, char: str) -> bool:
+    """A flag is two regional indicator letters ("🇫🇷"); a piece holds at most one flag."""
+    def indicator(c: str) -> bool:
+        return 0x1F1E6 <= ord(c) <= 0x1F1FF
+
+    return indicator(char) and len(piece) % 2 == 1 and all(indicator(c) for c in piece)
 
 
 def wrap_text(text: str, size: int, width: float, *, max_lines: int, bold: bool = False) -> list[str]:

@@ -10,7 +10,7 @@ import io
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageColor
+from PIL import Image, ImageColor, ImageDraw, ImageFont, features
 
 from services.bot import fonts
 from services.bot.flow_picture import (
@@ -288,6 +288,78 @@ def test_broken_font_file_is_skipped(monkeypatch: pytest.MonkeyPatch, tmp_path: 
 
     assert chosen is None or chosen.path != tmp_path / "DejaVuSans.ttf"
     open_png(render_outcome_chart_png([("Answered", 1)], title="Still drawn"))
+
+
+FONT_FILES = Path(fonts.__file__).with_name("font_files")
+# A character no font has: whatever a font draws for it is its "missing glyph" box.
+NO_SUCH_CHARACTER = "\U0010fffd"
+SAMPLES = {
+    fonts.Script.LATIN: "Appuyez sur 1, réécoutez à l'œil: ça coûte 2 € — Ça? «Oui» ÀÉÎÕÜ → ↩ …",
+    fonts.Script.CJK: "请按一键转到销售部门，按井号键重听菜单选项，谢谢您的来电！（１）",
+    fonts.Script.DEVANAGARI: "बिक्री के लिए 1 दबाएँ, सहायता के लिए क्षत्रिय ज्ञान श्री ॐ।",
+    fonts.Script.EMOJI: "💬🔢⌨️↪️🔚👋🏽✅📞🇫🇷",
+}
+
+
+def drawn(font: fonts.FontType, text: str) -> bytes:
+    """The pixels a font draws for text on its own, as bytes to compare."""
+    image = Image.new("RGB", (200, 120), "white")
+    if isinstance(font, fonts.BitmapFont):
+        font.draw(image, (10, 90), text)
+    else:
+        ImageDraw.Draw(image).text((10, 90), text, font=font, fill="black", anchor="ls")
+    return image.tobytes()
+
+
+@pytest.mark.parametrize("script", list(fonts.Script), ids=lambda script: script.value)
+def test_each_script_is_drawn_with_a_font_the_project_ships(script: fonts.Script) -> None:
+    chosen = fonts.shelf().file_for(script)
+
+    assert chosen is not None, f"no font for {script.value} in {fonts.FONT_DIRECTORIES}"
+    assert chosen.path.parent == FONT_FILES
+    assert (FONT_FILES / "OFL.txt").is_file() and (FONT_FILES / "DejaVu-LICENSE.txt").is_file()
+
+
+@pytest.mark.parametrize("script", list(SAMPLES), ids=lambda script: script.value)
+def test_every_character_of_each_language_and_emoji_is_a_glyph_not_a_box(script: fonts.Script) -> None:
+    for size in (20, 9):
+        for piece in fonts.clusters(SAMPLES[script]):
+            if piece.isspace():
+                continue
+            [(run, run_script)] = fonts.script_runs(piece)
+            font = fonts.shelf().font(run_script, size)
+
+            assert isinstance(font, ImageFont.FreeTypeFont | fonts.BitmapFont), f"no font file for {run!r}"
+            is_a_box = drawn(font, run) == drawn(font, NO_SUCH_CHARACTER)
+            assert not is_a_box, f"{run!r} is drawn as a box at {size} px"
+
+
+def test_hindi_conjuncts_and_vowel_signs_are_shaped() -> None:
+    # Pillow shapes with Raqm, which its wheels bundle but which loads FriBiDi from the machine
+    # (Debian's libfribidi0); without it, क्ष is drawn as क, a virama and ष side by side.
+    assert features.check("raqm"), "Pillow has no Raqm: install Debian's libfribidi0"
+    assert fonts.text_width("क्ष", 20) < fonts.text_width("क्", 20) + fonts.text_width("ष", 20)
+    assert fonts.text_width("कि", 20) < fonts.text_width("क", 20) + fonts.text_width("ि", 20) + 1
+
+
+def test_step_headers_draw_their_emoji_in_colour() -> None:
+    image = Image.new("RGB", (300, 40), "white")
+
+    width = fonts.draw_text(ImageDraw.Draw(image), (0, 0), "💬 Message", 20, fill="#000000", bold=True)
+
+    colours = {rgb for _, rgb in image.getcolors(maxcolors=300 * 40) or []
+               if isinstance(rgb, tuple) and len(set(rgb)) > 1}
+    assert colours, "the emoji was drawn without colour"
+    assert width == pytest.approx(fonts.text_width("💬 Message", 20, bold=True))
+
+
+def test_script_runs_keep_emoji_sequences_and_the_spaces_around_them_apart() -> None:
+    runs = fonts.script_runs("⌨️ 收集数字 👋🏽 1")
+
+    assert runs == [("⌨️", fonts.Script.EMOJI), (" 收集数字 ", fonts.Script.CJK), ("👋🏽", fonts.Script.EMOJI),
+                    (" 1", fonts.Script.LATIN)]
+    assert fonts.script_runs("नमस्ते\u200dजी") == [("नमस्ते\u200dजी", fonts.Script.DEVANAGARI)]
+    assert fonts.clusters("👋🏽🇫🇷🇩🇪") == ["👋🏽", "🇫🇷", "🇩🇪"]
 
 
 def test_script_runs_split_mixed_text_by_script() -> None:
