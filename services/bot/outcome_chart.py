@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Sequence
 
 from PIL import Image, ImageDraw
 
@@ -19,6 +20,8 @@ _WIDTH = 1000
 _LARGEST_SIZE = 18
 _SMALLEST_SIZE = 8
 BAR_COLOURS = ("#2563eb", "#16a34a", "#dc2626", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4d7c0f")
+# Colours that say what a bar means, for callers whose outcomes have one: good, bad, nothing, ongoing.
+GOOD, BAD, NEUTRAL, ONGOING = "#16a34a", "#dc2626", "#a8a29e", "#2563eb"
 _EMPTY_BAR = "#cbd5e1"
 _BACKGROUND = "#ffffff"
 _INK = "#0f172a"
@@ -33,8 +36,10 @@ def _share(count: int, total: int) -> str:
     return "<1%" if percent < 1 else f"{percent:.0f}%"
 
 
-def render_outcome_chart_png(counts: list[tuple[str, int]], *, title: str) -> bytes:
-    """The chart as a PNG 1000 pixels wide and at most 4000 high; negative counts are drawn as zero."""
+def render_outcome_chart_png(counts: list[tuple[str, int]], *, title: str,
+                             colours: Sequence[str] = BAR_COLOURS) -> bytes:
+    """The chart as a PNG 1000 pixels wide and at most 4000 high; negative counts are drawn as zero.
+    Bar i is drawn in colours[i] (cycling), so a caller can give "not reached" red, "answered" green."""
     rows = [(label, max(0, count)) for label, count in counts]
     total = sum(count for _, count in rows)
     largest = max((count for _, count in rows), default=0)
@@ -79,7 +84,7 @@ def render_outcome_chart_png(counts: list[tuple[str, int]], *, title: str) -> by
         length = bar_space * count / largest if largest else 0.0
         bar_top, bar_bottom = middle - bar_height / 2, middle + bar_height / 2
         if count:
-            colour = BAR_COLOURS[index % len(BAR_COLOURS)]
+            colour = colours[index % len(colours)] if colours else BAR_COLOURS[index % len(BAR_COLOURS)]
             draw.rounded_rectangle((bar_left, bar_top, bar_left + max(length, 3.0), bar_bottom),
                                    radius=min(6, bar_height // 3), fill=colour)
         else:  # a sliver, so that the row reads as "none" rather than as missing

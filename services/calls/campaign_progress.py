@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from services.calls.callee_reports import ReportCategory, report_category
 from services.calls.tables import campaign_callees, campaigns
 from services.runtime.database import UnitOfWork
 from services.runtime.outbox import OutboxRelay, stage_event
@@ -30,27 +31,44 @@ RETRYABLE = frozenset({"dial_no_answer", "dial_busy", "voicemail_reached", "prov
 OPTED_OUT = "opted_out"
 
 
-async def totals(uow: UnitOfWork, campaign_id: str) -> dict[str, int]:
-    row = (await uow.connection.execute(select(
-        func.count(),
-        func.count().filter(campaign_callees.c.status == "pending"),
-        func.count().filter(campaign_callees.c.status == "dialing"),
-        func.count().filter(campaign_callees.c.status == "answered"),
-        func.count().filter(campaign_callees.c.status.in_(["failed", "skipped"])),
+# The CampaignTotals / CampaignChanged count of each report category.
+COUNT_OF = {ReportCategory.WAITING: "pending", ReportCategory.IN_PROGRESS: "in_flight",
+            ReportCategory.ANSWERED: "answered", ReportCategory.NOT_REACHED: "failed",
+            ReportCategory.NOT_CALLED: "not_called"}
+
+
+async def totals(uow: UnitOfWork, campaign_id: str, campaign_status: str) -> dict[str, int]:
+    """The campaign's callees counted by report category (callee_reports.py: the progress message, the
+    chart and the CSV count alike), with their attempts and cost. One row per status and "attempted"
+    comes back, so the rule is applied in Python to a handful of groups, not per callee."""
+    attempted = (campaign_callees.c.attempts > 0).label("attempted")
+    groups = (await uow.connection.execute(select(
+        campaign_callees.c.status, attempted, func.count(),
         func.coalesce(func.sum(campaign_callees.c.attempts), 0),
         func.coalesce(func.sum(campaign_callees.c.cost_cents), 0),
-    ).where(campaign_callees.c.campaign_id == campaign_id))).one()
-    keys = ("callees", "pending", "in_flight", "answered", "failed", "attempts", "cost_cents")
-    return {key: int(value) for key, value in zip(keys, row, strict=True)}
+    ).where(campaign_callees.c.campaign_id == campaign_id).group_by(campaign_callees.c.status, attempted))).all()
+    counts = dict.fromkeys(("callees", *COUNT_OF.values(), "attempts", "cost_cents"), 0)
+    for status, was_attempted, callees, attempts, cost_cents in groups:
+        counts[COUNT_OF[report_category(status, int(was_attempted), campaign_status)]] += callees
+        counts["callees"] += callees
+        counts["attempts"] += int(attempts)
+        counts["cost_cents"] += int(cost_cents)
+    return counts
+
+
+def done_count(counts: dict[str, int]) -> int:
+    """Callees the campaign is finished with: answered, not reached or not called."""
+    return counts["answered"] + counts["failed"] + counts["not_called"]
 
 
 async def announce(uow: UnitOfWork, relay: OutboxRelay | None, subject: str, campaign: Any,
                    counts: dict[str, int] | None = None, reason: str = "") -> None:
-    counts = counts or await totals(uow, campaign.id)
+    counts = counts or await totals(uow, campaign.id, campaign.status)
     change = calls_events_pb2.CampaignChanged(
         campaign_id=campaign.id, name=campaign.name, status=campaign.status, callees=counts["callees"],
-        done=counts["answered"] + counts["failed"], answered=counts["answered"], failed=counts["failed"],
-        in_flight=counts["in_flight"], cost_cents=counts["cost_cents"], reason=reason)
+        done=done_count(counts), answered=counts["answered"], failed=counts["failed"],
+        not_called=counts["not_called"], in_flight=counts["in_flight"], cost_cents=counts["cost_cents"],
+        reason=reason)
     if campaign.start_at is not None:
         change.start_at.FromDatetime(campaign.start_at)
     await stage_event(uow, relay, subject, campaign.customer_id, change)
@@ -98,8 +116,8 @@ async def after_progress(uow: UnitOfWork, relay: OutboxRelay | None, campaign_id
         select(campaigns).where(campaigns.c.id == campaign_id).with_for_update())).one()
     if campaign.status not in ("running", "paused"):
         return
-    counts = await totals(uow, campaign_id)
-    done = counts["answered"] + counts["failed"]
+    counts = await totals(uow, campaign_id, campaign.status)
+    done = done_count(counts)
     if counts["pending"] == 0 and counts["in_flight"] == 0:
         completed = (await uow.connection.execute(
             update(campaigns).where(campaigns.c.id == campaign_id)

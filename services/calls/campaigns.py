@@ -3,8 +3,6 @@ cancel), each idempotent and checked against the owner. The dispatcher does the 
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +17,7 @@ from services.calls.campaign_progress import (
     announce,
     totals,
 )
+from services.calls.campaign_report import report_csv
 from services.calls.flow_approval import NOT_APPROVED, dialable_agent
 from services.calls.flows import get_flow
 from services.calls.list_imports import parse_call_list
@@ -146,7 +145,7 @@ async def act_on_campaign(uow: UnitOfWork, relay: OutboxRelay | None, *, action:
 
 
 async def campaign_message(uow: UnitOfWork, row: Any) -> calls_pb2.Campaign:
-    counts = await totals(uow, row.id)
+    counts = await totals(uow, row.id, row.status)
     message = calls_pb2.Campaign(
         id=row.id, customer_id=row.customer_id, name=row.name, flow_id=row.flow_id, caller_id=row.caller_id,
         status=getattr(calls_pb2, f"CAMPAIGN_STATUS_{row.status.upper()}"), reminder_minutes=row.reminder_minutes,
@@ -164,12 +163,9 @@ async def campaign_message(uow: UnitOfWork, row: Any) -> calls_pb2.Campaign:
 
 
 async def campaign_report_csv(uow: UnitOfWork, campaign_id: str) -> bytes:
+    """The campaign's CSV report (campaign_report.py), one line per callee in list order."""
+    status = (await uow.connection.execute(
+        select(campaigns.c.status).where(campaigns.c.id == campaign_id))).scalar_one()
     rows = (await uow.connection.execute(select(campaign_callees).where(
         campaign_callees.c.campaign_id == campaign_id).order_by(campaign_callees.c.position))).all()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["number", "name", "status", "attempts", "outcome", "duration_seconds", "digits", "cost_usd"])
-    for row in rows:
-        writer.writerow([row.number, row.name, row.status, row.attempts, row.outcome, row.duration_seconds,
-                         " ".join(row.digits), f"{row.cost_cents / 100:.2f}"])
-    return buffer.getvalue().encode()
+    return report_csv(rows, status)

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from services.bot.campaign_texts import send_campaign_report
+from services.bot.campaign_texts import CampaignCounts, campaign_counts_lines, send_campaign_report
 from services.bot.destination_texts import short_reason
-from services.bot.formatting import local_time, money, progress_bar, zone
+from services.bot.formatting import local_time, zone
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
 from services.bot.screens.flows import approved_flows_keyboard
@@ -256,14 +256,9 @@ async def campaign_action(turn: Turn, args: list[str]) -> None:
                                                                         campaign_id=campaign_id),
                                            timeout=turn.timeout)
     words = turn.words
-    totals = campaign.totals
-    done = totals.answered + totals.failed
     status = STATUS_NAMES[campaign.status]
     text = "\n".join([words("campaign.progress.title", name=campaign.name, status=words(f"campaign.status.{status}")),
-                      progress_bar(done, totals.callees),
-                      words("campaign.progress.counts", done=done, callees=totals.callees, answered=totals.answered,
-                            failed=totals.failed, in_flight=totals.in_flight),
-                      words("campaign.progress.cost", cost=money(totals.cost_cents))])
+                      *campaign_counts_lines(words, CampaignCounts.of_totals(campaign.totals))])
     keyboard = Keyboard()
     if status in ("running", "scheduled"):
         keyboard.row(button(words("campaign.pause"), "camp", "pause", campaign.id),

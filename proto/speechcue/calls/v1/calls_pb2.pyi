@@ -172,7 +172,7 @@ class RetryPolicy(_message.Message):
     def __init__(self, max_attempts: _Optional[int] = ..., spacing_minutes: _Optional[int] = ...) -> None: ...
 
 class CampaignTotals(_message.Message):
-    __slots__ = ("callees", "pending", "in_flight", "answered", "failed", "attempts", "cost_cents")
+    __slots__ = ("callees", "pending", "in_flight", "answered", "failed", "attempts", "cost_cents", "not_called")
     CALLEES_FIELD_NUMBER: _ClassVar[int]
     PENDING_FIELD_NUMBER: _ClassVar[int]
     IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
@@ -180,6 +180,7 @@ class CampaignTotals(_message.Message):
     FAILED_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     COST_CENTS_FIELD_NUMBER: _ClassVar[int]
+    NOT_CALLED_FIELD_NUMBER: _ClassVar[int]
     callees: int
     pending: int
     in_flight: int
@@ -187,7 +188,8 @@ class CampaignTotals(_message.Message):
     failed: int
     attempts: int
     cost_cents: int
-    def __init__(self, callees: _Optional[int] = ..., pending: _Optional[int] = ..., in_flight: _Optional[int] = ..., answered: _Optional[int] = ..., failed: _Optional[int] = ..., attempts: _Optional[int] = ..., cost_cents: _Optional[int] = ...) -> None: ...
+    not_called: int
+    def __init__(self, callees: _Optional[int] = ..., pending: _Optional[int] = ..., in_flight: _Optional[int] = ..., answered: _Optional[int] = ..., failed: _Optional[int] = ..., attempts: _Optional[int] = ..., cost_cents: _Optional[int] = ..., not_called: _Optional[int] = ...) -> None: ...
 
 class Campaign(_message.Message):
     __slots__ = ("id", "customer_id", "name", "flow_id", "caller_id", "status", "start_at", "reminder_minutes", "retry", "totals", "pause_reason", "import_report", "created_at", "completed_at", "max_minutes_per_call")

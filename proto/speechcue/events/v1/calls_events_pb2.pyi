@@ -102,7 +102,7 @@ class CustomerSuspension(_message.Message):
     def __init__(self, suspended: _Optional[bool] = ..., campaigns_paused: _Optional[int] = ..., calls_failed: _Optional[int] = ..., calls_stopped: _Optional[int] = ...) -> None: ...
 
 class CampaignChanged(_message.Message):
-    __slots__ = ("campaign_id", "name", "status", "callees", "done", "answered", "failed", "in_flight", "cost_cents", "reason", "start_at")
+    __slots__ = ("campaign_id", "name", "status", "callees", "done", "answered", "failed", "in_flight", "cost_cents", "reason", "start_at", "not_called")
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -114,6 +114,7 @@ class CampaignChanged(_message.Message):
     COST_CENTS_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     START_AT_FIELD_NUMBER: _ClassVar[int]
+    NOT_CALLED_FIELD_NUMBER: _ClassVar[int]
     campaign_id: str
     name: str
     status: str
@@ -125,4 +126,5 @@ class CampaignChanged(_message.Message):
     cost_cents: int
     reason: str
     start_at: _timestamp_pb2.Timestamp
-    def __init__(self, campaign_id: _Optional[str] = ..., name: _Optional[str] = ..., status: _Optional[str] = ..., callees: _Optional[int] = ..., done: _Optional[int] = ..., answered: _Optional[int] = ..., failed: _Optional[int] = ..., in_flight: _Optional[int] = ..., cost_cents: _Optional[int] = ..., reason: _Optional[str] = ..., start_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    not_called: int
+    def __init__(self, campaign_id: _Optional[str] = ..., name: _Optional[str] = ..., status: _Optional[str] = ..., callees: _Optional[int] = ..., done: _Optional[int] = ..., answered: _Optional[int] = ..., failed: _Optional[int] = ..., in_flight: _Optional[int] = ..., cost_cents: _Optional[int] = ..., reason: _Optional[str] = ..., start_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., not_called: _Optional[int] = ...) -> None: ...
