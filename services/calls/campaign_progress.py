@@ -8,6 +8,7 @@ do-not-call list from the same moment, so they could only be refused."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -29,6 +30,15 @@ PROGRESS_EVERY_FRACTION = 0.05
 # Outcomes worth another attempt; anything else that did not connect is final.
 RETRYABLE = frozenset({"dial_no_answer", "dial_busy", "voicemail_reached", "provider_unreachable"})
 OPTED_OUT = "opted_out"
+
+
+class DialStop(StrEnum):
+    """Why a campaign's call failed just before its dial, as its failure reason. Its callee was put
+    back on the list in the same transaction (campaign_dial_stops.py): the call is not its result."""
+
+    LINES_BUSY = "RETELL_CONCURRENCY_FULL"
+    CAMPAIGN_PAUSED = "CAMPAIGN_PAUSED"
+    CAMPAIGN_CANCELLED = "CAMPAIGN_CANCELLED"
 
 
 # The CampaignTotals / CampaignChanged count of each report category.
@@ -78,6 +88,8 @@ async def record_call_result(uow: UnitOfWork, relay: OutboxRelay | None, call: A
     """Called in the settlement's transaction for every settled call of a campaign. The callee is
     found by campaign and number, not by call id: the dispatcher may have died before it wrote the
     call id down, and the callee must not wait forever for a call that is already over."""
+    if call.failure_reason in set(DialStop):  # the callee may be claimed again already: not its result
+        return
     callee = (await uow.connection.execute(
         select(campaign_callees, campaigns.c.max_attempts, campaigns.c.retry_spacing_minutes)
         .join(campaigns, campaigns.c.id == campaign_callees.c.campaign_id)

@@ -37,6 +37,9 @@ ACTIONS = {
     "resume": (frozenset({"paused"}), "running"),
     "cancel": (frozenset({"draft", "scheduled", "running", "paused"}), "cancelled"),
 }
+# A callee the cancel leaves uncalled: those not yet claimed, and a claimed one whose dial the cancel
+# stopped (campaign_dial_stops.py).
+CANCELLED_CALLEE = {"status": "skipped", "outcome": "cancelled"}
 
 
 class CampaignNotFound(NotFound):
@@ -129,10 +132,11 @@ async def act_on_campaign(uow: UnitOfWork, relay: OutboxRelay | None, *, action:
         values["started_at"] = now
     if action == "cancel":
         values["completed_at"] = now
-        # Callees not yet dialled are skipped; calls in flight finish and are billed as usual.
+        # Callees not yet dialled are skipped; calls in flight finish and are billed as usual. A callee
+        # claimed but not yet dialled is stopped at its dial, which waits for this row's lock.
         await uow.connection.execute(update(campaign_callees).where(
             campaign_callees.c.campaign_id == campaign_id, campaign_callees.c.status == "pending")
-            .values(status="skipped", outcome="cancelled"))
+            .values(**CANCELLED_CALLEE))
     updated = (await uow.connection.execute(update(campaigns).where(campaigns.c.id == campaign_id)
                                             .values(**values).returning(*campaigns.c))).one()
     if action in ("start", "resume"):

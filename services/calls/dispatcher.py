@@ -14,12 +14,14 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 
 from services.calls.calling_window import next_allowed
+from services.calls.campaign_dial_stops import DialStopped
 from services.calls.campaign_progress import after_progress
 from services.calls.campaigns import act_on_campaign
 from services.calls.limits import IN_FLIGHT, CallCapReached, limits_for, room_left, usage_of
@@ -40,6 +42,15 @@ PAUSE_REASONS = MONEY_REASONS | {"CUSTOMER_SUSPENDED", "FLOW_NOT_APPROVED", "FLO
 RETRY_TRANSIENT_AFTER = timedelta(seconds=15)
 
 
+@dataclass(frozen=True)
+class RetellLines:
+    """Retell's lines when last asked: the account's limit, and how many were in use by calls the
+    dispatcher did not place."""
+
+    limit: int
+    elsewhere: int
+
+
 class Dispatcher:
     def __init__(self, database: Database, placer: CallPlacer, retell: RetellClient, settings: CallsSettings,
                  relay: OutboxRelay | None, clock: Callable[[], datetime], *, interval_seconds: float = 0.5) -> None:
@@ -51,7 +62,7 @@ class Dispatcher:
         self.clock = clock
         self.interval_seconds = interval_seconds
         self._wake = asyncio.Event()
-        self._capacity: tuple[float, int] = (0.0, 0)
+        self._lines: tuple[float, RetellLines] = (float("-inf"), RetellLines(limit=0, elsewhere=0))
         self._resume_after = timedelta(seconds=settings.calls_dispatch_resume_seconds)
 
     def wake(self) -> None:
@@ -64,21 +75,25 @@ class Dispatcher:
         await keep_passing(one_pass, self._wake, poll_seconds=self.interval_seconds,
                            on_failure=lambda error: log.error("dispatch pass failed", exc_info=error))
 
-    async def _retell_limit(self) -> int:
-        fetched_at, limit = self._capacity
+    async def _room(self, own_in_flight: int) -> int:
+        """How many more calls may go out now: Retell's limit less the reserve, less the lines in use
+        (ours, and those Retell counts that we did not place: inbound calls, other API keys), and
+        within the platform's own cap. Just after asking Retell that is limit − reserve −
+        max(current_concurrency, ours): ours runs ahead of Retell's count while calls are being placed.
+        Between two asks the lines used elsewhere are taken as they were, and ours as they are now."""
+        fetched_at, lines = self._lines
         if time.monotonic() - fetched_at >= self.settings.calls_retell_concurrency_refresh_seconds:
             try:
                 reported = await self.retell.concurrency()
-                limit = int(reported.get("concurrency_limit") or 0)
+                lines = RetellLines(limit=reported.limit, elsewhere=max(0, reported.current - own_in_flight))
             except DomainError:
-                limit = limit or 0
-            self._capacity = (time.monotonic(), limit)
-        return max(0, min(limit - self.settings.calls_retell_concurrency_reserve,
-                          self.settings.calls_platform_max_concurrent))
+                pass  # the last answer stands (none yet: no room, nothing is dialled blind)
+            self._lines = (time.monotonic(), lines)
+        retell_room = lines.limit - self.settings.calls_retell_concurrency_reserve - lines.elsewhere - own_in_flight
+        return min(retell_room, self.settings.calls_platform_max_concurrent - own_in_flight)
 
     async def dispatch_once(self) -> int:
         """One pass: claims what may be dialled now and places those calls. Returns calls placed."""
-        platform_room = await self._retell_limit()
         now = self.clock()
         claimed: list[tuple[Any, Any]] = []
         async with self.database.unit_of_work() as uow:
@@ -86,9 +101,11 @@ class Dispatcher:
             locked = (await uow.connection.execute(select(func.pg_try_advisory_xact_lock(0x5C_D15A)))).scalar()
             if not locked:
                 return 0
-            platform_room -= await _in_flight(uow)
             running = (await uow.connection.execute(select(campaigns).where(campaigns.c.status == "running")
                                                     .order_by(campaigns.c.started_at))).all()
+            if not running:
+                return 0
+            platform_room = await self._room(await _in_flight(uow))
             for campaign in running:
                 if platform_room <= 0:
                     break
@@ -110,7 +127,15 @@ class Dispatcher:
             await uow.commit()
         if not claimed:
             return 0
-        results = await asyncio.gather(*(self._place(campaign, callee) for campaign, callee in claimed))
+        pauses: dict[str, tuple[Any, str]] = {}
+        results = await asyncio.gather(*(self._place(campaign, callee, pauses) for campaign, callee in claimed))
+        # After the pass's dials: a pause stops every dial of its campaign not yet made (campaign_dial_stops.py),
+        # and the calls this pass admitted and funded go out before the campaign pauses for the next one.
+        for campaign, reason in pauses.values():
+            async with self.database.unit_of_work() as uow:
+                await act_on_campaign(uow, self.relay, action="pause", campaign_id=campaign.id,
+                                      customer_id=campaign.customer_id, now=self.clock(), reason=reason)
+                await uow.commit()
         return sum(results)
 
     async def _resumable(self, uow: UnitOfWork, campaign: Any, now: datetime) -> list[Any]:
@@ -148,7 +173,7 @@ class Dispatcher:
                     .returning(*campaign_callees.c))).one())
         return claimed
 
-    async def _place(self, campaign: Any, callee: Any) -> int:
+    async def _place(self, campaign: Any, callee: Any, pauses: dict[str, tuple[Any, str]]) -> int:
         key = f"campaign:{campaign.id}:{callee.position}:{callee.tries}"
         request = CallRequest(
             idempotency_key=key, customer_id=campaign.customer_id, flow_id=campaign.flow_id,
@@ -160,6 +185,8 @@ class Dispatcher:
                      campaign_callees.c.tries == callee.tries)
         try:
             call = await self.placer.start_call(request, fingerprint)
+        except DialStopped:
+            return 0  # paused, cancelled or Retell's lines busy: the callee is already back on the list
         except (DependencyUnavailable, QuotaExceeded) as error:
             # Retell or the wallet is out of reach or busy: the same try is resumed shortly.
             retry_at = self.clock() + (timedelta(minutes=5) if isinstance(error, CallCapReached)
@@ -167,21 +194,20 @@ class Dispatcher:
             await self._update(where, next_attempt_at=retry_at)
             return 0
         except DomainError as error:
-            await self._refused(campaign, where, error)
+            await self._refused(campaign, where, error, pauses)
             return 0
         # Only if the settlement did not get there first (a call that ended before we got here).
         await self._update(and_(where, campaign_callees.c.status == "dialing", campaign_callees.c.call_id.is_(None)),
                            call_id=call.id, attempts=campaign_callees.c.attempts + 1)
         return 1
 
-    async def _refused(self, campaign: Any, where: Any, error: DomainError) -> None:
+    async def _refused(self, campaign: Any, where: Any, error: DomainError, pauses: dict[str, tuple[Any, str]]) -> None:
         now = self.clock()
         async with self.database.unit_of_work() as uow:
             if error.reason in PAUSE_REASONS:
                 await uow.connection.execute(update(campaign_callees).where(where)
                                              .values(status="pending", next_attempt_at=None))
-                await act_on_campaign(uow, self.relay, action="pause", campaign_id=campaign.id,
-                                      customer_id=campaign.customer_id, now=now, reason=error.message)
+                pauses.setdefault(campaign.id, (campaign, error.message))
             elif error.reason == "OUTSIDE_CALLING_WINDOW" and "next_allowed_at" in error.metadata:
                 await uow.connection.execute(update(campaign_callees).where(where).values(
                     status="pending", next_attempt_at=datetime.fromisoformat(error.metadata["next_allowed_at"])))

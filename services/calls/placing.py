@@ -36,6 +36,13 @@ from services.calls.call_store import (
 )
 from services.calls.caller_ids import DestinationRefused, choose_caller_id, refuse_destination
 from services.calls.calling_window import next_allowed
+from services.calls.campaign_dial_stops import (
+    DialStopped,
+    campaign_status_for_dial,
+    stop_campaign_dial,
+    stop_for,
+)
+from services.calls.campaign_progress import DialStop
 from services.calls.data_storage import call_agent_override
 from services.calls.do_not_call import blocking_entry
 from services.calls.flow_approval import NOT_APPROVED, dialable_agent, may_dial, not_approved_message
@@ -266,9 +273,12 @@ class CallPlacer:
             "idempotency_key": call.id.replace("-", ""),
         }
         try:
-            placed = await self.retell.create_phone_call(body)
+            placed = await (self._create_for_campaign(call, body) if call.campaign_id
+                            else self.retell.create_phone_call(body))
         except RetellBusy as error:
-            if call.campaign_id or not self.settings.calls_line_wait_seconds:
+            if call.campaign_id:
+                raise  # already failed and its hold released (_create_for_campaign): campaign calls never wait
+            if not self.settings.calls_line_wait_seconds:
                 await self._fail(call, error.reason, release=True)
                 raise
             return await self._wait_for_line(call)
@@ -295,6 +305,33 @@ class CallPlacer:
         metrics.calls_placed_total.labels(call.usage_kind).inc()
         log.info("call placed to %s", masked(call.to_number))
         return updated
+
+    async def _create_for_campaign(self, call: Any, body: dict[str, Any]) -> dict[str, Any]:
+        """Dials a campaign's call only while its campaign runs, and puts its callee back when the
+        campaign stopped meanwhile or Retell's lines are busy (campaign_dial_stops.py)."""
+        stop: DialStop | None
+        async with self.database.unit_of_work() as uow:
+            # Held until Retell has answered: a pause or cancel waits for this dial, or this dial sees it.
+            stop = stop_for(await campaign_status_for_dial(uow, call.campaign_id))
+            if stop is None:
+                try:
+                    placed = await self.retell.create_phone_call(body)
+                except RetellBusy:
+                    stop = DialStop.LINES_BUSY
+            await uow.commit()
+        if stop is None:
+            return placed
+        # Its own transaction: the callee's campaign row is locked for update there, never while shared here.
+        async with self.database.unit_of_work() as uow:
+            returned = await stop_campaign_dial(uow, call, stop, self.clock())
+            await uow.commit()
+        metrics.calls_refused_total.labels(stop.value).inc()
+        if not returned and stop is DialStop.LINES_BUSY:  # booked to the campaign by StartCall: no callee waits
+            raise RetellBusy("the calling line is busy right now; try again in a minute")
+        log.info("a campaign call to %s was not dialled (%s); its callee is back on the list",
+                 masked(call.to_number), stop.value)
+        raise DialStopped(f"the call was not dialled ({stop.value}); its callee is back on the campaign's list",
+                          reason=stop.value)
 
     async def _wait_for_line(self, call: Any) -> Any:
         async with self.database.unit_of_work() as uow:

@@ -6,6 +6,7 @@ Retell refusing the request → FAILED_PRECONDITION with Retell's message."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -29,6 +30,16 @@ class RetellRejected(FailedPrecondition):
 
 class RetellNotFound(RetellRejected):
     default_reason = "RETELL_NOT_FOUND"
+
+
+@dataclass(frozen=True)
+class RetellConcurrency:
+    """get-concurrency's answer, the part the dispatcher reads (retell-sdk's ConcurrencyRetrieveResponse):
+    `limit` is how many calls the account may have ongoing, `current` how many it has now, ours among
+    them and those we do not count (inbound, other API keys)."""
+
+    limit: int
+    current: int
 
 
 class RetellClient:
@@ -93,8 +104,10 @@ class RetellClient:
     async def list_phone_numbers(self) -> list[dict[str, Any]]:
         return list((await self._request("GET", "/v2/list-phone-numbers"))["items"])
 
-    async def concurrency(self) -> dict[str, Any]:
-        return dict(await self._request("GET", "/get-concurrency"))
+    async def concurrency(self) -> RetellConcurrency:
+        answer = await self._request("GET", "/get-concurrency")
+        return RetellConcurrency(limit=_count(answer, "concurrency_limit"),
+                                 current=_count(answer, "current_concurrency"))
 
     async def create_phone_call(self, body: dict[str, Any]) -> dict[str, Any]:
         return dict(await self._request("POST", "/v2/create-phone-call", body))
@@ -104,6 +117,12 @@ class RetellClient:
 
     async def stop_call(self, call_id: str) -> None:
         await self._request("POST", f"/v2/stop-call/{call_id}")
+
+
+def _count(answer: Any, key: str) -> int:
+    """A count from Retell's answer; a missing, null or malformed one is 0 (every field is optional)."""
+    value = answer.get(key) if isinstance(answer, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 # Retell's OpenAPI spec documents error bodies as {"status": "error", "message": …}; some of its

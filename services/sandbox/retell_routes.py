@@ -69,7 +69,8 @@ def add_retell_routes(app: FastAPI, simulator: RetellSimulator) -> None:
 
     @api.get("/get-concurrency")
     async def get_concurrency() -> dict[str, Any]:
-        return {"current_concurrency": simulator.concurrent_calls(), "concurrency_limit": simulator.concurrency_limit,
+        return {"current_concurrency": simulator.current_concurrency(),
+                "concurrency_limit": simulator.concurrency_limit,
                 "base_concurrency": simulator.concurrency_limit, "purchased_concurrency": 0,
                 "reserved_inbound_concurrency": 0, "concurrency_burst_enabled": False}
 
@@ -149,6 +150,15 @@ def _add_control_routes(app: FastAPI, simulator: RetellSimulator) -> None:
             return _error(400, "mode is one of '', error, timeout, flaky; seconds is not negative")
         simulator.fail_for(mode, seconds or None)
         return JSONResponse({"failing": mode, "seconds": seconds})
+
+    @control.put("/lines")
+    async def set_lines(used_elsewhere: int = 0, busy_creates: int = 0) -> Response:
+        """Lines of the account taken by calls from elsewhere (inbound, other keys), and how many of
+        the next create-phone-calls answer 429 whatever the count."""
+        if used_elsewhere < 0 or busy_creates < 0:
+            return _error(400, "used_elsewhere and busy_creates are not negative")
+        simulator.lines_used_elsewhere, simulator.busy_creates = used_elsewhere, busy_creates
+        return JSONResponse({"used_elsewhere": used_elsewhere, "busy_creates": busy_creates})
 
     @control.put("/webhook-url")
     async def set_webhook_url(url: str) -> dict[str, str]:

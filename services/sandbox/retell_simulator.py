@@ -225,6 +225,11 @@ class RetellSimulator:
         self.deliveries: list[WebhookDelivery] = []
         self.create_requests = 0
         self.max_concurrent_seen = 0
+        # Lines of the account in use by calls this simulator does not run (inbound calls, other API
+        # keys): counted by get-concurrency and against the limit. And create-phone-calls to refuse
+        # with 429 whatever the count, as when lines are taken between a client's look and its call.
+        self.lines_used_elsewhere = 0
+        self.busy_creates = 0
         # Fault injection: every API request answers 500 ('error'), hangs ('timeout'), or alternates
         # the two ('flaky'), while set; `failing_until` (monotonic seconds) heals it by itself.
         self.failing: str = ""
@@ -249,6 +254,8 @@ class RetellSimulator:
         self.scenarios.by_number.clear()
         self.create_requests = 0
         self.max_concurrent_seen = 0
+        self.lines_used_elsewhere = 0
+        self.busy_creates = 0
         self.failing = ""
         self.failing_until = None
         self.failed_requests = 0
@@ -304,6 +311,10 @@ class RetellSimulator:
     def concurrent_calls(self) -> int:
         return sum(1 for call in self.calls.values() if call.record["call_status"] in ("registered", "ongoing"))
 
+    def current_concurrency(self) -> int:
+        """The account's ongoing calls as get-concurrency reports them: ours and those from elsewhere."""
+        return self.concurrent_calls() + self.lines_used_elsewhere
+
     def create_phone_call(self, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """Returns the call and whether it is new (a replayed idempotency key returns the first)."""
         self.create_requests += 1
@@ -325,7 +336,8 @@ class RetellSimulator:
             raise RetellError(422, "Cannot find requested asset under given api key.")
         if body.get("honor_internal_dnc") is True and to_number in self.do_not_call:
             raise RetellError(400, "The contact for to_number is marked do_not_call.")
-        if self.concurrent_calls() >= self.concurrency_limit:
+        if self.busy_creates > 0 or self.current_concurrency() >= self.concurrency_limit:
+            self.busy_creates = max(self.busy_creates - 1, 0)
             raise RetellError(429, "Account rate limited, please throttle your requests.")
         agent = self.agents[agent_id]
         override = (body.get("agent_override") or {}).get("agent") or {}

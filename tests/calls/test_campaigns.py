@@ -160,7 +160,9 @@ async def test_cancel_stops_new_dials_and_pause_resume_continue_where_they_stopp
     await asyncio.sleep(1.5)
     assert len(calls.retell.calls) == at_cancel < 12
     numbers_called = [c.record["to_number"] for c in calls.retell.calls.values()]
-    assert sorted(numbers_called) == callees[:len(numbers_called)]  # each once, in list order
+    assert len(set(numbers_called)) == len(numbers_called)  # each once
+    # In list order, but for a callee claimed before the cancel whose dial it stopped (two are claimed at a time).
+    assert set(numbers_called) <= set(callees[:len(numbers_called) + 2])
     again = await calls.stub.CancelCampaign(action)  # a retried cancel changes nothing and tells no one again
     assert again.status == calls_pb2.CAMPAIGN_STATUS_CANCELLED
     await calls.running.context.relay.publish_pending()
