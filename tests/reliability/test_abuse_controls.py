@@ -12,12 +12,16 @@ Already covered elsewhere and not repeated here: the screening words one by one
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import grpc
 import pytest
 
+from services.calls.dispatcher import Dispatcher
+from services.calls.servicer import KILL_SWITCH_RETRY_PAUSES, CallsServicer
 from services.calls.text_screening import LabeledText, screen_texts
 from services.runtime.grpc_client import refusal_reason
 from speechcue.calls.v1 import calls_pb2
@@ -55,6 +59,49 @@ def at_retell(calls: CallsHarness, customer: str) -> list[dict[str, object]]:
 
 def live_at_retell(calls: CallsHarness, customer: str) -> list[dict[str, object]]:
     return [record for record in at_retell(calls, customer) if record["call_status"] in ("registered", "ongoing")]
+
+
+@contextmanager
+def counted_dispatch_passes(calls: CallsHarness) -> Iterator[Callable[[], int]]:
+    """Counts the passes the calls service's dispatcher finishes from now on (woken by a tick, a
+    settlement or its half-second poll): after N of them, whatever they would dial has been dialled."""
+    dispatcher: Dispatcher = next(part.servicer for part in calls.running.parts.grpc_services
+                                  if isinstance(part.servicer, CallsServicer)).dispatcher
+    finished = 0
+    dispatch_once = dispatcher.dispatch_once
+
+    async def counted() -> int:
+        nonlocal finished
+        try:
+            return await dispatch_once()
+        finally:
+            finished += 1
+
+    dispatcher.dispatch_once = counted  # type: ignore[method-assign]
+    try:
+        yield lambda: finished
+    finally:
+        dispatcher.dispatch_once = dispatch_once  # type: ignore[method-assign]
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def calls_service_warnings() -> Iterator[list[str]]:
+    """What the calls service logs from now on (its servicer's logger), to wait for a give-up."""
+    handler, logger = _Records(), logging.getLogger(CallsServicer.__module__)
+    logger.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
 
 
 async def set_limits(calls: CallsHarness, customer: str, *, concurrent: int = 100, per_hour: int = 10_000,
@@ -252,8 +299,9 @@ async def test_kill_switch_stops_every_call_within_a_second_and_nothing_is_diall
             idempotency_key=calls.key("resume"), customer_id=customer, campaign_id=campaign.id))
     except grpc.aio.AioRpcError:
         pass
-    await calls.stub.RunCampaignTick(common_pb2.RunTickRequest(idempotency_key=calls.key("tick:c")))
-    await asyncio.sleep(1.5)  # three dispatcher passes
+    with counted_dispatch_passes(calls) as passes:
+        await calls.stub.RunCampaignTick(common_pb2.RunTickRequest(idempotency_key=calls.key("tick:c")))
+        await until(lambda: passes() >= 3)
     assert len(at_retell(calls, customer)) == placed
     await wait_for_status(calls, customer, campaign.id, calls_pb2.CAMPAIGN_STATUS_PAUSED, timeout=10)
 
@@ -334,8 +382,11 @@ async def test_calls_the_kill_switch_could_not_stop_are_stopped_by_the_recovery_
         await calls.call(customer, flow.id, number)
     await wait_until(lambda: len(live_at_retell(calls, customer)) == 2)
     calls.retell.fail_for("error")
-    await set_limits(calls, customer, suspended=True)
-    await asyncio.sleep(4.0)  # the kill switch's own retries (0.5 + 1 + 2 s) are over
+    with calls_service_warnings() as warnings:
+        await set_limits(calls, customer, suspended=True)
+        # The kill switch tries each call len(KILL_SWITCH_RETRY_PAUSES) times, then gives up on it.
+        await wait_until(lambda: sum("could not be stopped at Retell" in text for text in warnings) == 2,
+                         within=15 + sum(KILL_SWITCH_RETRY_PAUSES))
     assert len(live_at_retell(calls, customer)) == 2
     calls.retell.fail_for("")
     tick = await calls.stub.RunRecoveryTick(common_pb2.RunTickRequest(idempotency_key=calls.key("tick:recovery")))
