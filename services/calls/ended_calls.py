@@ -62,13 +62,16 @@ fresh AS (
   SELECT retell_call_id, 'call_ended', payload::jsonb FROM input ORDER BY retell_call_id
   ON CONFLICT DO NOTHING RETURNING retell_call_id
 ),
+wanted AS (
+  SELECT c.id FROM fresh f JOIN calls c ON c.retell_call_id = f.retell_call_id
+  UNION
+  SELECT i.our_call_id FROM input i JOIN fresh f ON f.retell_call_id = i.retell_call_id WHERE i.our_call_id <> ''
+),
 candidates AS MATERIALIZED (
   SELECT c.id, c.customer_id, c.retell_call_id, c.status, c.failure_reason, c.started_at, c.opt_out_key,
          c.to_number
-  FROM calls c
-  WHERE c.retell_call_id IN (SELECT retell_call_id FROM fresh)
-     OR c.id IN (SELECT i.our_call_id FROM input i JOIN fresh f ON f.retell_call_id = i.retell_call_id)
-  ORDER BY c.id FOR UPDATE
+  FROM calls c JOIN wanted w ON w.id = c.id
+  ORDER BY c.id FOR UPDATE OF c
 )
 SELECT i.retell_call_id AS webhook_call_id, f.retell_call_id IS NOT NULL AS fresh, c.*
 FROM input i

@@ -58,8 +58,10 @@ async def test_the_webhook_and_the_recovery_tick_end_a_call_the_same_way(calls: 
     by_webhook, by_recovery = "+14155550131", "+14155550132"
     for number in (by_webhook, by_recovery):
         await calls.script_callee(number, manual=True)  # rings until the test says otherwise: no webhook
-    heard = await calls.call(customer, flow.id, number=by_webhook)
-    asked = await calls.call(customer, flow.id, number=by_recovery)
+    # Recorded, so that Retell keeps the transcript and recording that GetCall answers (an unrecorded
+    # call's GetCall omits them: data_storage_setting basic_attributes_only).
+    heard = await calls.call(customer, flow.id, number=by_webhook, record=True)
+    asked = await calls.call(customer, flow.id, number=by_recovery, record=True)
 
     # The webhook path: Retell's signed call_ended, with the metadata we sent at create-phone-call.
     record = {**calls.retell.get_call(heard.retell_call_id), **facts}
@@ -71,7 +73,7 @@ async def test_the_webhook_and_the_recovery_tick_end_a_call_the_same_way(calls: 
     await calls.settled(customer, heard.id)
 
     # The recovery path: no webhook ever comes; GetCall answers the same facts once the call is overdue.
-    calls.retell.get_call(asked.retell_call_id).update(facts)
+    calls.retell.calls[asked.retell_call_id].record.update(facts)
     overdue = Timestamp()
     overdue.FromDatetime(calls.clock.now + timedelta(days=1))
     await calls.stub.RunRecoveryTick(common_pb2.RunTickRequest(idempotency_key="tick:recovery:parity",
