@@ -82,6 +82,7 @@ async def stop_campaign_dial(uow: UnitOfWork, call: Any, stop: DialStop, now: da
     final = False
     if status == "cancelled":
         values = dict(CANCELLED_CALLEE)
+        final = True  # the progress message now counts it "not called", as the report does
     elif stop is DialStop.LINES_BUSY:
         busy = await _lines_busy_answers(uow, call)
         if busy >= LINES_BUSY_TRIES:

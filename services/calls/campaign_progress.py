@@ -123,9 +123,14 @@ async def record_call_result(uow: UnitOfWork, relay: OutboxRelay | None, call: A
 
 
 async def after_progress(uow: UnitOfWork, relay: OutboxRelay | None, campaign_id: str, now: datetime) -> None:
-    """Completes a campaign with nothing left to do, or announces progress when due."""
+    """Completes a campaign with nothing left to do, or announces progress when due. A call still in
+    flight when its campaign was cancelled ends afterwards: its result is announced at once, so the
+    progress message ends with the counts the report and the chart show."""
     campaign = (await uow.connection.execute(
         select(campaigns).where(campaigns.c.id == campaign_id).with_for_update())).one()
+    if campaign.status == "cancelled":
+        await announce(uow, relay, CAMPAIGN_PROGRESS, campaign)
+        return
     if campaign.status not in ("running", "paused"):
         return
     counts = await totals(uow, campaign_id, campaign.status)

@@ -178,3 +178,28 @@ async def test_a_cancelled_campaigns_event_totals_and_csv_count_alike(calls: Cal
     assert event.failed == report.totals.failed == statuses["not reached"] == 1  # called once, its retry cancelled
     assert event.answered == report.totals.answered == statuses["answered"] == len(callees) - 1 - never_dialled
     assert event.done == event.callees == sum(statuses.values()) == len(callees)
+
+
+async def test_a_call_in_flight_at_the_cancel_ends_in_the_progress_message_as_in_the_report(
+        calls: CallsHarness) -> None:
+    calls.retell.concurrency_limit = 3  # one call in flight after the reserve
+    customer = await calls.customer_with_money(50_000)
+    await unlimited(calls, customer)
+    callees = numbers(4, "+1212")
+    for number in callees:  # 200 s at the simulator's time scale: 2 s here, still going at the cancel
+        await calls.script_callee(number, duration_ms=200_000, ring_ms=100)
+    created = await campaign(calls, customer, callees)
+    action = calls_pb2.CampaignActionRequest(idempotency_key="start", customer_id=customer, campaign_id=created.id)
+    await calls.stub.StartCampaign(action)
+    await totals_when(calls, customer, created.id, lambda _: bool(calls.retell.calls))  # the first call is out
+    action.idempotency_key = "cancel"
+    await calls.stub.CancelCampaign(action)
+    ended = await totals_when(calls, customer, created.id, lambda totals: totals.in_flight == 0)
+
+    await calls.running.context.relay.publish_pending()
+    progress = await read_events(calls.wallet.nats_url, "CALLS", "calls.campaign.progress")
+    last = calls_events_pb2.CampaignChanged()
+    assert progress and progress[-1].payload.Unpack(last)
+    assert last.status == "cancelled" and last.in_flight == 0
+    assert (last.answered, last.failed, last.not_called) == (ended.answered, ended.failed, ended.not_called)
+    assert last.answered == 1 and last.not_called == len(callees) - 1 and last.done == len(callees)
