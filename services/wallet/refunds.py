@@ -73,7 +73,13 @@ async def refund_call_extra(uow: UnitOfWork, *, customer_id: str, call_id: str, 
     key = call_extra_refund_key(call_id)
     capture = (await uow.connection.execute(
         select(transfers).where(transfers.c.idempotency_key == f"capture:{call_id}").with_for_update())).first()
-    if capture is None or capture.customer_id != customer_id:
+    hold = (await uow.connection.execute(
+        select(transfers.c.customer_id).where(transfers.c.idempotency_key == f"hold:{call_id}"))).first()
+    for charged in (hold, capture):
+        if charged is not None and charged.customer_id != customer_id:
+            # Answered as if the call did not exist: another customer's call is neither touched nor revealed.
+            raise NotFound(f"call {call_id} not found", reason="CALL_NOT_FOUND")
+    if capture is None:  # not settled yet, or never charged
         return None
     done = (await uow.connection.execute(select(transfers).where(transfers.c.idempotency_key == key))).first()
     if done is not None:

@@ -216,6 +216,9 @@ def foreign_attempts(calls: CallsHarness, payments: PaymentsHarness) -> dict[str
         "CallsService.GetCampaignReport": [lambda o: c.GetCampaignReport(calls_pb2.GetCampaignRequest(
             customer_id=o["intruder"], campaign_id=o["campaign"].id))],
         "WalletService.Refund": [],  # admin-only: see the admin test; the owner check is below
+        "WalletService.RefundCallExtra": [lambda o: w.RefundCallExtra(wallet_pb2.RefundCallExtraRequest(
+            idempotency_key=key("extra"), customer_id=o["intruder"], call_id=o["call"].id,
+            reason="recording not delivered"))],
         "WalletService.PlaceHold": [lambda o: w.PlaceHold(wallet_pb2.PlaceHoldRequest(
             idempotency_key=key("hold"), customer_id=o["intruder"], call_id=o["call"].id, amount_cents=10,
             usage_kind=wallet_pb2.USAGE_KIND_SINGLE))],

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
+import grpc
+import pytest
+
 from speechcue.wallet.v1 import wallet_pb2
 from tests.wallet.conftest import WalletHarness
 
@@ -56,11 +59,15 @@ async def test_a_call_that_paid_nothing_extra_or_is_someone_elses_moves_nothing(
     with_extra = await settled_call(wallet, customer, "extra", hold=200, seconds=70, extra=5)
     before = (await wallet.balance(customer)).available_cents
 
-    for owner, call_id in ((customer, plain), (customer, unconnected), (customer, f"{customer}-call-never"),
-                           (other, with_extra)):
+    for owner, call_id in ((customer, plain), (customer, unconnected), (customer, f"{customer}-call-never")):
         answer = await wallet.stub.RefundCallExtra(refund_request(wallet, owner, call_id))
         assert not answer.HasField("transfer"), call_id
+    # Someone else's call is answered as unknown: neither refunded nor revealed.
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await wallet.stub.RefundCallExtra(refund_request(wallet, other, with_extra))
+    assert refused.value.code() == grpc.StatusCode.NOT_FOUND
     assert (await wallet.balance(customer)).available_cents == before
+    assert (await wallet.balance(other)).available_cents == 0
 
 
 async def test_a_hold_too_small_for_the_extra_refunds_only_what_it_paid(wallet: WalletHarness) -> None:
