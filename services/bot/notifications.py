@@ -20,7 +20,7 @@ from services.bot import metrics
 from services.bot.call_texts import outcome_text, status_text
 from services.bot.campaign_texts import campaign_progress_text, send_campaign_report
 from services.bot.clients import Services
-from services.bot.formatting import local_time, money
+from services.bot.formatting import local_money, local_time, money
 from services.bot.i18n import Words
 from services.bot.outgoing import Keyboard, Outgoing, button, queue_messages, text_message
 from services.bot.settings import BotSettings
@@ -201,18 +201,20 @@ class Notifications:
     async def _topup_confirmed(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                                event: payments_events_pb2.TopUpChanged, envelope: Any) -> list[Outgoing]:
         keyboard = Keyboard().row(button(words("wallet.title"), "wallet"), button(words("menu.back_home"), "home"))
-        text = words("topup.confirmed", amount=money(event.credited_cents or event.usd_cents), coin=event.coin)
+        text = words("topup.confirmed", amount=local_money(event.credited_cents or event.usd_cents, words.language),
+                     coin=event.coin)
         return [Outgoing("sendMessage", text_message(text, keyboard, chat_id=user.chat_id))]
 
     async def _topup_underpaid(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                                event: payments_events_pb2.TopUpChanged, envelope: Any) -> list[Outgoing]:
-        text = words("topup.underpaid", missing=money(event.missing_cents), coin=event.coin)
+        text = words("topup.underpaid", missing=local_money(event.missing_cents, words.language), coin=event.coin)
         return [Outgoing("sendMessage", text_message(text, chat_id=user.chat_id))]
 
     async def _topup_expired(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                              event: payments_events_pb2.TopUpChanged, envelope: Any) -> list[Outgoing]:
         keyboard = Keyboard().row(button(words("wallet.topup"), "topup"))
-        return [Outgoing("sendMessage", text_message(words("topup.expired", amount=money(event.usd_cents)), keyboard,
+        expired = words("topup.expired", amount=local_money(event.usd_cents, words.language))
+        return [Outgoing("sendMessage", text_message(expired, keyboard,
                                                      chat_id=user.chat_id))]
 
     async def _plan_activated(self, uow: UnitOfWork, user: TelegramUser, words: Words,

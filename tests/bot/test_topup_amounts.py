@@ -48,6 +48,11 @@ async def test_a_french_customer_typing_10_comma_50_gets_an_invoice_of_10_dollar
     assert await invoiced_cents(bot, person) == [1050]
     assert local_money(1050, "fr") in message_text(invoice)  # "10,50 $US"
 
+    invoices = await bot.payments.stub.ListInvoices(payments_pb2.ListInvoicesRequest(
+        customer_id=await bot.customer_id(person)))
+    await bot.payments.pay(invoices.invoices[0])
+    await person.wait_for_text(words("topup.confirmed", amount="10,50\u00a0$US", coin=invoices.invoices[0].coin))
+
 
 async def test_an_ambiguous_amount_is_asked_again_and_the_question_stays_open(bot: BotHarness) -> None:
     person, words = await onboarded_in(bot, "fr")
