@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 
+from services.calls.admission import AdmissionRefusal
 from services.calls.calling_window import next_allowed
 from services.calls.campaign_dial_stops import DialStopped
 from services.calls.campaign_progress import after_progress
@@ -37,8 +38,11 @@ from services.runtime.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
 
-MONEY_REASONS = frozenset({"INSUFFICIENT_FUNDS", "CUSTOMER_IN_DEBT", "NOT_ENOUGH_PLAN_MINUTES"})
-PAUSE_REASONS = MONEY_REASONS | {"CUSTOMER_SUSPENDED", "FLOW_NOT_APPROVED", "FLOW_NOT_FOUND"}
+MONEY_REASONS = frozenset({AdmissionRefusal.INSUFFICIENT_FUNDS, AdmissionRefusal.CUSTOMER_IN_DEBT,
+                           AdmissionRefusal.RECORDING_FEE_NOT_COVERED, "NOT_ENOUGH_PLAN_MINUTES"})
+# Refusals that hold for every callee alike (every admission refusal among them: a plan without
+# transfer refuses the campaign's flow for all): the campaign pauses instead of failing its list.
+PAUSE_REASONS = MONEY_REASONS | set(AdmissionRefusal) | {"CUSTOMER_SUSPENDED", "FLOW_NOT_APPROVED", "FLOW_NOT_FOUND"}
 RETRY_TRANSIENT_AFTER = timedelta(seconds=15)
 
 

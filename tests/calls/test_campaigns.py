@@ -19,7 +19,8 @@ from services.runtime.grpc_client import refusal_reason
 from speechcue.calls.v1 import calls_pb2
 from speechcue.common.v1 import common_pb2
 from speechcue.events.v1 import calls_events_pb2
-from tests.calls.conftest import CallsHarness
+from speechcue.wallet.v1 import wallet_pb2
+from tests.calls.conftest import CallsHarness, menu_flow
 from tests.event_reader import read_events
 from tests.wallet.conftest import ADMIN_ID
 
@@ -262,3 +263,34 @@ async def test_kill_switch_stops_calls_now_and_refuses_new_ones(calls: CallsHarn
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await calls.call(customer, flow.id, number="+14155550124")
     assert refusal_reason(caught.value) == "CUSTOMER_SUSPENDED"
+
+
+async def test_a_transfer_campaign_on_a_plan_without_transfer_pauses_instead_of_failing_its_list(
+        calls: CallsHarness) -> None:
+    """Prime 1 day excludes call transfer: that refusal holds for every callee alike, so the campaign
+    pauses saying why and no callee is failed or dialled."""
+    customer = await calls.customer_with_money(0)
+    wallet = calls.wallet
+    plans = {p.code: p for p in (await wallet.stub.ListPlans(wallet_pb2.ListPlansRequest())).plans}
+    await wallet.credit(customer, plans["prime_1d"].price_cents + 1_000)
+    await wallet.stub.BuySubscription(wallet_pb2.BuySubscriptionRequest(
+        idempotency_key=wallet.key("buy"), customer_id=customer, plan_code="prime_1d"))
+    spec = menu_flow("Front desk")
+    spec.graph.nodes.append(calls_pb2.FlowNode(id="desk", kind=calls_pb2.NODE_KIND_TRANSFER,
+                                               transfer_number="+14155550188"))
+    menu = next(node for node in spec.graph.nodes if node.kind == calls_pb2.NODE_KIND_MENU)
+    menu.edges.append(calls_pb2.FlowEdge(key="4", target_node_id="desk"))
+    flow = await calls.flow(customer, spec)
+    if flow.status != calls_pb2.FLOW_STATUS_APPROVED:  # a new customer's transfer waits for review
+        await calls.stub.ReviewFlow(calls_pb2.ReviewFlowRequest(
+            idempotency_key=calls.key("review"), admin_telegram_id=ADMIN_ID, flow_id=flow.id, approve=True))
+    callees = numbers(3, "+1646")
+    created = await calls.stub.CreateCampaign(calls_pb2.CreateCampaignRequest(
+        idempotency_key=calls.key("campaign"), customer_id=customer, name="Desk", flow_id=flow.id,
+        list="\n".join(callees).encode()))
+    await calls.stub.StartCampaign(calls_pb2.CampaignActionRequest(idempotency_key="go", customer_id=customer,
+                                                                   campaign_id=created.id))
+    paused = await wait_for_status(calls, customer, created.id, calls_pb2.CAMPAIGN_STATUS_PAUSED, timeout=30)
+    assert "call transfer" in paused.pause_reason
+    assert paused.totals.failed == 0
+    assert not calls.retell.calls
