@@ -1,19 +1,22 @@
-"""Retell's `call_ended` webhooks recorded in batches: concurrent webhooks share one transaction.
+"""Retell's `call_ended` webhooks recorded in batches: concurrent webhooks share one statement.
 
 Why: every call ends with this webhook, a campaign ends hundreds of calls a minute, and one at a
 time each was five round trips and a commit (bench/README.md, "Calls webhook"). Here a whole batch
-costs two set-based statements in one transaction, whatever its size:
+costs two set-based statements, each its own transaction (no BEGIN or COMMIT round trips), whatever
+its size:
 
-1. the events are kept once per (call, event), so a replay changes nothing and answers `duplicate`;
-   the calls the fresh ones may belong to (by Retell's id, or by ours from the metadata) are locked,
-   in id order, and read;
+1. the calls the webhooks may belong to (by Retell's id, or by ours from the metadata) are read;
 2. call_end.py decides, per webhook and in Python, which call it belongs to and what that call
-   becomes — the same rule call_updates.py applies one event at a time for the recovery tick — and
-   one statement writes every ending call, with the do-not-call entries of the calls that opted out
-   (opt_outs.py's rule, inside call_end.end_of_call).
+   becomes (the same rule call_updates.py applies one event at a time for the recovery tick);
+3. one statement writes it all, but only for calls still as step 1 read them: it locks them in id
+   order where they are unchanged (compare-and-set), keeps the events once per (call, event) so a
+   replay changes nothing and answers `duplicate`, writes every ending call and the do-not-call
+   entries of the calls that opted out. A webhook whose call changed in between (a call_started
+   committed meanwhile) keeps nothing and goes round again with a fresh read.
 
-The rule is not restated in SQL, so the two paths cannot disagree. The other events are rarer and go
-one at a time (call_updates.py).
+The rule is not restated in SQL, so the two paths cannot disagree. The read takes no lock: holding
+the rows' locks across the decision in Python would need a transaction, and its BEGIN and COMMIT
+round trips per batch are what a statement run on its own avoids (Database.fetch_atomically).
 """
 
 from __future__ import annotations
@@ -25,14 +28,7 @@ from typing import Any
 
 from services.calls import metrics
 from services.calls.call_end import CallEnd, CallState, belongs_to, end_of_call
-from services.calls.call_updates import (
-    ACCEPTED,
-    DUPLICATE,
-    MISMATCHED_CALL,
-    UNKNOWN_CALL,
-    call_state,
-    log_mismatch,
-)
+from services.calls.call_updates import ACCEPTED, DUPLICATE, MISMATCHED_CALL, UNKNOWN_CALL, call_state, log_mismatch
 from services.calls.opt_outs import opt_out_reason
 from services.calls.retell_events import RetellCallFacts
 from services.runtime.database import Database, retrying_deadlocks
@@ -41,6 +37,9 @@ from services.runtime.group_commit import GroupCommit
 MAX_BATCH = 128
 # Two batches in flight: while one statement runs in PostgreSQL the next one is gathered and sent.
 CONCURRENT_BATCHES = 2
+# Reads and writes of a batch before its webhooks whose calls kept changing are answered with an
+# error (Retell delivers them again). A call changes a few times in its life, so one more round is the rule.
+MAX_ROUNDS = 4
 
 
 @dataclass(frozen=True)
@@ -50,83 +49,91 @@ class EndedCall:
     received_at: datetime
 
 
-# One row per webhook and call it may belong to: none (a duplicate, or no such call), one, or two
-# (the row with its Retell id and the row its metadata names). Locked in id order, so two batches
-# meeting the same calls wait for each other instead of deadlocking.
-_TAKE_CALLS = """
-WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS i(retell_call_id, our_call_id, payload)
+class CallKeptChanging(RuntimeError):
+    """The webhook's call changed under every attempt to record it; Retell delivers it again."""
+
+
+# Per webhook (by its position), the calls it may belong to: the row with its Retell id and the row
+# its metadata names, through their indexes.
+_READ_CALLS = """
+SELECT i.n, c.id, c.customer_id, c.retell_call_id, c.status, c.failure_reason, c.started_at, c.opt_out_key,
+       c.to_number
+FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS i(retell_call_id, our_call_id, n)
+JOIN LATERAL (
+  SELECT id, customer_id, retell_call_id, status, failure_reason, started_at, opt_out_key, to_number
+  FROM calls WHERE retell_call_id = i.retell_call_id
+  UNION
+  SELECT id, customer_id, retell_call_id, status, failure_reason, started_at, opt_out_key, to_number
+  FROM calls WHERE id = i.our_call_id
+) c ON true
+"""
+
+# What call_end decided, written only where the call is still as it was read (the exp_ columns);
+# answers per webhook whether it was checked (its call unchanged, or no call to write) and fresh.
+_WRITE = """
+WITH d AS MATERIALIZED (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[], $6::text[], $7::text[],
+                       $8::timestamptz[], $9::text[], $10::bool[], $11::text[], $12::bigint[], $13::text[],
+                       $14::text[], $15::text[], $16::text[], $17::bool[], $18::timestamptz[], $19::timestamptz[],
+                       $20::text[], $21::bool[], $22::text[], $23::text[], $24::text[])
+    AS d(retell_call_id, payload, keep, call_id, exp_status, exp_failure_reason, exp_retell_call_id,
+         exp_started_at, exp_opt_out_key, ends, status, duration_seconds, disconnection_reason, digits,
+         recording_url, transfer_number, opted_out, started_at, ended_at, failure_reason, in_voicemail,
+         settlement, to_number, opt_out_reason)
+),
+locked AS MATERIALIZED (
+  SELECT c.id FROM calls c JOIN d ON d.call_id = c.id
+  WHERE c.status = d.exp_status AND c.failure_reason = d.exp_failure_reason
+    AND c.retell_call_id IS NOT DISTINCT FROM d.exp_retell_call_id
+    AND c.started_at IS NOT DISTINCT FROM d.exp_started_at AND c.opt_out_key = d.exp_opt_out_key
+  ORDER BY c.id FOR UPDATE OF c
+),
+checked AS MATERIALIZED (
+  SELECT * FROM d WHERE d.call_id IS NULL OR d.call_id IN (SELECT id FROM locked)
 ),
 fresh AS (
   INSERT INTO call_events (retell_call_id, event, payload)
-  SELECT retell_call_id, 'call_ended', payload::jsonb FROM input ORDER BY retell_call_id
+  SELECT retell_call_id, 'call_ended', payload::jsonb FROM checked WHERE keep ORDER BY retell_call_id
   ON CONFLICT DO NOTHING RETURNING retell_call_id
-),
-wanted AS (
-  SELECT c.id FROM fresh f JOIN calls c ON c.retell_call_id = f.retell_call_id
-  UNION
-  SELECT i.our_call_id FROM input i JOIN fresh f ON f.retell_call_id = i.retell_call_id WHERE i.our_call_id <> ''
-),
-candidates AS MATERIALIZED (
-  SELECT c.id, c.customer_id, c.retell_call_id, c.status, c.failure_reason, c.started_at, c.opt_out_key,
-         c.to_number
-  FROM calls c JOIN wanted w ON w.id = c.id
-  ORDER BY c.id FOR UPDATE OF c
-)
-SELECT i.retell_call_id AS webhook_call_id, f.retell_call_id IS NOT NULL AS fresh, c.*
-FROM input i
-LEFT JOIN fresh f ON f.retell_call_id = i.retell_call_id
-LEFT JOIN candidates c ON f.retell_call_id IS NOT NULL
-  AND (c.retell_call_id = i.retell_call_id OR c.id = i.our_call_id)
-"""
-
-# Writes what call_end.end_of_call decided for each call, and the platform's do-not-call entries.
-_WRITE_ENDS = """
-WITH ends AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[],
-                       $8::text[], $9::bool[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::bool[],
-                       $14::text[], $15::text[], $16::text[])
-    AS e(id, retell_call_id, status, duration_seconds, disconnection_reason, digits, recording_url,
-         transfer_number, opted_out, started_at, ended_at, failure_reason, in_voicemail, settlement,
-         to_number, opt_out_reason)
 ),
 ended AS (
   UPDATE calls c SET
-    retell_call_id = e.retell_call_id, status = e.status, duration_seconds = e.duration_seconds,
-    disconnection_reason = e.disconnection_reason,
-    digits = coalesce(string_to_array(nullif(e.digits, ''), ','), '{}'),
-    recording_url = e.recording_url, transfer_number = e.transfer_number, opted_out = e.opted_out,
-    started_at = e.started_at, ended_at = e.ended_at, failure_reason = e.failure_reason,
-    in_voicemail = e.in_voicemail, settlement = e.settlement
-  FROM ends e
-  WHERE c.id = e.id
+    retell_call_id = w.retell_call_id, status = w.status, duration_seconds = w.duration_seconds,
+    disconnection_reason = w.disconnection_reason,
+    digits = coalesce(string_to_array(nullif(w.digits, ''), ','), '{}'),
+    recording_url = w.recording_url, transfer_number = w.transfer_number, opted_out = w.opted_out,
+    started_at = w.started_at, ended_at = w.ended_at, failure_reason = w.failure_reason,
+    in_voicemail = w.in_voicemail, settlement = w.settlement
+  FROM checked w JOIN fresh f ON f.retell_call_id = w.retell_call_id
+  WHERE c.id = w.call_id AND w.ends
+),
+learnt AS (
+  -- A webhook that belongs to a call whose end it does not change still teaches the row Retell's id.
+  UPDATE calls c SET retell_call_id = w.retell_call_id
+  FROM checked w JOIN fresh f ON f.retell_call_id = w.retell_call_id
+  WHERE c.id = w.call_id AND NOT w.ends
+),
+opted_out AS (
+  INSERT INTO do_not_call (number, scope, reason)
+  SELECT DISTINCT ON (w.to_number) w.to_number, '', w.opt_out_reason
+  FROM checked w JOIN fresh f ON f.retell_call_id = w.retell_call_id
+  WHERE w.ends AND w.opted_out
+  ON CONFLICT DO NOTHING
 )
-INSERT INTO do_not_call (number, scope, reason)
-SELECT DISTINCT ON (to_number) to_number, '', opt_out_reason FROM ends WHERE opted_out
-ON CONFLICT DO NOTHING
-"""
-
-# A webhook whose metadata names a call that is not its call is not kept: the genuine delivery of
-# that (call, event) must not be taken for a duplicate of it.
-_FORGET_MISMATCHED = """
-DELETE FROM call_events WHERE event = 'call_ended' AND retell_call_id = ANY($1::text[])
-"""
-
-# A webhook that belongs to a call whose end it does not change still teaches the row Retell's id.
-_LEARN_RETELL_IDS = """
-UPDATE calls c SET retell_call_id = l.retell_call_id
-FROM unnest($1::text[], $2::text[]) AS l(id, retell_call_id)
-WHERE c.id = l.id AND c.retell_call_id IS NULL
+SELECT d.retell_call_id, w.retell_call_id IS NOT NULL AS checked, f.retell_call_id IS NOT NULL AS fresh
+FROM d LEFT JOIN checked w ON w.retell_call_id = d.retell_call_id
+LEFT JOIN fresh f ON f.retell_call_id = d.retell_call_id
 """
 
 
 @dataclass(frozen=True)
-class _Ending:
-    call_id: str
-    retell_call_id: str
-    to_number: str
-    end: CallEnd
-    facts: RetellCallFacts
+class _Decision:
+    """What call_end decided for one webhook, and the call row as it was read (to compare it with)."""
+
+    outcome: str
+    read: CallState | None = None  # the call written to, if any
+    end: CallEnd | None = None  # None with `read`: the call only learns Retell's id
+    to_number: str = ""
 
 
 class EndedCalls:
@@ -153,28 +160,40 @@ class EndedCalls:
         return await retrying_deadlocks(lambda: self._record(batch), doing="a batch of call_ended")
 
     async def _record(self, batch: list[EndedCall]) -> list[str | Exception]:
-        facts = [ended.facts for ended in batch]
-        async with self._database.unit_of_work() as uow:
-            driver = await uow.driver()
-            rows = await driver.fetch(_TAKE_CALLS, [f.retell_call_id for f in facts],
-                                      [f.our_call_id for f in facts], [ended.payload for ended in batch])
-            outcomes, endings, learnt = _decide(batch, rows)
-            mismatched = [ended.facts.retell_call_id for ended, outcome in zip(batch, outcomes, strict=True)
-                          if outcome == MISMATCHED_CALL]
-            if mismatched:
-                await driver.execute(_FORGET_MISMATCHED, mismatched)
-            if endings:
-                await driver.execute(_WRITE_ENDS, *_columns(endings))
-            if learnt:
-                await driver.execute(_LEARN_RETELL_IDS, list(learnt), list(learnt.values()))
-            if endings:
-                uow.after_commit(self._on_recorded)
-            await uow.commit()
-        for ending in endings:
-            metrics.calls_ended_total.labels(ending.end.status).inc()
-            if ending.end.opted_out:
-                metrics.opt_outs_total.inc()
-        return list(outcomes)
+        outcomes: list[str | Exception] = [CallKeptChanging("the call kept changing; deliver it again")
+                                           for _ in batch]
+        ended_some = False
+        waiting = list(range(len(batch)))
+        for _ in range(MAX_ROUNDS):
+            orders = [batch[position] for position in waiting]
+            rows = await self._database.fetch_atomically(
+                _READ_CALLS, [o.facts.retell_call_id for o in orders], [o.facts.our_call_id for o in orders])
+            decisions = _decide(orders, rows)
+            written = await self._database.fetch_atomically(_WRITE, *_columns(orders, decisions))
+            by_call = {row["retell_call_id"]: row for row in written}
+            again = []
+            for position, order, decision in zip(waiting, orders, decisions, strict=True):
+                row = by_call[order.facts.retell_call_id]
+                if not row["checked"]:
+                    again.append(position)
+                elif decision.outcome == MISMATCHED_CALL:
+                    outcomes[position] = MISMATCHED_CALL
+                    log_mismatch(order.facts, decision.read.id if decision.read else "")
+                elif not row["fresh"]:
+                    outcomes[position] = DUPLICATE
+                else:
+                    outcomes[position] = decision.outcome
+                    if decision.end is not None:
+                        ended_some = True
+                        metrics.calls_ended_total.labels(decision.end.status).inc()
+                        if decision.end.opted_out:
+                            metrics.opt_outs_total.inc()
+            waiting = again
+            if not waiting:
+                break
+        if ended_some:
+            self._on_recorded()
+        return outcomes
 
 
 def _conflict_keys(ended: EndedCall) -> tuple[str, ...]:
@@ -183,56 +202,51 @@ def _conflict_keys(ended: EndedCall) -> tuple[str, ...]:
     return (f"retell:{facts.retell_call_id}",) + ((f"ours:{facts.our_call_id}",) if facts.our_call_id else ())
 
 
-def _decide(batch: list[EndedCall], rows: list[Any]) -> tuple[list[str], list[_Ending], dict[str, str]]:
-    """Per webhook, in order: its outcome; the calls that end; the calls that only learn Retell's id."""
-    fresh: set[str] = set()
-    candidates: dict[str, list[Any]] = {}
-    numbers: dict[str, str] = {}
+def _decide(orders: list[EndedCall], rows: list[Any]) -> list[_Decision]:
+    """Per webhook, in order, what call_end.py says of it. A batch never holds two webhooks of one
+    Retell call or naming one call (the conflict keys), so it writes each call at most once."""
+    candidates: dict[int, list[Any]] = {}
     for row in rows:
-        if row["fresh"]:
-            fresh.add(row["webhook_call_id"])
-        if row["id"] is not None:
-            candidates.setdefault(row["webhook_call_id"], []).append(row)
-            numbers[row["id"]] = row["to_number"]
+        candidates.setdefault(row["n"], []).append(row)
     # The rows as this batch leaves them, so that a later webhook of the batch sees an earlier one's effect.
     states: dict[str, CallState] = {}
-    outcomes: list[str] = []
-    endings: dict[str, _Ending] = {}
-    learnt: dict[str, str] = {}
-    for ended in batch:
-        facts = ended.facts
-        if facts.retell_call_id not in fresh:
-            outcomes.append(DUPLICATE)
-            continue
-        found = [states.setdefault(row["id"], call_state(row)) for row in candidates.get(facts.retell_call_id, [])]
-        call = next((state for state in found if belongs_to(state, facts)), None)
+    decisions = []
+    for number, order in enumerate(orders, start=1):
+        facts = order.facts
+        found = {row["id"]: row for row in candidates.get(number, [])}
+        now = [states.setdefault(call_id, call_state(row)) for call_id, row in found.items()]
+        call = next((state for state in now if belongs_to(state, facts)), None)
         if call is None:
-            if found:
-                log_mismatch(facts, found[0].id)
-            outcomes.append(MISMATCHED_CALL if found else UNKNOWN_CALL)
+            decisions.append(_Decision(MISMATCHED_CALL, now[0]) if now else _Decision(UNKNOWN_CALL))
             continue
-        outcomes.append(ACCEPTED)
-        end = end_of_call(call, facts, received_at=ended.received_at)
-        states[call.id] = replace(call, retell_call_id=facts.retell_call_id)
-        if end is not None:
-            states[call.id] = replace(states[call.id], status=end.status, failure_reason=end.failure_reason,
-                                      started_at=end.started_at)
-            endings[call.id] = _Ending(call.id, facts.retell_call_id, numbers[call.id], end, facts)
-            learnt.pop(call.id, None)
-        elif not call.retell_call_id:
-            learnt[call.id] = facts.retell_call_id
-    return outcomes, list(endings.values()), learnt
+        end = end_of_call(call, facts, received_at=order.received_at)
+        states[call.id] = replace(call, retell_call_id=facts.retell_call_id) if end is None else replace(
+            call, retell_call_id=facts.retell_call_id, status=end.status, failure_reason=end.failure_reason,
+            started_at=end.started_at)
+        writes = end is not None or not call.retell_call_id
+        decisions.append(_Decision(ACCEPTED, call_state(found[call.id]) if writes else None, end,
+                                   found[call.id]["to_number"]))
+    return decisions
 
 
-def _columns(endings: list[_Ending]) -> list[list[Any]]:
-    ends = [ending.end for ending in endings]
+def _columns(orders: list[EndedCall], decisions: list[_Decision]) -> list[list[Any]]:
+    def each(value: Callable[[CallEnd], Any]) -> list[Any]:
+        return [value(d.end) if d.end is not None else None for d in decisions]
+
+    reads = [d.read if d.outcome == ACCEPTED else None for d in decisions]
     return [
-        [ending.call_id for ending in endings], [ending.retell_call_id for ending in endings],
-        [end.status for end in ends], [end.duration_seconds for end in ends],
-        [end.disconnection_reason for end in ends], [",".join(end.digits) for end in ends],
-        [end.recording_url for end in ends], [end.transfer_number for end in ends],
-        [end.opted_out for end in ends], [end.started_at for end in ends], [end.ended_at for end in ends],
-        [end.failure_reason for end in ends], [end.in_voicemail for end in ends],
-        [str(end.settlement) for end in ends], [ending.to_number for ending in endings],
-        [opt_out_reason(ending.facts) if ending.end.opted_out else "" for ending in endings],
+        [o.facts.retell_call_id for o in orders], [o.payload for o in orders],
+        [d.outcome != MISMATCHED_CALL for d in decisions],
+        [r.id if r else None for r in reads], [r.status if r else None for r in reads],
+        [r.failure_reason if r else None for r in reads], [r.retell_call_id if r else None for r in reads],
+        [r.started_at if r else None for r in reads], [r.opt_out_key if r else None for r in reads],
+        [d.end is not None for d in decisions],
+        each(lambda end: end.status), each(lambda end: end.duration_seconds),
+        each(lambda end: end.disconnection_reason), each(lambda end: ",".join(end.digits)),
+        each(lambda end: end.recording_url), each(lambda end: end.transfer_number), each(lambda end: end.opted_out),
+        each(lambda end: end.started_at), each(lambda end: end.ended_at), each(lambda end: end.failure_reason),
+        each(lambda end: end.in_voicemail), each(lambda end: str(end.settlement)),
+        [d.to_number for d in decisions],
+        [opt_out_reason(o.facts) if d.end is not None and d.end.opted_out else "" for o, d in zip(
+            orders, decisions, strict=True)],
     ]

@@ -1,12 +1,13 @@
 """The two paths that record a call's end, the batched `call_ended` webhook (ended_calls.py) and the
 recovery tick that asks Retell for a call whose webhooks never came (recovery.py, through
 call_updates.py), end calls the same way: given the same facts from Retell, the two calls' rows are
-the same, and so are their bills and do-not-call entries."""
+the same, and so are their bills and do-not-call entries. The batched path decides on the call as it
+is when it writes, even when the call changed after the batch read it."""
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -14,6 +15,9 @@ import httpx
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from services.calls.ended_calls import _READ_CALLS, EndedCall, EndedCalls
+from services.calls.retell_events import read_webhook
+from services.runtime.database import Database
 from services.sandbox.retell_signing import retell_signature
 from speechcue.common.v1 import common_pb2
 from tests.calls.conftest import RETELL_KEY, CallsHarness
@@ -83,3 +87,41 @@ async def test_the_webhook_and_the_recovery_tick_end_a_call_the_same_way(calls: 
     webhook_row, recovered_row = await row_of(calls, heard.id), await row_of(calls, asked.id)
     assert webhook_row == recovered_row
     assert webhook_row["settlement"] == "settled" and webhook_row["ended_at"] is not None
+
+
+class CallStartsMeanwhile(Database):
+    """The calls database, where the call's call_started commits between the batch's read of the call
+    and its write, as it may when Retell's two webhooks arrive together."""
+
+    def __init__(self, database_url: str, call_id: str, started_at: datetime) -> None:
+        super().__init__(database_url)
+        self.call_id, self.started_at, self.reads = call_id, started_at, 0
+
+    async def fetch_atomically(self, sql: str, *arguments: Any) -> list[asyncpg.Record]:
+        rows = await super().fetch_atomically(sql, *arguments)
+        if sql == _READ_CALLS:
+            self.reads += 1
+            if self.reads == 1:
+                await super().fetch_atomically("UPDATE calls SET status = 'ongoing', started_at = $2 WHERE id = $1",
+                                               self.call_id, self.started_at)
+        return rows
+
+
+async def test_a_call_that_changes_between_the_batchs_read_and_write_is_read_again(calls: CallsHarness) -> None:
+    customer = await calls.customer_with_money(10_000)
+    flow = await calls.flow(customer)
+    await calls.script_callee("+14155550133", manual=True)
+    placed = await calls.call(customer, flow.id, number="+14155550133", record=True)
+    started = datetime(2026, 11, 24, 19, 53, 18, tzinfo=UTC)  # two seconds before Retell's start_timestamp
+    database = CallStartsMeanwhile(calls.settings.speechcue_database_url, placed.id, started)
+    ended_calls = EndedCalls(database, on_recorded=lambda: None)
+    payload = {"event": "call_ended", "call": {**calls.retell.get_call(placed.retell_call_id), **CONNECTED_WITH_KEYS}}
+    try:
+        outcome = await ended_calls.record(EndedCall(read_webhook(payload), json.dumps(payload), calls.clock.now))
+    finally:
+        await ended_calls.close()
+        await database.close()
+    assert (outcome, database.reads) == ("accepted", 2)
+    row = await row_of(calls, placed.id)
+    # Decided on the call as it was after its call_started: its start is that one, not Retell's in the end.
+    assert (row["status"], row["started_at"], row["duration_seconds"]) == ("ended", started, 62)
