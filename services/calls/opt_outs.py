@@ -14,6 +14,12 @@ The opt-out key is the flow's, recorded on the call row when the call is admitte
 does not say which flow it belongs to. A row without a key ('', a call admitted before keys were
 recorded) opts out only by the other two.
 
+When the keys cannot be known the callee is protected: a connected call whose transcript Retell did
+not keep (a call placed without recording stores basic attributes only, and get-call, which the
+recovery tick reads when no webhook came, then has no key presses) counts as an opt-out of a flow
+that offered a key. Such a call is rare (its webhooks, which do carry the keys, never arrived), and
+a lost opt-out would call someone who asked us to stop.
+
 A key press counts even inside a collect-digits step: every call tells the callee "press 9 at any
 time", so a 9 is taken at its word. A flow that collects numbers should choose * or # as its
 opt-out key (docs/trust-and-safety.md, "Every opt-out holds").
@@ -36,11 +42,19 @@ def asked_not_to_be_called(facts: RetellCallFacts) -> bool:
     return facts.disconnection_reason == SPOKEN_OPT_OUT_REASON or OPT_OUT_NODE in facts.nodes_entered
 
 
+def keys_unknown(facts: RetellCallFacts) -> bool:
+    """A connected call whose key presses Retell did not keep."""
+    return facts.connected and not facts.keys_kept
+
+
 def is_opt_out(facts: RetellCallFacts, opt_out_key: str) -> bool:
     """Examples, for a flow whose key is 9:
     keys 1, 9 → yes; keys 1, 2 → no; no keys and user_requested_dnc → yes;
-    no keys, user_hangup, entered sc_opt_out → yes; key 9 with no key recorded ('') → no."""
-    return asked_not_to_be_called(facts) or (opt_out_key != NO_KEY and opt_out_key in facts.digits)
+    no keys, user_hangup, entered sc_opt_out → yes; key 9 with no key recorded ('') → no;
+    connected, no transcript kept → yes; not connected, no transcript → no."""
+    if asked_not_to_be_called(facts):
+        return True
+    return opt_out_key != NO_KEY and (opt_out_key in facts.digits or keys_unknown(facts))
 
 
 def keys_that_opt_out(facts: RetellCallFacts) -> list[str]:
@@ -51,4 +65,8 @@ def keys_that_opt_out(facts: RetellCallFacts) -> list[str]:
 
 def opt_out_reason(facts: RetellCallFacts) -> str:
     """What the do-not-call entry says, for an operator reading the list."""
-    return "opted out by asking not to be called" if asked_not_to_be_called(facts) else "opted out by key press"
+    if asked_not_to_be_called(facts):
+        return "opted out by asking not to be called"
+    if keys_unknown(facts):
+        return "may have opted out: the call's key presses were not kept (an unrecorded call whose events never came)"
+    return "opted out by key press"

@@ -65,6 +65,9 @@ class RetellCallFacts:
     nodes_entered: tuple[str, ...]
     connected: bool
     analysis: dict[str, Any] = field(default_factory=dict)
+    # Whether Retell kept the call's transcript (where key presses are): a call placed without
+    # recording keeps only basic attributes (data_storage.py), so get-call has none to show.
+    keys_kept: bool = True
 
 
 def _text(value: Any, limit: int = MAX_TEXT) -> str:
@@ -102,7 +105,8 @@ def read_call(event: str, call: dict[str, Any]) -> RetellCallFacts:
         raise MalformedWebhook("call.call_id holds characters no call id has")
     metadata = _mapping(call.get("metadata"))
     entries = call.get("transcript_with_tool_calls")
-    entries = entries if isinstance(entries, list) else []
+    keys_kept = isinstance(entries, list)
+    entries = entries if keys_kept else []
     digits = tuple(entry["digit"] for entry in entries
                    if isinstance(entry, dict) and entry.get("role") == "dtmf"
                    and isinstance(entry.get("digit"), str) and entry["digit"] in "0123456789*#"
@@ -128,5 +132,5 @@ def read_call(event: str, call: dict[str, Any]) -> RetellCallFacts:
         disconnection_reason=reason, digits=digits, recording_url=_text(call.get("recording_url"), 1000),
         transfer_number=_text(call.get("transfer_destination"), 64), nodes_entered=nodes_entered,
         connected=status != "not_connected" and reason not in NOT_CONNECTED_REASONS and duration > 0,
-        analysis=analysis,
+        analysis=analysis, keys_kept=keys_kept,
     )

@@ -49,6 +49,11 @@ def dtmf(digit: str) -> dict[str, str]:
     (ended(dtmf("9")), "", False),  # a call admitted before keys were recorded
     (ended({"role": "user", "content": "press 9"}, reason="agent_hangup"), "9", False),
     (ended({"role": "dtmf", "digit": "99"}), "9", False),  # not one key: not a key press at all
+    # Retell kept no transcript (an unrecorded call read by get-call): the keys are unknown.
+    (read_call("call_ended", {"call_id": "c", "call_status": "ended", "duration_ms": 30_000}), "9", True),
+    (read_call("call_ended", {"call_id": "c", "call_status": "ended", "duration_ms": 30_000}), "", False),
+    (read_call("call_ended", {"call_id": "c", "call_status": "not_connected", "duration_ms": 0,
+                              "disconnection_reason": "dial_no_answer"}), "9", False),
 ])
 def test_an_opt_out_is_the_flows_key_pressed_or_a_request_not_to_be_called(
         facts: RetellCallFacts, key: str, expected: bool) -> None:
@@ -116,22 +121,49 @@ async def test_an_opt_out_puts_the_number_on_the_do_not_call_list_and_refuses_th
     assert sum(1 for c in calls.retell.calls.values() if c.record["to_number"] == callee) == 1
 
 
-async def test_an_opt_out_whose_webhooks_never_came_holds_once_the_recovery_tick_asks_retell(
-        calls: CallsHarness) -> None:
-    callee = "+14155550165"
+async def recovered_without_webhooks(calls: CallsHarness, callee: str, keys: list[dict[str, object]], *,
+                                     record: bool) -> tuple[str, calls_pb2.Flow, calls_pb2.Call]:
+    """A call whose webhooks never came, ended at Retell, then settled by the recovery tick."""
     customer = await calls.customer_with_money(2_000)
     flow = await approved_flow(calls, customer, AI_SCRIPT)
-    await calls.script_callee(callee, duration_ms=20_000, keys=[{"digit": "9", "at_ms": 3000}],
+    await calls.script_callee(callee, duration_ms=20_000, keys=keys,
                               delivery={"drop": ["call_started", "call_ended", "call_analyzed"]})
-    placed = await calls.call(customer, flow.id, callee, max_minutes=2)
-    await asyncio.sleep(1.0)  # the simulated call is over; no webhook came
+    placed = await calls.call(customer, flow.id, callee, max_minutes=2, record=record)
+    deadline = asyncio.get_running_loop().time() + 60
+    while not any(c.record["to_number"] == callee and c.record["call_status"] == "ended"
+                  for c in calls.retell.calls.values()):  # over at Retell; no webhook came
+        assert asyncio.get_running_loop().time() < deadline, "the simulated call never ended"
+        await asyncio.sleep(0.05)
     calls.clock.advance(minutes=10)
     late = Timestamp()
     late.FromDatetime(calls.clock.now)
     await calls.stub.RunRecoveryTick(common_pb2.RunTickRequest(idempotency_key=calls.key("tick"), scheduled_at=late))
+    return customer, flow, placed
+
+
+@pytest.mark.parametrize("record", [True, False])
+async def test_an_opt_out_whose_webhooks_never_came_holds_once_the_recovery_tick_asks_retell(
+        calls: CallsHarness, record: bool) -> None:
+    callee = "+14155550165"
+    customer, flow, placed = await recovered_without_webhooks(calls, callee, [{"digit": "9", "at_ms": 3000}],
+                                                              record=record)
     assert (await calls.settled(customer, placed.id)).opted_out
     error = await refused(calls.call(customer, flow.id, callee))
     assert refusal_reason(error) == "DO_NOT_CALL"
+
+
+@pytest.mark.parametrize(("record", "opted_out"), [(True, False), (False, True)])
+async def test_a_call_whose_keys_retell_did_not_keep_protects_the_callee_when_no_webhook_came(
+        calls: CallsHarness, record: bool, opted_out: bool) -> None:
+    """No key pressed: a recorded call's transcript shows it, so the callee stays callable; an
+    unrecorded call keeps no transcript at Retell (basic attributes only), so whether the callee
+    pressed the opt-out key cannot be known and the callee is protected."""
+    callee = "+14155550166"
+    customer, flow, placed = await recovered_without_webhooks(calls, callee, [{"digit": "1", "at_ms": 3000}],
+                                                              record=record)
+    assert (await calls.settled(customer, placed.id)).opted_out is opted_out
+    if opted_out:
+        assert refusal_reason(await refused(calls.call(customer, flow.id, callee))) == "DO_NOT_CALL"
 
 
 async def test_without_the_opt_out_key_or_a_request_the_number_stays_callable(calls: CallsHarness) -> None:
