@@ -236,7 +236,7 @@ class CallPlacer:
             if (await get_call(uow, call.id, for_update=True)).status != QUEUED:
                 return False
             await update_call(uow, call.id, status=FAILED, failure_reason=reason, ended_at=self.clock(),
-                              settlement="pending")
+                              settlement=SettlementState.PENDING)
             await uow.commit()
         metrics.calls_refused_total.labels(reason).inc()
         return True

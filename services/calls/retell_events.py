@@ -106,7 +106,8 @@ def read_call(event: str, call: dict[str, Any]) -> RetellCallFacts:
     metadata = _mapping(call.get("metadata"))
     entries = call.get("transcript_with_tool_calls")
     keys_kept = isinstance(entries, list)
-    entries = entries if keys_kept else []
+    if not isinstance(entries, list):
+        entries = []
     digits = tuple(entry["digit"] for entry in entries
                    if isinstance(entry, dict) and entry.get("role") == "dtmf"
                    and isinstance(entry.get("digit"), str) and entry["digit"] in "0123456789*#"

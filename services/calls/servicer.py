@@ -54,6 +54,7 @@ from services.calls.retired_agents import delete_unused_retired
 from services.calls.review_policy import TrustTier
 from services.calls.settings import CallsSettings
 from services.calls.settlement import Settlement
+from services.calls.settlement_state import SettlementState
 from services.calls.tables import calls, campaigns
 from services.calls.trust import TrustStanding, set_override, trust_standing
 from services.runtime.database import Database, UnitOfWork
@@ -269,7 +270,7 @@ class CampaignsServicer:
             update(calls).where(calls.c.customer_id == customer_id, calls.c.status == QUEUED,
                                 calls.c.retell_call_id.is_(None))
             .values(status=FAILED, failure_reason=CustomerSuspended.default_reason, ended_at=now,
-                    settlement="pending").returning(calls.c.id))).scalars().all()
+                    settlement=SettlementState.PENDING).returning(calls.c.id))).scalars().all()
         if failed:
             self.settlement.wake()
         live = (await uow.connection.execute(select(calls.c.retell_call_id).where(

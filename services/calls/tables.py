@@ -17,6 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
+from services.calls.settlement_state import SettlementState
+
 metadata = MetaData()
 
 flows = Table(
@@ -107,8 +109,8 @@ calls = Table(
     Column("successful", Boolean, nullable=False, server_default="false"),
     Column("in_voicemail", Boolean, nullable=False, server_default="false"),
     Column("failure_reason", Text, nullable=False, server_default=""),
-    # none → pending (call ended, money not yet settled with the wallet) → settled
-    Column("settlement", Text, nullable=False, server_default="none"),
+    # none → pending (call ended, money not yet settled with the wallet) → settled (settlement_state.py)
+    Column("settlement", Text, nullable=False, server_default=SettlementState.NONE.value),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("placed_at", DateTime(timezone=True)),
     # A single call Retell refused as busy: queued, its hold kept, until a line is free (line_waiter.py).
