@@ -303,7 +303,11 @@ async def test_kill_switch_stops_every_call_within_a_second_and_nothing_is_diall
         await calls.stub.RunCampaignTick(common_pb2.RunTickRequest(idempotency_key=calls.key("tick:c")))
         await until(lambda: passes() >= 3)
     assert len(at_retell(calls, customer)) == placed
-    await wait_for_status(calls, customer, campaign.id, calls_pb2.CAMPAIGN_STATUS_PAUSED, timeout=10)
+    # Paused by the switch, and completed once every callee's stopped call has settled (nothing is
+    # left to dial): which of the two depends on how far settlement got, never running again.
+    after_switch = await calls.stub.GetCampaign(calls_pb2.GetCampaignRequest(customer_id=customer,
+                                                                              campaign_id=campaign.id))
+    assert after_switch.status in (calls_pb2.CAMPAIGN_STATUS_PAUSED, calls_pb2.CAMPAIGN_STATUS_COMPLETED)
 
 
 # ---- opt-out across customers --------------------------------------------------------------------
