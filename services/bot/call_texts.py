@@ -3,7 +3,7 @@ notification and on the results screen)."""
 
 from __future__ import annotations
 
-from services.bot.formatting import duration, local_money, masked_number, money
+from services.bot.formatting import duration, local_money, masked_number
 from services.bot.i18n import Words
 from speechcue.calls.v1 import calls_pb2
 
@@ -63,7 +63,7 @@ def outcome_text(words: Words, *, to_number: str, ended: bool, duration_seconds:
                    status=words("call.status.ended" if ended else "call.status.failed"))]
     if ended:
         lines.append(words("call.outcome.duration", duration=duration(duration_seconds)))
-        lines.append(words("call.outcome.cost", cost=money(cost_cents), minutes=plan_minutes))
+        lines.append(words("call.outcome.cost", cost=words.money(cost_cents), minutes=plan_minutes))
         lines.append(words("call.outcome.keys", keys=" ".join(digits)) if digits else words("call.outcome.no_keys"))
         # Retell names the destination only when the call ended in a transfer (transfer_destination).
         if transfer_number:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.bot.clients import RPC_TIMEOUT_SECONDS, Services
-from services.bot.formatting import local_time, money, progress_bar
+from services.bot.formatting import local_time, progress_bar
 from services.bot.i18n import Words
 from services.bot.outcome_chart import BAD, GOOD, NEUTRAL, ONGOING, render_outcome_chart_png
 from services.bot.outgoing import Outgoing
@@ -56,7 +56,7 @@ def campaign_counts_lines(words: Words, counts: CampaignCounts) -> list[str]:
     return [progress_bar(counts.done, counts.callees),
             words("campaign.progress.counts", done=counts.done, callees=counts.callees, answered=counts.answered,
                   not_reached=counts.not_reached, not_called=counts.not_called, in_flight=counts.in_flight),
-            words("campaign.progress.cost", cost=money(counts.cost_cents))]
+            words("campaign.progress.cost", cost=words.money(counts.cost_cents))]
 
 
 def campaign_progress_text(words: Words, event: calls_events_pb2.CampaignChanged, timezone: str) -> str:

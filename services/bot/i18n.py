@@ -15,6 +15,8 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
+from services.bot.formatting import local_money
+
 log = logging.getLogger(__name__)
 
 LOCALES = Path(__file__).resolve().parent / "locales"
@@ -53,6 +55,10 @@ class Words:
             log.error("message %s in %s does not fit its values", message_id, self.language)
             return self._fallback.get(message_id, message_id).format(**values)
 
+
+    def money(self, cents: int) -> str:
+        """An amount in this language's format: `$1,050.50`, `1 050,50 $US`, `US$1,050.50`."""
+        return local_money(cents, self.language)
 
     def name_of(self, message_id: str, default: str) -> str:
         """Words for data that has its own name elsewhere (a plan's name in the wallet): the

@@ -11,7 +11,7 @@ import grpc
 from sqlalchemy import func, select, update
 
 from services.bot.clients import RPC_TIMEOUT_SECONDS, Services
-from services.bot.formatting import local_time, money
+from services.bot.formatting import local_time
 from services.bot.i18n import Words
 from services.bot.message_retention import delete_expired_messages
 from services.bot.outgoing import Keyboard, Outgoing, button, queue_messages, text_message
@@ -70,7 +70,7 @@ class NotificationTick:
                 customer_id=user.customer_id), timeout=RPC_TIMEOUT_SECONDS)
             keyboard = Keyboard().row(button(words("wallet.topup"), "topup"))
             return [Outgoing("sendMessage", text_message(words("reminder.low_balance",
-                                                               balance=money(balance.available_cents)), keyboard,
+                                                               balance=words.money(balance.available_cents)), keyboard,
                                                          chat_id=user.chat_id))]
         if kind == "plan_expiring":
             subscription = await self.services.wallet.GetSubscription(wallet_pb2.GetSubscriptionRequest(

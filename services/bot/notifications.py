@@ -20,7 +20,7 @@ from services.bot import metrics
 from services.bot.call_texts import outcome_text, status_text
 from services.bot.campaign_texts import campaign_progress_text, send_campaign_report
 from services.bot.clients import Services
-from services.bot.formatting import local_money, local_time, money
+from services.bot.formatting import local_money, local_time
 from services.bot.i18n import Words
 from services.bot.outgoing import Keyboard, Outgoing, button, queue_messages, text_message
 from services.bot.settings import BotSettings
@@ -226,7 +226,7 @@ class Notifications:
     async def _plan_renewed(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                             event: wallet_events_pb2.SubscriptionChanged, envelope: Any) -> list[Outgoing]:
         text = words("plan.renewed", name=plan_name(words, event), expires=local_time(event.expires_at, user.timezone),
-                     price=money(event.price_cents))
+                     price=words.money(event.price_cents))
         return [Outgoing("sendMessage", text_message(text, chat_id=user.chat_id))]
 
     async def _plan_expired(self, uow: UnitOfWork, user: TelegramUser, words: Words,
@@ -248,8 +248,8 @@ class Notifications:
     async def _overage_failed(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                               event: wallet_events_pb2.OverageFailed, envelope: Any) -> list[Outgoing]:
         keyboard = Keyboard().row(button(words("wallet.topup"), "topup"))
-        return [Outgoing("sendMessage", text_message(words("wallet.in_debt", debt=money(event.debt_cents)), keyboard,
-                                                     chat_id=user.chat_id))]
+        text = words("wallet.in_debt", debt=words.money(event.debt_cents))
+        return [Outgoing("sendMessage", text_message(text, keyboard, chat_id=user.chat_id))]
 
 
 def plan_name(words: Words, event: wallet_events_pb2.SubscriptionChanged) -> str:

@@ -46,7 +46,7 @@ async def admin(turn: Turn, args: list[str]) -> None:
         keyboard = Keyboard()
         for plan in plans.plans:
             keyboard.row(button(words("plans.line", name=turn.words.name_of(f"plan.name.{plan.code}", plan.name),
-                                      price=money(plan.price_cents)), "admpl", plan.code))
+                                      price=words.money(plan.price_cents)), "admpl", plan.code))
         turn.show(words("admin.plans_title"), keyboard.row(button(words("menu.back"), "adm")))
         return
     customers = await count_users(turn.uow)
@@ -69,8 +69,8 @@ async def show_figures(turn: Turn) -> None:
     text = words("admin.figures", calls=calls.calls, answered=calls.answered, failed=calls.failed,
                  in_flight=calls.in_flight, waiting=calls.waiting_for_line, campaigns=calls.campaigns_running,
                  opted_out=calls.opted_out, reviews=calls.flows_waiting_for_review,
-                 topups=money(money_side.topups_cents), revenue=money(money_side.revenue_cents),
-                 refunds=money(money_side.refunds_cents), customers=money_side.customers,
+                 topups=words.money(money_side.topups_cents), revenue=words.money(money_side.revenue_cents),
+                 refunds=words.money(money_side.refunds_cents), customers=money_side.customers,
                  in_debt=money_side.customers_in_debt, plans=money_side.active_subscriptions,
                  users=await count_users(turn.uow))
     turn.show(text, Keyboard().row(button(words("admin.figures_refresh"), "adm", "figures"))
@@ -106,7 +106,7 @@ async def refund(turn: Turn, text: str) -> None:
                               customer_id=str(data.get("refund_customer", "")),
                               subject=str(data.get("refund_transfer", "")), note=money(cents))
     turn.conversation.reset()
-    turn.send(words("admin.refunded", amount=money(cents), balance=money(result.balance.available_cents)),
+    turn.send(words("admin.refunded", amount=words.money(cents), balance=words.money(result.balance.available_cents)),
               admin_back(turn))
 
 
@@ -143,4 +143,4 @@ async def set_plan_price(turn: Turn, text: str) -> None:
     await record_admin_action(turn.uow, admin_telegram_id=turn.telegram_user_id, action="plan_price",
                               subject=updated.code, note=money(updated.price_cents))
     turn.conversation.reset()
-    turn.send(words("admin.plan_priced", plan=updated.code, price=money(updated.price_cents)), admin_back(turn))
+    turn.send(words("admin.plan_priced", plan=updated.code, price=words.money(updated.price_cents)), admin_back(turn))

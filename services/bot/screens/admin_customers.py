@@ -7,7 +7,7 @@ from __future__ import annotations
 from services.bot.audit import admin_actions_page, record_admin_action
 from services.bot.call_texts import STATUS_IDS as CALL_STATUS_IDS
 from services.bot.customer_search import find_customers
-from services.bot.formatting import local_time, masked_number, money
+from services.bot.formatting import local_time, masked_number
 from services.bot.outgoing import Keyboard, button
 from services.bot.pages import page_to_show, paging_buttons
 from services.bot.routing import router
@@ -84,7 +84,7 @@ async def show_customer(turn: Turn, customer_id: str) -> None:
     refundable = (wallet_pb2.TRANSFER_KIND_CAPTURE, wallet_pb2.TRANSFER_KIND_CHARGE,
                   wallet_pb2.TRANSFER_KIND_OVERAGE, wallet_pb2.TRANSFER_KIND_PLAN_PURCHASE)
     for transfer in [t for t in history.transfers if t.kind in refundable][:REFUNDS_SHOWN]:
-        keyboard.row(button(words("admin.refund_line", amount=money(transfer.amount_cents),
+        keyboard.row(button(words("admin.refund_line", amount=words.money(transfer.amount_cents),
                                   kind=words(f"transfer.{wallet_pb2.TransferKind.Name(transfer.kind)}")),
                             "admrf", customer_id, transfer.id))
     keyboard.row(button(words("admin.trust.button"), "admtr", customer_id),

@@ -17,7 +17,7 @@ from services.bot.audit import record_admin_action
 from services.bot.customer_search import users_of_customers
 from services.bot.flow_drafts import KINDS
 from services.bot.flow_picture import render_flow_png
-from services.bot.formatting import local_time, money
+from services.bot.formatting import local_time
 from services.bot.i18n import Words
 from services.bot.outgoing import Button, Keyboard, button
 from services.bot.pages import page_to_show, paging_buttons
@@ -143,8 +143,8 @@ async def customer_lines(turn: Turn, customer_id: str) -> list[str]:
         words("admin.customer.history", approved=record.flows_approved, rejected=record.flows_rejected,
               waiting=record.flows_waiting, placed=record.calls_placed, answered=record.calls_answered,
               campaigns=record.campaigns),
-        words("admin.customer.money", balance=money(balance.available_cents), debt=money(balance.debt_cents),
-              plan=plan),
+        words("admin.customer.money", balance=words.money(balance.available_cents),
+              debt=words.money(balance.debt_cents), plan=plan),
     ]
 
 

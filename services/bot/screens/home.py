@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from services.bot.formatting import money
 from services.bot.i18n import Words
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
@@ -64,7 +63,7 @@ async def show_help(turn: Turn, args: list[str]) -> None:
     page = args[0] if args else "how"
     if page not in ("how", "prices", "rules", "contact"):
         page = "how"
-    text = words(f"help.{page}", contact=turn.settings.bot_support_contact, overage=money(15),
+    text = words(f"help.{page}", contact=turn.settings.bot_support_contact, overage=words.money(15),
                  support=turn.settings.bot_support_contact)
     keyboard = (Keyboard()
                 .row(button(words("help.tab.how"), "help", "how"), button(words("help.tab.prices"), "help", "prices"))
