@@ -4,6 +4,9 @@ bot reads back to the same cents in every language."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 from babel.numbers import format_decimal
 from hypothesis import given
@@ -114,3 +117,21 @@ def test_every_refusal_states_the_range_in_the_chats_language(language: str, pro
 def test_a_french_refusal_writes_the_range_the_french_way() -> None:
     text = amount_problem_text(Words("fr"), AmountProblem.AMBIGUOUS, TOP_UP)
     assert "5,00\u00a0$US" in text and "10\u202f000,00\u00a0$US" in text and "1050,50" in text
+
+
+@pytest.mark.parametrize(("language", "shown"), [
+    ("en", "$1,050.50"), ("fr", "1\u202f050,50\u00a0$US"), ("hi", "$1,050.50"), ("zh", "US$1,050.50")])
+def test_every_amount_the_bot_shows_is_in_the_chats_language(language: str, shown: str) -> None:
+    words = Words(language)
+    assert words.money(105050) == shown
+
+
+def test_no_screen_formats_money_the_english_way() -> None:
+    """Every amount a person reads goes through Words.money; `formatting.money` is for audit notes."""
+    offenders = []
+    for path in sorted(Path("services/bot").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.keyword) and node.arg != "note" and isinstance(node.value, ast.Call)
+                    and isinstance(node.value.func, ast.Name) and node.value.func.id == "money"):
+                offenders.append(f"{path}:{node.value.lineno}")
+    assert not offenders, f"amounts shown without the chat's format: {offenders}"
