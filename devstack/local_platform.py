@@ -191,3 +191,24 @@ class LocalPlatform:
                 process.wait()
         self.nats.stop()
         self.postgres.stop()
+
+
+# Blocks of ports below the ephemeral range, apart from ./dev up's, the e2e suite's (21xxx), the
+# reliability platform's (22xxx), the log-secrecy test's (23xxx) and bench/faults.py's (24xxx).
+SPARE_PORT_BASES = tuple(range(25000, 35000, 1000))
+
+
+def on_free_ports(data: Path, preferred: LocalPorts, *, ticker: bool = True,
+                  overrides: dict[str, dict[str, str]] | None = None) -> LocalPlatform:
+    """The platform on its preferred ports, or on the first spare block nothing listens on yet: a
+    second suite running beside this one (or a leftover platform) may hold the preferred block."""
+    candidates = [preferred, *(LocalPorts(postgres=base + 329, nats=base + 222, http_base=base, grpc_base=base + 50)
+                               for base in SPARE_PORT_BASES)]
+    for ports in candidates:
+        platform = LocalPlatform(data, ports=ports, ticker=ticker, overrides=overrides)
+        try:
+            platform.check_ports()
+        except PortTaken:
+            continue
+        return platform
+    raise PortTaken(f"no free block of ports: tried {preferred} and the blocks at {SPARE_PORT_BASES}")

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from devstack.local_platform import LocalPlatform
+from devstack.local_platform import LocalPlatform, on_free_ports
 from devstack.platform import LocalPorts, sandbox_url
 
 # Below the ephemeral range, and apart from ./dev up's.
@@ -25,7 +25,7 @@ E2E_PORTS = LocalPorts(postgres=21329, nats=21222, http_base=21000, grpc_base=21
 @pytest.fixture(scope="session")
 def platform() -> Iterator[LocalPlatform]:
     with tempfile.TemporaryDirectory(prefix="speechcue-e2e-") as folder:
-        running = LocalPlatform(Path(folder), ports=E2E_PORTS, ticker=False,
+        running = on_free_ports(Path(folder), E2E_PORTS, ticker=False,
                                 overrides={"sandbox": {"SANDBOX_TIME_SCALE": "0.05"}})
         try:
             running.start()
@@ -131,7 +131,7 @@ _users = iter(range(6_200_001, 6_300_000))
 
 @pytest.fixture
 async def sandbox(platform: LocalPlatform) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=sandbox_url(E2E_PORTS), timeout=15.0) as client:
+    async with httpx.AsyncClient(base_url=sandbox_url(platform.ports), timeout=15.0) as client:
         yield client
 
 

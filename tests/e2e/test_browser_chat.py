@@ -26,7 +26,6 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from devstack.demo import callable_numbers
 from devstack.local_platform import LocalPlatform
 from devstack.platform import sandbox_url
-from tests.e2e.conftest import E2E_PORTS
 
 ARTIFACTS = Path(os.environ.get("SPEECHCUE_ARTIFACTS", "test-artifacts"))
 
@@ -137,7 +136,7 @@ async def test_a_person_onboards_and_reads_a_call_outcome_in_the_browser_chat(
     number = callable_numbers(1, datetime.now(UTC))[0]
     (await sandbox.put(f"/sandbox/retell/scenarios/{number}", json={
         "duration_ms": 42_000, "keys": [{"digit": "1", "at_ms": 2000}]})).raise_for_status()
-    await asyncio.to_thread(_open, browser, f"{sandbox_url(E2E_PORTS)}/chat", user_id)
+    await asyncio.to_thread(_open, browser, f"{sandbox_url(platform.ports)}/chat", user_id)
     await type_message(browser, "/start")
     await until(browser, "Welcome to Speechcue")
     await press(browser, "English")

@@ -10,29 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from devstack.local_platform import LocalPlatform, PortTaken
+from devstack.local_platform import LocalPlatform, on_free_ports
 from devstack.mixed_load import LoadRates, MixedLoad
 from devstack.platform import LocalPorts
 
-# Below the ephemeral range, apart from ./dev up's, the e2e suite's (21xxx), the log-secrecy test's
-# (23xxx) and bench/faults.py's (24xxx). A second suite running beside this one (or a leftover
-# platform) holds the first block, so the platform takes the next block whose ports are all free.
+# Below the ephemeral range, apart from ./dev up's and the other suites' (devstack/local_platform.py).
 RELIABILITY_PORTS = LocalPorts(postgres=22329, nats=22222, http_base=22000, grpc_base=22050)
-SPARE_PORT_BLOCKS = (25000, 26000, 27000, 28000, 29000, 30000, 31000)
-
-
-def free_platform(folder: Path) -> LocalPlatform:
-    """The platform on the first block of ports nothing listens on yet."""
-    for base in (None, *SPARE_PORT_BLOCKS):
-        ports = RELIABILITY_PORTS if base is None else LocalPorts(
-            postgres=base + 329, nats=base + 222, http_base=base, grpc_base=base + 50)
-        platform = LocalPlatform(folder, ports=ports, ticker=False, overrides={"sandbox": SANDBOX_OVERRIDES})
-        try:
-            platform.check_ports()
-        except PortTaken:
-            continue
-        return platform
-    raise PortTaken(f"no free block of ports for the reliability platform (tried 22000 and {SPARE_PORT_BLOCKS})")
 SANDBOX_OVERRIDES = {"SANDBOX_TIME_SCALE": "0.01", "SANDBOX_TELEGRAM_RETRY_SCALE": "1"}
 # Telegram lets a bot send about one message a second to a chat: a dozen customers keep the bot's
 # notifications of 2 calls a second within that, as real customers would be.
@@ -43,7 +26,7 @@ CUSTOMERS = 12
 @pytest.fixture(scope="module")
 def platform() -> Iterator[LocalPlatform]:
     with tempfile.TemporaryDirectory(prefix="speechcue-reliability-") as folder:
-        running = free_platform(Path(folder))
+        running = on_free_ports(Path(folder), RELIABILITY_PORTS, ticker=False, overrides={"sandbox": SANDBOX_OVERRIDES})
         try:
             running.start()
             yield running

@@ -22,7 +22,7 @@ import pytest
 
 from cronjobs.schedule import TICKS
 from devstack.demo import callable_numbers
-from devstack.local_platform import LocalPlatform
+from devstack.local_platform import LocalPlatform, on_free_ports
 from devstack.platform import LOCAL_DYNOPAY, LOCAL_INTERNAL_TOKEN, LOCAL_RETELL_KEY, LOCAL_TELEGRAM, LocalPorts
 from devstack.platform import sandbox_url as sandbox_address
 from services.runtime.logs import JsonFormatter, secret_values
@@ -38,7 +38,7 @@ ADMIN_USER = 1  # SPEECHCUE_ADMIN_TELEGRAM_IDS of the local platform
 def platform() -> Iterator[LocalPlatform]:
     debug = {"SPEECHCUE_LOG_LEVEL": "DEBUG"}
     with tempfile.TemporaryDirectory(prefix="speechcue-logs-") as folder:
-        running = LocalPlatform(Path(folder), ports=PORTS, ticker=False, overrides={
+        running = on_free_ports(Path(folder), PORTS, ticker=False, overrides={
             **{name: debug for name in PRODUCT_SERVICES}, "sandbox": {"SANDBOX_TIME_SCALE": "0.05"}})
         try:
             running.start()
@@ -137,7 +137,7 @@ async def journey(platform: LocalPlatform, sandbox: httpx.AsyncClient) -> list[s
 
 
 async def test_no_log_line_of_any_service_holds_a_secret_or_a_full_phone_number(platform: LocalPlatform) -> None:
-    async with httpx.AsyncClient(base_url=sandbox_address(PORTS), timeout=15.0) as sandbox:
+    async with httpx.AsyncClient(base_url=sandbox_address(platform.ports), timeout=15.0) as sandbox:
         numbers = await journey(platform, sandbox)
     findings: dict[str, list[str]] = {}
     lines = 0
