@@ -382,7 +382,6 @@ class RetellSimulator:
             return None
         return recording_wav(int(call.record.get("duration_ms") or 0))
 
-
     def stop_call(self, call_id: str) -> None:
         call = self.calls.get(call_id)
         if call is None:
