@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,6 +67,14 @@ class Turn:
                 text, keyboard, chat_id=self.chat_id, message_id=self.pressed_message_id)))
         else:
             self.send(text, keyboard)
+
+    def toast(self, text: str) -> None:
+        """A short notice over the chat for the button just pressed ("Paused", "Saved"), shown by
+        Telegram for a few seconds on the button's answer; nothing when the update was not a press."""
+        for index, message in enumerate(self.outgoing):
+            if message.method == "answerCallbackQuery":
+                self.outgoing[index] = replace(message, body={**message.body, "text": text})
+                return
 
     def send(self, text: str, keyboard: Keyboard | None = None, *, ref: str | None = None) -> None:
         self.outgoing.append(Outgoing("sendMessage", text_message(text, keyboard, chat_id=self.chat_id), ref=ref))

@@ -123,7 +123,9 @@ class UpdateHandling:
                 await self._route(turn, update)
             except grpc.aio.AioRpcError as error:
                 outcome = "refused"
-                turn.outgoing = [m for m in turn.outgoing if m.method == "answerCallbackQuery"]
+                # The press is still answered, but without a toast that says it worked.
+                turn.outgoing = [Outgoing(m.method, {"callback_query_id": m.body["callback_query_id"]})
+                                 for m in turn.outgoing if m.method == "answerCallbackQuery"]
                 turn.send(refusal_text(turn.words, error), back_home(turn.words))
             await queue_messages(uow, chat_id, turn.outgoing)
             await save_conversation(uow, conversation)
