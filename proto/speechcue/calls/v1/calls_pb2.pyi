@@ -36,6 +36,13 @@ class NodeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     NODE_KIND_TRANSFER: _ClassVar[NodeKind]
     NODE_KIND_END: _ClassVar[NodeKind]
 
+class MenuFallback(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MENU_FALLBACK_UNSPECIFIED: _ClassVar[MenuFallback]
+    MENU_FALLBACK_REPEAT: _ClassVar[MenuFallback]
+    MENU_FALLBACK_GO_TO: _ClassVar[MenuFallback]
+    MENU_FALLBACK_END: _ClassVar[MenuFallback]
+
 class FlowKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     FLOW_KIND_UNSPECIFIED: _ClassVar[FlowKind]
@@ -70,6 +77,13 @@ class CallStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CALL_STATUS_ONGOING: _ClassVar[CallStatus]
     CALL_STATUS_ENDED: _ClassVar[CallStatus]
     CALL_STATUS_FAILED: _ClassVar[CallStatus]
+
+class KeyInputKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    KEY_INPUT_KIND_UNSPECIFIED: _ClassVar[KeyInputKind]
+    KEY_INPUT_KIND_MENU_CHOICE: _ClassVar[KeyInputKind]
+    KEY_INPUT_KIND_DIGITS: _ClassVar[KeyInputKind]
+    KEY_INPUT_KIND_OPT_OUT: _ClassVar[KeyInputKind]
 CAMPAIGN_STATUS_UNSPECIFIED: CampaignStatus
 CAMPAIGN_STATUS_DRAFT: CampaignStatus
 CAMPAIGN_STATUS_SCHEDULED: CampaignStatus
@@ -86,6 +100,10 @@ NODE_KIND_MENU: NodeKind
 NODE_KIND_COLLECT_DIGITS: NodeKind
 NODE_KIND_TRANSFER: NodeKind
 NODE_KIND_END: NodeKind
+MENU_FALLBACK_UNSPECIFIED: MenuFallback
+MENU_FALLBACK_REPEAT: MenuFallback
+MENU_FALLBACK_GO_TO: MenuFallback
+MENU_FALLBACK_END: MenuFallback
 FLOW_KIND_UNSPECIFIED: FlowKind
 FLOW_KIND_GRAPH: FlowKind
 FLOW_KIND_AI_SCRIPT: FlowKind
@@ -106,6 +124,10 @@ CALL_STATUS_RINGING: CallStatus
 CALL_STATUS_ONGOING: CallStatus
 CALL_STATUS_ENDED: CallStatus
 CALL_STATUS_FAILED: CallStatus
+KEY_INPUT_KIND_UNSPECIFIED: KeyInputKind
+KEY_INPUT_KIND_MENU_CHOICE: KeyInputKind
+KEY_INPUT_KIND_DIGITS: KeyInputKind
+KEY_INPUT_KIND_OPT_OUT: KeyInputKind
 
 class PreviewCallListRequest(_message.Message):
     __slots__ = ("customer_id", "list", "default_region")
@@ -192,7 +214,7 @@ class CampaignTotals(_message.Message):
     def __init__(self, callees: _Optional[int] = ..., pending: _Optional[int] = ..., in_flight: _Optional[int] = ..., answered: _Optional[int] = ..., failed: _Optional[int] = ..., attempts: _Optional[int] = ..., cost_cents: _Optional[int] = ..., not_called: _Optional[int] = ...) -> None: ...
 
 class Campaign(_message.Message):
-    __slots__ = ("id", "customer_id", "name", "flow_id", "caller_id", "status", "start_at", "reminder_minutes", "retry", "totals", "pause_reason", "import_report", "created_at", "completed_at", "max_minutes_per_call")
+    __slots__ = ("id", "customer_id", "name", "flow_id", "caller_id", "status", "start_at", "reminder_minutes", "retry", "totals", "pause_reason", "import_report", "created_at", "completed_at", "max_minutes_per_call", "waiting")
     ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -208,6 +230,7 @@ class Campaign(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
     MAX_MINUTES_PER_CALL_FIELD_NUMBER: _ClassVar[int]
+    WAITING_FIELD_NUMBER: _ClassVar[int]
     id: str
     customer_id: str
     name: str
@@ -223,10 +246,65 @@ class Campaign(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     completed_at: _timestamp_pb2.Timestamp
     max_minutes_per_call: int
-    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., name: _Optional[str] = ..., flow_id: _Optional[str] = ..., caller_id: _Optional[str] = ..., status: _Optional[_Union[CampaignStatus, str]] = ..., start_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reminder_minutes: _Optional[int] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., totals: _Optional[_Union[CampaignTotals, _Mapping]] = ..., pause_reason: _Optional[str] = ..., import_report: _Optional[_Union[CallListReport, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_minutes_per_call: _Optional[int] = ...) -> None: ...
+    waiting: CampaignWaiting
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., name: _Optional[str] = ..., flow_id: _Optional[str] = ..., caller_id: _Optional[str] = ..., status: _Optional[_Union[CampaignStatus, str]] = ..., start_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reminder_minutes: _Optional[int] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., totals: _Optional[_Union[CampaignTotals, _Mapping]] = ..., pause_reason: _Optional[str] = ..., import_report: _Optional[_Union[CallListReport, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_minutes_per_call: _Optional[int] = ..., waiting: _Optional[_Union[CampaignWaiting, _Mapping]] = ...) -> None: ...
+
+class CampaignWaiting(_message.Message):
+    __slots__ = ("calling_hours", "calling_hours_next", "calling_hours_zone", "retries", "retry_next")
+    CALLING_HOURS_FIELD_NUMBER: _ClassVar[int]
+    CALLING_HOURS_NEXT_FIELD_NUMBER: _ClassVar[int]
+    CALLING_HOURS_ZONE_FIELD_NUMBER: _ClassVar[int]
+    RETRIES_FIELD_NUMBER: _ClassVar[int]
+    RETRY_NEXT_FIELD_NUMBER: _ClassVar[int]
+    calling_hours: int
+    calling_hours_next: _timestamp_pb2.Timestamp
+    calling_hours_zone: str
+    retries: int
+    retry_next: _timestamp_pb2.Timestamp
+    def __init__(self, calling_hours: _Optional[int] = ..., calling_hours_next: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., calling_hours_zone: _Optional[str] = ..., retries: _Optional[int] = ..., retry_next: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CampaignQuote(_message.Message):
+    __slots__ = ("campaign_id", "callees", "minutes_per_call", "price_per_minute_cents", "call_cost_cents", "estimate_cents", "plan_code", "plan_name", "plan_minutes", "first_calls", "calls_covered", "blocked_reason")
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    CALLEES_FIELD_NUMBER: _ClassVar[int]
+    MINUTES_PER_CALL_FIELD_NUMBER: _ClassVar[int]
+    PRICE_PER_MINUTE_CENTS_FIELD_NUMBER: _ClassVar[int]
+    CALL_COST_CENTS_FIELD_NUMBER: _ClassVar[int]
+    ESTIMATE_CENTS_FIELD_NUMBER: _ClassVar[int]
+    PLAN_CODE_FIELD_NUMBER: _ClassVar[int]
+    PLAN_NAME_FIELD_NUMBER: _ClassVar[int]
+    PLAN_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    FIRST_CALLS_FIELD_NUMBER: _ClassVar[int]
+    CALLS_COVERED_FIELD_NUMBER: _ClassVar[int]
+    BLOCKED_REASON_FIELD_NUMBER: _ClassVar[int]
+    campaign_id: str
+    callees: int
+    minutes_per_call: int
+    price_per_minute_cents: int
+    call_cost_cents: int
+    estimate_cents: int
+    plan_code: str
+    plan_name: str
+    plan_minutes: int
+    first_calls: int
+    calls_covered: int
+    blocked_reason: str
+    def __init__(self, campaign_id: _Optional[str] = ..., callees: _Optional[int] = ..., minutes_per_call: _Optional[int] = ..., price_per_minute_cents: _Optional[int] = ..., call_cost_cents: _Optional[int] = ..., estimate_cents: _Optional[int] = ..., plan_code: _Optional[str] = ..., plan_name: _Optional[str] = ..., plan_minutes: _Optional[int] = ..., first_calls: _Optional[int] = ..., calls_covered: _Optional[int] = ..., blocked_reason: _Optional[str] = ...) -> None: ...
+
+class RenameCampaignRequest(_message.Message):
+    __slots__ = ("idempotency_key", "customer_id", "campaign_id", "name")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    customer_id: str
+    campaign_id: str
+    name: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., customer_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
 
 class CreateCampaignRequest(_message.Message):
-    __slots__ = ("idempotency_key", "customer_id", "name", "flow_id", "list", "default_region", "caller_id", "start_at", "reminder_minutes", "retry", "max_minutes_per_call")
+    __slots__ = ("idempotency_key", "customer_id", "name", "flow_id", "list", "default_region", "caller_id", "start_at", "reminder_minutes", "retry", "max_minutes_per_call", "as_draft")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -238,6 +316,7 @@ class CreateCampaignRequest(_message.Message):
     REMINDER_MINUTES_FIELD_NUMBER: _ClassVar[int]
     RETRY_FIELD_NUMBER: _ClassVar[int]
     MAX_MINUTES_PER_CALL_FIELD_NUMBER: _ClassVar[int]
+    AS_DRAFT_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     customer_id: str
     name: str
@@ -249,7 +328,8 @@ class CreateCampaignRequest(_message.Message):
     reminder_minutes: int
     retry: RetryPolicy
     max_minutes_per_call: int
-    def __init__(self, idempotency_key: _Optional[str] = ..., customer_id: _Optional[str] = ..., name: _Optional[str] = ..., flow_id: _Optional[str] = ..., list: _Optional[bytes] = ..., default_region: _Optional[str] = ..., caller_id: _Optional[str] = ..., start_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reminder_minutes: _Optional[int] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., max_minutes_per_call: _Optional[int] = ...) -> None: ...
+    as_draft: bool
+    def __init__(self, idempotency_key: _Optional[str] = ..., customer_id: _Optional[str] = ..., name: _Optional[str] = ..., flow_id: _Optional[str] = ..., list: _Optional[bytes] = ..., default_region: _Optional[str] = ..., caller_id: _Optional[str] = ..., start_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reminder_minutes: _Optional[int] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., max_minutes_per_call: _Optional[int] = ..., as_draft: _Optional[bool] = ...) -> None: ...
 
 class CampaignActionRequest(_message.Message):
     __slots__ = ("idempotency_key", "customer_id", "campaign_id")
@@ -356,7 +436,7 @@ class FlowEdge(_message.Message):
     def __init__(self, key: _Optional[str] = ..., target_node_id: _Optional[str] = ...) -> None: ...
 
 class FlowNode(_message.Message):
-    __slots__ = ("id", "kind", "text", "max_digits", "termination_key", "transfer_number", "edges")
+    __slots__ = ("id", "kind", "text", "max_digits", "termination_key", "transfer_number", "edges", "on_wrong_key", "on_silence", "repeats")
     ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
@@ -364,6 +444,9 @@ class FlowNode(_message.Message):
     TERMINATION_KEY_FIELD_NUMBER: _ClassVar[int]
     TRANSFER_NUMBER_FIELD_NUMBER: _ClassVar[int]
     EDGES_FIELD_NUMBER: _ClassVar[int]
+    ON_WRONG_KEY_FIELD_NUMBER: _ClassVar[int]
+    ON_SILENCE_FIELD_NUMBER: _ClassVar[int]
+    REPEATS_FIELD_NUMBER: _ClassVar[int]
     id: str
     kind: NodeKind
     text: str
@@ -371,7 +454,10 @@ class FlowNode(_message.Message):
     termination_key: str
     transfer_number: str
     edges: _containers.RepeatedCompositeFieldContainer[FlowEdge]
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[NodeKind, str]] = ..., text: _Optional[str] = ..., max_digits: _Optional[int] = ..., termination_key: _Optional[str] = ..., transfer_number: _Optional[str] = ..., edges: _Optional[_Iterable[_Union[FlowEdge, _Mapping]]] = ...) -> None: ...
+    on_wrong_key: MenuFallback
+    on_silence: MenuFallback
+    repeats: int
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[NodeKind, str]] = ..., text: _Optional[str] = ..., max_digits: _Optional[int] = ..., termination_key: _Optional[str] = ..., transfer_number: _Optional[str] = ..., edges: _Optional[_Iterable[_Union[FlowEdge, _Mapping]]] = ..., on_wrong_key: _Optional[_Union[MenuFallback, str]] = ..., on_silence: _Optional[_Union[MenuFallback, str]] = ..., repeats: _Optional[int] = ...) -> None: ...
 
 class FlowGraph(_message.Message):
     __slots__ = ("start_node_id", "nodes")
@@ -825,18 +911,36 @@ class ListKeyPressesRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
 
 class KeyPresses(_message.Message):
-    __slots__ = ("call_id", "to_number", "flow_id", "digits", "ended_at")
+    __slots__ = ("call_id", "to_number", "flow_id", "digits", "ended_at", "flow_name", "campaign_id", "campaign_name", "inputs")
     CALL_ID_FIELD_NUMBER: _ClassVar[int]
     TO_NUMBER_FIELD_NUMBER: _ClassVar[int]
     FLOW_ID_FIELD_NUMBER: _ClassVar[int]
     DIGITS_FIELD_NUMBER: _ClassVar[int]
     ENDED_AT_FIELD_NUMBER: _ClassVar[int]
+    FLOW_NAME_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGN_NAME_FIELD_NUMBER: _ClassVar[int]
+    INPUTS_FIELD_NUMBER: _ClassVar[int]
     call_id: str
     to_number: str
     flow_id: str
     digits: _containers.RepeatedScalarFieldContainer[str]
     ended_at: _timestamp_pb2.Timestamp
-    def __init__(self, call_id: _Optional[str] = ..., to_number: _Optional[str] = ..., flow_id: _Optional[str] = ..., digits: _Optional[_Iterable[str]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    flow_name: str
+    campaign_id: str
+    campaign_name: str
+    inputs: _containers.RepeatedCompositeFieldContainer[KeyInput]
+    def __init__(self, call_id: _Optional[str] = ..., to_number: _Optional[str] = ..., flow_id: _Optional[str] = ..., digits: _Optional[_Iterable[str]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., flow_name: _Optional[str] = ..., campaign_id: _Optional[str] = ..., campaign_name: _Optional[str] = ..., inputs: _Optional[_Iterable[_Union[KeyInput, _Mapping]]] = ...) -> None: ...
+
+class KeyInput(_message.Message):
+    __slots__ = ("kind", "keys", "step_id")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    STEP_ID_FIELD_NUMBER: _ClassVar[int]
+    kind: KeyInputKind
+    keys: str
+    step_id: str
+    def __init__(self, kind: _Optional[_Union[KeyInputKind, str]] = ..., keys: _Optional[str] = ..., step_id: _Optional[str] = ...) -> None: ...
 
 class ListKeyPressesResponse(_message.Message):
     __slots__ = ("entries", "next_page_token")

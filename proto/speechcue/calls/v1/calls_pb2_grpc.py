@@ -190,6 +190,16 @@ class CallsServiceStub:
                 request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCampaignRequest.SerializeToString,
                 response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignReport.FromString,
                 _registered_method=True)
+        self.QuoteCampaign = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/QuoteCampaign',
+                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCampaignRequest.SerializeToString,
+                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignQuote.FromString,
+                _registered_method=True)
+        self.RenameCampaign = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/RenameCampaign',
+                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.RenameCampaignRequest.SerializeToString,
+                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.Campaign.FromString,
+                _registered_method=True)
         self.RunCampaignTick = channel.unary_unary(
                 '/speechcue.calls.v1.CallsService/RunCampaignTick',
                 request_serializer=speechcue_dot_common_dot_v1_dot_common__pb2.RunTickRequest.SerializeToString,
@@ -426,6 +436,21 @@ class CallsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def QuoteCampaign(self, request, context):
+        """What the campaign's remaining callees may cost, and how many of its first calls the plan and the
+        wallet cover now: the admission rule of QuoteCall, asked for the campaign's calls (services/calls/
+        campaign_estimate.py).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RenameCampaign(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RunCampaignTick(self, request, context):
         """Every minute: starts due schedules, sends due reminders, resumes retries, settles stale calls.
         """
@@ -631,6 +656,16 @@ def add_CallsServiceServicer_to_server(servicer, server):
                     servicer.GetCampaignReport,
                     request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCampaignRequest.FromString,
                     response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignReport.SerializeToString,
+            ),
+            'QuoteCampaign': grpc.unary_unary_rpc_method_handler(
+                    servicer.QuoteCampaign,
+                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCampaignRequest.FromString,
+                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignQuote.SerializeToString,
+            ),
+            'RenameCampaign': grpc.unary_unary_rpc_method_handler(
+                    servicer.RenameCampaign,
+                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.RenameCampaignRequest.FromString,
+                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.Campaign.SerializeToString,
             ),
             'RunCampaignTick': grpc.unary_unary_rpc_method_handler(
                     servicer.RunCampaignTick,
@@ -1505,6 +1540,60 @@ class CallsService:
             '/speechcue.calls.v1.CallsService/GetCampaignReport',
             speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCampaignRequest.SerializeToString,
             speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QuoteCampaign(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/QuoteCampaign',
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCampaignRequest.SerializeToString,
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignQuote.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RenameCampaign(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/RenameCampaign',
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.RenameCampaignRequest.SerializeToString,
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.Campaign.FromString,
             options,
             channel_credentials,
             insecure,
