@@ -17,7 +17,7 @@ import pytest
 from services.bot.audit import ACTIONS
 from services.bot.call_texts import ADMISSION_REFUSAL_IDS, COST_BASIS_IDS
 from services.bot.flow_drafts import CALL_LANGUAGES
-from services.bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Words, catalogue
+from services.bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Words, catalogue, plural_catalogue
 from services.bot.screens.calling import MONEY_REFUSALS, WAY_OUT_LABELS
 from services.bot.screens.campaigns import RETRIES
 from speechcue.payments.v1 import payments_pb2
@@ -139,3 +139,59 @@ def test_every_id_the_code_builds_is_in_english() -> None:
 
     assert len(wallet_pb2.TransferKind.keys()) > 1 and len(payments_pb2.InvoiceStatus.keys()) > 1
     assert sorted(set(DYNAMIC_IDS) - set(english)) == []
+
+
+# ---- plural entries (msgid_plural): a count worded in the language's own forms ----------------
+
+PLURAL_ID = re.compile(r'\.plural\(\s*"([a-z_.A-Z0-9]+)"')
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_plural_entries_have_the_english_ids_every_form_and_the_same_names(language: str) -> None:
+    english = plural_catalogue(DEFAULT_LANGUAGE).forms
+    plurals = plural_catalogue(language)
+
+    assert len(english) >= 6
+    assert sorted(set(english) - set(plurals.forms)) == [], f"{language} lacks these plural ids"
+    assert sorted(set(plurals.forms) - set(english)) == [], f"{language} has plural ids English does not"
+    wrong = {}
+    for message_id, forms in plurals.forms.items():
+        names = placeholders(english[message_id][0])
+        if len(forms) != plurals.count_of_forms or not all(form.strip() for form in forms):
+            wrong[message_id] = forms  # a form left empty, or fewer forms than Plural-Forms says
+        elif any(placeholders(form) != names for form in forms) or "count" not in names:
+            wrong[message_id] = forms
+    assert wrong == {}
+
+
+@pytest.mark.parametrize(("language", "counts", "expected"), [
+    ("en", (1, 2, 0), ("1 step", "2 steps", "0 steps")),
+    ("fr", (0, 1, 2), ("0 étape", "1 étape", "2 étapes")),
+    ("zh", (1, 2, 0), ("1 个步骤", "2 个步骤", "0 个步骤")),
+    ("hi", (1, 2, 0), ("1 चरण", "2 चरण", "0 चरण")),
+])
+def test_a_count_takes_its_languages_plural_form(language: str, counts: tuple[int, ...],
+                                                 expected: tuple[str, ...]) -> None:
+    words = Words(language)
+    assert tuple(words.plural("count.steps", count) for count in counts) == expected
+
+
+def test_english_calls_and_minutes_agree_with_their_count() -> None:
+    words = Words("en")
+    assert [words.plural("count.calls", n) for n in (1, 3)] == ["1 call", "3 calls"]
+    assert [words.plural("count.minutes", n) for n in (1, 10)] == ["1 minute", "10 minutes"]
+    assert [Words("fr").plural("count.callees", n) for n in (1, 2)] == ["1 personne appelée", "2 personnes appelées"]
+
+
+@pytest.mark.parametrize("language", ["zh", "hi"])
+def test_no_english_words_left_in_chinese_and_hindi_plurals(language: str) -> None:
+    leftovers = {message_id: found for message_id, forms in plural_catalogue(language).forms.items()
+                 if (found := [w for form in forms for w in LATIN_WORD.findall(literal_text(form))])}
+    assert leftovers == {}
+
+
+def test_every_plural_id_the_code_names_is_in_english() -> None:
+    used: set[str] = set()
+    for source in sorted(BOT_SOURCES.rglob("*.py")):
+        used.update(PLURAL_ID.findall(source.read_text(encoding="utf-8")))
+    assert sorted(used - set(plural_catalogue(DEFAULT_LANGUAGE).forms)) == []
