@@ -63,7 +63,7 @@ def campaign_progress_text(words: Words, event: calls_events_pb2.CampaignChanged
     lines = [words("campaign.progress.title", name=event.name, status=words(f"campaign.status.{event.status}")),
              *campaign_counts_lines(words, CampaignCounts.of_event(event))]
     if event.status == "scheduled":
-        lines.append(words("campaign.progress.starts", start=local_time(event.start_at, timezone)))
+        lines.append(words("campaign.progress.starts", start=local_time(event.start_at, timezone, words.language)))
     if event.reason:
         # A reason the platform names by code (CUSTOMER_SUSPENDED) has words of its own.
         lines.append(words("campaign.progress.reason", reason=words.name_of(f"error.{event.reason}", event.reason)))

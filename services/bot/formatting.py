@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
+from babel.dates import format_date, format_time, get_timezone_gmt, get_timezone_name
 from babel.numbers import format_currency
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -47,14 +50,48 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def local_time(moment: datetime | Timestamp | None, timezone: str) -> str:
+# Zones whose CLDR name would read "Unknown Region (UTC) Time": shown as UTC in every language.
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Etc/Universal", "Etc/Zulu", "Universal", "Zulu"})
+
+
+@cache
+def zone_label(timezone: str, language: str) -> str:
+    """A zone as the chat's language names it: "Europe/Paris" → "Central European Time",
+    "heure d’Europe centrale", "中欧时间", "मध्य यूरोपीय समय"; UTC (and an unknown name) → "UTC"."""
+    place = zone(timezone)
+    if place.key in _UTC_NAMES:
+        return "UTC"
+    if place.key.startswith("Etc/"):  # a fixed offset with no place: its offset ("Etc/GMT+5" is GMT-05:00)
+        return str(get_timezone_gmt(datetime.now(UTC).astimezone(place), "long", locale=babel_locale(language)))
+    try:
+        return str(get_timezone_name(place, "long", zone_variant="generic", locale=babel_locale(language)))
+    except (LookupError, ValueError):
+        return place.key
+
+
+def local_time(moment: datetime | Timestamp | None, timezone: str, language: str = "en", *,
+               with_date: bool = True) -> str:
+    """A moment as the customer reads it: in their timezone, in their language's date and time
+    format, with the zone named, so no time on any screen is ambiguous. Worked examples
+    (2026-12-03 07:00 UTC, Europe/Paris): en "Dec 3, 2026, 8:00 AM (Central European Time)",
+    fr "3 déc. 2026, 08:00 (heure d’Europe centrale)", zh "2026年12月3日 08:00（中欧时间）";
+    `with_date=False` → "8:00 AM (Central European Time)". An unset moment is "—"."""
     if isinstance(moment, Timestamp):
         if moment.seconds == 0 and moment.nanos == 0:
             return "—"
         moment = moment.ToDatetime(tzinfo=UTC)
     if moment is None:
         return "—"
-    return moment.astimezone(zone(timezone)).strftime("%Y-%m-%d %H:%M")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    locale = babel_locale(language)
+    local = moment.astimezone(zone(timezone))
+    shown = format_time(local, "short", locale=locale)
+    if with_date:
+        pattern = str(Locale.parse(locale).datetime_formats["medium"]).replace("'", "")
+        shown = pattern.replace("{0}", shown).replace("{1}", format_date(local, "medium", locale=locale))
+    label = zone_label(timezone, language)
+    return f"{shown}（{label}）" if language == "zh" else f"{shown} ({label})"
 
 
 def progress_bar(done: int, total: int) -> str:

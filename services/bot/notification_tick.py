@@ -80,6 +80,6 @@ class NotificationTick:
             name = words.name_of(f"plan.name.{subscription.plan.code}", subscription.plan.name)
             return [Outgoing("sendMessage", text_message(words(word, name=name,
                                                                expires=local_time(subscription.expires_at,
-                                                                                  user.timezone)),
+                                                                                  user.timezone, words.language)),
                                                          keyboard, chat_id=user.chat_id))]
         return []

@@ -191,8 +191,8 @@ class Notifications:
 
     async def _campaign_reminder(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                                  event: calls_events_pb2.CampaignChanged, envelope: Any) -> list[Outgoing]:
-        text = words("campaign.reminder", name=event.name, start=local_time(event.start_at, user.timezone),
-                     callees=event.callees)
+        text = words("campaign.reminder", name=event.name, callees=event.callees,
+                     start=local_time(event.start_at, user.timezone, words.language))
         keyboard = Keyboard().row(button(words("campaign.open"), "camp", "view", event.campaign_id))
         return [Outgoing("sendMessage", text_message(text, keyboard, chat_id=user.chat_id))]
 
@@ -219,13 +219,14 @@ class Notifications:
 
     async def _plan_activated(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                               event: wallet_events_pb2.SubscriptionChanged, envelope: Any) -> list[Outgoing]:
-        expires = local_time(event.expires_at, user.timezone)
+        expires = local_time(event.expires_at, user.timezone, words.language)
         text = words("plan.activated", name=plan_name(words, event), expires=expires)
         return [Outgoing("sendMessage", text_message(text, chat_id=user.chat_id))]
 
     async def _plan_renewed(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                             event: wallet_events_pb2.SubscriptionChanged, envelope: Any) -> list[Outgoing]:
-        text = words("plan.renewed", name=plan_name(words, event), expires=local_time(event.expires_at, user.timezone),
+        text = words("plan.renewed", name=plan_name(words, event),
+                     expires=local_time(event.expires_at, user.timezone, words.language),
                      price=words.money(event.price_cents))
         return [Outgoing("sendMessage", text_message(text, chat_id=user.chat_id))]
 

@@ -70,12 +70,13 @@ async def show_customer(turn: Turn, customer_id: str) -> None:
     lines.append(words("admin.customer.recent_flows"))
     lines += [words("admin.customer.flow_line", name=flow.spec.name,
                     status=words(FLOW_STATUS_IDS.get(flow.status, "flow.status.pending")),
-                    at=local_time(flow.created_at, "UTC")) for flow in record.recent_flows] or ["—"]
+                    at=local_time(flow.created_at, "UTC", words.language)) for flow in record.recent_flows] or ["—"]
     lines.append(words("admin.customer.recent_calls"))
     lines += [words("admin.customer.call_line", number=masked_number(call.to_number),
                     status=words(CALL_STATUS_IDS.get(call.status, "call.status.queued")),
-                    at=local_time(call.created_at, "UTC"), reason=call.failure_reason or call.disconnection_reason
-                    or "—") for call in record.recent_calls] or ["—"]
+                    at=local_time(call.created_at, "UTC", words.language),
+                    reason=call.failure_reason or call.disconnection_reason or "—")
+             for call in record.recent_calls] or ["—"]
     suspended = record.limits.suspended
     keyboard = Keyboard().row(button(words("admin.resume_customer" if suspended else "admin.suspend_customer"),
                                      "admks", customer_id, "off" if suspended else "on"))
@@ -178,7 +179,8 @@ async def audit_log(turn: Turn, args: list[str]) -> None:
     lines = [words("admin.audit.title_customer" if customer_id else "admin.audit.title",
                    customer=customer_id or "", page=page + 1)]
     for row in shown:
-        lines.append(words("admin.audit.line", at=f"{local_time(row.at, 'UTC')} UTC", admin=row.admin_telegram_id,
+        lines.append(words("admin.audit.line", at=local_time(row.at, "UTC", words.language),
+                           admin=row.admin_telegram_id,
                            action=words(f"audit.action.{row.action}"), customer=row.customer_id or "—",
                            subject=row.subject or "—"))
         if row.note:

@@ -231,7 +231,8 @@ async def create_campaign(turn: Turn, content: bytes) -> None:
     if campaign.status == calls_pb2.CAMPAIGN_STATUS_DRAFT:
         keyboard.row(button(words("campaign.start"), "camp", "start", campaign.id))
     else:
-        lines.append(words("campaign.progress.starts", start=local_time(campaign.start_at, turn.customer.timezone)))
+        lines.append(words("campaign.progress.starts",
+                           start=local_time(campaign.start_at, turn.customer.timezone, words.language)))
     keyboard.row(button(words("campaign.open"), "camp", "view", campaign.id))
     turn.pressed_message_id = None
     turn.send("\n".join(lines), keyboard)

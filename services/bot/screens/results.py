@@ -37,7 +37,7 @@ async def recent_calls(turn: Turn, args: list[str]) -> None:
     keyboard = Keyboard().row(*[button(("• " if name == chosen else "") + words(f"results.filter.{name}"),
                                        "results", name) for name in FILTERS])
     for call in answer.calls:
-        label = words("results.line", when=local_time(call.created_at, turn.customer.timezone),
+        label = words("results.line", when=local_time(call.created_at, turn.customer.timezone, turn.words.language),
                       number=masked_number(call.to_number), status=words(STATUS_IDS.get(call.status,
                                                                                           "call.status.queued")),
                       keys=" ".join(call.digits) or "—")
@@ -95,7 +95,8 @@ async def key_press_inbox(turn: Turn, args: list[str]) -> None:
         timeout=turn.timeout)
     lines = [words("results.inbox_title")]
     for entry in answer.entries:
-        lines.append(words("results.inbox_line", when=local_time(entry.ended_at, turn.customer.timezone),
+        lines.append(words("results.inbox_line",
+                           when=local_time(entry.ended_at, turn.customer.timezone, words.language),
                            number=masked_number(entry.to_number), keys=" ".join(entry.digits)))
     if not answer.entries:
         lines.append(words("results.inbox_empty"))

@@ -44,7 +44,7 @@ async def show_wallet(turn: Turn, args: list[str]) -> None:
     keyboard.row(button(words("plans.title"), "plans"), button(words("wallet.invoices"), "invs"))
     if subscription.status == wallet_pb2.SUBSCRIPTION_STATUS_ACTIVE:
         lines.append(words("wallet.plan", name=plan_name(turn, subscription.plan),
-                           expires=local_time(subscription.expires_at, turn.customer.timezone),
+                           expires=local_time(subscription.expires_at, turn.customer.timezone, turn.words.language),
                            single=minutes_text(turn, subscription.single_minutes_left),
                            bulk=minutes_text(turn, subscription.bulk_minutes_left)))
         renew = "wallet.autorenew_on" if subscription.auto_renew else "wallet.autorenew_off"
@@ -74,7 +74,8 @@ async def show_history(turn: Turn, args: list[str]) -> None:
                                                                   page_token=token)), timeout=turn.timeout)
     lines = [words("wallet.history_title")]
     for transfer in answer.transfers:
-        lines.append(words("wallet.history_line", when=local_time(transfer.created_at, turn.customer.timezone),
+        lines.append(words("wallet.history_line",
+                           when=local_time(transfer.created_at, turn.customer.timezone, words.language),
                            kind=words(f"transfer.{wallet_pb2.TransferKind.Name(transfer.kind)}"),
                            amount=shown(turn, transfer.balance_effect_cents)))
     if not answer.transfers:
@@ -139,7 +140,7 @@ def send_invoice(turn: Turn, invoice: payments_pb2.Invoice) -> None:
     words = turn.words
     caption = words("topup.invoice", amount=invoice.crypto_amount, coin=invoice.coin,
                     usd=shown(turn, invoice.usd_cents), address=invoice.address,
-                    expires=local_time(invoice.expires_at, turn.customer.timezone))
+                    expires=local_time(invoice.expires_at, turn.customer.timezone, turn.words.language))
     keyboard = Keyboard().row(button(words("topup.check"), "inv", invoice.id))
     if invoice.payment_url.startswith(("https://", "http://")):
         keyboard.row(Button(words("topup.pay_page"), url=invoice.payment_url))
@@ -175,7 +176,8 @@ async def list_invoices(turn: Turn, args: list[str]) -> None:
     keyboard = Keyboard()
     for invoice in answer.invoices:
         status = words(f"invoice.{payments_pb2.InvoiceStatus.Name(invoice.status)}")
-        keyboard.row(button(words("invoices.line", when=local_time(invoice.created_at, turn.customer.timezone),
+        when = local_time(invoice.created_at, turn.customer.timezone, words.language)
+        keyboard.row(button(words("invoices.line", when=when,
                                   usd=shown(turn, invoice.usd_cents), coin=invoice.coin, status=status)[:60],
                             "inv", invoice.id))
     keyboard.row(*paging_buttons(turn.conversation, words, "invoices", page, answer.next_page_token, "invs"))
@@ -226,7 +228,7 @@ async def buy_plan(turn: Turn, args: list[str]) -> None:
         idempotency_key=turn.key("buy"), customer_id=turn.customer_id, plan_code=args[0] if args else "",
         auto_renew=False), timeout=turn.timeout)
     turn.show(turn.words("plans.bought", name=plan_name(turn, subscription.plan),
-                         expires=local_time(subscription.expires_at, turn.customer.timezone)),
+                         expires=local_time(subscription.expires_at, turn.customer.timezone, turn.words.language)),
               Keyboard().row(button(turn.words("wallet.title"), "wallet"),
                              button(turn.words("menu.back_home"), "home")))
 
