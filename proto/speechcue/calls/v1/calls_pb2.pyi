@@ -811,7 +811,7 @@ class CallAnalysis(_message.Message):
     def __init__(self, summary: _Optional[str] = ..., sentiment: _Optional[str] = ..., successful: _Optional[bool] = ..., in_voicemail: _Optional[bool] = ...) -> None: ...
 
 class Call(_message.Message):
-    __slots__ = ("id", "customer_id", "flow_id", "campaign_id", "to_number", "caller_id", "status", "retell_call_id", "duration_seconds", "disconnection_reason", "digits", "recording_url", "transfer_number", "cost_cents", "plan_minutes", "analysis", "opted_out", "created_at", "started_at", "ended_at", "failure_reason", "recorded", "waiting_for_line")
+    __slots__ = ("id", "customer_id", "flow_id", "campaign_id", "to_number", "caller_id", "status", "retell_call_id", "duration_seconds", "disconnection_reason", "digits", "recording_url", "transfer_number", "cost_cents", "plan_minutes", "analysis", "opted_out", "created_at", "started_at", "ended_at", "failure_reason", "recorded", "waiting_for_line", "stopped_by_customer")
     ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     FLOW_ID_FIELD_NUMBER: _ClassVar[int]
@@ -835,6 +835,7 @@ class Call(_message.Message):
     FAILURE_REASON_FIELD_NUMBER: _ClassVar[int]
     RECORDED_FIELD_NUMBER: _ClassVar[int]
     WAITING_FOR_LINE_FIELD_NUMBER: _ClassVar[int]
+    STOPPED_BY_CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     id: str
     customer_id: str
     flow_id: str
@@ -858,7 +859,24 @@ class Call(_message.Message):
     failure_reason: str
     recorded: bool
     waiting_for_line: bool
-    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., flow_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., to_number: _Optional[str] = ..., caller_id: _Optional[str] = ..., status: _Optional[_Union[CallStatus, str]] = ..., retell_call_id: _Optional[str] = ..., duration_seconds: _Optional[int] = ..., disconnection_reason: _Optional[str] = ..., digits: _Optional[_Iterable[str]] = ..., recording_url: _Optional[str] = ..., transfer_number: _Optional[str] = ..., cost_cents: _Optional[int] = ..., plan_minutes: _Optional[int] = ..., analysis: _Optional[_Union[CallAnalysis, _Mapping]] = ..., opted_out: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failure_reason: _Optional[str] = ..., recorded: _Optional[bool] = ..., waiting_for_line: _Optional[bool] = ...) -> None: ...
+    stopped_by_customer: bool
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., flow_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., to_number: _Optional[str] = ..., caller_id: _Optional[str] = ..., status: _Optional[_Union[CallStatus, str]] = ..., retell_call_id: _Optional[str] = ..., duration_seconds: _Optional[int] = ..., disconnection_reason: _Optional[str] = ..., digits: _Optional[_Iterable[str]] = ..., recording_url: _Optional[str] = ..., transfer_number: _Optional[str] = ..., cost_cents: _Optional[int] = ..., plan_minutes: _Optional[int] = ..., analysis: _Optional[_Union[CallAnalysis, _Mapping]] = ..., opted_out: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failure_reason: _Optional[str] = ..., recorded: _Optional[bool] = ..., waiting_for_line: _Optional[bool] = ..., stopped_by_customer: _Optional[bool] = ...) -> None: ...
+
+class CallTranscript(_message.Message):
+    __slots__ = ("turns", "kept")
+    TURNS_FIELD_NUMBER: _ClassVar[int]
+    KEPT_FIELD_NUMBER: _ClassVar[int]
+    turns: _containers.RepeatedCompositeFieldContainer[TranscriptTurn]
+    kept: bool
+    def __init__(self, turns: _Optional[_Iterable[_Union[TranscriptTurn, _Mapping]]] = ..., kept: _Optional[bool] = ...) -> None: ...
+
+class TranscriptTurn(_message.Message):
+    __slots__ = ("role", "text")
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    role: str
+    text: str
+    def __init__(self, role: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
 
 class StopCallRequest(_message.Message):
     __slots__ = ("idempotency_key", "customer_id", "call_id")

@@ -110,6 +110,11 @@ class CallsServiceStub:
                 request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCallRequest.SerializeToString,
                 response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.Call.FromString,
                 _registered_method=True)
+        self.GetCallTranscript = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/GetCallTranscript',
+                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCallRequest.SerializeToString,
+                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CallTranscript.FromString,
+                _registered_method=True)
         self.ListCalls = channel.unary_unary(
                 '/speechcue.calls.v1.CallsService/ListCalls',
                 request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.ListCallsRequest.SerializeToString,
@@ -328,6 +333,13 @@ class CallsServiceServicer:
 
     def GetCall(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCallTranscript(self, request, context):
+        """What was said on the call (the customer's own), from Retell's report of its end.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -576,6 +588,11 @@ def add_CallsServiceServicer_to_server(servicer, server):
                     servicer.GetCall,
                     request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCallRequest.FromString,
                     response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.Call.SerializeToString,
+            ),
+            'GetCallTranscript': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCallTranscript,
+                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCallRequest.FromString,
+                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CallTranscript.SerializeToString,
             ),
             'ListCalls': grpc.unary_unary_rpc_method_handler(
                     servicer.ListCalls,
@@ -1108,6 +1125,33 @@ class CallsService:
             '/speechcue.calls.v1.CallsService/GetCall',
             speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCallRequest.SerializeToString,
             speechcue_dot_calls_dot_v1_dot_calls__pb2.Call.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCallTranscript(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/GetCallTranscript',
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCallRequest.SerializeToString,
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.CallTranscript.FromString,
             options,
             channel_credentials,
             insecure,
