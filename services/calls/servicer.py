@@ -41,6 +41,7 @@ from services.calls.do_not_call import PLATFORM, add_entry, blocking_entry
 from services.calls.events import CallsEvents
 from services.calls.figures import call_figures
 from services.calls.flow_approval import NOT_APPROVED, dialable_agent
+from services.calls.key_press_inbox import inbox_context, key_presses_message
 from services.calls.limits import CustomerSuspended, Limits, is_suspended, limits_for, lock_customer, store_limits
 from services.calls.list_imports import list_import_slot
 from services.calls.list_values import value_problem
@@ -649,9 +650,10 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
                              context: grpc.aio.ServicerContext) -> calls_pb2.ListKeyPressesResponse:
         customer_id = require_id("customer_id", request.customer_id)
         rows, token = await self._call_page(customer_id, request.page, with_digits_only=True)
-        return calls_pb2.ListKeyPressesResponse(entries=[calls_pb2.KeyPresses(
-            call_id=row.id, to_number=row.to_number, flow_id=row.flow_id, digits=list(row.digits),  # type: ignore[attr-defined]
-            ended_at=stamp(row.ended_at)) for row in rows], next_page_token=token)  # type: ignore[attr-defined]
+        async with self.database.unit_of_work() as uow:
+            inbox = await inbox_context(uow, customer_id, rows)
+        return calls_pb2.ListKeyPressesResponse(entries=[key_presses_message(row, inbox) for row in rows],
+                                                next_page_token=token)
 
     # ---- protections ---------------------------------------------------------------------
 

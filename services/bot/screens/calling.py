@@ -65,6 +65,14 @@ async def receive_number(turn: Turn, text: str) -> None:
     turn.send(turn.words("call.choose_caller_id"), keyboard)
 
 
+async def call_number_with(turn: Turn, flow: calls_pb2.Flow, number: str) -> None:
+    """Call, entered from another screen that knows the flow and the number (the inbox's Call back):
+    step 3 with that number, checked as a typed one is."""
+    turn.conversation.reset()
+    turn.conversation.expect("call.number", call_flow=flow.id, call_flow_name=flow.spec.name)
+    await receive_number(turn, number)
+
+
 async def reaching_caller_ids(turn: Turn, number: str) -> list[str]:
     """The pool's enabled numbers that can call `number`, in the pool's order (the buttons' indexes)."""
     pool = await turn.services.calls.ListCallerIds(calls_pb2.ListCallerIdsRequest(
