@@ -62,8 +62,14 @@ async def test_the_inbox_shows_the_menu_choice_and_the_digits_apart_with_the_flo
     assert EN("inbox.call_back", position=1) in inbox and EN("inbox.do_not_call", position=1) in inbox
 
     await person.press("Results")
-    recent = message_text(await person.wait_for_text(EN("results.title")))
-    assert CALLEE in recent and masked_number(CALLEE) not in recent
+    results = await person.wait_for_text(EN("results.title"))
+    assert CALLEE in message_text(results) and masked_number(CALLEE) not in message_text(results)
+
+    await person.press_first("res:")  # the call's details replace the list
+    details = message_text(await person.wait_for(
+        lambda m: m["message_id"] == results["message_id"] and EN("results.title") not in message_text(m),
+        what="the call's details"))
+    assert CALLEE in details and masked_number(CALLEE) not in details
 
 
 async def test_call_back_lands_in_the_call_path_with_the_number_and_the_flow(bot: BotHarness) -> None:
