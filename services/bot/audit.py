@@ -15,7 +15,8 @@ from services.runtime.database import UnitOfWork
 
 # The actions, as the log names them (each has words "audit.action.<name>" in the catalogues).
 ACTIONS = ("review_approved", "review_rejected", "suspended", "unsuspended", "refund", "plan_price",
-           "caller_id_enabled", "caller_id_disabled", "caller_ids_synced", "do_not_call", "trust_changed")
+           "caller_id_enabled", "caller_id_disabled", "caller_ids_synced", "do_not_call", "trust_changed",
+           "campaign_resumed")
 NOTE_LIMIT = 500
 
 

@@ -29,14 +29,15 @@ async def test_an_admin_refunds_a_charge_and_suspends_a_customer(bot: BotHarness
     await admin.say(customer)
     await admin.press("Refund charge $3.00")
     await admin.say("1.25")
+    await admin.press("Poor call quality")
+    await admin.wait_for_text("Refund $1.25 to Refund Me Ltd")
+    await admin.press("Yes, refund")
     refunded = await admin.wait_for_text("Refunded $1.25")
     assert "$8.25" in message_text(refunded)
     balance = await bot.calls.wallet.stub.GetBalance(wallet_pb2.GetBalanceRequest(customer_id=customer))
     assert balance.available_cents == 825
 
-    await admin.press("Back")
-    await admin.press("Find a customer")
-    await admin.say(customer)
+    await admin.press("Back")  # to the customer
     await admin.press("Suspend calling")
     await admin.press("Yes, suspend")
     await admin.wait_for_text("suspended: yes")
@@ -64,6 +65,8 @@ async def test_an_admin_manages_the_caller_id_pool_from_the_chat(bot: BotHarness
     pool = await admin.wait_for_text("The caller-ID pool")
     assert f"✅ {first} Pool 1" in message_text(pool)
     await admin.press(f"Stop using {first}")
+    await admin.wait_for_text(f"Stop using {first} as a caller ID?")
+    await admin.press("Yes, stop using it")
     await admin.wait_for_text(f"⛔ {first} Pool 1")
     assert await enabled_pool(bot) == before[1:]  # no call is placed from it any more
 
@@ -74,6 +77,7 @@ async def test_an_admin_manages_the_caller_id_pool_from_the_chat(bot: BotHarness
     assert f"✅ {added} Pool new" in message_text(synced)
     assert f"⛔ {first}" in message_text(synced)  # a sync keeps an admin's choice
     await admin.press(f"Use {first}")
+    await admin.press("Yes, use it")
     await admin.wait_for_text(f"✅ {first} Pool 1")
     assert await enabled_pool(bot) == sorted([*before, added])
 

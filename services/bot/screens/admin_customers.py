@@ -11,7 +11,7 @@ from services.bot.formatting import local_time, masked_number
 from services.bot.outgoing import Keyboard, button
 from services.bot.pages import page_to_show, paging_buttons
 from services.bot.routing import router
-from services.bot.screens.admin import admin_back
+from services.bot.screens.admin import admin_back, confirm_keyboard
 from services.bot.screens.admin_review import customer_lines, in_messages
 from services.bot.screens.flows import STATUS_IDS as FLOW_STATUS_IDS
 from services.bot.screens.home import back_home
@@ -21,6 +21,13 @@ from speechcue.common.v1 import common_pb2
 from speechcue.wallet.v1 import wallet_pb2
 
 LOG_PAGE = 10
+# The pause reason the calls service gives the campaigns its kill switch paused (services/calls/limits.py).
+SUSPENSION_PAUSE = "CUSTOMER_SUSPENDED"
+# Campaigns looked through for those the suspension paused (100 a page), and offered at most.
+CAMPAIGN_PAGES = 5
+RESUMES_SHOWN = 10
+# The first hex digits of a campaign id that name it on a resume button (unique among one customer's).
+CAMPAIGN_MARK = 12
 REFUNDS_SHOWN = 5
 # An admin's tier for a customer: trusted, new, or (a) none, so the computed tier applies again.
 TIERS = {"t": calls_pb2.TRUST_TIER_TRUSTED, "n": calls_pb2.TRUST_TIER_NEW, "a": calls_pb2.TRUST_TIER_UNSPECIFIED}
@@ -100,9 +107,10 @@ async def show_customer(turn: Turn, customer_id: str) -> None:
 
 @router.button("admks")
 async def kill_switch(turn: Turn, args: list[str]) -> None:
-    """admks:<customer>:<on|off> asks to confirm; admks:<customer>:<on|off>:y does it: calls refused,
+    """admks:<customer>:<on|off> asks Yes/No; admks:<customer>:<on|off>:y does it: calls refused,
     campaigns paused, queued calls failed and their holds released, live calls stopped, the
-    customer told (calls.customer.suspended); off lets them call again (they are told too)."""
+    customer told (calls.customer.suspended); off lets them call again (they are told too) and
+    offers to resume the campaigns the suspension paused."""
     words = turn.words
     if not turn.is_admin or len(args) < 2 or args[1] not in ("on", "off"):
         turn.show(words("error.not_allowed"), back_home(words))
@@ -112,9 +120,8 @@ async def kill_switch(turn: Turn, args: list[str]) -> None:
         lines = await customer_lines(turn, customer_id)
         question = "admin.confirm_suspend" if on else "admin.confirm_resume"
         turn.show("\n".join([words(question), "", *lines]),
-                  Keyboard().row(button(words("admin.yes_suspend" if on else "admin.yes_resume"), "admks",
-                                        customer_id, args[1], "y"))
-                  .row(button(words("menu.back"), "admcu", "v", customer_id)))
+                  confirm_keyboard(words, words("admin.yes_suspend" if on else "admin.yes_resume"),
+                                   ("admks", customer_id, args[1], "y"), ("admcu", "v", customer_id)))
         return
     limits = await turn.services.calls.GetCustomerLimits(calls_pb2.GetCustomerLimitsRequest(customer_id=customer_id),
                                                          timeout=turn.timeout)
@@ -127,7 +134,86 @@ async def kill_switch(turn: Turn, args: list[str]) -> None:
     await record_admin_action(turn.uow, admin_telegram_id=turn.telegram_user_id,
                               action="suspended" if on else "unsuspended", customer_id=customer_id,
                               note=wanted.suspension_reason)
+    turn.toast(words("toast.done"))
+    if not on and await campaigns_paused_by_suspension(turn, customer_id):
+        await offer_to_resume(turn, customer_id)
+        return
     await show_customer(turn, customer_id)
+
+
+async def campaigns_paused_by_suspension(turn: Turn, customer_id: str) -> list[calls_pb2.Campaign]:
+    """The customer's campaigns that the kill switch paused (pause reason CUSTOMER_SUSPENDED) and that
+    are paused still: not those the customer paused, nor those paused for money or a flow."""
+    found: list[calls_pb2.Campaign] = []
+    token = ""
+    for _ in range(CAMPAIGN_PAGES):
+        page = await turn.services.calls.ListCampaigns(calls_pb2.ListCampaignsRequest(
+            customer_id=customer_id, page=common_pb2.PageRequest(page_size=100, page_token=token)),
+            timeout=turn.timeout)
+        found += [campaign for campaign in page.campaigns if campaign.status == calls_pb2.CAMPAIGN_STATUS_PAUSED
+                  and campaign.pause_reason == SUSPENSION_PAUSE]
+        token = page.next_page_token
+        if not token:
+            break
+    return found
+
+
+def campaign_mark(campaign_id: str) -> str:
+    """A campaign's id short enough for a button beside a customer id (64 bytes in all)."""
+    return campaign_id.replace("-", "")[:CAMPAIGN_MARK]
+
+
+async def offer_to_resume(turn: Turn, customer_id: str, heading: str = "") -> None:
+    words = turn.words
+    paused = await campaigns_paused_by_suspension(turn, customer_id)
+    back = button(words("admin.resume.not_now"), "admcu", "v", customer_id)
+    if not paused:
+        turn.show("\n".join([*([heading] if heading else []), words("admin.resume.none_left")]),
+                  Keyboard().row(back))
+        return
+    lines = [*([heading] if heading else []), words("admin.resume.offer", count=len(paused))]
+    keyboard = Keyboard()
+    for campaign in paused[:RESUMES_SHOWN]:
+        totals = campaign.totals
+        lines.append(words("admin.resume.line", name=campaign.name, done=totals.answered + totals.failed,
+                           total=totals.callees))
+        keyboard.row(button(words("admin.resume.one", name=campaign.name[:30]), "admrs", customer_id,
+                            campaign_mark(campaign.id)))
+    if len(paused) > 1:
+        keyboard.row(button(words("admin.resume.all", count=len(paused)), "admrs", customer_id, "all"))
+    turn.show("\n".join(lines), keyboard.row(back))
+
+
+@router.button("admrs")
+async def resume_campaigns(turn: Turn, args: list[str]) -> None:
+    """admrs:<customer> offers the campaigns the suspension paused; admrs:<customer>:<campaign mark|all>
+    resumes that one or all of them (ResumeCampaign each, tg:…:resume:<campaign>), then offers the
+    rest. Only campaigns paused by the suspension are ever resumed, whatever the button says."""
+    words = turn.words
+    if not turn.is_admin or not args:
+        turn.show(words("error.not_allowed"), back_home(words))
+        return
+    customer_id = args[0]
+    record = await turn.services.calls.GetCustomerRecord(calls_pb2.GetCustomerRecordRequest(
+        admin_telegram_id=turn.telegram_user_id, customer_id=customer_id), timeout=turn.timeout)
+    if record.limits.suspended:
+        turn.show(words("admin.resume.still_suspended"),
+                  Keyboard().row(button(words("menu.back"), "admcu", "v", customer_id)))
+        return
+    if len(args) < 2:
+        await offer_to_resume(turn, customer_id)
+        return
+    paused = await campaigns_paused_by_suspension(turn, customer_id)
+    chosen = paused if args[1] == "all" else [c for c in paused if campaign_mark(c.id) == args[1]]
+    for campaign in chosen:
+        await turn.services.calls.ResumeCampaign(calls_pb2.CampaignActionRequest(
+            idempotency_key=turn.key(f"resume:{campaign.id}"), customer_id=customer_id, campaign_id=campaign.id),
+            timeout=turn.timeout)
+        await record_admin_action(turn.uow, admin_telegram_id=turn.telegram_user_id, action="campaign_resumed",
+                                  customer_id=customer_id, subject=f"{campaign.id} {campaign.name}"[:200])
+    if chosen:
+        turn.toast(words("toast.resumed"))
+    await offer_to_resume(turn, customer_id, words("admin.resume.resumed", count=len(chosen)))
 
 
 @router.button("admtr")

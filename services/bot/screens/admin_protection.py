@@ -8,7 +8,7 @@ from __future__ import annotations
 from services.bot.audit import record_admin_action
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
-from services.bot.screens.admin import admin_back
+from services.bot.screens.admin import admin_back, confirm_keyboard
 from services.bot.screens.home import back_home
 from services.bot.turn import Turn
 from speechcue.calls.v1 import calls_pb2
@@ -19,7 +19,8 @@ SHOWN_NUMBERS = 20
 
 @router.button("admcid")
 async def caller_ids(turn: Turn, args: list[str]) -> None:
-    """The pool: each number with its state and a button that flips it; sync from Retell."""
+    """admcid: the pool, each number with its state and a button that flips it; admcid:<on|off>:<number>
+    asks Yes/No, admcid:<on|off>:<number>:y flips it; admcid:sync syncs from Retell."""
     words = turn.words
     if not turn.is_admin:
         turn.show(words("error.not_allowed"), back_home(words))
@@ -32,6 +33,12 @@ async def caller_ids(turn: Turn, args: list[str]) -> None:
         heading = words("admin.cids_synced", count=sum(1 for number in synced.caller_ids if number.enabled))
         await record_admin_action(turn.uow, admin_telegram_id=turn.telegram_user_id, action="caller_ids_synced",
                                   note=heading)
+    elif action in ("on", "off") and len(args) > 1 and (len(args) < 3 or args[2] != "y"):
+        question = "admin.cid_confirm_enable" if action == "on" else "admin.cid_confirm_disable"
+        yes = "admin.cid_yes_enable" if action == "on" else "admin.cid_yes_disable"
+        turn.show(words(question, number=args[1]),
+                  confirm_keyboard(words, words(yes), ("admcid", action, args[1], "y"), ("admcid",)))
+        return
     elif action in ("on", "off") and len(args) > 1:
         await turn.services.calls.SetCallerIdEnabled(calls_pb2.SetCallerIdEnabledRequest(
             idempotency_key=turn.key("caller-id"), admin_telegram_id=turn.telegram_user_id, number=args[1],
@@ -39,6 +46,7 @@ async def caller_ids(turn: Turn, args: list[str]) -> None:
         await record_admin_action(turn.uow, admin_telegram_id=turn.telegram_user_id,
                                   action="caller_id_enabled" if action == "on" else "caller_id_disabled",
                                   subject=args[1])
+        turn.toast(words("toast.done"))
     pool = await turn.services.calls.ListCallerIds(calls_pb2.ListCallerIdsRequest(
         admin_telegram_id=turn.telegram_user_id, include_disabled=True), timeout=turn.timeout)
     lines = [heading] if heading else []

@@ -13,12 +13,14 @@ from __future__ import annotations
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from services.bot.admin_reasons import review_reason_text, trust_text
 from services.bot.audit import record_admin_action
+from services.bot.call_texts import plan_words
 from services.bot.customer_search import users_of_customers
 from services.bot.flow_drafts import KINDS
 from services.bot.flow_picture import render_flow_png
 from services.bot.formatting import local_time
-from services.bot.i18n import Words
+from services.bot.i18n import Words, words_for
 from services.bot.outgoing import Button, Keyboard, button
 from services.bot.pages import page_to_show, paging_buttons
 from services.bot.routing import router
@@ -128,17 +130,15 @@ async def customer_lines(turn: Turn, customer_id: str) -> list[str]:
     try:
         subscription = await turn.services.wallet.GetSubscription(wallet_pb2.GetSubscriptionRequest(
             customer_id=customer_id), timeout=turn.timeout)
-        plan = subscription.plan.name if subscription.status == wallet_pb2.SUBSCRIPTION_STATUS_ACTIVE else "—"
+        plan = (plan_words(words, subscription.plan.code, subscription.plan.name)
+                if subscription.status == wallet_pb2.SUBSCRIPTION_STATUS_ACTIVE else "—")
     except grpc.aio.AioRpcError:
         plan = "—"
     limits = record.limits
-    tier = calls_pb2.TrustTier.Name(limits.trust_tier).removeprefix("TRUST_TIER_").lower() if limits.trust_tier else ""
-    if tier and limits.trust_reason:
-        tier = f"{tier} ({limits.trust_reason})"
     return [
         words("admin.customer.who", name=owner.name if owner else "—",
               telegram=owner.telegram_user_id if owner else "—", customer=customer_id),
-        words("admin.customer.standing", tier=tier or "—",
+        words("admin.customer.standing", tier=trust_text(words, limits),
               suspended=words("plans.yes" if limits.suspended else "plans.no")),
         words("admin.customer.history", approved=record.flows_approved, rejected=record.flows_rejected,
               waiting=record.flows_waiting, placed=record.calls_placed, answered=record.calls_answered,
@@ -174,7 +174,8 @@ async def show_review(turn: Turn, flow_id: str) -> None:
     waiting = flow.status == calls_pb2.FLOW_STATUS_PENDING_REVIEW
     lines = [words("admin.review.title", name=spec.name, since=utc_time(flow.updated_at, words.language)),
              words("admin.review.reasons_title")]
-    lines += [words("admin.review.reason", reason=reason) for reason in flow.review_reasons] or ["—"]
+    lines += [words("admin.review.reason", reason=review_reason_text(words, reason))
+              for reason in flow.review_reasons] or ["—"]
     if not waiting:
         lines.append(words("admin.review.not_waiting"))
     elif approved_version := getattr(flow, "approved_version", 0):  # an edit: the approved version dials meanwhile
@@ -222,8 +223,10 @@ async def reject_note(turn: Turn, text: str) -> None:
 async def decide(turn: Turn, flow_id: str, *, approve: bool) -> None:
     words = turn.words
     data = turn.conversation.data
-    if approve:
-        note = words("admin.review_note_ok")
+    if approve:  # the customer reads the note, so it is in their language
+        customer_id = (await flow_for_review(turn, flow_id)).customer_id
+        owner = (await users_of_customers(turn.uow, [customer_id])).get(customer_id)
+        note = words_for(owner.language if owner else words.language)("admin.review_note_ok")
     elif data.get("reject_flow") == flow_id and data.get("reject_note"):
         note = str(data["reject_note"])
     else:  # a confirm button whose note is gone (the conversation moved on): ask for it again
