@@ -1,4 +1,5 @@
-"""How a campaign reads in the chat: its progress message and its final report (CSV and chart).
+"""How a campaign reads in the chat: its progress message and its final report (CSV and chart),
+why it waits or is paused, and what it may cost before it starts.
 
 The three agree because none of them sorts callees itself: the calls service counts every callee into
 one report category (services/calls/callee_reports.py) for the progress events, the report's totals
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.bot.call_texts import plan_words
 from services.bot.clients import RPC_TIMEOUT_SECONDS, Services
 from services.bot.formatting import local_time, progress_bar
 from services.bot.i18n import Words
@@ -65,9 +67,74 @@ def campaign_progress_text(words: Words, event: calls_events_pb2.CampaignChanged
     if event.status == "scheduled":
         lines.append(words("campaign.progress.starts", start=local_time(event.start_at, timezone, words.language)))
     if event.reason:
-        # A reason the platform names by code (CUSTOMER_SUSPENDED) has words of its own.
-        lines.append(words("campaign.progress.reason", reason=words.name_of(f"error.{event.reason}", event.reason)))
+        lines.append(pause_reason_text(words, event.reason))
     return "\n".join(lines)
+
+
+# Why a campaign is paused, by the code the calls service stores: the customer's pause
+# (campaigns.PAUSED_BY_CUSTOMER), the kill switch (CUSTOMER_SUSPENDED) and every refusal that pauses a
+# campaign instead of failing its callees (dispatcher.PAUSE_REASONS; a test keeps the two lists equal).
+PAUSE_REASON_IDS = {
+    "PAUSED_BY_CUSTOMER": "campaign.paused.by_you",
+    "CUSTOMER_SUSPENDED": "campaign.paused.suspended",
+    "INSUFFICIENT_FUNDS": "campaign.paused.funds",
+    "CUSTOMER_IN_DEBT": "campaign.paused.debt",
+    "RECORDING_FEE_NOT_COVERED": "campaign.paused.recording_fee",
+    "NOT_ENOUGH_PLAN_MINUTES": "campaign.paused.plan_minutes",
+    "PLAN_HAS_NO_TRANSFER": "campaign.paused.no_transfer",
+    "FLOW_NOT_APPROVED": "campaign.paused.flow_not_approved",
+    "FLOW_NOT_FOUND": "campaign.paused.flow_gone",
+}
+
+
+def pause_reason_text(words: Words, reason: str) -> str:
+    """Why the campaign is paused, in the chat's language (a reason stored before codes: said generally)."""
+    return words(PAUSE_REASON_IDS.get(reason, "campaign.paused.other"))
+
+
+def waiting_lines(words: Words, waiting: calls_pb2.CampaignWaiting, timezone: str) -> list[str]:
+    """Why callees not called yet wait: their calling hours (the next opening in the callee's own time
+    and in the customer's), and retries (the next try, in the customer's time)."""
+    lines = []
+    if waiting.calling_hours:
+        lines.append(words("campaign.waiting.calling_hours", count=waiting.calling_hours,
+                           theirs=local_time(waiting.calling_hours_next, waiting.calling_hours_zone or timezone,
+                                             words.language, with_date=False),
+                           yours=local_time(waiting.calling_hours_next, timezone, words.language)))
+    if waiting.retries:
+        lines.append(words("campaign.waiting.retries", count=waiting.retries,
+                           at=local_time(waiting.retry_next, timezone, words.language)))
+    return lines
+
+
+# The admission refusals a campaign's first call can meet besides money (said with the minutes).
+QUOTE_REFUSAL_IDS = {"CUSTOMER_IN_DEBT": "error.CUSTOMER_IN_DEBT", "PLAN_HAS_NO_TRANSFER": "error.PLAN_HAS_NO_TRANSFER",
+                     "RECORDING_FEE_NOT_COVERED": "error.RECORDING_FEE_NOT_COVERED"}
+
+
+def estimate_lines(words: Words, quote: calls_pb2.CampaignQuote) -> list[str]:
+    """What the list may cost at most, the price and the plan's minutes, and whether the plan and the
+    balance cover the first calls (the calls service's admission rule, services/calls/campaign_estimate.py)."""
+    per_minute = words.money(quote.price_per_minute_cents)
+    lines = [words("campaign.estimate", callees=quote.callees, minutes=quote.minutes_per_call, per_minute=per_minute,
+                   total=words.money(quote.estimate_cents), call=words.money(quote.call_cost_cents))]
+    if quote.plan_code:
+        lines.append(words("campaign.estimate_plan", plan=plan_words(words, quote.plan_code, quote.plan_name),
+                           minutes=quote.plan_minutes))
+    if quote.blocked_reason in QUOTE_REFUSAL_IDS:
+        lines.append(words(QUOTE_REFUSAL_IDS[quote.blocked_reason]))
+    elif not quote.calls_covered:
+        lines.append(words("campaign.covered_none", minutes=quote.minutes_per_call))
+    elif quote.calls_covered < quote.first_calls:
+        lines.append(words("campaign.covered_some", covered=quote.calls_covered, count=quote.first_calls))
+    else:
+        lines.append(words("campaign.covered_all", count=quote.first_calls))
+    return lines
+
+
+def quote_falls_short(quote: calls_pb2.CampaignQuote) -> bool:
+    """The first calls are not all covered: the confirm screen offers Top up and Plans."""
+    return bool(quote.blocked_reason) or quote.calls_covered < quote.first_calls
 
 
 def outcome_bars(words: Words, counts: CampaignCounts) -> list[tuple[str, int, str]]:

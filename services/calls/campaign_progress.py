@@ -7,16 +7,19 @@ do-not-call list from the same moment, so they could only be refused."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
 from services.calls.callee_reports import ReportCategory, report_category
+from services.calls.phone_numbers import timezones_of
 from services.calls.tables import campaign_callees, campaigns
 from services.runtime.database import UnitOfWork
 from services.runtime.outbox import OutboxRelay, stage_event
+from speechcue.calls.v1 import calls_pb2
 from speechcue.events.v1 import calls_events_pb2
 
 CAMPAIGN_PROGRESS = "calls.campaign.progress"
@@ -30,6 +33,15 @@ PROGRESS_EVERY_FRACTION = 0.05
 # Outcomes worth another attempt; anything else that did not connect is final.
 RETRYABLE = frozenset({"dial_no_answer", "dial_busy", "voicemail_reached", "provider_unreachable"})
 OPTED_OUT = "opted_out"
+
+
+class CalleeWait(StrEnum):
+    """Why a pending callee waits for its next_attempt_at, so a campaign can say why it is waiting.
+    NONE when it does not wait, or waits only briefly (a provider to answer, a line to free up)."""
+
+    NONE = ""
+    CALLING_HOURS = "calling_hours"  # outside its calling window (calling_window.py): the window's opening
+    RETRY = "retry"  # the campaign's retry policy: the next attempt's time
 
 
 class DialStop(StrEnum):
@@ -64,6 +76,35 @@ async def totals(uow: UnitOfWork, campaign_id: str, campaign_status: str) -> dic
         counts["attempts"] += int(attempts)
         counts["cost_cents"] += int(cost_cents)
     return counts
+
+
+async def waiting_callees(uow: UnitOfWork, campaign_id: str, now: datetime, *,
+                          window_start: time) -> calls_pb2.CampaignWaiting:
+    """The campaign's callees that wait, by why, with the earliest time each wait ends. The times are
+    the ones the dispatcher wrote from the calling-window rule (calling_window.next_allowed) and the
+    retry policy; nothing is recomputed here. The zone said with the calling hours is the one of the
+    callee whose opening is first: of its number's zones, the one where that moment is the window's
+    start (a number may span several zones; the window must be open in all of them)."""
+    waiting = (campaign_callees.c.campaign_id == campaign_id) & (campaign_callees.c.status == "pending") & (
+        campaign_callees.c.wait_reason != CalleeWait.NONE) & (campaign_callees.c.next_attempt_at > now)
+    groups = (await uow.connection.execute(select(
+        campaign_callees.c.wait_reason, func.count(), func.min(campaign_callees.c.next_attempt_at),
+    ).where(waiting).group_by(campaign_callees.c.wait_reason))).all()
+    answer = calls_pb2.CampaignWaiting()
+    for reason, count, earliest in groups:
+        if reason == CalleeWait.CALLING_HOURS:
+            answer.calling_hours = count
+            answer.calling_hours_next.FromDatetime(earliest)
+            number = (await uow.connection.execute(select(campaign_callees.c.number).where(
+                waiting, campaign_callees.c.wait_reason == reason,
+                campaign_callees.c.next_attempt_at == earliest).limit(1))).scalar_one()
+            zones = timezones_of(number)
+            opening = [zone for zone in zones if earliest.astimezone(ZoneInfo(zone)).time() == window_start]
+            answer.calling_hours_zone = (opening or [*zones, ""])[0]
+        elif reason == CalleeWait.RETRY:
+            answer.retries = count
+            answer.retry_next.FromDatetime(earliest)
+    return answer
 
 
 def done_count(counts: dict[str, int]) -> int:
@@ -112,7 +153,7 @@ async def record_call_result(uow: UnitOfWork, relay: OutboxRelay | None, call: A
     elif call.duration_seconds > 0 and outcome != "voicemail_reached":
         values["status"] = "answered"
     elif outcome in RETRYABLE and attempts < callee.max_attempts:
-        values.update(status="pending", call_id=None,
+        values.update(status="pending", call_id=None, wait_reason=CalleeWait.RETRY,
                       next_attempt_at=now + timedelta(minutes=callee.retry_spacing_minutes))
     else:
         values["status"] = "failed"

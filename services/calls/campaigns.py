@@ -4,7 +4,7 @@ cancel), each idempotent and checked against the owner. The dispatcher does the 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -16,6 +16,7 @@ from services.calls.campaign_progress import (
     CAMPAIGN_STARTED,
     announce,
     totals,
+    waiting_callees,
 )
 from services.calls.campaign_report import report_csv
 from services.calls.flow_approval import NOT_APPROVED, dialable_agent
@@ -37,6 +38,9 @@ ACTIONS = {
     "resume": (frozenset({"paused"}), "running"),
     "cancel": (frozenset({"draft", "scheduled", "running", "paused"}), "cancelled"),
 }
+# The pause reason of a pause the customer asked for; the platform's pauses carry the refusal's reason
+# (dispatcher.PAUSE_REASONS) or CUSTOMER_SUSPENDED. The bot words each code.
+PAUSED_BY_CUSTOMER = "PAUSED_BY_CUSTOMER"
 # A callee the cancel leaves uncalled: those not yet claimed, and a claimed one whose dial the cancel
 # stopped (campaign_dial_stops.py).
 CANCELLED_CALLEE = {"status": "skipped", "outcome": "cancelled"}
@@ -98,7 +102,8 @@ async def create_campaign(uow: UnitOfWork, request: calls_pb2.CreateCampaignRequ
     campaign_id = str(uuid.uuid4())
     row = (await uow.connection.execute(insert(campaigns).values(
         id=campaign_id, customer_id=request.customer_id, name=request.name.strip()[:80] or "Campaign",
-        flow_id=flow.id, caller_id=request.caller_id, status="scheduled" if start_at else "draft",
+        flow_id=flow.id, caller_id=request.caller_id,
+        status="scheduled" if start_at and not request.as_draft else "draft",
         start_at=start_at, reminder_minutes=request.reminder_minutes, max_attempts=attempts,
         retry_spacing_minutes=request.retry.spacing_minutes,
         max_minutes_per_call=request.max_minutes_per_call or 5, import_report=report.SerializeToString(),
@@ -123,12 +128,14 @@ async def act_on_campaign(uow: UnitOfWork, relay: OutboxRelay | None, *, action:
                           customer_id: str, now: datetime, reason: str = "") -> Any:
     campaign = await get_campaign(uow, campaign_id, customer_id, for_update=True)
     allowed, new_status = ACTIONS[action]
+    if action in ("start", "resume") and campaign.start_at is not None and campaign.start_at > now:
+        new_status = "scheduled"  # a draft created with its start time (as_draft): the tick starts it then
     if campaign.status == new_status:
         return campaign
     if campaign.status not in allowed:
         raise FailedPrecondition(f"a {campaign.status} campaign cannot be {action}ed", reason="CAMPAIGN_STATE")
     values: dict[str, Any] = {"status": new_status, "pause_reason": reason if action == "pause" else ""}
-    if action == "start":
+    if new_status == "running" and action == "start":
         values["started_at"] = now
     if action == "cancel":
         values["completed_at"] = now
@@ -139,7 +146,7 @@ async def act_on_campaign(uow: UnitOfWork, relay: OutboxRelay | None, *, action:
             .values(**CANCELLED_CALLEE))
     updated = (await uow.connection.execute(update(campaigns).where(campaigns.c.id == campaign_id)
                                             .values(**values).returning(*campaigns.c))).one()
-    if action in ("start", "resume"):
+    if new_status == "running":
         await announce(uow, relay, CAMPAIGN_STARTED, updated)
     if action == "pause":
         await announce(uow, relay, CAMPAIGN_PAUSED, updated, reason=reason)
@@ -148,7 +155,16 @@ async def act_on_campaign(uow: UnitOfWork, relay: OutboxRelay | None, *, action:
     return updated
 
 
-async def campaign_message(uow: UnitOfWork, row: Any) -> calls_pb2.Campaign:
+async def rename_campaign(uow: UnitOfWork, *, campaign_id: str, customer_id: str, name: str) -> Any:
+    """A new name for the customer's own campaign, in any state: the list, the progress message and the
+    report show it from now on."""
+    await get_campaign(uow, campaign_id, customer_id, for_update=True)
+    return (await uow.connection.execute(update(campaigns).where(campaigns.c.id == campaign_id)
+                                         .values(name=name.strip()[:80] or "Campaign").returning(*campaigns.c))).one()
+
+
+async def campaign_message(uow: UnitOfWork, row: Any, *, now: datetime, window_start: time) -> calls_pb2.Campaign:
+    """The campaign as the API shows it, with its counts and, while it runs, why its callees wait."""
     counts = await totals(uow, row.id, row.status)
     message = calls_pb2.Campaign(
         id=row.id, customer_id=row.customer_id, name=row.name, flow_id=row.flow_id, caller_id=row.caller_id,
@@ -158,6 +174,8 @@ async def campaign_message(uow: UnitOfWork, row: Any) -> calls_pb2.Campaign:
         max_minutes_per_call=row.max_minutes_per_call,
         import_report=calls_pb2.CallListReport.FromString(row.import_report),
     )
+    if row.status in ("running", "paused") and counts["pending"]:
+        message.waiting.CopyFrom(await waiting_callees(uow, row.id, now, window_start=window_start))
     message.created_at.FromDatetime(row.created_at)
     if row.start_at is not None:
         message.start_at.FromDatetime(row.start_at)

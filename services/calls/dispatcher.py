@@ -23,9 +23,9 @@ from sqlalchemy import and_, func, or_, select, update
 from services.calls.admission import AdmissionRefusal
 from services.calls.calling_window import next_allowed
 from services.calls.campaign_dial_stops import DialStopped
-from services.calls.campaign_progress import after_progress
+from services.calls.campaign_progress import CalleeWait, after_progress
 from services.calls.campaigns import act_on_campaign
-from services.calls.limits import IN_FLIGHT, CallCapReached, limits_for, room_left, usage_of
+from services.calls.limits import IN_FLIGHT, CallCapReached, CustomerSuspended, limits_for, room_left, usage_of
 from services.calls.phone_numbers import timezones_of
 from services.calls.placing import CallPlacer, CallRequest
 from services.calls.retell_client import RetellClient
@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 MONEY_REASONS = frozenset({AdmissionRefusal.INSUFFICIENT_FUNDS, AdmissionRefusal.CUSTOMER_IN_DEBT,
                            AdmissionRefusal.RECORDING_FEE_NOT_COVERED, "NOT_ENOUGH_PLAN_MINUTES"})
 # Refusals that hold for every callee alike (every admission refusal among them: a plan without
-# transfer refuses the campaign's flow for all): the campaign pauses instead of failing its list.
+# transfer refuses the campaign's flow for all): the campaign pauses instead of failing its list,
+# with the refusal's reason as its pause reason (the bot has words for each, in every language).
 PAUSE_REASONS = MONEY_REASONS | set(AdmissionRefusal) | {"CUSTOMER_SUSPENDED", "FLOW_NOT_APPROVED", "FLOW_NOT_FOUND"}
 RETRY_TRANSIENT_AFTER = timedelta(seconds=15)
 
@@ -118,7 +119,7 @@ class Dispatcher:
                 if limits.suspended:
                     await act_on_campaign(uow, self.relay, action="pause", campaign_id=campaign.id,
                                           customer_id=campaign.customer_id, now=now,
-                                          reason="calling is suspended for this account")
+                                          reason=CustomerSuspended.default_reason)
                     continue
                 # Tries that never reached their call are already counted in flight: resumed regardless.
                 for callee in await self._resumable(uow, campaign, now):
@@ -169,11 +170,13 @@ class Dispatcher:
                 await uow.connection.execute(update(campaign_callees).where(key)
                                              .values(status="skipped", outcome="no_calling_window"))
             elif allowed > now:
-                await uow.connection.execute(update(campaign_callees).where(key).values(next_attempt_at=allowed))
+                await uow.connection.execute(update(campaign_callees).where(key).values(
+                    next_attempt_at=allowed, wait_reason=CalleeWait.CALLING_HOURS))
             else:
                 claimed.append((await uow.connection.execute(
                     update(campaign_callees).where(key).values(
-                        status="dialing", tries=campaign_callees.c.tries + 1, next_attempt_at=now + self._resume_after)
+                        status="dialing", tries=campaign_callees.c.tries + 1, next_attempt_at=now + self._resume_after,
+                        wait_reason=CalleeWait.NONE)
                     .returning(*campaign_callees.c))).one())
         return claimed
 
@@ -211,10 +214,11 @@ class Dispatcher:
             if error.reason in PAUSE_REASONS:
                 await uow.connection.execute(update(campaign_callees).where(where)
                                              .values(status="pending", next_attempt_at=None))
-                pauses.setdefault(campaign.id, (campaign, error.message))
+                pauses.setdefault(campaign.id, (campaign, error.reason))
             elif error.reason == "OUTSIDE_CALLING_WINDOW" and "next_allowed_at" in error.metadata:
                 await uow.connection.execute(update(campaign_callees).where(where).values(
-                    status="pending", next_attempt_at=datetime.fromisoformat(error.metadata["next_allowed_at"])))
+                    status="pending", next_attempt_at=datetime.fromisoformat(error.metadata["next_allowed_at"]),
+                    wait_reason=CalleeWait.CALLING_HOURS))
             else:
                 status = "skipped" if error.reason == "DO_NOT_CALL" else "failed"
                 await uow.connection.execute(update(campaign_callees).where(where)

@@ -25,13 +25,16 @@ from services.calls.caller_ids import (
     set_enabled,
     sync_from_retell,
 )
+from services.calls.campaign_estimate import campaign_quote, first_calls
 from services.calls.campaign_tick import run_campaign_tick
 from services.calls.campaigns import (
+    PAUSED_BY_CUSTOMER,
     act_on_campaign,
     campaign_message,
     campaign_report_csv,
     create_campaign,
     get_campaign,
+    rename_campaign,
     screen_list,
 )
 from services.calls.daily_caps import DailyCap, refuse_over_cap
@@ -114,6 +117,7 @@ class CampaignsServicer:
     settings: CallsSettings
     clock: Callable[[], datetime]
     dispatcher: Dispatcher
+    placer: CallPlacer
 
     async def PreviewCallList(self, request: calls_pb2.PreviewCallListRequest,
                               context: grpc.aio.ServicerContext) -> calls_pb2.CallListReport:
@@ -125,6 +129,9 @@ class CampaignsServicer:
                 report, _ = await screen_list(uow, customer_id, request.list, region, callable_countries=await
                                               countries_callable(uow, self.settings.allowed_countries))
         return report
+
+    async def _campaign(self, uow: UnitOfWork, row: Any) -> calls_pb2.Campaign:
+        return await campaign_message(uow, row, now=self.clock(), window_start=self.settings.calls_window_start)
 
     async def CreateCampaign(self, request: calls_pb2.CreateCampaignRequest,
                              context: grpc.aio.ServicerContext) -> calls_pb2.Campaign:
@@ -141,7 +148,7 @@ class CampaignsServicer:
             async with list_import_slot(self.database, customer_id=request.customer_id, data=request.list,
                                         settings=self.settings, now=now):
                 row = await create_campaign(uow, request, now, allowed_countries=self.settings.allowed_countries)
-            return await campaign_message(uow, row)
+            return await self._campaign(uow, row)
 
         return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.Campaign, work)
 
@@ -152,9 +159,9 @@ class CampaignsServicer:
         async def work(uow: UnitOfWork) -> calls_pb2.Campaign:
             row = await act_on_campaign(uow, self.events.relay, action=action, campaign_id=campaign_id,
                                         customer_id=customer_id, now=self.clock(),
-                                        reason="paused by you" if action == "pause" else "")
+                                        reason=PAUSED_BY_CUSTOMER if action == "pause" else "")
             uow.after_commit(self.dispatcher.wake)
-            return await campaign_message(uow, row)
+            return await self._campaign(uow, row)
 
         return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.Campaign, work,
                                     scope=action)
@@ -180,7 +187,7 @@ class CampaignsServicer:
         async with self.database.unit_of_work() as uow:
             row = await get_campaign(uow, require_id("campaign_id", request.campaign_id),
                                      require_id("customer_id", request.customer_id))
-            return await campaign_message(uow, row)
+            return await self._campaign(uow, row)
 
     async def ListCampaigns(self, request: calls_pb2.ListCampaignsRequest,
                             context: grpc.aio.ServicerContext) -> calls_pb2.ListCampaignsResponse:
@@ -192,16 +199,46 @@ class CampaignsServicer:
             rows = (await uow.connection.execute(
                 select(campaigns).where(campaigns.c.customer_id == customer_id)
                 .order_by(campaigns.c.created_at.desc(), campaigns.c.id).offset(offset).limit(size + 1))).all()
-            messages = [await campaign_message(uow, row) for row in rows[:size]]
+            messages = [await self._campaign(uow, row) for row in rows[:size]]
         return calls_pb2.ListCampaignsResponse(campaigns=messages,
                                                next_page_token=encode_token(offset + size) if len(rows) > size else "")
+
+    async def QuoteCampaign(self, request: calls_pb2.GetCampaignRequest,
+                            context: grpc.aio.ServicerContext) -> calls_pb2.CampaignQuote:
+        customer_id = require_id("customer_id", request.customer_id)
+        async with self.database.unit_of_work() as uow:
+            row = await get_campaign(uow, require_id("campaign_id", request.campaign_id), customer_id)
+            flow = await flow_ops.get_flow(uow, row.flow_id, customer_id=customer_id)
+            callees = (await self._campaign(uow, row)).totals.pending
+            limits = await limits_for(uow, customer_id, self.settings, self.clock())
+        first = first_calls(callees=callees, minutes_per_call=row.max_minutes_per_call,
+                            max_concurrent=limits.max_concurrent_calls)
+        # The same rule, asked the same way, as each of the campaign's dials (campaign_estimate.py).
+        admission = await self.placer.admission(customer_id, flow, max_minutes=first * row.max_minutes_per_call,
+                                                record=False, bulk=True)
+        return campaign_quote(admission, campaign_id=row.id, callees=callees,
+                              minutes_per_call=row.max_minutes_per_call, first_calls=first)
+
+    async def RenameCampaign(self, request: calls_pb2.RenameCampaignRequest,
+                             context: grpc.aio.ServicerContext) -> calls_pb2.Campaign:
+        customer_id = require_id("customer_id", request.customer_id)
+        campaign_id = require_id("campaign_id", request.campaign_id)
+        name = require_text("name", request.name.strip(), max_length=80)
+        if not name:
+            raise InvalidArgument("a campaign's name cannot be empty", reason="EMPTY_NAME", field="name")
+
+        async def work(uow: UnitOfWork) -> calls_pb2.Campaign:
+            row = await rename_campaign(uow, campaign_id=campaign_id, customer_id=customer_id, name=name)
+            return await self._campaign(uow, row)
+
+        return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.Campaign, work)
 
     async def GetCampaignReport(self, request: calls_pb2.GetCampaignRequest,
                                 context: grpc.aio.ServicerContext) -> calls_pb2.CampaignReport:
         async with self.database.unit_of_work() as uow:
             row = await get_campaign(uow, require_id("campaign_id", request.campaign_id),
                                      require_id("customer_id", request.customer_id))
-            message = await campaign_message(uow, row)
+            message = await self._campaign(uow, row)
             data = await campaign_report_csv(uow, row.id)
         safe_name = "".join(ch if ch.isalnum() else "-" for ch in row.name)[:40] or "campaign"
         return calls_pb2.CampaignReport(filename=f"{safe_name}-report.csv", csv=data, totals=message.totals)

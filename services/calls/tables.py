@@ -179,6 +179,8 @@ campaign_callees = Table(
     Column("duration_seconds", BigInteger, nullable=False, server_default="0"),
     Column("digits", ARRAY(Text), nullable=False, server_default="{}"),
     Column("cost_cents", BigInteger, nullable=False, server_default="0"),
+    # Why a pending callee waits for next_attempt_at (campaign_progress.CalleeWait): "" when it does not.
+    Column("wait_reason", Text, nullable=False, server_default=""),
 )
 
 customer_limits = Table(

@@ -1,4 +1,4 @@
-"""A campaign through the chat: twenty pasted numbers scheduled two minutes ahead with a reminder;
+"""A campaign through the chat: twenty pasted numbers scheduled twelve minutes ahead with a reminder;
 the customer receives the reminder, one progress message edited in place, and the final report as
 a CSV document with a chart of outcomes."""
 
@@ -40,19 +40,22 @@ async def test_a_scheduled_campaign_sends_its_reminder_progress_and_report(bot: 
     await person.press_first("cflow:")
     await person.press("At a time")
     await person.wait_for_text("Send the start time")
-    start = bot.calls.clock.now + timedelta(minutes=2)
+    start = bot.calls.clock.now + timedelta(minutes=12)
     await person.say(start.strftime("%H:%M"))  # the customer's timezone is UTC
     await person.press("10 min")
     await person.wait_for_text("Send the numbers")
     await person.say("\n".join([*CALLEES, "not a number", CALLEES[0]]))
     report = await person.wait_for_text("20 numbers to call")
     assert "1 invalid, 1 duplicates" in message_text(report)
+    await person.press("📅 Schedule for")  # after its estimate
+    await person.wait_for_text(": scheduled")
 
-    # The reminder is due at once (the start is less than ten minutes away).
-    await campaign_tick(bot, 0)
+    # The reminder is due ten minutes before the start.
+    bot.calls.clock.advance(minutes=2)
+    await campaign_tick(bot, 2)
     await person.wait_for_text("⏰ Your campaign Appointment reminder")
-    bot.calls.clock.advance(minutes=3)
-    await campaign_tick(bot, 3)
+    bot.calls.clock.advance(minutes=11)
+    await campaign_tick(bot, 13)
 
     progress = await person.wait_for(lambda m: "completed" in message_text(m) and "20 of 20 done" in message_text(m),
                                      within=60.0, what="the completed progress message")
@@ -70,7 +73,8 @@ async def test_a_scheduled_campaign_sends_its_reminder_progress_and_report(bot: 
                                     f"{bot.settings.telegram_bot_token}/{path}")).content
     rows = list(csv.DictReader(io.StringIO(content.decode())))
     assert len(rows) == 20
-    progress_messages = [m for m in person.messages() if "of 20 done" in message_text(m)]
+    progress_messages = [m for m in person.messages()
+                         if "of 20 done" in message_text(m) and "Open the campaign" in message_text(m)]
     assert len(progress_messages) == 1  # one message, edited in place
 
 

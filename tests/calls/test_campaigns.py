@@ -194,7 +194,7 @@ async def test_money_running_out_pauses_the_campaign_and_says_why(calls: CallsHa
     await calls.stub.StartCampaign(calls_pb2.CampaignActionRequest(idempotency_key="go", customer_id=customer,
                                                                    campaign_id=created.id))
     paused = await wait_for_status(calls, customer, created.id, calls_pb2.CAMPAIGN_STATUS_PAUSED, timeout=30)
-    assert "balance" in paused.pause_reason or "top up" in paused.pause_reason
+    assert paused.pause_reason == "INSUFFICIENT_FUNDS"  # a code: the bot words it in the customer's language
     await calls.running.context.relay.publish_pending()
     events = await read_events(calls.wallet.nats_url, "CALLS", "calls.campaign.paused")
     assert len(events) == 1
@@ -291,6 +291,6 @@ async def test_a_transfer_campaign_on_a_plan_without_transfer_pauses_instead_of_
     await calls.stub.StartCampaign(calls_pb2.CampaignActionRequest(idempotency_key="go", customer_id=customer,
                                                                    campaign_id=created.id))
     paused = await wait_for_status(calls, customer, created.id, calls_pb2.CAMPAIGN_STATUS_PAUSED, timeout=30)
-    assert "call transfer" in paused.pause_reason
+    assert paused.pause_reason == "PLAN_HAS_NO_TRANSFER"
     assert paused.totals.failed == 0
     assert not calls.retell.calls

@@ -215,6 +215,10 @@ def foreign_attempts(calls: CallsHarness, payments: PaymentsHarness) -> dict[str
             customer_id=o["intruder"], campaign_id=o["campaign"].id))],
         "CallsService.GetCampaignReport": [lambda o: c.GetCampaignReport(calls_pb2.GetCampaignRequest(
             customer_id=o["intruder"], campaign_id=o["campaign"].id))],
+        "CallsService.QuoteCampaign": [lambda o: c.QuoteCampaign(calls_pb2.GetCampaignRequest(
+            customer_id=o["intruder"], campaign_id=o["campaign"].id))],
+        "CallsService.RenameCampaign": [lambda o: c.RenameCampaign(calls_pb2.RenameCampaignRequest(
+            idempotency_key=key("rename"), customer_id=o["intruder"], campaign_id=o["campaign"].id, name="Eve's"))],
         "WalletService.Refund": [],  # admin-only: see the admin test; the owner check is below
         "WalletService.RefundCallExtra": [lambda o: w.RefundCallExtra(wallet_pb2.RefundCallExtraRequest(
             idempotency_key=key("extra"), customer_id=o["intruder"], call_id=o["call"].id,

@@ -1,18 +1,30 @@
-"""Campaigns: create from pasted numbers or an uploaded CSV/TXT, the import report, start now or at
-a time in the customer's timezone with an optional reminder, one progress message edited in
-place, pause/resume/cancel, and the final report as CSV with a chart (flow 4)."""
+"""Campaigns: create from pasted numbers or an uploaded CSV/TXT, named (a default the customer may
+change, then or later), the import report with the cost estimate and whether the money covers the
+first calls, start now or at a time in the customer's timezone with an optional reminder (one longer
+than the time to the start is refused), one progress message edited in place, why a campaign waits or
+is paused, pause/resume, cancel after a confirmation, and the final report as CSV with a chart (flow 4)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from babel.dates import format_skeleton
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from services.bot.campaign_texts import CampaignCounts, campaign_counts_lines, send_campaign_report
+from services.bot.campaign_texts import (
+    CampaignCounts,
+    campaign_counts_lines,
+    estimate_lines,
+    pause_reason_text,
+    quote_falls_short,
+    send_campaign_report,
+    waiting_lines,
+)
 from services.bot.destination_texts import short_reason
-from services.bot.formatting import local_time, zone
+from services.bot.formatting import babel_locale, local_time, zone
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
+from services.bot.screens.calling import ways_out_of
 from services.bot.screens.flows import approved_flows_keyboard
 from services.bot.turn import Turn
 from speechcue.calls.v1 import calls_pb2
@@ -62,11 +74,35 @@ async def choose_when(turn: Turn, args: list[str]) -> None:
     """New campaign, step 2: now or later."""
     flow = await turn.services.calls.GetFlow(calls_pb2.GetFlowRequest(
         customer_id=turn.customer_id, flow_id=args[0] if args else ""), timeout=turn.timeout)
-    turn.conversation.data.update(camp_flow=flow.id, camp_name=flow.spec.name)
+    today = turn.now().astimezone(zone(turn.customer.timezone)).date()
+    default_name = turn.words("campaign.default_name", flow=flow.spec.name,
+                              date=format_skeleton("MMMd", today, locale=babel_locale(turn.words.language)))
+    turn.conversation.data.update(camp_flow=flow.id, camp_name=default_name[:80])
+    show_when(turn)
+
+
+def show_when(turn: Turn) -> None:
+    """New campaign, step 2: its name (the default kept unless the customer sends another), now or later."""
     words = turn.words
-    turn.show(words("campaign.when"), Keyboard().row(button(words("campaign.now"), "cwhen", "now"),
-                                                     button(words("campaign.later"), "cwhen", "later"))
+    turn.conversation.expect("camp.name")
+    turn.show(f"{words('campaign.name_hint', name=turn.conversation.data.get('camp_name', ''))}\n\n"
+              f"{words('campaign.when')}",
+              Keyboard().row(button(words("campaign.now"), "cwhen", "now"),
+                             button(words("campaign.later"), "cwhen", "later"))
               .row(button(words("menu.back"), "camps")))
+
+
+@router.text("camp.name")
+async def receive_name(turn: Turn, text: str) -> None:
+    """A name for the new campaign, typed on the step that offers the default."""
+    if "camp_flow" not in turn.conversation.data:
+        await choose_flow(turn, [])
+        return
+    name = " ".join(text.split())[:80]
+    if name:
+        turn.conversation.data["camp_name"] = name
+    turn.pressed_message_id = None
+    show_when(turn)
 
 
 @router.button("cwhen")
@@ -78,6 +114,7 @@ async def answer_when(turn: Turn, args: list[str]) -> None:
         turn.conversation.expect("camp.time")
         turn.show(turn.words("campaign.ask_time", timezone=turn.customer.timezone))
         return
+    turn.conversation.state = ""
     turn.conversation.data.pop("camp_start", None)
     await ask_list(turn)
 
@@ -103,15 +140,31 @@ async def receive_time(turn: Turn, text: str) -> None:
         return
     turn.conversation.data["camp_start"] = start.timestamp()
     turn.conversation.state = ""
+    ask_reminder(turn)
+
+
+def ask_reminder(turn: Turn, refusal: str = "") -> None:
     keyboard = Keyboard().row(*[button(turn.words("campaign.reminder_minutes", minutes=m) if m else
                                        turn.words("campaign.no_reminder"), "crem", m) for m in REMINDERS])
-    turn.send(turn.words("campaign.ask_reminder"), keyboard)
+    turn.send(f"{refusal}\n\n{turn.words('campaign.ask_reminder')}" if refusal else turn.words("campaign.ask_reminder"),
+              keyboard)
 
 
 @router.button("crem")
 async def receive_reminder(turn: Turn, args: list[str]) -> None:
+    """A reminder that would come before now (longer than the time to the start) is refused at once,
+    with the minutes left, and the question stays open."""
+    data = turn.conversation.data
+    if "camp_start" not in data:
+        await choose_flow(turn, [])
+        return
     minutes = int(args[0]) if args and args[0].isdigit() and int(args[0]) in REMINDERS else 0
-    turn.conversation.data["camp_reminder"] = minutes
+    left = datetime.fromtimestamp(float(data["camp_start"]), UTC) - turn.now()
+    if minutes and timedelta(minutes=minutes) > left:
+        ask_reminder(turn, turn.words("campaign.reminder_too_long", minutes=minutes,
+                                      left=max(0, int(left.total_seconds() // 60))))
+        return
+    data["camp_reminder"] = minutes
     await ask_list(turn)
 
 
@@ -201,9 +254,10 @@ async def create_campaign(turn: Turn, content: bytes) -> None:
         return
     request = calls_pb2.CreateCampaignRequest(
         idempotency_key=turn.key("campaign"), customer_id=turn.customer_id,
-        name=f"{data.get('camp_name', '')} {turn.now().astimezone(zone(turn.customer.timezone)):%m-%d %H:%M}"[:80],
-        flow_id=data["camp_flow"], list=content, default_region="US",
-        reminder_minutes=int(data.get("camp_reminder", 0)))
+        name=str(data.get("camp_name", ""))[:80], flow_id=data["camp_flow"], list=content, default_region="US",
+        reminder_minutes=int(data.get("camp_reminder", 0)),
+        # A draft even with its start time: the customer sees the estimate, then starts or schedules it.
+        as_draft=True)
     attempts, spacing = RETRIES.get(str(data.get("camp_retry", "1")), RETRIES["1"])
     request.caller_id = str(data.get("camp_caller", ""))
     request.max_minutes_per_call = int(data.get("camp_minutes", MINUTES_PER_CALL[0]))
@@ -228,21 +282,42 @@ async def create_campaign(turn: Turn, content: bytes) -> None:
             f"{refused.number} ({short_reason(words, reason=refused.reason, country=refused.country)})"
             for refused in report.refused_examples[:5])))
     keyboard = Keyboard()
-    if campaign.status == calls_pb2.CAMPAIGN_STATUS_DRAFT:
-        keyboard.row(button(words("campaign.start"), "camp", "start", campaign.id))
-    else:
-        lines.append(words("campaign.progress.starts",
-                           start=local_time(campaign.start_at, turn.customer.timezone, words.language)))
+    lines.append("")
+    lines.extend(await confirm_lines(turn, campaign, keyboard))
     keyboard.row(button(words("campaign.open"), "camp", "view", campaign.id))
     turn.pressed_message_id = None
     turn.send("\n".join(lines), keyboard)
 
 
+async def confirm_lines(turn: Turn, campaign: calls_pb2.Campaign, keyboard: Keyboard) -> list[str]:
+    """A draft before it starts: its name, the estimate and whether the money covers the first calls
+    (with Top up and Plans when it does not), and Start now, or Schedule when it has a start time."""
+    words = turn.words
+    quote = await turn.services.calls.QuoteCampaign(calls_pb2.GetCampaignRequest(
+        customer_id=turn.customer_id, campaign_id=campaign.id), timeout=turn.timeout)
+    lines = [words("campaign.name_line", name=campaign.name), *estimate_lines(words, quote)]
+    if campaign.HasField("start_at"):
+        start = local_time(campaign.start_at, turn.customer.timezone, words.language)
+        keyboard.row(button(words("campaign.schedule", start=start), "camp", "start", campaign.id))
+    else:
+        keyboard.row(button(words("campaign.start"), "camp", "start", campaign.id))
+    if quote_falls_short(quote):
+        keyboard.row(*ways_out_of(words, quote.blocked_reason or "INSUFFICIENT_FUNDS"))
+    return lines
+
+
 @router.button("camp")
 async def campaign_action(turn: Turn, args: list[str]) -> None:
-    """A campaign: view, start, pause, resume, cancel, report (the customer's own only)."""
+    """A campaign: view, start, pause, resume, cancel (after asking), rename, report (the customer's own only)."""
     action, campaign_id = ([*args, "", ""])[:2]
     calls = turn.services.calls
+    if action == "askcancel":
+        await ask_to_cancel(turn, campaign_id)
+        return
+    if action == "rename":
+        turn.conversation.expect("camp.rename", camp_renaming=campaign_id)
+        turn.send(turn.words("campaign.ask_rename"))
+        return
     request = calls_pb2.CampaignActionRequest(idempotency_key=turn.key(f"campaign-{action}"),
                                               customer_id=turn.customer_id, campaign_id=campaign_id)
     actions = {"start": calls.StartCampaign, "pause": calls.PauseCampaign, "resume": calls.ResumeCampaign,
@@ -256,20 +331,58 @@ async def campaign_action(turn: Turn, args: list[str]) -> None:
         campaign = await calls.GetCampaign(calls_pb2.GetCampaignRequest(customer_id=turn.customer_id,
                                                                         campaign_id=campaign_id),
                                            timeout=turn.timeout)
+    await show_campaign(turn, campaign)
+
+
+async def show_campaign(turn: Turn, campaign: calls_pb2.Campaign) -> None:
+    """The campaign's screen: its counts, and why it waits or is paused, or (a draft) its estimate."""
     words = turn.words
     status = STATUS_NAMES[campaign.status]
-    text = "\n".join([words("campaign.progress.title", name=campaign.name, status=words(f"campaign.status.{status}")),
-                      *campaign_counts_lines(words, CampaignCounts.of_totals(campaign.totals))])
+    lines = [words("campaign.progress.title", name=campaign.name, status=words(f"campaign.status.{status}")),
+             *campaign_counts_lines(words, CampaignCounts.of_totals(campaign.totals))]
     keyboard = Keyboard()
+    cancel = button(words("campaign.cancel"), "camp", "askcancel", campaign.id)
+    if status == "scheduled":
+        lines.append(words("campaign.progress.starts",
+                           start=local_time(campaign.start_at, turn.customer.timezone, words.language)))
+    if status == "paused":
+        lines.append(pause_reason_text(words, campaign.pause_reason))
+    if status in ("running", "paused"):
+        lines.extend(waiting_lines(words, campaign.waiting, turn.customer.timezone))
     if status in ("running", "scheduled"):
-        keyboard.row(button(words("campaign.pause"), "camp", "pause", campaign.id),
-                     button(words("campaign.cancel"), "camp", "cancel", campaign.id))
+        keyboard.row(button(words("campaign.pause"), "camp", "pause", campaign.id), cancel)
     elif status == "paused":
-        keyboard.row(button(words("campaign.resume"), "camp", "resume", campaign.id),
-                     button(words("campaign.cancel"), "camp", "cancel", campaign.id))
+        keyboard.row(button(words("campaign.resume"), "camp", "resume", campaign.id), cancel)
+        keyboard.row(*ways_out_of(words, campaign.pause_reason))
     elif status == "draft":
-        keyboard.row(button(words("campaign.start"), "camp", "start", campaign.id))
+        lines.extend(await confirm_lines(turn, campaign, keyboard))
+        keyboard.row(cancel)
     elif status in ("completed", "cancelled"):
         keyboard.row(button(words("campaign.report"), "camp", "report", campaign.id))
-    keyboard.row(button(words("menu.back"), "camps"))
-    turn.show(text, keyboard)
+    keyboard.row(button(words("campaign.rename"), "camp", "rename", campaign.id), button(words("menu.back"), "camps"))
+    turn.show("\n".join(lines), keyboard)
+
+
+async def ask_to_cancel(turn: Turn, campaign_id: str) -> None:
+    """Cancelling cannot be undone: it asks first (No keeps the campaign as it is)."""
+    campaign = await turn.services.calls.GetCampaign(calls_pb2.GetCampaignRequest(
+        customer_id=turn.customer_id, campaign_id=campaign_id), timeout=turn.timeout)
+    words = turn.words
+    turn.show(words("campaign.confirm_cancel", name=campaign.name, waiting=campaign.totals.pending),
+              Keyboard().row(button(words("campaign.cancel_yes"), "camp", "cancel", campaign.id),
+                             button(words("campaign.cancel_no"), "camp", "view", campaign.id)))
+
+
+@router.text("camp.rename")
+async def receive_new_name(turn: Turn, text: str) -> None:
+    """The campaign's new name: the list, the progress message and the report show it from now on."""
+    campaign_id = str(turn.conversation.data.get("camp_renaming", ""))
+    name = " ".join(text.split())[:80]
+    if not name:
+        turn.send(turn.words("campaign.ask_rename"))
+        return
+    campaign = await turn.services.calls.RenameCampaign(calls_pb2.RenameCampaignRequest(
+        idempotency_key=turn.key("campaign-rename"), customer_id=turn.customer_id, campaign_id=campaign_id,
+        name=name), timeout=turn.timeout)
+    turn.conversation.reset()
+    await show_campaign(turn, campaign)
