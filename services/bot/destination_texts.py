@@ -21,6 +21,15 @@ def country_name(code: str, language: str) -> str:
         or code
 
 
+def example_number(country: str) -> str:
+    """A number of the customer's own country to show as an example: "+33 1 23 45 67 89" for FR;
+    a US one when the country is not known."""
+    example = phonenumbers.example_number(country) if country else None
+    if example is None:
+        return "+1 415 555 0123"
+    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def country_names(codes: Iterable[str], language: str) -> str:
     return ", ".join(sorted(country_name(code, language) for code in codes)) or "—"
 
@@ -39,8 +48,8 @@ def refusal_text(words: Words, *, reason: str, number: str, country: str, callab
         return words("dest.country", country=place, countries=callable_names)
     if reason == "NO_CALLER_ID_REACHES":
         return words("dest.no_caller_id", country=place, countries=callable_names)
-    if reason == "INVALID_NUMBER":
-        return words("call.bad_number")
+    if reason == "INVALID_NUMBER":  # the calls service's reader is stricter than ours: the same words
+        return words("number.invalid", typed=number, example=example_number(""))
     return words("error.refused", reason=reason or "—")
 
 

@@ -8,9 +8,11 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_date, format_time, get_timezone_gmt, get_timezone_name
+from babel.dates import format_date, format_time, get_timezone_gmt, get_timezone_location, get_timezone_name
 from babel.numbers import format_currency
 from google.protobuf.timestamp_pb2 import Timestamp
+
+from services.bot.timezones import CLDR_NAMES
 
 BAR_WIDTH = 12
 # The CLDR locale whose number and currency conventions each chat language shows (and reads back).
@@ -67,6 +69,25 @@ def zone_label(timezone: str, language: str) -> str:
         return str(get_timezone_name(place, "long", zone_variant="generic", locale=babel_locale(language)))
     except (LookupError, ValueError):
         return place.key
+
+
+@cache
+def zone_choice(timezone: str, language: str) -> str:
+    """A zone on a button, its city and its name in the chat's language: "New York · Eastern Time",
+    "巴黎 · 中欧时间"; UTC → "UTC"."""
+    label = zone_label(timezone, language)
+    place = zone(timezone)
+    if label == "UTC" or place.key.startswith("Etc/"):
+        return label
+    # CLDR keeps some cities under their zone's older name (Asia/Calcutta): asked by that name first.
+    names = Locale.parse(babel_locale(language)).time_zones
+    city = (names.get(CLDR_NAMES.get(place.key, place.key)) or {}).get("city")
+    if not city:
+        try:
+            city = get_timezone_location(place, locale=babel_locale(language), return_city=True)
+        except (LookupError, ValueError):
+            city = place.key.rsplit("/", 1)[-1].replace("_", " ")
+    return f"{city} · {label}"
 
 
 def local_time(moment: datetime | Timestamp | None, timezone: str, language: str = "en", *,

@@ -6,6 +6,7 @@ private."""
 from __future__ import annotations
 
 from services.bot.audit import record_admin_action
+from services.bot.destination_check import read_typed_number
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
 from services.bot.screens.admin import admin_back, confirm_keyboard
@@ -75,12 +76,15 @@ async def ask_do_not_call_number(turn: Turn, args: list[str]) -> None:
 @router.text("admin.dnc")
 async def add_to_do_not_call(turn: Turn, text: str) -> None:
     """The number on the platform-wide list: no customer's call reaches it again. A number that is
-    not a phone number is refused by the calls service in the admin's words (INVALID_NUMBER)."""
+    not a phone number is refused as at every number question (destination_check.read_phone_number)."""
     if not turn.is_admin:
         turn.conversation.reset()
         return
+    number = read_typed_number(turn, text)
+    if number is None:  # told what is wrong; the question stays open
+        return
     entry = await turn.services.calls.AddDoNotCall(calls_pb2.AddDoNotCallRequest(
-        idempotency_key=turn.key("do-not-call"), admin_telegram_id=turn.telegram_user_id, number=text.strip()[:32],
+        idempotency_key=turn.key("do-not-call"), admin_telegram_id=turn.telegram_user_id, number=number,
         reason=turn.words("admin.dnc_reason")), timeout=turn.timeout)
     await record_admin_action(turn.uow, admin_telegram_id=turn.telegram_user_id, action="do_not_call",
                               subject=entry.number, note=entry.reason)

@@ -1,7 +1,8 @@
-"""Calling one number: flow → number (refused at once, with the reason, when no call may go to it) →
-caller ID (among those that can call it) → price quote → confirm (with the recording switch)
-→ a live status message edited as the call moves on → the outcome (flow 3). A call can be stopped
-while it runs."""
+"""Calling one number: flow → number (read as every number question reads it, and refused at once, with
+the reason, when no call may go to it or it is on the do-not-call list: all before the caller ID is
+asked) → caller ID (among those that can call it) → price quote, with the full number → confirm (with
+the recording switch) → a live status message edited as the call moves on → the outcome (flow 3). A
+call can be stopped while it runs."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import grpc
 
 from services.bot.call_texts import ADMISSION_REFUSAL_IDS, cost_lines, status_text
 from services.bot.destination_check import allowed_destination
-from services.bot.formatting import local_money, local_time, masked_number
+from services.bot.formatting import local_money, local_time
 from services.bot.i18n import Words
 from services.bot.outgoing import Button, Keyboard, button
 from services.bot.routing import router
@@ -50,11 +51,17 @@ async def ask_number(turn: Turn, args: list[str]) -> None:
 
 @router.text("call.number")
 async def receive_number(turn: Turn, text: str) -> None:
-    """Call, step 3: the number checked (an ordinary landline or mobile, in a country calls go to, that a
-    caller ID reaches: else the reason, and the question stays open), then the caller ID, from the
-    pool's numbers that can call it."""
-    number = await allowed_destination(turn, text, bad_form_text="call.bad_number")
+    """Call, step 3: the number checked (a phone number, an ordinary landline or mobile, in a country
+    calls go to, that a caller ID reaches, not on the do-not-call list: else the reason, and the
+    question stays open), then the caller ID, from the pool's numbers that can call it."""
+    number = await allowed_destination(turn, text)
     if number is None:
+        return
+    # Asked here, not left to the quote: a number that cannot be called is refused before the caller ID.
+    blocked = await turn.services.calls.CheckDoNotCall(calls_pb2.CheckDoNotCallRequest(
+        customer_id=turn.customer_id, number=number), timeout=turn.timeout)
+    if blocked.blocked:
+        turn.send(turn.words("number.do_not_call", number=number))
         return
     turn.conversation.data["call_number"] = number
     turn.conversation.state = ""
@@ -104,7 +111,8 @@ async def quote(turn: Turn, args: list[str]) -> None:
     price = await turn.services.calls.QuoteCall(calls_pb2.QuoteCallRequest(
         customer_id=turn.customer_id, flow_id=data["call_flow"], to_number=data["call_number"],
         max_minutes=MAX_CALL_MINUTES, record=record), timeout=turn.timeout)
-    lines = [words("call.quote", flow=data.get("call_flow_name", ""), number=masked_number(data["call_number"]),
+    # The customer's own callee, in full: the number they typed, as it will be dialled (logs stay redacted).
+    lines = [words("call.quote", flow=data.get("call_flow_name", ""), number=data["call_number"],
                    caller=data["call_caller_id"] or words("call.caller_auto")), *cost_lines(words, price)]
     keyboard = Keyboard()
     if record and price.recording_fee_cents:
@@ -114,7 +122,8 @@ async def quote(turn: Turn, args: list[str]) -> None:
     if price.allowed_now:
         keyboard.row(button(words("call.confirm"), "callgo"))
     elif price.blocked_reason == "OUTSIDE_CALLING_WINDOW":
-        lines.append(words("call.outside_window", at=local_time(price.next_allowed_at, turn.customer.timezone)))
+        lines.append(words("call.outside_window", at=local_time(price.next_allowed_at, turn.customer.timezone,
+                                                                  words.language)))
     elif price.blocked_reason not in ADMISSION_REFUSAL_IDS:  # those are said in place of the cost
         lines.append(words.name_of(f"error.{price.blocked_reason}",
                                    words("error.refused", reason=price.blocked_reason or "—")))
@@ -174,4 +183,4 @@ async def stop_call(turn: Turn, args: list[str]) -> None:
     call = await turn.services.calls.StopCall(calls_pb2.StopCallRequest(
         idempotency_key=turn.key("stop"), customer_id=turn.customer_id, call_id=args[0] if args else ""),
         timeout=turn.timeout)
-    turn.show(turn.words("call.stopping", number=masked_number(call.to_number)))
+    turn.show(turn.words("call.stopping", number=call.to_number))

@@ -1,12 +1,19 @@
-"""Onboarding: /start → language → name → terms (accept or decline) → free trial, offered once →
-main menu (DESIGN.md §5, flow 1). No e-mail and no phone number are asked for."""
+"""Onboarding: /start → language → name → terms and timezone (accept or decline) → free trial, offered
+once → main menu (DESIGN.md §5, flow 1). No e-mail and no phone number are asked for.
+
+The timezone is asked on the terms screen rather than as a step of its own, to keep onboarding four
+taps long: the screen names the zone suggested by the chat's language (timezones.py) and the time it
+is there now, offers the language's likeliest zones as buttons and "Another zone…" to type one;
+accepting the terms keeps the zone shown."""
 
 from __future__ import annotations
 
+from services.bot.formatting import local_time, zone_choice
 from services.bot.i18n import LANGUAGES, Words
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
 from services.bot.screens.home import back_home, show_home
+from services.bot.timezones import likely_zones, read_timezone
 from services.bot.trial_claims import claim_trial
 from services.bot.turn import Turn
 from services.bot.users import change_user, register_user
@@ -46,6 +53,9 @@ async def ask_to_finish_onboarding(turn: Turn) -> None:
     if turn.conversation.state == "onboarding.name":
         turn.send(turn.words("onboarding.ask_name"))
         return
+    if turn.conversation.state == "onboarding.timezone":
+        turn.send(turn.words("tz.ask"), Keyboard().row(button(turn.words("menu.back"), "terms", "show")))
+        return
     if turn.user.name:
         show_terms(turn)
         return
@@ -83,14 +93,74 @@ async def receive_name(turn: Turn, text: str) -> None:
         turn.send(turn.words("account.name_changed", name=text), Keyboard().row(button(turn.words("menu.back_home"),
                                                                                         "home")))
         return
+    # The chat language's likeliest zone, until the person picks another on the terms screen.
+    turn.user = await change_user(turn.uow, turn.telegram_user_id, timezone=likely_zones(turn.user.language)[0])
     turn.conversation.reset()
     show_terms(turn)
 
 
+def offered_zones(language: str, current: str) -> list[str]:
+    """The zones offered as buttons: the language's likeliest, and the current one when it is not."""
+    zones = list(likely_zones(language))
+    return zones if current in zones else [current, *zones[:-2], zones[-1]]
+
+
+def add_zone_buttons(keyboard: Keyboard, words: Words, zones: list[str], current: str, screen: str) -> Keyboard:
+    """Two zones a row, the current one ticked, then "Another zone…" (`screen`:- asks to type it)."""
+    buttons = [button(("✓ " if name == current else "") + zone_choice(name, words.language), screen, name)
+               for name in zones]
+    for start in range(0, len(buttons), 2):
+        keyboard.row(*buttons[start:start + 2])
+    return keyboard.row(button(words("tz.other"), screen, "-"))
+
+
 def show_terms(turn: Turn) -> None:
+    """The terms, and the timezone the account will have (the suggestion until another is picked)."""
     words = turn.words
-    turn.show(words("onboarding.terms"), Keyboard().row(button(words("onboarding.accept"), "terms", "yes"),
-                                                        button(words("onboarding.decline"), "terms", "no")))
+    current = turn.user.timezone if turn.user is not None else "UTC"
+    turn.conversation.reset()
+    text = "\n\n".join([words("onboarding.terms"), words(
+        "onboarding.tz_line", zone=current, time=local_time(turn.now(), current, words.language, with_date=False))])
+    keyboard = add_zone_buttons(Keyboard(), words, offered_zones(words.language, current), current, "otz")
+    turn.show(text, keyboard.row(button(words("onboarding.accept"), "terms", "yes"),
+                                 button(words("onboarding.decline"), "terms", "no")))
+
+
+@router.button("otz", newcomers=True)
+async def pick_onboarding_timezone(turn: Turn, args: list[str]) -> None:
+    """otz:<zone> picks a zone on the terms screen; otz:- asks to type one."""
+    if turn.user is None:
+        await start(turn)
+        return
+    if turn.user.onboarded:
+        await show_home(turn)
+        return
+    if args and args[0] == "-":
+        turn.conversation.expect("onboarding.timezone")
+        turn.show(turn.words("tz.ask"), Keyboard().row(button(turn.words("menu.back"), "terms", "show")))
+        return
+    chosen = read_timezone(args[0]) if args else None
+    if chosen is not None:
+        turn.user = await change_user(turn.uow, turn.telegram_user_id, timezone=chosen)
+    show_terms(turn)
+
+
+@router.text("onboarding.timezone")
+async def typed_onboarding_timezone(turn: Turn, text: str) -> None:
+    """A zone typed at onboarding ("Europe/Berlin", "Berlin"); an unknown one is asked again."""
+    if turn.user is None:
+        await start(turn)
+        return
+    chosen = read_timezone(text)
+    if chosen is None:
+        turn.send(turn.words("tz.unknown", typed=text[:64]))
+        return
+    turn.user = await change_user(turn.uow, turn.telegram_user_id, timezone=chosen)
+    if turn.user.onboarded:
+        turn.conversation.reset()
+        await show_home(turn)
+        return
+    show_terms(turn)
 
 
 @router.button("terms", newcomers=True)
@@ -134,6 +204,7 @@ async def answer_trial(turn: Turn, args: list[str]) -> None:
             subscription = await turn.services.wallet.BuySubscription(wallet_pb2.BuySubscriptionRequest(
                 idempotency_key=f"trial:{turn.customer_id}", customer_id=turn.customer_id, plan_code=TRIAL_PLAN),
                 timeout=turn.timeout)
-            turn.send(turn.words("onboarding.trial_started", minutes=subscription.single_minutes_left))
+            turn.send(turn.words("onboarding.trial_started",
+                                 minutes=turn.words.plural("count.minutes", subscription.single_minutes_left)))
         turn.pressed_message_id = None
     await show_home(turn)
