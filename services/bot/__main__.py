@@ -11,10 +11,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from telegram import Bot
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application
 
 from services.bot.clients import Services
+from services.bot.commands import publish_commands
 from services.bot.notification_tick import NotificationTick
 from services.bot.notifications import Notifications
 from services.bot.sender import MessageSender
@@ -39,7 +40,8 @@ def telegram_application(settings: BotSettings) -> Application:  # type: ignore[
 
 def connect_to_telegram(bot: Bot, settings: BotSettings) -> Callable[[], Coroutine[Any, Any, None]]:
     async def connect() -> None:
-        """Checks the token (getMe) and registers the webhook, retrying while Telegram is away."""
+        """Checks the token (getMe), registers the webhook and the command menu, retrying while
+        Telegram is away."""
         delay = 1.0
         while True:
             try:
@@ -48,6 +50,11 @@ def connect_to_telegram(bot: Bot, settings: BotSettings) -> Callable[[], Corouti
                     await bot.set_webhook(f"{settings.speechcue_public_base_url}/telegram/webhook",
                                           secret_token=settings.telegram_webhook_secret,
                                           allowed_updates=WEBHOOK_UPDATES)
+                try:
+                    await publish_commands(bot)
+                except BadRequest:
+                    # The menu is a convenience: a list Telegram refuses must not keep the bot offline.
+                    log.exception("Telegram refused the command menu; the bot runs without it")
                 log.info("connected to Telegram as @%s", bot.username)
                 return
             except TelegramError as error:

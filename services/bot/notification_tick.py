@@ -14,7 +14,7 @@ from services.bot.clients import RPC_TIMEOUT_SECONDS, Services
 from services.bot.formatting import local_time
 from services.bot.i18n import Words
 from services.bot.message_retention import delete_expired_messages
-from services.bot.outgoing import Keyboard, Outgoing, button, queue_messages, text_message
+from services.bot.outgoing import Keyboard, Outgoing, as_notification, button, queue_messages, text_message
 from services.bot.tables import outgoing_messages, reminders
 from services.bot.users import TelegramUser, find_user_by_customer
 from services.runtime.database import UnitOfWork
@@ -46,7 +46,7 @@ class NotificationTick:
         for reminder in due:
             user = await find_user_by_customer(uow, reminder.customer_id)
             try:
-                messages = await self._reminder(user, reminder.kind) if user is not None else []
+                messages = [as_notification(m) for m in await self._reminder(user, reminder.kind)] if user else []
             except grpc.aio.AioRpcError:
                 failed += 1  # the wallet is away: this reminder waits for the next tick
                 continue

@@ -22,7 +22,7 @@ from services.bot.campaign_texts import campaign_progress_text, send_campaign_re
 from services.bot.clients import Services
 from services.bot.formatting import local_money, local_time
 from services.bot.i18n import Words
-from services.bot.outgoing import Keyboard, Outgoing, button, queue_messages, text_message
+from services.bot.outgoing import Keyboard, Outgoing, as_notification, button, queue_messages, text_message
 from services.bot.settings import BotSettings
 from services.bot.tables import reminders
 from services.bot.users import TelegramUser, find_user_by_customer
@@ -84,7 +84,8 @@ class Notifications:
         envelope.payload.Unpack(payload)
         words = Words(user.language)
         messages = await build(uow, user, words, payload, envelope)
-        messages = [replace(message, dedupe_key=message.dedupe_key or f"event:{envelope.event_id}:{index}")
+        messages = [as_notification(replace(message, dedupe_key=message.dedupe_key
+                                            or f"event:{envelope.event_id}:{index}"))
                     for index, message in enumerate(messages)]
         await queue_messages(uow, user.chat_id, messages)
         if messages:
@@ -125,6 +126,7 @@ class Notifications:
         if call.recording_url:
             # Fetched and made MP3 when pressed (screens/results.py): Telegram refuses a WAV link.
             keyboard.row(button(words("call.recording"), "rec", event.call_id))
+        keyboard.row(button(words("notify.call_details"), "res", event.call_id))
         keyboard.row(button(words("call.again"), "call"), button(words("menu.back_home"), "home"))
         return [Outgoing("editMessageText", text_message(text, keyboard, chat_id=user.chat_id),
                          edits_ref=f"call:{event.call_id}")]
@@ -152,14 +154,15 @@ class Notifications:
 
     async def _flow_pending_review(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                                    event: calls_events_pb2.FlowPendingReview, envelope: Any) -> list[Outgoing]:
-        messages = [Outgoing("sendMessage", text_message(words("flow.review.waiting", name=event.name),
+        keyboard = Keyboard().row(button(words("flow.open"), "flow", "view", event.flow_id))
+        messages = [Outgoing("sendMessage", text_message(words("flow.review.waiting", name=event.name), keyboard,
                                                          chat_id=user.chat_id))]
         for admin_id in sorted(self.settings.speechcue_admin_telegram_ids):
             admin_words = Words("en")
             keyboard = Keyboard().row(button(admin_words("admin.reviews"), "adm", "reviews"))
             body = text_message(admin_words("admin.review_waiting", name=event.name), keyboard, chat_id=admin_id)
-            await queue_messages(uow, admin_id, [Outgoing("sendMessage", body,
-                                                          dedupe_key=f"event:{envelope.event_id}:admin:{admin_id}")])
+            await queue_messages(uow, admin_id, [as_notification(Outgoing(
+                "sendMessage", body, dedupe_key=f"event:{envelope.event_id}:admin:{admin_id}"))])
         return messages
 
     async def _suspension(self, uow: UnitOfWork, user: TelegramUser, words: Words,
@@ -208,7 +211,9 @@ class Notifications:
     async def _topup_underpaid(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                                event: payments_events_pb2.TopUpChanged, envelope: Any) -> list[Outgoing]:
         text = words("topup.underpaid", missing=local_money(event.missing_cents, words.language), coin=event.coin)
-        return [Outgoing("sendMessage", text_message(text, chat_id=user.chat_id))]
+        keyboard = Keyboard().row(button(words("topup.check"), "inv", event.invoice_id),
+                                  button(words("wallet.title"), "wallet"))
+        return [Outgoing("sendMessage", text_message(text, keyboard, chat_id=user.chat_id))]
 
     async def _topup_expired(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                              event: payments_events_pb2.TopUpChanged, envelope: Any) -> list[Outgoing]:
@@ -221,14 +226,16 @@ class Notifications:
                               event: wallet_events_pb2.SubscriptionChanged, envelope: Any) -> list[Outgoing]:
         expires = local_time(event.expires_at, user.timezone, words.language)
         text = words("plan.activated", name=plan_name(words, event), expires=expires)
-        return [Outgoing("sendMessage", text_message(text, chat_id=user.chat_id))]
+        keyboard = Keyboard().row(button(words("wallet.title"), "wallet"))
+        return [Outgoing("sendMessage", text_message(text, keyboard, chat_id=user.chat_id))]
 
     async def _plan_renewed(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                             event: wallet_events_pb2.SubscriptionChanged, envelope: Any) -> list[Outgoing]:
         text = words("plan.renewed", name=plan_name(words, event),
                      expires=local_time(event.expires_at, user.timezone, words.language),
                      price=words.money(event.price_cents))
-        return [Outgoing("sendMessage", text_message(text, chat_id=user.chat_id))]
+        keyboard = Keyboard().row(button(words("wallet.title"), "wallet"))
+        return [Outgoing("sendMessage", text_message(text, keyboard, chat_id=user.chat_id))]
 
     async def _plan_expired(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                             event: wallet_events_pb2.SubscriptionChanged, envelope: Any) -> list[Outgoing]:
@@ -248,7 +255,7 @@ class Notifications:
 
     async def _overage_failed(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                               event: wallet_events_pb2.OverageFailed, envelope: Any) -> list[Outgoing]:
-        keyboard = Keyboard().row(button(words("wallet.topup"), "topup"))
+        keyboard = Keyboard().row(button(words("wallet.topup"), "topup"), button(words("wallet.title"), "wallet"))
         text = words("wallet.in_debt", debt=words.money(event.debt_cents))
         return [Outgoing("sendMessage", text_message(text, keyboard, chat_id=user.chat_id))]
 

@@ -7,12 +7,12 @@ Telegram is down or answers 429, and never lost to a crash in between.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
 
-from services.bot.callback_data import pack
+from services.bot.callback_data import from_notification, pack
 from services.bot.tables import outgoing_messages
 from services.runtime.database import UnitOfWork
 
@@ -62,6 +62,17 @@ def text_message(text: str, keyboard: Keyboard | None = None, **extra: Any) -> d
     if keyboard is not None and keyboard.rows:
         body["reply_markup"] = keyboard.markup()
     return body
+
+
+def as_notification(message: Outgoing) -> Outgoing:
+    """The message with its buttons marked as a notification's (callback_data.FROM_NOTIFICATION): what
+    they open arrives as a new message, and the outcome, progress or receipt stays in the chat."""
+    markup = message.body.get("reply_markup")
+    if not isinstance(markup, dict) or "inline_keyboard" not in markup:
+        return message
+    rows = [[{**b, "callback_data": from_notification(b["callback_data"])} if "callback_data" in b else b
+             for b in row] for row in markup["inline_keyboard"]]
+    return replace(message, body={**message.body, "reply_markup": {**markup, "inline_keyboard": rows}})
 
 
 # One statement, compiled once and cached: a multi-row VALUES built per call is compiled on every

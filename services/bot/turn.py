@@ -32,8 +32,10 @@ class Turn:
     conversation: Conversation
     services: Services
     settings: BotSettings
-    # Set when the update is a button press: the message that carried the button.
+    # Set when the update is a button press: the message that carried the button, and whether that
+    # message is a notification (its buttons carry callback_data.FROM_NOTIFICATION).
     pressed_message_id: int | None = None
+    pressed_notification: bool = False
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     outgoing: list[Outgoing] = field(default_factory=list)
 
@@ -61,8 +63,10 @@ class Turn:
         return f"tg:{self.update_id}:{purpose}"
 
     def show(self, text: str, keyboard: Keyboard | None = None) -> None:
-        """A screen: replaces the message whose button was pressed, or arrives as a new message."""
-        if self.pressed_message_id is not None:
+        """A screen: replaces the message whose button was pressed, or arrives as a new message when
+        the update was typed or the pressed message is a notification (a call's outcome, a campaign's
+        progress, a top-up), which is never overwritten."""
+        if self.pressed_message_id is not None and not self.pressed_notification:
             self.outgoing.append(Outgoing("editMessageText", text_message(
                 text, keyboard, chat_id=self.chat_id, message_id=self.pressed_message_id)))
         else:

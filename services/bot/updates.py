@@ -20,7 +20,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from telegram import Bot, Update
 
 from services.bot import metrics
-from services.bot.callback_data import BadCallbackData, unpack
+from services.bot.callback_data import FROM_NOTIFICATION, BadCallbackData, unpack
 from services.bot.clients import Services
 from services.bot.conversation import lock_conversation, save_conversation
 from services.bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Words
@@ -156,6 +156,9 @@ class UpdateHandling:
             await ask_to_finish_onboarding(turn)
 
     async def _route_button(self, turn: Turn, data: str | None) -> None:
+        if data is not None and data.startswith(FROM_NOTIFICATION):
+            data = data[len(FROM_NOTIFICATION):]
+            turn.pressed_notification = True
         try:
             parts = unpack(data)
         except BadCallbackData:

@@ -83,6 +83,7 @@ _AUDIO_MIME_TYPES = {"audio/mpeg", "audio/mp3", "audio/mp4", "audio/m4a", "audio
 _URL_DOCUMENT_MIME_TYPES = {"application/pdf", "application/zip", "image/gif"}
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _BOT_COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 
 T = TypeVar("T")
 
@@ -569,7 +570,11 @@ class TelegramSimulator:
         scope = p.json("scope", "can't parse BotCommandScope JSON object") or {"type": "default"}
         if not isinstance(scope, dict) or not isinstance(scope.get("type"), str):
             raise bad_request("can't parse BotCommandScope JSON object")
-        return json.dumps(scope, sort_keys=True), p.string("language_code") or ""
+        language = p.string("language_code") or ""
+        # Telegram takes a two-letter ISO 639-1 code or none (the scope's default list): "zh-hans" is refused.
+        if language and not _LANGUAGE_CODE.match(language):
+            raise bad_request("invalid language code specified")
+        return json.dumps(scope, sort_keys=True), language
 
     async def _set_my_commands(self, p: _Params) -> bool:
         commands = p.json("commands", "can't parse commands JSON object")
@@ -1183,6 +1188,12 @@ class TelegramSimulator:
     def api_calls(self, method: str | None = None, chat_id: int | None = None) -> list[ApiCall]:
         return [call for call in self.calls if (method is None or call.method.lower() == method.lower())
                 and (chat_id is None or call.chat_id == chat_id)]
+
+    def commands_for(self, language_code: str = "", scope: Mapping[str, Any] | None = None) -> list[dict[str, str]]:
+        """The command menu a person whose app speaks `language_code` sees, as Telegram picks it: the
+        list set for that language in the scope, else the scope's list set without a language."""
+        key = json.dumps(dict(scope or {"type": "default"}), sort_keys=True)
+        return list(self.commands.get((key, language_code)) or self.commands.get((key, ""), []))
 
     def counters(self) -> dict[str, int]:
         return {"sends_accepted": self.sends_accepted, "too_many_requests": self.too_many_requests,

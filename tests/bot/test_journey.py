@@ -81,6 +81,7 @@ async def test_new_customer_tops_up_buys_a_plan_builds_a_flow_and_reads_a_call_o
     await person.press(first_line(words, "plans.title"))
     await person.press(words.name_of("plan.name.prime_7d", "Prime 7 days"))
     await person.press(first_line(words, "plans.buy_wallet"))
+    await person.press(first_line(words, "wallet.buy_yes"))
     await person.wait_for(lambda m: words.name_of("plan.name.prime_7d", "") in message_text(m)
                           and "plan:" not in str(m.get("reply_markup")) and "wallet" in str(m.get("reply_markup")),
                           what="the plan bought")

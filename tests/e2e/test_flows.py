@@ -93,6 +93,7 @@ async def test_flow_1_onboarding_and_flow_5_money(chat: Chat, sandbox: httpx.Asy
     await chat.press("Plans")
     await chat.press("Elite, 7 days")
     await chat.press("Pay from the wallet")
+    await chat.press("Yes, buy it")
     await chat.wait_for("is active until")
     await chat.press("Wallet")
     balance = await chat.wait_for("Balance: $5.00")

@@ -45,9 +45,11 @@ async def menu_command(turn: Turn) -> None:
 
 @router.command("cancel")
 async def cancel_command(turn: Turn) -> None:
-    """/cancel: leaves whatever wizard the chat is in."""
+    """/cancel: leaves whatever typed answer or wizard the chat is in, for the main menu."""
+    before = (turn.conversation.state, dict(turn.conversation.data))
     turn.conversation.reset()
-    turn.send(turn.words("menu.cancelled"), home_keyboard(turn))
+    left = before != (turn.conversation.state, turn.conversation.data)
+    turn.send(turn.words("menu.cancelled") if left else turn.words("commands.nothing_to_cancel"), home_keyboard(turn))
 
 
 @router.command("help", newcomers=True)

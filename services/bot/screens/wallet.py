@@ -61,6 +61,7 @@ async def switch_auto_renew(turn: Turn, args: list[str]) -> None:
     await turn.services.wallet.SetAutoRenew(wallet_pb2.SetAutoRenewRequest(
         idempotency_key=turn.key("renew"), customer_id=turn.customer_id, auto_renew=bool(args) and args[0] == "on"),
         timeout=turn.timeout)
+    turn.toast(turn.words("toast.auto_renew_on") if args[:1] == ["on"] else turn.words("toast.auto_renew_off"))
     await show_wallet(turn, [])
 
 
@@ -222,11 +223,42 @@ async def show_plan(turn: Turn, args: list[str]) -> None:
 
 
 @router.button("buy")
+async def confirm_plan_purchase(turn: Turn, args: list[str]) -> None:
+    """Buying a plan from the wallet, step 1: what it costs and what the balance will be, to confirm
+    (`buyok`); or, when the balance is short, the ways to pay otherwise."""
+    words = turn.words
+    code = args[0] if args else ""
+    plans = await turn.services.wallet.ListPlans(wallet_pb2.ListPlansRequest(), timeout=turn.timeout)
+    plan = next((p for p in plans.plans if p.code == code and not p.is_trial), None)
+    if plan is None:
+        turn.show(words("error.not_found"), Keyboard().row(button(words("menu.back"), "plans")))
+        return
+    balance = await turn.services.wallet.GetBalance(wallet_pb2.GetBalanceRequest(customer_id=turn.customer_id),
+                                                    timeout=turn.timeout)
+    name, price = plan_name(turn, plan), shown(turn, plan.price_cents)
+    if balance.available_cents < plan.price_cents:
+        turn.show(words("wallet.buy_short", name=name, price=price, balance=shown(turn, balance.available_cents)),
+                  Keyboard().row(button(words("wallet.topup"), "topup"))
+                  .row(button(words("plans.buy_crypto"), "buyc", plan.code))
+                  .row(button(words("menu.back"), "plan", plan.code)))
+        return
+    # The confirmation's own update id names the purchase: a double tap on Yes buys once, and a
+    # confirmation shown later is a new purchase.
+    turn.show(words("wallet.buy_confirm", name=name, price=price, balance=shown(turn, balance.available_cents),
+                    after=shown(turn, balance.available_cents - plan.price_cents)),
+              Keyboard().row(button(words("wallet.buy_yes"), "buyok", plan.code, turn.update_id),
+                             button(words("wallet.buy_no"), "plan", plan.code)))
+
+
+@router.button("buyok")
 async def buy_plan(turn: Turn, args: list[str]) -> None:
-    """Buying a plan from the wallet's balance."""
+    """Buying a plan from the wallet, step 2 (confirmed): `buyok:<plan>:<confirmation>`."""
+    code, confirmation = [*args, "", ""][:2]
+    # The chat id keeps a forged confirmation number from claiming another customer's key.
+    key = f"tg:{turn.chat_id}:{confirmation}:buy" if confirmation.isdigit() else turn.key("buy")
     subscription = await turn.services.wallet.BuySubscription(wallet_pb2.BuySubscriptionRequest(
-        idempotency_key=turn.key("buy"), customer_id=turn.customer_id, plan_code=args[0] if args else "",
-        auto_renew=False), timeout=turn.timeout)
+        idempotency_key=key, customer_id=turn.customer_id, plan_code=code, auto_renew=False), timeout=turn.timeout)
+    turn.toast(turn.words("toast.bought"))
     turn.show(turn.words("plans.bought", name=plan_name(turn, subscription.plan),
                          expires=local_time(subscription.expires_at, turn.customer.timezone, turn.words.language)),
               Keyboard().row(button(turn.words("wallet.title"), "wallet"),

@@ -366,14 +366,16 @@ class ListCampaignsResponse(_message.Message):
     def __init__(self, campaigns: _Optional[_Iterable[_Union[Campaign, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class CampaignReport(_message.Message):
-    __slots__ = ("filename", "csv", "totals")
+    __slots__ = ("filename", "csv", "totals", "name")
     FILENAME_FIELD_NUMBER: _ClassVar[int]
     CSV_FIELD_NUMBER: _ClassVar[int]
     TOTALS_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
     filename: str
     csv: bytes
     totals: CampaignTotals
-    def __init__(self, filename: _Optional[str] = ..., csv: _Optional[bytes] = ..., totals: _Optional[_Union[CampaignTotals, _Mapping]] = ...) -> None: ...
+    name: str
+    def __init__(self, filename: _Optional[str] = ..., csv: _Optional[bytes] = ..., totals: _Optional[_Union[CampaignTotals, _Mapping]] = ..., name: _Optional[str] = ...) -> None: ...
 
 class CustomerLimits(_message.Message):
     __slots__ = ("customer_id", "max_concurrent_calls", "calls_per_hour", "calls_per_day", "suspended", "suspension_reason", "trust_tier", "trust_reason", "trust_override")
