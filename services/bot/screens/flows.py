@@ -114,6 +114,7 @@ async def flow_action(turn: Turn, args: list[str]) -> None:
         await turn.services.calls.DeleteFlow(calls_pb2.DeleteFlowRequest(
             idempotency_key=turn.key("delete-flow"), customer_id=turn.customer_id, flow_id=flow.id),
             timeout=turn.timeout)
+        turn.toast(words("toast.deleted"))
         turn.show(words("flow.deleted", name=flow.spec.name), flows_keyboard_back(turn))
         return
     if action == "edit" and flow.spec.kind == calls_pb2.FLOW_KIND_AI_SCRIPT:
@@ -426,4 +427,5 @@ async def save_flow(turn: Turn, args: list[str]) -> None:
     if flow.status == calls_pb2.FLOW_STATUS_APPROVED:
         keyboard.row(button(words("menu.call"), "call", "flow", flow.id))
     keyboard.row(button(words("menu.back_home"), "home"))
+    turn.toast(words("toast.saved"))
     turn.show(words("flow.saved", name=flow.spec.name, status=status), keyboard)
