@@ -1,10 +1,18 @@
 """How a call reads in the chat: its quote, its live status and its outcome (the same in a
-notification and on the results screen)."""
+notification and on the results screen).
+
+An outcome is decided by the calls service's one rule (services/calls/call_outcomes.py, pure) and said
+here under the `outcome.*` ids: the outcome message, the results list, the campaign chart and the
+campaign CSV all use `outcome_words`, so they say the same words, and no provider code is shown.
+"""
 
 from __future__ import annotations
 
 from services.bot.formatting import duration, local_money, masked_number
 from services.bot.i18n import Words
+from services.bot.outgoing import Button, button
+from services.calls import call_outcomes
+from services.calls.call_outcomes import CallOutcome, FailureCause, OutcomeKind
 from speechcue.calls.v1 import calls_pb2
 
 STATUS_IDS = {
@@ -14,6 +22,58 @@ STATUS_IDS = {
     calls_pb2.CALL_STATUS_ENDED: "call.status.ended",
     calls_pb2.CALL_STATUS_FAILED: "call.status.failed",
 }
+
+# The calls service's stored status of each CallStatus, as the outcome rule reads it.
+STORED_STATUS = {calls_pb2.CALL_STATUS_ENDED: call_outcomes.ENDED, calls_pb2.CALL_STATUS_FAILED: call_outcomes.FAILED}
+OUTCOME_KIND_IDS = {
+    OutcomeKind.ANSWERED: "outcome.answered", OutcomeKind.NO_ANSWER: "outcome.no_answer",
+    OutcomeKind.BUSY: "outcome.busy", OutcomeKind.VOICEMAIL: "outcome.voicemail",
+    OutcomeKind.OPTED_OUT: "outcome.opted_out", OutcomeKind.TRANSFERRED: "outcome.transferred",
+    OutcomeKind.STOPPED: "outcome.stopped", OutcomeKind.FAILED: "outcome.failed",
+}
+FAILURE_CAUSE_IDS = {
+    FailureCause.NOT_CONNECTED: "outcome.why.not_connected", FailureCause.INVALID_NUMBER: "outcome.why.invalid_number",
+    FailureCause.BLOCKED: "outcome.why.blocked", FailureCause.DECLINED: "outcome.why.declined",
+    FailureCause.AUTOMATED_MENU: "outcome.why.automated_menu",
+    FailureCause.TRANSFER_FAILED: "outcome.why.transfer_failed", FailureCause.SAFETY_STOP: "outcome.why.safety_stop",
+    FailureCause.LINES_BUSY: "outcome.why.lines_busy", FailureCause.PROVIDER_ERROR: "outcome.why.provider_error",
+    FailureCause.STOPPED_BY_PLATFORM: "outcome.why.stopped_by_platform",
+    FailureCause.SUSPENDED: "outcome.why.suspended", FailureCause.NOT_APPROVED: "outcome.why.not_approved",
+    FailureCause.NO_FUNDS: "outcome.why.no_funds", FailureCause.IN_DEBT: "outcome.why.in_debt",
+    FailureCause.NO_PLAN: "outcome.why.no_plan", FailureCause.LIMIT_REACHED: "outcome.why.limit_reached",
+    FailureCause.OUTSIDE_HOURS: "outcome.why.outside_hours", FailureCause.DO_NOT_CALL: "outcome.why.do_not_call",
+    FailureCause.CAMPAIGN_PAUSED: "outcome.why.campaign_paused",
+    FailureCause.CAMPAIGN_CANCELLED: "outcome.why.campaign_cancelled", FailureCause.UNKNOWN: "outcome.why.unknown",
+}
+
+
+def outcome_words(words: Words, outcome: CallOutcome) -> str:
+    """"no answer", "transferred to +14155550100", "failed (all lines busy)": the number in full (the
+    transfer target is the customer's own)."""
+    why = FAILURE_CAUSE_IDS[outcome.why or FailureCause.UNKNOWN]
+    return words(OUTCOME_KIND_IDS[outcome.kind], number=outcome.transfer_number or "—", why=words(why))
+
+
+def outcome_of_call(call: calls_pb2.Call) -> CallOutcome | None:
+    """The call's outcome by the one rule; None while it is not over."""
+    return call_outcomes.call_outcome(
+        status=STORED_STATUS.get(call.status, ""), disconnection_reason=call.disconnection_reason,
+        failure_reason=call.failure_reason, in_voicemail=call.analysis.in_voicemail, opted_out=call.opted_out,
+        transfer_number=call.transfer_number, stopped_by_customer=call.stopped_by_customer)
+
+
+def transcript_button(words: Words, call_id: str) -> Button:
+    """The "📝 Transcript" button (screens/transcripts.py), on the outcome message and the call's details."""
+    return button(words("outcome.transcript"), "transcript", call_id)
+
+
+def call_status_words(words: Words, call: calls_pb2.Call) -> str:
+    """What a call's line says: its outcome once over ("busy"), its live status before ("ringing")."""
+    outcome = outcome_of_call(call)
+    if outcome is not None:
+        return outcome_words(words, outcome)
+    return words("call.status.waiting_for_line" if call.waiting_for_line
+                 else STATUS_IDS.get(call.status, "call.status.queued"))
 
 
 COST_BASIS_IDS = {
@@ -56,32 +116,24 @@ def status_text(words: Words, to_number: str, status: int, *, waiting_for_line: 
     return words("call.live", number=masked_number(to_number), status=words(state))
 
 
-def outcome_text(words: Words, *, to_number: str, ended: bool, duration_seconds: int, cost_cents: int,
-                 plan_minutes: int, digits: list[str], reason: str, summary: str = "", sentiment: str = "",
-                 transfer_number: str = "") -> str:
-    lines = [words("call.outcome.title", number=masked_number(to_number),
-                   status=words("call.status.ended" if ended else "call.status.failed"))]
-    if ended:
-        lines.append(words("call.outcome.duration", duration=duration(duration_seconds)))
-        lines.append(words("call.outcome.cost", cost=words.money(cost_cents), minutes=plan_minutes))
-        lines.append(words("call.outcome.keys", keys=" ".join(digits)) if digits else words("call.outcome.no_keys"))
-        # Retell names the destination only when the call ended in a transfer (transfer_destination).
-        if transfer_number:
-            lines.append(words("call.outcome.transferred", number=masked_number(transfer_number)))
-    else:
-        # A refusal the platform made has words of its own; Retell's disconnection reasons are shown as they are.
-        lines.append(words("call.outcome.reason", reason=words.name_of(f"error.{reason}", reason) if reason else "—"))
-    if summary:
-        lines.append(words("call.outcome.summary", summary=summary[:1500]))
-    if sentiment:
-        lines.append(words("call.outcome.sentiment", sentiment=words(f"sentiment.{sentiment.lower()}")))
+def outcome_text(words: Words, call: calls_pb2.Call, *, with_analysis: bool = True) -> str:
+    """The outcome message: the outcome in words, then (for a call that connected) its duration, cost and
+    keys, then (`with_analysis`) the summary and sentiment once Retell has analysed it."""
+    outcome = outcome_of_call(call)
+    status = outcome_words(words, outcome) if outcome is not None else words(STATUS_IDS.get(call.status,
+                                                                                          "call.status.queued"))
+    lines = [words("call.outcome.title", number=masked_number(call.to_number), status=status)]
+    if call.status == calls_pb2.CALL_STATUS_ENDED:
+        lines.append(words("call.outcome.duration", duration=duration(call.duration_seconds)))
+        lines.append(words("call.outcome.cost", cost=words.money(call.cost_cents), minutes=call.plan_minutes))
+        lines.append(words("call.outcome.keys", keys=" ".join(call.digits)) if call.digits
+                     else words("call.outcome.no_keys"))
+    if with_analysis and call.analysis.summary:
+        lines.append(words("call.outcome.summary", summary=call.analysis.summary[:1500]))
+    if with_analysis and call.analysis.sentiment:
+        lines.append(words("call.outcome.sentiment", sentiment=words(f"sentiment.{call.analysis.sentiment.lower()}")))
     return "\n".join(lines)
 
 
 def call_outcome(words: Words, call: calls_pb2.Call) -> str:
-    return outcome_text(words, to_number=call.to_number, ended=call.status == calls_pb2.CALL_STATUS_ENDED,
-                        duration_seconds=call.duration_seconds, cost_cents=call.cost_cents,
-                        plan_minutes=call.plan_minutes, digits=list(call.digits),
-                        reason=call.failure_reason or call.disconnection_reason,
-                        summary=call.analysis.summary, sentiment=call.analysis.sentiment,
-                        transfer_number=call.transfer_number)
+    return outcome_text(words, call)

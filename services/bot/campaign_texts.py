@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.bot.call_texts import plan_words
+from services.bot.campaign_outcomes import report_in_words
 from services.bot.clients import RPC_TIMEOUT_SECONDS, Services
 from services.bot.formatting import local_time, progress_bar
 from services.bot.i18n import Words
@@ -152,12 +153,14 @@ async def send_campaign_report(services: Services, user: TelegramUser, words: Wo
     """The final report: the CSV as a document and a chart of outcomes."""
     report = await services.calls.GetCampaignReport(calls_pb2.GetCampaignRequest(
         customer_id=user.customer_id, campaign_id=campaign_id), timeout=RPC_TIMEOUT_SECONDS)
-    bars = outcome_bars(words, CampaignCounts.of_totals(report.totals))
+    # The CSV in the chat's words, and the chart's bars counted from its outcome column (campaign_outcomes.py).
+    in_words = report_in_words(words, report.csv)
+    bars = in_words.bars or outcome_bars(words, CampaignCounts.of_totals(report.totals))
     chart = render_outcome_chart_png([(label, count) for label, count, _ in bars], title=words("campaign.chart.title"),
                                      colours=[colour for _, _, colour in bars])
     return [
         Outgoing("sendDocument", {"chat_id": user.chat_id, "caption": words("campaign.report.caption")},
-                 file=report.csv, file_name=report.filename or f"campaign-{campaign_id}.csv"),
+                 file=in_words.csv, file_name=report.filename or f"campaign-{campaign_id}.csv"),
         Outgoing("sendPhoto", {"chat_id": user.chat_id, "caption": words("campaign.chart.title")},
                  file=chart, file_name="outcomes.png"),
     ]

@@ -17,7 +17,7 @@ from google.protobuf.message import Message
 from sqlalchemy.dialects.postgresql import insert
 
 from services.bot import metrics
-from services.bot.call_texts import outcome_text, status_text
+from services.bot.call_texts import outcome_text, status_text, transcript_button
 from services.bot.campaign_texts import campaign_progress_text, send_campaign_report
 from services.bot.clients import Services
 from services.bot.formatting import local_money, local_time
@@ -115,17 +115,20 @@ class Notifications:
         if event.campaign_id:
             return []
         call = await self._call(user, event.call_id)
-        text = outcome_text(words, to_number=call.to_number, ended=event.status == "ended",
-                            duration_seconds=event.duration_seconds, cost_cents=event.cost_cents,
-                            plan_minutes=event.plan_minutes, digits=list(call.digits),
-                            reason=event.failure_reason or event.disconnection_reason,
-                            transfer_number=call.transfer_number)
+        # The money and the length as the event settled them; the rest (number, keys, transfer) from the call.
+        call.status = calls_pb2.CALL_STATUS_ENDED if event.status == "ended" else calls_pb2.CALL_STATUS_FAILED
+        call.duration_seconds, call.cost_cents, call.plan_minutes = (event.duration_seconds, event.cost_cents,
+                                                                     event.plan_minutes)
+        call.opted_out = call.opted_out or event.opted_out
+        text = outcome_text(words, call, with_analysis=False)
         if event.opted_out:
             text += "\n" + words("call.outcome.opted_out")
         keyboard = Keyboard()
         if call.recording_url:
             # Fetched and made MP3 when pressed (screens/results.py): Telegram refuses a WAV link.
             keyboard.row(button(words("call.recording"), "rec", event.call_id))
+        if event.status == "ended":  # a call that connected has something said to read
+            keyboard.row(transcript_button(words, event.call_id))
         keyboard.row(button(words("notify.call_details"), "res", event.call_id))
         keyboard.row(button(words("call.again"), "call"), button(words("menu.back_home"), "home"))
         return [Outgoing("editMessageText", text_message(text, keyboard, chat_id=user.chat_id),

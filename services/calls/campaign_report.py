@@ -13,7 +13,11 @@ callee's number must stay a number the customer can sort, filter and paste into 
 in front of it would show in every spreadsheet that imports CSV, not be hidden as when typed.
 
 The status column is the callee's report category (callee_reports.py), the same words as the
-progress message and the chart count by.
+progress message counts by. The outcome column is the callee's last call's outcome by the one rule
+(call_outcomes.py) as its code (`no_answer`, `transferred:+14155550100`, `failed:lines_busy`; empty
+for a callee never called): the bot puts the header, the status and the outcome into the customer's
+words and counts the chart's bars from the same column (services/bot/campaign_outcomes.py), so the
+CSV and the chart cannot disagree, and no provider code reaches the file.
 """
 
 from __future__ import annotations
@@ -22,14 +26,21 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
-from services.calls.callee_reports import report_category
+from services.calls.call_outcomes import ENDED, FAILED, CallOutcome, OutcomeKind, call_outcome
+from services.calls.callee_reports import CalleeStatus, report_category
 
 HEADER = ("number", "name", "status", "attempts", "outcome", "duration_seconds", "digits", "cost_usd")
 # OWASP's formula starters, and their full-width forms.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+# What the callee rows record in `outcome` besides a call's reason (campaign_progress.py, campaigns.py).
+OPTED_OUT = "opted_out"
+CANCELLED = "cancelled"
+# The facts of a callee's last call that its outcome is decided by, as `call_<column>` on a report line.
+CALL_FACTS = ("status", "disconnection_reason", "failure_reason", "in_voicemail", "opted_out", "transfer_number",
+              "stopped_by_customer")
 
 
 class CalleeLine(Protocol):
@@ -61,6 +72,32 @@ def spreadsheet_cell(value: object) -> str:
     return text
 
 
+def callee_outcome(callee: CalleeLine) -> CallOutcome | None:
+    """The outcome of the callee's last call; None for a callee never called (its status says so).
+
+    A callee whose last call is known reads it by the one rule; one waiting for a retry has only the
+    reason its last call ended with (`dial_no_answer` → no answer); an opted-out number is opted out."""
+    if callee.status == CalleeStatus.DIALING:
+        return None  # its call is not over; what earlier tries ended with is not its outcome
+    if getattr(callee, "call_status", None):
+        def fact(name: str) -> Any:
+            return getattr(callee, f"call_{name}")
+
+        outcome = call_outcome(
+            status=str(fact("status")), disconnection_reason=fact("disconnection_reason") or "",
+            failure_reason=fact("failure_reason") or "", in_voicemail=bool(fact("in_voicemail")),
+            opted_out=bool(fact("opted_out")), transfer_number=fact("transfer_number") or "",
+            stopped_by_customer=bool(fact("stopped_by_customer")))
+        if outcome is not None:
+            return outcome
+    if callee.outcome == OPTED_OUT:
+        return CallOutcome(OutcomeKind.OPTED_OUT)
+    if callee.attempts > 0 and callee.outcome and callee.outcome != CANCELLED:
+        status = ENDED if callee.status == CalleeStatus.ANSWERED else FAILED
+        return call_outcome(status=status, disconnection_reason=callee.outcome, failure_reason=callee.outcome)
+    return None
+
+
 def report_csv(callees: Iterable[CalleeLine], campaign_status: str) -> bytes:
     """The report of a campaign in `campaign_status`, callees in list order."""
     buffer = io.StringIO()
@@ -68,7 +105,8 @@ def report_csv(callees: Iterable[CalleeLine], campaign_status: str) -> bytes:
     writer.writerow(HEADER)
     for callee in callees:
         category = report_category(callee.status, callee.attempts, campaign_status)
-        cells = (callee.number, callee.name, category.value, callee.attempts, callee.outcome,
+        outcome = callee_outcome(callee)
+        cells = (callee.number, callee.name, category.value, callee.attempts, outcome.code if outcome else "",
                  callee.duration_seconds, " ".join(callee.digits or ()), f"{callee.cost_cents / 100:.2f}")
         writer.writerow([spreadsheet_cell(cell) for cell in cells])
     return buffer.getvalue().encode()

@@ -18,11 +18,11 @@ from services.calls.campaign_progress import (
     totals,
     waiting_callees,
 )
-from services.calls.campaign_report import report_csv
+from services.calls.campaign_report import CALL_FACTS, report_csv
 from services.calls.flow_approval import NOT_APPROVED, dialable_agent
 from services.calls.flows import get_flow
 from services.calls.list_imports import parse_call_list
-from services.calls.tables import campaign_callees, campaigns, do_not_call
+from services.calls.tables import calls, campaign_callees, campaigns, do_not_call
 from services.runtime.database import UnitOfWork
 from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.runtime.outbox import OutboxRelay
@@ -184,10 +184,18 @@ async def campaign_message(uow: UnitOfWork, row: Any, *, now: datetime, window_s
     return message
 
 
+def report_lines(campaign_id: str) -> Any:
+    """The campaign's callees in list order, each with the facts its last call's outcome is decided by
+    (campaign_report.CALL_FACTS, as `call_<column>`; None for a callee with no call)."""
+    facts = [calls.c[name].label(f"call_{name}") for name in CALL_FACTS]
+    return (select(campaign_callees, *facts)
+            .select_from(campaign_callees.outerjoin(calls, calls.c.id == campaign_callees.c.call_id))
+            .where(campaign_callees.c.campaign_id == campaign_id).order_by(campaign_callees.c.position))
+
+
 async def campaign_report_csv(uow: UnitOfWork, campaign_id: str) -> bytes:
     """The campaign's CSV report (campaign_report.py), one line per callee in list order."""
     status = (await uow.connection.execute(
         select(campaigns.c.status).where(campaigns.c.id == campaign_id))).scalar_one()
-    rows = (await uow.connection.execute(select(campaign_callees).where(
-        campaign_callees.c.campaign_id == campaign_id).order_by(campaign_callees.c.position))).all()
+    rows = (await uow.connection.execute(report_lines(campaign_id))).all()
     return report_csv(rows, status)

@@ -52,4 +52,5 @@ def call_message(row: Any) -> calls_pb2.Call:
         opted_out=row.opted_out, created_at=stamp(row.created_at), started_at=stamp(row.started_at),
         ended_at=stamp(row.ended_at), failure_reason=row.failure_reason, recorded=bool(row.record),
         waiting_for_line=row.status == "queued" and getattr(row, "waiting_for_line_since", None) is not None,
+        stopped_by_customer=bool(getattr(row, "stopped_by_customer", False)),
     )

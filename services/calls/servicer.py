@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 from services.calls import flows as flow_ops
 from services.calls import review_queue
 from services.calls.admission import COST_BASIS_MESSAGES
-from services.calls.call_store import FAILED, ONGOING, QUEUED, RINGING, get_call, list_calls
+from services.calls.call_store import FAILED, ONGOING, QUEUED, RINGING, get_call, list_calls, update_call
+from services.calls.call_transcripts import call_transcript
 from services.calls.caller_ids import (
     all_caller_ids,
     callers_reaching,
@@ -656,10 +657,24 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
         call_id = require_id("call_id", request.call_id)
         async with self.database.unit_of_work() as uow:
             row = await get_call(uow, call_id, customer_id=customer_id)
+            if row.status in (RINGING, ONGOING) and row.retell_call_id:
+                # Before the stop: Retell reports it as manual_stopped, like the kill switch's.
+                row = await update_call(uow, call_id, stopped_by_customer=True)
+                await uow.commit()
         # Retell's stop hangs up; deleting would erase the call's record, so it is never used.
         if row.status in (RINGING, ONGOING) and row.retell_call_id:
             await self.retell.stop_call(row.retell_call_id)
         return call_message(row)
+
+    async def GetCallTranscript(self, request: calls_pb2.GetCallRequest,
+                                context: grpc.aio.ServicerContext) -> calls_pb2.CallTranscript:
+        async with self.database.unit_of_work() as uow:
+            row = await get_call(uow, require_id("call_id", request.call_id),
+                                 customer_id=require_id("customer_id", request.customer_id))
+            turns = await call_transcript(uow, row.retell_call_id)
+        return calls_pb2.CallTranscript(kept=bool(turns), turns=[
+            calls_pb2.TranscriptTurn(role=turn.role, text=turn.text) for turn in turns])
+
 
     async def GetCall(self, request: calls_pb2.GetCallRequest, context: grpc.aio.ServicerContext) -> calls_pb2.Call:
         async with self.database.unit_of_work() as uow:

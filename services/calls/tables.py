@@ -104,6 +104,8 @@ calls = Table(
     # recorded): a webhook does not name the flow, and opt_outs.py needs the key (migration 0006).
     Column("opt_out_key", Text, nullable=False, server_default=""),
     Column("opted_out", Boolean, nullable=False, server_default="false"),
+    # The customer stopped the call (StopCall): its outcome is "stopped by you" (migration 0013).
+    Column("stopped_by_customer", Boolean, nullable=False, server_default="false"),
     Column("summary", Text, nullable=False, server_default=""),
     Column("sentiment", Text, nullable=False, server_default=""),
     Column("successful", Boolean, nullable=False, server_default="false"),

@@ -12,6 +12,9 @@ from pydantic import BaseModel, Field
 
 Outcome = Literal["answer", "no_answer", "busy", "failed", "voicemail"]
 
+# What Retell's post-call model writes unless a test scripts otherwise (retell_analysis.py).
+DEFAULT_SUMMARY = "The callee listened to the message."
+
 
 class KeyPress(BaseModel):
     digit: str = Field(pattern=r"^[0-9*#]$")
@@ -39,7 +42,7 @@ class Scenario(BaseModel):
     stop_calling_at_ms: int | None = Field(default=None, ge=0)
     hangup: str = "user_hangup"
     transfer_to: str = ""
-    summary: str = "The callee listened to the message."
+    summary: str = DEFAULT_SUMMARY
     sentiment: Literal["Positive", "Negative", "Neutral", "Unknown"] = "Neutral"
     successful: bool = True
     # Manual: the call rings until the callee panel answers, presses keys and hangs up.

@@ -160,18 +160,3 @@ async def test_main_menu_under_a_call_outcome_leaves_the_outcome_and_sends_the_m
     await person.press_data("flows", menu["message_id"])
     await person.wait_for(lambda m: m["message_id"] == menu["message_id"] and "Main menu —" not in m["text"],
                           what="the menu's own message edited into the flows")
-
-
-async def test_a_press_that_did_something_shows_a_toast_and_a_mere_move_does_not(bot: BotHarness) -> None:
-    person = await bot.onboarded()
-    await bot.calls.flow(await bot.customer_id(person), menu_flow())
-    await person.press("IVR flows")
-    await person.press_first("flow:view:")
-    await person.press("🗑 Delete")
-    await person.press("Yes, delete")
-    await person.wait_for_text("was deleted")
-
-    await bot.telegram.wait_until(lambda: answers_to(bot.telegram, "flow:delok:") or None)
-    assert [answer["text"] for answer in answers_to(bot.telegram, "flow:delok:")] == ["🗑 Deleted"]
-    assert {answer["text"] for answer in answers_to(bot.telegram, "flow:view:")} == {""}
-    assert {answer["text"] for answer in answers_to(bot.telegram, "flow:del:")} == {""}

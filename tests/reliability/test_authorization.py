@@ -200,6 +200,8 @@ def foreign_attempts(calls: CallsHarness, payments: PaymentsHarness) -> dict[str
             idempotency_key=key("stop"), customer_id=o["intruder"], call_id=o["call"].id))],
         "CallsService.GetCall": [lambda o: c.GetCall(calls_pb2.GetCallRequest(
             customer_id=o["intruder"], call_id=o["call"].id))],
+        "CallsService.GetCallTranscript": [lambda o: c.GetCallTranscript(calls_pb2.GetCallRequest(
+            customer_id=o["intruder"], call_id=o["call"].id))],
         "CallsService.ListCalls": [
             lambda o: c.ListCalls(calls_pb2.ListCallsRequest(customer_id=o["intruder"], flow_id=o["flow"].id)),
             lambda o: c.ListCalls(calls_pb2.ListCallsRequest(customer_id=o["intruder"],

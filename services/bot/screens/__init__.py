@@ -8,11 +8,11 @@ from services.bot.screens import (  # noqa: F401
     admin_review,
     calling,
     campaigns,
-    flow_editing,
     flow_options,
     flows,
     home,
     onboarding,
     results,
+    transcripts,
     wallet,
 )

@@ -16,10 +16,10 @@ from services.bot.destination_check import allowed_destination
 from services.bot.flow_drafts import KINDS, graph_of, is_complete, language_id, new_draft, opt_out_key, spec_of
 from services.bot.flow_picture import FlowPictureLabels, describe_flow_text, render_flow_png
 from services.bot.i18n import Words
-from services.bot.outgoing import Keyboard, button
+from services.bot.outgoing import Button, Keyboard, button
 from services.bot.pages import page_to_show, paging_buttons
 from services.bot.routing import router
-from services.bot.screens.flow_options import MAX_PROMPT, options_text, shortened, show_save_screen, voices_keyboard
+from services.bot.screens.flow_options import MAX_PROMPT, options_text, shortened, show_save_screen
 from services.bot.turn import Turn
 from speechcue.calls.v1 import calls_pb2
 from speechcue.common.v1 import common_pb2
@@ -114,7 +114,6 @@ async def flow_action(turn: Turn, args: list[str]) -> None:
         await turn.services.calls.DeleteFlow(calls_pb2.DeleteFlowRequest(
             idempotency_key=turn.key("delete-flow"), customer_id=turn.customer_id, flow_id=flow.id),
             timeout=turn.timeout)
-        turn.toast(words("toast.deleted"))
         turn.show(words("flow.deleted", name=flow.spec.name), flows_keyboard_back(turn))
         return
     if action == "edit" and flow.spec.kind == calls_pb2.FLOW_KIND_AI_SCRIPT:
@@ -143,7 +142,6 @@ async def flow_action(turn: Turn, args: list[str]) -> None:
     edit_label = words("flow.edit_task") if is_ai_script else words("flow.edit")
     keyboard = (Keyboard().row(button(edit_label, "flow", "edit", flow.id),
                                button(words("flow.delete"), "flow", "del", flow.id))
-                .row(button(words("edit.open_options" if is_ai_script else "edit.open"), "edopen", flow.id))
                 .row(button(words("menu.call"), "call", "flow", flow.id))
                 .row(button(words("menu.back"), "flows")))
     if is_ai_script:
@@ -219,7 +217,17 @@ async def receive_flow_name(turn: Turn, text: str) -> None:
     turn.conversation.data["draft"] = new_draft(text, kind=str(turn.conversation.data.get("flow_kind", "")),
                                                 chat_language=turn.words.language)
     turn.conversation.state = ""
-    keyboard = await voices_keyboard(turn, turn.conversation.data["draft"]["language"], "fvoice")
+    voices = await turn.services.calls.ListVoices(calls_pb2.ListVoicesRequest(), timeout=turn.timeout)
+    keyboard = Keyboard()
+    for voice in voices.voices[:10]:
+        if len(voice.voice_id) > 40:
+            continue
+        label = f"{voice.name} ({turn.words.name_of(f'voice.gender.{voice.gender.lower()}', voice.gender)})"
+        row = [button(label, "fvoice", voice.voice_id)]
+        if voice.preview_audio_url:
+            row.append(Button(turn.words("flow.voice_preview"), url=voice.preview_audio_url))
+        keyboard.row(*row)
+    keyboard.row(button(turn.words("flow.voice_default"), "fvoice", "-"))
     turn.send(turn.words("flow.ask_voice"), keyboard)
 
 
@@ -415,7 +423,7 @@ async def save_flow(turn: Turn, args: list[str]) -> None:
     about codes, PINs or banks → review)."""
     words = turn.words
     draft = turn.conversation.data.get("draft")
-    if not draft or not is_complete(draft) or draft.get("edit_id"):  # a saved flow's edit saves with edsave
+    if not draft or not is_complete(draft):
         await list_flows(turn, [])
         return
     spec = spec_of(draft, business_name=turn.customer.name)
@@ -427,5 +435,4 @@ async def save_flow(turn: Turn, args: list[str]) -> None:
     if flow.status == calls_pb2.FLOW_STATUS_APPROVED:
         keyboard.row(button(words("menu.call"), "call", "flow", flow.id))
     keyboard.row(button(words("menu.back_home"), "home"))
-    turn.toast(words("toast.saved"))
     turn.show(words("flow.saved", name=flow.spec.name, status=status), keyboard)

@@ -11,7 +11,7 @@ import logging
 
 import grpc
 
-from services.bot.call_texts import STATUS_IDS, call_outcome
+from services.bot.call_texts import call_outcome, call_status_words, transcript_button
 from services.bot.formatting import local_time, masked_number
 from services.bot.outgoing import Keyboard, button
 from services.bot.pages import page_to_show, paging_buttons
@@ -49,7 +49,7 @@ async def recent_calls(turn: Turn, args: list[str]) -> None:
                                        "results", name) for name in FILTERS])
     for call in answer.calls:
         label = words("results.line", when=local_time(call.created_at, turn.customer.timezone, turn.words.language),
-                      number=call.to_number, status=words(STATUS_IDS.get(call.status, "call.status.queued")),
+                      number=call.to_number, status=call_status_words(words, call),
                       keys=" ".join(call.digits) or "—")
         keyboard.row(button(label[:60], "res", call.id))
     keyboard.row(*paging_buttons(turn.conversation, words, f"results:{chosen}", page, answer.next_page_token,
@@ -66,6 +66,8 @@ async def one_call(turn: Turn, args: list[str]) -> None:
     keyboard = Keyboard()
     if call.recording_url:
         keyboard.row(button(turn.words("call.recording"), "rec", call.id))
+    if call.status == calls_pb2.CALL_STATUS_ENDED:
+        keyboard.row(transcript_button(turn.words, call.id))
     keyboard.row(button(turn.words("menu.back"), "results"))
     # The outcome reads as in the notification (call_texts.py), which masks the number; this screen
     # is the owner's own record of the call, so it shows the number in full.
