@@ -24,6 +24,10 @@ CALL_LANGUAGES = {"en_US": "en-US", "en_GB": "en-GB", "en_IN": "en-IN", "fr_FR":
 CALL_LANGUAGE_OF_CHAT = {"en": "en_US", "fr": "fr_FR", "hi": "hi_IN", "zh": "zh_CN"}
 VOICEMAIL_ACTIONS = {"hang_up": calls_pb2.VOICEMAIL_ACTION_HANG_UP,
                      "leave": calls_pb2.VOICEMAIL_ACTION_LEAVE_MESSAGE}
+# A menu's "wrong_key" and "silence" (absent: the default, repeat) and "repeats" (1-3; absent: 2);
+# "go_to" leads where the menu's "no_match" edge does (screens/flows.py asks them).
+MENU_FALLBACKS = {"repeat": calls_pb2.MENU_FALLBACK_REPEAT, "go_to": calls_pb2.MENU_FALLBACK_GO_TO,
+                  "end": calls_pb2.MENU_FALLBACK_END}
 
 
 def new_draft(name: str, *, kind: str, chat_language: str) -> dict[str, Any]:
@@ -55,7 +59,10 @@ def graph_of(draft: dict[str, Any]) -> calls_pb2.FlowGraph:
         graph.nodes.append(calls_pb2.FlowNode(
             id=node["id"], kind=KINDS[node["kind"]], text=node.get("text", ""),
             max_digits=node.get("max_digits", 0), transfer_number=node.get("transfer_number", ""),
-            edges=[calls_pb2.FlowEdge(key=key, target_node_id=target) for key, target in node.get("edges", [])]))
+            edges=[calls_pb2.FlowEdge(key=key, target_node_id=target) for key, target in node.get("edges", [])],
+            on_wrong_key=MENU_FALLBACKS.get(node.get("wrong_key", ""), calls_pb2.MENU_FALLBACK_UNSPECIFIED),
+            on_silence=MENU_FALLBACKS.get(node.get("silence", ""), calls_pb2.MENU_FALLBACK_UNSPECIFIED),
+            repeats=int(node.get("repeats", 0))))
     return graph
 
 

@@ -50,11 +50,22 @@ def internal_channel(address: str, token: str) -> grpc.aio.Channel:
 
 def refusal_reason(error: grpc.aio.AioRpcError) -> str | None:
     """The `ErrorInfo.reason` a Speechcue server attached to a refusal, if any."""
+    info = _error_info(error)
+    return info.reason if info is not None else None
+
+
+def refusal_metadata(error: grpc.aio.AioRpcError) -> dict[str, str]:
+    """The `ErrorInfo.metadata` of a refusal (e.g. FLOW_INVALID's `problems`); {} without one."""
+    info = _error_info(error)
+    return dict(info.metadata) if info is not None else {}
+
+
+def _error_info(error: grpc.aio.AioRpcError) -> error_details_pb2.ErrorInfo | None:
     for key, value in error.trailing_metadata() or ():
         if key == STATUS_DETAILS_KEY and isinstance(value, bytes):
             status = status_pb2.Status.FromString(value)
             for detail in status.details:
                 info = error_details_pb2.ErrorInfo()
                 if detail.Unpack(info):
-                    return info.reason
+                    return info
     return None

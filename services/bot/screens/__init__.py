@@ -15,4 +15,5 @@ from services.bot.screens import (  # noqa: F401
     results,
     transcripts,
     wallet,
+    wizard_steps,
 )

@@ -4,15 +4,21 @@ picture and the text of a flow, editing a node's words or the task, deleting, an
 
 The wizard keeps a draft in the conversation: its nodes and the exits still open (a message's
 "next", each key of a menu). It always asks about the first open exit: a new node of some kind, or
-an existing node (which makes loops possible); when no exit is open, the flow is complete and is
-shown for saving. The calls service validates and screens it again on save.
+an existing node (which makes loops possible). When no exit is open, the draft is checked by the calls
+service's own rule (flow_checks.py): only a draft Save will accept is shown as complete; otherwise
+each problem names its step, with a button that opens the step to fix it (wizard_steps.py). Save
+checks again, and a refusal from the calls service names the step the same way. Words with emoji or
+symbols a voice would read aloud are questioned before they are taken.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import grpc
+
 from services.bot.destination_check import allowed_destination
+from services.bot.flow_checks import DraftProblem, draft_problems, refusal_problems, step_number
 from services.bot.flow_drafts import KINDS, graph_of, is_complete, language_id, new_draft, opt_out_key, spec_of
 from services.bot.flow_picture import FlowPictureLabels, describe_flow_text, render_flow_png
 from services.bot.i18n import Words
@@ -20,7 +26,10 @@ from services.bot.outgoing import Button, Keyboard, button
 from services.bot.pages import page_to_show, paging_buttons
 from services.bot.routing import router
 from services.bot.screens.flow_options import MAX_PROMPT, options_text, shortened, show_save_screen
+from services.bot.spoken_symbols import read_aloud_symbols
 from services.bot.turn import Turn
+from services.calls.flow_rules import DEFAULT_MENU_REPEATS
+from services.runtime.grpc_client import refusal_metadata, refusal_reason
 from speechcue.calls.v1 import calls_pb2
 from speechcue.common.v1 import common_pb2
 
@@ -29,6 +38,8 @@ MAX_TEXT = 500
 MAX_FLOW_NAME = 60
 KIND_NAMES = {value: name for name, value in KINDS.items()}
 MENU_KEYS = "1234567890*#"
+# Problems listed on one screen, each with its step's fix button.
+SHOWN_PROBLEMS = 5
 STATUS_IDS = {calls_pb2.FLOW_STATUS_APPROVED: "flow.status.approved",
               calls_pb2.FLOW_STATUS_PENDING_REVIEW: "flow.status.pending",
               calls_pb2.FLOW_STATUS_REJECTED: "flow.status.rejected"}
@@ -114,6 +125,7 @@ async def flow_action(turn: Turn, args: list[str]) -> None:
         await turn.services.calls.DeleteFlow(calls_pb2.DeleteFlowRequest(
             idempotency_key=turn.key("delete-flow"), customer_id=turn.customer_id, flow_id=flow.id),
             timeout=turn.timeout)
+        turn.toast(words("toast.deleted"))
         turn.show(words("flow.deleted", name=flow.spec.name), flows_keyboard_back(turn))
         return
     if action == "edit" and flow.spec.kind == calls_pb2.FLOW_KIND_AI_SCRIPT:
@@ -259,8 +271,15 @@ def ask_next_node(turn: Turn, draft: dict[str, Any]) -> None:
     elif draft["open"]:
         question = words("flow.ask_exit", exit=describe_exit(words, draft, draft["open"][0]))
     else:
-        show_draft(turn, draft)
+        problems = draft_problems(draft, business_name=turn.customer.name)
+        if problems:
+            show_problems(turn, draft, problems)
+        else:
+            show_draft(turn, draft)
         return
+    last = draft["nodes"][-1] if draft["nodes"] else {}
+    if last.get("kind") == "menu":
+        question = f"{menu_defaults_line(words, last)}\n\n{question}"
     keyboard = (Keyboard().row(button(words("flow.kind.msg"), "fkind", "msg"), button(words("flow.kind.menu"),
                                                                                       "fkind", "menu"))
                 .row(button(words("flow.kind.digits"), "fkind", "digits"), button(words("flow.kind.xfer"),
@@ -270,8 +289,46 @@ def ask_next_node(turn: Turn, draft: dict[str, Any]) -> None:
         for node in draft["nodes"][:8]:
             keyboard.row(button(words("flow.link_to", node=node["id"], text=node.get("text", "")[:24]),
                                 "flink", node["id"]))
+    if last.get("kind") == "menu":
+        keyboard.row(button(words("wizard.menu_settings_button", number=len(draft["nodes"])), "wmenu", last["id"]))
     keyboard.row(button(words("flow.discard"), "flows"))
     turn.show(f"{progress_line(words, draft)}\n\n{question}", keyboard)
+
+
+def menu_defaults_line(words: Words, node: dict[str, Any]) -> str:
+    """What a menu does on a wrong key and on silence, said when it is added."""
+    return words("wizard.menu_defaults", repeats=int(node.get("repeats") or DEFAULT_MENU_REPEATS))
+
+
+def step_title(words: Words, node: dict[str, Any]) -> str:
+    """A step as the customer knows it: its kind and the start of its words (a transfer's number)."""
+    said = node.get("text") or node.get("transfer_number", "")
+    return words("wizard.step_title", kind=words(f"flow.kind.{node['kind']}"), text=shortened(said, 40))
+
+
+def problem_line(words: Words, draft: dict[str, Any], problem: DraftProblem) -> str:
+    what = words(problem.message_id, key=opt_out_key(draft))
+    node = next((n for n in draft["nodes"] if n["id"] == problem.node_id), None)
+    if node is None:
+        return f"• {what}"
+    return "• " + words("wizard.problem_step", number=problem.step, title=step_title(words, node), problem=what)
+
+
+def show_problems(turn: Turn, draft: dict[str, Any], problems: list[DraftProblem], *, refused: bool = False) -> None:
+    """Why Save will not (or did not) take the draft, each problem naming its step, with a button per
+    step that opens it to be fixed (wizard_steps.py)."""
+    words = turn.words
+    header = words("wizard.save_refused" if refused else "wizard.not_complete", name=draft["name"])
+    lines = [problem_line(words, draft, problem) for problem in problems[:SHOWN_PROBLEMS]]
+    keyboard = Keyboard()
+    steps = list(dict.fromkeys(problem.node_id for problem in problems[:SHOWN_PROBLEMS] if problem.step))
+    for node_id in steps:
+        keyboard.row(button(words("wizard.fix_step", number=step_number(draft, node_id)), "wfix", node_id))
+    if any(problem.code == "OPT_OUT_KEY_TAKEN" for problem in problems):
+        keyboard.row(button(words("flow.option_key"), "fopt"))
+    keyboard.row(button(words("flow.discard"), "flows"))
+    turn.pressed_message_id = None
+    turn.send("\n".join([header, "", *lines]), keyboard)
 
 
 def progress_line(words: Words, draft: dict[str, Any]) -> str:
@@ -316,6 +373,25 @@ async def receive_text(turn: Turn, text: str) -> None:
     if not text or len(text) > MAX_TEXT:
         turn.send(turn.words("flow.bad_text", max=MAX_TEXT))
         return
+    if questioned_symbols(turn, draft, text):
+        return
+    await accept_text(turn, draft, text)
+
+
+def questioned_symbols(turn: Turn, draft: dict[str, Any], text: str) -> bool:
+    """Whether the words have emoji or symbols a voice reads aloud: then the customer is told which,
+    and either sends the words again or keeps them (`wkeep`, wizard_steps.py), and this is True."""
+    symbols = read_aloud_symbols(text)
+    if not symbols:
+        return False
+    draft["unsaid"] = {"text": text, "state": turn.conversation.state}
+    turn.send(turn.words("wizard.symbols_warning", symbols=" ".join(symbols)),
+              Keyboard().row(button(turn.words("wizard.keep_words"), "wkeep")))
+    return True
+
+
+async def accept_text(turn: Turn, draft: dict[str, Any], text: str) -> None:
+    """A new step's words, taken: a message or an end is added; a menu asks its keys, digits their count."""
     kind = draft.get("pending_kind", "msg")
     if kind == "menu":
         draft["pending_text"] = text
@@ -413,7 +489,12 @@ def show_draft(turn: Turn, draft: dict[str, Any]) -> None:
     turn.pressed_message_id = None
     turn.send_file("sendPhoto", render_flow_png(graph, title=draft["name"], labels=labels), "flow.png",
                    words("flow.picture_caption", name=draft["name"])[:1024])
-    turn.send(f"{words('flow.complete', name=draft['name'])}\n\n{describe_flow_text(graph, labels)}")
+    # Each menu's wrong-key and silence settings stay one tap away on the complete flow.
+    keyboard = Keyboard()
+    for number, node in enumerate(draft["nodes"], start=1):
+        if node["kind"] == "menu" and len(keyboard.rows) < SHOWN_PROBLEMS:
+            keyboard.row(button(words("wizard.menu_settings_button", number=number), "wmenu", node["id"]))
+    turn.send(f"{words('flow.complete', name=draft['name'])}\n\n{describe_flow_text(graph, labels)}", keyboard)
     show_save_screen(turn)
 
 
@@ -426,13 +507,25 @@ async def save_flow(turn: Turn, args: list[str]) -> None:
     if not draft or not is_complete(draft):
         await list_flows(turn, [])
         return
+    if problems := draft_problems(draft, business_name=turn.customer.name):
+        show_problems(turn, draft, problems, refused=True)
+        return
     spec = spec_of(draft, business_name=turn.customer.name)
-    flow = await turn.services.calls.CreateFlow(calls_pb2.CreateFlowRequest(
-        idempotency_key=turn.key("create-flow"), customer_id=turn.customer_id, spec=spec), timeout=turn.timeout)
+    try:
+        flow = await turn.services.calls.CreateFlow(calls_pb2.CreateFlowRequest(
+            idempotency_key=turn.key("create-flow"), customer_id=turn.customer_id, spec=spec), timeout=turn.timeout)
+    except grpc.aio.AioRpcError as error:
+        # What only the calls service knows (its allow-list of countries) can still refuse the draft.
+        if refusal_reason(error) != "FLOW_INVALID":
+            raise
+        show_problems(turn, draft, refusal_problems(draft, refusal_metadata(error).get("problems", "")),
+                      refused=True)
+        return
     turn.conversation.reset()
     status = words(STATUS_IDS.get(flow.status, "flow.status.pending"))
     keyboard = Keyboard().row(button(words("flow.open"), "flow", "view", flow.id))
     if flow.status == calls_pb2.FLOW_STATUS_APPROVED:
         keyboard.row(button(words("menu.call"), "call", "flow", flow.id))
     keyboard.row(button(words("menu.back_home"), "home"))
+    turn.toast(words("toast.saved"))
     turn.show(words("flow.saved", name=flow.spec.name, status=status), keyboard)
