@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 import pytest
 
+import services.bot.screens  # noqa: F401  (registers every handler)
 from services.bot.i18n import LANGUAGES, Words
+from services.bot.routing import router
 from services.sandbox.telegram_simulator import TelegramSimulator
 from speechcue.wallet.v1 import wallet_pb2
 from tests.bot.conftest import BotHarness, Person, at_the_call_quote, find_button, forge_press, message_text
@@ -54,6 +57,25 @@ async def test_cancel_leaves_a_typed_answer_for_the_main_menu(bot: BotHarness, s
     await person.say("25")  # no longer an amount: nothing is invoiced
     await person.wait_for_text("Please use the buttons")
     assert not any("photo" in message for message in person.messages())
+
+
+async def test_cancel_answers_every_typed_answer_question_with_the_main_menu(bot: BotHarness) -> None:
+    """Whatever the chat was asked to type (every state a screen registers), /cancel leaves it."""
+    person = await bot.onboarded()
+    connection = await asyncpg.connect(bot.database_url)
+    try:
+        for state in sorted(router.texts):
+            await connection.execute("UPDATE conversations SET state = $1, data = '{\"x\": 1}' WHERE chat_id = $2",
+                                     state, person.user_id)
+            seen = person.messages()[-1]["message_id"]
+            await person.say("/cancel")
+            answer = await person.wait_for(lambda m, seen=seen: m["message_id"] > seen
+                                           and "Cancelled. Nothing was changed." in message_text(m), what=state)
+            assert find_button(answer, "IVR flows") == "flows", state
+            assert await connection.fetchval("SELECT state FROM conversations WHERE chat_id = $1",
+                                             person.user_id) == "", state
+    finally:
+        await connection.close()
 
 
 def answers_to(telegram: TelegramSimulator, data_prefix: str) -> list[dict[str, Any]]:
@@ -160,3 +182,18 @@ async def test_main_menu_under_a_call_outcome_leaves_the_outcome_and_sends_the_m
     await person.press_data("flows", menu["message_id"])
     await person.wait_for(lambda m: m["message_id"] == menu["message_id"] and "Main menu —" not in m["text"],
                           what="the menu's own message edited into the flows")
+
+
+async def test_a_press_that_did_something_shows_a_toast_and_a_mere_move_does_not(bot: BotHarness) -> None:
+    person = await bot.onboarded()
+    await bot.calls.flow(await bot.customer_id(person), menu_flow())
+    await person.press("IVR flows")
+    await person.press_first("flow:view:")
+    await person.press("🗑 Delete")
+    await person.press("Yes, delete")
+    await person.wait_for_text("was deleted")
+
+    await bot.telegram.wait_until(lambda: answers_to(bot.telegram, "flow:delok:") or None)
+    assert [answer["text"] for answer in answers_to(bot.telegram, "flow:delok:")] == ["🗑 Deleted"]
+    assert {answer["text"] for answer in answers_to(bot.telegram, "flow:view:")} == {""}
+    assert {answer["text"] for answer in answers_to(bot.telegram, "flow:del:")} == {""}

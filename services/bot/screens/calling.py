@@ -183,4 +183,5 @@ async def stop_call(turn: Turn, args: list[str]) -> None:
     call = await turn.services.calls.StopCall(calls_pb2.StopCallRequest(
         idempotency_key=turn.key("stop"), customer_id=turn.customer_id, call_id=args[0] if args else ""),
         timeout=turn.timeout)
+    turn.toast(turn.words("toast.stopping"))
     turn.show(turn.words("call.stopping", number=call.to_number))

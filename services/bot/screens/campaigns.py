@@ -324,6 +324,9 @@ async def campaign_action(turn: Turn, args: list[str]) -> None:
                "cancel": calls.CancelCampaign}
     if action in actions:
         campaign = await actions[action](request, timeout=turn.timeout)
+        turn.toast(turn.words("toast.paused") if action == "pause" else turn.words("toast.resumed")
+                   if action == "resume" else turn.words("toast.cancelled") if action == "cancel"
+                   else turn.words("toast.done"))
     elif action == "report":
         turn.outgoing.extend(await send_campaign_report(turn.services, turn.customer, turn.words, campaign_id))
         return
