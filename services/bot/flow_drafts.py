@@ -4,10 +4,12 @@ becomes on saving. Pure.
 A draft is a dict, since the conversation stores JSON:
     {"kind": "graph" | "ai", "name", "voice", "nodes", "open", "prompt",
      "opt_out_key", "language", "voicemail": "hang_up" | "leave", "voicemail_message"}
+and, for an edit of a saved flow (draft_of), "flow_id", "version", "edit_id" and "revision".
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from speechcue.calls.v1 import calls_pb2
@@ -84,3 +86,66 @@ def spec_of(draft: dict[str, Any], *, business_name: str) -> calls_pb2.FlowSpec:
 def language_id(language: str) -> str:
     """`flow.language.<id>` of a call language such as "en-US" (an unknown one reads as en-US)."""
     return next((key for key, value in CALL_LANGUAGES.items() if value == language), "en_US")
+
+
+# Editing a saved flow: its draft carries the flow's id and version, and a short id of its own that
+# the editor's buttons carry, so a button of an earlier draft never changes this one.
+NODE_KIND_NAMES = {value: name for name, value in KINDS.items()}
+VOICEMAIL_NAMES = {value: name for name, value in VOICEMAIL_ACTIONS.items()}
+
+
+def draft_of(flow: calls_pb2.Flow, *, edit_id: str) -> dict[str, Any]:
+    """A saved flow's latest version as a draft to edit; `edit_id` names this editing."""
+    spec = flow.spec
+    nodes = [{"id": node.id, "kind": NODE_KIND_NAMES.get(node.kind, "end"), "text": node.text,
+              "max_digits": node.max_digits, "transfer_number": node.transfer_number,
+              "edges": [[edge.key, edge.target_node_id] for edge in node.edges]} for node in spec.graph.nodes]
+    start = next((node for node in nodes if node["id"] == spec.graph.start_node_id), None)
+    if start is not None:  # the first step is the start (graph_of)
+        nodes.remove(start)
+        nodes.insert(0, start)
+    return {"kind": "ai" if spec.kind == calls_pb2.FLOW_KIND_AI_SCRIPT else "graph", "name": spec.name,
+            "voice": spec.voice_id, "nodes": nodes, "open": [], "prompt": spec.ai_prompt,
+            "opt_out_key": spec.opt_out_key or DEFAULT_OPT_OUT_KEY, "language": language_id(spec.language),
+            "voicemail": VOICEMAIL_NAMES.get(spec.voicemail_action, "hang_up"),
+            "voicemail_message": spec.voicemail_message,
+            "flow_id": flow.id, "version": flow.version, "edit_id": edit_id, "revision": 0}
+
+
+def edited_spec(draft: dict[str, Any], saved: calls_pb2.FlowSpec) -> calls_pb2.FlowSpec:
+    """The saved spec with the draft's structure, words and options: what the editor does not show
+    (a step's settings it has no screen for, the business name) stays as saved."""
+    spec = spec_of(draft, business_name=saved.business_name)
+    saved_nodes = {node.id: node for node in saved.graph.nodes}
+    for node in spec.graph.nodes:
+        if (old := saved_nodes.get(node.id)) is not None and old.kind == node.kind:
+            merged = calls_pb2.FlowNode()
+            merged.CopyFrom(old)
+            merged.text, merged.max_digits, merged.transfer_number = node.text, node.max_digits, node.transfer_number
+            del merged.edges[:]
+            merged.edges.extend(node.edges)
+            node.CopyFrom(merged)
+    return spec
+
+
+# Retell names a voice's accent ("American", "British", "Indian"); the voices whose accent speaks the
+# call's language are offered first, then the other voices of that language, then the rest.
+VOICE_ACCENTS = {"en_US": {"american"}, "en_GB": {"british", "english"}, "en_IN": {"indian"},
+                 "fr_FR": {"french"}, "hi_IN": {"indian", "hindi"}, "zh_CN": {"chinese", "mandarin"},
+                 "es_ES": {"spanish"}, "de_DE": {"german"}}
+ENGLISH_ACCENTS = {"american", "british", "english", "australian", "indian", "irish", "scottish", "canadian",
+                   "african", "zealand"}
+
+
+def voices_for_language(voices: list[calls_pb2.Voice], language: str) -> list[calls_pb2.Voice]:
+    """The voices, those for the call's `language` (a `flow.language.<id>` id) first, else in
+    Retell's order. Worked examples: en_GB → British, then American and the other English accents,
+    then the rest · hi_IN → Indian and Hindi first · an accent nobody named → after the matches."""
+    own = VOICE_ACCENTS.get(language, set())
+    related = ENGLISH_ACCENTS if language.startswith("en_") else set()
+
+    def rank(voice: calls_pb2.Voice) -> int:
+        words = set(re.findall(r"[a-z]+", voice.accent.lower()))
+        return 0 if words & own else 1 if words & related else 2
+
+    return sorted(voices, key=rank)

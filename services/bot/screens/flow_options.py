@@ -1,6 +1,8 @@
 """The last screen of the flow wizard, before saving: the flow's task (an AI script's, typed here) and
-its call options — the opt-out key, the language the call speaks, and what to do on an answering
-machine. Each option is a button that asks and comes back here; Save and Discard are on this screen.
+its call options — the opt-out key, the language the call speaks, what to do on an answering
+machine, and the voice (those for the call's language first). Each option is a button that asks and
+comes back here; Save and Discard are on this screen. Editing a saved flow (flow_editing.py) uses
+the same screen, with Save sending the flow's new version.
 """
 
 from __future__ import annotations
@@ -15,20 +17,24 @@ from services.bot.flow_drafts import (
     is_complete,
     menu_keys,
     opt_out_key,
+    voices_for_language,
 )
 from services.bot.i18n import Words
-from services.bot.outgoing import Keyboard, button
+from services.bot.outgoing import Button, Keyboard, button
 from services.bot.routing import router
 from services.bot.turn import Turn
+from speechcue.calls.v1 import calls_pb2
 
 # Telegram's messages hold 4,096 characters; the task must fit in one, with room for the screen.
 MAX_PROMPT = 3000
 MAX_VOICEMAIL_MESSAGE = 500
 SHOWN_PROMPT = 1200
+MAX_VOICES_SHOWN = 10
 
 
 def show_save_screen(turn: Turn) -> None:
-    """The options and the Save button, or a way back when the draft is gone."""
+    """The options and the Save button, or a way back when the draft is gone. A saved flow's draft
+    (flow_editing.py) saves as the flow's new version and goes back to its steps or its view."""
     words = turn.words
     draft = turn.conversation.data.get("draft")
     turn.conversation.state = ""
@@ -38,13 +44,23 @@ def show_save_screen(turn: Turn) -> None:
     options = options_text(words, key=opt_out_key(draft), language=draft["language"],
                            leave_message=draft.get("voicemail_message", "") if draft.get("voicemail") == "leave"
                            else None)
+    editing = bool(draft.get("edit_id"))
     if draft.get("kind") == "ai":
         text = f"{words('flow.ai_summary', name=draft['name'])}\n{shortened(draft['prompt'])}\n\n{options}"
     else:
-        text = f"{words('flow.complete_options', name=draft['name'])}\n\n{options}"
+        title = words("edit.options_title", name=draft["name"]) if editing else words("flow.complete_options",
+                                                                                      name=draft["name"])
+        text = f"{title}\n\n{options}"
     keyboard = (Keyboard().row(button(words("flow.option_key"), "fopt"), button(words("flow.option_language"), "flang"))
-                .row(button(words("flow.option_voicemail"), "fvm"))
-                .row(button(words("flow.save"), "fsave"), button(words("flow.discard"), "flows")))
+                .row(button(words("flow.option_voicemail"), "fvm"), button(words("edit.option_voice"), "fvc")))
+    if not editing:
+        keyboard.row(button(words("flow.save"), "fsave"), button(words("flow.discard"), "flows"))
+    elif draft.get("kind") == "ai":
+        keyboard.row(button(words("flow.save"), "edsave", draft["edit_id"]),
+                     button(words("edit.leave"), "ed", draft["edit_id"], draft["revision"], "quit"))
+    else:
+        keyboard.row(button(words("flow.save"), "edsave", draft["edit_id"]),
+                     button(words("edit.back_to_steps"), "ed", draft["edit_id"], draft["revision"], "ls"))
     turn.show(text, keyboard)
 
 
@@ -156,6 +172,35 @@ async def receive_voicemail_message(turn: Turn, text: str, draft: dict[str, Any]
         return
     draft["voicemail"], draft["voicemail_message"] = "leave", text.strip()
     show_save_screen(turn)
+
+
+@router.button("fvc")
+@with_open_draft
+async def choose_voice(turn: Turn, args: list[str], draft: dict[str, Any]) -> None:
+    """The voice: those for the call's language first, each with its preview; then the options."""
+    if args:
+        draft["voice"] = "" if args[0] == "-" else args[0]
+        show_save_screen(turn)
+        return
+    keyboard = await voices_keyboard(turn, draft["language"], "fvc", chosen=draft.get("voice", ""))
+    turn.show(turn.words("flow.ask_voice"), keyboard.row(button(turn.words("menu.back"), "fopts")))
+
+
+async def voices_keyboard(turn: Turn, language: str, screen: str, *, chosen: str = "") -> Keyboard:
+    """Retell's voices as buttons `screen:<voice id>` (at most 10, those of `language` first, each with
+    a preview link) and the default voice, `screen:-`."""
+    answer = await turn.services.calls.ListVoices(calls_pb2.ListVoicesRequest(), timeout=turn.timeout)
+    keyboard = Keyboard()
+    offered = [voice for voice in voices_for_language(list(answer.voices), language) if len(voice.voice_id) <= 40]
+    for voice in offered[:MAX_VOICES_SHOWN]:
+        gender = turn.words.name_of(f"voice.gender.{voice.gender.lower()}", voice.gender)
+        label = f"{'✓ ' if voice.voice_id == chosen else ''}{voice.name} ({gender})"
+        row = [button(label, screen, voice.voice_id)]
+        if voice.preview_audio_url:
+            row.append(Button(turn.words("flow.voice_preview"), url=voice.preview_audio_url))
+        keyboard.row(*row)
+    keyboard.row(button(turn.words("flow.voice_default"), screen, "-"))
+    return keyboard
 
 
 @router.button("fopts")

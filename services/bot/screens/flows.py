@@ -22,10 +22,10 @@ from services.bot.flow_checks import DraftProblem, draft_problems, refusal_probl
 from services.bot.flow_drafts import KINDS, graph_of, is_complete, language_id, new_draft, opt_out_key, spec_of
 from services.bot.flow_picture import FlowPictureLabels, describe_flow_text, render_flow_png
 from services.bot.i18n import Words
-from services.bot.outgoing import Button, Keyboard, button
+from services.bot.outgoing import Keyboard, button
 from services.bot.pages import page_to_show, paging_buttons
 from services.bot.routing import router
-from services.bot.screens.flow_options import MAX_PROMPT, options_text, shortened, show_save_screen
+from services.bot.screens.flow_options import MAX_PROMPT, options_text, shortened, show_save_screen, voices_keyboard
 from services.bot.spoken_symbols import read_aloud_symbols
 from services.bot.turn import Turn
 from services.calls.flow_rules import DEFAULT_MENU_REPEATS
@@ -154,6 +154,7 @@ async def flow_action(turn: Turn, args: list[str]) -> None:
     edit_label = words("flow.edit_task") if is_ai_script else words("flow.edit")
     keyboard = (Keyboard().row(button(edit_label, "flow", "edit", flow.id),
                                button(words("flow.delete"), "flow", "del", flow.id))
+                .row(button(words("edit.open_options" if is_ai_script else "edit.open"), "edopen", flow.id))
                 .row(button(words("menu.call"), "call", "flow", flow.id))
                 .row(button(words("menu.back"), "flows")))
     if is_ai_script:
@@ -229,17 +230,7 @@ async def receive_flow_name(turn: Turn, text: str) -> None:
     turn.conversation.data["draft"] = new_draft(text, kind=str(turn.conversation.data.get("flow_kind", "")),
                                                 chat_language=turn.words.language)
     turn.conversation.state = ""
-    voices = await turn.services.calls.ListVoices(calls_pb2.ListVoicesRequest(), timeout=turn.timeout)
-    keyboard = Keyboard()
-    for voice in voices.voices[:10]:
-        if len(voice.voice_id) > 40:
-            continue
-        label = f"{voice.name} ({turn.words.name_of(f'voice.gender.{voice.gender.lower()}', voice.gender)})"
-        row = [button(label, "fvoice", voice.voice_id)]
-        if voice.preview_audio_url:
-            row.append(Button(turn.words("flow.voice_preview"), url=voice.preview_audio_url))
-        keyboard.row(*row)
-    keyboard.row(button(turn.words("flow.voice_default"), "fvoice", "-"))
+    keyboard = await voices_keyboard(turn, turn.conversation.data["draft"]["language"], "fvoice")
     turn.send(turn.words("flow.ask_voice"), keyboard)
 
 
@@ -504,7 +495,7 @@ async def save_flow(turn: Turn, args: list[str]) -> None:
     about codes, PINs or banks → review)."""
     words = turn.words
     draft = turn.conversation.data.get("draft")
-    if not draft or not is_complete(draft):
+    if not draft or not is_complete(draft) or draft.get("edit_id"):  # a saved flow's edit saves with edsave
         await list_flows(turn, [])
         return
     if problems := draft_problems(draft, business_name=turn.customer.name):
