@@ -26,6 +26,7 @@ MAX_TYPED_LENGTH = 40
 # E.164: at most 15 digits after the +; fewer than 5 is no one's phone number anywhere.
 MAX_DIGITS = 15
 MIN_DIGITS = 5
+DEFAULT_COUNTRY = "US"
 
 
 class NumberProblem(StrEnum):
@@ -115,8 +116,10 @@ def number_problem_text(words: Words, problem: NumberProblem, *, typed: str, cou
 
 
 def customer_country(turn: Turn) -> str:
-    """The country a customer's national numbers are read in: their timezone's ("" when UTC)."""
-    return country_of_zone(turn.user.timezone) if turn.user is not None else ""
+    """The country a customer's national numbers are read in, at every number question and in a pasted
+    or uploaded list: their timezone's, else the US (where the platform's own caller IDs call, and how
+    lists were always read)."""
+    return (country_of_zone(turn.user.timezone) if turn.user is not None else "") or DEFAULT_COUNTRY
 
 
 def read_typed_number(turn: Turn, text: str) -> str | None:

@@ -172,8 +172,8 @@ class Notifications:
                           event: calls_events_pb2.CustomerSuspension, envelope: Any) -> list[Outgoing]:
         """An admin suspended calling for this customer, or lifted the suspension."""
         if event.suspended:
-            text = words("account.suspended", campaigns=event.campaigns_paused,
-                         calls=event.calls_failed + event.calls_stopped)
+            text = words("account.suspended", campaigns=words.plural("count.campaigns_paused", event.campaigns_paused),
+                         calls=words.plural("count.calls_stopped", event.calls_failed + event.calls_stopped))
             keyboard = Keyboard().row(button(words("menu.help"), "help"))
         else:
             text = words("account.unsuspended")

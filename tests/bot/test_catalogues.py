@@ -195,3 +195,15 @@ def test_every_plural_id_the_code_names_is_in_english() -> None:
     for source in sorted(BOT_SOURCES.rglob("*.py")):
         used.update(PLURAL_ID.findall(source.read_text(encoding="utf-8")))
     assert sorted(used - set(plural_catalogue(DEFAULT_LANGUAGE).forms)) == []
+
+
+def test_the_suspension_notice_counts_in_each_languages_plural_forms() -> None:
+    def notice(language: str, campaigns: int, calls: int) -> str:
+        words = Words(language)
+        return words("account.suspended", campaigns=words.plural("count.campaigns_paused", campaigns),
+                     calls=words.plural("count.calls_stopped", calls))
+
+    assert "1 campaign was paused and 2 calls were stopped or cancelled" in notice("en", 1, 2)
+    assert "0 campagne a été mise en pause et 1 appel a été arrêté ou annulé" in notice("fr", 0, 1)
+    assert "已暂停 2 个活动，已停止或取消 1 个通话" in notice("zh", 2, 1)
+    assert "1 अभियान रोका गया और 3 कॉल बंद या रद्द की गईं" in notice("hi", 1, 3)

@@ -1,7 +1,8 @@
 """One phone-number reader for every number question (a call, a flow's transfer step, the admin's
 do-not-call list): the same text gets the same answer and the same refusal words everywhere; a national
-number is read in the customer's country (their timezone's); a number that cannot be called is refused
-before the caller-ID step; and the quote shows the customer's callee in full."""
+number is read in the customer's country (their timezone's, else the US), at the questions and in a
+pasted list; a number that cannot be called is refused before the caller-ID step; and the quote shows
+the customer's callee in full."""
 
 from __future__ import annotations
 
@@ -90,12 +91,12 @@ async def at_the_number_question(bot: BotHarness, person: Person) -> None:
     await person.wait_for_text("international form")
 
 
-async def customer_in_new_york(bot: BotHarness) -> Person:
+async def customer_in_london(bot: BotHarness) -> Person:
     person = await bot.onboarded()
     await person.press("Account")
     await person.press("Timezone")
-    await person.press("New York")
-    await person.wait_for_text("Timezone set to America/New_York")
+    await person.press("London")
+    await person.wait_for_text("Timezone set to Europe/London")
     await person.press("Back")
     await person.press("Main menu")
     customer = await bot.customer_id(person)
@@ -106,21 +107,21 @@ async def customer_in_new_york(bot: BotHarness) -> Person:
 
 async def test_a_national_number_is_read_in_the_customers_country_and_the_quote_shows_it_in_full(
         bot: BotHarness) -> None:
-    person = await customer_in_new_york(bot)
+    person = await customer_in_london(bot)
     await at_the_number_question(bot, person)
     await person.say("+1 800 FLOWERS")
     await person.wait_for_text("“+1 800 FLOWERS” is not a phone number")  # the question stays open
-    await person.say("(415) 555-0123")
+    await person.say("020 7183 8750")  # a London landline, typed as Londoners do
     await person.press("Any from the pool")
     quote = message_text(await person.wait_for_text("Ready to call"))
-    assert CALLEE == "+14155550123" and CALLEE in quote and "•" not in quote
+    assert "+442071838750" in quote and "•" not in quote
 
 
 async def test_a_number_on_the_do_not_call_list_is_refused_before_the_caller_id_step(bot: BotHarness) -> None:
     blocked = "+14155550181"
     await bot.calls.stub.AddDoNotCall(calls_pb2.AddDoNotCallRequest(
         idempotency_key="dnc-before-caller-id", admin_telegram_id=ADMIN_ID, number=blocked, reason="asked"))
-    person = await customer_in_new_york(bot)
+    person = await customer_in_london(bot)
     await at_the_number_question(bot, person)
     await person.say("+1 415 555 0181")
     await person.wait_for_text("+14155550181 is on the do-not-call list")
@@ -134,12 +135,12 @@ async def test_the_call_and_the_transfer_questions_refuse_a_number_in_the_same_w
     customer = await bot.customer_id(person)
     await bot.calls.wallet.credit(customer, 2_000)
     await bot.calls.flow(customer, menu_flow())
-    expected = number_problem_text(Words("en"), NumberProblem.TOO_SHORT, typed="+1 415 555")
+    expected = number_problem_text(Words("en"), NumberProblem.TOO_SHORT, typed="+1 415 555", country="US")
     await at_the_number_question(bot, person)
     await person.say("+1 415 555")
     await person.wait_for_text(expected)
-    await person.say("415 555 0123")  # UTC: no country to read a national number in
-    await person.wait_for_text("“415 555 0123” has no country code")
+    await person.say("+999 1234 5678")
+    await person.wait_for_text("“+999 1234 5678” starts with a country code no country has")
 
     await person.press("Back")
     await person.press("Main menu")
@@ -150,3 +151,15 @@ async def test_the_call_and_the_transfer_questions_refuse_a_number_in_the_same_w
     await person.say("+1 415 555")
     await person.wait_for(lambda m: m in person.messages()[before:] and expected in message_text(m),
                           what="the same words at the transfer question")
+
+
+async def test_a_pasted_list_reads_national_numbers_in_the_customers_country(bot: BotHarness) -> None:
+    person = await customer_in_london(bot)
+    await person.press("Campaigns")
+    await person.press("New campaign")
+    await person.press_first("cflow:")
+    await person.press("Now")
+    await person.wait_for_text("Send the numbers")
+    await person.say("020 7183 8750\n+1 415 555 1401")
+    report = await person.wait_for_text("2 numbers to call")  # in New York's zone the first would be invalid
+    assert "0 invalid" in message_text(report)

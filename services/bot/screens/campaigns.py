@@ -20,6 +20,7 @@ from services.bot.campaign_texts import (
     send_campaign_report,
     waiting_lines,
 )
+from services.bot.destination_check import customer_country
 from services.bot.destination_texts import short_reason
 from services.bot.formatting import babel_locale, local_time, zone
 from services.bot.outgoing import Keyboard, button
@@ -254,7 +255,8 @@ async def create_campaign(turn: Turn, content: bytes) -> None:
         return
     request = calls_pb2.CreateCampaignRequest(
         idempotency_key=turn.key("campaign"), customer_id=turn.customer_id,
-        name=str(data.get("camp_name", ""))[:80], flow_id=data["camp_flow"], list=content, default_region="US",
+        name=str(data.get("camp_name", ""))[:80], flow_id=data["camp_flow"], list=content,
+        default_region=customer_country(turn),
         reminder_minutes=int(data.get("camp_reminder", 0)),
         # A draft even with its start time: the customer sees the estimate, then starts or schedules it.
         as_draft=True)
