@@ -27,6 +27,18 @@ the others are told to stay silent, and every menu and collect node lets a key i
 The keys still reach the outcome one `dtmf` transcript entry each, as before. (Swapping to a second
 agent with other DTMF options, `agent_swap` nodes, would restart that agent's flow at its start node;
 a flow cannot resume in the middle, so that is not an option for a step in the middle of a script.)
+
+Menus on a wrong key and on silence (flow_rules.menu_fallbacks). A key no edge of a menu matches
+follows the node's `else_edge` ("an unmatched user response follows this edge"). So "go to a step" is
+an else edge to it, "end" an else edge to the goodbye, and "repeat N times" is the menu said N more
+times: copies `menu.2` … `menu.<N+1>` with the same key edges, each one's else edge to the next, the
+last one's to the goodbye (a loop back to the menu itself could not count). Silence is no user
+response, so no edge can branch on it; what a conversation node has is Retell's reminder, per node:
+`reminder_trigger_ms` ("trigger a reminder to the agent to speak if the user has been silent for the
+specified duration") and `reminder_max_count` ("how many times agent would remind user … Set to 0 to
+disable"). "Repeat N times" on silence is N reminders MENU_REMINDER_MS apart (the agent is told to say
+only the given texts, so a reminder says the menu again); "end" is no reminder. After the last one the
+agent's `end_call_after_silence_ms` ends the call either way, so silence cannot lead to another step.
 """
 
 from __future__ import annotations
@@ -36,7 +48,7 @@ import re
 from typing import Any
 
 from services.calls.call_texts import CallTexts, texts_for
-from services.calls.flow_rules import FlowGraph, FlowNode, NodeKind
+from services.calls.flow_rules import DIGIT_KEYS, FlowGraph, FlowNode, MenuFallback, NodeKind, menu_fallbacks
 
 DISCLOSURE_NODE = "sc_disclosure"
 OPT_OUT_NODE = "sc_opt_out"
@@ -50,6 +62,8 @@ END_CALL_AFTER_SILENCE_MS = 20_000
 # retell-sdk, agent_create_params.data_storage_retention_days: "Must be between 1 and 730 days".
 MAX_RETELL_RETENTION_DAYS = 730
 DTMF_TIMEOUT_MS = 5_000
+# A silent callee hears the menu again after this long (well inside END_CALL_AFTER_SILENCE_MS).
+MENU_REMINDER_MS = 7_000
 # Links after the first of a collect step's chain: the callee is typing, the agent says nothing.
 KEY_WAIT_PROMPT = "Say nothing at all: the callee is typing digits on the keypad. Wait for the next key."
 
@@ -98,7 +112,12 @@ def compile_conversation_flow(graph: FlowGraph, *, business_name: str, opt_out_k
          "instruction": _say(texts.goodbye)},
     ]
     for node in graph.nodes:
-        nodes.extend(_compile_collect(node) if node.kind == NodeKind.COLLECT_DIGITS else [_compile_node(node)])
+        if node.kind == NodeKind.COLLECT_DIGITS:
+            nodes.extend(_compile_collect(node))
+        elif node.kind == NodeKind.MENU:
+            nodes.extend(_compile_menu(node))
+        else:
+            nodes.append(_compile_node(node))
     return {"start_speaker": "agent", "start_node_id": DISCLOSURE_NODE, "nodes": nodes,
             "global_prompt": f"You are an automated phone assistant for {business_name}. Say only the given texts."}
 
@@ -109,12 +128,6 @@ def _compile_node(node: FlowNode) -> dict[str, Any]:
         return {**base, "type": "conversation", "instruction": _say(node.text),
                 "skip_response_edge": {"id": f"{node.id}-next", "destination_node_id": node.edges["next"],
                                        "transition_condition": {"type": "prompt", "prompt": "Skip response"}}}
-    if node.kind == NodeKind.MENU:
-        keyed = [_edge(node.id, key, target) for key, target in node.edges.items()
-                 if key not in ("timeout", "no_match")]
-        fallback = node.edges.get("no_match") or node.edges.get("timeout") or node.id
-        return {**base, "type": "conversation", "instruction": _say(node.text), "allow_dtmf_interruption": True,
-                "edges": keyed, "else_edge": _else(node.id, fallback)}
     if node.kind == NodeKind.TRANSFER:
         transfer: dict[str, Any] = {
             **base, "type": "transfer_call",
@@ -130,6 +143,25 @@ def _compile_node(node: FlowNode) -> dict[str, Any]:
     if node.text:
         end.update(speak_during_execution=True, instruction=_say(node.text))
     return end
+
+
+def _compile_menu(node: FlowNode) -> list[dict[str, Any]]:
+    """A menu, said again on a wrong key and on silence as its settings say (see the module docstring)."""
+    settings = menu_fallbacks(node)
+    sayings = settings.repeats + 1 if settings.on_wrong_key == MenuFallback.REPEAT else 1
+    last_fallback = settings.wrong_key_target or GOODBYE_NODE
+    silence = ({"reminder_trigger_ms": MENU_REMINDER_MS, "reminder_max_count": settings.repeats}
+               if settings.on_silence == MenuFallback.REPEAT else {"reminder_max_count": 0})
+    copies: list[dict[str, Any]] = []
+    for saying in range(1, sayings + 1):
+        copy_id = digit_node_id(node.id, saying)
+        fallback = digit_node_id(node.id, saying + 1) if saying < sayings else last_fallback
+        copies.append({
+            "id": copy_id, "name": copy_id, "type": "conversation", "instruction": _say(node.text),
+            "allow_dtmf_interruption": True, **silence,
+            "edges": [_edge(copy_id, key, target) for key, target in node.edges.items() if key in DIGIT_KEYS],
+            "else_edge": _else(copy_id, fallback)})
+    return copies
 
 
 def digit_node_id(node_id: str, position: int) -> str:

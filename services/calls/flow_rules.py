@@ -35,6 +35,19 @@ MAX_NAME = 80
 MAX_PROMPT = 4000
 MAX_COLLECT_DIGITS = 20
 DEFAULT_OPT_OUT_KEY = "9"
+NO_MATCH = "no_match"
+MAX_MENU_REPEATS = 3
+DEFAULT_MENU_REPEATS = 2
+
+
+class MenuFallback(StrEnum):
+    """What a menu does on a wrong key or on silence (see menu_fallbacks for the defaults)."""
+
+    DEFAULT = "default"
+    REPEAT = "repeat"  # the menu again, up to `repeats` times, then the call ends
+    GO_TO = "go_to"  # a wrong key only: the step the menu's "no_match" edge names
+    END = "end"
+
 
 @dataclass(frozen=True)
 class FlowNode:
@@ -45,6 +58,37 @@ class FlowNode:
     termination_key: str = ""
     transfer_number: str = ""
     edges: dict[str, str] = field(default_factory=dict)
+    # Menus only.
+    on_wrong_key: MenuFallback = MenuFallback.DEFAULT
+    on_silence: MenuFallback = MenuFallback.DEFAULT
+    repeats: int = 0
+
+
+@dataclass(frozen=True)
+class MenuFallbacks:
+    """A menu's robustness settings with the defaults filled in. `wrong_key_target` is the step a
+    wrong key leads to when `on_wrong_key` is GO_TO."""
+
+    on_wrong_key: MenuFallback
+    on_silence: MenuFallback
+    repeats: int
+    wrong_key_target: str = ""
+
+
+def menu_fallbacks(node: FlowNode) -> MenuFallbacks:
+    """The settings a menu runs with. Worked examples: nothing set → repeat twice on a wrong key and
+    on silence, then end · a "no_match" edge and nothing set → a wrong key goes there (so does a
+    "timeout" edge, which before these settings was where any unmatched answer went) · repeats 0 → 2.
+    Silence never goes to a step: Retell's conversation nodes have no silence transition, only the
+    reminder (say it again) and the agent's end-after-silence."""
+    legacy_target = node.edges.get(NO_MATCH) or node.edges.get("timeout", "")
+    wrong_key = node.on_wrong_key
+    if wrong_key == MenuFallback.DEFAULT:
+        wrong_key = MenuFallback.GO_TO if legacy_target else MenuFallback.REPEAT
+    silence = MenuFallback.REPEAT if node.on_silence == MenuFallback.DEFAULT else node.on_silence
+    target = (node.edges.get(NO_MATCH, "") if node.on_wrong_key == MenuFallback.GO_TO else legacy_target)
+    return MenuFallbacks(wrong_key, silence, node.repeats or DEFAULT_MENU_REPEATS,
+                         target if wrong_key == MenuFallback.GO_TO else "")
 
 
 @dataclass(frozen=True)
@@ -134,6 +178,13 @@ def _node_problems(node: FlowNode, opt_out_key: str, allowed_countries: frozense
         if opt_out_key in node.edges:
             problem("OPT_OUT_KEY_TAKEN", f"key {opt_out_key} is reserved for opting out; use another key in "
                                          f"menu '{node.id}'")
+        if not 0 <= node.repeats <= MAX_MENU_REPEATS:
+            problem("BAD_REPEATS", f"menu '{node.id}' may be said again 1 to {MAX_MENU_REPEATS} times")
+        if node.on_wrong_key == MenuFallback.GO_TO and NO_MATCH not in node.edges:
+            problem("WRONG_KEY_NEEDS_STEP", f"menu '{node.id}' goes to another step on a wrong key; say which")
+        if node.on_silence == MenuFallback.GO_TO:
+            problem("SILENCE_CANNOT_GO_TO", f"menu '{node.id}' can repeat itself or end the call on silence, "
+                                            "not go to another step")
     if node.kind == NodeKind.TRANSFER:
         if not is_e164(node.transfer_number):
             problem("BAD_TRANSFER_NUMBER", f"transfer step '{node.id}' needs a valid number like +14155550123")

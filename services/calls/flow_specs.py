@@ -1,8 +1,21 @@
-"""From the contract's FlowSpec to the pure flow types, with defaults filled in."""
+"""From the contract's FlowSpec to the pure flow types, with defaults filled in, and the check of a
+whole spec (check_spec). Pure: the bot imports it to check a draft by the same rule as CreateFlow."""
 
 from __future__ import annotations
 
-from services.calls.flow_rules import DEFAULT_OPT_OUT_KEY, FlowGraph, FlowNode, NodeKind
+import phonenumbers
+
+from services.calls.flow_rules import (
+    DEFAULT_OPT_OUT_KEY,
+    MAX_NAME,
+    MAX_PROMPT,
+    MAX_TEXT,
+    FlowGraph,
+    FlowNode,
+    MenuFallback,
+    NodeKind,
+    validate_graph,
+)
 from services.calls.review_policy import FlowForReview, FlowKind
 from services.calls.text_screening import LabeledText
 from speechcue.calls.v1 import calls_pb2
@@ -14,6 +27,16 @@ NODE_KINDS = {
     calls_pb2.NODE_KIND_TRANSFER: NodeKind.TRANSFER,
     calls_pb2.NODE_KIND_END: NodeKind.END,
 }
+MENU_FALLBACKS = {
+    calls_pb2.MENU_FALLBACK_UNSPECIFIED: MenuFallback.DEFAULT,
+    calls_pb2.MENU_FALLBACK_REPEAT: MenuFallback.REPEAT,
+    calls_pb2.MENU_FALLBACK_GO_TO: MenuFallback.GO_TO,
+    calls_pb2.MENU_FALLBACK_END: MenuFallback.END,
+}
+# Every language a flow may be spoken in (call_texts.py has the platform's words in each).
+LANGUAGE_PATTERN = frozenset({"en-US", "en-GB", "en-IN", "fr-FR", "hi-IN", "zh-CN", "es-ES", "de-DE"})
+# For check_spec where the operator's allow-list is applied elsewhere: the number's kind is still checked.
+EVERY_COUNTRY = frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 
 def graph_of(spec: calls_pb2.FlowSpec) -> FlowGraph:
@@ -26,6 +49,8 @@ def graph_of(spec: calls_pb2.FlowSpec) -> FlowGraph:
         nodes.append(FlowNode(
             id=node.id, kind=NODE_KINDS.get(node.kind, NodeKind.END), text=node.text, max_digits=node.max_digits,
             termination_key=node.termination_key, transfer_number=node.transfer_number, edges=edges,
+            on_wrong_key=MENU_FALLBACKS.get(node.on_wrong_key, MenuFallback.DEFAULT),
+            on_silence=MENU_FALLBACKS.get(node.on_silence, MenuFallback.DEFAULT), repeats=node.repeats,
         ))
     return FlowGraph(start_node_id=spec.graph.start_node_id, nodes=tuple(nodes))
 
@@ -37,6 +62,42 @@ def duplicate_keys(spec: calls_pb2.FlowSpec) -> list[tuple[str, str]]:
         keys = [edge.key for edge in node.edges]
         found.extend((node.id, key) for key in sorted({key for key in keys if keys.count(key) > 1}))
     return found
+
+
+def check_spec(spec: calls_pb2.FlowSpec, *, allowed_countries: frozenset[str] | None = None,
+               ) -> list[calls_pb2.FlowProblem]:
+    """Every problem with the spec, as FlowProblems a customer can read: the one rule CreateFlow and
+    UpdateFlow refuse by, and the bot's wizard checks a draft by (so "complete" means Save works).
+    `allowed_countries` None is the default allow-list; the bot passes EVERY_COUNTRY, since which
+    countries a transfer may reach is the operator's setting, checked by CheckDestination when the
+    number is typed."""
+    problems: list[calls_pb2.FlowProblem] = []
+
+    def problem(code: str, message: str, node_id: str = "") -> None:
+        problems.append(calls_pb2.FlowProblem(node_id=node_id, code=code, message=message))
+
+    if not spec.name.strip() or len(spec.name) > MAX_NAME:
+        problem("BAD_NAME", f"give the flow a name of 1 to {MAX_NAME} characters")
+    if not spec.business_name.strip() or len(spec.business_name) > MAX_NAME:
+        problem("BAD_BUSINESS_NAME", "the business name is said at the start of every call; give one")
+    if spec.opt_out_key and spec.opt_out_key not in "0123456789*#":
+        problem("BAD_OPT_OUT_KEY", "the opt-out key must be one key: 0-9, * or #")
+    if spec.language and spec.language not in LANGUAGE_PATTERN:
+        problem("BAD_LANGUAGE", f"language must be one of {', '.join(sorted(LANGUAGE_PATTERN))}")
+    if len(spec.voicemail_message) > MAX_TEXT:
+        problem("TEXT_TOO_LONG", f"the voicemail message is longer than {MAX_TEXT} characters")
+    if spec.kind == calls_pb2.FLOW_KIND_AI_SCRIPT:
+        if not spec.ai_prompt.strip() or len(spec.ai_prompt) > MAX_PROMPT:
+            problem("BAD_PROMPT", f"describe the call's task in 1 to {MAX_PROMPT} characters")
+    elif spec.kind == calls_pb2.FLOW_KIND_GRAPH:
+        for node_id, key in duplicate_keys(spec):
+            problem("DUPLICATE_KEY", f"key {key} is used twice in step '{node_id}'", node_id)
+        countries = {"allowed_countries": allowed_countries} if allowed_countries is not None else {}
+        for found in validate_graph(graph_of(spec), opt_out_key=opt_out_key(spec), **countries):
+            problem(found.code, found.message, found.node_id)
+    else:
+        problem("BAD_KIND", "a flow is a node graph or an AI script")
+    return problems
 
 
 def opt_out_key(spec: calls_pb2.FlowSpec) -> str:

@@ -23,8 +23,7 @@ from sqlalchemy import select, update
 from services.calls.call_texts import DEFAULT_LANGUAGE
 from services.calls.flow_approval import APPROVED, PENDING_REVIEW, REJECTED
 from services.calls.flow_compiler import compile_agent, compile_ai_script, compile_conversation_flow, dtmf_options
-from services.calls.flow_rules import MAX_NAME, MAX_PROMPT, MAX_TEXT, validate_graph
-from services.calls.flow_specs import duplicate_keys, flow_for_review, graph_of, opt_out_key
+from services.calls.flow_specs import LANGUAGE_PATTERN, check_spec, flow_for_review, graph_of, opt_out_key
 from services.calls.retell_client import RetellClient, RetellNotFound
 from services.calls.retired_agents import retire_approved_version
 from services.calls.review_policy import review_reasons
@@ -37,8 +36,8 @@ from speechcue.calls.v1 import calls_pb2
 
 log = logging.getLogger(__name__)
 
-__all__ = ["APPROVED", "PENDING_REVIEW", "REJECTED"]  # re-exported: callers name statuses through this module
-LANGUAGE_PATTERN = frozenset({"en-US", "en-GB", "en-IN", "fr-FR", "hi-IN", "zh-CN", "es-ES", "de-DE"})
+# Re-exported: callers name statuses, the languages and the spec check through this module.
+__all__ = ["APPROVED", "LANGUAGE_PATTERN", "PENDING_REVIEW", "REJECTED", "check_spec"]
 
 
 class FlowNotFound(NotFound):
@@ -47,38 +46,6 @@ class FlowNotFound(NotFound):
 
 class FlowInvalid(InvalidArgument):
     default_reason = "FLOW_INVALID"
-
-
-def check_spec(spec: calls_pb2.FlowSpec, *, allowed_countries: frozenset[str] | None = None,
-               ) -> list[calls_pb2.FlowProblem]:
-    """Every problem with the spec, as FlowProblems a customer can read."""
-    problems: list[calls_pb2.FlowProblem] = []
-
-    def problem(code: str, message: str, node_id: str = "") -> None:
-        problems.append(calls_pb2.FlowProblem(node_id=node_id, code=code, message=message))
-
-    if not spec.name.strip() or len(spec.name) > MAX_NAME:
-        problem("BAD_NAME", f"give the flow a name of 1 to {MAX_NAME} characters")
-    if not spec.business_name.strip() or len(spec.business_name) > MAX_NAME:
-        problem("BAD_BUSINESS_NAME", "the business name is said at the start of every call; give one")
-    if spec.opt_out_key and spec.opt_out_key not in "0123456789*#":
-        problem("BAD_OPT_OUT_KEY", "the opt-out key must be one key: 0-9, * or #")
-    if spec.language and spec.language not in LANGUAGE_PATTERN:
-        problem("BAD_LANGUAGE", f"language must be one of {', '.join(sorted(LANGUAGE_PATTERN))}")
-    if len(spec.voicemail_message) > MAX_TEXT:
-        problem("TEXT_TOO_LONG", f"the voicemail message is longer than {MAX_TEXT} characters")
-    if spec.kind == calls_pb2.FLOW_KIND_AI_SCRIPT:
-        if not spec.ai_prompt.strip() or len(spec.ai_prompt) > MAX_PROMPT:
-            problem("BAD_PROMPT", f"describe the call's task in 1 to {MAX_PROMPT} characters")
-    elif spec.kind == calls_pb2.FLOW_KIND_GRAPH:
-        for node_id, key in duplicate_keys(spec):
-            problem("DUPLICATE_KEY", f"key {key} is used twice in step '{node_id}'", node_id)
-        countries = {"allowed_countries": allowed_countries} if allowed_countries is not None else {}
-        for found in validate_graph(graph_of(spec), opt_out_key=opt_out_key(spec), **countries):
-            problem(found.code, found.message, found.node_id)
-    else:
-        problem("BAD_KIND", "a flow is a node graph or an AI script")
-    return problems
 
 
 def _engine_body(spec: calls_pb2.FlowSpec) -> dict[str, Any]:

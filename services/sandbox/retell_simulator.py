@@ -95,36 +95,79 @@ def key_inputs(keys: list[tuple[str, int]], options: dict[str, Any] | None,
     before timing out. The timer resets with each new digit"). Returns the complete inputs, and the keys
     of an input still open when the call ended, which never reached the flow. Without options each key
     is an input of its own."""
+    inputs, unfinished = timed_key_inputs(keys, options, ended_at_ms)
+    return [typed for typed, _ in inputs], unfinished
+
+
+def timed_key_inputs(keys: list[tuple[str, int]], options: dict[str, Any] | None,
+                     ended_at_ms: int) -> tuple[list[tuple[str, int]], str]:
+    """key_inputs with the moment (ms into the call) each input became complete."""
     if not options:
-        return [key for key, _ in keys], ""
+        return list(keys), ""
     limit, end_key = int(options.get("digit_limit") or 0), str(options.get("termination_key") or "")
     timeout = options.get("timeout_ms")
-    inputs: list[str] = []
+    inputs: list[tuple[str, int]] = []
     current, last_at = "", 0
     for key, at_ms in keys:
         if current and timeout is not None and at_ms - last_at >= timeout:
-            inputs.append(current)
+            inputs.append((current, last_at + timeout))
             current = ""
         current, last_at = current + key, at_ms
         if key == end_key or (limit and len(current) >= limit):
-            inputs.append(current)
+            inputs.append((current, at_ms))
             current = ""
     if current and timeout is not None and last_at + timeout <= ended_at_ms:
-        inputs.append(current)
+        inputs.append((current, last_at + timeout))
         current = ""
     return inputs, current
 
 
-def walk_conversation_flow(flow: dict[str, Any], keys: list[str],
-                           unfinished: str = "") -> tuple[list[dict[str, Any]], str, str]:
+@dataclass(frozen=True)
+class SilenceRules:
+    """What Retell does while the callee says and presses nothing at a node that waits for them: the
+    agent's defaults (agent_create_params: `reminder_trigger_ms` "If unset, default value of 10000 ms",
+    `reminder_max_count` "If unset, default value of 1", `end_call_after_silence_ms` "By default …
+    600000"), which a conversation node's own reminder_* fields override "for this node only"."""
+
+    reminder_trigger_ms: float = 10_000
+    reminder_max_count: int = 1
+    end_call_after_silence_ms: int = 600_000
+
+    @classmethod
+    def of_agent(cls, agent: dict[str, Any]) -> SilenceRules:
+        return cls(float(agent.get("reminder_trigger_ms") or 10_000), int(agent.get("reminder_max_count", 1)),
+                   int(agent.get("end_call_after_silence_ms") or 600_000))
+
+    def at(self, node: dict[str, Any]) -> SilenceRules:
+        trigger, count = node.get("reminder_trigger_ms"), node.get("reminder_max_count")
+        return SilenceRules(self.reminder_trigger_ms if trigger is None else float(trigger),
+                            self.reminder_max_count if count is None else int(count), self.end_call_after_silence_ms)
+
+
+@dataclass(frozen=True)
+class CallTiming:
+    """When each complete key input reached the flow, and when the call ended (ms into the call), so
+    a walk can tell the callee's silences; with the agent's silence rules."""
+
+    input_at_ms: list[int]
+    ended_at_ms: int
+    silence: SilenceRules = SilenceRules()
+
+
+def walk_conversation_flow(flow: dict[str, Any], keys: list[str], unfinished: str = "",
+                           timing: CallTiming | None = None) -> tuple[list[dict[str, Any]], str, str]:
     """Follows a conversation flow with the callee's complete key inputs (key_inputs), one user turn
-    each, as far as they go; `unfinished` keys were pressed but never made an input."""
+    each, as far as they go; `unfinished` keys were pressed but never made an input. With `timing`, a
+    silence at a node that waits brings the node's reminders (a static text is said again) and, after
+    the last one, the agent's end after silence: the call ends as `inactivity` and later keys never
+    reach it."""
     nodes = {node.get("id"): node for node in flow.get("nodes", []) if isinstance(node, dict)}
     global_keys = {_key_of(node.get("global_node_setting", {}).get("condition")): node_id
                    for node_id, node in nodes.items() if node.get("global_node_setting")}
     entries: list[dict[str, Any]] = []
     pending = list(keys)
     current, previous = flow.get("start_node_id"), None
+    waiting_since = 0
     for _ in range(200):
         node = nodes.get(current)
         if node is None:
@@ -145,6 +188,15 @@ def walk_conversation_flow(flow: dict[str, Any], keys: list[str],
         if node.get("skip_response_edge"):
             current = node["skip_response_edge"].get("destination_node_id")
             continue
+        if timing is not None:
+            answered_at = timing.input_at_ms[len(keys) - len(pending)] if pending else timing.ended_at_ms
+            reminders, spoke_at = _reminders(timing.silence.at(node), waiting_since, answered_at)
+            if reminders and instruction.get("type") == "static_text" and instruction.get("text"):
+                entries.extend({"role": "agent", "content": instruction["text"], "words": []}
+                               for _ in range(reminders))
+            if spoke_at + timing.silence.end_call_after_silence_ms <= answered_at:
+                return entries, "inactivity", ""
+            waiting_since = answered_at
         if not pending:
             break
         typed = pending.pop(0)
@@ -157,6 +209,17 @@ def walk_conversation_flow(flow: dict[str, Any], keys: list[str],
         current = (matching[0] if matching else fallback).get("destination_node_id")
     entries.extend({"role": "dtmf", "digit": digit} for digit in "".join(pending) + unfinished)
     return entries, "", ""
+
+
+def _reminders(rules: SilenceRules, since_ms: int, until_ms: int) -> tuple[int, int]:
+    """How many reminders a silence from `since_ms` to `until_ms` brings, and when the agent last
+    spoke: one each `reminder_trigger_ms` of silence after the agent spoke, up to the count."""
+    said, spoke_at = 0, since_ms
+    while said < rules.reminder_max_count and rules.reminder_trigger_ms > 0 \
+            and spoke_at + rules.reminder_trigger_ms < until_ms:
+        spoke_at = int(spoke_at + rules.reminder_trigger_ms)
+        said += 1
+    return said, spoke_at
 
 
 def now_ms() -> int:
@@ -466,8 +529,10 @@ class RetellSimulator:
             flow_reason, transfer_to = "", ""
         else:
             ended_at = int((now_ms() - started) / max(self.time_scale, 1e-9)) if scenario.manual else talked_ms
-            inputs, unfinished = key_inputs(timed, agent.get("user_dtmf_options"), ended_at)
-            entries, flow_reason, transfer_to = walk_conversation_flow(flow, inputs, unfinished)
+            inputs, unfinished = timed_key_inputs(timed, agent.get("user_dtmf_options"), ended_at)
+            timing = CallTiming([at for _, at in inputs], ended_at, SilenceRules.of_agent(agent))
+            entries, flow_reason, transfer_to = walk_conversation_flow(
+                flow, [typed for typed, _ in inputs], unfinished, timing)
         asked = call.asked_to_stop if scenario.manual else (
             scenario.stop_calling_at_ms is not None and scenario.stop_calling_at_ms <= talked_ms)
         if asked:

@@ -98,6 +98,7 @@ def test_the_type_check_refuses_a_field_retell_does_not_have() -> None:
     assert request_problems(agent, AgentCreateParams) == ["body.user_dtmf_options.digit_limit: 'one' is not float"]
     flow = compiled_flow()
     del nodes_by_id(flow)["pin.2"]["edges"][0]["transition_condition"]["prompt"]
+    where = [node["id"] for node in flow["nodes"]].index("pin.2")
     assert request_problems(flow, ConversationFlowCreateParams) == [
-        "body.nodes[5].edges[0].transition_condition.prompt: required by "
+        f"body.nodes[{where}].edges[0].transition_condition.prompt: required by "
         "NodeConversationNodeEdgeTransitionConditionPromptCondition"]
