@@ -5,6 +5,7 @@ which a call to it is refused. Another customer sees none of it."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import grpc
@@ -18,7 +19,8 @@ from speechcue.common.v1 import common_pb2
 from tests.bot.conftest import BotHarness, Person, forge_press, message_text
 from tests.calls.inbox_flow import KEYS, approved_order_confirmation
 
-CALLEE = "+14155550123"
+# Not the example number the screens show ("e.g. +14155550123"), so that a match is the callee.
+CALLEE = "+14155550188"
 EN = Words("en")
 
 
@@ -72,7 +74,9 @@ async def test_the_inbox_shows_the_menu_choice_and_the_digits_apart_with_the_flo
     assert CALLEE in details and masked_number(CALLEE) not in details
 
 
-async def test_call_back_lands_in_the_call_path_with_the_number_and_the_flow(bot: BotHarness) -> None:
+async def test_call_back_lands_in_the_call_path_with_the_number_and_the_flow(
+        bot: BotHarness, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     person = await bot.onboarded("Acme Parcels")
     await a_call_with_keys(bot, person)
     await open_inbox(person)
@@ -84,6 +88,9 @@ async def test_call_back_lands_in_the_call_path_with_the_number_and_the_flow(bot
     assert "Order confirmation" in quote
     assert CALLEE in quote or masked_number(CALLEE) in quote
     assert EN("call.confirm") in quote
+    # The screens show the number in full; the services' logs never do.
+    assert [(record.name, record.getMessage()[:200]) for record in caplog.records
+            if record.name.startswith("services.") and CALLEE in record.getMessage()] == []
 
 
 async def test_add_to_do_not_call_asks_first_then_refuses_calls_to_the_number(bot: BotHarness) -> None:
