@@ -21,13 +21,14 @@ def country_name(code: str, language: str) -> str:
         or code
 
 
-def example_number(country: str) -> str:
-    """A number of the customer's own country to show as an example: "+33 1 23 45 67 89" for FR;
-    a US one when the country is not known."""
+def example_number(country: str, *, national: bool = False) -> str:
+    """A number of the customer's own country to show as an example: "+33 1 23 45 67 89" for FR, or
+    as dialled there ("01 23 45 67 89"); a US one when the country is not known."""
     example = phonenumbers.example_number(country) if country else None
     if example is None:
-        return "+1 415 555 0123"
-    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        return "(415) 555-0123" if national else "+1 415 555 0123"
+    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL if national
+                                      else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def country_names(codes: Iterable[str], language: str) -> str:

@@ -109,6 +109,7 @@ async def test_a_national_number_is_read_in_the_customers_country_and_the_quote_
         bot: BotHarness) -> None:
     person = await customer_in_london(bot)
     await at_the_number_question(bot, person)
+    await person.wait_for_text("United Kingdom numbers can also be sent as they are dialled there, e.g. 0121 234 5678")
     await person.say("+1 800 FLOWERS")
     await person.wait_for_text("“+1 800 FLOWERS” is not a phone number")  # the question stays open
     await person.say("020 7183 8750")  # a London landline, typed as Londoners do

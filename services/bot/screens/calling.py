@@ -11,7 +11,8 @@ import uuid
 import grpc
 
 from services.bot.call_texts import ADMISSION_REFUSAL_IDS, cost_lines, status_text
-from services.bot.destination_check import allowed_destination
+from services.bot.destination_check import allowed_destination, customer_country
+from services.bot.destination_texts import country_name, example_number
 from services.bot.formatting import local_money, local_time
 from services.bot.i18n import Words
 from services.bot.outgoing import Button, Keyboard, button
@@ -45,7 +46,10 @@ async def ask_number(turn: Turn, args: list[str]) -> None:
     flow = await turn.services.calls.GetFlow(calls_pb2.GetFlowRequest(
         customer_id=turn.customer_id, flow_id=args[0] if args else ""), timeout=turn.timeout)
     turn.conversation.expect("call.number", call_flow=flow.id, call_flow_name=flow.spec.name)
-    turn.show(turn.words("call.ask_number", flow=flow.spec.name),
+    country = customer_country(turn)
+    hint = turn.words("number.national_hint", country=country_name(country, turn.words.language),
+                      example=example_number(country, national=True))
+    turn.show("\n".join([turn.words("call.ask_number", flow=flow.spec.name), hint]),
               Keyboard().row(button(turn.words("menu.back"), "call")))
 
 
