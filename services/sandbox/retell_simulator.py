@@ -48,6 +48,9 @@ DEFAULT_VOICES = [
 KEY_CONDITION = re.compile(r"pressed (\S) on the keypad")
 # "…pressed any key (other than #) on the keypad", or "…entered digits on the keypad": any input but that key.
 ANY_KEY_CONDITION = re.compile(r"pressed any key(?: other than (\S))? on the keypad|entered digits on the keypad")
+DYNAMIC_VARIABLE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+# How often a manual call looks whether its flow has ended it.
+MANUAL_CALL_LOOK_SECONDS = 0.2
 # How long Retell's DNC detection takes to confirm a request ("…stop calling you?" "Yes.") and hang up.
 DNC_CONFIRM_MS = 4000
 STOP_CALLING_WORDS = "Please stop calling me."
@@ -220,6 +223,12 @@ def _reminders(rules: SilenceRules, since_ms: int, until_ms: int) -> tuple[int, 
         spoke_at = int(spoke_at + rules.reminder_trigger_ms)
         said += 1
     return said, spoke_at
+
+
+def spoken(text: str, variables: dict[str, Any]) -> str:
+    """A static text as Retell speaks it: each `{{name}}` replaced by its dynamic variable, one that
+    is not set left as it stands."""
+    return DYNAMIC_VARIABLE.sub(lambda found: str(variables.get(found.group(1), found.group(0))), text)
 
 
 def now_ms() -> int:
@@ -489,7 +498,7 @@ class RetellSimulator:
             if stop_at is not None and detects_dnc and stop_at + DNC_CONFIRM_MS < duration:
                 duration, reason = stop_at + DNC_CONFIRM_MS, "user_requested_dnc"
             if scenario.manual:
-                await call.stop_requested.wait()
+                await self._until_the_callee_or_the_flow_ends(call)
                 talked = now_ms() - record["start_timestamp"]
                 ended_by = "user_requested_dnc" if call.asked_to_stop and detects_dnc else "user_hangup"
                 await self._finish(call, ended_by, connected=True, talked_ms=talked,
@@ -611,6 +620,44 @@ class RetellSimulator:
         return status
 
     # ---- callee panel --------------------------------------------------------------------
+
+    def _flow_so_far(self, call: SimulatedCall) -> tuple[list[dict[str, Any]], str]:
+        """A manual call's conversation flow walked with the keys pressed so far: its entries, and
+        the reason if the flow has ended the call (an end node, a transfer). No flow: nothing."""
+        agent = self.agents.get(call.record["agent_id"], {})
+        flow = self.flows.get((agent.get("response_engine") or {}).get("conversation_flow_id", ""))
+        if not flow:
+            return [], ""
+        started = call.record.get("start_timestamp") or now_ms()
+        scale = max(self.time_scale, 1e-9)
+        timed = [(entry["digit"], int((at - started) / scale))
+                 for entry, at in zip(call.pressed, call.pressed_at_ms, strict=True)]
+        inputs, unfinished = key_inputs(timed, agent.get("user_dtmf_options"), int((now_ms() - started) / scale))
+        entries, reason, _ = walk_conversation_flow(flow, inputs, unfinished)
+        return entries, reason
+
+    async def _until_the_callee_or_the_flow_ends(self, call: SimulatedCall) -> None:
+        """A manual call lasts until the callee hangs up, the call is stopped, or the flow reaches an
+        end node or a transfer with the keys pressed (an input may complete by its timeout, so the
+        flow is looked at again every moment, not only on a key)."""
+        while not call.stop_requested.is_set() and not self._flow_so_far(call)[1]:
+            try:
+                await asyncio.wait_for(call.stop_requested.wait(), timeout=MANUAL_CALL_LOOK_SECONDS)
+            except TimeoutError:
+                pass
+
+    def callee_view(self, call_id: str) -> dict[str, Any]:
+        """What the person playing a manual call's callee hears now: the words of the node the flow
+        has reached (what the agent said since the last key, `{{variables}}` filled in as Retell
+        speaks them), and why the flow ended the call, if it did."""
+        call = self.calls[call_id]
+        if not call.scenario.manual or call.record["call_status"] != "ongoing":
+            return {"manual": call.scenario.manual, "saying": [], "flow_ended": ""}
+        entries, reason = self._flow_so_far(call)
+        last_key = max((i for i, entry in enumerate(entries) if entry["role"] == "dtmf"), default=-1)
+        variables = call.record.get("retell_llm_dynamic_variables") or {}
+        saying = [spoken(entry["content"], variables) for entry in entries[last_key + 1:] if entry["role"] == "agent"]
+        return {"manual": True, "saying": saying, "flow_ended": reason}
 
     def answer(self, call_id: str) -> None:
         self.calls[call_id].answered.set()
