@@ -99,7 +99,8 @@ def draft_of(flow: calls_pb2.Flow, *, edit_id: str) -> dict[str, Any]:
     spec = flow.spec
     nodes = [{"id": node.id, "kind": NODE_KIND_NAMES.get(node.kind, "end"), "text": node.text,
               "max_digits": node.max_digits, "transfer_number": node.transfer_number,
-              "edges": [[edge.key, edge.target_node_id] for edge in node.edges]} for node in spec.graph.nodes]
+              "edges": [[edge.key, edge.target_node_id] for edge in node.edges], **menu_settings(node)}
+             for node in spec.graph.nodes]
     start = next((node for node in nodes if node["id"] == spec.graph.start_node_id), None)
     if start is not None:  # the first step is the start (graph_of)
         nodes.remove(start)
@@ -109,7 +110,16 @@ def draft_of(flow: calls_pb2.Flow, *, edit_id: str) -> dict[str, Any]:
             "opt_out_key": spec.opt_out_key or DEFAULT_OPT_OUT_KEY, "language": language_id(spec.language),
             "voicemail": VOICEMAIL_NAMES.get(spec.voicemail_action, "hang_up"),
             "voicemail_message": spec.voicemail_message,
-            "flow_id": flow.id, "version": flow.version, "edit_id": edit_id, "revision": 0}
+            "flow_id": flow.id, "version": flow.version, "edit_id": edit_id, "revision": 0,
+            "business_name": spec.business_name}
+
+
+def menu_settings(node: calls_pb2.FlowNode) -> dict[str, Any]:
+    """A saved menu's wrong-key and silence settings, as the wizard's draft keeps them."""
+    names = {value: name for name, value in MENU_FALLBACKS.items()}
+    settings: dict[str, Any] = {"wrong_key": names.get(node.on_wrong_key), "silence": names.get(node.on_silence),
+                                "repeats": node.repeats or None}
+    return {key: value for key, value in settings.items() if value}
 
 
 def edited_spec(draft: dict[str, Any], saved: calls_pb2.FlowSpec) -> calls_pb2.FlowSpec:

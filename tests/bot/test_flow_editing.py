@@ -101,6 +101,13 @@ async def test_a_saved_flow_is_restructured_and_saved_as_its_new_version(bot: Bo
     await person.press("Back")
     steps = await person.wait_for_text("in the order of the call")
     assert "Not reachable from the start" in message_text(steps)
+    # The calls service's own rule, as the wizard asks it: Save would be refused, naming the step.
+    assert WORDS("edit.problems_title") in message_text(steps)
+    assert f"Step 6 · 🔚 End the call “We are open nine to five. Goodbye.”: {WORDS('wizard.problem.unreachable')}" \
+        in message_text(steps), message_text(steps)
+    await person.press("Save")
+    await person.wait_for_text(WORDS("edit.not_saved"))
+    assert (await the_flow(bot, person, saved.id)).version == saved.version
 
     # Remove it: asked first, then gone.
     await person.press("n5: We are open")
@@ -109,6 +116,7 @@ async def test_a_saved_flow_is_restructured_and_saved_as_its_new_version(bot: Bo
     assert "Yes, remove" in message_text(confirm)
     await person.press("Yes, remove")
     steps = await person.wait_for_text("Step n5 removed.")
+    assert WORDS("edit.ready") in message_text(steps)
     assert "n5" not in message_text(steps).replace("Step n5 removed.", "")
 
     # The options: a new opt-out key and call language, then Save.
@@ -222,7 +230,8 @@ async def test_voices_for_the_calls_language_are_offered_first(bot: BotHarness,
     picker = await person.wait_for_text(WORDS("flow.ask_voice"))
     assert voice_names(picker) == ["Amelie", "Adrian", "Hugo"]
     await person.press("Amelie")
-    await person.press("Save")
+    await person.wait_for_text("Language of the call: French")
+    await person.press("💾 Save")
     await person.wait_for_text("Bonjour was saved")
     [flow] = (await bot.calls.stub.ListFlows(calls_pb2.ListFlowsRequest(
         customer_id=await bot.customer_id(person)))).flows

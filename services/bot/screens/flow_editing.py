@@ -4,7 +4,9 @@ removing it (confirmed first, with what becomes of the steps that lead to it). T
 the options screen's (flow_options.py); Save sends the new version with UpdateFlow.
 
 The draft (flow_drafts.draft_of) is kept in the conversation like the wizard's. The structural rules
-are flow_edits.py's; whether the result can be saved is check_spec's, the calls service's own rule.
+are flow_edits.py's; whether the result can be saved is check_spec's, the calls service's own rule,
+asked the way the wizard asks it (flow_checks.py): the steps screen says what Save would refuse,
+naming each step, and Save is not sent until nothing is left.
 Every button carries the draft's edit id and revision: a button of an earlier draft (saved, or left
 for another) says the draft is gone and changes nothing; a button of an older screen of this draft
 shows the steps as they are now, since the step it names may have moved.
@@ -14,7 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import grpc
+
 from services.bot.destination_check import allowed_destination
+from services.bot.flow_checks import DraftProblem, draft_problems, refusal_problems
 from services.bot.flow_drafts import KEYPAD, draft_of, edited_spec, graph_of, opt_out_key
 from services.bot.flow_edits import (
     ENDINGS,
@@ -40,13 +45,16 @@ from services.bot.screens.flow_options import show_save_screen
 from services.bot.screens.flows import (
     MAX_NODES,
     MAX_TEXT,
+    SHOWN_PROBLEMS,
     STATUS_IDS,
     edit_notice,
     flow_action,
     picture_labels,
+    problem_line,
     versions_line,
 )
 from services.bot.turn import Turn
+from services.runtime.grpc_client import refusal_metadata, refusal_reason
 from speechcue.calls.v1 import calls_pb2
 
 Draft = dict[str, Any]
@@ -112,14 +120,22 @@ async def open_editor(turn: Turn, args: list[str]) -> None:
     show_steps(turn, draft, note=edit_notice(turn.words, flow).strip())
 
 
-def show_steps(turn: Turn, draft: Draft, note: str = "") -> None:
-    """The steps in the call's order (as the picture numbers them), each a button."""
+def problems_of(draft: Draft) -> list[DraftProblem]:
+    return draft_problems(draft, business_name=str(draft.get("business_name") or "-"))
+
+
+def show_steps(turn: Turn, draft: Draft, note: str = "", problems: list[DraftProblem] | None = None) -> None:
+    """The steps in the call's order (as the picture numbers them), each a button, and what Save would
+    refuse (`problems`: a refusal's; else the draft's own)."""
     words = turn.words
     turn.conversation.state = ""
     draft.pop("pending", None)
+    problems = problems_of(draft) if problems is None else problems
+    lines = [problem_line(words, draft, problem) for problem in problems[:SHOWN_PROBLEMS]]
+    check = "\n".join([words("edit.problems_title"), *lines]) if lines else words("edit.ready")
     text = "\n\n".join(part for part in (
         note, words("edit.steps_title", name=draft["name"]),
-        describe_flow_text(graph_of(draft), picture_labels(words)), words("edit.steps_hint")) if part)
+        describe_flow_text(graph_of(draft), picture_labels(words)), check, words("edit.steps_hint")) if part)
     keyboard = Keyboard()
     buttons = [edit_button(step_label(node, number), draft, "st", number - 1)
                for number, node in enumerate(draft["nodes"], start=1)]
@@ -542,11 +558,22 @@ async def save_edit(turn: Turn, args: list[str]) -> None:
     if draft is None:
         show_gone(turn)
         return
+    if draft["kind"] == "graph" and (problems := problems_of(draft)):
+        show_steps(turn, draft, note=words("edit.not_saved"), problems=problems)
+        return
     saved = await turn.services.calls.GetFlow(calls_pb2.GetFlowRequest(
         customer_id=turn.customer_id, flow_id=draft["flow_id"]), timeout=turn.timeout)
-    updated = await turn.services.calls.UpdateFlow(calls_pb2.UpdateFlowRequest(
-        idempotency_key=turn.key("update-flow"), customer_id=turn.customer_id, flow_id=draft["flow_id"],
-        spec=edited_spec(draft, saved.spec), expected_version=int(draft["version"])), timeout=turn.timeout)
+    try:
+        updated = await turn.services.calls.UpdateFlow(calls_pb2.UpdateFlowRequest(
+            idempotency_key=turn.key("update-flow"), customer_id=turn.customer_id, flow_id=draft["flow_id"],
+            spec=edited_spec(draft, saved.spec), expected_version=int(draft["version"])), timeout=turn.timeout)
+    except grpc.aio.AioRpcError as error:
+        # What the bot cannot check itself (the countries a transfer may reach) comes back naming its step.
+        if draft["kind"] != "graph" or refusal_reason(error) != "FLOW_INVALID":
+            raise
+        show_steps(turn, draft, note=words("edit.not_saved"),
+                   problems=refusal_problems(draft, refusal_metadata(error).get("problems", "")))
+        return
     turn.conversation.reset()
     turn.toast(words("toast.saved"))
     text = words("flow.updated", name=updated.spec.name,
