@@ -72,6 +72,18 @@ def campaign_progress_text(words: Words, event: calls_events_pb2.CampaignChanged
     return "\n".join(lines)
 
 
+async def campaign_progress_message(services: Services, user: TelegramUser, words: Words,
+                                    event: calls_events_pb2.CampaignChanged) -> str:
+    """The progress message; a running campaign's says why its callees wait (asked of the calls service
+    now: the event carries the counts, not the waits)."""
+    text = campaign_progress_text(words, event, user.timezone)
+    if event.status != "running":
+        return text
+    campaign = await services.calls.GetCampaign(calls_pb2.GetCampaignRequest(
+        customer_id=user.customer_id, campaign_id=event.campaign_id), timeout=RPC_TIMEOUT_SECONDS)
+    return "\n".join([text, *waiting_lines(words, campaign.waiting, user.timezone)])
+
+
 # Why a campaign is paused, by the code the calls service stores: the customer's pause
 # (campaigns.PAUSED_BY_CUSTOMER), the kill switch (CUSTOMER_SUSPENDED) and every refusal that pauses a
 # campaign instead of failing its callees (dispatcher.PAUSE_REASONS; a test keeps the two lists equal).
@@ -159,7 +171,8 @@ async def send_campaign_report(services: Services, user: TelegramUser, words: Wo
     chart = render_outcome_chart_png([(label, count) for label, count, _ in bars], title=words("campaign.chart.title"),
                                      colours=[colour for _, _, colour in bars])
     return [
-        Outgoing("sendDocument", {"chat_id": user.chat_id, "caption": words("campaign.report.caption")},
+        Outgoing("sendDocument", {"chat_id": user.chat_id,
+                                  "caption": words("campaign.report.caption", name=report.name)},
                  file=in_words.csv, file_name=report.filename or f"campaign-{campaign_id}.csv"),
         Outgoing("sendPhoto", {"chat_id": user.chat_id, "caption": words("campaign.chart.title")},
                  file=chart, file_name="outcomes.png"),

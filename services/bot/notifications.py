@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from services.bot import metrics
 from services.bot.call_texts import outcome_text, status_text, transcript_button
-from services.bot.campaign_texts import campaign_progress_text, send_campaign_report
+from services.bot.campaign_texts import campaign_progress_message, send_campaign_report
 from services.bot.clients import Services
 from services.bot.formatting import local_money, local_time
 from services.bot.i18n import Words
@@ -185,8 +185,8 @@ class Notifications:
     async def _campaign_progress(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                                  event: calls_events_pb2.CampaignChanged, envelope: Any) -> list[Outgoing]:
         keyboard = Keyboard().row(button(words("campaign.open"), "camp", "view", event.campaign_id))
-        return [Outgoing("editMessageText", text_message(campaign_progress_text(words, event, user.timezone),
-                                                         keyboard, chat_id=user.chat_id),
+        text = await campaign_progress_message(self.services, user, words, event)  # with why callees wait
+        return [Outgoing("editMessageText", text_message(text, keyboard, chat_id=user.chat_id),
                          edits_ref=f"campaign:{event.campaign_id}")]
 
     async def _campaign_completed(self, uow: UnitOfWork, user: TelegramUser, words: Words,

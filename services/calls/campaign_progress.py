@@ -163,6 +163,21 @@ async def record_call_result(uow: UnitOfWork, relay: OutboxRelay | None, call: A
     await after_progress(uow, relay, callee.campaign_id, now)
 
 
+async def announce_waiting(uow: UnitOfWork, relay: OutboxRelay | None, campaign_id: str, now: datetime) -> None:
+    """Callees of a running campaign began to wait for their calling hours: a progress event, so the
+    progress message says why nothing moves (the bot asks GetCampaign for the waiting counts). At most
+    one every PROGRESS_EVERY_SECONDS, since a long list is deferred a few callees per dispatch pass; a
+    campaign whose row another transaction holds is left to that one's announcement."""
+    campaign = (await uow.connection.execute(
+        select(campaigns).where(campaigns.c.id == campaign_id).with_for_update(skip_locked=True))).first()
+    if campaign is None or campaign.status != "running" or (
+            campaign.last_progress_at is not None
+            and now - campaign.last_progress_at < timedelta(seconds=PROGRESS_EVERY_SECONDS)):
+        return
+    await uow.connection.execute(update(campaigns).where(campaigns.c.id == campaign_id).values(last_progress_at=now))
+    await announce(uow, relay, CAMPAIGN_PROGRESS, campaign)
+
+
 async def after_progress(uow: UnitOfWork, relay: OutboxRelay | None, campaign_id: str, now: datetime) -> None:
     """Completes a campaign with nothing left to do, or announces progress when due. A call still in
     flight when its campaign was cancelled ends afterwards: its result is announced at once, so the

@@ -23,7 +23,7 @@ from sqlalchemy import and_, func, or_, select, update
 from services.calls.admission import AdmissionRefusal
 from services.calls.calling_window import next_allowed
 from services.calls.campaign_dial_stops import DialStopped
-from services.calls.campaign_progress import CalleeWait, after_progress
+from services.calls.campaign_progress import CalleeWait, after_progress, announce_waiting
 from services.calls.campaigns import act_on_campaign
 from services.calls.limits import IN_FLIGHT, CallCapReached, CustomerSuspended, limits_for, room_left, usage_of
 from services.calls.phone_numbers import timezones_of
@@ -159,6 +159,7 @@ class Dispatcher:
                 or_(campaign_callees.c.next_attempt_at.is_(None), campaign_callees.c.next_attempt_at <= now))
             .order_by(campaign_callees.c.position).limit(room * 4).with_for_update(skip_locked=True))).all()
         claimed: list[Any] = []
+        newly_waiting = False
         for callee in due:
             if len(claimed) >= room:
                 break
@@ -172,12 +173,15 @@ class Dispatcher:
             elif allowed > now:
                 await uow.connection.execute(update(campaign_callees).where(key).values(
                     next_attempt_at=allowed, wait_reason=CalleeWait.CALLING_HOURS))
+                newly_waiting = True
             else:
                 claimed.append((await uow.connection.execute(
                     update(campaign_callees).where(key).values(
                         status="dialing", tries=campaign_callees.c.tries + 1, next_attempt_at=now + self._resume_after,
                         wait_reason=CalleeWait.NONE)
                     .returning(*campaign_callees.c))).one())
+        if newly_waiting:  # the progress message says why these callees are not called now
+            await announce_waiting(uow, self.relay, campaign.id, now)
         return claimed
 
     async def _place(self, campaign: Any, callee: Any, pauses: dict[str, tuple[Any, str]]) -> int:

@@ -242,7 +242,8 @@ class CampaignsServicer:
             message = await self._campaign(uow, row)
             data = await campaign_report_csv(uow, row.id)
         safe_name = "".join(ch if ch.isalnum() else "-" for ch in row.name)[:40] or "campaign"
-        return calls_pb2.CampaignReport(filename=f"{safe_name}-report.csv", csv=data, totals=message.totals)
+        return calls_pb2.CampaignReport(filename=f"{safe_name}-report.csv", csv=data, totals=message.totals,
+                                        name=row.name)
 
     async def RunCampaignTick(self, request: common_pb2.RunTickRequest,
                               context: grpc.aio.ServicerContext) -> common_pb2.TickResult:

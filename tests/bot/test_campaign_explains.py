@@ -100,7 +100,9 @@ async def test_a_running_campaign_says_its_callees_wait_for_their_calling_hours(
             break
         await asyncio.sleep(0.05)
     # London's call over, nothing else moves until Tokyo's morning: no progress message edits the screen.
-    await person.wait_for_text("1 of 3 done", within=30.0)
+    progress = await person.wait_for_text("1 of 3 done", within=30.0)
+    # The progress message says why the rest wait, as the campaign's screen does.
+    assert "2 callees wait for their calling hours: next at 8:00" in message_text(progress)
     await person.press("Open the campaign")
     screen = await person.wait_for_text("2 callees wait for their calling hours")
     assert re.search(r"2 callees wait for their calling hours: next at 8:00\sAM .*in their time", message_text(screen))
@@ -175,6 +177,12 @@ async def test_a_campaign_is_named_in_the_wizard_and_renamed_later(bot: BotHarne
     await person.wait_for_text("Send the campaign's new name.")
     await person.say("Winter flu shots")
     await person.wait_for_text("📋 Winter flu shots: ready")
+    await person.press("✖️ Cancel")
+    await person.press("Yes, cancel")
+    await person.press("Report")
+    document = await person.wait_for(lambda m: "document" in m, what="the report")
+    assert document["caption"] == "📄 The campaign's report for Winter flu shots: one line per number."
+    assert document["document"]["file_name"].startswith("Winter-flu-shots")
 
 
 async def test_a_reminder_longer_than_the_time_to_the_start_is_refused_when_chosen(bot: BotHarness) -> None:

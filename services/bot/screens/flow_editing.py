@@ -28,7 +28,6 @@ from services.bot.flow_edits import (
     Refusal,
     Removal,
     add_ending,
-    in_call_order,
     insert_step,
     lead_to,
     leading_to,
@@ -114,7 +113,6 @@ async def open_editor(turn: Turn, args: list[str]) -> None:
         customer_id=turn.customer_id, flow_id=args[0] if args else ""), timeout=turn.timeout)
     turn.conversation.reset()
     draft = draft_of(flow, edit_id=format(turn.update_id, "x"))
-    in_call_order(draft)  # numbered as the picture and the text number them
     turn.conversation.data["draft"] = draft
     if draft["kind"] == "ai":
         show_save_screen(turn)
