@@ -33,6 +33,8 @@ telegram_users = Table(
     Column("terms_accepted_at", DateTime(timezone=True)),
     Column("trial_offered", Boolean, nullable=False, server_default="false"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The customer's own phone (E.164), asked once for the flow wizard's test calls.
+    Column("own_number", Text),
 )
 
 # Where each chat is in its conversation: any replica can take the next update, and a restart in the

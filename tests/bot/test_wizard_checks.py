@@ -269,3 +269,59 @@ async def test_deleting_a_flow_asks_first(bot: BotHarness) -> None:
     await person.press("Yes, delete")
     await person.wait_for_text("The flow Old reminder was deleted")
     assert not (await bot.calls.stub.ListFlows(calls_pb2.ListFlowsRequest(customer_id=customer))).flows
+
+
+OWN_NUMBER = "+14155550123"
+
+
+async def complete_message_flow(person: Person, name: str) -> None:
+    await build_message_flow(person, name, "Your appointment is tomorrow at 10:00.")
+    await person.press("End the call")
+    await person.say("Goodbye.")
+    await person.wait_for_text(f"✅ {name} is complete")
+
+
+async def test_a_test_call_rings_the_customers_own_phone_and_is_billed_as_a_call(bot: BotHarness) -> None:
+    person = await bot.onboarded()
+    customer = await bot.customer_id(person)
+    await bot.calls.wallet.credit(customer, 2_000)
+    await bot.calls.script_callee(OWN_NUMBER, duration_ms=65_000)
+    await complete_message_flow(person, "Reminder")
+    await person.press("Test call to my phone")
+    await person.wait_for_text("Which number should it call?")
+    await person.say("+1 415 555 0123")
+    await person.wait_for_text(f"Reminder was saved. Now the test call to your phone {OWN_NUMBER}")
+    await person.press("Any from the pool")
+    quote = await person.wait_for_text("Ready to call")
+    assert OWN_NUMBER in message_text(quote)
+    await person.press("Call now")
+    await person.wait_for(lambda m: "Duration" in message_text(m) or "1:05" in message_text(m), within=40.0,
+                          what="the test call's outcome")
+    [call] = (await bot.calls.stub.ListCalls(calls_pb2.ListCallsRequest(customer_id=customer))).calls
+    assert call.to_number == OWN_NUMBER
+    assert call.status == calls_pb2.CALL_STATUS_ENDED and call.cost_cents > 0
+    balance = await bot.calls.wallet.balance(customer)
+    assert balance.available_cents == 2_000 - call.cost_cents and balance.held_cents == 0
+
+    # The number is kept: the next flow's test call does not ask it again.
+    await person.say("/menu")
+    await complete_message_flow(person, "Second reminder")
+    await person.press("Test call to my phone")
+    await person.wait_for_text(f"Second reminder was saved. Now the test call to your phone {OWN_NUMBER}")
+    assert person.all_text().count("Which number should it call?") == 1
+
+
+async def test_a_flow_waiting_for_review_is_saved_but_not_test_called(bot: BotHarness) -> None:
+    person = await bot.onboarded()
+    await start_new_flow(person, "Card check")
+    await person.press("Collect digits")
+    await person.say("Enter the six digits of your card PIN.")
+    await person.say("6")
+    await person.press("End the call")
+    await person.say("Goodbye.")
+    await person.wait_for_text("✅ Card check is complete")
+    await person.press("Test call to my phone")
+    await person.say(OWN_NUMBER)
+    await person.wait_for_text("A flow is called only once it is approved, test calls too")
+    customer = await bot.customer_id(person)
+    assert not (await bot.calls.stub.ListCalls(calls_pb2.ListCallsRequest(customer_id=customer))).calls

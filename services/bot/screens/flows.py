@@ -480,11 +480,13 @@ def show_draft(turn: Turn, draft: dict[str, Any]) -> None:
     turn.pressed_message_id = None
     turn.send_file("sendPhoto", render_flow_png(graph, title=draft["name"], labels=labels), "flow.png",
                    words("flow.picture_caption", name=draft["name"])[:1024])
-    # Each menu's wrong-key and silence settings stay one tap away on the complete flow.
+    # Each menu's wrong-key and silence settings stay one tap away on the complete flow, and a test
+    # call to the customer's own phone (wizard_steps.py).
     keyboard = Keyboard()
     for number, node in enumerate(draft["nodes"], start=1):
         if node["kind"] == "menu" and len(keyboard.rows) < SHOWN_PROBLEMS:
             keyboard.row(button(words("wizard.menu_settings_button", number=number), "wmenu", node["id"]))
+    keyboard.row(button(words("wizard.test_call"), "wtest"))
     turn.send(f"{words('flow.complete', name=draft['name'])}\n\n{describe_flow_text(graph, labels)}", keyboard)
     show_save_screen(turn)
 
@@ -498,9 +500,24 @@ async def save_flow(turn: Turn, args: list[str]) -> None:
     if not draft or not is_complete(draft) or draft.get("edit_id"):  # a saved flow's edit saves with edsave
         await list_flows(turn, [])
         return
+    flow = await create_from_draft(turn, draft)
+    if flow is None:
+        return
+    status = words(STATUS_IDS.get(flow.status, "flow.status.pending"))
+    keyboard = Keyboard().row(button(words("flow.open"), "flow", "view", flow.id))
+    if flow.status == calls_pb2.FLOW_STATUS_APPROVED:
+        keyboard.row(button(words("menu.call"), "call", "flow", flow.id))
+    keyboard.row(button(words("menu.back_home"), "home"))
+    turn.toast(words("toast.saved"))
+    turn.show(words("flow.saved", name=flow.spec.name, status=status), keyboard)
+
+
+async def create_from_draft(turn: Turn, draft: dict[str, Any]) -> calls_pb2.Flow | None:
+    """The draft saved as a new flow (the wizard's conversation then ends), or None when the draft's
+    problems, or the calls service's refusal, were shown instead."""
     if problems := draft_problems(draft, business_name=turn.customer.name):
         show_problems(turn, draft, problems, refused=True)
-        return
+        return None
     spec = spec_of(draft, business_name=turn.customer.name)
     try:
         flow = await turn.services.calls.CreateFlow(calls_pb2.CreateFlowRequest(
@@ -511,12 +528,6 @@ async def save_flow(turn: Turn, args: list[str]) -> None:
             raise
         show_problems(turn, draft, refusal_problems(draft, refusal_metadata(error).get("problems", "")),
                       refused=True)
-        return
+        return None
     turn.conversation.reset()
-    status = words(STATUS_IDS.get(flow.status, "flow.status.pending"))
-    keyboard = Keyboard().row(button(words("flow.open"), "flow", "view", flow.id))
-    if flow.status == calls_pb2.FLOW_STATUS_APPROVED:
-        keyboard.row(button(words("menu.call"), "call", "flow", flow.id))
-    keyboard.row(button(words("menu.back_home"), "home"))
-    turn.toast(words("toast.saved"))
-    turn.show(words("flow.saved", name=flow.spec.name, status=status), keyboard)
+    return flow

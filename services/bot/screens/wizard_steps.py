@@ -2,7 +2,14 @@
 transfer's number, where its exits lead, and a menu's robustness settings (on a wrong key and on
 silence: say it again up to 1-3 times, go to a step, or end the call). Reached from the problems that
 keep a draft from being complete (flows.show_problems), from a menu just added, and from the
-complete flow. Also the answer to the question about emoji and symbols: keep the words as they are.
+complete flow. Also the answer to the question about emoji and symbols: keep the words as they are,
+and the test call.
+
+A test call is an ordinary call to the customer's own phone (asked once, kept on the customer): the
+calls service dials only a saved flow's approved version, so "📞 Test call to my phone" saves
+the draft (CreateFlow, with its review) and, when it is approved, goes the normal call path with the
+own number filled in: caller ID, quote, confirm, billed as any call (calling.py). A flow that waits
+for review is not dialled, test or not. Retell's voice previews are offered where the voice is chosen.
 
 Every screen goes back to the wizard (flows.ask_next_node), which checks the draft again: a fixed
 draft is shown complete, a draft with problems left lists them again.
@@ -12,22 +19,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select, update
+
 from services.bot.destination_check import allowed_destination
 from services.bot.flow_checks import draft_problems, step_number
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
+from services.bot.screens.calling import call_number_with
 from services.bot.screens.flows import (
     MAX_TEXT,
+    STATUS_IDS,
     accept_text,
     ask_next_node,
     ask_next_node_as_message,
+    create_from_draft,
     problem_line,
     questioned_symbols,
     start_wizard,
     step_title,
 )
+from services.bot.tables import telegram_users
 from services.bot.turn import Turn
 from services.calls.flow_rules import DEFAULT_MENU_REPEATS, MAX_MENU_REPEATS
+from speechcue.calls.v1 import calls_pb2
 
 # Exits a step leads through to the next step (re-opened by "choose again"); the fallbacks stay.
 FALLBACK_KEYS = ("no_match", "timeout")
@@ -209,3 +223,78 @@ def show_wrong_key_targets(turn: Turn, draft: dict[str, Any], node: dict[str, An
                                 target["id"]))
     keyboard.row(button(turn.words("menu.back"), "wmenu", node["id"]))
     turn.show(turn.words("wizard.pick_wrong_key_step"), keyboard)
+
+
+@router.button("wtest")
+async def test_call(turn: Turn, args: list[str]) -> None:
+    """📞 Test call to my phone: the own number is asked the first time only."""
+    draft = open_draft(turn)
+    if draft is None or draft.get("open") or draft.get("edit_id"):
+        await start_wizard(turn, [])
+        return
+    number = await own_number(turn)
+    if number is None:
+        turn.conversation.state = "wizard.own_number"
+        turn.show(turn.words("wizard.ask_own_number"), Keyboard().row(button(turn.words("menu.back"), "wfix", "-")))
+        return
+    await save_and_call(turn, draft, number)
+
+
+@router.text("wizard.own_number")
+async def receive_own_number(turn: Turn, text: str) -> None:
+    """The customer's own phone, checked like any callee's, kept for the next test calls."""
+    draft = open_draft(turn)
+    if draft is None:
+        await start_wizard(turn, [])
+        return
+    number = await allowed_destination(turn, text)
+    if number is None:
+        return
+    await turn.uow.connection.execute(update(telegram_users).where(
+        telegram_users.c.telegram_user_id == turn.telegram_user_id).values(own_number=number))
+    turn.conversation.state = ""
+    await save_and_call(turn, draft, number)
+
+
+async def own_number(turn: Turn) -> str | None:
+    return (await turn.uow.connection.execute(select(telegram_users.c.own_number).where(
+        telegram_users.c.telegram_user_id == turn.telegram_user_id))).scalar_one_or_none()
+
+
+async def save_and_call(turn: Turn, draft: dict[str, Any], number: str) -> None:
+    flow = await create_from_draft(turn, draft)
+    if flow is None:
+        return
+    words = turn.words
+    turn.toast(words("toast.saved"))
+    if flow.status != calls_pb2.FLOW_STATUS_APPROVED:
+        turn.send(words("wizard.test_call_waits", name=flow.spec.name,
+                        status=words(STATUS_IDS.get(flow.status, "flow.status.pending"))),
+                  Keyboard().row(button(words("flow.open"), "flow", "view", flow.id)))
+        return
+    turn.send(words("wizard.test_call_saved", name=flow.spec.name, number=number),
+              Keyboard().row(button(words("wizard.test_call_other_number"), "wtestn", flow.id)))
+    turn.pressed_message_id = None
+    await call_number_with(turn, flow, number)
+
+
+@router.button("wtestn")
+async def test_call_other_number(turn: Turn, args: list[str]) -> None:
+    """A saved flow's test call to another own number: asked, kept, then the normal call path."""
+    flow = await turn.services.calls.GetFlow(calls_pb2.GetFlowRequest(
+        customer_id=turn.customer_id, flow_id=args[0] if args else ""), timeout=turn.timeout)
+    turn.conversation.reset()
+    turn.conversation.expect("wizard.own_number_again", test_flow=flow.id)
+    turn.show(turn.words("wizard.ask_own_number"), Keyboard().row(button(turn.words("menu.back_home"), "home")))
+
+
+@router.text("wizard.own_number_again")
+async def receive_other_own_number(turn: Turn, text: str) -> None:
+    number = await allowed_destination(turn, text)
+    if number is None:
+        return
+    await turn.uow.connection.execute(update(telegram_users).where(
+        telegram_users.c.telegram_user_id == turn.telegram_user_id).values(own_number=number))
+    flow = await turn.services.calls.GetFlow(calls_pb2.GetFlowRequest(
+        customer_id=turn.customer_id, flow_id=str(turn.conversation.data.get("test_flow", ""))), timeout=turn.timeout)
+    await call_number_with(turn, flow, number)
