@@ -25,7 +25,7 @@ from services.bot.i18n import Words
 from services.bot.outgoing import Keyboard, Outgoing, as_notification, button, queue_messages, text_message
 from services.bot.settings import BotSettings
 from services.bot.tables import reminders
-from services.bot.users import TelegramUser, find_user_by_customer
+from services.bot.users import TelegramUser, find_user, find_user_by_customer
 from services.runtime.consumers import ConsumerSpec
 from services.runtime.database import UnitOfWork
 from speechcue.calls.v1 import calls_pb2
@@ -161,7 +161,8 @@ class Notifications:
         messages = [Outgoing("sendMessage", text_message(words("flow.review.waiting", name=event.name), keyboard,
                                                          chat_id=user.chat_id))]
         for admin_id in sorted(self.settings.speechcue_admin_telegram_ids):
-            admin_words = Words("en")
+            admin = await find_user(uow, admin_id)  # each admin in their own language, once they chose one
+            admin_words = Words(admin.language if admin else "en")
             keyboard = Keyboard().row(button(admin_words("admin.reviews"), "adm", "reviews"))
             body = text_message(admin_words("admin.review_waiting", name=event.name), keyboard, chat_id=admin_id)
             await queue_messages(uow, admin_id, [as_notification(Outgoing(

@@ -120,7 +120,7 @@ async def test_an_admin_finds_a_customer_by_name_suspends_them_and_lets_them_bac
     assert (paused.status, paused.pause_reason) == (calls_pb2.CAMPAIGN_STATUS_PAUSED, "CUSTOMER_SUSPENDED")
     await owner.wait_for_text("A Speechcue administrator suspended calling on your account")
     await owner.wait_for_text("Refills: paused")
-    assert "Note: Calling is suspended on this account" in owner.all_text()
+    assert "Paused: calling is suspended for your account" in owner.all_text()
 
     await admin.press("Allow calling again")
     await admin.press("Yes, let them call")

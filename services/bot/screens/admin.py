@@ -235,7 +235,7 @@ async def refund(turn: Turn, args: list[str]) -> None:
         return
     await record_admin_action(turn.uow, admin_telegram_id=turn.telegram_user_id, action="refund",
                               customer_id=customer_id, subject=str(transfer_id),
-                              note=f"{money(cents)} · {refund_reason(words_for('en'), data)}")
+                              note=f"{money(cents)} · {refund_reason(words, data)}")
     owner = await find_user_by_customer(turn.uow, customer_id)
     if owner is not None:
         theirs = words_for(owner.language)
@@ -277,7 +277,7 @@ async def plan_price(turn: Turn, args: list[str]) -> None:
     if len(args) < 2:
         turn.conversation.reset()
         turn.conversation.expect("admin.plan_price", plan_code=code)
-        turn.show(words("admin.plan.ask_price", plan=name, code=code, price=words.money(plan.price_cents)),
+        turn.show(words("admin.plan.ask_price", plan=name, price=words.money(plan.price_cents)),
                   Keyboard().row(button(words("menu.back"), "adm", "plans")))
         return
     data = turn.conversation.data
