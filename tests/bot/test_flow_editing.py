@@ -74,6 +74,9 @@ async def test_a_saved_flow_is_restructured_and_saved_as_its_new_version(bot: Bo
         customer_id=await bot.customer_id(person)))).flows
     await person.press("Main menu")
     await open_editor(person, "Shop line")
+    steps = await person.wait_for_text("in the order of the call")
+    # Numbered in the call's order, as the text is: key 2's ending (built last but one) is fourth.
+    assert find_button(steps, "4. n5:") and "4. 🔚 End the call \"We are open" in message_text(steps)
 
     # Insert a message after the first step.
     await person.press("1. n1:")
@@ -194,11 +197,26 @@ async def test_a_step_is_inserted_before_a_shared_step_and_every_way_in_goes_thr
     assert find_button(keys_question, "Back")  # every question has a way back
     await person.say("3")
     await person.wait_for_text("Step n4 added.")
+
+    # A key added to the new menu leads to a new transfer step.
+    await person.press("3. n4:")
+    await person.press("Keys and where they lead")
+    await person.press("Add a key")
+    await person.wait_for_text("Send the new key")
+    await person.say("9")
+    await person.wait_for_text("Key 9 is how the callee opts out")
+    await person.say("4")
+    await person.wait_for_text("Where should key 4 of menu n4 lead?")
+    await person.press("Transfer")
+    await person.wait_for_text("Send the number to transfer the call to")
+    await person.say("+14155550199")
+    await person.wait_for_text("Step n5 added.")
     await person.press("Save")
     await person.wait_for_text("was updated")
     saved = await the_flow(bot, person, flow.id)
     assert structure(saved)["menu"][2] == [("1", "n4"), ("2", "n4")]
-    assert structure(saved)["n4"] == ("NODE_KIND_MENU", "Press 3 to hear this again.", [("3", "bye")])
+    assert structure(saved)["n4"] == ("NODE_KIND_MENU", "Press 3 to hear this again.", [("3", "bye"), ("4", "n5")])
+    assert structure(saved)["n5"] == ("NODE_KIND_TRANSFER", "+14155550199", [])
 
 
 async def test_voices_for_the_calls_language_are_offered_first(bot: BotHarness,

@@ -28,6 +28,8 @@ from services.bot.flow_edits import (
     Refusal,
     Removal,
     add_ending,
+    free_id,
+    in_call_order,
     insert_step,
     lead_to,
     leading_to,
@@ -113,6 +115,7 @@ async def open_editor(turn: Turn, args: list[str]) -> None:
         customer_id=turn.customer_id, flow_id=args[0] if args else ""), timeout=turn.timeout)
     turn.conversation.reset()
     draft = draft_of(flow, edit_id=format(turn.update_id, "x"))
+    in_call_order(draft)  # numbered as the picture and the text number them
     turn.conversation.data["draft"] = draft
     if draft["kind"] == "ai":
         show_save_screen(turn)
@@ -447,9 +450,7 @@ async def receive_words(turn: Turn, text: str) -> None:
         anchor["text"] = text
         after_typed_change(turn, draft, turn.words("edit.words_changed", node=anchor["id"]))
     elif pending["op"] == "ending":
-        refusal = add_ending(draft, anchor["id"], pending["key"], {"kind": "end", "text": text})
-        after_typed_change(turn, draft, refusal_text(turn.words, refusal) if refusal else
-                           turn.words("edit.inserted", node=draft_last_id(draft)))
+        add_typed_ending(turn, draft, pending, {"kind": "end", "text": text})
     elif pending["kind"] in ("menu", "digits"):
         pending["text"] = text
         turn.conversation.state = "edit.keys" if pending["kind"] == "menu" else "edit.digits"
@@ -459,9 +460,11 @@ async def receive_words(turn: Turn, text: str) -> None:
         insert_typed(turn, draft, pending, {"kind": "msg", "text": text})
 
 
-def draft_last_id(draft: Draft) -> str:
-    """The newest step's id (steps are added with the next free id)."""
-    return max((node["id"] for node in draft["nodes"]), key=lambda node_id: (len(node_id), node_id))
+def add_typed_ending(turn: Turn, draft: Draft, pending: dict[str, Any], ending: dict[str, Any]) -> None:
+    new_id = free_id(draft)  # the id add_ending gives it
+    refusal = add_ending(draft, pending["anchor"], pending["key"], ending)
+    after_typed_change(turn, draft, refusal_text(turn.words, refusal) if refusal else
+                       turn.words("edit.inserted", node=new_id))
 
 
 def insert_typed(turn: Turn, draft: Draft, pending: dict[str, Any], node: dict[str, Any],
@@ -516,10 +519,7 @@ async def receive_transfer_number(turn: Turn, text: str) -> None:
     number = await allowed_destination(turn, text, bad_form_text="flow.bad_transfer")
     if number is None:
         return
-    refusal = add_ending(draft, pending["anchor"], pending["key"],
-                         {"kind": "xfer", "text": "", "transfer_number": number})
-    after_typed_change(turn, draft, refusal_text(turn.words, refusal) if refusal else
-                       turn.words("edit.inserted", node=draft_last_id(draft)))
+    add_typed_ending(turn, draft, pending, {"kind": "xfer", "text": "", "transfer_number": number})
 
 
 @router.text("edit.key")
