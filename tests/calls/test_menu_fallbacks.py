@@ -15,6 +15,7 @@ from services.calls.flow_rules import FlowGraph, FlowNode, MenuFallback, NodeKin
 from services.calls.flow_specs import graph_of
 from services.sandbox.retell_simulator import CallTiming, SilenceRules, walk_conversation_flow
 from speechcue.calls.v1 import calls_pb2
+from tests.calls.conftest import CALLEE, CallsHarness
 from tests.calls.key_flows import compiled_agent, compiled_flow
 from tests.calls.retell_request_types import request_problems
 
@@ -166,3 +167,45 @@ def test_the_simulator_says_nothing_more_to_a_silent_callee_when_silence_ends_th
     assert not [entry for entry in entries if entry["role"] == "dtmf"]  # the call was over by then
     _, reason = walk(graph, [("1", 15_000)], ended_at_ms=30_000)
     assert reason == "agent_hangup"
+
+
+def survey(*, wrong_key: int, silence: int, repeats: int) -> calls_pb2.FlowSpec:
+    return calls_pb2.FlowSpec(
+        name="Survey", kind=calls_pb2.FLOW_KIND_GRAPH, business_name="Acme Dental",
+        graph=calls_pb2.FlowGraph(start_node_id="menu", nodes=[
+            calls_pb2.FlowNode(id="menu", kind=calls_pb2.NODE_KIND_MENU, text=MENU_TEXT, on_wrong_key=wrong_key,
+                               on_silence=silence, repeats=repeats,
+                               edges=[calls_pb2.FlowEdge(key="1", target_node_id="sales"),
+                                      calls_pb2.FlowEdge(key="2", target_node_id="support")]),
+            calls_pb2.FlowNode(id="sales", kind=calls_pb2.NODE_KIND_END, text="Sales will call you back."),
+            calls_pb2.FlowNode(id="support", kind=calls_pb2.NODE_KIND_END, text="Support will call you back.")]))
+
+
+async def placed_call(calls: CallsHarness, spec: calls_pb2.FlowSpec, **scenario: Any) -> tuple[Any, Any]:
+    """A call of the flow to a scripted callee, through the calls service and the Retell simulator: the
+    settled call and Retell's record of it."""
+    customer = await calls.customer_with_money(2_000)
+    flow = await calls.flow(customer, spec)
+    assert flow.status == calls_pb2.FLOW_STATUS_APPROVED
+    await calls.script_callee(CALLEE, **scenario)
+    started = await calls.call(customer, flow.id)
+    call = await calls.settled(customer, started.id, timeout=30.0)
+    return call, calls.retell.calls[call.retell_call_id].record
+
+
+async def test_a_silent_callee_hears_the_menu_again_and_the_call_ends_for_inactivity(calls: CallsHarness) -> None:
+    call, record = await placed_call(calls, survey(wrong_key=calls_pb2.MENU_FALLBACK_END,
+                                                   silence=calls_pb2.MENU_FALLBACK_REPEAT, repeats=2),
+                                     duration_ms=90_000)
+    said = [entry["content"] for entry in record["transcript_with_tool_calls"] if entry["role"] == "agent"]
+    assert said[1:] == [MENU_TEXT] * 3  # after the disclosure: the menu, and twice again
+    assert call.disconnection_reason == "inactivity"
+
+
+async def test_wrong_keys_end_the_call_when_the_menu_says_so(calls: CallsHarness) -> None:
+    call, record = await placed_call(calls, survey(wrong_key=calls_pb2.MENU_FALLBACK_END,
+                                                   silence=calls_pb2.MENU_FALLBACK_END, repeats=0),
+                                     duration_ms=20_000, keys=[{"digit": "5", "at_ms": 3_000}])
+    said = [entry["content"] for entry in record["transcript_with_tool_calls"] if entry["role"] == "agent"]
+    assert said[1:] == [MENU_TEXT, "Goodbye."]
+    assert (call.disconnection_reason, list(call.digits)) == ("agent_hangup", ["5"])
