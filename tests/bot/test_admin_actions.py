@@ -97,7 +97,7 @@ async def test_an_admin_finds_a_customer_by_each_key_and_reads_their_screen(bot:
     assert f"plan: {PRIME_7D}" in by_name
     assert "Trust tier: new (no flow of theirs has been reviewed" in by_name  # said, not a raw code
     assert "Recent flows:\n• Appointment reminder: ✅ approved" in by_name
-    assert "Recent calls:\n• +1415•••123" in by_name
+    assert "Recent calls:\n• +1415•••123: answered (" in by_name and "hangup" not in by_name  # no provider code
     assert "Refund plan" in by_name  # the plan purchase is a charge an admin can refund
     assert "Suspend calling" in by_name
 

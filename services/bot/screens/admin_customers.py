@@ -5,7 +5,7 @@ suspension (each asking to confirm), and the audit log of every admin action, ne
 from __future__ import annotations
 
 from services.bot.audit import admin_actions_page, record_admin_action
-from services.bot.call_texts import STATUS_IDS as CALL_STATUS_IDS
+from services.bot.call_texts import call_status_words
 from services.bot.customer_search import find_customers
 from services.bot.formatting import local_time, masked_number
 from services.bot.outgoing import Keyboard, button
@@ -29,11 +29,6 @@ RESUMES_SHOWN = 10
 # The first hex digits of a campaign id that name it on a resume button (unique among one customer's).
 CAMPAIGN_MARK = 12
 REFUNDS_SHOWN = 5
-# Why the platform failed a call before it rang, in words (the calls service's failure reasons).
-REFUSAL_IDS = {"CUSTOMER_SUSPENDED": "error.CUSTOMER_SUSPENDED", "INSUFFICIENT_FUNDS": "error.INSUFFICIENT_FUNDS",
-               "CUSTOMER_IN_DEBT": "error.CUSTOMER_IN_DEBT", "OUTSIDE_CALLING_WINDOW": "error.OUTSIDE_CALLING_WINDOW",
-               "DO_NOT_CALL": "error.DO_NOT_CALL", "LINES_STAYED_BUSY": "error.LINES_STAYED_BUSY",
-               "FLOW_NOT_APPROVED": "error.FLOW_NOT_APPROVED"}
 # An admin's tier for a customer: trusted, new, or (a) none, so the computed tier applies again.
 TIERS = {"t": calls_pb2.TRUST_TIER_TRUSTED, "n": calls_pb2.TRUST_TIER_NEW, "a": calls_pb2.TRUST_TIER_UNSPECIFIED}
 # A page of the log stays one message: ten actions with notes cut to this (the full note is kept).
@@ -85,12 +80,8 @@ async def show_customer(turn: Turn, customer_id: str) -> None:
                     at=local_time(flow.created_at, "UTC", words.language)) for flow in record.recent_flows] or ["—"]
     lines.append(words("admin.customer.recent_calls"))
     lines += [words("admin.customer.call_line", number=masked_number(call.to_number),
-                    status=words(CALL_STATUS_IDS.get(call.status, "call.status.queued")),
-                    at=local_time(call.created_at, "UTC", words.language),
-                    # Provider codes ("user_hangup") are not words; a refusal of the platform has its own.
-                    reason=words(REFUSAL_IDS[call.failure_reason]) if call.failure_reason in REFUSAL_IDS
-                    else "")
-             for call in record.recent_calls] or ["—"]
+                    status=call_status_words(words, call), at=local_time(call.created_at, "UTC", words.language))
+              for call in record.recent_calls] or ["—"]
     suspended = record.limits.suspended
     keyboard = Keyboard().row(button(words("admin.resume_customer" if suspended else "admin.suspend_customer"),
                                      "admks", customer_id, "off" if suspended else "on"))
