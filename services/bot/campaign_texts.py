@@ -110,12 +110,12 @@ def waiting_lines(words: Words, waiting: calls_pb2.CampaignWaiting, timezone: st
     and in the customer's), and retries (the next try, in the customer's time)."""
     lines = []
     if waiting.calling_hours:
-        lines.append(words("campaign.waiting.calling_hours", count=waiting.calling_hours,
+        lines.append(words.plural("campaign.waiting.calling_hours", waiting.calling_hours,
                            theirs=local_time(waiting.calling_hours_next, waiting.calling_hours_zone or timezone,
                                              words.language, with_date=False),
                            yours=local_time(waiting.calling_hours_next, timezone, words.language)))
     if waiting.retries:
-        lines.append(words("campaign.waiting.retries", count=waiting.retries,
+        lines.append(words.plural("campaign.waiting.retries", waiting.retries,
                            at=local_time(waiting.retry_next, timezone, words.language)))
     return lines
 
@@ -129,8 +129,9 @@ def estimate_lines(words: Words, quote: calls_pb2.CampaignQuote) -> list[str]:
     """What the list may cost at most, the price and the plan's minutes, and whether the plan and the
     balance cover the first calls (the calls service's admission rule, services/calls/campaign_estimate.py)."""
     per_minute = words.money(quote.price_per_minute_cents)
-    lines = [words("campaign.estimate", callees=quote.callees, minutes=quote.minutes_per_call, per_minute=per_minute,
-                   total=words.money(quote.estimate_cents), call=words.money(quote.call_cost_cents))]
+    lines = [words("campaign.estimate", calls=words.plural("count.calls", quote.callees),
+                   minutes=quote.minutes_per_call, per_minute=per_minute, total=words.money(quote.estimate_cents),
+                   call=words.money(quote.call_cost_cents))]
     if quote.plan_code:
         lines.append(words("campaign.estimate_plan", plan=plan_words(words, quote.plan_code, quote.plan_name),
                            minutes=quote.plan_minutes))
@@ -139,9 +140,10 @@ def estimate_lines(words: Words, quote: calls_pb2.CampaignQuote) -> list[str]:
     elif not quote.calls_covered:
         lines.append(words("campaign.covered_none", minutes=quote.minutes_per_call))
     elif quote.calls_covered < quote.first_calls:
-        lines.append(words("campaign.covered_some", covered=quote.calls_covered, count=quote.first_calls))
+        lines.append(words("campaign.covered_some", covered=quote.calls_covered,
+                           calls=words.plural("count.calls", quote.first_calls)))
     else:
-        lines.append(words("campaign.covered_all", count=quote.first_calls))
+        lines.append(words.plural("campaign.covered_all", quote.first_calls))
     return lines
 
 

@@ -373,7 +373,8 @@ async def ask_to_cancel(turn: Turn, campaign_id: str) -> None:
     campaign = await turn.services.calls.GetCampaign(calls_pb2.GetCampaignRequest(
         customer_id=turn.customer_id, campaign_id=campaign_id), timeout=turn.timeout)
     words = turn.words
-    turn.show(words("campaign.confirm_cancel", name=campaign.name, waiting=campaign.totals.pending),
+    turn.show(words("campaign.confirm_cancel", name=campaign.name,
+                    callees=words.plural("count.callees", campaign.totals.pending)),
               Keyboard().row(button(words("campaign.cancel_yes"), "camp", "cancel", campaign.id),
                              button(words("campaign.cancel_no"), "camp", "view", campaign.id)))
 
