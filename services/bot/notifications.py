@@ -198,7 +198,7 @@ class Notifications:
 
     async def _campaign_reminder(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                                  event: calls_events_pb2.CampaignChanged, envelope: Any) -> list[Outgoing]:
-        text = words("campaign.reminder", name=event.name, callees=event.callees,
+        text = words("campaign.reminder", name=event.name, callees=words.plural("count.numbers", event.callees),
                      start=local_time(event.start_at, user.timezone, words.language))
         keyboard = Keyboard().row(button(words("campaign.open"), "camp", "view", event.campaign_id))
         return [Outgoing("sendMessage", text_message(text, keyboard, chat_id=user.chat_id))]

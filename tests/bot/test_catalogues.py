@@ -207,3 +207,26 @@ def test_the_suspension_notice_counts_in_each_languages_plural_forms() -> None:
     assert "0 campagne a été mise en pause et 1 appel a été arrêté ou annulé" in notice("fr", 0, 1)
     assert "已暂停 2 个活动，已停止或取消 1 个通话" in notice("zh", 2, 1)
     assert "1 अभियान रोका गया और 3 कॉल बंद या रद्द की गईं" in notice("hi", 1, 3)
+
+
+@pytest.mark.parametrize(("language", "one", "two"), [
+    ("en", "🧩 Desk: 1 step, 1 open end", "🧩 Desk: 2 steps, 2 open ends"),
+    ("fr", "🧩 Desk : 1 étape, 1 sortie à compléter", "🧩 Desk : 2 étapes, 2 sorties à compléter"),
+    ("zh", "🧩 Desk：1 个步骤，1 个待完成的分支", "🧩 Desk：2 个步骤，2 个待完成的分支"),
+    ("hi", "🧩 Desk: 1 चरण, 1 अधूरा रास्ता", "🧩 Desk: 2 चरण, 2 अधूरे रास्ते"),
+])
+def test_the_wizards_progress_counts_steps_in_the_languages_forms(language: str, one: str, two: str) -> None:
+    from services.bot.screens.flows import progress_line
+
+    words = Words(language)
+    assert progress_line(words, {"name": "Desk", "nodes": [{}], "open": [[]]}) == one
+    assert progress_line(words, {"name": "Desk", "nodes": [{}, {}], "open": [[], []]}) == two
+
+
+def test_the_campaign_reminder_counts_its_numbers_in_the_languages_forms() -> None:
+    def reminder(language: str, count: int) -> str:
+        words = Words(language)
+        return words("campaign.reminder", name="A", start="8:00", callees=words.plural("count.numbers", count))
+
+    assert reminder("en", 1).endswith("(1 number).") and reminder("en", 3).endswith("(3 numbers).")
+    assert reminder("fr", 1).endswith("(1 numéro).") and reminder("fr", 2).endswith("(2 numéros).")

@@ -323,7 +323,8 @@ def show_problems(turn: Turn, draft: dict[str, Any], problems: list[DraftProblem
 
 
 def progress_line(words: Words, draft: dict[str, Any]) -> str:
-    return words("flow.draft_progress", name=draft["name"], nodes=len(draft["nodes"]), open=len(draft["open"]))
+    return words("flow.draft_progress", name=draft["name"], nodes=words.plural("count.steps", len(draft["nodes"])),
+                 open=words.plural("count.open_ends", len(draft["open"])))
 
 
 @router.button("fkind")
