@@ -231,10 +231,10 @@ async def test_emoji_and_symbols_are_questioned_before_the_words_are_taken(bot: 
     await person.say("Our sale starts today 🎉 → come in!")
     warning = await person.wait_for_text("The voice will read these aloud")
     assert "🎉 →" in message_text(warning)
-    assert "Party: 0 steps" not in message_text(warning)
+    assert "What happens after step n1" not in person.all_text()
     # Other words answer the same question; they are plain, so they are taken.
     await person.say("Our sale starts today, come in!")
-    await person.wait_for_text("Party: 1 steps")
+    await person.wait_for_text("What happens after step n1")
     await person.press("Key-press menu")
     await person.say("Press 1 ⭐ for a call back.")
     await person.wait_for_text("The voice will read these aloud: ⭐")
@@ -325,3 +325,22 @@ async def test_a_flow_waiting_for_review_is_saved_but_not_test_called(bot: BotHa
     await person.wait_for_text("A flow is called only once it is approved, test calls too")
     customer = await bot.customer_id(person)
     assert not (await bot.calls.stub.ListCalls(calls_pb2.ListCallsRequest(customer_id=customer))).calls
+
+
+async def test_a_saved_flows_new_words_with_emoji_are_questioned_too(bot: BotHarness) -> None:
+    person = await bot.onboarded()
+    await complete_message_flow(person, "Visit")
+    await person.press("💾 Save")
+    await person.press("Open the flow")
+    await person.press("Edit a step")
+    await person.press_first("fedit:")
+    await person.wait_for_text("Send the new words for step n1")
+    await person.say("See you soon 👋")
+    await person.wait_for_text("The voice will read these aloud: 👋")
+    customer = await bot.customer_id(person)
+    [flow] = (await bot.calls.stub.ListFlows(calls_pb2.ListFlowsRequest(customer_id=customer))).flows
+    assert flow.spec.graph.nodes[0].text == "Your appointment is tomorrow at 10:00."
+    await person.press("Keep the words as they are")
+    await person.wait_for_text("Visit was updated")
+    [flow] = (await bot.calls.stub.ListFlows(calls_pb2.ListFlowsRequest(customer_id=customer))).flows
+    assert flow.spec.graph.nodes[0].text == "See you soon 👋"

@@ -184,6 +184,12 @@ async def ask_new_text(turn: Turn, args: list[str]) -> None:
 async def save_new_text(turn: Turn, text: str) -> None:
     """Editing one node's words, or an AI script's task: the new version of the flow (a draft if it
     waits for review; calls keep the approved version until it is approved)."""
+    await edit_saved_text(turn, text)
+
+
+async def edit_saved_text(turn: Turn, text: str, *, symbols_kept: bool = False) -> None:
+    """save_new_text; a step's words with emoji or symbols are questioned first, unless the customer
+    kept them (`symbols_kept`, the `wkeep` button)."""
     flow_id = str(turn.conversation.data.get("edit_flow", ""))
     node_id = str(turn.conversation.data.get("edit_node", ""))
     flow = await turn.services.calls.GetFlow(calls_pb2.GetFlowRequest(customer_id=turn.customer_id, flow_id=flow_id),
@@ -192,6 +198,8 @@ async def save_new_text(turn: Turn, text: str) -> None:
     limit = MAX_PROMPT if is_ai_script else MAX_TEXT
     if not text.strip() or len(text) > limit:
         turn.send(turn.words("flow.bad_prompt" if is_ai_script else "flow.bad_text", max=limit))
+        return
+    if not is_ai_script and not symbols_kept and questioned_symbols(turn, text):
         return
     spec = calls_pb2.FlowSpec()
     spec.CopyFrom(flow.spec)
@@ -365,18 +373,18 @@ async def receive_text(turn: Turn, text: str) -> None:
     if not text or len(text) > MAX_TEXT:
         turn.send(turn.words("flow.bad_text", max=MAX_TEXT))
         return
-    if questioned_symbols(turn, draft, text):
+    if questioned_symbols(turn, text):
         return
     await accept_text(turn, draft, text)
 
 
-def questioned_symbols(turn: Turn, draft: dict[str, Any], text: str) -> bool:
+def questioned_symbols(turn: Turn, text: str) -> bool:
     """Whether the words have emoji or symbols a voice reads aloud: then the customer is told which,
     and either sends the words again or keeps them (`wkeep`, wizard_steps.py), and this is True."""
     symbols = read_aloud_symbols(text)
     if not symbols:
         return False
-    draft["unsaid"] = {"text": text, "state": turn.conversation.state}
+    turn.conversation.data["unsaid"] = {"text": text, "state": turn.conversation.state}
     turn.send(turn.words("wizard.symbols_warning", symbols=" ".join(symbols)),
               Keyboard().row(button(turn.words("wizard.keep_words"), "wkeep")))
     return True

@@ -33,6 +33,7 @@ from services.bot.screens.flows import (
     ask_next_node,
     ask_next_node_as_message,
     create_from_draft,
+    edit_saved_text,
     problem_line,
     questioned_symbols,
     start_wizard,
@@ -119,7 +120,7 @@ async def receive_step_text(turn: Turn, text: str) -> None:
     if not text.strip() or len(text) > MAX_TEXT:
         turn.send(turn.words("flow.bad_text", max=MAX_TEXT))
         return
-    if questioned_symbols(turn, draft, text):
+    if questioned_symbols(turn, text):
         return
     set_step_text(turn, draft, text)
 
@@ -149,9 +150,13 @@ async def receive_step_number(turn: Turn, text: str) -> None:
 
 @router.button("wkeep")
 async def keep_words(turn: Turn, args: list[str]) -> None:
-    """The words questioned for their emoji or symbols are kept as they are."""
+    """The words questioned for their emoji or symbols are kept as they are (a new step's, a step's
+    new words in the wizard, or a saved flow's step edited with `fedit`)."""
+    unsaid = turn.conversation.data.pop("unsaid", None)
+    if isinstance(unsaid, dict) and unsaid.get("state") == "flow.edit_text" == turn.conversation.state:
+        await edit_saved_text(turn, str(unsaid["text"]), symbols_kept=True)
+        return
     draft = open_draft(turn)
-    unsaid = draft.pop("unsaid", None) if draft is not None else None
     if draft is None or not isinstance(unsaid, dict) or unsaid.get("state") != turn.conversation.state:
         # An older question's button: the wizard goes on where it is.
         if draft is None:
