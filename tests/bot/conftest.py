@@ -19,8 +19,11 @@ from services.bot.__main__ import build as build_bot
 from services.bot.settings import BotSettings
 from services.runtime.service_main import RunningService, start_http_server, start_service
 from services.sandbox.app import build_sandbox
+from services.sandbox.retell_simulator import DEFAULT_VOICES
 from services.sandbox.settings import SandboxSettings
 from services.sandbox.telegram_simulator import TelegramSimulator
+from speechcue.calls.v1 import calls_pb2
+from tests.bot.english_leaks import CHECKED_LANGUAGES, leaks, strings_in
 from tests.calls.conftest import CallsHarness, calls, sandbox_server  # noqa: F401
 from tests.conftest import RunningServers
 from tests.payments.conftest import PaymentsHarness, payments  # noqa: F401
@@ -39,9 +42,17 @@ class BotHarness:
     calls: CallsHarness
     payments: PaymentsHarness
     database_url: str
+    # What anyone in the test typed or uploaded: data the bot may show as it was given.
+    supplied: list[str] = field(default_factory=list)
+    # Per chat, how many Bot API calls the simulator had seen when its language was last chosen: the
+    # English check reads a chat from there (see Person.language_chosen).
+    language_marks: dict[int, int] = field(default_factory=dict)
 
     def person(self, language: str = "en", user_id: int | None = None) -> Person:
-        return Person(self, user_id or next(_people), language)
+        person = Person(self, user_id or next(_people), language)
+        if language in CHECKED_LANGUAGES:
+            self.language_marks[person.user_id] = len(self.telegram.calls)
+        return person
 
     async def onboarded(self, name: str = "Acme Dental", *, user_id: int | None = None) -> Person:
         """A person who went through onboarding in English and skipped the trial."""
@@ -87,10 +98,12 @@ class Person:
         return self.telegram.bot_messages(self.user_id)
 
     async def say(self, text: str) -> None:
+        self.bot.supplied.append(text)
         delivery = await self.telegram.send_text(self.user_id, text, first_name="Ada", language_code=self.language)
         assert delivery.delivered, delivery.as_json()
 
     async def upload(self, content: bytes, file_name: str, mime_type: str = "text/csv") -> None:
+        self.bot.supplied.extend([file_name, *content.decode("utf-8", "replace").replace(",", "\n").splitlines()])
         delivery = await self.telegram.upload_document(self.user_id, content, file_name, mime_type)
         assert delivery.delivered, delivery.as_json()
 
@@ -118,6 +131,8 @@ class Person:
         message = await self.wait_for_button(label, within=within)
         data = find_button(message, label)
         assert data is not None
+        if data.startswith("lang:"):
+            self.language_chosen()
         delivery = await self.telegram.press_button(self.user_id, message["message_id"], callback_data=data)
         assert delivery.delivered, delivery.as_json()
 
@@ -134,9 +149,16 @@ class Person:
         await self.press_data(data, message["message_id"])
 
     async def press_data(self, callback_data: str, message_id: int | None = None) -> None:
+        if callback_data.startswith("lang:"):
+            self.language_chosen()
         target = message_id or self.messages()[-1]["message_id"]
         delivery = await self.telegram.press_button(self.user_id, target, callback_data=callback_data)
         assert delivery.delivered, delivery.as_json()
+
+    def language_chosen(self) -> None:
+        """The chat's language changes from here on (a language button, or a test setting it in the
+        database): the English check reads the chat from this point."""
+        self.bot.language_marks[self.user_id] = len(self.telegram.calls)
 
     def all_text(self) -> str:
         return "\n".join(message_text(m) for m in self.messages())
@@ -238,8 +260,42 @@ async def bot(servers: RunningServers, bot_database_url: str, calls: CallsHarnes
                             bot_recording_origins=calls.sandbox_url)
     running = await start_bot(settings, clock=calls.clock)
     await telegram.wait_until(lambda: telegram.webhook.url or None, within=10.0)
+    harness = BotHarness(telegram, running, settings, calls, payments, bot_database_url)
     try:
-        yield BotHarness(telegram, running, settings, calls, payments, bot_database_url)
+        yield harness
     finally:
         await running.stop()
+    english = await english_in_other_languages(harness)
+    assert not english, "English in a 中文 or हिन्दी chat (tests/bot/english_leaks.py):\n" + "\n".join(english)
+
+
+async def english_in_other_languages(harness: BotHarness) -> list[str]:
+    """What the bot sent in English to a chat whose language is Chinese or Hindi, by chat."""
+    connection = await asyncpg.connect(harness.database_url)
+    try:
+        rows = await connection.fetch("SELECT chat_id, language FROM telegram_users WHERE language = ANY($1::text[])",
+                                      list(CHECKED_LANGUAGES))
+    finally:
+        await connection.close()
+    # What customers gave the calls service, through the chat or, in a test, straight through its API.
+    connection = await asyncpg.connect(harness.calls.database_url)
+    try:
+        flows = await connection.fetch("SELECT name, spec FROM flows")
+        names = await connection.fetch("SELECT name FROM campaigns UNION SELECT name FROM campaign_callees")
+    finally:
+        await connection.close()
+    given = [row["name"] for row in [*flows, *names]]
+    for row in flows:
+        given.extend(strings_in(calls_pb2.FlowSpec.FromString(row["spec"])))
+    # Data from Retell: voice names and the caller IDs' nicknames are shown as Retell has them.
+    supplied = (harness.supplied + given + [voice["voice_name"] for voice in DEFAULT_VOICES]
+                + [str(number.get("nickname") or "") for number in harness.calls.retell.phone_numbers.values()])
+    found: list[str] = []
+    for row in rows:
+        since = harness.language_marks.get(row["chat_id"])
+        if since is None:
+            continue
+        sent = [(call.method, call.params) for call in harness.telegram.calls[since:] if call.chat_id == row["chat_id"]]
+        found.extend(f"chat {row['chat_id']} ({row['language']}) {leak}" for leak in leaks(sent, supplied))
+    return found
 

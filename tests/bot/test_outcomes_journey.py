@@ -50,6 +50,7 @@ async def customer_in(bot: BotHarness, language: str) -> tuple[Person, Words, st
                                  language, person.user_id)
     finally:
         await connection.close()
+    person.language_chosen()
     customer = await bot.customer_id(person)
     await bot.calls.wallet.credit(customer, 20_000)
     return person, Words(language), customer
