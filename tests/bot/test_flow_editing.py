@@ -325,3 +325,51 @@ async def test_an_ai_scripts_options_are_changed_and_saved_with_its_task_kept(bo
     assert flow.spec.ai_prompt == created.spec.ai_prompt
     assert (flow.spec.language, flow.spec.voicemail_message) == ("es-ES", "Please call Acme Dental back.")
     assert flow.version == created.version + 1
+
+
+async def test_the_editor_speaks_chinese_in_a_chinese_chat(bot: BotHarness) -> None:
+    """The bot fixture fails on any English word a 中文 chat receives (tests/bot/english_leaks.py)."""
+    words = Words("zh")
+    person = bot.person("zh")
+    await person.say("/start")
+    await person.press("中文")
+    await person.wait_for_text(label(words, "onboarding.ask_name"))
+    await person.say("牙科诊所")
+    await person.press(label(words, "onboarding.accept"))
+    await person.press(label(words, "onboarding.trial_skip"))
+    await person.wait_for_text(label(words, "menu.title"))
+    created = await bot.calls.stub.CreateFlow(calls_pb2.CreateFlowRequest(
+        idempotency_key="zh-reminder", customer_id=await bot.customer_id(person), spec=calls_pb2.FlowSpec(
+            name="复诊提醒", kind=calls_pb2.FLOW_KIND_GRAPH, business_name="牙科诊所", language="zh-CN",
+            graph=calls_pb2.FlowGraph(start_node_id="n1", nodes=[
+                calls_pb2.FlowNode(id="n1", kind=calls_pb2.NODE_KIND_MESSAGE, text="您明天十点有预约。",
+                                   edges=[calls_pb2.FlowEdge(key="next", target_node_id="n2")]),
+                calls_pb2.FlowNode(id="n2", kind=calls_pb2.NODE_KIND_MENU, text="确认请按1，取消请按2。",
+                                   edges=[calls_pb2.FlowEdge(key="1", target_node_id="n3"),
+                                          calls_pb2.FlowEdge(key="2", target_node_id="n3")]),
+                calls_pb2.FlowNode(id="n3", kind=calls_pb2.NODE_KIND_END, text="谢谢，再见。")]))))
+
+    await person.press(label(words, "menu.flows"))
+    await person.press("复诊提醒 ·")
+    await person.press(label(words, "edit.open"))
+    await person.press("3. n3:")
+    await person.press(label(words, "edit.remove"))
+    await person.wait_for_text(words("edit.refused.led_to", steps="n2 (1), n2 (2)"))
+    await person.press(label(words, "menu.back"))
+    await person.wait_for_text(label(words, "edit.step"))
+    await person.press(label(words, "menu.back"))
+    await person.press("1. n1:")
+    await person.press(label(words, "edit.insert_before"))
+    await person.press(label(words, "flow.kind.msg"))
+    await person.say("本通话可能会被录音。")
+    await person.wait_for_text(words("edit.inserted", node="n4"))
+    await person.press(label(words, "flow.save"))
+    await person.wait_for_text(label(words, "flow.updated"))
+    flow = await bot.calls.stub.GetFlow(calls_pb2.GetFlowRequest(
+        customer_id=await bot.customer_id(person), flow_id=created.id))
+    assert flow.spec.graph.start_node_id == "n4"
+
+
+def label(words: Words, message_id: str) -> str:
+    """A button's label, or the start of a message, without its values."""
+    return words(message_id).split("{")[0].split("\n")[0].strip()
