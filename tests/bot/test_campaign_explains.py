@@ -157,6 +157,24 @@ async def test_a_pause_says_who_paused_and_resume_clears_it(bot: BotHarness) -> 
     await person.wait_for(lambda m: "cancelled" in message_text(m), what="the cancelled campaign")
 
 
+async def test_money_running_out_pauses_the_campaign_saying_so_with_top_up_and_plans(bot: BotHarness) -> None:
+    person, customer = await customer_with_flow(bot, 100)  # $1.00: a 5-minute hold, then a 1-minute call
+    numbers = ["+14155551661", "+14155551662", "+14155551663"]
+    for number in numbers:
+        await bot.calls.script_callee(number, duration_ms=400_000)
+    await new_campaign_now(person, numbers)
+    await person.press("▶️ Start now")
+    await person.wait_for(lambda m: "paused" in message_text(m) and "Open the campaign" in message_text(m),
+                          within=30.0, what="the paused progress message")
+    await person.press("Open the campaign")
+    screen = message_text(await person.wait_for_text("▶️ Resume"))
+    assert "💸 Paused: your balance and plan minutes ran out. Top up or choose a plan, then resume." in screen
+    assert "➕ Top up" in screen and "📦 Plans" in screen
+    [campaign] = (await bot.calls.stub.ListCampaigns(calls_pb2.ListCampaignsRequest(customer_id=customer))).campaigns
+    await bot.calls.stub.CancelCampaign(calls_pb2.CampaignActionRequest(
+        idempotency_key="cancel-after-the-test", customer_id=customer, campaign_id=campaign.id))
+
+
 async def test_a_campaign_is_named_in_the_wizard_and_renamed_later(bot: BotHarness) -> None:
     person, _ = await customer_with_flow(bot, 5_000)
     await person.press("Campaigns")

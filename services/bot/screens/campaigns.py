@@ -358,7 +358,9 @@ async def show_campaign(turn: Turn, campaign: calls_pb2.Campaign) -> None:
         keyboard.row(button(words("campaign.pause"), "camp", "pause", campaign.id), cancel)
     elif status == "paused":
         keyboard.row(button(words("campaign.resume"), "camp", "resume", campaign.id), cancel)
-        keyboard.row(*ways_out_of(words, campaign.pause_reason))
+        # Plan minutes run out are money too: the same ways out as a balance too low.
+        keyboard.row(*ways_out_of(words, "INSUFFICIENT_FUNDS" if campaign.pause_reason == "NOT_ENOUGH_PLAN_MINUTES"
+                                  else campaign.pause_reason))
     elif status == "draft":
         lines.extend(await confirm_lines(turn, campaign, keyboard))
         keyboard.row(cancel)
