@@ -227,11 +227,15 @@ async def refund(turn: Turn, args: list[str]) -> None:
             amount_cents=cents, admin_telegram_id=turn.telegram_user_id,
             reason=refund_reason(words_for("en"), data)), timeout=turn.timeout)
     except grpc.aio.AioRpcError as error:
-        refusal = REFUND_REFUSALS.get(refusal_reason(error) or "")
-        if refusal is None:
+        reason = refusal_reason(error) or ""
+        if reason not in REFUND_REFUSALS:
             raise
-        turn.conversation.expect("admin.refund", refund_cents=0)
-        turn.show(words(refusal), Keyboard().row(button(words("admin.no"), "admno", *refund_back(turn))))
+        back = refund_back(turn)
+        if reason == "REFUND_EXCEEDS_CHARGE":  # a smaller amount may still go through: asked again
+            turn.conversation.expect("admin.refund", refund_cents=0)
+        else:
+            turn.conversation.reset()
+        turn.show(words(REFUND_REFUSALS[reason]), Keyboard().row(button(words("menu.back"), *back)))
         return
     await record_admin_action(turn.uow, admin_telegram_id=turn.telegram_user_id, action="refund",
                               customer_id=customer_id, subject=str(transfer_id),
