@@ -56,6 +56,8 @@ JOURNEYS = {
            "goodbye": "Thank you, see you soon.", "summary": "The callee cancelled the appointment."},
     "zh": {"name": "阳光牙科", "flow": "预约提醒", "menu": "确认预约请按1，取消请按2。", "goodbye": "谢谢，再见。",
            "summary": "被叫方按2取消了预约。"},
+    "hi": {"name": "सूर्या डेंटल", "flow": "अपॉइंटमेंट याद", "menu": "पुष्टि के लिए 1 दबाएँ, रद्द करने के लिए 2 दबाएँ।",
+           "goodbye": "धन्यवाद, फिर मिलेंगे।", "summary": "कॉल पाने वाले ने अपॉइंटमेंट रद्द कर दिया।"},
 }
 
 
@@ -114,4 +116,5 @@ async def test_new_customer_tops_up_buys_a_plan_builds_a_flow_and_reads_a_call_o
             shown = shown.replace(address, " ")  # the payment address is the coin's, not words
         english = sorted(set(re.findall(r"[A-Za-z]{3,}", shown)))
         assert english == [], english
-        assert len(re.findall(r"[\u4e00-\u9fff]", shown)) > 300  # the chat really is in Chinese
+        script = {"zh": r"[\u4e00-\u9fff]", "hi": r"[\u0900-\u097f]"}[language]
+        assert len(re.findall(script, shown)) > 300  # the chat really is in its language
