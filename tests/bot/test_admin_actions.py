@@ -7,9 +7,11 @@ exactly the campaigns the suspension paused."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import asyncpg
 import httpx
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.bot.i18n import LANGUAGES, Words
 from speechcue.calls.v1 import calls_pb2
@@ -263,6 +265,12 @@ async def test_allowing_calls_again_resumes_exactly_the_campaigns_the_suspension
         campaigns[name] = campaign.id
     await bot.calls.stub.PauseCampaign(calls_pb2.CampaignActionRequest(
         idempotency_key=bot.calls.key("mine"), customer_id=customer, campaign_id=campaigns["Mine to pause"]))
+    tomorrow = Timestamp()
+    tomorrow.FromDatetime(bot.calls.clock.now + timedelta(days=1))
+    later = await bot.calls.stub.CreateCampaign(calls_pb2.CreateCampaignRequest(
+        idempotency_key=bot.calls.key("campaign-later"), customer_id=customer, name="Tomorrow", flow_id=flow.id,
+        list=b"+14155550199\n", max_minutes_per_call=60, start_at=tomorrow))
+    assert later.status == calls_pb2.CAMPAIGN_STATUS_SCHEDULED
 
     admin = await open_admin(bot)
     await find(admin, customer)
@@ -271,8 +279,9 @@ async def test_allowing_calls_again_resumes_exactly_the_campaigns_the_suspension
     await admin.wait_for_text("suspended: yes")
     await admin.press("Allow calling again")
     await admin.press("Yes, let them call")
-    offer = message_text(await admin.wait_for_text("Campaigns the suspension paused: 2. Resume them?"))
+    offer = message_text(await admin.wait_for_text("Campaigns the suspension paused: 3. Resume them?"))
     assert "Refills" in offer and "Reminders" in offer and "Mine to pause" not in offer
+    assert "• Tomorrow: scheduled for " in offer and "resumed, it waits for that time" in offer
 
     mine = (await statuses(bot, customer, campaigns))["Mine to pause"]
     assert mine[0] == calls_pb2.CAMPAIGN_STATUS_PAUSED and mine[1] != "CUSTOMER_SUSPENDED"
@@ -287,14 +296,15 @@ async def test_allowing_calls_again_resumes_exactly_the_campaigns_the_suspension
     await forge_press(bot, admin, f"admrs:{customer}:{campaigns['Mine to pause'].replace('-', '')[:12]}")
     await admin.wait_for_text("Campaigns resumed: 0.")
 
-    await admin.press("Resume Refills")
+    await admin.press("Resume all (2)")
     await admin.wait_for_text("No campaign paused by the suspension is waiting.")
-    assert await statuses(bot, customer, campaigns) == {
+    assert await statuses(bot, customer, {**campaigns, "Tomorrow": later.id}) == {
         "Refills": (calls_pb2.CAMPAIGN_STATUS_RUNNING, ""),
         "Reminders": (calls_pb2.CAMPAIGN_STATUS_RUNNING, ""),
-        "Mine to pause": mine}
+        "Mine to pause": mine,
+        "Tomorrow": (calls_pb2.CAMPAIGN_STATUS_SCHEDULED, "")}  # resumed to wait for its start
     resumed = [row["subject"].split()[0] for row in await audit_rows(bot, "campaign_resumed")]
-    assert resumed == [campaigns["Reminders"], campaigns["Refills"]]
+    assert resumed[0] == campaigns["Reminders"] and sorted(resumed[1:]) == sorted([campaigns["Refills"], later.id])
 
 
 async def new_screen(admin: Person, who: str, *, recent: str = "Recent calls") -> str:

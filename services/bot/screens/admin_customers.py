@@ -4,6 +4,8 @@ suspension (each asking to confirm), and the audit log of every admin action, ne
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from services.bot.audit import admin_actions_page, record_admin_action
 from services.bot.call_texts import call_status_words
 from services.bot.customer_search import find_customers
@@ -173,8 +175,11 @@ async def offer_to_resume(turn: Turn, customer_id: str, heading: str = "") -> No
     keyboard = Keyboard()
     for campaign in paused[:RESUMES_SHOWN]:
         totals = campaign.totals
-        lines.append(words("admin.resume.line", name=campaign.name, done=totals.answered + totals.failed,
-                           total=totals.callees))
+        # A campaign the suspension caught before its start goes back to waiting for it when resumed.
+        early = campaign.HasField("start_at") and campaign.start_at.ToDatetime(tzinfo=UTC) > turn.now()
+        lines.append(words("admin.resume.line_scheduled" if early else "admin.resume.line", name=campaign.name,
+                           done=totals.answered + totals.failed, total=totals.callees,
+                           start=local_time(campaign.start_at, "UTC", words.language)))
         keyboard.row(button(words("admin.resume.one", name=campaign.name[:30]), "admrs", customer_id,
                             campaign_mark(campaign.id)))
     if len(paused) > 1:
