@@ -1,7 +1,7 @@
 """A first-time customer's whole first session in the browser chat (headless Chromium, the platform
-as `./dev up` runs it, the page the sandbox serves): onboarding with a timezone, a flow built and then
-restructured in the editor, a call to their own phone that they answer themselves in the callee panel
-(told what the agent says, pressing a key, the call ending when the flow does), a campaign with its
+as `./dev up` runs it, the page the sandbox serves): onboarding with a timezone, a flow built in the
+wizard and test-called to their own phone (answered in the callee panel: told what the agent says,
+pressing a key, the call ending when the flow does), then restructured in the editor, a campaign with its
 estimate and why its callees wait, and "Call back" in the key-press inbox. A screenshot of each part
 is kept (`SPEECHCUE_ARTIFACTS`, default `test-artifacts/`)."""
 
@@ -85,7 +85,7 @@ async def test_a_first_time_customer_builds_calls_campaigns_and_calls_back_in_th
     await pay_in_the_panel(browser)
     await until(browser, "Payment confirmed")
 
-    # A flow built in the wizard, then restructured in the editor: a greeting inserted before the menu.
+    # A flow built in the wizard.
     await type_message(browser, "/menu")
     await until_newest(browser, "What would you like to do?")
     await press(browser, "IVR flows")
@@ -107,9 +107,29 @@ async def test_a_first_time_customer_builds_calls_campaigns_and_calls_back_in_th
     await until(browser, "when the callee presses 2 in step n1")
     await press(browser, "Go to n2")
     await until(browser, "Journey reminder is complete")
-    await press(browser, "💾 Save")
-    await until(browser, "Journey reminder was saved")
 
+    # The wizard's test call: the flow is saved and calls the customer's own phone, answered in the
+    # callee panel, which says what the agent says; the key is pressed, and the flow's end node ends
+    # the call.
+    await answer_myself(browser, own_number)
+    await press(browser, "Test call to my phone")
+    await until(browser, "Which number should it call?")
+    await type_message(browser, own_number)
+    await until(browser, f"Journey reminder was saved. Now the test call to your phone {own_number}")
+    await until(browser, "Which caller ID should the callee see")
+    await press(browser, "Any from the pool")
+    await until(browser, "Ready to call")
+    await press(browser, "Call now")
+    await press_as_callee(browser, own_number, "Answer")
+    card = await until_callee(browser, own_number, MENU_WORDS)
+    assert "This is an automated call from Journey Dental." in card, card
+    await screenshot(browser, "journey-2-callee-hears")
+    await press_as_callee(browser, own_number, "1")
+    await until_callee(browser, own_number, "ended (agent_hangup)")
+    await until(browser, "Keys pressed: 1", within=60.0)
+    await screenshot(browser, "journey-2-test-call-outcome")
+
+    # Then restructured in the editor: a greeting inserted before the menu.
     await type_message(browser, "/menu")
     await until_newest(browser, "What would you like to do?")
     await press(browser, "IVR flows")
@@ -127,7 +147,7 @@ async def test_a_first_time_customer_builds_calls_campaigns_and_calls_back_in_th
     await type_message(browser, "Hello from Journey Dental.")
     await until(browser, "Step n3 added.")
     await until(browser, "Ready to save")
-    await screenshot(browser, "journey-2-editor")
+    await screenshot(browser, "journey-3-editor")
     await press(browser, "Save")
     await until(browser, "Journey reminder was updated")
     # The flow's picture (a photo, kept in several sizes) shows once.
@@ -139,29 +159,6 @@ async def test_a_first_time_customer_builds_calls_campaigns_and_calls_back_in_th
     await until_newest(browser, "Review notes")
     shown = await asyncio.to_thread(photos_per_message, browser)
     assert 1 in shown and max(shown) == 1, shown
-
-    # A call to the customer's own phone, answered in the callee panel: the panel says what the agent
-    # says, the key is pressed, and the flow's end node ends the call.
-    await answer_myself(browser, own_number)
-    await type_message(browser, "/menu")
-    await until_newest(browser, "What would you like to do?")
-    await press(browser, "Call a number")
-    await until_newest(browser, "Which flow should the call use?")
-    await press(browser, "Journey reminder")
-    await until(browser, "international form")
-    await type_message(browser, own_number)
-    await until(browser, "Which caller ID should the callee see")
-    await press(browser, "Any from the pool")
-    await until(browser, "Ready to call")
-    await press(browser, "Call now")
-    await press_as_callee(browser, own_number, "Answer")
-    card = await until_callee(browser, own_number, MENU_WORDS)
-    assert "Hello from Journey Dental." in card and "automated call from Journey Dental" in card, card
-    await screenshot(browser, "journey-3-callee-hears")
-    await press_as_callee(browser, own_number, "1")
-    await until_callee(browser, own_number, "ended (agent_hangup)")
-    await until(browser, "Keys pressed: 1", within=60.0)
-    await screenshot(browser, "journey-3-call-outcome")
 
     # A campaign: its estimate before it starts, then why its callees wait.
     await type_message(browser, "/menu")
