@@ -152,3 +152,23 @@ async def audit_rows(bot: BotHarness) -> list[asyncpg.Record]:
         return list(await connection.fetch("SELECT * FROM admin_actions ORDER BY id"))
     finally:
         await connection.close()
+
+
+async def test_an_admin_reads_the_review_queues_times_in_their_own_timezone(bot: BotHarness) -> None:
+    owner = await bot.onboarded("Held Clinic")
+    await bot.calls.flow(await bot.customer_id(owner), held_flow("Held in Kolkata"))
+    admin = await bot.onboarded("Operator", user_id=ADMIN_ID)
+    connection = await asyncpg.connect(bot.database_url)
+    try:
+        await connection.execute("UPDATE telegram_users SET timezone = 'Asia/Kolkata' WHERE telegram_user_id = $1",
+                                 ADMIN_ID)
+    finally:
+        await connection.close()
+
+    await admin.press("Admin")
+    await admin.press("Flows to review")
+    await admin.press("1. Held in Kolkata")
+    review = message_text(await admin.wait_for_text("🔍 Review: Held in Kolkata"))
+
+    waiting_since = review.splitlines()[1]
+    assert "India" in waiting_since and "UTC" not in waiting_since, waiting_since

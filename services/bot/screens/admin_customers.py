@@ -9,12 +9,12 @@ from datetime import UTC
 from services.bot.audit import admin_actions_page, record_admin_action
 from services.bot.call_texts import call_status_words
 from services.bot.customer_search import find_customers
-from services.bot.formatting import local_time, masked_number
+from services.bot.formatting import masked_number
 from services.bot.outgoing import Keyboard, button
 from services.bot.pages import page_to_show, paging_buttons
 from services.bot.routing import router
 from services.bot.screens.admin import admin_back, confirm_keyboard
-from services.bot.screens.admin_review import customer_lines, in_messages
+from services.bot.screens.admin_review import admin_time, customer_lines, in_messages
 from services.bot.screens.flows import STATUS_IDS as FLOW_STATUS_IDS
 from services.bot.screens.home import back_home
 from services.bot.turn import Turn
@@ -79,10 +79,10 @@ async def show_customer(turn: Turn, customer_id: str) -> None:
     lines.append(words("admin.customer.recent_flows"))
     lines += [words("admin.customer.flow_line", name=flow.spec.name,
                     status=words(FLOW_STATUS_IDS.get(flow.status, "flow.status.pending")),
-                    at=local_time(flow.created_at, "UTC", words.language)) for flow in record.recent_flows] or ["—"]
+                    at=admin_time(turn, flow.created_at)) for flow in record.recent_flows] or ["—"]
     lines.append(words("admin.customer.recent_calls"))
     lines += [words("admin.customer.call_line", number=masked_number(call.to_number),
-                    status=call_status_words(words, call), at=local_time(call.created_at, "UTC", words.language))
+                    status=call_status_words(words, call), at=admin_time(turn, call.created_at))
               for call in record.recent_calls] or ["—"]
     suspended = record.limits.suspended
     keyboard = Keyboard().row(button(words("admin.resume_customer" if suspended else "admin.suspend_customer"),
@@ -179,7 +179,7 @@ async def offer_to_resume(turn: Turn, customer_id: str, heading: str = "") -> No
         early = campaign.HasField("start_at") and campaign.start_at.ToDatetime(tzinfo=UTC) > turn.now()
         lines.append(words("admin.resume.line_scheduled" if early else "admin.resume.line", name=campaign.name,
                            done=totals.answered + totals.failed, total=totals.callees,
-                           start=local_time(campaign.start_at, "UTC", words.language)))
+                           start=admin_time(turn, campaign.start_at)))
         keyboard.row(button(words("admin.resume.one", name=campaign.name[:30]), "admrs", customer_id,
                             campaign_mark(campaign.id)))
     if len(paused) > 1:
@@ -268,7 +268,7 @@ async def audit_log(turn: Turn, args: list[str]) -> None:
     lines = [words("admin.audit.title_customer" if customer_id else "admin.audit.title",
                    customer=customer_id or "", page=page + 1)]
     for row in shown:
-        lines.append(words("admin.audit.line", at=local_time(row.at, "UTC", words.language),
+        lines.append(words("admin.audit.line", at=admin_time(turn, row.at),
                            admin=row.admin_telegram_id,
                            action=words(f"audit.action.{row.action}"), customer=row.customer_id or "—",
                            subject=row.subject or "—"))

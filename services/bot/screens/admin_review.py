@@ -10,6 +10,8 @@ again on every RPC."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -84,7 +86,7 @@ async def show_queue(turn: Turn, requested: str) -> None:
         owner = owners.get(flow.customer_id)
         lines.append(words("admin.review.queue_line", position=position, name=flow.spec.name,
                            customer=owner.name if owner else flow.customer_id,
-                           since=utc_time(flow.updated_at, words.language), reasons=len(flow.review_reasons)))
+                           since=admin_time(turn, flow.updated_at), reasons=len(flow.review_reasons)))
         keyboard.row(button(words("admin.review.open", position=position, name=flow.spec.name[:30]), "admrv", "o",
                             flow.id))
     if not answer.flows:
@@ -95,8 +97,9 @@ async def show_queue(turn: Turn, requested: str) -> None:
     turn.show("\n".join(lines), keyboard.row(button(words("menu.back"), "adm")))
 
 
-def utc_time(moment: Timestamp, language: str = "en") -> str:
-    return local_time(moment, "UTC", language)
+def admin_time(turn: Turn, moment: datetime | Timestamp) -> str:
+    """A moment in the admin's own timezone and language (UTC for an admin who never onboarded)."""
+    return local_time(moment, turn.user.timezone if turn.user else "UTC", turn.words.language)
 
 
 def spec_texts(words: Words, spec: calls_pb2.FlowSpec) -> list[str]:
@@ -172,7 +175,7 @@ async def show_review(turn: Turn, flow_id: str) -> None:
     flow = await flow_for_review(turn, flow_id)
     spec = flow.spec
     waiting = flow.status == calls_pb2.FLOW_STATUS_PENDING_REVIEW
-    lines = [words("admin.review.title", name=spec.name, since=utc_time(flow.updated_at, words.language)),
+    lines = [words("admin.review.title", name=spec.name, since=admin_time(turn, flow.updated_at)),
              words("admin.review.reasons_title")]
     lines += [words("admin.review.reason", reason=review_reason_text(words, reason))
               for reason in flow.review_reasons] or ["—"]
