@@ -24,6 +24,7 @@ from services.bot.destination_check import customer_country
 from services.bot.destination_texts import short_reason
 from services.bot.formatting import babel_locale, local_time, zone
 from services.bot.outgoing import Keyboard, button
+from services.bot.pasted_lists import one_callee_per_line
 from services.bot.routing import router
 from services.bot.screens.calling import ways_out_of
 from services.bot.screens.flows import approved_flows_keyboard
@@ -234,11 +235,11 @@ async def receive_retry(turn: Turn, args: list[str]) -> None:
 
 @router.text("camp.list")
 async def receive_pasted_list(turn: Turn, text: str) -> None:
-    """The numbers, pasted."""
-    content = text.encode()
-    if len(content) > MAX_PASTED_BYTES:
+    """The numbers, pasted (several on a line, comma-separated, are several callees: pasted_lists.py)."""
+    if len(text.encode()) > MAX_PASTED_BYTES:
         turn.send(turn.words("error.document_too_big", megabytes=1))
         return
+    content = one_callee_per_line(text, country=customer_country(turn)).encode()
     await create_campaign(turn, content)
 
 
