@@ -91,12 +91,13 @@ def zone_choice(timezone: str, language: str) -> str:
 
 
 def local_time(moment: datetime | Timestamp | None, timezone: str, language: str = "en", *,
-               with_date: bool = True) -> str:
+               with_date: bool = True, with_zone: bool = True) -> str:
     """A moment as the customer reads it: in their timezone, in their language's date and time
     format, with the zone named, so no time on any screen is ambiguous. Worked examples
     (2026-12-03 07:00 UTC, Europe/Paris): en "Dec 3, 2026, 8:00 AM (Central European Time)",
     fr "3 déc. 2026, 08:00 (heure d’Europe centrale)", zh "2026年12月3日 08:00（中欧时间）";
-    `with_date=False` → "8:00 AM (Central European Time)". An unset moment is "—"."""
+    `with_date=False` → "8:00 AM (Central European Time)"; `with_zone=False` → "Dec 3, 2026, 8:00 AM", for
+    a list whose heading names the zone once (a button label has no room for it). An unset moment is "—"."""
     if isinstance(moment, Timestamp):
         if moment.seconds == 0 and moment.nanos == 0:
             return "—"
@@ -111,6 +112,8 @@ def local_time(moment: datetime | Timestamp | None, timezone: str, language: str
     if with_date:
         pattern = str(Locale.parse(locale).datetime_formats["medium"]).replace("'", "")
         shown = pattern.replace("{0}", shown).replace("{1}", format_date(local, "medium", locale=locale))
+    if not with_zone:
+        return shown
     label = zone_label(timezone, language)
     return f"{shown}（{label}）" if language == "zh" else f"{shown} ({label})"
 

@@ -64,12 +64,12 @@ async def test_the_inbox_shows_the_menu_choice_and_the_digits_apart_with_the_flo
     assert EN("inbox.call_back", position=1) in inbox and EN("inbox.do_not_call", position=1) in inbox
 
     await person.press("Results")
-    results = await person.wait_for_text(EN("results.title"))
+    results = await person.wait_for_text(EN("results.title", zone="UTC"))
     assert CALLEE in message_text(results) and masked_number(CALLEE) not in message_text(results)
 
     await person.press_first("res:")  # the call's details replace the list
     details = message_text(await person.wait_for(
-        lambda m: m["message_id"] == results["message_id"] and EN("results.title") not in message_text(m),
+        lambda m: m["message_id"] == results["message_id"] and EN("results.title", zone="UTC") not in message_text(m),
         what="the call's details"))
     assert CALLEE in details and masked_number(CALLEE) not in details
 

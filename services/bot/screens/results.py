@@ -12,7 +12,7 @@ import logging
 import grpc
 
 from services.bot.call_texts import call_outcome, call_status_words, transcript_button
-from services.bot.formatting import local_time, masked_number
+from services.bot.formatting import local_time, masked_number, zone_label
 from services.bot.outgoing import Keyboard, button
 from services.bot.pages import page_to_show, paging_buttons
 from services.bot.recordings import RecordingNotDelivered, RecordingProblem, recording_as_mp3, recording_limits
@@ -48,14 +48,16 @@ async def recent_calls(turn: Turn, args: list[str]) -> None:
     keyboard = Keyboard().row(*[button(("• " if name == chosen else "") + words(f"results.filter.{name}"),
                                        "results", name) for name in FILTERS])
     for call in answer.calls:
-        label = words("results.line", when=local_time(call.created_at, turn.customer.timezone, turn.words.language),
+        label = words("results.line", when=local_time(call.created_at, turn.customer.timezone, turn.words.language,
+                                                         with_zone=False),
                       number=call.to_number, status=call_status_words(words, call),
                       keys=" ".join(call.digits) or "—")
         keyboard.row(button(label[:60], "res", call.id))
     keyboard.row(*paging_buttons(turn.conversation, words, f"results:{chosen}", page, answer.next_page_token,
                                  "results", chosen))
     keyboard.row(button(words("results.inbox"), "inbox")).row(button(words("menu.back_home"), "home"))
-    turn.show(words("results.title") if answer.calls else words("results.empty"), keyboard)
+    zone = zone_label(turn.customer.timezone, words.language)
+    turn.show(words("results.title", zone=zone) if answer.calls else words("results.empty"), keyboard)
 
 
 @router.button("res")

@@ -3,7 +3,7 @@ expiry), plans and their purchase, auto-renew, the current plan and its minutes 
 
 from __future__ import annotations
 
-from services.bot.formatting import local_money, local_time
+from services.bot.formatting import local_money, local_time, zone_label
 from services.bot.money_input import AmountProblem, AmountRange, amount_problem_text, read_amount
 from services.bot.outgoing import Button, Keyboard, button
 from services.bot.pages import page_to_show, paging_buttons
@@ -177,13 +177,14 @@ async def list_invoices(turn: Turn, args: list[str]) -> None:
     keyboard = Keyboard()
     for invoice in answer.invoices:
         status = words(f"invoice.{payments_pb2.InvoiceStatus.Name(invoice.status)}")
-        when = local_time(invoice.created_at, turn.customer.timezone, words.language)
+        when = local_time(invoice.created_at, turn.customer.timezone, words.language, with_zone=False)
         keyboard.row(button(words("invoices.line", when=when,
                                   usd=shown(turn, invoice.usd_cents), coin=invoice.coin, status=status)[:60],
                             "inv", invoice.id))
     keyboard.row(*paging_buttons(turn.conversation, words, "invoices", page, answer.next_page_token, "invs"))
     keyboard.row(button(words("menu.back"), "wallet"))
-    turn.show(words("invoices.title") if answer.invoices or page else words("invoices.empty"), keyboard)
+    zone = zone_label(turn.customer.timezone, words.language)
+    turn.show(words("invoices.title", zone=zone) if answer.invoices or page else words("invoices.empty"), keyboard)
 
 
 @router.button("plans")
