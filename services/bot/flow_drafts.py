@@ -5,6 +5,8 @@ A draft is a dict, since the conversation stores JSON:
     {"kind": "graph" | "ai", "name", "voice", "nodes", "open", "prompt",
      "opt_out_key", "language", "voicemail": "hang_up" | "leave", "voicemail_message"}
 and, for an edit of a saved flow (draft_of), "flow_id", "version", "edit_id" and "revision".
+Every draft has an "id" of its own (a new flow's, or its edit id), which the buttons of its screens
+carry: a button of an older draft (saved, discarded or replaced) never changes this one.
 """
 
 from __future__ import annotations
@@ -32,10 +34,15 @@ MENU_FALLBACKS = {"repeat": calls_pb2.MENU_FALLBACK_REPEAT, "go_to": calls_pb2.M
                   "end": calls_pb2.MENU_FALLBACK_END}
 
 
-def new_draft(name: str, *, kind: str, chat_language: str) -> dict[str, Any]:
-    return {"kind": "ai" if kind == "ai" else "graph", "name": name, "voice": "", "nodes": [], "open": [],
-            "prompt": "", "opt_out_key": DEFAULT_OPT_OUT_KEY, "voicemail": "hang_up", "voicemail_message": "",
-            "language": CALL_LANGUAGE_OF_CHAT.get(chat_language, "en_US")}
+def new_draft(name: str, *, kind: str, chat_language: str, draft_id: str) -> dict[str, Any]:
+    return {"id": draft_id, "kind": "ai" if kind == "ai" else "graph", "name": name, "voice": "", "nodes": [],
+            "open": [], "prompt": "", "opt_out_key": DEFAULT_OPT_OUT_KEY, "voicemail": "hang_up",
+            "voicemail_message": "", "language": CALL_LANGUAGE_OF_CHAT.get(chat_language, "en_US")}
+
+
+def id_of(draft: dict[str, Any]) -> str:
+    """The draft's id, as its screens' buttons carry it ("" for a draft kept before drafts had ids)."""
+    return str(draft.get("id") or draft.get("edit_id") or "")
 
 
 def is_complete(draft: dict[str, Any]) -> bool:
@@ -110,7 +117,7 @@ def draft_of(flow: calls_pb2.Flow, *, edit_id: str) -> dict[str, Any]:
             "opt_out_key": spec.opt_out_key or DEFAULT_OPT_OUT_KEY, "language": language_id(spec.language),
             "voicemail": VOICEMAIL_NAMES.get(spec.voicemail_action, "hang_up"),
             "voicemail_message": spec.voicemail_message,
-            "flow_id": flow.id, "version": flow.version, "edit_id": edit_id, "revision": 0,
+            "id": edit_id, "flow_id": flow.id, "version": flow.version, "edit_id": edit_id, "revision": 0,
             "business_name": spec.business_name}
 
 

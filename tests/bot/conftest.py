@@ -171,7 +171,7 @@ async def start_new_flow(person: Person, name: str, *, new_button: str = "➕ Ne
     await person.wait_for_text("What should it be called")
     await person.say(name)
     voices = await person.wait_for(lambda m: "fvoice:" in str(m.get("reply_markup")), what="the voices")
-    await person.press_data("fvoice:-", voices["message_id"])
+    await person.press_data(button_data(voices, "fvoice", ":-"), voices["message_id"])
 
 
 async def at_the_call_quote(person: Person, number: str) -> dict[str, Any]:
@@ -187,10 +187,11 @@ async def at_the_call_quote(person: Person, number: str) -> dict[str, Any]:
 _forged_updates = itertools.count(900_000_001)
 
 
-async def forge_press(bot: BotHarness, person: Person, data: str) -> None:
+async def forge_press(bot: BotHarness, person: Person, data: str, message_id: int | None = None) -> None:
     """A callback query with made-up data, as a modified client can send: Telegram does not check
-    callback data against the buttons it was given, so the bot must not trust it either."""
-    message = person.messages()[-1]
+    callback data against the buttons it was given, so the bot must not trust it either. Under the
+    last message, or the message `message_id` (a button it showed earlier)."""
+    message = next((m for m in person.messages() if m["message_id"] == message_id), person.messages()[-1])
     update = {"update_id": next(_forged_updates), "callback_query": {
         "id": f"forged-{data}", "chat_instance": "1", "data": data,
         "from": {"id": person.user_id, "is_bot": False, "first_name": "Eve"},
@@ -206,6 +207,14 @@ def message_text(message: dict[str, Any]) -> str:
     labels = [b.get("text", "") for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
               for b in row]
     return "\n".join([message.get("text") or message.get("caption") or "", *labels])
+
+
+def button_data(message: dict[str, Any], prefix: str, tail: str = "") -> str:
+    """The data of the message's first button `prefix:…` ending with `tail` (the wizard's buttons
+    carry their draft's id after the prefix: `fvoice:<draft id>:-`), or "" when there is none."""
+    return next((str(b["callback_data"]) for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
+                 for b in row if b.get("callback_data", "").startswith(f"{prefix}:")
+                 and b["callback_data"].endswith(tail)), "")
 
 
 def find_button(message: dict[str, Any], label: str) -> str | None:

@@ -14,7 +14,7 @@ import pytest
 from services.bot.i18n import Words
 from services.sandbox import retell_routes
 from speechcue.calls.v1 import calls_pb2
-from tests.bot.conftest import BotHarness, Person, find_button, message_text, start_new_flow
+from tests.bot.conftest import BotHarness, Person, button_data, find_button, message_text, start_new_flow
 from tests.calls.flow_versions import approved_flow
 
 WORDS = Words("en")
@@ -28,7 +28,8 @@ def structure(flow: calls_pb2.Flow) -> dict[str, tuple[str, str, list[tuple[str,
 
 def voice_names(message: dict[str, Any]) -> list[str]:
     return [row[0]["text"].split(" (")[0] for row in message["reply_markup"]["inline_keyboard"]
-            if row[0].get("callback_data", "").split(":")[-1] not in ("-", "fopts")]
+            if row[0].get("callback_data", "").split(":")[-1] != "-"
+            and not row[0].get("callback_data", "").startswith("fopts:")]
 
 
 async def the_flow(bot: BotHarness, person: Person, flow_id: str) -> calls_pb2.Flow:
@@ -236,7 +237,7 @@ async def test_voices_for_the_calls_language_are_offered_first(bot: BotHarness,
     voices = await person.wait_for(lambda m: "fvoice:" in str(m.get("reply_markup")), what="the voices")
     # An English chat's flow speaks American English until another language is chosen.
     assert voice_names(voices) == ["Adrian", "Hugo", "Amelie"]
-    await person.press_data("fvoice:-", voices["message_id"])
+    await person.press_data(button_data(voices, "fvoice", ":-"), voices["message_id"])
     await person.press("Message")
     await person.say("Bonjour et bienvenue.")
     await person.press("End the call")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from services.bot.i18n import Words
 from speechcue.calls.v1 import calls_pb2
-from tests.bot.conftest import BotHarness, Person, message_text, start_new_flow
+from tests.bot.conftest import BotHarness, Person, button_data, message_text, start_new_flow
 
 WORDS = Words("en")
 TASK = "Remind the callee of tomorrow's 10:00 cleaning at Acme Dental and ask whether they will come."
@@ -126,7 +126,7 @@ async def test_an_older_options_screen_pressed_after_saving_says_so_and_changes_
                           message_text(m), what="the options again")
     await person.press("Save")
     await person.wait_for_text("Old draft was saved")
-    await person.press_data("fopts", first_screen["message_id"])
+    await person.press_data(button_data(first_screen, "fopts"), first_screen["message_id"])
     await person.wait_for_text("This draft is no longer open")
     [flow] = await saved_flows(bot, person)
     assert flow.spec.voicemail_message == "Please call us back."

@@ -11,7 +11,7 @@ import pytest
 
 from services.bot.i18n import LANGUAGES, Words
 from speechcue.payments.v1 import payments_pb2
-from tests.bot.conftest import BotHarness, Person, find_button, message_text
+from tests.bot.conftest import BotHarness, Person, button_data, find_button, message_text
 
 CALLEE = "+14155550123"
 # What a chat may show in Latin letters whatever its language: codes and the product's name.
@@ -40,14 +40,14 @@ async def build_three_node_flow(person: Person, words: Words, name: str, menu: s
     await person.press(first_line(words, "flow.new"))
     await person.say(name)
     voices = await person.wait_for(lambda m: "fvoice:" in str(m.get("reply_markup")), what="the voices")
-    await person.press_data("fvoice:-", voices["message_id"])
+    await person.press_data(button_data(voices, "fvoice", ":-"), voices["message_id"])
     await person.press(first_line(words, "flow.kind.menu"))  # n1: a menu offering 1 and 2
     await person.say(menu)
     await person.say("1 2")
     await person.press(first_line(words, "flow.kind.end"))  # n2: key 1 ends the call
     await person.say(goodbye)
-    linking = await person.wait_for(lambda m: "flink:n2" in str(m.get("reply_markup")), what="the link choice")
-    await person.press_data("flink:n2", linking["message_id"])  # key 2 ends it the same way
+    linking = await person.wait_for(lambda m: bool(button_data(m, "flink", ":n2")), what="the link choice")
+    await person.press_data(button_data(linking, "flink", ":n2"), linking["message_id"])  # key 2 ends it the same way
 
 
 # What the customer types, and the summary Retell's analysis writes (in the call's own language).

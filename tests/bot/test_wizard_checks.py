@@ -15,7 +15,7 @@ from services.bot.flow_drafts import spec_of
 from services.calls.flow_compiler import GOODBYE_NODE, MENU_REMINDER_MS
 from services.runtime.grpc_client import refusal_metadata, refusal_reason
 from speechcue.calls.v1 import calls_pb2
-from tests.bot.conftest import BotHarness, Person, forge_press, message_text, start_new_flow
+from tests.bot.conftest import BotHarness, Person, find_button, forge_press, message_text, start_new_flow
 from tests.calls.conftest import CallsHarness
 
 BUSINESS = "Acme Dental"
@@ -144,7 +144,8 @@ async def test_save_refused_names_the_step_and_its_button_opens_that_step(bot: B
     listed = await person.wait_for_text("is not complete yet")
     # Save pressed anyway (an older screen's button, or a modified client): refused, naming the step.
     assert "Fix step 1" in message_text(listed)
-    await forge_press(bot, person, "fsave")
+    draft_id = str(find_button(listed, "Fix step 1")).split(":")[1]
+    await forge_press(bot, person, f"fsave:{draft_id}")
     refused = await person.wait_for_text("Blank was not saved")
     assert "Step 1 · 💬 Message “Hello.”: from here the call can never reach an end" in message_text(refused)
     flows = await bot.calls.stub.ListFlows(calls_pb2.ListFlowsRequest(customer_id=await bot.customer_id(person)))

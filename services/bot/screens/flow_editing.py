@@ -43,7 +43,7 @@ from services.bot.flow_picture import describe_flow_text
 from services.bot.i18n import Words
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
-from services.bot.screens.flow_options import show_save_screen
+from services.bot.screens.flow_options import draft_button, show_save_screen
 from services.bot.screens.flows import (
     MAX_NODES,
     MAX_TEXT,
@@ -103,8 +103,13 @@ def step_label(node: dict[str, Any], number: int) -> str:
     return f"{number}. {node['id']}: {words[:SHOWN_WORDS]}"
 
 
-def show_gone(turn: Turn) -> None:
-    turn.conversation.state = ""
+def show_gone(turn: Turn, *, pressed: bool = False) -> None:
+    """The edit is no longer open. A typed answer's question is over; a pressed button of an older
+    draft leaves the open draft's question, if any, as it is."""
+    if pressed:
+        turn.toast(turn.words("edit.gone"))
+    else:
+        turn.conversation.state = ""
     turn.show(turn.words("edit.gone"), Keyboard().row(button(turn.words("menu.back"), "flows")))
 
 
@@ -144,7 +149,8 @@ def show_steps(turn: Turn, draft: Draft, note: str = "", problems: list[DraftPro
                for number, node in enumerate(draft["nodes"], start=1)]
     for first in range(0, len(buttons), 2):
         keyboard.row(*buttons[first:first + 2])
-    keyboard.row(button(words("edit.options"), "fopts"), button(words("flow.save"), "edsave", draft["edit_id"]))
+    keyboard.row(draft_button(words("edit.options"), draft, "fopts"),
+                 button(words("flow.save"), "edsave", draft["edit_id"]))
     keyboard.row(edit_button(words("edit.leave"), draft, "quit"))
     turn.show(text[:4000], keyboard)
 
@@ -217,7 +223,7 @@ async def edit_action(turn: Turn, args: list[str]) -> None:
     """`ed:<edit id>:<revision>:<action>[:<step number>[:…]]`, the editor's buttons."""
     draft = open_edit(turn, args[0] if args else "")
     if draft is None:
-        show_gone(turn)
+        show_gone(turn, pressed=True)
         return
     revision, action, rest = (args[1:2] or [""])[0], (args[2:3] or [""])[0], args[3:]
     index = int(rest[0]) if rest and rest[0].isdigit() else -1
@@ -556,7 +562,7 @@ async def save_edit(turn: Turn, args: list[str]) -> None:
     words = turn.words
     draft = open_edit(turn, args[0] if args else "")
     if draft is None:
-        show_gone(turn)
+        show_gone(turn, pressed=True)
         return
     if draft["kind"] == "graph" and (problems := problems_of(draft)):
         show_steps(turn, draft, note=words("edit.not_saved"), problems=problems)

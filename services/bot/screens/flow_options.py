@@ -3,6 +3,10 @@ its call options — the opt-out key, the language the call speaks, what to do o
 machine, and the voice (those for the call's language first). Each option is a button that asks and
 comes back here; Save and Discard are on this screen. Editing a saved flow (flow_editing.py) uses
 the same screen, with Save sending the flow's new version.
+
+Every button of the wizard's and the options' screens carries its draft's id (draft_button), and
+one check (pressed_draft) runs before its handler: a button of a draft that was saved, discarded or
+replaced by a newer one says the draft is gone and changes nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 from services.bot.flow_drafts import (
     CALL_LANGUAGES,
     KEYPAD,
+    id_of,
     is_complete,
     menu_keys,
     opt_out_key,
@@ -21,7 +26,7 @@ from services.bot.flow_drafts import (
 )
 from services.bot.i18n import Words
 from services.bot.outgoing import Button, Keyboard, button
-from services.bot.routing import router
+from services.bot.routing import ButtonHandler, router
 from services.bot.turn import Turn
 from speechcue.calls.v1 import calls_pb2
 
@@ -30,6 +35,34 @@ MAX_PROMPT = 3000
 MAX_VOICEMAIL_MESSAGE = 500
 SHOWN_PROMPT = 1200
 MAX_VOICES_SHOWN = 10
+
+
+def draft_button(label: str, draft: dict[str, Any], screen: str, *parts: str | int) -> Button:
+    """A button of the draft's screens: `screen:<draft id>:<parts>` (of_open_draft checks the id)."""
+    return button(label, screen, id_of(draft), *parts)
+
+
+def pressed_draft(turn: Turn, args: list[str]) -> dict[str, Any] | None:
+    """The draft a pressed button names by its id (`args[0]`) while it is still the open one; else
+    the draft is gone (saved, discarded or replaced): that is said, and nothing else changes — no
+    answer is awaited, nothing is stored."""
+    draft = turn.conversation.data.get("draft")
+    if isinstance(draft, dict) and args and id_of(draft) and args[0] == id_of(draft):
+        return draft
+    turn.toast(turn.words("flow.draft_gone"))
+    turn.show(turn.words("flow.draft_gone"), Keyboard().row(button(turn.words("menu.back"), "flows")))
+    return None
+
+
+def of_open_draft(handler: ButtonHandler) -> ButtonHandler:
+    """A wizard's or options' button handler, run with the arguments after the draft's id only when
+    the button is of the open draft."""
+    @functools.wraps(handler)
+    async def checked(turn: Turn, args: list[str]) -> None:
+        if pressed_draft(turn, args) is not None:
+            await handler(turn, args[1:])
+
+    return checked
 
 
 def show_save_screen(turn: Turn) -> None:
@@ -51,10 +84,13 @@ def show_save_screen(turn: Turn) -> None:
         title = words("edit.options_title", name=draft["name"]) if editing else words("flow.complete_options",
                                                                                       name=draft["name"])
         text = f"{title}\n\n{options}"
-    keyboard = (Keyboard().row(button(words("flow.option_key"), "fopt"), button(words("flow.option_language"), "flang"))
-                .row(button(words("flow.option_voicemail"), "fvm"), button(words("edit.option_voice"), "fvc")))
+    keyboard = (Keyboard().row(draft_button(words("flow.option_key"), draft, "fopt"),
+                               draft_button(words("flow.option_language"), draft, "flang"))
+                .row(draft_button(words("flow.option_voicemail"), draft, "fvm"),
+                     draft_button(words("edit.option_voice"), draft, "fvc")))
     if not editing:
-        keyboard.row(button(words("flow.save"), "fsave"), button(words("flow.discard"), "flows"))
+        keyboard.row(draft_button(words("flow.save"), draft, "fsave"),
+                     draft_button(words("flow.discard"), draft, "fdisc"))
     elif draft.get("kind") == "ai":
         keyboard.row(button(words("flow.save"), "edsave", draft["edit_id"]),
                      button(words("edit.leave"), "ed", draft["edit_id"], draft["revision"], "quit"))
@@ -108,11 +144,12 @@ async def receive_prompt(turn: Turn, text: str) -> None:
 
 
 @router.button("fopt")
+@of_open_draft
 @with_open_draft
 async def ask_opt_out_key(turn: Turn, args: list[str], draft: dict[str, Any]) -> None:
     turn.conversation.state = "flow.opt_out"
     turn.show(turn.words("flow.ask_opt_out", key=opt_out_key(draft)), Keyboard().row(
-        button(turn.words("menu.back"), "fopts")))
+        draft_button(turn.words("menu.back"), draft, "fopts")))
 
 
 @router.text("flow.opt_out")
@@ -130,6 +167,7 @@ async def receive_opt_out_key(turn: Turn, text: str, draft: dict[str, Any]) -> N
 
 
 @router.button("flang")
+@of_open_draft
 @with_open_draft
 async def choose_language(turn: Turn, args: list[str], draft: dict[str, Any]) -> None:
     """The language the call speaks: a list, then back to the options."""
@@ -139,12 +177,13 @@ async def choose_language(turn: Turn, args: list[str], draft: dict[str, Any]) ->
         return
     keyboard = Keyboard()
     for language in CALL_LANGUAGES:
-        keyboard.row(button(turn.words(f"flow.language.{language}"), "flang", language))
-    keyboard.row(button(turn.words("menu.back"), "fopts"))
+        keyboard.row(draft_button(turn.words(f"flow.language.{language}"), draft, "flang", language))
+    keyboard.row(draft_button(turn.words("menu.back"), draft, "fopts"))
     turn.show(turn.words("flow.ask_language"), keyboard)
 
 
 @router.button("fvm")
+@of_open_draft
 @with_open_draft
 async def choose_voicemail(turn: Turn, args: list[str], draft: dict[str, Any]) -> None:
     """On an answering machine: hang up, or leave a short message (asked for next)."""
@@ -156,12 +195,12 @@ async def choose_voicemail(turn: Turn, args: list[str], draft: dict[str, Any]) -
     if choice == "leave":
         turn.conversation.state = "flow.voicemail"
         turn.show(turn.words("flow.ask_voicemail_message", max=MAX_VOICEMAIL_MESSAGE),
-                  Keyboard().row(button(turn.words("menu.back"), "fopts")))
+                  Keyboard().row(draft_button(turn.words("menu.back"), draft, "fopts")))
         return
     turn.show(turn.words("flow.ask_voicemail"),
-              Keyboard().row(button(turn.words("flow.voicemail.hang_up"), "fvm", "hang_up"))
-              .row(button(turn.words("flow.voicemail.leave"), "fvm", "leave"))
-              .row(button(turn.words("menu.back"), "fopts")))
+              Keyboard().row(draft_button(turn.words("flow.voicemail.hang_up"), draft, "fvm", "hang_up"))
+              .row(draft_button(turn.words("flow.voicemail.leave"), draft, "fvm", "leave"))
+              .row(draft_button(turn.words("menu.back"), draft, "fopts")))
 
 
 @router.text("flow.voicemail")
@@ -175,6 +214,7 @@ async def receive_voicemail_message(turn: Turn, text: str, draft: dict[str, Any]
 
 
 @router.button("fvc")
+@of_open_draft
 @with_open_draft
 async def choose_voice(turn: Turn, args: list[str], draft: dict[str, Any]) -> None:
     """The voice: those for the call's language first, each with its preview; then the options."""
@@ -182,27 +222,29 @@ async def choose_voice(turn: Turn, args: list[str], draft: dict[str, Any]) -> No
         draft["voice"] = "" if args[0] == "-" else args[0]
         show_save_screen(turn)
         return
-    keyboard = await voices_keyboard(turn, draft["language"], "fvc", chosen=draft.get("voice", ""))
-    turn.show(turn.words("flow.ask_voice"), keyboard.row(button(turn.words("menu.back"), "fopts")))
+    keyboard = await voices_keyboard(turn, draft, "fvc", chosen=draft.get("voice", ""))
+    turn.show(turn.words("flow.ask_voice"), keyboard.row(draft_button(turn.words("menu.back"), draft, "fopts")))
 
 
-async def voices_keyboard(turn: Turn, language: str, screen: str, *, chosen: str = "") -> Keyboard:
-    """Retell's voices as buttons `screen:<voice id>` (at most 10, those of `language` first, each with
-    a preview link) and the default voice, `screen:-`."""
+async def voices_keyboard(turn: Turn, draft: dict[str, Any], screen: str, *, chosen: str = "") -> Keyboard:
+    """Retell's voices as buttons `screen:<draft id>:<voice id>` (at most 10, those of the draft's
+    language first, each with a preview link) and the default voice, `screen:<draft id>:-`."""
+    language = draft["language"]
     answer = await turn.services.calls.ListVoices(calls_pb2.ListVoicesRequest(), timeout=turn.timeout)
     keyboard = Keyboard()
     offered = [voice for voice in voices_for_language(list(answer.voices), language) if len(voice.voice_id) <= 40]
     for voice in offered[:MAX_VOICES_SHOWN]:
         gender = turn.words.name_of(f"voice.gender.{voice.gender.lower()}", voice.gender)
         label = f"{'✓ ' if voice.voice_id == chosen else ''}{voice.name} ({gender})"
-        row = [button(label, screen, voice.voice_id)]
+        row = [draft_button(label, draft, screen, voice.voice_id)]
         if voice.preview_audio_url:
             row.append(Button(turn.words("flow.voice_preview"), url=voice.preview_audio_url))
         keyboard.row(*row)
-    keyboard.row(button(turn.words("flow.voice_default"), screen, "-"))
+    keyboard.row(draft_button(turn.words("flow.voice_default"), draft, screen, "-"))
     return keyboard
 
 
 @router.button("fopts")
+@of_open_draft
 async def back_to_options(turn: Turn, args: list[str]) -> None:
     show_save_screen(turn)

@@ -9,6 +9,9 @@ service's own rule (flow_checks.py): only a draft Save will accept is shown as c
 each problem names its step, with a button that opens the step to fix it (wizard_steps.py). Save
 checks again, and a refusal from the calls service names the step the same way. Words with emoji or
 symbols a voice would read aloud are questioned before they are taken.
+
+Each button of the wizard carries its draft's id and is checked before it acts (flow_options.of_open_draft):
+pressed after its draft was saved, discarded or replaced, it says the draft is gone and changes nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +28,15 @@ from services.bot.i18n import Words
 from services.bot.outgoing import Keyboard, button
 from services.bot.pages import page_to_show, paging_buttons
 from services.bot.routing import router
-from services.bot.screens.flow_options import MAX_PROMPT, options_text, shortened, show_save_screen, voices_keyboard
+from services.bot.screens.flow_options import (
+    MAX_PROMPT,
+    draft_button,
+    of_open_draft,
+    options_text,
+    shortened,
+    show_save_screen,
+    voices_keyboard,
+)
 from services.bot.spoken_symbols import read_aloud_symbols
 from services.bot.turn import Turn
 from services.calls.flow_rules import DEFAULT_MENU_REPEATS
@@ -236,18 +247,17 @@ async def receive_flow_name(turn: Turn, text: str) -> None:
         turn.send(turn.words("flow.bad_name", max=MAX_FLOW_NAME))
         return
     turn.conversation.data["draft"] = new_draft(text, kind=str(turn.conversation.data.get("flow_kind", "")),
-                                                chat_language=turn.words.language)
+                                                chat_language=turn.words.language,
+                                                draft_id=format(turn.update_id, "x"))
     turn.conversation.state = ""
-    keyboard = await voices_keyboard(turn, turn.conversation.data["draft"]["language"], "fvoice")
+    keyboard = await voices_keyboard(turn, turn.conversation.data["draft"], "fvoice")
     turn.send(turn.words("flow.ask_voice"), keyboard)
 
 
 @router.button("fvoice")
+@of_open_draft
 async def receive_voice(turn: Turn, args: list[str]) -> None:
-    draft = turn.conversation.data.get("draft")
-    if not draft:
-        await start_wizard(turn, [])
-        return
+    draft = turn.conversation.data["draft"]
     draft["voice"] = "" if not args or args[0] == "-" else args[0]
     if draft.get("kind") == "ai":
         turn.conversation.state = "flow.prompt"
@@ -279,18 +289,19 @@ def ask_next_node(turn: Turn, draft: dict[str, Any]) -> None:
     last = draft["nodes"][-1] if draft["nodes"] else {}
     if last.get("kind") == "menu":
         question = f"{menu_defaults_line(words, last)}\n\n{question}"
-    keyboard = (Keyboard().row(button(words("flow.kind.msg"), "fkind", "msg"), button(words("flow.kind.menu"),
-                                                                                      "fkind", "menu"))
-                .row(button(words("flow.kind.digits"), "fkind", "digits"), button(words("flow.kind.xfer"),
-                                                                                  "fkind", "xfer"))
-                .row(button(words("flow.kind.end"), "fkind", "end")))
+    keyboard = (Keyboard().row(draft_button(words("flow.kind.msg"), draft, "fkind", "msg"),
+                               draft_button(words("flow.kind.menu"), draft, "fkind", "menu"))
+                .row(draft_button(words("flow.kind.digits"), draft, "fkind", "digits"),
+                     draft_button(words("flow.kind.xfer"), draft, "fkind", "xfer"))
+                .row(draft_button(words("flow.kind.end"), draft, "fkind", "end")))
     if draft["nodes"] and draft["open"]:
         for node in draft["nodes"][:8]:
-            keyboard.row(button(words("flow.link_to", node=node["id"], text=node.get("text", "")[:24]),
-                                "flink", node["id"]))
+            keyboard.row(draft_button(words("flow.link_to", node=node["id"], text=node.get("text", "")[:24]),
+                                      draft, "flink", node["id"]))
     if last.get("kind") == "menu":
-        keyboard.row(button(words("wizard.menu_settings_button", number=len(draft["nodes"])), "wmenu", last["id"]))
-    keyboard.row(button(words("flow.discard"), "flows"))
+        keyboard.row(draft_button(words("wizard.menu_settings_button", number=len(draft["nodes"])), draft, "wmenu",
+                                  last["id"]))
+    keyboard.row(draft_button(words("flow.discard"), draft, "fdisc"))
     turn.show(f"{progress_line(words, draft)}\n\n{question}", keyboard)
 
 
@@ -322,10 +333,11 @@ def show_problems(turn: Turn, draft: dict[str, Any], problems: list[DraftProblem
     keyboard = Keyboard()
     steps = list(dict.fromkeys(problem.node_id for problem in problems[:SHOWN_PROBLEMS] if problem.step))
     for node_id in steps:
-        keyboard.row(button(words("wizard.fix_step", number=step_number(draft, node_id)), "wfix", node_id))
+        keyboard.row(draft_button(words("wizard.fix_step", number=step_number(draft, node_id)), draft, "wfix",
+                                  node_id))
     if any(problem.code == "OPT_OUT_KEY_TAKEN" for problem in problems):
-        keyboard.row(button(words("flow.option_key"), "fopt"))
-    keyboard.row(button(words("flow.discard"), "flows"))
+        keyboard.row(draft_button(words("flow.option_key"), draft, "fopt"))
+    keyboard.row(draft_button(words("flow.discard"), draft, "fdisc"))
     turn.pressed_message_id = None
     turn.send("\n".join([header, "", *lines]), keyboard)
 
@@ -336,10 +348,11 @@ def progress_line(words: Words, draft: dict[str, Any]) -> str:
 
 
 @router.button("fkind")
+@of_open_draft
 async def receive_kind(turn: Turn, args: list[str]) -> None:
-    draft = turn.conversation.data.get("draft")
-    if not draft or not args or args[0] not in KINDS:
-        await start_wizard(turn, [])
+    draft = turn.conversation.data["draft"]
+    if not args or args[0] not in KINDS:
+        ask_next_node(turn, draft)
         return
     if len(draft["nodes"]) >= MAX_NODES:
         turn.show(turn.words("flow.too_many_nodes", max=MAX_NODES))
@@ -385,8 +398,10 @@ def questioned_symbols(turn: Turn, text: str) -> bool:
     if not symbols:
         return False
     turn.conversation.data["unsaid"] = {"text": text, "state": turn.conversation.state}
-    turn.send(turn.words("wizard.symbols_warning", symbols=" ".join(symbols)),
-              Keyboard().row(button(turn.words("wizard.keep_words"), "wkeep")))
+    draft = turn.conversation.data.get("draft")
+    keep = (draft_button(turn.words("wizard.keep_words"), draft, "wkeep") if isinstance(draft, dict)
+            else button(turn.words("wizard.keep_words"), "wkeep"))
+    turn.send(turn.words("wizard.symbols_warning", symbols=" ".join(symbols)), Keyboard().row(keep))
     return True
 
 
@@ -465,11 +480,12 @@ async def receive_transfer(turn: Turn, text: str) -> None:
 
 
 @router.button("flink")
+@of_open_draft
 async def link_existing(turn: Turn, args: list[str]) -> None:
     """The open exit goes to a node that exists already (a loop back, or a shared ending)."""
-    draft = turn.conversation.data.get("draft")
-    if not draft or not draft["open"] or not args:
-        await start_wizard(turn, [])
+    draft = turn.conversation.data["draft"]
+    if draft.get("kind") != "graph" or not draft["open"] or not args:
+        ask_next_node(turn, draft)
         return
     target = next((n for n in draft["nodes"] if n["id"] == args[0]), None)
     if target is None:
@@ -494,20 +510,29 @@ def show_draft(turn: Turn, draft: dict[str, Any]) -> None:
     keyboard = Keyboard()
     for number, node in enumerate(draft["nodes"], start=1):
         if node["kind"] == "menu" and len(keyboard.rows) < SHOWN_PROBLEMS:
-            keyboard.row(button(words("wizard.menu_settings_button", number=number), "wmenu", node["id"]))
-    keyboard.row(button(words("wizard.test_call"), "wtest"))
+            keyboard.row(draft_button(words("wizard.menu_settings_button", number=number), draft, "wmenu",
+                                      node["id"]))
+    keyboard.row(draft_button(words("wizard.test_call"), draft, "wtest"))
     turn.send(f"{words('flow.complete', name=draft['name'])}\n\n{describe_flow_text(graph, labels)}", keyboard)
     show_save_screen(turn)
 
 
+@router.button("fdisc")
+@of_open_draft
+async def discard_draft(turn: Turn, args: list[str]) -> None:
+    """The wizard's Discard: the open draft is dropped, and the flows are listed."""
+    await list_flows(turn, [])
+
+
 @router.button("fsave")
+@of_open_draft
 async def save_flow(turn: Turn, args: list[str]) -> None:
     """Saving: the calls service validates, compiles and screens it (four digits or more, or words
     about codes, PINs or banks → review)."""
     words = turn.words
-    draft = turn.conversation.data.get("draft")
-    if not draft or not is_complete(draft) or draft.get("edit_id"):  # a saved flow's edit saves with edsave
-        await list_flows(turn, [])
+    draft = turn.conversation.data["draft"]
+    if not is_complete(draft) or draft.get("edit_id"):  # a saved flow's edit saves with edsave
+        show_save_screen(turn)
         return
     flow = await create_from_draft(turn, draft)
     if flow is None:

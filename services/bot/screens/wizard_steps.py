@@ -12,7 +12,8 @@ own number filled in: caller ID, quote, confirm, billed as any call (calling.py)
 for review is not dialled, test or not. Retell's voice previews are offered where the voice is chosen.
 
 Every screen goes back to the wizard (flows.ask_next_node), which checks the draft again: a fixed
-draft is shown complete, a draft with problems left lists them again.
+draft is shown complete, a draft with problems left lists them again. Every button carries the
+draft's id (flow_options.of_open_draft): one of a saved, discarded or replaced draft changes nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from services.bot.flow_checks import draft_problems, step_number
 from services.bot.outgoing import Keyboard, button
 from services.bot.routing import router
 from services.bot.screens.calling import call_number_with
+from services.bot.screens.flow_options import draft_button, of_open_draft, pressed_draft
 from services.bot.screens.flows import (
     MAX_TEXT,
     STATUS_IDS,
@@ -59,6 +61,11 @@ def node_of(draft: dict[str, Any], node_id: str) -> dict[str, Any] | None:
 
 
 @router.button("wfix")
+@of_open_draft
+async def step_button(turn: Turn, args: list[str]) -> None:
+    await open_step(turn, args)
+
+
 async def open_step(turn: Turn, args: list[str]) -> None:
     """`wfix:<step>` the step's screen; `wfix:<step>:text|number|relink` fixes it; `wfix:-` goes back
     to the wizard."""
@@ -73,7 +80,7 @@ async def open_step(turn: Turn, args: list[str]) -> None:
     action = args[1] if len(args) > 1 else ""
     words = turn.words
     number = step_number(draft, node["id"])
-    back = Keyboard().row(button(words("menu.back"), "wfix", node["id"]))
+    back = Keyboard().row(draft_button(words("menu.back"), draft, "wfix", node["id"]))
     if action == "text" and node["kind"] != "xfer":
         turn.conversation.expect("wizard.step_text", fix_node=node["id"])
         turn.show(words("wizard.ask_step_text", number=number, max=MAX_TEXT), back)
@@ -92,14 +99,14 @@ async def open_step(turn: Turn, args: list[str]) -> None:
     text = "\n".join([words("wizard.step_screen", number=number, title=step_title(words, node)), *problems])
     keyboard = Keyboard()
     if node["kind"] == "xfer":
-        keyboard.row(button(words("wizard.change_number"), "wfix", node["id"], "number"))
+        keyboard.row(draft_button(words("wizard.change_number"), draft, "wfix", node["id"], "number"))
     else:
-        keyboard.row(button(words("wizard.change_words"), "wfix", node["id"], "text"))
+        keyboard.row(draft_button(words("wizard.change_words"), draft, "wfix", node["id"], "text"))
     if any(key not in FALLBACK_KEYS for key, _ in node.get("edges", [])):
-        keyboard.row(button(words("wizard.relink"), "wfix", node["id"], "relink"))
+        keyboard.row(draft_button(words("wizard.relink"), draft, "wfix", node["id"], "relink"))
     if node["kind"] == "menu":
-        keyboard.row(button(words("wizard.menu_settings_button", number=number), "wmenu", node["id"]))
-    keyboard.row(button(words("menu.back"), "wfix", "-"))
+        keyboard.row(draft_button(words("wizard.menu_settings_button", number=number), draft, "wmenu", node["id"]))
+    keyboard.row(draft_button(words("menu.back"), draft, "wfix", "-"))
     turn.show(text, keyboard)
 
 
@@ -152,10 +159,14 @@ async def receive_step_number(turn: Turn, text: str) -> None:
 async def keep_words(turn: Turn, args: list[str]) -> None:
     """The words questioned for their emoji or symbols are kept as they are (a new step's, a step's
     new words in the wizard, or a saved flow's step edited with `fedit`)."""
-    unsaid = turn.conversation.data.pop("unsaid", None)
+    unsaid = turn.conversation.data.get("unsaid")
     if isinstance(unsaid, dict) and unsaid.get("state") == "flow.edit_text" == turn.conversation.state:
+        turn.conversation.data.pop("unsaid", None)
         await edit_saved_text(turn, str(unsaid["text"]), symbols_kept=True)
         return
+    if pressed_draft(turn, args) is None:  # a button of a saved, discarded or replaced draft
+        return
+    turn.conversation.data.pop("unsaid", None)
     draft = open_draft(turn)
     if draft is None or not isinstance(unsaid, dict) or unsaid.get("state") != turn.conversation.state:
         # An older question's button: the wizard goes on where it is.
@@ -171,6 +182,7 @@ async def keep_words(turn: Turn, args: list[str]) -> None:
 
 
 @router.button("wmenu")
+@of_open_draft
 async def menu_settings(turn: Turn, args: list[str]) -> None:
     """A menu's robustness: `wmenu:<step>` shows it; `:w:<repeat|go|end>` on a wrong key, `:g:<step>`
     the step a wrong key goes to, `:s:<repeat|end>` on silence, `:r:<1-3>` how many times it is said again."""
@@ -209,14 +221,14 @@ def show_menu_settings(turn: Turn, draft: dict[str, Any], node: dict[str, Any]) 
                  silence=fallback_words["end" if node.get("silence") == "end" else "repeat"])
     step = node["id"]
     keyboard = (Keyboard()
-                .row(button(words("wizard.wrong_key.repeat"), "wmenu", step, "w", "repeat"),
-                     button(words("wizard.wrong_key.go"), "wmenu", step, "w", "go"),
-                     button(words("wizard.wrong_key.end"), "wmenu", step, "w", "end"))
-                .row(button(words("wizard.silence.repeat"), "wmenu", step, "s", "repeat"),
-                     button(words("wizard.silence.end"), "wmenu", step, "s", "end"))
-                .row(*(button(words("wizard.repeats_choice", count=count) + (" ✓" if count == repeats else ""),
-                              "wmenu", step, "r", count) for count in range(1, MAX_MENU_REPEATS + 1)))
-                .row(button(words("menu.back"), "wfix", "-")))
+                .row(draft_button(words("wizard.wrong_key.repeat"), draft, "wmenu", step, "w", "repeat"),
+                     draft_button(words("wizard.wrong_key.go"), draft, "wmenu", step, "w", "go"),
+                     draft_button(words("wizard.wrong_key.end"), draft, "wmenu", step, "w", "end"))
+                .row(draft_button(words("wizard.silence.repeat"), draft, "wmenu", step, "s", "repeat"),
+                     draft_button(words("wizard.silence.end"), draft, "wmenu", step, "s", "end"))
+                .row(*(draft_button(words("wizard.repeats_choice", count=count) + (" ✓" if count == repeats else ""),
+                                    draft, "wmenu", step, "r", count) for count in range(1, MAX_MENU_REPEATS + 1)))
+                .row(draft_button(words("menu.back"), draft, "wfix", "-")))
     turn.show(text, keyboard)
 
 
@@ -224,13 +236,14 @@ def show_wrong_key_targets(turn: Turn, draft: dict[str, Any], node: dict[str, An
     keyboard = Keyboard()
     for number, target in enumerate(draft["nodes"][:SHOWN_TARGETS], start=1):
         if target["id"] != node["id"]:
-            keyboard.row(button(f"{number}. {step_title(turn.words, target)}"[:60], "wmenu", node["id"], "g",
-                                target["id"]))
-    keyboard.row(button(turn.words("menu.back"), "wmenu", node["id"]))
+            keyboard.row(draft_button(f"{number}. {step_title(turn.words, target)}"[:60], draft, "wmenu", node["id"],
+                                      "g", target["id"]))
+    keyboard.row(draft_button(turn.words("menu.back"), draft, "wmenu", node["id"]))
     turn.show(turn.words("wizard.pick_wrong_key_step"), keyboard)
 
 
 @router.button("wtest")
+@of_open_draft
 async def test_call(turn: Turn, args: list[str]) -> None:
     """📞 Test call to my phone: the own number is asked the first time only."""
     draft = open_draft(turn)
@@ -240,7 +253,8 @@ async def test_call(turn: Turn, args: list[str]) -> None:
     number = await own_number(turn)
     if number is None:
         turn.conversation.state = "wizard.own_number"
-        turn.show(turn.words("wizard.ask_own_number"), Keyboard().row(button(turn.words("menu.back"), "wfix", "-")))
+        turn.show(turn.words("wizard.ask_own_number"),
+                  Keyboard().row(draft_button(turn.words("menu.back"), draft, "wfix", "-")))
         return
     await save_and_call(turn, draft, number)
 
