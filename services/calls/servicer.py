@@ -676,7 +676,6 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
         return calls_pb2.CallTranscript(kept=bool(turns), turns=[
             calls_pb2.TranscriptTurn(role=turn.role, text=turn.text) for turn in turns])
 
-
     async def GetCall(self, request: calls_pb2.GetCallRequest, context: grpc.aio.ServicerContext) -> calls_pb2.Call:
         async with self.database.unit_of_work() as uow:
             return call_message(await get_call(uow, require_id("call_id", request.call_id),

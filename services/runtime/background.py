@@ -1,10 +1,15 @@
 """The loop every background job of the services runs: a pass now, again at once while work is
-waiting, otherwise after a wake-up or a poll interval, whichever comes first."""
+waiting, otherwise after a wake-up or a poll interval, whichever comes first; and the one way such a
+job is stopped."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
+
+# How long a stopping service waits for one background task before it leaves it and goes on.
+STOP_SECONDS = 15.0
 
 
 async def keep_passing(one_pass: Callable[[], Awaitable[bool]], wake: asyncio.Event, *, poll_seconds: float,
@@ -26,3 +31,25 @@ async def keep_passing(one_pass: Callable[[], Awaitable[bool]], wake: asyncio.Ev
             continue
         if gather_seconds:
             await asyncio.sleep(gather_seconds)
+
+
+async def stop_task(task: asyncio.Task[Any], *, within: float) -> bool:
+    """Cancels `task` and waits for it to end, cancelling again while it still runs; gives up after
+    `within` seconds. Returns whether it ended.
+
+    One `cancel()` is not enough on Python 3.11: a cancellation that arrives just as an awaited
+    `asyncio.wait_for` completes is lost (the result wins; fixed in 3.12), and nats-py's `next_msg`
+    and our own loops await one. A consumer that lost its cancellation fetched on forever and a bot's
+    `stop()` awaiting it hung a test run's teardown for an hour; re-cancelling ends such a task at its
+    next await, and the bound keeps a task that never ends from holding a shutdown."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not task.done():
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return False
+        task.cancel()
+        await asyncio.wait({task}, timeout=min(0.5, remaining))
+    if not task.cancelled():
+        task.exception()  # retrieved: a job that failed while stopping is not reported again at exit
+    return True

@@ -22,6 +22,7 @@ from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.runtime import metrics
+from services.runtime.background import STOP_SECONDS, stop_task
 from services.runtime.database import Database, UnitOfWork
 from services.runtime.event_bus import EventBus, stream_name
 from services.runtime.logs import request_id_var
@@ -81,11 +82,9 @@ class EventConsumer:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            if not await stop_task(self._task, within=STOP_SECONDS):
+                log.warning("consumer %s: its task did not stop within %.0f s; leaving it", self.spec.durable,
+                            STOP_SECONDS)
             self._task = None
         if self._subscription is not None:
             # A pull subscription left open makes the connection's drain wait out its whole timeout.

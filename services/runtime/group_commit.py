@@ -22,6 +22,8 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from services.runtime.background import STOP_SECONDS, stop_task
+
 log = logging.getLogger(__name__)
 
 Order = TypeVar("Order")
@@ -62,9 +64,7 @@ class GroupCommit(Generic[Order, Outcome]):
         return await asyncio.shield(waiting.outcome)
 
     async def close(self) -> None:
-        for worker in self._workers:
-            worker.cancel()
-        await asyncio.gather(*self._workers, return_exceptions=True)
+        await asyncio.gather(*(stop_task(worker, within=STOP_SECONDS) for worker in self._workers))
         self._workers = []
 
     def _next_batch(self) -> list[_Waiting[Order, Outcome]]:

@@ -19,6 +19,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import delete, func, select
 
 from services.runtime import metrics
+from services.runtime.background import STOP_SECONDS, stop_task
 from services.runtime.database import Database, UnitOfWork
 from services.runtime.event_bus import EventBus, stream_name
 from services.runtime.runtime_tables import outbox
@@ -66,11 +67,8 @@ class OutboxRelay:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            if not await stop_task(self._task, within=STOP_SECONDS):
+                log.warning("outbox: the relay did not stop within %.0f s; leaving it", STOP_SECONDS)
             self._task = None
         # One last pass so that a clean shutdown leaves nothing committed behind.
         try:

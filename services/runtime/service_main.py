@@ -22,6 +22,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from services.runtime import metrics
+from services.runtime.background import STOP_SECONDS, stop_task
 from services.runtime.consumers import ConsumerSpec, EventConsumer
 from services.runtime.database import Database
 from services.runtime.event_bus import EventBus
@@ -38,7 +39,6 @@ READINESS_SERVICE = "readiness"
 LIVENESS_SERVICE = "liveness"
 READINESS_INTERVAL_SECONDS = 2.0
 GRACE_SECONDS = 10.0
-STOP_TASKS_SECONDS = 15.0
 
 
 @dataclass
@@ -182,15 +182,19 @@ class RunningService:
             self.http_server.should_exit = True
         for consumer in self._consumers:
             await consumer.stop()
-        for task in self._tasks:
-            if task.get_name() != "http":
-                task.cancel()
         if self._tasks:
             # Bounded: a task that ignores its cancellation (or an HTTP request that never ends) must
-            # not keep the process from exiting; it is named in the log instead.
-            _, stuck = await asyncio.wait(self._tasks, timeout=STOP_TASKS_SECONDS)
-            for task in stuck:
-                log.warning("task %s did not stop within %.0f s; leaving it", task.get_name(), STOP_TASKS_SECONDS)
+            # not keep the process from exiting; it is named in the log instead. The HTTP server ends
+            # by itself once told to exit; the others are cancelled until they end.
+            async def ended(task: asyncio.Task[Any]) -> bool:
+                if task.get_name() == "http":
+                    return bool((await asyncio.wait({task}, timeout=STOP_SECONDS))[0])
+                return await stop_task(task, within=STOP_SECONDS)
+
+            for task, stopped in zip(self._tasks, await asyncio.gather(*(ended(task) for task in self._tasks)),
+                                     strict=True):
+                if not stopped:
+                    log.warning("task %s did not stop within %.0f s; leaving it", task.get_name(), STOP_SECONDS)
         await self.context.relay.stop()
         await self.context.bus.close()
         await self.context.database.close()

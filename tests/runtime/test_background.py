@@ -1,12 +1,13 @@
 """The background jobs' loop: again at once while work waits, a wake-up during a pass is not lost,
-and a failing pass is reported and retried rather than ending the job."""
+and a failing pass is reported and retried rather than ending the job; and stopping a job ends it
+even when it loses a cancellation, within a bound when it never ends."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from services.runtime.background import keep_passing
+from services.runtime.background import keep_passing, stop_task
 
 
 async def passes_within(one_pass: Callable[[], Awaitable[bool]], wake: asyncio.Event, *, poll_seconds: float,
@@ -47,3 +48,53 @@ async def test_a_failing_pass_is_reported_and_the_job_goes_on() -> None:
     await passes_within(one_pass, wake, poll_seconds=0.05, failures=failures)
     assert [str(error) for error in failures] == ["the database went away"]
     assert passes >= 3  # the next rounds ran, on the poll
+
+
+async def a_job_that_loses_its_first_cancellations(lost: list[int], ran: list[str]) -> None:
+    """What Python 3.11's `wait_for` does when the awaited result and the cancellation meet: the
+    result wins and the job goes on as if never cancelled (nats-py's fetch awaits one). It loses
+    `lost[0]` cancellations (the test may change that while it runs)."""
+    while True:
+        try:
+            await asyncio.sleep(0.01)
+        except asyncio.CancelledError:
+            if lost[0] <= 0:
+                raise
+            lost[0] -= 1
+            ran.append("cancellation lost")
+
+
+async def test_stopping_ends_a_job_that_lost_its_cancellation() -> None:
+    ran: list[str] = []
+    job = asyncio.create_task(a_job_that_loses_its_first_cancellations([2], ran))
+    await asyncio.sleep(0.02)
+
+    assert await stop_task(job, within=5.0) is True
+
+    assert job.cancelled() and ran == ["cancellation lost", "cancellation lost"]
+
+
+async def test_one_cancel_leaves_such_a_job_running() -> None:
+    """Why stop_task cancels again: awaiting a job after one cancel() would wait for ever."""
+    ran: list[str] = []
+    job = asyncio.create_task(a_job_that_loses_its_first_cancellations([1], ran))
+    await asyncio.sleep(0.02)
+    job.cancel()
+
+    done, _ = await asyncio.wait({job}, timeout=0.2)
+
+    assert not done and ran == ["cancellation lost"]
+    assert await stop_task(job, within=5.0) is True
+
+
+async def test_stopping_gives_up_on_a_job_that_never_ends_and_says_so() -> None:
+    ran: list[str] = []
+    lost = [10_000]
+    job = asyncio.create_task(a_job_that_loses_its_first_cancellations(lost, ran))
+    await asyncio.sleep(0.02)
+
+    assert await stop_task(job, within=0.3) is False
+
+    assert not job.done() and ran
+    lost[0] = 0
+    assert await stop_task(job, within=5.0) is True
