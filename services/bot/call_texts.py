@@ -8,7 +8,7 @@ campaign CSV all use `outcome_words`, so they say the same words, and no provide
 
 from __future__ import annotations
 
-from services.bot.formatting import duration, local_money, masked_number
+from services.bot.formatting import duration, local_money
 from services.bot.i18n import Words
 from services.bot.outgoing import Button, button
 from services.calls import call_outcomes
@@ -113,7 +113,7 @@ def cost_lines(words: Words, quote: calls_pb2.CallQuote) -> list[str]:
 
 def status_text(words: Words, to_number: str, status: int, *, waiting_for_line: bool = False) -> str:
     state = "call.status.waiting_for_line" if waiting_for_line else STATUS_IDS.get(status, "call.status.queued")
-    return words("call.live", number=masked_number(to_number), status=words(state))
+    return words("call.live", number=to_number, status=words(state))
 
 
 def outcome_text(words: Words, call: calls_pb2.Call, *, with_analysis: bool = True) -> str:
@@ -122,7 +122,8 @@ def outcome_text(words: Words, call: calls_pb2.Call, *, with_analysis: bool = Tr
     outcome = outcome_of_call(call)
     status = outcome_words(words, outcome) if outcome is not None else words(STATUS_IDS.get(call.status,
                                                                                           "call.status.queued"))
-    lines = [words("call.outcome.title", number=masked_number(call.to_number), status=status)]
+    # In full: the callee is the customer's own, and calling them back is the point (logs stay redacted).
+    lines = [words("call.outcome.title", number=call.to_number, status=status)]
     if call.status == calls_pb2.CALL_STATUS_ENDED:
         lines.append(words("call.outcome.duration", duration=duration(call.duration_seconds)))
         lines.append(words("call.outcome.cost", cost=words.money(call.cost_cents), minutes=call.plan_minutes))

@@ -15,7 +15,6 @@ import pytest
 
 from services.bot.call_texts import outcome_words
 from services.bot.campaign_outcomes import report_in_words
-from services.bot.formatting import masked_number
 from services.bot.i18n import Words, catalogue
 from services.calls.call_outcomes import CallOutcome, FailureCause, OutcomeKind
 from services.calls.call_texts import texts_for
@@ -135,7 +134,7 @@ async def test_a_call_the_customer_stops_says_stopped_by_you_and_its_transcript_
     await person.press_data(find_button(live, words("call.stop")) or "", live["message_id"])
 
     stopped = words("outcome.stopped")
-    title = words("call.outcome.title", number=masked_number(STOPPED_CALLEE), status=stopped)
+    title = words("call.outcome.title", number=STOPPED_CALLEE, status=stopped)
     outcome = await person.wait_for(lambda m: title in message_text(m), within=30.0, what="the outcome")
     assert_no_provider_code(message_text(outcome))
     transcript = find_button(outcome, words("outcome.transcript"))

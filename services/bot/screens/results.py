@@ -12,7 +12,7 @@ import logging
 import grpc
 
 from services.bot.call_texts import call_outcome, call_status_words, transcript_button
-from services.bot.formatting import local_time, masked_number, zone_label
+from services.bot.formatting import local_time, zone_label
 from services.bot.outgoing import Keyboard, button
 from services.bot.pages import page_to_show, paging_buttons
 from services.bot.recordings import RecordingNotDelivered, RecordingProblem, recording_as_mp3, recording_limits
@@ -73,7 +73,7 @@ async def one_call(turn: Turn, args: list[str]) -> None:
     keyboard.row(button(turn.words("menu.back"), "results"))
     # The outcome reads as in the notification (call_texts.py), which masks the number; this screen
     # is the owner's own record of the call, so it shows the number in full.
-    turn.show(call_outcome(turn.words, call).replace(masked_number(call.to_number), call.to_number), keyboard)
+    turn.show(call_outcome(turn.words, call), keyboard)
 
 
 @router.button("rec")
