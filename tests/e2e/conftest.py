@@ -93,10 +93,16 @@ class Chat:
                                      f"{tail}; platform: {platform_state(self.platform)}")
             await asyncio.sleep(0.1)
 
-    async def press(self, label: str, *, within: float = 30.0) -> None:
+    async def newest_message_id(self) -> int:
+        return max((int(message["message_id"]) for message in await self.messages()), default=0)
+
+    async def press(self, label: str, *, within: float = 30.0, since: int = 0) -> None:
+        """Presses the newest button whose label holds `label`, on a message numbered `since` or later
+        (a wizard's older messages keep buttons with the same labels, and those now belong to a draft
+        that is gone)."""
         deadline = asyncio.get_running_loop().time() + within
         while True:
-            for message in reversed(await self.messages()):
+            for message in reversed([m for m in await self.messages() if int(m["message_id"]) >= since]):
                 for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
                     for button in row:
                         if label in button.get("text", "") and "callback_data" in button:

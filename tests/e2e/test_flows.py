@@ -44,32 +44,35 @@ async def top_up(chat: Chat, sandbox: httpx.AsyncClient, dollars: str) -> None:
 
 async def build_card_check_flow(chat: Chat) -> None:
     """A flow that collects four digits about a card: screening sends it to review."""
-    await chat.press("IVR flows")
-    await chat.press("New flow")
+    since = await chat.newest_message_id() + 1  # only this wizard's buttons: older ones are a gone draft's
+    await chat.say("/menu")
+    await chat.press("IVR flows", since=since)
+    await chat.press("New flow", since=since)
     await chat.say("Card check")
-    await chat.press("The default voice")
-    await chat.press("Collect digits")
+    await chat.press("The default voice", since=since)
+    await chat.press("Collect digits", since=since)
     await chat.say("Please type the last four digits of your card.")
     await chat.say("4")
-    await chat.press("End the call")
+    await chat.press("End the call", since=since)
     await chat.say("Thank you.")
-    await chat.press("Save")
+    await chat.press("Save", since=since)
     await chat.wait_for("waiting for review")
 
 
 async def build_menu_flow(chat: Chat, name: str) -> None:
+    since = await chat.newest_message_id() + 1  # only this wizard's buttons: older ones are a gone draft's
     await chat.say("/menu")
-    await chat.press("IVR flows")
-    await chat.press("New flow")
+    await chat.press("IVR flows", since=since)
+    await chat.press("New flow", since=since)
     await chat.say(name)
-    await chat.press("The default voice")
-    await chat.press("Key-press menu")
+    await chat.press("The default voice", since=since)
+    await chat.press("Key-press menu", since=since)
     await chat.say("Press 1 to confirm your visit, 2 to cancel it.")
     await chat.say("1 2")
-    await chat.press("End the call")
+    await chat.press("End the call", since=since)
     await chat.say("Thank you, goodbye.")
-    await chat.press("Go to n2")
-    await chat.press("Save")
+    await chat.press("Go to n2", since=since)
+    await chat.press("Save", since=since)
     await chat.wait_for(f"{name} was saved")
     await asyncio.sleep(0.3)  # the flow's picture and text arrive before the saved message's buttons
 
