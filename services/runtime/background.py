@@ -12,6 +12,15 @@ from typing import Any
 STOP_SECONDS = 15.0
 
 
+def end_if_cancelled() -> None:
+    """Raises CancelledError when the running task was asked to stop but the request was lost on the
+    way (see stop_task): a job's loop calls it once a round, so one `cancel()` (as the event loop's
+    own shutdown sends) always ends it by the next round."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 async def keep_passing(one_pass: Callable[[], Awaitable[bool]], wake: asyncio.Event, *, poll_seconds: float,
                        on_failure: Callable[[Exception], None], gather_seconds: float = 0.0) -> None:
     """Runs `one_pass` forever. It returns whether more work is waiting (then it runs again at once).
@@ -19,6 +28,7 @@ async def keep_passing(one_pass: Callable[[], Awaitable[bool]], wake: asyncio.Ev
     loop waits `gather_seconds` more, so work arriving in a burst is taken in one pass. A pass that
     raises is reported to `on_failure` and tried again on the next round: a job never dies."""
     while True:
+        end_if_cancelled()
         wake.clear()
         try:
             if await one_pass():

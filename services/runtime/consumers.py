@@ -22,7 +22,7 @@ from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.runtime import metrics
-from services.runtime.background import STOP_SECONDS, stop_task
+from services.runtime.background import STOP_SECONDS, end_if_cancelled, stop_task
 from services.runtime.database import Database, UnitOfWork
 from services.runtime.event_bus import EventBus, stream_name
 from services.runtime.logs import request_id_var
@@ -96,6 +96,7 @@ class EventConsumer:
 
     async def _run(self, subscription: JetStreamContext.PullSubscription) -> None:
         while True:
+            end_if_cancelled()
             try:
                 messages = await subscription.fetch(self.spec.batch_size, timeout=1.0)
             except (NatsTimeoutError, TimeoutError):

@@ -19,7 +19,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import delete, func, select
 
 from services.runtime import metrics
-from services.runtime.background import STOP_SECONDS, stop_task
+from services.runtime.background import STOP_SECONDS, end_if_cancelled, stop_task
 from services.runtime.database import Database, UnitOfWork
 from services.runtime.event_bus import EventBus, stream_name
 from services.runtime.runtime_tables import outbox
@@ -78,6 +78,7 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         while True:
+            end_if_cancelled()
             try:
                 published = await self.publish_pending()
                 if published == self._batch_size:

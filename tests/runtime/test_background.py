@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from services.runtime.background import keep_passing, stop_task
+from services.runtime.background import end_if_cancelled, keep_passing, stop_task
 
 
 async def passes_within(one_pass: Callable[[], Awaitable[bool]], wake: asyncio.Event, *, poll_seconds: float,
@@ -98,3 +98,25 @@ async def test_stopping_gives_up_on_a_job_that_never_ends_and_says_so() -> None:
     assert not job.done() and ran
     lost[0] = 0
     assert await stop_task(job, within=5.0) is True
+
+
+async def test_a_loop_that_checks_each_round_ends_on_one_lost_cancellation() -> None:
+    """The event loop's own shutdown cancels each task once and waits for all of them: a job that
+    lost that one cancellation would keep the process (or a test session) from ever ending."""
+    rounds: list[str] = []
+
+    async def job() -> None:
+        while True:
+            end_if_cancelled()
+            try:
+                await asyncio.sleep(0.01)
+            except asyncio.CancelledError:
+                rounds.append("cancellation lost")  # as nats-py's fetch can
+
+    running = asyncio.create_task(job())
+    await asyncio.sleep(0.02)
+    running.cancel()
+
+    done, _ = await asyncio.wait({running}, timeout=5.0)
+
+    assert done == {running} and running.cancelled() and rounds == ["cancellation lost"]
