@@ -149,7 +149,7 @@ async def test_a_notification_opens_its_screen_as_a_new_message_and_stays(bot: B
     await at_the_purchase_confirmation(person)
     await person.press("Yes, buy it")
 
-    activated = await person.wait_for_text("Your plan")  # wallet.subscription.activated
+    activated = await person.wait_for_text("Your plan", within=60.0)  # wallet.subscription.activated
     deep_link = find_button(activated, "Wallet")
     assert deep_link == "!wallet"
     await person.press_data(deep_link, activated["message_id"])
