@@ -16,7 +16,7 @@ class PaymentsSettings(ServiceSettings):
 
     dynopay_api_key: str
     dynopay_wallet_token: str
-    # Optional: when set, webhooks must carry a valid X-Dynopay-Signature-V2.
+    # Webhooks must carry a valid X-Dynopay-Signature-V2 when set; required outside development and test.
     dynopay_webhook_secret: str = ""
     dynopay_base_url: str = "https://user-api.dynopay.com"
     speechcue_public_base_url: str
@@ -34,7 +34,7 @@ class PaymentsSettings(ServiceSettings):
     _urls = field_validator("dynopay_base_url", "speechcue_public_base_url")(base_url)
 
     def secret_field_names(self) -> list[str]:
-        return [*super().secret_field_names(), "dynopay_api_key", "dynopay_wallet_token"]
+        return [*super().secret_field_names(), "dynopay_api_key", "dynopay_wallet_token", "dynopay_webhook_secret"]
 
     @property
     def webhook_url(self) -> str:

@@ -1,5 +1,6 @@
 """Running a service process: database, NATS stream, outbox relay, consumers, the gRPC server with
-health and reflection, the HTTP server, and a graceful stop on SIGTERM or SIGINT.
+health (and reflection when SPEECHCUE_GRPC_REFLECTION is set), the HTTP server, and a graceful stop
+on SIGTERM or SIGINT.
 
 A service's `__main__` builds its parts (servicers, consumers, routes) and hands them to
 `run_service`; everything around them is the same for every service and lives only here.
@@ -142,7 +143,10 @@ class RunningService:
             grpc_service.add_to_server(grpc_service.servicer, server)
             names.append(grpc_service.full_name)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
-        reflection.enable_server_reflection(names, server)
+        # Reflection answers without the internal token (a map of every RPC for whoever reaches the
+        # port), so it is served only when SPEECHCUE_GRPC_REFLECTION asks for it.
+        if settings.speechcue_grpc_reflection:
+            reflection.enable_server_reflection(names, server)
         self.grpc_port = server.add_insecure_port(f"{settings.speechcue_grpc_host}:{settings.speechcue_grpc_port}")
         await server.start()
         self.grpc_server = server

@@ -10,12 +10,56 @@ import sys
 from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from services.runtime.errors import PermissionDenied
 
-PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "password", "token", "dev"})
 DEVELOPMENT_ENVIRONMENTS = frozenset({"development", "test"})
+# Outside development and test a secret may not be one of these. The placeholders anyone would guess:
+PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "secret", "password", "token", "dev"})
+# The values the project itself publishes, so anyone can read them: the local platform
+# (devstack/platform.py), the chart's development Secret (deploy/helm/speechcue/values.yaml), the
+# sandbox's defaults (services/sandbox/settings.py) and the test suites' harnesses. A test keeps this
+# list a superset of what those files hold.
+DEVELOPMENT_SECRETS = frozenset({
+    "local-development-token", "100000001:local-sandbox-telegram-token", "local-telegram-webhook-secret",
+    "local-sandbox-retell-key", "local-dynopay-key", "local-dynopay-token", "local-dynopay-webhook-secret",
+    "sandbox-retell-key", "sandbox-dynopay-key", "sandbox-dynopay-wallet-token", "sandbox-dynopay-webhook-secret",
+    "123456:sandbox-telegram-token", "sandbox-telegram-secret",
+    "test-internal-token-7f3a", "key_calls_test_5b1c9e", "key_sandbox_test_0123456789", "123456:bot-test-token",
+    "bot-test-webhook-secret",
+})
+# Values made the way the project makes its local ones ("local-…", "sandbox-…", a Telegram token
+# "<id>:local-…"): a new local secret is refused before anyone remembers to list it above.
+DEVELOPMENT_SECRET_PREFIXES = ("local-", "sandbox-")
+# The chart's development Secret connects as speechcue:speechcue.
+DEVELOPMENT_DATABASE_PASSWORDS = frozenset({"speechcue"})
+
+
+def unsafe_secret_reason(value: str) -> str | None:
+    """Why a secret may not be used outside development and test, or None when it may.
+
+    "" → empty; "changeme" → a placeholder; "local-development-token" (or "local-anything",
+    "123:sandbox-anything") → published for local development; a random 32-byte hex → None.
+    """
+    normalised = value.strip().lower()
+    if not normalised:
+        return "is empty"
+    if normalised in PLACEHOLDER_SECRETS:
+        return "holds a placeholder"
+    if (normalised in DEVELOPMENT_SECRETS
+            or normalised.rsplit(":", 1)[-1].startswith(DEVELOPMENT_SECRET_PREFIXES)):
+        return "holds a value published for local development"
+    return None
+
+
+def database_password(url: str) -> str | None:
+    """The password in a postgresql:// URL: "postgresql://u:pw@host/db" → "pw"; none → None."""
+    credentials, at, _ = url.split("://", 1)[-1].rpartition("@")
+    if not at or ":" not in credentials:
+        return None
+    return credentials.split(":", 1)[1]
 
 
 class ServiceSettings(BaseSettings):
@@ -38,6 +82,8 @@ class ServiceSettings(BaseSettings):
     speechcue_grpc_host: str = "0.0.0.0"
     speechcue_log_level: str = "INFO"
     speechcue_max_body_bytes: int = Field(default=256 * 1024, gt=0)
+    # gRPC server reflection (grpcurl and friends); it answers without the token, so off unless asked.
+    speechcue_grpc_reflection: bool = False
 
     @field_validator("speechcue_admin_telegram_ids", mode="before")
     @classmethod
@@ -64,15 +110,19 @@ class ServiceSettings(BaseSettings):
         if self.speechcue_http_port == 0:
             self.speechcue_http_port = self.default_http_port
         if self.speechcue_env not in DEVELOPMENT_ENVIRONMENTS:
-            for name in self.secret_field_names():
-                if str(getattr(self, name)).strip().lower() in PLACEHOLDER_SECRETS:
-                    raise ValueError(
-                        f"{name.upper()} holds a placeholder value; set a real secret "
-                        f"(placeholders are allowed only when SPEECHCUE_ENV is development or test)"
-                    )
+            problems = [f"{name.upper()} {reason}" for name in self.secret_field_names()
+                        if (reason := unsafe_secret_reason(str(getattr(self, name)))) is not None]
+            password = database_password(self.speechcue_database_url)
+            if password is not None and password.lower() in DEVELOPMENT_DATABASE_PASSWORDS | PLACEHOLDER_SECRETS:
+                problems.append("SPEECHCUE_DATABASE_URL holds the password published for local development")
+            if problems:
+                raise PydanticCustomError("unsafe_secret", "{problems}; set a secret of your own (these are accepted "
+                                          "only when SPEECHCUE_ENV is development or test, and it is {env})",
+                                          {"problems": "; ".join(problems), "env": self.speechcue_env})
         return self
 
     def secret_field_names(self) -> list[str]:
+        """The fields that must hold a real secret outside development and test: each service adds its own."""
         return ["speechcue_internal_token"]
 
     def require_admin(self, admin_telegram_id: int) -> None:
@@ -97,7 +147,9 @@ def describe_validation_error(error: ValidationError) -> str:
     for problem in error.errors():
         location = [str(part) for part in problem.get("loc", ()) if part != "__root__"]
         variable = location[0].upper() if location else "configuration"
-        if problem["type"] == "missing":
+        if not location:  # a rule across variables names them in its message
+            lines.append(problem["msg"])
+        elif problem["type"] == "missing":
             lines.append(f"{variable} is not set")
         else:
             lines.append(f"{variable}: {problem['msg']}")

@@ -21,7 +21,7 @@ import grpc
 import pytest
 from google.protobuf import message_factory
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
-from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 import speechcue
 from services.runtime.grpc_client import internal_channel, refusal_reason
@@ -93,12 +93,19 @@ async def raw_call(channel: grpc.aio.Channel, service: ServiceDescriptor, method
 
 
 async def served_by(address: str) -> set[str]:
+    """The declared services a server reports health for (reflection is off unless enabled)."""
+    served = set()
     async with grpc.aio.insecure_channel(address) as channel:
-        reflection = reflection_pb2_grpc.ServerReflectionStub(channel)
-        requests = iter([reflection_pb2.ServerReflectionRequest(list_services="")])
-        async for response in reflection.ServerReflectionInfo(requests):
-            return {service.name for service in response.list_services_response.service}
-    return set()
+        health = health_pb2_grpc.HealthStub(channel)
+        for service in speechcue_services():
+            try:
+                await health.Check(health_pb2.HealthCheckRequest(service=service.full_name), timeout=10)
+            except grpc.aio.AioRpcError as error:
+                if error.code() != grpc.StatusCode.NOT_FOUND:
+                    raise
+            else:
+                served.add(service.full_name)
+    return served
 
 
 async def refused(attempt: Awaitable[Any]) -> grpc.aio.AioRpcError:

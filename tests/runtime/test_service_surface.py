@@ -1,28 +1,64 @@
-"""What every service exposes besides its API: gRPC health (overall, liveness, readiness) and
-reflection, /healthz, /readyz, /metrics with go-grpc-prometheus names, and the body size limit."""
+"""What every service exposes besides its API: gRPC health (overall, liveness, readiness), reflection
+only when SPEECHCUE_GRPC_REFLECTION asks for it, /healthz, /readyz, /metrics with go-grpc-prometheus
+names, and the body size limit."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import grpc
 import httpx
+import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from tests.wallet.conftest import WalletHarness
+from services.runtime.service_main import RunningService, start_service
+from services.wallet.__main__ import build
+from tests.conftest import RunningServers
+from tests.wallet.conftest import WalletHarness, reset_wallet_stream, wallet_settings
+
+WALLET_SERVICE = "speechcue.wallet.v1.WalletService"
 
 
-async def test_grpc_health_and_reflection_answer_without_the_token(wallet: WalletHarness) -> None:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{wallet.running.grpc_port}") as channel:
-        health = health_pb2_grpc.HealthStub(channel)
-        for service in ("", "liveness", "readiness", "speechcue.wallet.v1.WalletService"):
-            answer = await health.Check(health_pb2.HealthCheckRequest(service=service))
-            assert answer.status == health_pb2.HealthCheckResponse.SERVING, service
+async def listed_by_reflection(port: int) -> set[str]:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         reflection = reflection_pb2_grpc.ServerReflectionStub(channel)
         responses = reflection.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]))
         async for response in responses:
-            names = {service.name for service in response.list_services_response.service}
-            assert "speechcue.wallet.v1.WalletService" in names
-            break
+            return {service.name for service in response.list_services_response.service}
+    return set()
+
+
+@pytest.fixture
+async def wallet_with_reflection(servers: RunningServers, wallet_database_url: str) -> AsyncIterator[RunningService]:
+    await reset_wallet_stream(servers.nats_url)
+    settings = wallet_settings(wallet_database_url, servers.nats_url, speechcue_grpc_reflection=True)
+
+    running = await start_service(settings, "wallet", build)
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+async def test_grpc_health_answers_without_the_token(wallet: WalletHarness) -> None:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{wallet.running.grpc_port}") as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        for service in ("", "liveness", "readiness", WALLET_SERVICE):
+            answer = await health.Check(health_pb2.HealthCheckRequest(service=service))
+            assert answer.status == health_pb2.HealthCheckResponse.SERVING, service
+
+
+async def test_reflection_is_not_served_unless_enabled(wallet: WalletHarness) -> None:
+    assert wallet.settings.speechcue_grpc_reflection is False
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await listed_by_reflection(wallet.running.grpc_port)
+    assert refused.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+async def test_reflection_when_enabled_lists_the_services_without_the_token(
+        wallet_with_reflection: RunningService) -> None:
+    assert WALLET_SERVICE in await listed_by_reflection(wallet_with_reflection.grpc_port)
 
 
 async def test_http_health_readiness_and_metrics(wallet: WalletHarness) -> None:
