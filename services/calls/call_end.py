@@ -25,7 +25,8 @@ What the call becomes (`end_of_call`), for a call that is queued, ringing or ong
     dial_no_answer (or 0 ms talked)   → failed, 0 s, failure reason dial_no_answer
     started_at: the row's (call_started came first), else Retell's start timestamp, else the moment
     the end was received; ended_at: Retell's end timestamp, else the moment it was received.
-    The key presses, recording, transfer number and voicemail flag are Retell's; opted out is
+    The key presses are Retell's but for the wrong keys at a menu (key_inputs.shown_keys: never
+    kept); the recording, transfer number and voicemail flag are Retell's; opted out is
     opt_outs.py's rule with the row's opt-out key; the settlement becomes pending.
 It changes nothing (None) when:
     Retell says the call still runs (call_status registered or ongoing): its end is yet to come;
@@ -40,6 +41,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from services.calls.call_store import ENDED, FAILED
+from services.calls.key_inputs import place_text, shown_keys
 from services.calls.opt_outs import is_opt_out
 from services.calls.retell_events import RetellCallFacts
 from services.calls.settlement_state import SettlementState
@@ -64,6 +66,8 @@ class CallState:
     failure_reason: str
     started_at: datetime | None
     opt_out_key: str
+    # The dialled flow version's menus and their keys (key_inputs.menu_keys_text); '' for an AI script.
+    menu_keys: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,8 @@ class CallEnd:
     failure_reason: str
     in_voicemail: bool
     settlement: SettlementState = SettlementState.PENDING
+    # Where each of `digits` was pressed, as key_inputs.place_text writes it.
+    key_places: tuple[str, ...] = ()
 
 
 def belongs_to(call: CallState, facts: RetellCallFacts) -> bool:
@@ -111,11 +117,12 @@ def end_of_call(call: CallState, facts: RetellCallFacts, *, received_at: datetim
         return None
     if call.status in (ENDED, FAILED) and not gave_up_too_soon(call, facts):
         return None
+    digits, places = shown_keys(facts.digits, facts.key_places, call.menu_keys, call.opt_out_key)
     return CallEnd(
         status=ENDED if facts.connected else FAILED,
         duration_seconds=billed_seconds(facts),
         disconnection_reason=facts.disconnection_reason,
-        digits=facts.digits,
+        digits=digits, key_places=tuple(place_text(place) for place in places),
         recording_url=facts.recording_url,
         transfer_number=facts.transfer_number,
         opted_out=is_opt_out(facts, call.opt_out_key),

@@ -45,7 +45,7 @@ def call_state(row: Any) -> CallState:
     """What call_end.py reads of a call row (a SQLAlchemy row or an asyncpg record)."""
     return CallState(id=row["id"], customer_id=row["customer_id"], retell_call_id=row["retell_call_id"],
                      status=row["status"], failure_reason=row["failure_reason"], started_at=row["started_at"],
-                     opt_out_key=row["opt_out_key"])
+                     opt_out_key=row["opt_out_key"], menu_keys=row["menu_keys"])
 
 
 def log_mismatch(facts: RetellCallFacts, call_id: str) -> None:
@@ -100,7 +100,7 @@ async def apply_retell_event(uow: UnitOfWork, events: CallsEvents, facts: Retell
 
 
 async def _record_end(uow: UnitOfWork, call: Any, end: CallEnd, facts: RetellCallFacts) -> None:
-    await update_call(uow, call.id, **{**asdict(end), "digits": list(end.digits)})
+    await update_call(uow, call.id, **{**asdict(end), "digits": list(end.digits), "key_places": list(end.key_places)})
     metrics.calls_ended_total.labels(end.status).inc()
     if end.opted_out:
         await add_entry(uow, number=call.to_number, scope=PLATFORM, reason=opt_out_reason(facts))

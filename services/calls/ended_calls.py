@@ -57,13 +57,13 @@ class CallKeptChanging(RuntimeError):
 # its metadata names, through their indexes.
 _READ_CALLS = """
 SELECT i.n, c.id, c.customer_id, c.retell_call_id, c.status, c.failure_reason, c.started_at, c.opt_out_key,
-       c.to_number
+       c.menu_keys, c.to_number
 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS i(retell_call_id, our_call_id, n)
 JOIN LATERAL (
-  SELECT id, customer_id, retell_call_id, status, failure_reason, started_at, opt_out_key, to_number
+  SELECT id, customer_id, retell_call_id, status, failure_reason, started_at, opt_out_key, menu_keys, to_number
   FROM calls WHERE retell_call_id = i.retell_call_id
   UNION
-  SELECT id, customer_id, retell_call_id, status, failure_reason, started_at, opt_out_key, to_number
+  SELECT id, customer_id, retell_call_id, status, failure_reason, started_at, opt_out_key, menu_keys, to_number
   FROM calls WHERE id = i.our_call_id
 ) c ON true
 """
@@ -75,17 +75,19 @@ WITH d AS MATERIALIZED (
   SELECT * FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[], $6::text[], $7::text[],
                        $8::timestamptz[], $9::text[], $10::bool[], $11::text[], $12::bigint[], $13::text[],
                        $14::text[], $15::text[], $16::text[], $17::bool[], $18::timestamptz[], $19::timestamptz[],
-                       $20::text[], $21::bool[], $22::text[], $23::text[], $24::text[])
+                       $20::text[], $21::bool[], $22::text[], $23::text[], $24::text[], $25::text[],
+                       $26::text[])
     AS d(retell_call_id, payload, keep, call_id, exp_status, exp_failure_reason, exp_retell_call_id,
          exp_started_at, exp_opt_out_key, ends, status, duration_seconds, disconnection_reason, digits,
          recording_url, transfer_number, opted_out, started_at, ended_at, failure_reason, in_voicemail,
-         settlement, to_number, opt_out_reason)
+         settlement, to_number, opt_out_reason, exp_menu_keys, key_places)
 ),
 locked AS MATERIALIZED (
   SELECT c.id FROM calls c JOIN d ON d.call_id = c.id
   WHERE c.status = d.exp_status AND c.failure_reason = d.exp_failure_reason
     AND c.retell_call_id IS NOT DISTINCT FROM d.exp_retell_call_id
     AND c.started_at IS NOT DISTINCT FROM d.exp_started_at AND c.opt_out_key = d.exp_opt_out_key
+    AND c.menu_keys = d.exp_menu_keys
   ORDER BY c.id FOR UPDATE OF c
 ),
 checked AS MATERIALIZED (
@@ -101,6 +103,7 @@ ended AS (
     retell_call_id = w.retell_call_id, status = w.status, duration_seconds = w.duration_seconds,
     disconnection_reason = w.disconnection_reason,
     digits = coalesce(string_to_array(nullif(w.digits, ''), ','), '{}'),
+    key_places = coalesce(string_to_array(nullif(w.key_places, ''), ','), '{}'),
     recording_url = w.recording_url, transfer_number = w.transfer_number, opted_out = w.opted_out,
     started_at = w.started_at, ended_at = w.ended_at, failure_reason = w.failure_reason,
     in_voicemail = w.in_voicemail, settlement = w.settlement
@@ -249,4 +252,5 @@ def _columns(orders: list[EndedCall], decisions: list[_Decision]) -> list[list[A
         [d.to_number for d in decisions],
         [opt_out_reason(o.facts) if d.end is not None and d.end.opted_out else "" for o, d in zip(
             orders, decisions, strict=True)],
+        [r.menu_keys if r else None for r in reads], each(lambda end: ",".join(end.key_places)),
     ]

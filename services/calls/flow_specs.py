@@ -16,6 +16,7 @@ from services.calls.flow_rules import (
     NodeKind,
     validate_graph,
 )
+from services.calls.key_inputs import menu_keys_text
 from services.calls.review_policy import FlowForReview, FlowKind
 from services.calls.text_screening import LabeledText
 from speechcue.calls.v1 import calls_pb2
@@ -107,6 +108,12 @@ def opt_out_key(spec: calls_pb2.FlowSpec) -> str:
 def opt_out_key_of(serialized_spec: bytes) -> str:
     """The opt-out key of a flow version as a flow row stores it (a serialized FlowSpec)."""
     return opt_out_key(calls_pb2.FlowSpec.FromString(serialized_spec))
+
+
+def menu_keys_of(serialized_spec: bytes) -> str:
+    """A flow version's menus and their keys as a call row keeps them (key_inputs.menu_keys_text)."""
+    spec = calls_pb2.FlowSpec.FromString(serialized_spec)
+    return menu_keys_text(graph_of(spec) if spec.kind == calls_pb2.FLOW_KIND_GRAPH else None)
 
 
 def transfer_numbers_of(serialized_spec: bytes) -> list[str]:

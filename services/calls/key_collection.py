@@ -9,8 +9,12 @@ path through the graph that gathers more than one key. This module finds the lon
 What counts, along a path from the start step:
 - a collect step gathers up to its max_digits keys, whichever way it is left ("next" or "timeout":
   digits typed before a timeout still reach the customer);
-- a menu left on a key edge (0-9, *, #) gathers 1 key; left on "no_match" it gathers 1 too, since a
-  pressed key that matches no choice is still a key the callee typed and the customer sees;
+- a menu left on a key edge (0-9, *, #) gathers 1 key; left on "no_match" it gathers 1 too. A key
+  that matches no choice is never kept nor shown to the customer (key_inputs.shown_keys), but a flow
+  built to go on after wrong keys (a "no_match" loop: "press the numbers you received, then 1") still
+  has the callee type them into a call that may be recorded, so it is held like any other run. A
+  menu's own repeats on a wrong key (flow_rules.menu_fallbacks) are no edge of the graph: at most
+  3, and their keys are dropped the same way;
 - a menu left on "timeout", and a message's "next", gather nothing and do NOT break the run: an
   attacker splits "enter the first 3 digits" / a message / "now the next 3";
 - only an end or a transfer breaks a run (the call is over, or with a person);

@@ -16,6 +16,18 @@ Examples (a menu `menu` whose 1 leads to a collect step `pin` ended by `#`):
 - keys 1 4 8 2 1 #, pressed at menu, pin, pin.2, pin.3, pin.4, pin.5 → menu choice 1, digits 4821;
 - keys 2 at menu → menu choice 2; keys 9 at menu, then the call enters sc_opt_out → opt-out 9;
 - keys 1 2 without Retell's record → one input "12" of unknown kind.
+
+Wrong keys are never kept (`shown_keys`). A menu said again on a wrong key (flow_rules.menu_fallbacks:
+up to 3 repeats) hears up to four keys in a row, and a key that matched no choice is not a choice:
+were it kept and shown, one menu "press the digits of your code" would collect a four-digit code while
+the review policy counts it as one key (key_collection.py). So when a call ends, a key pressed at a
+menu that is none of that menu's keys (and not the opt-out key) is dropped before the call row keeps
+its keys, with its place. The menus' keys are the flow version's the call dialled, kept on the row at
+placing (`menu_keys`, like the opt-out key), so an edit of the flow while the call runs cannot turn
+its wrong keys into choices. For the menu above (keys 1 and 2, opt-out 9):
+- keys 4 8 2 1 at menu, menu.2, menu.3, menu.4 → kept: 1;
+- keys 7 9 at menu, menu.2 → kept: 9 (the opt-out key is always kept);
+- keys 1 4 8 at menu, pin, pin.2 → kept: 1 4 8 (a collect step's digits are the step's answer).
 """
 
 from __future__ import annotations
@@ -26,7 +38,7 @@ from enum import StrEnum
 from typing import Any
 
 from services.calls.flow_compiler import OPT_OUT_NODE
-from services.calls.flow_rules import FlowGraph, NodeKind
+from services.calls.flow_rules import DIGIT_KEYS, FlowGraph, NodeKind
 
 
 class KeyInputKind(StrEnum):
@@ -34,6 +46,12 @@ class KeyInputKind(StrEnum):
     DIGITS = "digits"
     OPT_OUT = "opt_out"
     UNKNOWN = "unknown"
+
+
+# How a call row keeps its menus' keys: "menu=12;other=3*" (step ids are [a-z0-9_-]: flow_rules.NODE_ID).
+MENU_SEPARATOR, KEYS_SEPARATOR = ";", "="
+# How it keeps a key's place: "node>entered_after".
+PLACE_SEPARATOR = ">"
 
 
 @dataclass(frozen=True)
@@ -50,6 +68,51 @@ class KeyPlace:
 
     node: str
     entered_after: str = ""
+
+
+def place_text(place: KeyPlace) -> str:
+    return f"{place.node}{PLACE_SEPARATOR}{place.entered_after}"
+
+
+def place_of(text: str) -> KeyPlace:
+    node, _, entered_after = text.partition(PLACE_SEPARATOR)
+    return KeyPlace(node, entered_after)
+
+
+def menu_keys_text(graph: FlowGraph | None) -> str:
+    """The keys of each menu of a graph as a call row keeps them: "menu=12;other=3*" ('' without menus)."""
+    if graph is None:
+        return ""
+    return MENU_SEPARATOR.join(
+        f"{node.id}{KEYS_SEPARATOR}{''.join(sorted(key for key in node.edges if key in DIGIT_KEYS))}"
+        for node in sorted(graph.nodes, key=lambda node: node.id) if node.kind == NodeKind.MENU)
+
+
+def menus_of(text: str) -> dict[str, frozenset[str]]:
+    """menu_keys_text read back: step id → its keys."""
+    menus: dict[str, frozenset[str]] = {}
+    for item in text.split(MENU_SEPARATOR) if text else ():
+        step_id, _, keys = item.partition(KEYS_SEPARATOR)
+        menus[step_id] = frozenset(keys)
+    return menus
+
+
+def is_wrong_key(key: str, place: KeyPlace, menus: dict[str, frozenset[str]], opt_out_key: str) -> bool:
+    """A key pressed at a menu that is none of its keys, and not the opt-out key (see the docstring)."""
+    step_id, _ = step_of(place.node)
+    return step_id in menus and key not in menus[step_id] and key != opt_out_key
+
+
+def shown_keys(keys: Sequence[str], places: Sequence[KeyPlace], menu_keys: str,
+               opt_out_key: str) -> tuple[tuple[str, ...], tuple[KeyPlace, ...]]:
+    """The keys a call keeps, with their places: all but the wrong keys (see the module docstring).
+    Without a place for every key nothing can be told apart, and nothing is dropped."""
+    if len(places) != len(keys):
+        return tuple(keys), tuple(places)
+    menus = menus_of(menu_keys)
+    kept = [(key, place) for key, place in zip(keys, places, strict=True)
+            if not is_wrong_key(key, place, menus, opt_out_key)]
+    return tuple(key for key, _ in kept), tuple(place for _, place in kept)
 
 
 def key_places(entries: Any) -> list[KeyPlace] | None:
@@ -93,7 +156,10 @@ def key_inputs(keys: Sequence[str], places: Sequence[KeyPlace] | None, graph: Fl
             inputs.append(KeyInput(KeyInputKind.OPT_OUT, key, step_id if node is not None else ""))
             typing_at = ""
         elif node is not None and node.kind == NodeKind.MENU:
-            inputs.append(KeyInput(KeyInputKind.MENU_CHOICE, key, step_id))
+            # A wrong key is no choice (shown_keys drops it when the call ends; a row kept before that
+            # rule still has it).
+            if key in node.edges:
+                inputs.append(KeyInput(KeyInputKind.MENU_CHOICE, key, step_id))
             typing_at = ""
         elif node is not None and node.kind == NodeKind.COLLECT_DIGITS:
             if typing_at != step_id:

@@ -1,7 +1,8 @@
 """The key-press inbox's answer (ListKeyPresses): each call where the callee pressed keys, with its
 flow's and campaign's names and its keys cut into a menu choice, digits typed, the opt-out key
 (key_inputs.py). Reading only: a page is at most a page of calls, so three small indexed reads follow
-the page's own (the flows, the campaigns and Retell's `call_ended` bodies of those calls).
+the page's own (the flows, the campaigns and, for calls ended before a row kept its keys' places,
+Retell's `call_ended` bodies of those calls).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from services.calls.flow_rules import FlowGraph
 from services.calls.flow_specs import graph_of
-from services.calls.key_inputs import KeyInputKind, KeyPlace, key_inputs, key_places
+from services.calls.key_inputs import KeyInputKind, KeyPlace, key_inputs, key_places, place_of
 from services.calls.messages import stamp
 from services.calls.tables import call_events, campaigns, flows
 from services.runtime.database import UnitOfWork
@@ -48,7 +49,7 @@ async def inbox_context(uow: UnitOfWork, customer_id: str, rows: Sequence[Any]) 
     """The names and key places for these call rows (the customer's own, read by list_calls)."""
     flow_ids = sorted({row.flow_id for row in rows if row.flow_id})
     campaign_ids = sorted({row.campaign_id for row in rows if row.campaign_id})
-    retell_ids = sorted({row.retell_call_id for row in rows if row.retell_call_id})
+    retell_ids = sorted({row.retell_call_id for row in rows if row.retell_call_id and not row.key_places})
     context = InboxContext()
     if flow_ids:
         for flow in await uow.connection.execute(
@@ -73,7 +74,10 @@ async def inbox_context(uow: UnitOfWork, customer_id: str, rows: Sequence[Any]) 
 
 def key_presses_message(row: Any, context: InboxContext) -> calls_pb2.KeyPresses:
     keys = list(row.digits)
-    inputs = key_inputs(keys, context.places.get(row.retell_call_id or ""), context.graphs.get(row.flow_id))
+    # The row's own places (kept with its keys since migration 0014), else Retell's record of the call.
+    places = ([place_of(text) for text in row.key_places] if row.key_places
+              else context.places.get(row.retell_call_id or ""))
+    inputs = key_inputs(keys, places, context.graphs.get(row.flow_id))
     return calls_pb2.KeyPresses(
         call_id=row.id, to_number=row.to_number, flow_id=row.flow_id, digits=keys, ended_at=stamp(row.ended_at),
         flow_name=context.flow_names.get(row.flow_id, ""), campaign_id=row.campaign_id,

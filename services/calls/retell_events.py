@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.calls.key_inputs import KeyPlace, key_places
 from services.runtime.webhook_json import storable_text
 
 SIGNATURE = re.compile(r"v=(\d{1,16}),d=([0-9a-f]{64})")
@@ -68,6 +69,8 @@ class RetellCallFacts:
     # Whether Retell kept the call's transcript (where key presses are): a call placed without
     # recording keeps only basic attributes (data_storage.py), so get-call has none to show.
     keys_kept: bool = True
+    # Where each of `digits` was pressed (key_inputs.key_places), one per key.
+    key_places: tuple[KeyPlace, ...] = ()
 
 
 def _text(value: Any, limit: int = MAX_TEXT) -> str:
@@ -108,10 +111,10 @@ def read_call(event: str, call: dict[str, Any]) -> RetellCallFacts:
     keys_kept = isinstance(entries, list)
     if not isinstance(entries, list):
         entries = []
-    digits = tuple(entry["digit"] for entry in entries
-                   if isinstance(entry, dict) and entry.get("role") == "dtmf"
-                   and isinstance(entry.get("digit"), str) and entry["digit"] in "0123456789*#"
-                   and len(entry["digit"]) == 1)
+    # A dtmf entry without a key a phone has is no key press: left out of the keys and of their places.
+    entries = [entry for entry in entries if not (
+        isinstance(entry, dict) and entry.get("role") == "dtmf" and not _is_key(entry.get("digit")))]
+    digits = tuple(entry["digit"] for entry in entries if isinstance(entry, dict) and entry.get("role") == "dtmf")
     nodes_entered = tuple(_text(entry["new_node_id"], 128) for entry in entries
                           if isinstance(entry, dict) and entry.get("role") == "node_transition"
                           and isinstance(entry.get("new_node_id"), str))
@@ -133,5 +136,9 @@ def read_call(event: str, call: dict[str, Any]) -> RetellCallFacts:
         disconnection_reason=reason, digits=digits, recording_url=_text(call.get("recording_url"), 1000),
         transfer_number=_text(call.get("transfer_destination"), 64), nodes_entered=nodes_entered,
         connected=status != "not_connected" and reason not in NOT_CONNECTED_REASONS and duration > 0,
-        analysis=analysis, keys_kept=keys_kept,
+        analysis=analysis, keys_kept=keys_kept, key_places=tuple(key_places(entries) or ()),
     )
+
+
+def _is_key(value: Any) -> bool:
+    return isinstance(value, str) and len(value) == 1 and value in "0123456789*#"

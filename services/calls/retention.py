@@ -46,7 +46,7 @@ WITH due AS (
   ORDER BY created_at LIMIT :batch FOR UPDATE SKIP LOCKED
 ),
 calls_purged AS (
-  UPDATE calls c SET digits = '{{}}', recording_url = '', summary = '', variables = '{{}}'::jsonb
+  UPDATE calls c SET digits = '{{}}', key_places = '{{}}', recording_url = '', summary = '', variables = '{{}}'::jsonb
   FROM due WHERE c.id = due.id RETURNING c.id
 ),
 callees_purged AS (

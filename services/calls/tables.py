@@ -96,6 +96,9 @@ calls = Table(
     Column("duration_seconds", BigInteger, nullable=False, server_default="0"),
     Column("disconnection_reason", Text, nullable=False, server_default=""),
     Column("digits", ARRAY(Text), nullable=False, server_default="{}"),
+    # Where each key of `digits` was pressed ("node>entered_after", key_inputs.place_text), for the
+    # key-press inbox; '{}' for calls ended before places were kept (migration 0014).
+    Column("key_places", ARRAY(Text), nullable=False, server_default="{}"),
     Column("recording_url", Text, nullable=False, server_default=""),
     Column("transfer_number", Text, nullable=False, server_default=""),
     Column("cost_cents", BigInteger, nullable=False, server_default="0"),
@@ -103,6 +106,9 @@ calls = Table(
     # The flow's opt-out key when the call was admitted ('' for calls admitted before keys were
     # recorded): a webhook does not name the flow, and opt_outs.py needs the key (migration 0006).
     Column("opt_out_key", Text, nullable=False, server_default=""),
+    # The dialled flow version's menus and their keys ("menu=12;other=3", key_inputs.menu_keys_text):
+    # a key pressed at a menu that is none of them is never kept (migration 0014).
+    Column("menu_keys", Text, nullable=False, server_default=""),
     Column("opted_out", Boolean, nullable=False, server_default="false"),
     # The customer stopped the call (StopCall): its outcome is "stopped by you" (migration 0013).
     Column("stopped_by_customer", Boolean, nullable=False, server_default="false"),

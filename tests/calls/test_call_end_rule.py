@@ -102,6 +102,8 @@ def test_a_connected_call_ends_with_retells_facts_and_waits_for_settlement() -> 
         "recording_url": "https://r.example/a.wav", "transfer_number": "+14155550199", "opted_out": True,
         "started_at": START, "ended_at": START + timedelta(seconds=61), "failure_reason": "",
         "in_voicemail": False, "settlement": SettlementState.PENDING,
+        # This transcript names no node: each key's place is empty (key_inputs.place_text).
+        "key_places": (">", ">"),
     }
 
 

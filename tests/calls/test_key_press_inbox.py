@@ -42,10 +42,28 @@ async def test_an_entry_names_its_flow_and_campaign_and_tells_the_menu_choice_fr
         (calls_pb2.KEY_INPUT_KIND_MENU_CHOICE, "1", "menu"), (calls_pb2.KEY_INPUT_KIND_DIGITS, "4821", "pin")]
 
 
+async def test_a_key_that_matched_no_menu_choice_is_never_kept_or_shown(calls: CallsHarness) -> None:
+    # The menu is said again on a wrong key: 7 and 3 would be two digits of a code, typed one wrong
+    # key at a time at a menu the review policy counts as one key.
+    customer = await calls.customer_with_money(5_000)
+    flow = await approved_order_confirmation(calls, customer)
+    keys = [{"digit": digit, "at_ms": 3000 + 500 * index} for index, digit in enumerate("7314821#")]
+    await calls.script_callee(CALLEE, duration_ms=65_000, keys=keys)
+    call = await calls.settled(customer, (await calls.call(customer, flow.id, CALLEE)).id)
+
+    assert list(call.digits) == list("14821#")
+    [entry] = await inbox(calls, customer)
+    assert list(entry.digits) == list("14821#")
+    assert [(item.kind, item.keys, item.step_id) for item in entry.inputs] == [
+        (calls_pb2.KEY_INPUT_KIND_MENU_CHOICE, "1", "menu"), (calls_pb2.KEY_INPUT_KIND_DIGITS, "4821", "pin")]
+
+
 async def test_once_retells_record_is_purged_the_keys_are_given_as_they_are(calls: CallsHarness) -> None:
     customer, call = await a_campaign_call_with_keys(calls)
     connection = await asyncpg.connect(calls.database_url)
-    try:  # as the retention tick empties a kept webhook body (services/calls/retention.py)
+    try:  # a call ended before its row kept its keys' places, once the retention tick empties the kept
+        # webhook body (services/calls/retention.py)
+        await connection.execute("UPDATE calls SET key_places = '{}' WHERE id = $1", call.id)
         await connection.execute("UPDATE call_events SET payload = '{}'::jsonb WHERE retell_call_id = $1",
                                  call.retell_call_id)
     finally:

@@ -208,4 +208,5 @@ async def test_wrong_keys_end_the_call_when_the_menu_says_so(calls: CallsHarness
                                      duration_ms=20_000, keys=[{"digit": "5", "at_ms": 3_000}])
     said = [entry["content"] for entry in record["transcript_with_tool_calls"] if entry["role"] == "agent"]
     assert said[1:] == [MENU_TEXT, "Goodbye."]
-    assert (call.disconnection_reason, list(call.digits)) == ("agent_hangup", ["5"])
+    # The wrong key ended the call and, matching no choice, is not kept (key_inputs.shown_keys).
+    assert (call.disconnection_reason, list(call.digits)) == ("agent_hangup", [])
