@@ -60,4 +60,4 @@ class CallsEvents:
 
     async def flow_pending_review(self, uow: UnitOfWork, flow: Any) -> None:
         await stage_event(uow, self.relay, FLOW_PENDING_REVIEW, flow.customer_id, calls_events_pb2.FlowPendingReview(
-            flow_id=flow.id, name=flow.name, reasons=list(flow.review_reasons)))
+            flow_id=flow.id, name=flow.name, reason_count=len(flow.review_reasons)))

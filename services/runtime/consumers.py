@@ -72,7 +72,7 @@ class EventConsumer:
             filter_subjects=list(self.spec.subjects),
         )
         # The producer may not have started yet; its stream is the same whoever creates it first.
-        await self._bus.ensure_stream(self.spec.source_service)
+        await self._bus.ensure_source_stream(self.spec.source_service)
         await self._bus.jetstream.add_consumer(stream_name(self.spec.source_service), config)
         subscription = await self._bus.jetstream.pull_subscribe_bind(
             durable=self.spec.durable, stream=stream_name(self.spec.source_service)

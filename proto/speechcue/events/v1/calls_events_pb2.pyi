@@ -1,10 +1,9 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
-from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from collections.abc import Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -80,14 +79,14 @@ class FlowReviewed(_message.Message):
     def __init__(self, flow_id: _Optional[str] = ..., name: _Optional[str] = ..., approved: _Optional[bool] = ..., note: _Optional[str] = ...) -> None: ...
 
 class FlowPendingReview(_message.Message):
-    __slots__ = ("flow_id", "name", "reasons")
+    __slots__ = ("flow_id", "name", "reason_count")
     FLOW_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
-    REASONS_FIELD_NUMBER: _ClassVar[int]
+    REASON_COUNT_FIELD_NUMBER: _ClassVar[int]
     flow_id: str
     name: str
-    reasons: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, flow_id: _Optional[str] = ..., name: _Optional[str] = ..., reasons: _Optional[_Iterable[str]] = ...) -> None: ...
+    reason_count: int
+    def __init__(self, flow_id: _Optional[str] = ..., name: _Optional[str] = ..., reason_count: _Optional[int] = ...) -> None: ...
 
 class CustomerSuspension(_message.Message):
     __slots__ = ("suspended", "campaigns_paused", "calls_failed", "calls_stopped")
