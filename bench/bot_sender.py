@@ -31,7 +31,7 @@ from pathlib import Path
 
 import asyncpg
 
-from bench.bot_webhook import BOT_TOKEN, INTERNAL_TOKEN, WEBHOOK_SECRET, insert_users, one_call, user_ids
+from bench.bot_webhook import BOT_TOKEN, WEBHOOK_SECRET, insert_users, one_call, user_ids
 from bench.service_process import ServiceProcess
 from bench.signals import exit_on_sigterm
 from devstack.nats import EmbeddedNats
@@ -54,7 +54,7 @@ def bot_process(folder: Path, *, database_url: str, nats_url: str, sandbox_port:
                 concurrency: int) -> ServiceProcess:
     http_port, nowhere = free_port(), f"127.0.0.1:{free_port()}"
     return ServiceProcess(f"bot ({concurrency})", ["-m", "services.bot"], {
-        "SPEECHCUE_ENV": "development", "SPEECHCUE_NATS_URL": nats_url, "SPEECHCUE_INTERNAL_TOKEN": INTERNAL_TOKEN,
+        "SPEECHCUE_ENV": "development", "SPEECHCUE_NATS_URL": nats_url,
         "SPEECHCUE_DATABASE_URL": database_url, "SPEECHCUE_HTTP_HOST": "127.0.0.1",
         "SPEECHCUE_GRPC_HOST": "127.0.0.1", "SPEECHCUE_GRPC_PORT": str(free_port()),
         "SPEECHCUE_HTTP_PORT": str(http_port), "TELEGRAM_BOT_TOKEN": BOT_TOKEN,

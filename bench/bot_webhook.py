@@ -88,11 +88,12 @@ from bench.wallet_debit import cpu_model
 from devstack.nats import EmbeddedNats
 from devstack.ports import free_port
 from devstack.postgres import EmbeddedPostgres
+from services.runtime.callers import HARNESS, development_token
 from services.runtime.migrations import upgrade_to_head
 
 CONNECTIONS = 16
 WARMUP_SECONDS = 1.0
-INTERNAL_TOKEN = "bench-internal-token"
+INTERNAL_TOKEN = development_token(HARNESS)  # the bench calls from outside, as the harness
 BOT_ID = 123456
 BOT_TOKEN = f"{BOT_ID}:bench-telegram-token"
 WEBHOOK_SECRET = "bench-webhook-secret"
@@ -170,7 +171,7 @@ def build_stack(folder: Path, *, bot_database_url: str, nats_url: str, postgres_
         "SANDBOX_TELEGRAM_GLOBAL_LIMIT": str(UNLIMITED), "SANDBOX_TELEGRAM_CHAT_LIMIT": str(UNLIMITED),
     }, http_port=sandbox_http, ready_path="/healthz", log_path=folder / "sandbox.log")
     bot = ServiceProcess("bot", ["-m", "services.bot"], {
-        "SPEECHCUE_ENV": "development", "SPEECHCUE_NATS_URL": nats_url, "SPEECHCUE_INTERNAL_TOKEN": INTERNAL_TOKEN,
+        "SPEECHCUE_ENV": "development", "SPEECHCUE_NATS_URL": nats_url,
         "SPEECHCUE_DATABASE_URL": bot_database_url, "SPEECHCUE_HTTP_HOST": "127.0.0.1",
         "SPEECHCUE_GRPC_HOST": "127.0.0.1", "SPEECHCUE_GRPC_PORT": str(bot_grpc),
         "SPEECHCUE_HTTP_PORT": str(bot_http), "TELEGRAM_BOT_TOKEN": BOT_TOKEN,

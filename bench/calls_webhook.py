@@ -78,6 +78,7 @@ from bench.wallet_debit import cpu_model
 from devstack.ports import free_port
 from services.calls.calling_window import inside_window
 from services.calls.phone_numbers import timezones_of
+from services.runtime.callers import HARNESS, development_token
 from services.runtime.grpc_client import internal_channel
 from services.sandbox.retell_signing import retell_signature
 from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
@@ -94,7 +95,7 @@ CALLS_PER_CUSTOMER = 20
 PREPARING_CALLERS = 16
 OPENING_CREDIT_CENTS = 100_000_000  # the most one Credit accepts; far more than any run holds
 ADMIN_ID = 1
-INTERNAL_TOKEN = "bench-internal-token"
+INTERNAL_TOKEN = development_token(HARNESS)  # the bench calls from outside, as the harness
 RETELL_KEY = "bench-retell-key"
 WEBHOOK_PATH = "/webhooks/retell"
 SETTLE_POLL_SECONDS = 0.1
@@ -158,7 +159,7 @@ class Stack:
 def build_stack(folder: Path, *, wallet_database_url: str, calls_database_url: str, nats_url: str,
                 calls: int) -> Stack:
     common = {"SPEECHCUE_ENV": "development", "SPEECHCUE_NATS_URL": nats_url,
-              "SPEECHCUE_INTERNAL_TOKEN": INTERNAL_TOKEN, "SPEECHCUE_HTTP_HOST": "127.0.0.1"}
+              "SPEECHCUE_HTTP_HOST": "127.0.0.1"}
     wallet_grpc, wallet_http = free_port(), free_port()
     calls_grpc, calls_http = free_port(), free_port()
     sandbox_http, bare_http = free_port(), free_port()

@@ -70,13 +70,14 @@ from devstack.ports import free_port
 from devstack.postgres import EmbeddedPostgres
 from services.calls.calling_window import inside_window
 from services.calls.phone_numbers import is_e164, timezones_of
+from services.runtime.callers import HARNESS, development_token
 from services.runtime.grpc_client import internal_channel
 from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
 from speechcue.common.v1 import common_pb2
 from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 
 ADMIN_ID = 1
-INTERNAL_TOKEN = "bench-internal-token"
+INTERNAL_TOKEN = development_token(HARNESS)  # the bench calls from outside, as the harness
 RETELL_KEY = "bench-retell-key"
 CUSTOMER = "bench-campaign-customer"
 OPENING_CREDIT_CENTS = 100_000_000  # the most one Credit accepts
@@ -140,7 +141,7 @@ class Stack:
 def build_stack(folder: Path, postgres: EmbeddedPostgres, nats: EmbeddedNats, *, wallet_database_url: str,
                 calls_database_url: str, concurrency: int) -> Stack:
     common = {"SPEECHCUE_ENV": "development", "SPEECHCUE_NATS_URL": nats.url,
-              "SPEECHCUE_INTERNAL_TOKEN": INTERNAL_TOKEN, "SPEECHCUE_HTTP_HOST": "127.0.0.1",
+              "SPEECHCUE_HTTP_HOST": "127.0.0.1",
               "SPEECHCUE_GRPC_HOST": "127.0.0.1"}
     wallet_grpc, wallet_http = free_port(), free_port()
     calls_grpc, calls_http, sandbox_http = free_port(), free_port(), free_port()

@@ -75,6 +75,7 @@ from bench.wallet_debit import cpu_model
 from devstack.ports import free_port
 from devstack.postgres import EmbeddedPostgres
 from services.calls.call_lists import MAX_NUMBERS
+from services.runtime.callers import HARNESS, development_token
 from services.runtime.grpc_client import internal_channel
 from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
 
@@ -91,7 +92,7 @@ WARMUP_LINES = 100
 RSS_SAMPLE_SECONDS = 0.005
 IMPORT_TIMEOUT_SECONDS = 120.0
 ADMIN_ID = 1
-INTERNAL_TOKEN = "bench-internal-token"
+INTERNAL_TOKEN = development_token(HARNESS)  # the bench calls from outside, as the harness
 RETELL_KEY = "bench-retell-key"
 
 US_AREA_CODES = (201, 202, 206, 212, 213, 303, 305, 312, 404, 415, 503, 512, 617, 646, 702, 713, 718, 773, 818, 917)
@@ -395,7 +396,7 @@ class Stack:
 def build_stack(folder: Path, postgres: EmbeddedPostgres, *, wallet_database_url: str, calls_database_url: str,
                 nats_url: str) -> Stack:
     common = {"SPEECHCUE_ENV": "development", "SPEECHCUE_NATS_URL": nats_url,
-              "SPEECHCUE_INTERNAL_TOKEN": INTERNAL_TOKEN, "SPEECHCUE_HTTP_HOST": "127.0.0.1",
+              "SPEECHCUE_HTTP_HOST": "127.0.0.1",
               "SPEECHCUE_GRPC_HOST": "127.0.0.1"}
     wallet_grpc, wallet_http = free_port(), free_port()
     calls_grpc, calls_http, sandbox_http = free_port(), free_port(), free_port()

@@ -48,6 +48,7 @@ from bench.signals import exit_on_sigterm
 from devstack.nats import EmbeddedNats
 from devstack.ports import free_port
 from devstack.postgres import EmbeddedPostgres
+from services.runtime.callers import HARNESS, development_token
 from services.runtime.grpc_client import internal_channel
 from services.runtime.migrations import upgrade_to_head
 from services.runtime.outbox import build_envelope
@@ -65,7 +66,7 @@ DEBIT_CENTS = 7
 # Far more than any run can spend, so no debit is refused and none crosses the low-balance threshold.
 OPENING_CREDIT_CENTS = 100_000_000  # the most one Credit accepts
 HOT_CUSTOMER = "bench-hot"
-INTERNAL_TOKEN = "bench-internal-token"
+INTERNAL_TOKEN = development_token(HARNESS)  # the bench calls from outside, as the harness
 
 Operation = Callable[[int], Awaitable[None]]
 
@@ -137,7 +138,7 @@ class WalletProcess(ServiceProcess):
         grpc_port, http_port = free_port(), free_port()
         super().__init__("the wallet", ["-m", "services.wallet"], {
             "SPEECHCUE_ENV": "development", "SPEECHCUE_DATABASE_URL": database_url, "SPEECHCUE_NATS_URL": nats_url,
-            "SPEECHCUE_INTERNAL_TOKEN": INTERNAL_TOKEN, "SPEECHCUE_GRPC_PORT": str(grpc_port),
+            "SPEECHCUE_GRPC_PORT": str(grpc_port),
             "SPEECHCUE_HTTP_PORT": str(http_port), "SPEECHCUE_HTTP_HOST": "127.0.0.1",
         }, http_port=http_port, ready_path="/readyz", log_path=log_path)
         self.grpc_address = f"127.0.0.1:{grpc_port}"

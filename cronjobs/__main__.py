@@ -2,8 +2,9 @@
 for the latest scheduled minute (so a retried Job repeats nothing), prints the result as one JSON
 line and exits 0; 1 when the service refused or stayed unreachable, 2 on bad usage.
 
-Configuration (environment): `SPEECHCUE_INTERNAL_TOKEN` and `<SERVICE>_GRPC_ADDR` of the tick's
-service, e.g. `WALLET_GRPC_ADDR` for billing."""
+Configuration (environment): `SPEECHCUE_CALLER_TOKEN`, the token of this tick's own identity
+(`tick-<name>`, services/runtime/callers.py; derived when empty and SPEECHCUE_ENV is development or
+test), and `<SERVICE>_GRPC_ADDR` of the tick's service, e.g. `WALLET_GRPC_ADDR` for billing."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import grpc
 
 from cronjobs.requesting import request_tick, tick_key
 from cronjobs.schedule import TICKS, tick_named
+from services.runtime.callers import CallerConfigurationError, own_token, tick_identity
 
 
 def main(argv: list[str]) -> int:
@@ -25,10 +27,15 @@ def main(argv: list[str]) -> int:
         return 2
     tick = tick_named(argv[1])
     address_variable = f"{tick.service.upper()}_GRPC_ADDR"
-    token = os.environ.get("SPEECHCUE_INTERNAL_TOKEN", "")
     address = os.environ.get(address_variable, "")
-    if not token or not address:
-        print(f"set SPEECHCUE_INTERNAL_TOKEN and {address_variable}", file=sys.stderr)
+    try:
+        token = own_token(identity=tick_identity(tick.name), configured=os.environ.get("SPEECHCUE_CALLER_TOKEN", ""),
+                          environment=os.environ.get("SPEECHCUE_ENV", "production"))
+    except CallerConfigurationError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if not address:
+        print(f"set {address_variable}", file=sys.stderr)
         return 2
     scheduled_at = tick.cron.latest_at_or_before(datetime.now(UTC))
     try:

@@ -14,15 +14,17 @@ import grpc
 
 from cronjobs.requesting import request_tick, tick_key
 from cronjobs.schedule import TICKS, Tick
+from services.runtime.callers import development_token, tick_identity
 
 log = logging.getLogger(__name__)
 
 
-async def run_ticker(addresses: Mapping[str, str], token: str, *,
+async def run_ticker(addresses: Mapping[str, str], *,
+                     token_for: Callable[[str], str] = development_token,
                      report: Callable[[Tick, str], None] = lambda tick, outcome: None,
                      clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
     """Forever: sleeps to the next minute, then runs the ticks due at it (each in its own task, so a
-    slow one never delays the others)."""
+    slow one never delays the others), each with its own identity's token (`token_for("tick-billing")`)."""
     running: set[asyncio.Task[None]] = set()
     while True:
         now = clock()
@@ -30,6 +32,7 @@ async def run_ticker(addresses: Mapping[str, str], token: str, *,
         await asyncio.sleep(max(0.0, (next_minute - now).total_seconds()))
         for tick in TICKS:
             if tick.cron.fires_at(next_minute):
+                token = token_for(tick_identity(tick.name))
                 task = asyncio.create_task(_run_one(tick, next_minute, addresses[tick.service], token, report))
                 running.add(task)
                 task.add_done_callback(running.discard)

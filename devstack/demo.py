@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 
-from devstack.platform import LOCAL_INTERNAL_TOKEN, LOCAL_SERVICES, SANDBOX_URL
+from devstack.platform import LOCAL_HARNESS_TOKEN, LOCAL_SERVICES, SANDBOX_URL
 from services.runtime.grpc_client import internal_channel
 from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
 from speechcue.common.v1 import common_pb2
@@ -113,11 +113,11 @@ async def seed(database_url: str) -> None:
                 "summary": "The callee confirmed." if digit == "1" else "The callee cancelled.",
                 "sentiment": "Positive" if digit == "1" else "Neutral"})).raise_for_status()
     run = uuid.uuid4().hex[:8]
-    async with internal_channel(addresses["wallet"], LOCAL_INTERNAL_TOKEN) as channel:
+    async with internal_channel(addresses["wallet"], LOCAL_HARNESS_TOKEN) as channel:
         await wallet_pb2_grpc.WalletServiceStub(channel).Credit(wallet_pb2.CreditRequest(
             idempotency_key=f"demo:{run}:credit", customer_id=customer, amount_cents=5_000,
             cause=common_pb2.Cause(type=common_pb2.CAUSE_TYPE_PROMOTION, id=f"demo-{run}")))
-    async with internal_channel(addresses["calls"], LOCAL_INTERNAL_TOKEN) as channel:
+    async with internal_channel(addresses["calls"], LOCAL_HARNESS_TOKEN) as channel:
         calls = calls_pb2_grpc.CallsServiceStub(channel)
         flow = await calls.CreateFlow(calls_pb2.CreateFlowRequest(idempotency_key=f"demo:{run}:flow",
                                                                   customer_id=customer, spec=demo_flow()))

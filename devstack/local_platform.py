@@ -21,7 +21,6 @@ from cronjobs.ticker import run_ticker
 from devstack.nats import EmbeddedNats
 from devstack.platform import (
     DEFAULT_PORTS,
-    LOCAL_INTERNAL_TOKEN,
     LocalPorts,
     LocalService,
     local_services,
@@ -174,7 +173,7 @@ class LocalPlatform:
             log_file.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {tick.name}: {outcome}\n")
 
         thread = threading.Thread(
-            target=lambda: asyncio.run(run_ticker(addresses, LOCAL_INTERNAL_TOKEN, report=report)),
+            target=lambda: asyncio.run(run_ticker(addresses, report=report)),
             name="ticker", daemon=True)
         thread.start()
 

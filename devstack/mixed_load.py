@@ -35,7 +35,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from devstack.demo import demo_flow
 from devstack.local_platform import LocalPlatform
-from devstack.platform import LOCAL_INTERNAL_TOKEN, sandbox_url
+from devstack.platform import LOCAL_HARNESS_TOKEN, sandbox_url
 from devstack.stream_reader import read_stream_events
 from services.calls.calling_window import inside_window
 from services.calls.phone_numbers import InvalidPhoneNumber, normalise, timezones_of
@@ -176,7 +176,7 @@ class MixedLoad:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._sandbox = httpx.AsyncClient(base_url=sandbox_url(platform.ports), timeout=120.0)
         addresses = {s.name: s.grpc_address for s in platform.services if s.grpc_port is not None}
-        self._channels = [internal_channel(addresses[name], LOCAL_INTERNAL_TOKEN)
+        self._channels = [internal_channel(addresses[name], LOCAL_HARNESS_TOKEN)
                           for name in ("wallet", "calls", "payments")]
         self.wallet = wallet_pb2_grpc.WalletServiceStub(self._channels[0])
         self.calls_api = calls_pb2_grpc.CallsServiceStub(self._channels[1])

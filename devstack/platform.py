@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-LOCAL_INTERNAL_TOKEN = "local-development-token"
+from services.runtime.callers import HARNESS, development_token
+
+# The demo, the mixed load and the tests call services from outside as the harness (development and
+# test only); the services call each other with their own derived tokens (services/runtime/callers.py).
+LOCAL_HARNESS_TOKEN = development_token(HARNESS)
 LOCAL_RETELL_KEY = "local-sandbox-retell-key"
 LOCAL_DYNOPAY = (("DYNOPAY_API_KEY", "local-dynopay-key"), ("DYNOPAY_WALLET_TOKEN", "local-dynopay-token"),
                  ("DYNOPAY_WEBHOOK_SECRET", "local-dynopay-webhook-secret"))
@@ -84,7 +88,6 @@ def service_environment(service: LocalService, *, database_url: str | None, nats
     environment = {
         "SPEECHCUE_ENV": "development",
         "SPEECHCUE_NATS_URL": nats_url,
-        "SPEECHCUE_INTERNAL_TOKEN": LOCAL_INTERNAL_TOKEN,
         "SPEECHCUE_HTTP_PORT": str(service.http_port),
         "SPEECHCUE_HTTP_HOST": "127.0.0.1",
         "SPEECHCUE_GRPC_HOST": "127.0.0.1",

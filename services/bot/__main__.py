@@ -14,6 +14,7 @@ from telegram import Bot
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application
 
+from services.bot.access import BOT_ACCESS
 from services.bot.clients import Services
 from services.bot.commands import publish_commands
 from services.bot.notification_tick import NotificationTick
@@ -83,7 +84,7 @@ def build(context: ServiceContext, **overrides: Any) -> ServiceParts:
 
     return ServiceParts(
         grpc_services=[GrpcService(bot_pb2_grpc.add_BotServiceServicer_to_server, servicer,
-                                   bot_pb2.DESCRIPTOR.services_by_name["BotService"].full_name)],
+                                   bot_pb2.DESCRIPTOR.services_by_name["BotService"].full_name, BOT_ACCESS)],
         consumers=notifications.consumers(),
         add_http_routes=routes,
         background=[sender.run_forever, connect_to_telegram(bot, settings)],

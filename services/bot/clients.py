@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import grpc
 
 from services.bot.settings import BotSettings
+from services.runtime.callers import settings_token
 from services.runtime.grpc_client import internal_channel
 from speechcue.calls.v1 import calls_pb2_grpc
 from speechcue.payments.v1 import payments_pb2_grpc
@@ -26,7 +27,7 @@ class Services:
 
     @classmethod
     def connect(cls, settings: BotSettings) -> Services:
-        token = settings.speechcue_internal_token
+        token = settings_token(settings)
         channels = [internal_channel(address, token) for address in
                     (settings.wallet_grpc_addr, settings.calls_grpc_addr, settings.payments_grpc_addr)]
         return cls(wallet_pb2_grpc.WalletServiceStub(channels[0]), calls_pb2_grpc.CallsServiceStub(channels[1]),

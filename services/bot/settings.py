@@ -53,4 +53,5 @@ class BotSettings(ServiceSettings):
     _urls = field_validator("telegram_api_base_url")(base_url)
 
     def secret_field_names(self) -> list[str]:
-        return [*super().secret_field_names(), "telegram_bot_token", "telegram_webhook_secret"]
+        return [*super().secret_field_names(), "speechcue_caller_token", "telegram_bot_token",
+                "telegram_webhook_secret"]

@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from services.calls.access import CALLS_ACCESS
 from services.calls.caller_ids import enabled_caller_ids, sync_from_retell
 from services.calls.ended_calls import EndedCalls
 from services.calls.events import CallsEvents
@@ -22,6 +23,7 @@ from services.calls.servicer import CallsServicer
 from services.calls.settings import CallsSettings
 from services.calls.settlement import Settlement
 from services.calls.webhook import add_retell_webhook
+from services.runtime.callers import settings_token
 from services.runtime.database import Database
 from services.runtime.grpc_client import internal_channel
 from services.runtime.service_main import GrpcService, ServiceContext, ServiceParts, service_command_line
@@ -67,7 +69,7 @@ def build(context: ServiceContext, **overrides: Any) -> ServiceParts:
     retell = overrides.get("retell") or RetellClient(settings.retell_base_url, settings.retell_api_key,
                                                      timeout_seconds=settings.calls_retell_timeout_seconds)
     wallet = wallet_pb2_grpc.WalletServiceStub(internal_channel(settings.wallet_grpc_addr,
-                                                                settings.speechcue_internal_token))
+                                                                settings_token(settings)))
     events = CallsEvents(context.relay)
     clock = overrides.get("clock") or utc_now
     settlement = Settlement(context.database, wallet, events, settings, clock)
@@ -88,7 +90,8 @@ def build(context: ServiceContext, **overrides: Any) -> ServiceParts:
 
     return ServiceParts(
         grpc_services=[GrpcService(calls_pb2_grpc.add_CallsServiceServicer_to_server, servicer,
-                                   calls_pb2.DESCRIPTOR.services_by_name["CallsService"].full_name)],
+                                   calls_pb2.DESCRIPTOR.services_by_name["CallsService"].full_name,
+                                   CALLS_ACCESS)],
         add_http_routes=routes,
         background=[settlement.run_forever, servicer.dispatcher.run_forever, line_waiter.run_forever,
                     fill_caller_id_pool(context.database, retell), close_at_stop(list_parser)],

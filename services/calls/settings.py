@@ -84,7 +84,7 @@ class CallsSettings(ServiceSettings):
         return parse_country_list(self.calls_allowed_countries)
 
     def secret_field_names(self) -> list[str]:
-        return [*super().secret_field_names(), "retell_api_key"]
+        return [*super().secret_field_names(), "speechcue_caller_token", "retell_api_key"]
 
     @property
     def retell_webhook_url(self) -> str:

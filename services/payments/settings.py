@@ -34,7 +34,8 @@ class PaymentsSettings(ServiceSettings):
     _urls = field_validator("dynopay_base_url", "speechcue_public_base_url")(base_url)
 
     def secret_field_names(self) -> list[str]:
-        return [*super().secret_field_names(), "dynopay_api_key", "dynopay_wallet_token", "dynopay_webhook_secret"]
+        return [*super().secret_field_names(), "speechcue_caller_token", "dynopay_api_key", "dynopay_wallet_token",
+                "dynopay_webhook_secret"]
 
     @property
     def webhook_url(self) -> str:

@@ -1,4 +1,6 @@
-"""The one server interceptor every gRPC service runs: the internal bearer token, the request id,
+"""The one server interceptor every gRPC service runs: who is calling (the caller's bearer token) and
+whether the service's access table lets that caller call this method (services/runtime/callers.py),
+the request id,
 go-grpc-prometheus metrics, and domain errors mapped to status codes with a machine-readable
 reason (`google.rpc.ErrorInfo` in `grpc-status-details-bin`).
 
@@ -8,10 +10,10 @@ handler object on every call of the hot paths.
 
 from __future__ import annotations
 
-import hmac
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -21,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from services.runtime import metrics
+from services.runtime.callers import HARNESS, AccessTable, identify
 from services.runtime.errors import DomainError
 from services.runtime.logs import new_request_id, request_id_var
 
@@ -28,6 +31,14 @@ log = logging.getLogger(__name__)
 
 UNAUTHENTICATED_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
+CALLER_NOT_ALLOWED = "CALLER_NOT_ALLOWED"
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    code: grpc.StatusCode
+    message: str
+    reason: str
 
 
 def _split_method(full_method: str) -> tuple[str, str]:
@@ -71,8 +82,14 @@ class _MethodMetrics:
 
 
 class ServiceInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, *, internal_token: str, error_domain: str) -> None:
-        self._expected = f"Bearer {internal_token}".encode()
+    """`callers`: each accepted identity's token digest; `access`: the table of each service this
+    server serves; `harness_allowed`: development and test, where the harness may call anything."""
+
+    def __init__(self, *, callers: Mapping[str, bytes], access: Iterable[AccessTable], error_domain: str,
+                 harness_allowed: bool = False) -> None:
+        self._callers = dict(callers)
+        self._access = {table.service: table for table in access}
+        self._harness_allowed = harness_allowed
         self._domain = error_domain
         self._metrics: dict[str, _MethodMetrics] = {}
 
@@ -90,16 +107,30 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             method_metrics = _MethodMetrics(*_split_method(full_method))
             self._metrics[full_method] = method_metrics
         metadata = dict(handler_call_details.invocation_metadata or ())  # type: ignore[attr-defined]
-        authorized = hmac.compare_digest(str(metadata.get("authorization", "")).encode(), self._expected)
+        refusal = self._refusal(str(metadata.get("authorization", "")), method_metrics)
         request_id = str(metadata.get("x-request-id") or new_request_id())[:64]
         return grpc.unary_unary_rpc_method_handler(
-            self._wrap(handler.unary_unary, method_metrics, authorized, request_id),
+            self._wrap(handler.unary_unary, method_metrics, refusal, request_id),
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
 
+    def _refusal(self, authorization: str, method_metrics: _MethodMetrics) -> _Refusal | None:
+        identity = identify(authorization, self._callers)
+        if identity is None:
+            return _Refusal(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong internal token", "UNAUTHENTICATED")
+        if identity == HARNESS and self._harness_allowed:
+            return None
+        table = self._access.get(method_metrics.service)
+        if table is not None and table.may_call(identity, method_metrics.method):
+            return None
+        # The caller learns only that it may not; the operator's log says who tried what.
+        log.warning("refused %s.%s to caller %s: not in the service's access table",
+                    method_metrics.service, method_metrics.method, identity)
+        return _Refusal(grpc.StatusCode.PERMISSION_DENIED, "this caller may not call this method", CALLER_NOT_ALLOWED)
+
     def _wrap(self, behavior: Callable[..., Awaitable[Any]], method_metrics: _MethodMetrics,
-              authorized: bool, request_id: str) -> Callable[..., Awaitable[Any]]:
+              refusal: _Refusal | None, request_id: str) -> Callable[..., Awaitable[Any]]:
         async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
             request_id_var.set(request_id)
             method_metrics.started.inc()
@@ -107,9 +138,10 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             started = time.perf_counter()
             code = grpc.StatusCode.OK
             try:
-                if not authorized:
-                    code = grpc.StatusCode.UNAUTHENTICATED
-                    await context.abort(code, "missing or wrong internal token")
+                if refusal is not None:
+                    code = refusal.code
+                    await context.abort(code, refusal.message, _status_metadata(
+                        code, refusal.message, refusal.reason, self._domain, {}))
                 response = await behavior(request, context)
                 method_metrics.sent.inc()
                 return response

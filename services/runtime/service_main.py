@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import Callable, Coroutine, Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -24,6 +25,7 @@ from grpc_reflection.v1alpha import reflection
 
 from services.runtime import metrics
 from services.runtime.background import STOP_SECONDS, stop_task
+from services.runtime.callers import DEVELOPMENT_ENVIRONMENTS, AccessTable, CallerConfigurationError, accepted_callers
 from services.runtime.consumers import ConsumerSpec, EventConsumer
 from services.runtime.database import Database
 from services.runtime.event_bus import EventBus
@@ -44,11 +46,13 @@ GRACE_SECONDS = 10.0
 
 @dataclass
 class GrpcService:
-    """A servicer with its generated `add_..._to_server` function and full service name."""
+    """A servicer with its generated `add_..._to_server` function, full service name and the table
+    of who may call which of its methods (the service's `access.py`)."""
 
     add_to_server: Callable[[Any, grpc.aio.Server], None]
     servicer: Any
     full_name: str
+    access: AccessTable
 
 
 @dataclass
@@ -128,9 +132,12 @@ class RunningService:
             self._tasks.append(asyncio.create_task(job(), name=getattr(job, "__name__", "background")))
 
     async def _start_grpc(self, settings: ServiceSettings) -> None:
+        tables = [grpc_service.access for grpc_service in self.parts.grpc_services]
+        callers = accepted_callers(configured=settings.speechcue_caller_token_hashes,
+                                   environment=settings.speechcue_env)
         server = grpc.aio.server(
-            interceptors=[ServiceInterceptor(internal_token=settings.speechcue_internal_token,
-                                             error_domain=f"speechcue.{self.service}")],
+            interceptors=[ServiceInterceptor(callers=callers, access=tables, error_domain=f"speechcue.{self.service}",
+                                             harness_allowed=settings.speechcue_env in DEVELOPMENT_ENVIRONMENTS)],
             options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 8 * 1024 * 1024),
                      # Our clients ping every 30 s to keep idle channels alive; the server's default
                      # (one ping per 5 minutes) would answer them with GOAWAY "too many pings".
@@ -248,7 +255,11 @@ def run_service(
         await running.stop()
         log.info("%s stopped", service)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except CallerConfigurationError as error:
+        sys.stderr.write(f"speechcue {service}: bad configuration: {error}\n")
+        raise SystemExit(2) from None
 
 
 def service_command_line(argv: list[str], settings_class: type[ServiceSettings], service: str,

@@ -28,7 +28,7 @@ DEVELOPMENT_SECRETS = frozenset({
     "sandbox-retell-key", "sandbox-dynopay-key", "sandbox-dynopay-wallet-token", "sandbox-dynopay-webhook-secret",
     "123456:sandbox-telegram-token", "sandbox-telegram-secret",
     "test-internal-token-7f3a", "key_calls_test_5b1c9e", "key_sandbox_test_0123456789", "123456:bot-test-token",
-    "bot-test-webhook-secret",
+    "bot-test-webhook-secret", "local-caller-token-harness",
 })
 # Values made the way the project makes its local ones ("local-…", "sandbox-…", a Telegram token
 # "<id>:local-…"): a new local secret is refused before anyone remembers to list it above.
@@ -74,7 +74,10 @@ class ServiceSettings(BaseSettings):
     speechcue_env: str = "production"
     speechcue_database_url: str
     speechcue_nats_url: str = "nats://127.0.0.1:4222"
-    speechcue_internal_token: str
+    # Who calls whom (services/runtime/callers.py): the digests of the callers this service accepts,
+    # and the token it calls others with. Both may be empty in development and test.
+    speechcue_caller_token_hashes: str = ""
+    speechcue_caller_token: str = ""
     speechcue_admin_telegram_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     speechcue_grpc_port: int = 0
     speechcue_http_port: int = 0
@@ -123,7 +126,7 @@ class ServiceSettings(BaseSettings):
 
     def secret_field_names(self) -> list[str]:
         """The fields that must hold a real secret outside development and test: each service adds its own."""
-        return ["speechcue_internal_token"]
+        return ["speechcue_caller_token_hashes"]
 
     def require_admin(self, admin_telegram_id: int) -> None:
         """Refuses an admin action by anyone not named in SPEECHCUE_ADMIN_TELEGRAM_IDS."""

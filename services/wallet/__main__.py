@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 from services.runtime.service_main import GrpcService, ServiceContext, ServiceParts, service_command_line
+from services.wallet.access import WALLET_ACCESS
 from services.wallet.events import WalletEvents
 from services.wallet.servicer import WalletServicer
 from services.wallet.settings import WalletSettings
@@ -19,7 +20,7 @@ def build(context: ServiceContext) -> ServiceParts:
     servicer = WalletServicer(context.database, events, settings)
     return ServiceParts(grpc_services=[GrpcService(
         wallet_pb2_grpc.add_WalletServiceServicer_to_server, servicer,
-        wallet_pb2.DESCRIPTOR.services_by_name["WalletService"].full_name,
+        wallet_pb2.DESCRIPTOR.services_by_name["WalletService"].full_name, WALLET_ACCESS,
     )])
 
 

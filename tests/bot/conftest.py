@@ -229,7 +229,7 @@ def bot_settings(database_url: str, nats_url: str, telegram_url: str, *, wallet_
                  payments_address: str, http_port: int, **overrides: Any) -> BotSettings:
     values: dict[str, Any] = dict(
         speechcue_env="test", speechcue_database_url=database_url, speechcue_nats_url=nats_url,
-        speechcue_internal_token=INTERNAL_TOKEN, speechcue_admin_telegram_ids=str(ADMIN_ID),
+        speechcue_admin_telegram_ids=str(ADMIN_ID),
         speechcue_grpc_port=free_port(), speechcue_http_port=http_port, speechcue_http_host="127.0.0.1",
         telegram_bot_token=TELEGRAM_TOKEN, telegram_webhook_secret=TELEGRAM_SECRET,
         telegram_api_base_url=telegram_url, speechcue_public_base_url=f"http://127.0.0.1:{http_port}",

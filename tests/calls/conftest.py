@@ -116,7 +116,7 @@ def calls_settings(database_url: str, nats_url: str, sandbox_url: str, wallet_ad
                    http_port: int) -> CallsSettings:
     return CallsSettings(
         speechcue_env="test", speechcue_database_url=database_url, speechcue_nats_url=nats_url,
-        speechcue_internal_token=INTERNAL_TOKEN, speechcue_admin_telegram_ids=str(ADMIN_ID),
+        speechcue_admin_telegram_ids=str(ADMIN_ID),
         speechcue_grpc_port=free_port(), speechcue_http_port=http_port, speechcue_http_host="127.0.0.1",
         retell_api_key=RETELL_KEY, retell_base_url=sandbox_url,
         speechcue_public_base_url=f"http://127.0.0.1:{http_port}", wallet_grpc_addr=wallet_address,

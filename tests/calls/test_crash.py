@@ -35,7 +35,7 @@ def calls_environment(database_url: str, nats_url: str, sandbox_url: str, wallet
     """What `python -m services.calls` is started with in these tests."""
     return {
         **os.environ, "SPEECHCUE_ENV": "test", "SPEECHCUE_DATABASE_URL": database_url,
-        "SPEECHCUE_NATS_URL": nats_url, "SPEECHCUE_INTERNAL_TOKEN": INTERNAL_TOKEN,
+        "SPEECHCUE_NATS_URL": nats_url,
         "SPEECHCUE_ADMIN_TELEGRAM_IDS": str(ADMIN_ID), "SPEECHCUE_GRPC_PORT": str(grpc_port),
         "SPEECHCUE_HTTP_PORT": str(http_port), "SPEECHCUE_HTTP_HOST": "127.0.0.1", "RETELL_API_KEY": RETELL_KEY,
         "RETELL_BASE_URL": sandbox_url, "SPEECHCUE_PUBLIC_BASE_URL": f"http://127.0.0.1:{http_port}",

@@ -12,7 +12,6 @@ import httpx
 
 from devstack.demo import callable_numbers
 from devstack.local_platform import LocalPlatform
-from devstack.platform import LOCAL_INTERNAL_TOKEN
 from tests.e2e.conftest import Chat, platform_state, text_of
 
 
@@ -164,7 +163,8 @@ async def test_flow_4_a_campaign_with_its_report(chat: Chat, sandbox: httpx.Asyn
 
 
 async def run_cronjob(platform: LocalPlatform, tick: str) -> dict[str, object]:
-    environment = {**os.environ, "SPEECHCUE_INTERNAL_TOKEN": LOCAL_INTERNAL_TOKEN}
+    # Each tick calls with its own identity's token, derived in development.
+    environment = {**os.environ, "SPEECHCUE_ENV": "development"}
     for service in platform.services:
         if service.grpc_port is not None:
             environment[f"{service.name.upper()}_GRPC_ADDR"] = service.grpc_address

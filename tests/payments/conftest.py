@@ -80,7 +80,7 @@ async def payments(servers: RunningServers, payments_database_url: str,
     sandbox_url = f"http://127.0.0.1:{sandbox_settings.speechcue_http_port}"
     settings = PaymentsSettings(
         speechcue_env="test", speechcue_database_url=payments_database_url, speechcue_nats_url=servers.nats_url,
-        speechcue_internal_token=INTERNAL_TOKEN, speechcue_grpc_port=free_port(), speechcue_http_port=http_port,
+        speechcue_grpc_port=free_port(), speechcue_http_port=http_port,
         speechcue_http_host="127.0.0.1", dynopay_api_key=sandbox_settings.dynopay_api_key,
         dynopay_wallet_token=sandbox_settings.dynopay_wallet_token, dynopay_webhook_secret=SECRET,
         dynopay_base_url=sandbox_url, speechcue_public_base_url=f"http://127.0.0.1:{http_port}",

@@ -122,6 +122,7 @@ async def _pending_credit_attempted(payments: PaymentsHarness) -> bool:
 
 def _wallet_builder(payments: PaymentsHarness) -> object:
     from services.runtime.service_main import GrpcService, ServiceParts
+    from services.wallet.access import WALLET_ACCESS
     from services.wallet.events import WalletEvents
     from services.wallet.servicer import WalletServicer
     from speechcue.wallet.v1 import wallet_pb2_grpc
@@ -131,7 +132,7 @@ def _wallet_builder(payments: PaymentsHarness) -> object:
         servicer = WalletServicer(context.database, events, payments.wallet.settings)  # type: ignore[attr-defined]
         return ServiceParts(grpc_services=[GrpcService(
             wallet_pb2_grpc.add_WalletServiceServicer_to_server, servicer,
-            wallet_pb2.DESCRIPTOR.services_by_name["WalletService"].full_name)])
+            wallet_pb2.DESCRIPTOR.services_by_name["WalletService"].full_name, WALLET_ACCESS)])
 
     return build
 

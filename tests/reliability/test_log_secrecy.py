@@ -23,7 +23,7 @@ import pytest
 from cronjobs.schedule import TICKS
 from devstack.demo import callable_numbers
 from devstack.local_platform import LocalPlatform, on_free_ports
-from devstack.platform import LOCAL_DYNOPAY, LOCAL_INTERNAL_TOKEN, LOCAL_RETELL_KEY, LOCAL_TELEGRAM, LocalPorts
+from devstack.platform import LOCAL_DYNOPAY, LOCAL_HARNESS_TOKEN, LOCAL_RETELL_KEY, LOCAL_TELEGRAM, LocalPorts
 from devstack.platform import sandbox_url as sandbox_address
 from services.runtime.logs import JsonFormatter, secret_values
 from tests.e2e.conftest import Chat
@@ -49,7 +49,7 @@ def platform() -> Iterator[LocalPlatform]:
 
 def secrets() -> dict[str, str]:
     """Every secret the local platform starts its services with, by its variable's name."""
-    found = {"SPEECHCUE_INTERNAL_TOKEN": LOCAL_INTERNAL_TOKEN, "RETELL_API_KEY": LOCAL_RETELL_KEY,
+    found = {"the harness's caller token": LOCAL_HARNESS_TOKEN, "RETELL_API_KEY": LOCAL_RETELL_KEY,
              **dict(LOCAL_DYNOPAY), **dict(LOCAL_TELEGRAM)}
     # The bot token's secret half alone is as good as the whole token.
     found["TELEGRAM_BOT_TOKEN (secret half)"] = found["TELEGRAM_BOT_TOKEN"].split(":", 1)[1]

@@ -12,8 +12,9 @@ from services.wallet.settings import WalletSettings
 
 BASE = {
     "SPEECHCUE_DATABASE_URL": "postgresql://u@127.0.0.1:5/wallet",
-    "SPEECHCUE_INTERNAL_TOKEN": "a-real-secret-value",
+    "SPEECHCUE_CALLER_TOKEN_HASHES": "bot=" + "ab" * 32,
     "SPEECHCUE_NATS_URL": "nats://127.0.0.1:4222",
+    "SPEECHCUE_NATS_PASSWORD": "9c4e1a7f3b8d2e6a0f5c9b1d7e3a8f2c",
 }
 
 
@@ -24,7 +25,7 @@ def run_wallet(environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize(("missing", "named"), [
     ("SPEECHCUE_DATABASE_URL", "SPEECHCUE_DATABASE_URL is not set"),
-    ("SPEECHCUE_INTERNAL_TOKEN", "SPEECHCUE_INTERNAL_TOKEN is not set"),
+    ("SPEECHCUE_CALLER_TOKEN_HASHES", "SPEECHCUE_CALLER_TOKEN_HASHES"),
 ])
 def test_missing_variable_stops_the_service_naming_it(missing: str, named: str) -> None:
     environment = {key: value for key, value in BASE.items() if key != missing}
@@ -48,12 +49,12 @@ def test_malformed_variable_stops_the_service_naming_it(variable: str, value: st
 def test_placeholder_secret_is_refused_outside_development(monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in BASE.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setenv("SPEECHCUE_INTERNAL_TOKEN", "changeme")
+    monkeypatch.setenv("SPEECHCUE_CALLER_TOKEN_HASHES", "changeme")
     with pytest.raises(SystemExit):
         load_settings(WalletSettings)
     monkeypatch.setenv("SPEECHCUE_ENV", "development")
     settings = load_settings(WalletSettings)
-    assert settings.speechcue_internal_token == "changeme"
+    assert settings.speechcue_caller_token_hashes == "changeme"
 
 
 def test_defaults_and_parsing(monkeypatch: pytest.MonkeyPatch) -> None:

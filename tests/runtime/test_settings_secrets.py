@@ -11,7 +11,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from devstack.platform import LOCAL_DYNOPAY, LOCAL_INTERNAL_TOKEN, LOCAL_RETELL_KEY, LOCAL_TELEGRAM
+from devstack.platform import LOCAL_DYNOPAY, LOCAL_HARNESS_TOKEN, LOCAL_RETELL_KEY, LOCAL_TELEGRAM
 from services.bot.settings import BotSettings
 from services.calls.settings import CallsSettings
 from services.payments.settings import PaymentsSettings
@@ -63,7 +63,7 @@ def published_values() -> set[str]:
     sandbox = {value for name, field in SandboxSettings.model_fields.items()
                if name.endswith(("_key", "_token", "_secret")) and isinstance(value := field.default, str)}
     return {
-        LOCAL_INTERNAL_TOKEN, LOCAL_RETELL_KEY, *(value for _, value in (*LOCAL_DYNOPAY, *LOCAL_TELEGRAM)),
+        LOCAL_HARNESS_TOKEN, LOCAL_RETELL_KEY, *(value for _, value in (*LOCAL_DYNOPAY, *LOCAL_TELEGRAM)),
         *(value for key, value in chart.items() if not key.endswith("_DATABASE_URL")),
         *sandbox, INTERNAL_TOKEN, CALLS_RETELL_KEY, SANDBOX_RETELL_KEY, TELEGRAM_TOKEN, TELEGRAM_SECRET,
     }
@@ -135,7 +135,7 @@ def test_the_charts_development_database_password_is_refused() -> None:
 
 
 def test_every_unsafe_secret_is_named_at_once_and_staging_refuses_too() -> None:
-    message = refusal(BotSettings, "staging", **{COMMON_SECRET: LOCAL_INTERNAL_TOKEN},
+    message = refusal(BotSettings, "staging", **{COMMON_SECRET: LOCAL_HARNESS_TOKEN},
                       telegram_bot_token=dict(LOCAL_TELEGRAM)["TELEGRAM_BOT_TOKEN"], telegram_webhook_secret="")
     assert message.startswith(f"{COMMON_SECRET.upper()} holds a value published for local development; ")
     assert ("TELEGRAM_BOT_TOKEN holds a value published for local development; "
@@ -147,11 +147,11 @@ def test_every_unsafe_secret_is_named_at_once_and_staging_refuses_too() -> None:
 def test_development_and_test_still_accept_the_local_values(environment: str) -> None:
     local = dict((*LOCAL_DYNOPAY, *LOCAL_TELEGRAM))
     chart_url = "postgresql://speechcue:speechcue@postgresql:5432/payments"
-    payments = configure(PaymentsSettings, environment, **{COMMON_SECRET: LOCAL_INTERNAL_TOKEN},
+    payments = configure(PaymentsSettings, environment, **{COMMON_SECRET: LOCAL_HARNESS_TOKEN},
                          speechcue_database_url=chart_url, dynopay_api_key=local["DYNOPAY_API_KEY"],
                          dynopay_wallet_token=local["DYNOPAY_WALLET_TOKEN"], dynopay_webhook_secret="")
     assert isinstance(payments, PaymentsSettings) and payments.dynopay_webhook_secret == ""
-    bot = configure(BotSettings, environment, **{COMMON_SECRET: LOCAL_INTERNAL_TOKEN},
+    bot = configure(BotSettings, environment, **{COMMON_SECRET: LOCAL_HARNESS_TOKEN},
                     telegram_bot_token=local["TELEGRAM_BOT_TOKEN"], telegram_webhook_secret="changeme")
     assert isinstance(bot, BotSettings) and bot.telegram_webhook_secret == "changeme"
     calls = configure(CallsSettings, environment, retell_api_key=LOCAL_RETELL_KEY)

@@ -13,8 +13,10 @@ import grpc
 import pytest
 
 from devstack.ports import free_port
+from services.runtime.callers import HARNESS, development_token
 from services.runtime.grpc_client import internal_channel
 from services.runtime.service_main import GrpcService, RunningService, ServiceContext, ServiceParts, start_service
+from services.wallet.access import WALLET_ACCESS
 from services.wallet.events import WalletEvents
 from services.wallet.servicer import WalletServicer
 from services.wallet.settings import WalletSettings
@@ -24,7 +26,10 @@ from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 from tests.conftest import RunningServers
 from tests.event_reader import delete_stream, read_events
 
-INTERNAL_TOKEN = "test-internal-token-7f3a"
+# The tests call services from outside the platform as the harness, which test (and development) lets
+# call every method; the services inside call each other with their own identities
+# (services/runtime/callers.py), so the journeys run through the real access tables.
+INTERNAL_TOKEN = development_token(HARNESS)
 ADMIN_ID = 4242
 
 
@@ -91,7 +96,6 @@ def wallet_settings(database_url: str, nats_url: str, **overrides: object) -> Wa
         "speechcue_env": "test",
         "speechcue_database_url": database_url,
         "speechcue_nats_url": nats_url,
-        "speechcue_internal_token": INTERNAL_TOKEN,
         "speechcue_admin_telegram_ids": str(ADMIN_ID),
         "speechcue_grpc_port": free_port(),
         "speechcue_http_port": free_port(),
@@ -112,7 +116,7 @@ async def wallet(servers: RunningServers, wallet_database_url: str) -> AsyncIter
         servicer = WalletServicer(context.database, events, settings, clock=clock)
         return ServiceParts(grpc_services=[GrpcService(
             wallet_pb2_grpc.add_WalletServiceServicer_to_server, servicer,
-            wallet_pb2.DESCRIPTOR.services_by_name["WalletService"].full_name)])
+            wallet_pb2.DESCRIPTOR.services_by_name["WalletService"].full_name, WALLET_ACCESS)])
 
     running = await start_service(settings, "wallet", build)
     channel = internal_channel(f"127.0.0.1:{running.grpc_port}", INTERNAL_TOKEN)

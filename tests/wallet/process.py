@@ -7,7 +7,7 @@ from pathlib import Path
 
 from devstack.ports import free_port
 from tests.service_process import ServiceProcess
-from tests.wallet.conftest import ADMIN_ID, INTERNAL_TOKEN
+from tests.wallet.conftest import ADMIN_ID
 
 
 class WalletProcess(ServiceProcess):
@@ -17,7 +17,6 @@ class WalletProcess(ServiceProcess):
             "SPEECHCUE_ENV": "test",
             "SPEECHCUE_DATABASE_URL": database_url,
             "SPEECHCUE_NATS_URL": nats_url,
-            "SPEECHCUE_INTERNAL_TOKEN": INTERNAL_TOKEN,
             "SPEECHCUE_ADMIN_TELEGRAM_IDS": str(ADMIN_ID),
             "SPEECHCUE_GRPC_PORT": str(free_port()),
             "SPEECHCUE_HTTP_PORT": str(free_port()),
