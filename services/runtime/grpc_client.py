@@ -1,5 +1,5 @@
-"""Calling another Speechcue service: a channel that carries the internal token, and reading the
-machine-readable reason of a refusal."""
+"""Calling another Speechcue service: a channel that carries this caller's own token (its identity:
+services/runtime/callers.py), and reading the machine-readable reason of a refusal."""
 
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ class _TokenInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[m
 
 
 def internal_channel(address: str, token: str) -> grpc.aio.Channel:
+    """A channel to `address` on which every call says who is calling: `token` is the caller's own
+    (`settings_token(settings)` in a service, `own_token(...)` in a CronJob)."""
     return grpc.aio.insecure_channel(
         address,
         interceptors=[_TokenInterceptor(token)],

@@ -314,7 +314,8 @@ def test_one_cronjob_per_tick_forbidding_overlap(rendered: dict[str, list[Manife
         assert container["command"] + container["args"] == ["python", "-m", "cronjobs", tick.name]
         variables = environment(container, {})
         assert variables == {
-            "SPEECHCUE_INTERNAL_TOKEN": "secret:SPEECHCUE_INTERNAL_TOKEN",
+            "SPEECHCUE_ENV": value_set(value_set_name).get("environment", "production"),
+            "SPEECHCUE_CALLER_TOKEN": f"secret:TICK_{tick.name.upper()}_CALLER_TOKEN",
             f"{tick.service.upper()}_GRPC_ADDR": f"{RELEASE}-{tick.service}:{GRPC_PORTS[tick.service]}",
         }
 

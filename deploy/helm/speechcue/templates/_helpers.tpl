@@ -140,6 +140,21 @@ DYNOPAY_BASE_URL: {{ $root.Values.providers.dynopayBaseUrl | quote }}
       name: {{ include "speechcue.secretName" $root }}
       key: {{ $key }}
 {{- end }}
+{{- /* Who may call it (every service), and its own caller token (a service that calls others). */}}
+{{- if .service.database }}
+- name: SPEECHCUE_CALLER_TOKEN_HASHES
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "speechcue.secretName" $root }}
+      key: CALLER_TOKEN_HASHES
+{{- end }}
+{{- if .service.talksTo }}
+- name: SPEECHCUE_CALLER_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "speechcue.secretName" $root }}
+      key: {{ upper .name }}_CALLER_TOKEN
+{{- end }}
 {{- if .service.database }}
 - name: SPEECHCUE_DATABASE_URL
   valueFrom:
