@@ -18,10 +18,9 @@ ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 # Dependencies first, from pyproject alone, so a source change does not reinstall them.
 COPY pyproject.toml ./
-RUN python - <<'PY' > /tmp/requirements.txt
-import tomllib
-print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))
-PY
+# No heredoc: older builders (buildah 1.28, Debian 12's) refuse it.
+RUN python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' \
+        > /tmp/requirements.txt
 RUN pip install --requirement /tmp/requirements.txt
 COPY services ./services
 COPY cronjobs ./cronjobs
@@ -41,9 +40,11 @@ LABEL org.opencontainers.image.title="speechcue" \
       org.opencontainers.image.source="${SOURCE}"
 # The bot's fonts come with its source (services/bot/font_files); Pillow shapes Hindi with Raqm,
 # which its wheels bundle but which loads FriBiDi from the system.
-RUN apt-get update \
-    && apt-get install --yes --no-install-recommends libfribidi0 \
-    && rm -rf /var/lib/apt/lists/*
+# A base that already has it (the tests' debootstrap base) skips apt.
+RUN dpkg-query --show --showformat='${db:Status-Status}' libfribidi0 2>/dev/null | grep -qx installed \
+    || { apt-get update \
+         && apt-get install --yes --no-install-recommends libfribidi0 \
+         && rm -rf /var/lib/apt/lists/*; }
 RUN groupadd --system --gid 10001 speechcue \
     && useradd --system --uid 10001 --gid 10001 --home-dir /tmp --no-create-home --shell /usr/sbin/nologin speechcue
 COPY --from=builder /opt/venv /opt/venv
