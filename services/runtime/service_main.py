@@ -220,7 +220,7 @@ async def start_service(
     consumes_from: Iterable[str] = (),
 ) -> RunningService:
     database = Database(settings.speechcue_database_url)
-    bus = EventBus(settings.speechcue_nats_url, name=f"speechcue-{service}")
+    bus = EventBus(settings.speechcue_nats_url, name=f"speechcue-{service}", tls=settings.nats_tls())
     await bus.connect()
     if produces_events:
         await bus.ensure_stream(service)

@@ -6,6 +6,8 @@ Each service subclasses `ServiceSettings` with its own fields and port defaults.
 
 from __future__ import annotations
 
+import os
+import ssl
 import sys
 from typing import Annotated, Any, ClassVar, TypeVar
 
@@ -74,6 +76,9 @@ class ServiceSettings(BaseSettings):
     speechcue_env: str = "production"
     speechcue_database_url: str
     speechcue_nats_url: str = "nats://127.0.0.1:4222"
+    # The CA that signed the NATS servers' certificate (the chart's nats.tls.caSecret); empty: the
+    # system's CAs (a tls:// URL, or a server that requires TLS, is verified against those).
+    speechcue_nats_tls_ca_file: str = ""
     # Who calls whom (services/runtime/callers.py): the digests of the callers this service accepts,
     # and the token it calls others with. Both may be empty in development and test.
     speechcue_caller_token_hashes: str = ""
@@ -106,6 +111,13 @@ class ServiceSettings(BaseSettings):
             raise ValueError("must be a postgresql:// URL")
         return value
 
+    @field_validator("speechcue_nats_tls_ca_file")
+    @classmethod
+    def _readable_file(cls, value: str) -> str:
+        if value and not os.access(value, os.R_OK):
+            raise ValueError(f"{value} is not a readable file (the CA certificate of the NATS servers)")
+        return value
+
     @model_validator(mode="after")
     def _ports_and_secrets(self) -> ServiceSettings:
         if self.speechcue_grpc_port == 0:
@@ -123,6 +135,13 @@ class ServiceSettings(BaseSettings):
                                           "only when SPEECHCUE_ENV is development or test, and it is {env})",
                                           {"problems": "; ".join(problems), "env": self.speechcue_env})
         return self
+
+    def nats_tls(self) -> ssl.SSLContext | None:
+        """The TLS context NATS connections verify the servers with, when SPEECHCUE_NATS_TLS_CA_FILE
+        names their CA; None leaves nats-py's default (the system's CAs, when TLS is used)."""
+        if not self.speechcue_nats_tls_ca_file:
+            return None
+        return ssl.create_default_context(cafile=self.speechcue_nats_tls_ca_file)
 
     def secret_field_names(self) -> list[str]:
         """The fields that must hold a real secret outside development and test: each service adds its own."""
