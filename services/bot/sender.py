@@ -15,8 +15,8 @@ each is let out only when the pace allows it, counting those still on their way.
 Delivery is at least once: a crash between Telegram's answer and the commit resends that message.
 A commit that fails while the process lives (PostgreSQL restarting) resends nothing: the sender
 remembers what Telegram took and records it on the next pass instead of sending it again.
-Several replicas may send at once (rows are taken with SKIP LOCKED); each keeps its own pace, so
-give each replica its share of the overall rate.
+Several replicas may send at once (rows are taken with SKIP LOCKED); the limits hold for all of
+them together (services/bot/send_limits.py), so `bot_messages_per_second` is the bot's overall rate.
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ import asyncio
 import logging
 import time
 import warnings
-from collections import deque
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -38,6 +36,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBUserWarning
 
 from services.bot import metrics
+from services.bot.send_limits import SharedPace, Ticket
 from services.bot.settings import BotSettings
 from services.bot.tables import message_refs, outgoing_messages
 from services.runtime.background import keep_passing
@@ -54,13 +53,13 @@ UPLOAD_FIELDS = {"sendPhoto": "photo", "sendDocument": "document", "sendAudio": 
 BATCH = 100
 POLL_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 300.0
-# Telegram counts a message when it arrives, we when we send it; requests take varying time on the
-# way, so each limit is kept with this much to spare (it costs about 2 % of the rate).
-SAFETY_SECONDS = 0.025
 
-# The oldest pending message of each chat that is due, locked for this sender.
+# The oldest pending message of each chat that is due, locked for this sender, with the seconds
+# since its chat last got a message from any replica (NULL: never).
 _DUE = text("""
-SELECT o.* FROM outgoing_messages o
+SELECT o.*, (SELECT extract(epoch FROM clock_timestamp() - c.sent_at)::float8
+             FROM chat_sends c WHERE c.chat_id = o.chat_id) AS chat_sent_ago
+FROM outgoing_messages o
 WHERE o.id IN (SELECT min(id) FROM outgoing_messages WHERE status = 'pending' GROUP BY chat_id)
   AND o.next_attempt_at <= now()
 ORDER BY o.id LIMIT :limit FOR UPDATE SKIP LOCKED
@@ -72,59 +71,6 @@ def retry_after_seconds(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-class Pace:
-    """The sliding-window limit overall and the gap per chat; waits rather than refuses."""
-
-    def __init__(self, per_second: float, chat_gap_seconds: float, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
-        self._window = max(1, int(per_second))
-        self._chat_gap = chat_gap_seconds
-        self._clock = clock
-        self._sleep = sleep
-        self._recent: deque[float] = deque()
-        self._last_in_chat: dict[int, float] = {}
-        self._paused_until = 0.0
-        # Let out by wait_for_slot and not yet answered: they count against the window already.
-        self._on_the_way = 0
-
-    def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, self._clock() + seconds)
-
-    def chat_ready_in(self, chat_id: int) -> float:
-        last = self._last_in_chat.get(chat_id)
-        if last is None or self._chat_gap <= 0:
-            return 0.0
-        return max(0.0, last + self._chat_gap + SAFETY_SECONDS - self._clock())
-
-    async def wait_for_slot(self, chat_id: int) -> None:
-        """Waits until a message to `chat_id` keeps within both limits and takes the slot; call
-        `sent` once Telegram has answered."""
-        while True:
-            now = self._clock()
-            while self._recent and now - self._recent[0] >= 1.0 + SAFETY_SECONDS:
-                self._recent.popleft()
-            waits = [self._paused_until - now, self.chat_ready_in(chat_id)]
-            if len(self._recent) + self._on_the_way >= self._window:
-                # The oldest counted send leaves the window then; with only sends on the way to
-                # count, the next answer frees a slot, so look again shortly.
-                waits.append(self._recent[0] + 1.0 + SAFETY_SECONDS - now if self._recent else SAFETY_SECONDS)
-            longest = max(waits)
-            if longest <= 0:
-                self._on_the_way += 1
-                return
-            await self._sleep(longest)
-
-    def sent(self, chat_id: int) -> None:
-        """Counts a message once Telegram has answered: it arrived there no later than now, so the
-        windows measured from here are never shorter on Telegram's side than on ours."""
-        now = self._clock()
-        self._on_the_way = max(0, self._on_the_way - 1)
-        self._recent.append(now)
-        self._last_in_chat[chat_id] = now
-        if len(self._last_in_chat) > 10_000:
-            self._last_in_chat = {chat: at for chat, at in self._last_in_chat.items() if now - at < self._chat_gap}
-
-
 @dataclass(frozen=True)
 class Delivery:
     """One queued row as the Bot API call it makes now (an edit of a lost message becomes a send)."""
@@ -132,6 +78,8 @@ class Delivery:
     row: Any
     method: str
     body: dict[str, Any]
+    # The clock time (time.monotonic) at which the chat may get it.
+    ready_at: float
 
 
 class MessageSender:
@@ -140,7 +88,7 @@ class MessageSender:
         self._bot = bot
         self._attempts = settings.bot_send_attempts
         self._concurrency = settings.bot_sender_concurrency
-        self.pace = Pace(settings.bot_messages_per_second, settings.bot_seconds_between_chat_messages)
+        self.pace = SharedPace(database, settings.bot_messages_per_second, settings.bot_seconds_between_chat_messages)
         self._wake = asyncio.Event()
         # Messages Telegram took whose "sent" was not committed yet, with Telegram's answer.
         self._taken: dict[int, Any] = {}
@@ -160,9 +108,12 @@ class MessageSender:
         """Sends the due messages (one per chat per pass); returns how many it handled."""
         async with self._database.unit_of_work() as uow:
             rows = list((await uow.connection.execute(_DUE, {"limit": BATCH})).all())
+            read_at = time.monotonic()
+            ready = {row.id: self.pace.chat_ready_at(row.chat_sent_ago, read_at=read_at) for row in rows}
             # Chats that may send now go first, so one busy chat does not hold up the others.
-            rows.sort(key=lambda row: (self.pace.chat_ready_in(row.chat_id) > 0, row.id))
-            deliveries = [delivery for row in rows if (delivery := await self._prepare(uow, row)) is not None]
+            rows.sort(key=lambda row: (ready[row.id] > read_at, row.id))
+            deliveries = [delivery for row in rows
+                          if (delivery := await self._prepare(uow, row, ready[row.id])) is not None]
             answers = await self._send_all(deliveries)
             for delivery, answer in zip(deliveries, answers, strict=True):
                 await self._record(uow, delivery, answer)
@@ -177,7 +128,7 @@ class MessageSender:
             self._taken.pop(row.id, None)
         return len(rows)
 
-    async def _prepare(self, uow: UnitOfWork, row: Any) -> Delivery | None:
+    async def _prepare(self, uow: UnitOfWork, row: Any, ready_at: float) -> Delivery | None:
         """The Bot API call a row stands for, or None when Telegram already took it (recorded now)."""
         method, body = row.method, dict(row.body)
         if row.edits_ref:
@@ -189,33 +140,37 @@ class MessageSender:
         if row.id in self._taken:
             await self._sent(uow, row, self._taken[row.id])
             return None
-        return Delivery(row, method, body)
+        return Delivery(row, method, body, ready_at)
 
     async def _send_all(self, deliveries: list[Delivery]) -> list[Any]:
         """Telegram's answer to each delivery, or the error it raised, in the deliveries' order. Calls
         go out side by side, each when the pace lets it."""
         slots = asyncio.Semaphore(self._concurrency)
-        calls = []
+        calls: list[asyncio.Task[Any]] = []
         for delivery in deliveries:
             await slots.acquire()
+            ticket = None
             if delivery.method not in UNPACED_METHODS:
-                await self.pace.wait_for_slot(delivery.row.chat_id)
-            calls.append(asyncio.create_task(self._send(delivery, slots)))
+                # Should this fail, the calls on their way still remember what Telegram took.
+                ticket = await self.pace.wait_for_slot(delivery.row.chat_id, chat_ready_at=delivery.ready_at)
+            calls.append(asyncio.create_task(self._send(delivery, slots, ticket)))
         return await asyncio.gather(*calls)
 
-    async def _send(self, delivery: Delivery, slots: asyncio.Semaphore) -> Any:
+    async def _send(self, delivery: Delivery, slots: asyncio.Semaphore, ticket: Ticket | None) -> Any:
         try:
             result = await self._call(delivery.method, delivery.body, delivery.row)
         except RetryAfter as error:
-            # Every chat waits from now, not from when this pass is recorded.
-            self.pace.pause(retry_after_seconds(error))
+            # Every chat of every replica waits from now, not from when this pass is recorded.
+            await self._counted(ticket, pause=retry_after_seconds(error))
             return error
         except Exception as error:  # recorded per message by _record; one failure must not lose the others
+            await self._counted(ticket)
             return error
         finally:
             slots.release()
         # Remembered at once: if recording the pass fails, the next pass records it instead of resending.
         self._taken[delivery.row.id] = result
+        await self._counted(ticket)
         return result
 
     async def _record(self, uow: UnitOfWork, delivery: Delivery, answer: Any) -> None:
@@ -257,11 +212,20 @@ class MessageSender:
         field = UPLOAD_FIELDS.get(method)
         if field is not None and row.file is not None:
             arguments[field] = InputFile(bytes(row.file), filename=row.file_name or field)
+        return await self._bot.do_api_request(method, api_kwargs=arguments)
+
+    async def _counted(self, ticket: Ticket | None, *, pause: float = 0.0) -> None:
+        """Dates the send's slot and chat by Telegram's answer (now), and pauses every replica after
+        a 429. A failure here loses no message: the slot is taken again once stale."""
+        if ticket is None:
+            return
+        answered_at = time.monotonic()
         try:
-            return await self._bot.do_api_request(method, api_kwargs=arguments)
-        finally:
-            if method not in UNPACED_METHODS:
-                self.pace.sent(row.chat_id)
+            if pause > 0:
+                await self.pace.pause(pause)
+            await self.pace.answered(ticket, at=answered_at)
+        except Exception:
+            log.warning("recording a send against Telegram's limits failed", exc_info=True)
 
     async def _refused(self, uow: UnitOfWork, row: Any, method: str, body: dict[str, Any], error: BadRequest) -> None:
         description = error.message.lower()

@@ -23,8 +23,8 @@ class BotSettings(ServiceSettings):
     calls_grpc_addr: str = "127.0.0.1:50052"
     payments_grpc_addr: str = "127.0.0.1:50053"
 
-    # Telegram's limits: about 30 messages a second overall and one a second per chat. With several
-    # replicas, give each its share of the overall rate.
+    # Telegram's limits: about 30 messages a second overall and one a second per chat, kept by all
+    # replicas together (services/bot/send_limits.py): the bot's rate, not a replica's.
     bot_messages_per_second: float = Field(default=30.0, gt=0)
     bot_seconds_between_chat_messages: float = Field(default=1.0, ge=0)
     bot_send_attempts: int = Field(default=8, ge=1)

@@ -1,88 +1,94 @@
-"""The sender's pace against Telegram's limits, on a simulated clock: never more than 30 messages in
-any second, never two to one chat within a second, and yet close to the allowed rate."""
+"""The sender's pace against Telegram's limits, kept in PostgreSQL for every replica together: never
+more than 30 messages in any second across two replicas, sends still on their way counted, a 429
+pausing every replica, and yet close to the allowed rate.
+
+The waits are recorded instead of slept (the database plans each send's time; nothing here depends
+on how fast the machine is)."""
 
 from __future__ import annotations
 
 import asyncio
-import itertools
-from collections import defaultdict
+import time
+from collections.abc import AsyncIterator
 
-from services.bot.sender import Pace
+import pytest
+
+from services.bot.send_limits import SharedPace
+from services.runtime.database import Database
 
 
-class SimulatedTime:
+class RecordedWaits:
+    """A sleep that only remembers what it was asked to wait, and lets other tasks run."""
+
     def __init__(self) -> None:
-        self.now = 1000.0
-
-    def clock(self) -> float:
-        return self.now
+        self.waits: list[float] = []
 
     async def sleep(self, seconds: float) -> None:
-        self.now += max(seconds, 0.0)
+        self.waits.append(seconds)
+        await asyncio.sleep(0)
 
 
-async def test_a_thousand_messages_to_a_hundred_chats_stay_within_limits_at_nearly_the_allowed_rate() -> None:
-    time = SimulatedTime()
-    pace = Pace(30, 1.0, clock=time.clock, sleep=time.sleep)
-    queued = {chat: 10 for chat in range(100)}
-    sent_at: list[float] = []
-    by_chat: dict[int, list[float]] = defaultdict(list)
-    while any(queued.values()):
-        # As the sender does: one message per chat per pass, chats that may send now first.
-        chats = sorted((chat for chat, left in queued.items() if left), key=lambda c: pace.chat_ready_in(c) > 0)
-        for chat in chats:
-            await pace.wait_for_slot(chat)
-            sent_at.append(time.now)
-            time.now += 0.004  # the Bot API call itself
-            pace.sent(chat)
-            by_chat[chat].append(time.now)
-            queued[chat] -= 1
+@pytest.fixture
+async def replicas(bot_database_url: str) -> AsyncIterator[tuple[Database, Database]]:
+    """Two bot replicas' database handles on one bot database."""
+    url = bot_database_url.replace("postgresql://", "postgresql+asyncpg://", 1)
+    first, second = Database(url, pool_size=2), Database(url, pool_size=2)
+    yield first, second
+    await first.close()
+    await second.close()
 
-    busiest_second = max(sum(1 for t in sent_at if start <= t < start + 1.0) for start in sent_at)
-    assert busiest_second <= 30
-    assert min(b - a for times in by_chat.values() for a, b in itertools.pairwise(times)) >= 1.0
-    rate = len(sent_at) / (sent_at[-1] - sent_at[0])
+
+async def test_two_replicas_together_keep_thirty_sends_in_any_second_at_nearly_that_rate(
+        replicas: tuple[Database, Database]) -> None:
+    waits = RecordedWaits()
+    paces = [SharedPace(database, 30, 1.0, sleep=waits.sleep) for database in replicas]
+    planned: list[float] = []
+    for index in range(120):
+        pace = paces[index % 2]  # the replicas take turns, as their passes do
+        asked = time.monotonic()
+        ticket = await pace.wait_for_slot(index, chat_ready_at=asked)
+        planned.append(asked + (waits.waits.pop() if waits.waits else 0.0))
+        await pace.answered(ticket, at=time.monotonic())
+
+    planned.sort()
+    # Any 31 sends span more than a second, so no second holds more than 30 of them.
+    assert min(later - earlier for earlier, later in zip(planned, planned[30:], strict=False)) >= 1.0
+    rate = (len(planned) - 1) / (planned[-1] - planned[0])
     assert rate >= 0.9 * 30, rate
 
 
-async def test_one_busy_chat_is_held_to_one_message_a_second() -> None:
-    time = SimulatedTime()
-    pace = Pace(30, 1.0, clock=time.clock, sleep=time.sleep)
-    stamps = []
-    for _ in range(5):
-        await pace.wait_for_slot(42)
-        stamps.append(time.now)
-        pace.sent(42)
-    assert all(1.0 <= b - a <= 1.05 for a, b in itertools.pairwise(stamps))
-
-
-async def test_a_429_pauses_every_chat_for_its_retry_after() -> None:
-    time = SimulatedTime()
-    pace = Pace(30, 1.0, clock=time.clock, sleep=time.sleep)
-    pace.pause(7)
-    await pace.wait_for_slot(1)
-    pace.sent(1)
-    assert time.now >= 1007.0
-
-
-async def test_sends_still_on_their_way_count_against_the_window() -> None:
-    """The sender lets calls out side by side: a slot is taken when a call leaves, so calls not yet
-    answered by Telegram are counted too, and the window can never be overrun by them."""
-    now = [1000.0]
-
-    async def yield_only(seconds: float) -> None:  # time moves only when the test moves it
-        await asyncio.sleep(0)
-
-    pace = Pace(3, 0.0, clock=lambda: now[0], sleep=yield_only)
-    for chat in range(3):
-        await pace.wait_for_slot(chat)  # three let out, none answered yet
-    fourth = asyncio.create_task(pace.wait_for_slot(3))
-    for _ in range(50):
-        await asyncio.sleep(0)
+async def test_sends_still_on_their_way_count_against_the_window(replicas: tuple[Database, Database]) -> None:
+    """A slot is taken when a call leaves, so calls not yet answered by Telegram are counted by every
+    replica, and the window can never be overrun by them; it counts from the answer."""
+    first_waits, second_waits = RecordedWaits(), RecordedWaits()
+    first = SharedPace(replicas[0], 3, 0.0, sleep=first_waits.sleep)
+    second = SharedPace(replicas[1], 3, 0.0, sleep=second_waits.sleep)
+    tickets = [await first.wait_for_slot(chat, chat_ready_at=0.0) for chat in range(3)]  # none answered yet
+    fourth = asyncio.create_task(second.wait_for_slot(3, chat_ready_at=0.0))
+    for _ in range(20):
+        await asyncio.sleep(0.01)
     assert not fourth.done()
-    pace.sent(0)  # one answered: it now counts in the window instead, until a second has passed
-    for _ in range(50):
-        await asyncio.sleep(0)
-    assert not fourth.done()
-    now[0] += 1.1
-    await asyncio.wait_for(fourth, timeout=5)
+    await first.answered(tickets[0], at=time.monotonic())  # answered: it counts a window from now
+    await asyncio.wait_for(fourth, timeout=10)
+    assert 0.9 <= second_waits.waits[-1] <= 1.1, second_waits.waits
+
+
+async def test_a_429_in_one_replica_pauses_the_other(replicas: tuple[Database, Database]) -> None:
+    first_waits, second_waits = RecordedWaits(), RecordedWaits()
+    first = SharedPace(replicas[0], 30, 1.0, sleep=first_waits.sleep)
+    second = SharedPace(replicas[1], 30, 1.0, sleep=second_waits.sleep)
+    ticket = await first.wait_for_slot(1, chat_ready_at=0.0)
+    await first.pause(7)
+    await first.answered(ticket, at=time.monotonic())
+    await second.wait_for_slot(2, chat_ready_at=0.0)
+    assert 6.8 <= second_waits.waits[-1] <= 7.1, second_waits.waits
+
+
+async def test_a_chat_last_sent_to_half_a_second_ago_waits_the_rest_of_its_second(
+        replicas: tuple[Database, Database]) -> None:
+    pace = SharedPace(replicas[0], 30, 1.0)
+    now = time.monotonic()
+    assert pace.chat_ready_at(None, read_at=now) == now
+    assert 0.5 <= pace.chat_ready_at(0.5, read_at=now) - now <= 0.55
+    assert pace.chat_ready_at(3.0, read_at=now) <= now
+    assert SharedPace(replicas[0], 30, 0.0).chat_ready_at(0.1, read_at=now) == now

@@ -1,0 +1,74 @@
+"""Two bot replicas on one database send within Telegram's limits together: 30 a second overall and
+one a second per chat, however the events and the queued messages fall between them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from devstack.ports import free_port
+from services.bot import sender
+from services.runtime.service_main import RunningService, start_http_server
+from services.sandbox.app import build_sandbox
+from services.sandbox.settings import SandboxSettings
+from services.sandbox.telegram_simulator import TelegramSimulator
+from tests.bot.conftest import TELEGRAM_SECRET, TELEGRAM_TOKEN, bot_settings, start_bot
+from tests.bot.test_notifications import CUSTOMERS, FIRST_CHAT, PER_CUSTOMER, publish_reviews, register_customers
+from tests.conftest import RunningServers
+from tests.event_reader import delete_stream
+
+
+@pytest.fixture
+async def two_bots(servers: RunningServers, bot_database_url: str,
+                   monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple[TelegramSimulator, list[RunningService]]]:
+    """Two bots on one database and one Telegram simulator with Telegram's own limits (30 a second
+    overall, 3 in 3 seconds per chat), each with the full rate of 30 a second configured.
+
+    A pass takes 20 chats here instead of 100, so that both replicas send side by side, as they do in
+    production when more chats wait than one pass takes (with 100 chats and passes of 100, one
+    replica's pass would lock every chat and the other would mostly wait)."""
+    monkeypatch.setattr(sender, "BATCH", 20)
+    await delete_stream(servers.nats_url, "CALLS")
+    sandbox_settings = SandboxSettings(speechcue_http_port=free_port(), telegram_bot_token=TELEGRAM_TOKEN,
+                                       telegram_webhook_secret=TELEGRAM_SECRET)
+    sandbox = build_sandbox(sandbox_settings)
+    server, task = await start_http_server(sandbox.app, "127.0.0.1", sandbox_settings.speechcue_http_port)
+    unused = f"127.0.0.1:{free_port()}"
+    bots: list[RunningService] = []
+    try:
+        for _ in range(2):
+            settings = bot_settings(bot_database_url, servers.nats_url,
+                                    f"http://127.0.0.1:{sandbox_settings.speechcue_http_port}",
+                                    wallet_address=unused, calls_address=unused, payments_address=unused,
+                                    http_port=free_port(), bot_seconds_between_chat_messages=1.0,
+                                    bot_messages_per_second=30.0)
+            bots.append(await start_bot(settings))
+        yield sandbox.telegram, bots
+    finally:
+        for bot in bots:
+            await bot.stop()
+        server.should_exit = True
+        await task
+
+
+async def test_a_thousand_notifications_through_two_replicas_arrive_without_a_429(
+        servers: RunningServers, bot_database_url: str,
+        two_bots: tuple[TelegramSimulator, list[RunningService]]) -> None:
+    telegram, _ = two_bots
+    customers = await register_customers(bot_database_url, CUSTOMERS)
+    for index in range(CUSTOMERS):
+        telegram.open_chat(FIRST_CHAT + index)
+    started = time.monotonic()
+    await publish_reviews(servers.nats_url, customers, PER_CUSTOMER)
+    total = CUSTOMERS * PER_CUSTOMER
+    await telegram.wait_until(lambda: telegram.counters()["sends_accepted"] >= total or None, within=180.0)
+    elapsed = time.monotonic() - started
+
+    assert telegram.counters()["too_many_requests"] == 0, [(r.method, r.description) for r in telegram.refused]
+    for index in range(CUSTOMERS):
+        texts = [message["text"] for message in telegram.bot_messages(FIRST_CHAT + index)]
+        assert sorted(texts) == sorted(f"✅ Your flow Flow {n} was approved. Note: ok" for n in range(PER_CUSTOMER))
+    # Informational (the rate is measured in bench/bot_sender_replicas.py, not asserted here).
+    print(f"{total} notifications through two replicas in {elapsed:.1f} s ({total / elapsed:.1f}/s)")
