@@ -60,14 +60,14 @@ def review_reason_text(words: Words, reason: str) -> str:
     if match := _KEYS_LOOP.fullmatch(reason):
         return words("admin.why.keys_loop", path=match["path"])
     if match := _KEYS.fullmatch(reason):
-        return words("admin.why.keys", count=match["count"], path=match["path"])
+        return words.plural("admin.why.keys", int(match["count"]), path=match["path"])
     if reason == _AI_NEW:
         return words("admin.why.ai_new")
     if match := _TRANSFER.fullmatch(reason):
         number = words("admin.why.some_number") if match["number"] == "a number" else match["number"]
         return words("admin.why.transfer", step=match["step"], number=number)
     if match := _DIGITS.fullmatch(reason):
-        return words("admin.why.digits", step=match["step"], count=match["count"])
+        return words.plural("admin.why.digits", int(match["count"]), step=match["step"])
     if (match := _TERM.fullmatch(reason)) and match["category"] in CATEGORY_IDS \
             and match["language"] in LIST_LANGUAGE_IDS:
         return words("admin.why.term", where=_place(words, match["where"]), term=match["term"],
@@ -100,7 +100,7 @@ def trust_reason_text(words: Words, limits: calls_pb2.CustomerLimits) -> str:
     if limits.trust_override or reason.startswith("set to "):
         return words("admin.tier.why_admin")
     if match := _TRUSTED.fullmatch(reason):
-        return words("admin.tier.why_trusted", days=match["days"])
+        return words.plural("admin.tier.why_trusted", int(match["days"]))
     parts = []
     for part in reason.removeprefix("new: ").split("; ") if reason.startswith("new: ") else ():
         if part == _NO_REVIEW:
@@ -109,7 +109,7 @@ def trust_reason_text(words: Words, limits: calls_pb2.CustomerLimits) -> str:
             parts.append(words("admin.tier.why_paid", paid=words.money(_cents(match["paid"])),
                                needed=words.money(_cents(match["needed"]))))
         elif match := _YOUNG.fullmatch(part):
-            parts.append(words("admin.tier.why_young", days=match["days"]))
+            parts.append(words.plural("admin.tier.why_young", int(match["days"])))
         else:
             parts.append(part)
     return words("admin.tier.separator").join(parts)

@@ -279,14 +279,14 @@ async def test_allowing_calls_again_resumes_exactly_the_campaigns_the_suspension
     await admin.wait_for_text("suspended: yes")
     await admin.press("Allow calling again")
     await admin.press("Yes, let them call")
-    offer = message_text(await admin.wait_for_text("Campaigns the suspension paused: 3. Resume them?"))
+    offer = message_text(await admin.wait_for_text("The suspension paused 3 campaigns. Resume them?"))
     assert "Refills" in offer and "Reminders" in offer and "Mine to pause" not in offer
     assert "• Tomorrow: scheduled for " in offer and "resumed, it waits for that time" in offer
 
     mine = (await statuses(bot, customer, campaigns))["Mine to pause"]
     assert mine[0] == calls_pb2.CAMPAIGN_STATUS_PAUSED and mine[1] != "CUSTOMER_SUSPENDED"
     await admin.press("Resume Reminders")
-    rest = message_text(await admin.wait_for_text("Campaigns resumed: 1."))
+    rest = message_text(await admin.wait_for_text("1 campaign resumed."))
     assert "Resume Refills" in rest and "Resume Reminders" not in rest
     assert await statuses(bot, customer, campaigns) == {
         "Refills": (calls_pb2.CAMPAIGN_STATUS_PAUSED, "CUSTOMER_SUSPENDED"),
@@ -294,7 +294,7 @@ async def test_allowing_calls_again_resumes_exactly_the_campaigns_the_suspension
         "Mine to pause": mine}
     # A forged button naming the customer's own pause resumes nothing: only the suspension's are offered.
     await forge_press(bot, admin, f"admrs:{customer}:{campaigns['Mine to pause'].replace('-', '')[:12]}")
-    await admin.wait_for_text("Campaigns resumed: 0.")
+    await admin.wait_for_text("0 campaigns resumed.")
 
     await admin.press("Resume all (2)")
     await admin.wait_for_text("No campaign paused by the suspension is waiting.")

@@ -70,7 +70,7 @@ def test_every_review_reason_is_in_the_admins_words(language: str) -> None:
 
 def test_an_english_review_reason_keeps_what_the_customer_typed() -> None:
     words = Words("en")
-    assert review_reason_text(words, KeyRun(6, ("n1", "n2")).reason()) == "Can collect keys in a row, up to 6: n1 → n2"
+    assert review_reason_text(words, KeyRun(6, ("n1", "n2")).reason()) == "Can collect up to 6 keys in a row: n1 → n2"
     hit = TermHit("step 'n2'", "otp", "secrets", "en", "…enter the 0.T.P we…").reason()
     assert review_reason_text(words, hit) == (
         "Step n2 mentions “otp” (one-time codes, passwords and PINs; English list): “…enter the 0.T.P we…”")

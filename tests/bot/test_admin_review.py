@@ -124,7 +124,7 @@ async def test_an_admin_finds_a_customer_by_name_suspends_them_and_lets_them_bac
 
     await admin.press("Allow calling again")
     await admin.press("Yes, let them call")
-    await admin.wait_for_text("Campaigns the suspension paused: 1")
+    await admin.wait_for_text("The suspension paused 1 campaign. Resume it?")
     await admin.press("Not now")
     await admin.wait_for_text("suspended: no")
     await owner.wait_for_text("You can call again")

@@ -47,7 +47,7 @@ async def new_campaign_now(person: Person, numbers: list[str], *, name: str = ""
     await person.press("Now")
     await person.wait_for_text("Send the numbers")
     await person.say("\n".join(numbers))
-    return await person.wait_for_text(f"{len(numbers)} numbers to call")
+    return await person.wait_for_text(f"{len(numbers)} number{'' if len(numbers) == 1 else 's'} to call")
 
 
 async def test_the_confirm_screen_estimates_the_list_and_says_the_money_covers_the_first_calls(
@@ -186,7 +186,7 @@ async def test_a_campaign_is_named_in_the_wizard_and_renamed_later(bot: BotHarne
     await person.wait_for_text("Name: Flu shots\n")
     await person.press("Now")
     await person.say("+14155551641")
-    confirm = await person.wait_for_text("1 numbers to call")
+    confirm = await person.wait_for_text("1 number to call")
     assert "🏷 Name: Flu shots" in message_text(confirm)
     await person.say("/menu")
     await person.press("Campaigns")
@@ -218,7 +218,7 @@ async def test_a_reminder_longer_than_the_time_to_the_start_is_refused_when_chos
     await person.press("10 min")
     await person.wait_for_text("Send the numbers")
     await person.say("+14155551651")
-    confirm = await person.wait_for_text("1 numbers to call")
+    confirm = await person.wait_for_text("1 number to call")
     assert "📅 Schedule for" in message_text(confirm)
     await person.press("📅 Schedule for")
     await person.wait_for_text(": scheduled")

@@ -46,7 +46,7 @@ async def test_a_scheduled_campaign_sends_its_reminder_progress_and_report(bot: 
     await person.wait_for_text("Send the numbers")
     await person.say("\n".join([*CALLEES, "not a number", CALLEES[0]]))
     report = await person.wait_for_text("20 numbers to call")
-    assert "1 invalid, 1 duplicates" in message_text(report)
+    assert "1 invalid, 1 duplicate," in message_text(report)
     await person.press("📅 Schedule for")  # after its estimate
     await person.wait_for_text(": scheduled")
 

@@ -114,7 +114,8 @@ async def show_figures(turn: Turn) -> None:
     money_side = await turn.services.wallet.GetWalletFigures(wallet_pb2.GetWalletFiguresRequest(
         admin_telegram_id=turn.telegram_user_id), timeout=turn.timeout)
     text = words("admin.figures", calls=calls.calls, answered=calls.answered, failed=calls.failed,
-                 in_flight=calls.in_flight, waiting=calls.waiting_for_line, campaigns=calls.campaigns_running,
+                 in_flight=calls.in_flight, waiting=calls.waiting_for_line,
+                 campaigns=words.plural("count.campaigns", calls.campaigns_running),
                  opted_out=calls.opted_out, reviews=calls.flows_waiting_for_review,
                  topups=words.money(money_side.topups_cents), revenue=words.money(money_side.revenue_cents),
                  refunds=words.money(money_side.refunds_cents), customers=money_side.customers,

@@ -68,7 +68,7 @@ async def find_customer(turn: Turn, text: str) -> None:
     for user in found:
         keyboard.row(button(words("admin.customer.found_line", name=user.name[:30] or "—",
                                   telegram=user.telegram_user_id), "admcu", "v", user.customer_id))
-    turn.send(words("admin.customer.found", count=len(found)), keyboard.row(button(words("menu.back"), "adm")))
+    turn.send(words.plural("admin.customer.found", len(found)), keyboard.row(button(words("menu.back"), "adm")))
 
 
 async def show_customer(turn: Turn, customer_id: str) -> None:
@@ -171,19 +171,19 @@ async def offer_to_resume(turn: Turn, customer_id: str, heading: str = "") -> No
         turn.show("\n".join([*([heading] if heading else []), words("admin.resume.none_left")]),
                   Keyboard().row(back))
         return
-    lines = [*([heading] if heading else []), words("admin.resume.offer", count=len(paused))]
+    lines = [*([heading] if heading else []), words.plural("admin.resume.offer", len(paused))]
     keyboard = Keyboard()
     for campaign in paused[:RESUMES_SHOWN]:
         totals = campaign.totals
         # A campaign the suspension caught before its start goes back to waiting for it when resumed.
         early = campaign.HasField("start_at") and campaign.start_at.ToDatetime(tzinfo=UTC) > turn.now()
-        lines.append(words("admin.resume.line_scheduled" if early else "admin.resume.line", name=campaign.name,
-                           done=totals.answered + totals.failed, total=totals.callees,
-                           start=admin_time(turn, campaign.start_at)))
+        lines.append(words("admin.resume.line_scheduled", name=campaign.name, start=admin_time(turn, campaign.start_at))
+                     if early else words.plural("admin.resume.line", totals.callees, name=campaign.name,
+                                                done=totals.answered + totals.failed))
         keyboard.row(button(words("admin.resume.one", name=campaign.name[:30]), "admrs", customer_id,
                             campaign_mark(campaign.id)))
     if len(paused) > 1:
-        keyboard.row(button(words("admin.resume.all", count=len(paused)), "admrs", customer_id, "all"))
+        keyboard.row(button(words.plural("admin.resume.all", len(paused)), "admrs", customer_id, "all"))
     turn.show("\n".join(lines), keyboard.row(back))
 
 
@@ -216,7 +216,7 @@ async def resume_campaigns(turn: Turn, args: list[str]) -> None:
                                   customer_id=customer_id, subject=f"{campaign.id} {campaign.name}"[:200])
     if chosen:
         turn.toast(words("toast.resumed"))
-    await offer_to_resume(turn, customer_id, words("admin.resume.resumed", count=len(chosen)))
+    await offer_to_resume(turn, customer_id, words.plural("admin.resume.resumed", len(chosen)))
 
 
 @router.button("admtr")

@@ -31,7 +31,7 @@ async def caller_ids(turn: Turn, args: list[str]) -> None:
     if action == "sync":
         synced = await turn.services.calls.SyncCallerIds(calls_pb2.SyncCallerIdsRequest(
             idempotency_key=turn.key("sync-caller-ids"), admin_telegram_id=turn.telegram_user_id), timeout=turn.timeout)
-        heading = words("admin.cids_synced", count=sum(1 for number in synced.caller_ids if number.enabled))
+        heading = words.plural("admin.cids_synced", sum(1 for number in synced.caller_ids if number.enabled))
         await record_admin_action(turn.uow, admin_telegram_id=turn.telegram_user_id, action="caller_ids_synced",
                                   note=heading)
     elif action in ("on", "off") and len(args) > 1 and (len(args) < 3 or args[2] != "y"):

@@ -86,7 +86,8 @@ async def show_queue(turn: Turn, requested: str) -> None:
         owner = owners.get(flow.customer_id)
         lines.append(words("admin.review.queue_line", position=position, name=flow.spec.name,
                            customer=owner.name if owner else flow.customer_id,
-                           since=admin_time(turn, flow.updated_at), reasons=len(flow.review_reasons)))
+                           since=admin_time(turn, flow.updated_at),
+                           reasons=words.plural("count.reasons", len(flow.review_reasons))))
         keyboard.row(button(words("admin.review.open", position=position, name=flow.spec.name[:30]), "admrv", "o",
                             flow.id))
     if not answer.flows:
@@ -111,7 +112,7 @@ def spec_texts(words: Words, spec: calls_pb2.FlowSpec) -> list[str]:
         keys = ", ".join(f"{edge.key}→{edge.target_node_id}" for edge in node.edges)
         lines.append(words("admin.review.step", node=node.id, kind=kind, text=node.text or "—", keys=keys or "—"))
         if node.kind == calls_pb2.NODE_KIND_COLLECT_DIGITS:
-            lines.append(words("admin.review.collects", digits=node.max_digits, end=node.termination_key or "—"))
+            lines.append(words.plural("admin.review.collects", node.max_digits, end=node.termination_key or "—"))
         if node.transfer_number:
             lines.append(words("admin.review.transfer", number=node.transfer_number))
     if spec.ai_prompt:

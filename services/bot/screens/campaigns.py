@@ -190,9 +190,10 @@ async def ask_list(turn: Turn) -> None:
     following_minutes = MINUTES_PER_CALL[(MINUTES_PER_CALL.index(minutes) + 1) % len(MINUTES_PER_CALL)]
     keyboard.row(button(words("campaign.minutes_button", minutes=minutes), "cmin", following_minutes))
     keyboard.row(button(words("menu.back"), "camps"))
+    minutes_line = words("campaign.minutes_line", minutes=words.plural("count.minutes", minutes))
     turn.show(f"{words('campaign.retry_line', retry=words(f'campaign.retry.{chosen}'))}\n"
               f"{words('campaign.caller_line', caller=shown_caller)}\n"
-              f"{words('campaign.minutes_line', minutes=minutes)}\n\n{words('campaign.ask_list')}", keyboard)
+              f"{minutes_line}\n\n{words('campaign.ask_list')}", keyboard)
 
 
 async def caller_id_pool(turn: Turn) -> list[str]:
@@ -273,15 +274,18 @@ async def create_campaign(turn: Turn, content: bytes) -> None:
     turn.conversation.reset()
     words = turn.words
     report = campaign.import_report
-    lines = [words("campaign.import_report", accepted=report.accepted, lines=report.lines_read,
-                   invalid=report.invalid, duplicates=report.duplicates, do_not_call=report.do_not_call)]
+    lines = [words("campaign.import_report", lines=words.plural("count.lines", report.lines_read),
+                   accepted=words.plural("campaign.import.accepted", report.accepted),
+                   invalid=words.plural("campaign.import.invalid", report.invalid),
+                   duplicates=words.plural("campaign.import.duplicates", report.duplicates),
+                   do_not_call=words.plural("campaign.import.do_not_call", report.do_not_call))]
     if report.invalid_examples:
         lines.append(words("campaign.invalid_examples", examples=", ".join(report.invalid_examples[:5])))
     if report.flagged:  # lines whose values may not reach a call: the reasons are the calls service's sentences
-        lines.append(words("campaign.flagged_lines", count=report.flagged,
-                           examples="\n".join(f"• {example}" for example in report.flagged_examples[:3])))
+        lines.append(words.plural("campaign.flagged_lines", report.flagged,
+                                  examples="\n".join(f"• {example}" for example in report.flagged_examples[:3])))
     if report.refused:  # premium-rate, shared-cost, other lines, countries calls cannot reach
-        lines.append(words("campaign.refused", count=report.refused, examples=", ".join(
+        lines.append(words.plural("campaign.refused", report.refused, examples=", ".join(
             f"{refused.number} ({short_reason(words, reason=refused.reason, country=refused.country)})"
             for refused in report.refused_examples[:5])))
     keyboard = Keyboard()

@@ -212,7 +212,7 @@ async def show_plan(turn: Turn, args: list[str]) -> None:
     if plan is None:
         turn.show(words("error.not_found"), Keyboard().row(button(words("menu.back"), "plans")))
         return
-    text = words("plans.detail", name=plan_name(turn, plan), days=plan.duration_days,
+    text = words("plans.detail", name=plan_name(turn, plan), days=words.plural("count.days", plan.duration_days),
                  price=shown(turn, plan.price_cents),
                  single=minutes_text(turn, plan.single_minutes), bulk=minutes_text(turn, plan.bulk_minutes),
                  overage=shown(turn, plan.overage_cents_per_minute),

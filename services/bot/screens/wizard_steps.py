@@ -226,7 +226,7 @@ def show_menu_settings(turn: Turn, draft: dict[str, Any], node: dict[str, Any]) 
                      draft_button(words("wizard.wrong_key.end"), draft, "wmenu", step, "w", "end"))
                 .row(draft_button(words("wizard.silence.repeat"), draft, "wmenu", step, "s", "repeat"),
                      draft_button(words("wizard.silence.end"), draft, "wmenu", step, "s", "end"))
-                .row(*(draft_button(words("wizard.repeats_choice", count=count) + (" ✓" if count == repeats else ""),
+                .row(*(draft_button(words("wizard.repeats_choice", times=count) + (" ✓" if count == repeats else ""),
                                     draft, "wmenu", step, "r", count) for count in range(1, MAX_MENU_REPEATS + 1)))
                 .row(draft_button(words("menu.back"), draft, "wfix", "-")))
     turn.show(text, keyboard)
