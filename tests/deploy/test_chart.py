@@ -268,6 +268,23 @@ def test_production_reads_the_managed_secret_and_renders_none(rendered: dict[str
                     assert variable["valueFrom"]["secretKeyRef"]["name"] == "speechcue-production", label
 
 
+@pytest.mark.parametrize("values", [{}, {"environment": "production"}, {"environment": "staging"},
+                                    {"environment": "staging", "sandbox": {"enabled": True}}],
+                         ids=["chart-defaults", "production", "staging", "staging-sandbox"])
+def test_production_or_staging_without_a_managed_secret_refuses_to_render(chart: helm.Chart,
+                                                                          values: dict[str, Any]) -> None:
+    with pytest.raises(helm.HelmRenderError, match=r"secrets\.existingSecret is empty: set secrets\.existingSecret"):
+        chart.render(values, name=RELEASE, namespace=NAMESPACE, is_install=True)
+    # (`helm lint` only logs a template's `fail`, so the refusal is checked where install meets it.)
+
+
+@pytest.mark.parametrize("environment", ["development", "test"])
+def test_development_and_test_render_the_secret_from_values(chart: helm.Chart, environment: str) -> None:
+    [secret] = of_kind(render(chart, {"environment": environment}), "Secret")
+    assert secret["stringData"]["TELEGRAM_WEBHOOK_SECRET"] == chart.values["secrets"]["values"][
+        "TELEGRAM_WEBHOOK_SECRET"]
+
+
 def test_the_development_secret_exists_before_the_migration_hook(rendered: dict[str, list[Manifest]]) -> None:
     [secret] = of_kind(rendered["defaults"], "Secret")
     [job] = of_kind(rendered["defaults"], "Job")
@@ -415,6 +432,23 @@ def test_network_policies_deny_by_default_and_allow_the_platforms_paths(
         assert ingress_ports.count(HTTP_PORTS[service]) == 2, path  # the ingress controller and Prometheus
 
 
+def test_network_policies_are_on_by_default_and_let_the_webhooks_in(rendered: dict[str, list[Manifest]],
+                                                                      chart: helm.Chart) -> None:
+    assert chart.values["networkPolicy"]["enabled"] is True
+    manifests = rendered["defaults"]
+    deployments = {d["metadata"]["labels"]["app.kubernetes.io/component"] for d in of_kind(manifests, "Deployment")}
+    policies = {p["metadata"]["name"] for p in of_kind(manifests, "NetworkPolicy")}
+    assert {f"{RELEASE}-{name}" for name in (*deployments, "default-deny", "platform-egress")} <= policies
+    assert of_kind(manifests, "Ingress") == []
+    controller = chart.values["networkPolicy"]["ingressControllerPeers"]
+    for path, service in WEBHOOKS.items():
+        # The webhooks stay reachable from the ingress controller even when another chart (or a
+        # Gateway) routes them: a policy on by default must not silently cut Telegram off.
+        assert any(rule.get("from") == controller and rule["ports"][0]["port"] == HTTP_PORTS[service]
+                   for rule in policy(manifests, service)["ingress"]), path
+    assert not any(rule.get("from") == controller for rule in policy(manifests, "wallet")["ingress"])
+
+
 def test_sandbox_network_policies_keep_providers_inside(rendered: dict[str, list[Manifest]]) -> None:
     manifests = rendered["sandbox"]
     for service in ("bot", "calls", "payments"):
@@ -422,6 +456,67 @@ def test_sandbox_network_policies_keep_providers_inside(rendered: dict[str, list
         assert ("sandbox", HTTP_PORTS["sandbox"]) in egress_targets(policy(manifests, service))
         assert not any("ipBlock" in peer for rule in egress for peer in rule.get("to", [])), service
     assert egress_targets(policy(manifests, "sandbox")) == {("bot", 8004), ("calls", 8002), ("payments", 8003)}
+
+
+TLS_VALUES: dict[str, Any] = {
+    "nats": {"streamReplicas": 3, "tls": {"caSecret": "nats-ca", "caKey": "ca.crt"}},
+    "postgresql": {"tls": {"sslMode": "verify-full", "caSecret": "pg-cluster-ca", "caKey": "ca.crt"}},
+}
+TLS_ENVIRONMENT = {
+    "SPEECHCUE_NATS_STREAM_REPLICAS": "3",
+    "SPEECHCUE_NATS_TLS_CA_FILE": "/etc/speechcue/nats-ca/ca.crt",
+    "PGSSLMODE": "verify-full",
+    "PGSSLROOTCERT": "/etc/speechcue/postgresql-ca/ca.crt",
+}
+
+
+def test_nats_and_postgresql_tls_reach_every_pod_that_connects(chart: helm.Chart) -> None:
+    manifests = render(chart, {**value_set("production"), **TLS_VALUES})
+    for manifest in manifests:
+        if manifest["kind"] not in CRD_FILES:
+            kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+    config_maps = config_maps_of(manifests)
+    connecting = 0
+    for label, pod in pod_specs(manifests):
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        for container in containers(pod):
+            if container["name"] == "done":
+                continue
+            variables = environment(container, config_maps)
+            mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+            if "SPEECHCUE_DATABASE_URL" not in variables:  # the ticks only make gRPC calls
+                assert not TLS_ENVIRONMENT.keys() & variables.keys(), label
+                continue
+            connecting += 1
+            assert {key: variables[key] for key in TLS_ENVIRONMENT} == TLS_ENVIRONMENT, label
+            for directory, secret in (("/etc/speechcue/nats-ca", "nats-ca"),
+                                      ("/etc/speechcue/postgresql-ca", "pg-cluster-ca")):
+                mount = mounts[directory]
+                assert mount["readOnly"] is True, label
+                assert volumes[mount["name"]]["secret"] == {
+                    "secretName": secret, "items": [{"key": "ca.crt", "path": "ca.crt"}]}, label
+    assert connecting == len(SERVICE_SETTINGS) * 2  # each Deployment and its migration container
+
+
+def test_without_tls_values_nothing_is_mounted_and_streams_have_one_replica(
+        rendered: dict[str, list[Manifest]]) -> None:
+    for name, data in config_maps_of(rendered["defaults"]).items():
+        if "SPEECHCUE_NATS_URL" in data:
+            assert data["SPEECHCUE_NATS_STREAM_REPLICAS"] == "1", name
+        assert not {"SPEECHCUE_NATS_TLS_CA_FILE", "PGSSLMODE", "PGSSLROOTCERT"} & data.keys(), name
+    for label, pod in pod_specs(rendered["defaults"]):
+        assert [v["name"] for v in pod["volumes"]] == ["tmp"], label
+
+
+@pytest.mark.parametrize("values", [
+    {"nats": {"replicas": 3}},
+    {"nats": {"streamReplicas": 0}},
+    {"postgresql": {"tls": {"sslMode": "verify"}}},
+    {"postgresql": {"sslMode": "require"}},
+], ids=["nats-key", "no-replicas", "ssl-mode", "postgresql-key"])
+def test_bad_tls_and_replica_values_are_rejected(chart: helm.Chart, values: dict[str, Any]) -> None:
+    with pytest.raises(helm.HelmValuesError):
+        chart.validate_schema(chart.merge_values(values))
 
 
 def dockerfile_instructions() -> list[tuple[str, str]]:

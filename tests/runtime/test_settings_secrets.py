@@ -53,6 +53,7 @@ def real_settings(settings_class: type[ServiceSettings]) -> dict[str, str]:
     return {**REQUIRED[settings_class], **secrets}
 
 
+PUBLISHED = "holds a value published for local development"
 SECRETS = [(settings_class, name) for settings_class in REQUIRED for name in secret_names(settings_class)]
 COMMON_SECRET = secret_names(WalletSettings)[0]
 
@@ -84,8 +85,7 @@ def refusal(settings_class: type[ServiceSettings], environment: str = "productio
 def test_every_published_development_value_is_known_as_one() -> None:
     published = published_values()
     assert len(published) >= 15
-    assert {value for value in published if unsafe_secret_reason(value) is None} == set()
-    assert published <= DEVELOPMENT_SECRETS, published - DEVELOPMENT_SECRETS
+    assert {value for value in published if unsafe_secret_reason(value) != PUBLISHED} == set()
 
 
 def test_real_secrets_start_every_service_in_production() -> None:

@@ -104,6 +104,20 @@ SPEECHCUE_HTTP_HOST: "0.0.0.0"
 SPEECHCUE_HTTP_PORT: {{ $service.httpPort | quote }}
 {{- if $service.database }}
 SPEECHCUE_NATS_URL: {{ $root.Values.natsUrl | quote }}
+SPEECHCUE_NATS_STREAM_REPLICAS: {{ $root.Values.nats.streamReplicas | quote }}
+{{- with $root.Values.nats.tls }}
+{{- if .caSecret }}
+SPEECHCUE_NATS_TLS_CA_FILE: {{ printf "/etc/speechcue/nats-ca/%s" .caKey | quote }}
+{{- end }}
+{{- end }}
+{{- with $root.Values.postgresql.tls }}
+{{- if .sslMode }}
+PGSSLMODE: {{ .sslMode | quote }}
+{{- end }}
+{{- if .caSecret }}
+PGSSLROOTCERT: {{ printf "/etc/speechcue/postgresql-ca/%s" .caKey | quote }}
+{{- end }}
+{{- end }}
 SPEECHCUE_ADMIN_TELEGRAM_IDS: {{ $root.Values.adminTelegramIds | quote }}
 SPEECHCUE_PUBLIC_BASE_URL: {{ $root.Values.publicBaseUrl | quote }}
 {{- end }}
@@ -175,6 +189,18 @@ resources:
 volumeMounts:
   - name: tmp
     mountPath: /tmp
+{{- if .tls }}
+{{- if .root.Values.nats.tls.caSecret }}
+  - name: nats-ca
+    mountPath: /etc/speechcue/nats-ca
+    readOnly: true
+{{- end }}
+{{- if .root.Values.postgresql.tls.caSecret }}
+  - name: postgresql-ca
+    mountPath: /etc/speechcue/postgresql-ca
+    readOnly: true
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{/* Pod-level hardening. The migration hook runs before the release's ServiceAccount exists, so
@@ -213,6 +239,24 @@ affinity:
 - name: tmp
   emptyDir:
     sizeLimit: {{ .Values.tmpSizeLimit }}
+{{- end -}}
+
+{{/* The CAs of NATS and PostgreSQL, for the pods that connect to them (containerBasics with tls). */}}
+{{- define "speechcue.tlsVolumes" -}}
+{{- with .Values.nats.tls.caSecret }}
+- name: nats-ca
+  secret:
+    secretName: {{ . }}
+    items:
+      - {key: {{ $.Values.nats.tls.caKey }}, path: {{ $.Values.nats.tls.caKey }}}
+{{- end }}
+{{- with .Values.postgresql.tls.caSecret }}
+- name: postgresql-ca
+  secret:
+    secretName: {{ . }}
+    items:
+      - {key: {{ $.Values.postgresql.tls.caKey }}, path: {{ $.Values.postgresql.tls.caKey }}}
+{{- end }}
 {{- end -}}
 
 
