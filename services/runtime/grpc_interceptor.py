@@ -1,8 +1,7 @@
-"""The one server interceptor every gRPC service runs: who is calling (the caller's bearer token) and
-whether the service's access table lets that caller call this method (services/runtime/callers.py),
-the request id,
-go-grpc-prometheus metrics, and domain errors mapped to status codes with a machine-readable
-reason (`google.rpc.ErrorInfo` in `grpc-status-details-bin`).
+"""The one server interceptor every gRPC service runs: who is calling (the identity whose bearer token
+the call carries) and whether the service's access table lets it call this method
+(services/runtime/callers.py), the request id, go-grpc-prometheus metrics, and domain errors mapped
+to status codes with a machine-readable reason (`google.rpc.ErrorInfo` in `grpc-status-details-bin`).
 
 It is a single wrapper rather than a chain because each wrapper costs a Python frame and a
 handler object on every call of the hot paths.

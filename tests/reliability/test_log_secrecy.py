@@ -25,6 +25,7 @@ from devstack.demo import callable_numbers
 from devstack.local_platform import LocalPlatform, on_free_ports
 from devstack.platform import LOCAL_DYNOPAY, LOCAL_HARNESS_TOKEN, LOCAL_RETELL_KEY, LOCAL_TELEGRAM, LocalPorts
 from devstack.platform import sandbox_url as sandbox_address
+from services.runtime.callers import IDENTITIES, development_token
 from services.runtime.logs import JsonFormatter, secret_values
 from tests.e2e.conftest import Chat
 from tests.e2e.test_flows import build_card_check_flow, build_menu_flow, run_cronjob, script_callee, top_up
@@ -50,7 +51,9 @@ def platform() -> Iterator[LocalPlatform]:
 def secrets() -> dict[str, str]:
     """Every secret the local platform starts its services with, by its variable's name."""
     found = {"the harness's caller token": LOCAL_HARNESS_TOKEN, "RETELL_API_KEY": LOCAL_RETELL_KEY,
-             **dict(LOCAL_DYNOPAY), **dict(LOCAL_TELEGRAM)}
+             **dict(LOCAL_DYNOPAY), **dict(LOCAL_TELEGRAM),
+             # What each service and tick calls with (derived in development: services/runtime/callers.py).
+             **{f"the {identity} caller token": development_token(identity) for identity in sorted(IDENTITIES)}}
     # The bot token's secret half alone is as good as the whole token.
     found["TELEGRAM_BOT_TOKEN (secret half)"] = found["TELEGRAM_BOT_TOKEN"].split(":", 1)[1]
     return found
