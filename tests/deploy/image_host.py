@@ -21,6 +21,7 @@ is made anew. Each run's image, containers and pods carry the run's own name and
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -31,6 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+TEST_IMAGE = "localhost/speechcue"
 CACHE = Path(os.environ.get("SPEECHCUE_IMAGE_TEST_CACHE", "/var/cache/speechcue-image-test"))
 # Debian packages the tests need: the builders, the runtime (crun is podman's default; runc is the one
 # that works in this sandbox) and debootstrap for the base.
@@ -151,8 +153,24 @@ class ContainerHost:
         return name
 
     def build(self, context: Path, tag: str, base: str) -> None:
-        self.run("buildah", "bud", "--network", "host", *ULIMITS, "--build-arg", f"PYTHON_IMAGE={base}",
+        self.run("buildah", "bud", "--force-rm", "--network", "host", *ULIMITS, "--build-arg", f"PYTHON_IMAGE={base}",
                  "--tag", tag, "--file", str(context / "Dockerfile"), str(context), timeout=900)
+
+    def sweep_leftovers(self, *, older_than: float = 3600) -> None:
+        """Removes what a run that was killed before its clean-up left behind: pods, containers and
+        test images older than any run lasts (a run that is still going is never that old)."""
+        cutoff = time.time() - older_than
+        containers = json.loads(self.podman("ps", "--all", "--format", "json", check=False).stdout or "[]")
+        for container in containers:
+            if container.get("Created", cutoff) < cutoff:
+                if container.get("PodName"):
+                    self.podman("pod", "rm", "--force", container["PodName"], check=False)
+                self.podman("rm", "--force", container["Id"], check=False)
+        images = json.loads(self.podman("images", "--format", "json", check=False).stdout or "[]")
+        for image in images:
+            stale_tests = [name for name in image.get("Names") or [] if name.startswith(f"{TEST_IMAGE}:test-")]
+            if stale_tests and image.get("Created", cutoff) < cutoff:
+                self.podman("rmi", "--force", *stale_tests, check=False)
 
     def remove_image(self, tag: str) -> None:
         self.podman("rmi", "--force", tag, check=False)

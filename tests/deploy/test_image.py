@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -29,11 +30,11 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from devstack.nats import EmbeddedNats
 from devstack.ports import free_port
 from devstack.postgres import EmbeddedPostgres
-from tests.deploy.image_host import ContainerHost, ToolsMissing, hardened_run_arguments
+from tests.deploy.image_host import TEST_IMAGE, ContainerHost, ToolsMissing, hardened_run_arguments
 from tests.deploy.kube_play import Ports, playable, render, sandbox_values, secret_data, write_documents
 
 ROOT = Path(__file__).resolve().parents[2]
-IMAGE = "localhost/speechcue"
+IMAGE = TEST_IMAGE
 SERVICES = ("wallet", "calls", "payments", "bot")
 
 pytestmark = pytest.mark.skipif(os.environ.get("SPEECHCUE_SKIP_IMAGE_TEST", "") not in {"", "0"},
@@ -70,12 +71,13 @@ def run() -> Iterator[Run]:
         pytest.skip(str(missing))
     folder = Path(tempfile.mkdtemp(prefix="speechcue-image-test-"))
     this = Run(host, uuid.uuid4().hex[:8], folder)
-    base = host.base_image()
-    host.build(ROOT, this.image, base)
+    host.sweep_leftovers()
     try:
+        host.build(ROOT, this.image, host.base_image())
         yield this
     finally:
         _remove_everything_of(this)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _remove_everything_of(this: Run) -> None:
