@@ -53,10 +53,22 @@ def chart() -> Iterator[helm.Chart]:
         yield loaded
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice in one mapping: the API server (and a ConfigMap)
+    keeps only one of them, silently, so a template that writes a variable twice is a bug."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        keys = [self.construct_object(key, deep=deep) for key, _ in node.value]
+        repeated = sorted({str(key) for key in keys if keys.count(key) > 1})
+        if repeated:
+            raise yaml.constructor.ConstructorError(None, None, f"keys given twice: {repeated}", node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
 def render(chart: helm.Chart, values: dict[str, Any]) -> list[Manifest]:
     files = chart.render(values, name=RELEASE, namespace=NAMESPACE, is_install=True)
     return [document for path, text in files.items() if path.endswith(".yaml")
-            for document in yaml.safe_load_all(text) if document]
+            for document in yaml.load_all(text, Loader=UniqueKeyLoader) if document]
 
 
 @pytest.fixture(scope="module")
