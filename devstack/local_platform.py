@@ -99,7 +99,7 @@ class LocalPlatform:
     def start_service(self, name: str) -> None:
         service = self.service(name)
         environment = {**os.environ, **service_environment(service, database_url=self.database_urls.get(name),
-                                                            nats_url=self.nats.url, services=self.services),
+                                                            nats_url=self.nats.address, services=self.services),
                        **self.overrides.get(name, {})}
         self.progress(f"starting {name}")
         log_file = open(self.logs / f"{name}.log", "ab")

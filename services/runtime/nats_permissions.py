@@ -12,6 +12,8 @@ wallet. So each service connects as its own user, which
 - subscribes only to its own reply inbox, `_INBOX_<service>.>` (EventBus sets the prefix): with the
   shared `_INBOX.>` one service could read the events JetStream delivers to another.
 
+The tick CronJobs and the sandbox never connect to NATS, so they have no user.
+
 This module is the one place the table lives. `devstack/nats.py` writes the local and test servers'
 configuration from it (with the local passwords below), and `deploy/nats/speechcue-authorization.conf`,
 the configuration an operator gives the cluster's NATS, is rendered from it too (a test keeps the

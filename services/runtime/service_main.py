@@ -28,7 +28,7 @@ from services.runtime.background import STOP_SECONDS, stop_task
 from services.runtime.callers import DEVELOPMENT_ENVIRONMENTS, AccessTable, CallerConfigurationError, accepted_callers
 from services.runtime.consumers import ConsumerSpec, EventConsumer
 from services.runtime.database import Database
-from services.runtime.event_bus import EventBus
+from services.runtime.event_bus import EventBus, NatsIdentity
 from services.runtime.grpc_interceptor import ServiceInterceptor
 from services.runtime.http_app import create_http_app
 from services.runtime.logs import configure_logging, secret_values
@@ -220,12 +220,14 @@ async def start_service(
     consumes_from: Iterable[str] = (),
 ) -> RunningService:
     database = Database(settings.speechcue_database_url)
-    bus = EventBus(settings.speechcue_nats_url, name=f"speechcue-{service}", tls=settings.nats_tls())
+    bus = EventBus(settings.speechcue_nats_url, name=f"speechcue-{service}", tls=settings.nats_tls(),
+                   identity=NatsIdentity(*settings.nats_identity()),
+                   stream_replicas=settings.speechcue_nats_stream_replicas)
     await bus.connect()
     if produces_events:
         await bus.ensure_stream(service)
     for producer in consumes_from:
-        await bus.ensure_stream(producer)
+        await bus.ensure_source_stream(producer)
     relay = OutboxRelay(database, bus, service)
     context = ServiceContext(settings=settings, database=database, bus=bus, relay=relay)
     running = RunningService(context, build(context), service)

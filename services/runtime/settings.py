@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from services.runtime.errors import PermissionDenied
+from services.runtime.nats_permissions import development_password
 
 DEVELOPMENT_ENVIRONMENTS = frozenset({"development", "test"})
 # Outside development and test a secret may not be one of these. The placeholders anyone would guess:
@@ -31,6 +32,8 @@ DEVELOPMENT_SECRETS = frozenset({
     "123456:sandbox-telegram-token", "sandbox-telegram-secret",
     "test-internal-token-7f3a", "key_calls_test_5b1c9e", "key_sandbox_test_0123456789", "123456:bot-test-token",
     "bot-test-webhook-secret", "local-caller-token-harness",
+    # Each service's NATS password on the local platform, in the tests and in the chart's development Secret.
+    "local-nats-wallet", "local-nats-calls", "local-nats-payments", "local-nats-bot", "local-nats-devtools",
 })
 # Values made the way the project makes its local ones ("local-…", "sandbox-…", a Telegram token
 # "<id>:local-…"): a new local secret is refused before anyone remembers to list it above.
@@ -79,6 +82,12 @@ class ServiceSettings(BaseSettings):
     # The CA that signed the NATS servers' certificate (the chart's nats.tls.caSecret); empty: the
     # system's CAs (a tls:// URL, or a server that requires TLS, is verified against those).
     speechcue_nats_tls_ca_file: str = ""
+    # Who this service is on NATS (services/runtime/nats_permissions.py): the user is the service's name
+    # unless set; the password is required outside development and test (there, the local one).
+    speechcue_nats_user: str = ""
+    speechcue_nats_password: str = ""
+    # Copies of each stream: 1 on a single NATS server, 3 on a 3-node JetStream cluster.
+    speechcue_nats_stream_replicas: int = Field(default=1, ge=1, le=5)
     # Who calls whom (services/runtime/callers.py): the digests of the callers this service accepts,
     # and the token it calls others with. Both may be empty in development and test.
     speechcue_caller_token_hashes: str = ""
@@ -136,6 +145,14 @@ class ServiceSettings(BaseSettings):
                                           {"problems": "; ".join(problems), "env": self.speechcue_env})
         return self
 
+    def nats_identity(self) -> tuple[str, str]:
+        """The NATS user (SPEECHCUE_NATS_USER, else the service's name) and its password
+        (SPEECHCUE_NATS_PASSWORD; in development and test, when unset, the user's local one)."""
+        user = self.speechcue_nats_user or self.service_name
+        if not self.speechcue_nats_password and self.speechcue_env in DEVELOPMENT_ENVIRONMENTS:
+            return user, development_password(user)
+        return user, self.speechcue_nats_password
+
     def nats_tls(self) -> ssl.SSLContext | None:
         """The TLS context NATS connections verify the servers with, when SPEECHCUE_NATS_TLS_CA_FILE
         names their CA; None leaves nats-py's default (the system's CAs, when TLS is used)."""
@@ -145,7 +162,7 @@ class ServiceSettings(BaseSettings):
 
     def secret_field_names(self) -> list[str]:
         """The fields that must hold a real secret outside development and test: each service adds its own."""
-        return ["speechcue_caller_token_hashes"]
+        return ["speechcue_caller_token_hashes", "speechcue_nats_password"]
 
     def require_admin(self, admin_telegram_id: int) -> None:
         """Refuses an admin action by anyone not named in SPEECHCUE_ADMIN_TELEGRAM_IDS."""

@@ -118,6 +118,7 @@ PGSSLMODE: {{ .sslMode | quote }}
 PGSSLROOTCERT: {{ printf "/etc/speechcue/postgresql-ca/%s" .caKey | quote }}
 {{- end }}
 {{- end }}
+SPEECHCUE_NATS_USER: {{ .name | quote }}
 SPEECHCUE_ADMIN_TELEGRAM_IDS: {{ $root.Values.adminTelegramIds | quote }}
 SPEECHCUE_PUBLIC_BASE_URL: {{ $root.Values.publicBaseUrl | quote }}
 {{- end }}
@@ -175,6 +176,11 @@ DYNOPAY_BASE_URL: {{ $root.Values.providers.dynopayBaseUrl | quote }}
     secretKeyRef:
       name: {{ include "speechcue.secretName" $root }}
       key: {{ upper .name }}_DATABASE_URL
+- name: SPEECHCUE_NATS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "speechcue.secretName" $root }}
+      key: {{ upper .name }}_NATS_PASSWORD
 {{- end }}
 {{- end -}}
 
