@@ -29,7 +29,8 @@ CUSTOMER = "cus_forged_topup"
 
 
 @pytest.fixture
-async def bot_alone(servers: RunningServers, bot_database_url: str) -> AsyncIterator[TelegramSimulator]:
+async def bot_alone(servers: RunningServers,
+                    bot_database_url: str) -> AsyncIterator[tuple[TelegramSimulator, RunningService]]:
     """The bot with a Telegram simulator and one customer; no other service is needed to turn a
     top-up event into a message."""
     await require_speechcue_users(servers.nats_url)
@@ -48,7 +49,7 @@ async def bot_alone(servers: RunningServers, bot_database_url: str) -> AsyncIter
     running: RunningService = await start_bot(settings)
     sandbox.telegram.open_chat(CHAT)
     try:
-        yield sandbox.telegram
+        yield sandbox.telegram, running
     finally:
         await running.stop()
         server.should_exit = True
@@ -64,8 +65,8 @@ def topup(cents: int) -> bytes:
 
 @pytest.mark.parametrize("forger", ["calls", "bot"])
 async def test_a_forged_topup_is_refused_and_the_bot_never_announces_it(
-        servers: RunningServers, bot_alone: TelegramSimulator, forger: str) -> None:
-    telegram = bot_alone
+        servers: RunningServers, bot_alone: tuple[TelegramSimulator, RunningService], forger: str) -> None:
+    telegram, _ = bot_alone
     forged = await connect_as(servers.nats_url, forger)
     try:
         with pytest.raises(NatsError):  # NATS dropped it: no acknowledgement comes
@@ -87,3 +88,15 @@ async def test_a_forged_topup_is_refused_and_the_bot_never_announces_it(
     assert [message["text"] for message in telegram.bot_messages(CHAT)] == [
         "✅ Payment confirmed: $5.00 in USDT was added to your wallet."]
     assert [event.type for event in await read_events(servers.nats_url, "PAYMENTS", "payments.>")] == [TOPUP_CONFIRMED]
+
+
+async def test_the_running_bots_own_connection_may_not_publish_a_payments_event(
+        servers: RunningServers, bot_alone: tuple[TelegramSimulator, RunningService]) -> None:
+    """The bot as started (start_service) is the bot's NATS user, not whoever its URL names."""
+    telegram, running = bot_alone
+    bus = running.context.bus
+    assert bus.identity is not None and (bus.identity.user, "@" in bus.url) == ("bot", False)
+    with pytest.raises(NatsError):
+        await bus.publish(TOPUP_CONFIRMED, topup(500_000), message_id=uuid.uuid4().hex)
+    assert await read_events(servers.nats_url, "PAYMENTS", "payments.>") == []
+    assert telegram.bot_messages(CHAT) == []
