@@ -11,6 +11,7 @@ import ast
 import hashlib
 from pathlib import Path
 
+import grpc
 import pytest
 from google.protobuf.descriptor import ServiceDescriptor
 
@@ -36,6 +37,7 @@ from services.runtime.callers import (
     tick_identity,
     token_digest,
 )
+from services.runtime.grpc_interceptor import ServiceInterceptor, _MethodMetrics
 from services.wallet.access import WALLET_ACCESS
 from speechcue.bot.v1 import bot_pb2
 from speechcue.calls.v1 import calls_pb2
@@ -194,3 +196,33 @@ def test_production_refuses_a_missing_or_published_own_token() -> None:
     with pytest.raises(CallerConfigurationError, match="published for local development"):
         own_token(identity=BOT, configured=development_token(BOT), environment="production")
     assert own_token(identity=BOT, configured="bot-secret", environment="production") == "bot-secret"
+
+
+# ---- the interceptor's decision -----------------------------------------------------------------
+
+def decision(interceptor: ServiceInterceptor, authorization: str, method: str,
+             service: str = WALLET_ACCESS.service) -> grpc.StatusCode | None:
+    refusal = interceptor._refusal(authorization, _MethodMetrics(service, method))
+    return None if refusal is None else refusal.code
+
+
+def test_the_interceptor_answers_a_caller_only_what_the_table_gives_it() -> None:
+    interceptor = ServiceInterceptor(callers=DIGESTS, access=[WALLET_ACCESS], error_domain="speechcue.wallet")
+    assert decision(interceptor, "Bearer bot-secret", "GetBalance") is None
+    assert decision(interceptor, "Bearer bot-secret", "Credit") == grpc.StatusCode.PERMISSION_DENIED
+    assert decision(interceptor, "Bearer calls-secret", "PlaceHold") is None
+    assert decision(interceptor, "Bearer calls-secret", "Refund") == grpc.StatusCode.PERMISSION_DENIED
+    assert decision(interceptor, "Bearer nobody", "GetBalance") == grpc.StatusCode.UNAUTHENTICATED
+    # A service it has no table for is refused to everyone (fail closed).
+    assert decision(interceptor, "Bearer bot-secret", "GetBalance", "speechcue.other.v1.Other") == \
+        grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_the_harness_may_call_anything_only_where_development_or_test_lets_it() -> None:
+    callers = {**DIGESTS, HARNESS: token_digest(development_token(HARNESS))}
+    harness = f"Bearer {development_token(HARNESS)}"
+    for allowed, expected in ((True, None), (False, grpc.StatusCode.PERMISSION_DENIED)):
+        interceptor = ServiceInterceptor(callers=callers, access=[WALLET_ACCESS], error_domain="speechcue.wallet",
+                                         harness_allowed=allowed)
+        assert decision(interceptor, harness, "Credit") == expected
+        assert decision(interceptor, harness, "Debit") == expected
