@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cronjobs.schedule import TICKS
 from devstack.local_platform import ROOT, LocalPlatform, PortTaken
-from devstack.platform import SANDBOX_URL
+from devstack.platform import MAX_REPLICAS, SANDBOX_URL
 
 
 def progress(message: str) -> None:
@@ -34,11 +34,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="./dev up", description=__doc__.splitlines()[0])
     parser.add_argument("--fresh", action="store_true", help="delete the local data and start from empty")
     parser.add_argument("--data", type=Path, default=ROOT / ".speechcue", help="where local data lives")
+    parser.add_argument("--replicas", type=int, default=1, choices=range(1, MAX_REPLICAS + 1), metavar="N",
+                        help="processes of each service (the sandbox runs once); clients spread over them")
     options = parser.parse_args()
 
     if options.fresh and options.data.exists():
         shutil.rmtree(options.data)
-    platform = LocalPlatform(options.data, progress=progress, announce=announce)
+    platform = LocalPlatform(options.data, progress=progress, announce=announce, replicas=options.replicas)
     started = time.monotonic()
     try:
         platform.check_ports()

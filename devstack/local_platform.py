@@ -40,14 +40,16 @@ class PortTaken(RuntimeError):
 
 class LocalPlatform:
     def __init__(self, data: Path, *, ports: LocalPorts = DEFAULT_PORTS, ticker: bool = True,
-                 overrides: dict[str, dict[str, str]] | None = None,
+                 overrides: dict[str, dict[str, str]] | None = None, replicas: int = 1,
                  progress: Callable[[str], None] = lambda message: None,
                  announce: Callable[[str, str], None] = lambda part, address: None) -> None:
         self.overrides = overrides or {}
         self.data = data
         self.logs = data / "logs"
         self.ports = ports
-        self.services = local_services(ports)
+        self.services = local_services(ports, replicas=replicas)
+        # Every process by its name: `bot`, and with replicas `bot-2` … (LocalService.instances).
+        self.instances = {name: instance for service in self.services for name, instance in service.instances()}
         self.with_ticker = ticker
         self.progress = progress
         self.announce = announce
@@ -59,11 +61,11 @@ class LocalPlatform:
         self.database_urls: dict[str, str] = {}
 
     def service(self, name: str) -> LocalService:
-        return next(service for service in self.services if service.name == name)
+        return self.instances[name]
 
     def check_ports(self) -> None:
         wanted = [(self.ports.postgres, "PostgreSQL"), (self.ports.nats, "NATS")]
-        for service in self.services:
+        for service in self.instances.values():
             wanted.append((service.http_port, service.name))
             if service.grpc_port is not None:
                 wanted.append((service.grpc_port, service.name))
@@ -87,23 +89,24 @@ class LocalPlatform:
                 database_url = self.postgres.create_database(service.name)
                 upgrade_to_head(service.name, database_url)
                 self.database_urls[service.name] = database_url
-            self.start_service(service.name)
-        for service in self.services:
-            self.progress(f"waiting for {service.name}")
-            self.wait_ready(service.name)
+            for name, _ in service.instances():
+                self.start_service(name)
+        for name, service in self.instances.items():
+            self.progress(f"waiting for {name}")
+            self.wait_ready(name)
             grpc = f"gRPC {service.grpc_address}, " if service.grpc_port else ""
-            self.announce(service.name, f"{grpc}http://127.0.0.1:{service.http_port}")
+            self.announce(name, f"{grpc}http://127.0.0.1:{service.http_port}")
         if self.with_ticker:
             self.start_ticker()
 
     def start_service(self, name: str) -> None:
         service = self.service(name)
-        environment = {**os.environ, **service_environment(service, database_url=self.database_urls.get(name),
+        environment = {**os.environ, **service_environment(service, database_url=self.database_urls.get(service.name),
                                                             nats_url=self.nats.address, services=self.services),
-                       **self.overrides.get(name, {})}
+                       **self.overrides.get(service.name, {})}
         self.progress(f"starting {name}")
         log_file = open(self.logs / f"{name}.log", "ab")
-        self.processes[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=environment,
+        self.processes[name] = subprocess.Popen([sys.executable, "-m", f"services.{service.name}"], env=environment,
                                                 cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT)
 
     def wait_ready(self, name: str, timeout: float = 30.0) -> None:
@@ -132,8 +135,8 @@ class LocalPlatform:
     def wait_all_ready(self, timeout: float = 60.0) -> float:
         """Waits until every service answers ready; returns the seconds it took."""
         started = time.monotonic()
-        for service in self.services:
-            self.wait_ready(service.name, timeout=max(0.1, timeout - (time.monotonic() - started)))
+        for name in self.instances:
+            self.wait_ready(name, timeout=max(0.1, timeout - (time.monotonic() - started)))
         return time.monotonic() - started
 
     def pid(self, name: str) -> int:
@@ -198,13 +201,13 @@ SPARE_PORT_BASES = tuple(range(25000, 35000, 1000))
 
 
 def on_free_ports(data: Path, preferred: LocalPorts, *, ticker: bool = True,
-                  overrides: dict[str, dict[str, str]] | None = None) -> LocalPlatform:
+                  overrides: dict[str, dict[str, str]] | None = None, replicas: int = 1) -> LocalPlatform:
     """The platform on its preferred ports, or on the first spare block nothing listens on yet: a
     second suite running beside this one (or a leftover platform) may hold the preferred block."""
     candidates = [preferred, *(LocalPorts(postgres=base + 329, nats=base + 222, http_base=base, grpc_base=base + 50)
                                for base in SPARE_PORT_BASES)]
     for ports in candidates:
-        platform = LocalPlatform(data, ports=ports, ticker=ticker, overrides=overrides)
+        platform = LocalPlatform(data, ports=ports, ticker=ticker, overrides=overrides, replicas=replicas)
         try:
             platform.check_ports()
         except PortTaken:

@@ -6,7 +6,7 @@ test could hold the very port a service wants to listen on."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from services.runtime.callers import HARNESS, development_token
 
@@ -32,6 +32,10 @@ class LocalPorts:
 
 DEFAULT_PORTS = LocalPorts()
 SANDBOX_NUMBER = 9
+# `./dev up --replicas N`: replica i (from 0) of a service listens REPLICA_PORT_STEP × i above the
+# first one's ports, inside the same block of 1,000 (so at most MAX_REPLICAS).
+REPLICA_PORT_STEP = 100
+MAX_REPLICAS = 9
 
 
 @dataclass(frozen=True)
@@ -41,22 +45,41 @@ class LocalService:
     http_port: int
     has_database: bool = True
     extra_environment: tuple[tuple[str, str], ...] = ()
+    # Processes of this service (`./dev up --replicas N`); they share its database.
+    replicas: int = 1
 
     @property
     def grpc_address(self) -> str:
-        return f"127.0.0.1:{self.grpc_port}"
+        """Where its clients call it: one address, or every replica's (gRPC's ipv4 resolver takes a
+        comma-separated list; `internal_channel` spreads calls over them round-robin)."""
+        if self.replicas == 1 or self.grpc_port is None:
+            return f"127.0.0.1:{self.grpc_port}"
+        return "ipv4:" + ",".join(f"127.0.0.1:{self.grpc_port + REPLICA_PORT_STEP * index}"
+                                  for index in range(self.replicas))
+
+    def instances(self) -> list[tuple[str, LocalService]]:
+        """Each process of the service: its name (`bot`, then `bot-2` …) and itself on its own ports."""
+        return [(self.name if index == 0 else f"{self.name}-{index + 1}",
+                 replace(self, replicas=1, http_port=self.http_port + REPLICA_PORT_STEP * index,
+                         grpc_port=None if self.grpc_port is None else self.grpc_port + REPLICA_PORT_STEP * index))
+                for index in range(self.replicas)]
 
 
 def sandbox_url(ports: LocalPorts = DEFAULT_PORTS) -> str:
     return f"http://127.0.0.1:{ports.http_base + SANDBOX_NUMBER}"
 
 
-def local_services(ports: LocalPorts = DEFAULT_PORTS) -> tuple[LocalService, ...]:
+def local_services(ports: LocalPorts = DEFAULT_PORTS, *, replicas: int = 1) -> tuple[LocalService, ...]:
+    """The sandbox (one process: it stands for Telegram, Retell and DynoPay) and the four services, each
+    with `replicas` processes; the simulators' webhooks go to each service's first."""
+    if not 1 <= replicas <= MAX_REPLICAS:
+        raise ValueError(f"replicas must be 1 to {MAX_REPLICAS}, not {replicas}")
+
     def http(number: int) -> str:
         return f"http://127.0.0.1:{ports.http_base + number}"
 
     sandbox = sandbox_url(ports)
-    return (
+    services = (
         LocalService("sandbox", grpc_port=None, http_port=ports.http_base + SANDBOX_NUMBER, has_database=False,
                      extra_environment=(("RETELL_API_KEY", LOCAL_RETELL_KEY), *LOCAL_DYNOPAY, *LOCAL_TELEGRAM,
                                         ("SANDBOX_DYNOPAY_WEBHOOK_URL", f"{http(3)}/webhooks/dynopay"),
@@ -77,6 +100,7 @@ def local_services(ports: LocalPorts = DEFAULT_PORTS) -> tuple[LocalService, ...
             ("BOT_RECORDING_ORIGINS", sandbox),
         )),
     )
+    return tuple(service if not service.has_database else replace(service, replicas=replicas) for service in services)
 
 
 LOCAL_SERVICES = local_services()

@@ -43,6 +43,8 @@ def internal_channel(address: str, token: str) -> grpc.aio.Channel:
         interceptors=[_TokenInterceptor(token)],
         options=[("grpc.keepalive_time_ms", 30_000), ("grpc.keepalive_timeout_ms", 10_000),
                  ("grpc.keepalive_permit_without_calls", 1), ("grpc.enable_retries", 0),
+                 # Calls spread over every address the target names (`ipv4:a,b`: ./dev up --replicas).
+                 ("grpc.lb_policy_name", "round_robin"),
                  # A restarted peer (a redeploy, a crash) is found again within seconds, not gRPC's
                  # default of up to two minutes of backoff.
                  ("grpc.initial_reconnect_backoff_ms", 250), ("grpc.min_reconnect_backoff_ms", 250),

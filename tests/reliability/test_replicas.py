@@ -1,0 +1,68 @@
+"""`./dev up --replicas 2`: two processes of every service (the sandbox once), sharing each service's
+database, and their clients' calls spread over both (the addresses as one `ipv4:a,b` target that
+`internal_channel` calls round-robin)."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devstack.local_platform import LocalPlatform, on_free_ports
+from devstack.platform import LOCAL_HARNESS_TOKEN, LocalPorts
+from services.runtime.grpc_client import internal_channel
+from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
+
+# Apart from the other platforms of the suite (21xxx-24xxx) and the spare blocks (25xxx-34xxx).
+REPLICA_PORTS = LocalPorts(postgres=20329, nats=20222, http_base=20000, grpc_base=20050)
+
+
+@pytest.fixture(scope="module")
+def platform() -> Iterator[LocalPlatform]:
+    with tempfile.TemporaryDirectory(prefix="speechcue-replicas-") as folder:
+        running = on_free_ports(Path(folder), REPLICA_PORTS, ticker=False, replicas=2)
+        try:
+            running.start()
+            yield running
+        finally:
+            running.stop()
+
+
+def get_balance_calls(platform: LocalPlatform, name: str) -> float:
+    """GetBalance calls the process `name` has started, from its /metrics."""
+    url = f"http://127.0.0.1:{platform.service(name).http_port}/metrics"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        text = response.read().decode()
+    found = re.findall(r'grpc_server_started_total\{[^}]*grpc_method="GetBalance"[^}]*\} ([0-9.e+]+)', text)
+    return sum(float(value) for value in found)
+
+
+def test_every_service_runs_two_processes_on_one_database(platform: LocalPlatform) -> None:
+    services = ["wallet", "calls", "payments", "bot"]
+    assert sorted(platform.instances) == sorted(["sandbox", *services, *(f"{name}-2" for name in services)])
+    for name in platform.instances:
+        assert platform.running(name) and platform.ready(name), name
+    assert len({platform.pid(name) for name in platform.instances}) == len(platform.instances)
+    assert set(platform.database_urls) == set(services)
+
+
+async def test_a_clients_calls_are_spread_over_both_replicas(platform: LocalPlatform) -> None:
+    wallet = next(service for service in platform.services if service.name == "wallet")
+    assert wallet.grpc_address.startswith("ipv4:") and wallet.grpc_address.count(",") == 1
+    before = {name: get_balance_calls(platform, name) for name in ("wallet", "wallet-2")}
+    channel = internal_channel(wallet.grpc_address, LOCAL_HARNESS_TOKEN)
+    try:
+        stub = wallet_pb2_grpc.WalletServiceStub(channel)
+        account = await stub.OpenAccount(wallet_pb2.OpenAccountRequest(idempotency_key="replicas-open",
+                                                                       customer_id="cus_replicas"))
+        for _ in range(20):
+            await stub.GetBalance(wallet_pb2.GetBalanceRequest(customer_id=account.customer_id))
+    finally:
+        await channel.close()
+    served = {name: get_balance_calls(platform, name) - before[name] for name in before}
+    assert sum(served.values()) == 20
+    assert all(count >= 5 for count in served.values()), served
