@@ -97,11 +97,15 @@ class ContainerHost:
     @classmethod
     def prepare(cls, root: Path = CACHE) -> ContainerHost:
         ensure_debian_tools()
+        # Run-time state (tmpfs) of this storage alone, podman's included: nothing shared with another
+        # storage or with the machine's own podman.
+        runroot = Path("/run") / f"speechcue-image-test-{hashlib.sha256(str(root).encode()).hexdigest()[:8]}"
         (root / "conf").mkdir(parents=True, exist_ok=True)
-        (root / "conf" / "containers.conf").write_text(CONTAINERS_CONF)
+        (root / "conf" / "containers.conf").write_text(f'{CONTAINERS_CONF}tmp_dir = "{runroot / "libpod"}"\n')
+        # podman refuses a storage made under other settings, so new settings get a storage of their own.
+        graphroot = root / f"storage-{hashlib.sha256(CONTAINERS_CONF.encode()).hexdigest()[:8]}"
         (root / "conf" / "storage.conf").write_text(
-            f'[storage]\ndriver = "overlay"\ngraphroot = "{root / "storage"}"\n'
-            f'runroot = "/run/speechcue-image-test"\n')
+            f'[storage]\ndriver = "overlay"\ngraphroot = "{graphroot}"\nrunroot = "{runroot}"\n')
         return cls(root)
 
     @property
@@ -153,14 +157,16 @@ class ContainerHost:
         return name
 
     def build(self, context: Path, tag: str, base: str) -> None:
-        self.run("buildah", "bud", "--force-rm", "--network", "host", *ULIMITS, "--build-arg", f"PYTHON_IMAGE={base}",
+        self.run("buildah", "bud", "--network", "host", *ULIMITS, "--build-arg", f"PYTHON_IMAGE={base}",
                  "--tag", tag, "--file", str(context / "Dockerfile"), str(context), timeout=900)
 
     def sweep_leftovers(self, *, older_than: float = 3600) -> None:
-        """Removes what a run that was killed before its clean-up left behind: pods, containers and
-        test images older than any run lasts (a run that is still going is never that old)."""
+        """Removes what a run that was killed before its clean-up, or a failed build, left behind: pods,
+        containers and test images older than any run lasts (a run that is still going is never that old)."""
         cutoff = time.time() - older_than
-        containers = json.loads(self.podman("ps", "--all", "--format", "json", check=False).stdout or "[]")
+        # --external: a failed build's working containers too (buildah's, not podman's).
+        containers = json.loads(self.podman("ps", "--all", "--external", "--format", "json", check=False).stdout
+                                or "[]")
         for container in containers:
             if container.get("Created", cutoff) < cutoff:
                 if container.get("PodName"):

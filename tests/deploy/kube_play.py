@@ -10,7 +10,10 @@ the gap between podman 4.3 on one host and Kubernetes:
   in the ConfigMaps and environment are written as 127.0.0.1 (podman 4.3 ignores hostAliases there),
   each service gets free ports through the chart's own values, and container ports are dropped
   (podman would map them onto the host).
-- Probes: podman 4.3 runs none of the gRPC kind; the test checks readiness itself.
+- No Ingress is played, so `publicBaseUrl` (where the bot tells Telegram to deliver) is the bot's own
+  address.
+- Probes are dropped (podman 4.3 has no gRPC probe, and runs the others through systemd timers); the
+  test asks /readyz and gRPC health itself.
 - The Secret is handed to podman as a podman secret holding the rendered Secret (podman 4.3 reads
   `secretKeyRef` from there), named per run so that runs do not meet.
 Everything else (images, commands, security contexts, ConfigMaps, the /tmp volume, the environment
