@@ -18,8 +18,8 @@ fewer replicas ran). The replicas share the bot database, so the limits live the
 
 Each reservation and each answer is one statement on its own (no BEGIN or COMMIT), holding a row
 lock for that statement only; nothing waits on a lock while it sleeps until its slot.
-`python -m bench.bot_sender_replicas` measures the cost (under a millisecond a send) and the rate
-across two replicas (docs/reliability.md, "The sender across replicas").
+`python -m bench.bot_sender_replicas` measures the cost (about half a millisecond a statement, two a
+send) and the rate across two replicas (docs/reliability.md, "The sender across replicas").
 """
 
 from __future__ import annotations
