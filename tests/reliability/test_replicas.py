@@ -1,19 +1,21 @@
 """`./dev up --replicas 2`: two processes of every service (the sandbox once), sharing each service's
-database, and their clients' calls spread over both (the addresses as one `ipv4:a,b` target that
-`internal_channel` calls round-robin)."""
+database, their clients' calls spread over both (the addresses as one `ipv4:a,b` target that
+`internal_channel` calls round-robin), and a customer's update answered through them."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import tempfile
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from devstack.local_platform import LocalPlatform, on_free_ports
-from devstack.platform import LOCAL_HARNESS_TOKEN, LocalPorts
+from devstack.platform import LOCAL_HARNESS_TOKEN, LocalPorts, sandbox_url
 from services.runtime.grpc_client import internal_channel
 from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 
@@ -66,3 +68,20 @@ async def test_a_clients_calls_are_spread_over_both_replicas(platform: LocalPlat
     served = {name: get_balance_calls(platform, name) - before[name] for name in before}
     assert sum(served.values()) == 20
     assert all(count >= 5 for count in served.values()), served
+
+
+async def test_a_telegram_update_is_answered_with_two_replicas_of_everything(platform: LocalPlatform) -> None:
+    user = 7_700_001
+    async with httpx.AsyncClient(base_url=sandbox_url(platform.ports), timeout=15.0) as sandbox:
+        said = await sandbox.post(f"/sandbox/telegram/users/{user}/messages",
+                                  json={"text": "/start", "first_name": "Replicas", "language_code": "en"})
+        said.raise_for_status()
+        deadline = asyncio.get_running_loop().time() + 60.0
+        while True:
+            chat = (await sandbox.get(f"/sandbox/telegram/chats/{user}")).json().get("messages", [])
+            answers = [message for message in chat if message.get("from", {}).get("is_bot")]
+            if answers:
+                break
+            assert asyncio.get_running_loop().time() < deadline, f"no answer to /start: {chat}"
+            await asyncio.sleep(0.2)
+    assert answers[0].get("text") or answers[0].get("photo"), answers[0]
