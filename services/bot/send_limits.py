@@ -107,13 +107,15 @@ class SharedPace:
         early = chat_ready_at - self._clock()
         if early > 0:
             await self._sleep(early)
-        if not self._slots_added:
-            await self._database.fetch_atomically(_ADD_SLOTS, self._slots)
-            self._slots_added = True
         while True:
+            if not self._slots_added:
+                await self._database.fetch_atomically(_ADD_SLOTS, self._slots)
+                self._slots_added = True
             rows = await self._database.fetch_atomically(_RESERVE, self._slots, self._window, STALE_SECONDS)
             if rows:
                 break
+            # Every slot on its way (or, should someone have emptied the table, none left to take).
+            self._slots_added = False
             await self._sleep(BUSY_RETRY_SECONDS)
         wait = float(rows[0]["wait"])
         if wait > 0:

@@ -11,6 +11,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
 
 from services.bot.send_limits import SharedPace
@@ -92,3 +93,17 @@ async def test_a_chat_last_sent_to_half_a_second_ago_waits_the_rest_of_its_secon
     assert 0.5 <= pace.chat_ready_at(0.5, read_at=now) - now <= 0.55
     assert pace.chat_ready_at(3.0, read_at=now) <= now
     assert SharedPace(replicas[0], 30, 0.0).chat_ready_at(0.1, read_at=now) == now
+
+
+async def test_slots_deleted_under_a_running_sender_are_made_again(replicas: tuple[Database, Database],
+                                                                   bot_database_url: str) -> None:
+    waits = RecordedWaits()
+    pace = SharedPace(replicas[0], 30, 1.0, sleep=waits.sleep)
+    await pace.answered(await pace.wait_for_slot(1, chat_ready_at=0.0), at=time.monotonic())
+    connection = await asyncpg.connect(bot_database_url)
+    try:
+        await connection.execute("DELETE FROM send_slots")
+        await asyncio.wait_for(pace.wait_for_slot(2, chat_ready_at=0.0), timeout=10)
+        assert await connection.fetchval("SELECT count(*) FROM send_slots") == 30
+    finally:
+        await connection.close()
