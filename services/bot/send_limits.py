@@ -38,6 +38,11 @@ SAFETY_SECONDS = 0.025
 STALE_SECONDS = 60.0
 # All rows on the way or locked at this moment: look again after this long.
 BUSY_RETRY_SECONDS = 0.005
+# A chat's last send matters for a second; older rows are deleted this often, so the table holds
+# the chats of the last few minutes rather than every chat the bot ever wrote to.
+FORGET_CHATS_EVERY_SECONDS = 600.0
+
+_FORGET_CHATS = "DELETE FROM chat_sends WHERE sent_at < clock_timestamp() - make_interval(secs => $1)"
 
 _ADD_SLOTS = "INSERT INTO send_slots (slot) SELECT generate_series(0, $1 - 1) ON CONFLICT DO NOTHING"
 
@@ -93,6 +98,7 @@ class SharedPace:
         self._clock = clock
         self._sleep = sleep
         self._slots_added = False
+        self._chats_forgotten_at = clock()
 
     def chat_ready_at(self, seconds_since_last_send: float | None, *, read_at: float) -> float:
         """The clock time at which a chat whose last send was `seconds_since_last_send` before
@@ -125,6 +131,14 @@ class SharedPace:
     async def answered(self, ticket: Ticket, *, at: float) -> None:
         """Telegram answered the reserved send at clock time `at` (or the call failed then)."""
         await self._database.fetch_atomically(_ANSWERED, ticket.slot, max(0.0, self._clock() - at), ticket.chat_id)
+
+    async def forget_old_chats(self) -> None:
+        """Deletes the last sends of chats not written to for a while (every
+        FORGET_CHATS_EVERY_SECONDS at most; a no-op in between)."""
+        if self._clock() - self._chats_forgotten_at < FORGET_CHATS_EVERY_SECONDS:
+            return
+        self._chats_forgotten_at = self._clock()
+        await self._database.fetch_atomically(_FORGET_CHATS, max(60.0, self._chat_gap * 10))
 
     async def pause(self, seconds: float) -> None:
         """Telegram asked for `seconds` without sends (429): every replica waits."""

@@ -126,6 +126,7 @@ class MessageSender:
             await uow.commit()
         for row in rows:
             self._taken.pop(row.id, None)
+        await self.pace.forget_old_chats()
         return len(rows)
 
     async def _prepare(self, uow: UnitOfWork, row: Any, ready_at: float) -> Delivery | None:

@@ -107,3 +107,20 @@ async def test_slots_deleted_under_a_running_sender_are_made_again(replicas: tup
         assert await connection.fetchval("SELECT count(*) FROM send_slots") == 30
     finally:
         await connection.close()
+
+
+async def test_chats_not_written_to_for_a_while_are_forgotten_every_ten_minutes(
+        replicas: tuple[Database, Database], bot_database_url: str) -> None:
+    now = [1000.0]
+    pace = SharedPace(replicas[0], 30, 1.0, clock=lambda: now[0])
+    connection = await asyncpg.connect(bot_database_url)
+    try:
+        await connection.execute("INSERT INTO chat_sends (chat_id, sent_at) VALUES (1, now() - interval '2 hours'),"
+                                 " (2, now() - interval '2 seconds')")
+        await pace.forget_old_chats()  # not ten minutes since it started: nothing yet
+        assert await connection.fetchval("SELECT count(*) FROM chat_sends") == 2
+        now[0] += 601
+        await pace.forget_old_chats()
+        assert [row["chat_id"] for row in await connection.fetch("SELECT chat_id FROM chat_sends")] == [2]
+    finally:
+        await connection.close()
