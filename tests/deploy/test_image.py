@@ -2,7 +2,8 @@
 debootstrap; a service runs from it as the chart runs it (read-only root, uid 10001, no capabilities)
 and migrates, answers its health checks and serves; then the chart's rendered workloads for every
 service run under `podman kube play` against PostgreSQL and NATS from the project's wheels, and a
-Telegram update goes through the bot to an answer.
+Telegram user onboards through the bot: its answers, the bot's RPCs to the wallet, and the wallet's
+event back through NATS (each service as its own NATS user) as the bot's message.
 
 Slow (a build and a platform in containers: a few minutes), so SPEECHCUE_SKIP_IMAGE_TEST=1 skips it
 for quick local runs; CI runs it. Needs root (buildah, podman, debootstrap; `./dev test` installs them)."""
@@ -282,7 +283,7 @@ def _text_of(message: dict[str, Any]) -> str:
                       *(button.get("text", "") for button in _buttons(message))])
 
 
-async def test_every_service_runs_from_the_charts_workloads_and_a_telegram_update_gets_its_answer(
+async def test_the_charts_workloads_run_every_service_and_a_telegram_user_gets_a_trial_through_the_bot(
         run: Run, platform: Ports, backing: Backing) -> None:
     for name, port in platform.grpc.items():
         assert await _grpc_health(port, "readiness") == health_pb2.HealthCheckResponse.SERVING, name
@@ -300,9 +301,11 @@ async def test_every_service_runs_from_the_charts_workloads_and_a_telegram_updat
             await ada.say("Ada")
             # Accepting the terms opens her wallet: the bot calls the wallet's OpenAccount.
             await ada.press("I accept")
-            await ada.press("No, thanks")
-            await ada.wait_for("Main menu")
+            # The trial: the bot calls the wallet's BuySubscription, and the wallet's event comes back
+            # through NATS (each service as its own user) as the bot's message.
+            await ada.press("Start the free trial")
+            await ada.wait_for("is active until")
         except AssertionError as failure:
-            raise AssertionError(f"{failure}\n{_pod_logs(run, 'bot')}") from None
+            raise AssertionError(f"{failure}\n{_pod_logs(run, 'bot')}\n{_pod_logs(run, 'wallet')}") from None
     opened = "SELECT count(*) FROM accounts WHERE customer_id IS NOT NULL"
     assert await _rows(backing.postgres.database_url("wallet_chart"), opened) == 1
