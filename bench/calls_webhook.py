@@ -49,6 +49,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import itertools
 import json
 import os
@@ -60,13 +61,14 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
+import grpc
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -218,6 +220,27 @@ async def put_scenario(sandbox_port: int, number: str, scenario: dict[str, Any])
         pass
 
 
+# What a real client retries during set-up: an answer that says "try again" (UNAVAILABLE: a dependency,
+# here the Retell simulator, did not answer; DEADLINE_EXCEEDED) with the same idempotency key, so a
+# retry never does the work twice. One transient ReadError used to end the whole bench.
+SETUP_TRIES = 5
+T = TypeVar("T")
+SETUP_RETRY_CODES = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+
+
+async def retried(attempt: Callable[[], Awaitable[T]]) -> T:
+    """`attempt()` again after a transient failure (0.2 s, 0.4 s, … apart), up to SETUP_TRIES times."""
+    for number in range(1, SETUP_TRIES + 1):
+        try:
+            return await attempt()
+        except grpc.aio.AioRpcError as error:
+            if error.code() not in SETUP_RETRY_CODES or number == SETUP_TRIES:
+                raise
+            print(f"set-up: {error.code().name} ({error.details()}); trying again", file=sys.stderr)
+            await asyncio.sleep(0.2 * 2 ** (number - 1))
+    raise AssertionError("unreachable")
+
+
 async def prepare_calls(stack: Stack, count: int) -> float:
     """Places `count` calls through StartCall; returns calls placed per second."""
     customers = [f"bench-customer-{index:04d}" for index in range(-(-count // CALLS_PER_CUSTOMER))]
@@ -227,18 +250,18 @@ async def prepare_calls(stack: Stack, count: int) -> float:
             internal_channel(stack.calls_grpc, INTERNAL_TOKEN) as calls_channel:
         wallet = wallet_pb2_grpc.WalletServiceStub(wallet_channel)
         calls = calls_pb2_grpc.CallsServiceStub(calls_channel)
-        await calls.SyncCallerIds(calls_pb2.SyncCallerIdsRequest(idempotency_key="bench-sync",
-                                                                 admin_telegram_id=ADMIN_ID))
+        await retried(lambda: calls.SyncCallerIds(calls_pb2.SyncCallerIdsRequest(
+            idempotency_key="bench-sync", admin_telegram_id=ADMIN_ID)))
         flows: dict[str, str] = {}
 
         async def open_customer(customer_id: str) -> None:
-            await wallet.OpenAccount(wallet_pb2.OpenAccountRequest(idempotency_key=f"open-{customer_id}",
-                                                                   customer_id=customer_id))
-            await wallet.Credit(wallet_pb2.CreditRequest(
+            await retried(lambda: wallet.OpenAccount(wallet_pb2.OpenAccountRequest(
+                idempotency_key=f"open-{customer_id}", customer_id=customer_id)))
+            await retried(lambda: wallet.Credit(wallet_pb2.CreditRequest(
                 idempotency_key=f"credit-{customer_id}", customer_id=customer_id, amount_cents=OPENING_CREDIT_CENTS,
-                cause=common_pb2.Cause(type=common_pb2.CAUSE_TYPE_PAYMENT, id=f"pay-{customer_id}")))
-            flow = await calls.CreateFlow(calls_pb2.CreateFlowRequest(
-                idempotency_key=f"flow-{customer_id}", customer_id=customer_id, spec=reminder_flow()))
+                cause=common_pb2.Cause(type=common_pb2.CAUSE_TYPE_PAYMENT, id=f"pay-{customer_id}"))))
+            flow = await retried(lambda: calls.CreateFlow(calls_pb2.CreateFlowRequest(
+                idempotency_key=f"flow-{customer_id}", customer_id=customer_id, spec=reminder_flow())))
             if flow.status != calls_pb2.FLOW_STATUS_APPROVED:
                 raise RuntimeError(f"the benchmark's flow was not approved: {list(flow.review_reasons)}")
             flows[customer_id] = flow.id
@@ -258,9 +281,10 @@ async def prepare_calls(stack: Stack, count: int) -> float:
         async def place_calls() -> None:
             for index in keys:
                 customer_id = customers[index % len(customers)]
-                placed = await calls.StartCall(calls_pb2.StartCallRequest(
+                request = calls_pb2.StartCallRequest(
                     idempotency_key=f"bench-call-{index}", customer_id=customer_id, flow_id=flows[customer_id],
-                    to_number=number), timeout=30)
+                    to_number=number)
+                placed = await retried(functools.partial(calls.StartCall, request, timeout=30))
                 if placed.status != calls_pb2.CALL_STATUS_RINGING:
                     raise RuntimeError(f"a prepared call is not ringing: {placed.status}")
 
