@@ -19,6 +19,7 @@ import grpc
 from cronjobs.requesting import request_tick, tick_key
 from cronjobs.schedule import TICKS, tick_named
 from services.runtime.callers import CallerConfigurationError, own_token, tick_identity
+from services.runtime.tracing import continue_trace, new_trace_id
 
 
 def main(argv: list[str]) -> int:
@@ -38,13 +39,14 @@ def main(argv: list[str]) -> int:
         print(f"set {address_variable}", file=sys.stderr)
         return 2
     scheduled_at = tick.cron.latest_at_or_before(datetime.now(UTC))
+    trace_id = continue_trace(new_trace_id())  # the service's log lines of this run carry it
     try:
         result = asyncio.run(request_tick(tick, scheduled_at, address=address, token=token))
     except grpc.aio.AioRpcError as error:
-        print(json.dumps({"tick": tick.name, "key": tick_key(tick, scheduled_at), "ok": False,
+        print(json.dumps({"tick": tick.name, "key": tick_key(tick, scheduled_at), "trace_id": trace_id, "ok": False,
                           "code": error.code().name, "details": error.details()}), flush=True)
         return 1
-    print(json.dumps({"tick": tick.name, "key": tick_key(tick, scheduled_at), "ok": True,
+    print(json.dumps({"tick": tick.name, "key": tick_key(tick, scheduled_at), "trace_id": trace_id, "ok": True,
                       "processed": result.processed, "succeeded": result.succeeded, "failed": result.failed}),
           flush=True)
     return 0

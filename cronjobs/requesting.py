@@ -11,6 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from cronjobs.schedule import Tick
 from services.runtime.grpc_client import internal_channel
+from services.runtime.tracing import current_trace_id, traced
 from speechcue.bot.v1 import bot_pb2_grpc
 from speechcue.calls.v1 import calls_pb2_grpc
 from speechcue.common.v1 import common_pb2
@@ -38,8 +39,17 @@ async def request_tick(tick: Tick, scheduled_at: datetime, *, address: str, toke
     stamp = Timestamp()
     stamp.FromDatetime(scheduled_at)
     request = common_pb2.RunTickRequest(idempotency_key=tick_key(tick, scheduled_at), scheduled_at=stamp)
+    # A run is traced as one (services/runtime/tracing.py): the caller's trace if it has one (the
+    # CronJob's, which it prints), else a new one; the service's log lines of the tick carry it.
+    with traced(current_trace_id() or None):
+        return await _request(method_name=tick.rpc, stub=STUBS[tick.service], request=request, address=address,
+                              token=token, attempts=attempts, pause_seconds=pause_seconds)
+
+
+async def _request(*, method_name: str, stub: Any, request: common_pb2.RunTickRequest, address: str, token: str,
+                   attempts: int, pause_seconds: float) -> common_pb2.TickResult:
     async with internal_channel(address, token) as channel:
-        method = getattr(STUBS[tick.service](channel), tick.rpc)
+        method = getattr(stub(channel), method_name)
         for attempt in range(1, attempts + 1):
             try:
                 result: common_pb2.TickResult = await method(request, timeout=TICK_TIMEOUT_SECONDS)

@@ -33,6 +33,7 @@ from services.bot.turn import NotOnboarded, Turn
 from services.bot.users import find_user
 from services.runtime.database import Database, UnitOfWork
 from services.runtime.grpc_client import refusal_reason
+from services.runtime.tracing import traced
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,16 @@ class UpdateHandling:
         self.on_queued = on_queued
 
     async def handle(self, update: Update) -> str:
-        """Returns the outcome: handled, duplicate, ignored, refused or failed."""
+        """Returns the outcome: handled, duplicate, ignored, refused or failed. The update starts a
+        trace of its own (services/runtime/tracing.py): its log lines, the calls it makes and the
+        events it causes, in every service, carry that trace id; its update_id is logged with it."""
+        with traced():
+            outcome = await self._handle(update)
+            # The update_id as a number field: in the text, the redaction would take it for a phone number.
+            log.info("telegram update: %s", outcome, extra={"fields": {"update_id": update.update_id}})
+        return outcome
+
+    async def _handle(self, update: Update) -> str:
         started = time.monotonic()
         chat, person = update.effective_chat, update.effective_user
         if chat is None or person is None or chat.type != "private" or person.is_bot:

@@ -12,6 +12,7 @@ one every call sends, is committed together with the others arriving at the same
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -27,7 +28,10 @@ from services.calls.retell_events import read_webhook, signature_is_valid
 from services.calls.retell_webhook_schema import OPENAPI_EXTRA
 from services.calls.webhook_redaction import without_key_presses
 from services.runtime.database import Database
+from services.runtime.tracing import call_trace_id, traced
 from services.runtime.webhook_json import parse_json, storable_json
+
+log = logging.getLogger(__name__)
 
 _ANSWERS = {outcome: json.dumps({"status": outcome}).encode()
             for outcome in (ACCEPTED, DUPLICATE, IGNORED, UNKNOWN_CALL, MISMATCHED_CALL)}
@@ -49,14 +53,18 @@ def add_retell_webhook(app: FastAPI, *, database: Database, events: CallsEvents,
         except ValueError as error:  # MalformedWebhook is one, and so is every refusal of parse_json
             metrics.webhooks_total.labels("malformed").inc()
             return JSONResponse({"error": f"malformed body: {error}"[:200]}, status_code=400)
-        if facts.event == "call_ended":
-            # Kept without the key presses: the call row holds them, until the retention (retention.py).
-            body = without_key_presses(storable_json(raw, payload))
-            outcome = await ended_calls.record(EndedCall(facts, body, clock()))
-        else:
-            async with database.unit_of_work() as uow:
-                outcome = await apply_retell_event(uow, events, facts, payload, now=clock())
-                await uow.commit()
+        # Every event of one call is traced by that call's id (ours, an opaque UUID: placing.py), so an
+        # operator follows the call's webhooks, and the events they cause, by the id they already have.
+        with traced(call_trace_id(facts.our_call_id)):
+            if facts.event == "call_ended":
+                # Kept without the key presses: the call row holds them, until the retention (retention.py).
+                body = without_key_presses(storable_json(raw, payload))
+                outcome = await ended_calls.record(EndedCall(facts, body, clock()))
+            else:
+                async with database.unit_of_work() as uow:
+                    outcome = await apply_retell_event(uow, events, facts, payload, now=clock())
+                    await uow.commit()
+            log.debug("retell %s: %s", facts.event, outcome)
         metrics.webhooks_total.labels(outcome).inc()
         # The few answers there are, encoded once: this runs for every call that ends.
         return Response(_ANSWERS.get(outcome) or json.dumps({"status": outcome}).encode(),

@@ -11,6 +11,7 @@ credited.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -29,7 +30,10 @@ from services.payments.tables import webhook_receipts
 from services.runtime.database import Database
 from services.runtime.errors import DomainError
 from services.runtime.outbox import OutboxRelay
+from services.runtime.tracing import traced
 from services.runtime.webhook_json import read_storable_json
+
+log = logging.getLogger(__name__)
 
 # The receipt's status when DynoPay's API could not be asked (down, or the payment unknown to it).
 UNOBSERVED = "unobserved"
@@ -39,12 +43,20 @@ def add_dynopay_webhook(app: FastAPI, *, database: Database, dynopay: DynoPayCli
                         credits: CreditDelivery, secret: str, clock: Callable[[], datetime]) -> None:
     @app.post("/webhooks/dynopay", openapi_extra=OPENAPI_EXTRA)
     async def dynopay_webhook(request: Request) -> JSONResponse:
-        """Receives one DynoPay payment notification."""
+        """Receives one DynoPay payment notification, under a trace of its own (its credit, the wallet's
+        top-up and the bot's message carry it: services/runtime/tracing.py), logged with its payment id."""
+        with traced():
+            answer, payment_id = await receive(request)
+            log.info("dynopay webhook answered %d: %s", answer.status_code, bytes(answer.body).decode()[:100],
+                     extra={"fields": {"payment_id": payment_id}})
+        return answer
+
+    async def receive(request: Request) -> tuple[JSONResponse, str]:
         raw = await request.body()
         if secret and not signature_is_valid(raw, request.headers.get("x-dynopay-signature-v2", ""), secret,
                                              int(time.time())):
             metrics.webhooks_total.labels("bad_signature").inc()
-            return JSONResponse({"error": "bad or stale signature"}, status_code=401)
+            return JSONResponse({"error": "bad or stale signature"}, status_code=401), ""
         try:
             payload = read_storable_json(raw)
             payment_id = payload["payment_id"]
@@ -53,7 +65,7 @@ def add_dynopay_webhook(app: FastAPI, *, database: Database, dynopay: DynoPayCli
                 raise ValueError("payment_id")
         except (ValueError, KeyError, TypeError, AttributeError):
             metrics.webhooks_total.labels("malformed").inc()
-            return JSONResponse({"error": "malformed body"}, status_code=400)
+            return JSONResponse({"error": "malformed body"}, status_code=400), ""
         try:
             payment = await dynopay.payment_status(payment_id)
         except DomainError:
@@ -69,7 +81,7 @@ def add_dynopay_webhook(app: FastAPI, *, database: Database, dynopay: DynoPayCli
             ).on_conflict_do_nothing().returning(webhook_receipts.c.payment_id))).first()
             if first is None:
                 metrics.webhooks_total.labels("duplicate").inc()
-                return JSONResponse({"status": "duplicate"})
+                return JSONResponse({"status": "duplicate"}), payment_id
             invoice = await invoice_for_payment(uow, payment_id)
             if invoice is None:
                 outcome = "unknown_payment"
@@ -81,4 +93,4 @@ def add_dynopay_webhook(app: FastAPI, *, database: Database, dynopay: DynoPayCli
             uow.after_commit(credits.wake)
             await uow.commit()
         metrics.webhooks_total.labels(outcome).inc()
-        return JSONResponse({"status": outcome})
+        return JSONResponse({"status": outcome}), payment_id

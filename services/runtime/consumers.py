@@ -4,6 +4,10 @@ Each handled event id is written to `consumer_inbox` in the same transaction as 
 writes, so a redelivered event changes nothing. A failing event is redelivered with growing
 delays, up to `max_deliveries`; then it is written to `dead_letters`, counted, and terminated so
 it no longer blocks the stream. A body that is not an envelope is dead-lettered at once.
+
+An event is handled under the trace id its producer recorded it with (the `Speechcue-Trace-Id`
+header; services/runtime/tracing.py), so the handler's log lines, its calls to other services and the
+events it records in turn belong to the same trace; an event without one starts its own.
 """
 
 from __future__ import annotations
@@ -25,8 +29,8 @@ from services.runtime import metrics
 from services.runtime.background import STOP_SECONDS, end_if_cancelled, stop_task
 from services.runtime.database import Database, UnitOfWork
 from services.runtime.event_bus import EventBus, stream_name
-from services.runtime.logs import request_id_var
 from services.runtime.runtime_tables import consumer_inbox, dead_letters
+from services.runtime.tracing import NATS_HEADER, traced
 from speechcue.events.v1 import envelope_pb2
 
 log = logging.getLogger(__name__)
@@ -111,6 +115,10 @@ class EventConsumer:
                 await self.process(message)
 
     async def process(self, message: Msg) -> None:
+        with traced((message.headers or {}).get(NATS_HEADER, "")):
+            await self._process(message)
+
+    async def _process(self, message: Msg) -> None:
         delivery = message.metadata.num_delivered or 1
         try:
             envelope = envelope_pb2.Envelope.FromString(message.data)
@@ -119,7 +127,6 @@ class EventConsumer:
         except DecodeError as error:
             await self._dead_letter(message, None, delivery, f"not an envelope: {error}")
             return
-        request_id_var.set(envelope.event_id[:16])
         try:
             outcome = await self._handle_once(envelope)
         except Exception as error:
@@ -134,6 +141,8 @@ class EventConsumer:
             await message.nak(delay=redelivery_delay(delivery, base=self.spec.retry_base_seconds))
             return
         metrics.events_consumed_total.labels(self.spec.durable, outcome).inc()
+        log.debug("consumer %s: event %s %s", self.spec.durable, envelope.type, outcome,
+                  extra={"fields": {"event_id": envelope.event_id}})
         await message.ack()
 
     async def _handle_once(self, envelope: envelope_pb2.Envelope) -> str:

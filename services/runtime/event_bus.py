@@ -2,7 +2,8 @@
 
 Subjects follow `<service>.<entity>.<fact>`; the stream of service `wallet` is `WALLET` and holds
 `wallet.>`. Publishing sets `Nats-Msg-Id` to the event id, so JetStream drops a duplicate
-republished by the outbox relay after a crash.
+republished by the outbox relay after a crash, and `Speechcue-Trace-Id` to the trace id of the work
+that recorded the event (services/runtime/tracing.py).
 
 Each service connects as its own NATS user (services/runtime/nats_permissions.py), with replies on
 its own inbox prefix, so it can publish only its own subjects and read only its own consumers.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -24,7 +26,7 @@ from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import APIError, NotFoundError
 
-from services.runtime import nats_permissions
+from services.runtime import nats_permissions, tracing
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,15 @@ def stream_config(service: str, *, replicas: int = 1) -> StreamConfig:
         max_age=STREAM_MAX_AGE_SECONDS,
         duplicate_window=DUPLICATE_WINDOW_SECONDS,
     )
+
+
+def message_headers(message_id: str, trace_id: str = "") -> dict[str, str]:
+    """`Nats-Msg-Id` for JetStream's de-duplication, and the trace id of the work that recorded the
+    event (services/runtime/tracing.py) for the consumer that handles it."""
+    headers = {"Nats-Msg-Id": message_id}
+    if trace_id:
+        headers[tracing.NATS_HEADER] = trace_id
+    return headers
 
 
 class StreamRefused(RuntimeError):
@@ -161,16 +172,20 @@ class EventBus:
             f"{error.description}. SPEECHCUE_NATS_STREAM_REPLICAS may not exceed the number of JetStream "
             "servers (1 for a single server, 3 for a 3-node cluster)")
 
-    async def publish(self, subject: str, data: bytes, *, message_id: str) -> None:
-        await self.jetstream.publish(subject, data, headers={"Nats-Msg-Id": message_id})
+    async def publish(self, subject: str, data: bytes, *, message_id: str, trace_id: str = "") -> None:
+        await self.jetstream.publish(subject, data, headers=message_headers(message_id, trace_id))
 
-    async def publish_all(self, messages: list[tuple[str, bytes, str]]) -> None:
-        """Publishes (subject, data, message id) triples and returns once JetStream acknowledged every
-        one; raises if any was refused or unacknowledged within the timeout. All are in flight at once
-        on one shared reply subject (a request per message, each with its own inbox and timer, cost
-        the relay about twice the CPU per event; bench/README.md)."""
-        acknowledgements = [await self.jetstream.publish_async(subject, data, headers={"Nats-Msg-Id": message_id})
-                            for subject, data, message_id in messages]
+    async def publish_all(self, messages: Sequence[tuple[str, bytes, str]], *,
+                          trace_ids: Sequence[str] = ()) -> None:
+        """Publishes (subject, data, message id) triples, each with the trace id at the same position
+        of `trace_ids` if any, and returns once JetStream acknowledged every one; raises if any was
+        refused or unacknowledged within the timeout. All are in flight at once on one shared reply
+        subject (a request per message, each with its own inbox and timer, cost the relay about twice
+        the CPU per event; bench/README.md)."""
+        traces = list(trace_ids) + [""] * (len(messages) - len(trace_ids))
+        acknowledgements = [await self.jetstream.publish_async(subject, data,
+                                                               headers=message_headers(message_id, trace_id))
+                            for (subject, data, message_id), trace_id in zip(messages, traces, strict=True)]
         try:
             await asyncio.wait_for(asyncio.gather(*acknowledgements), timeout=PUBLISH_TIMEOUT_SECONDS)
         finally:

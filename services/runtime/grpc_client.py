@@ -1,5 +1,6 @@
 """Calling another Speechcue service: a channel that carries this caller's own token (its identity:
-services/runtime/callers.py), and reading the machine-readable reason of a refusal."""
+services/runtime/callers.py) and the trace id of the work in progress (services/runtime/tracing.py),
+and reading the machine-readable reason of a refusal."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import grpc
 from google.rpc import error_details_pb2, status_pb2
 
 from services.runtime.grpc_interceptor import STATUS_DETAILS_KEY
-from services.runtime.logs import request_id_var
+from services.runtime.tracing import GRPC_METADATA_KEY, trace_id_var
 
 
 class _TokenInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
@@ -22,9 +23,9 @@ class _TokenInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[m
     ) -> Any:
         metadata = list(client_call_details.metadata or [])
         metadata.append(self._authorization)
-        request_id = request_id_var.get()
-        if request_id:
-            metadata.append(("x-request-id", request_id))
+        trace_id = trace_id_var.get()
+        if trace_id:
+            metadata.append((GRPC_METADATA_KEY, trace_id))
         details = grpc.aio.ClientCallDetails(
             client_call_details.method,
             client_call_details.timeout,

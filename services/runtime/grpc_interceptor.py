@@ -1,7 +1,8 @@
 """The one server interceptor every gRPC service runs: who is calling (the identity whose bearer token
 the call carries) and whether the service's access table lets it call this method
-(services/runtime/callers.py), the request id, go-grpc-prometheus metrics, and domain errors mapped
-to status codes with a machine-readable reason (`google.rpc.ErrorInfo` in `grpc-status-details-bin`).
+(services/runtime/callers.py), the caller's trace id (services/runtime/tracing.py),
+go-grpc-prometheus metrics, and domain errors mapped to status codes with a machine-readable reason
+(`google.rpc.ErrorInfo` in `grpc-status-details-bin`).
 
 It is a single wrapper rather than a chain because each wrapper costs a Python frame and a
 handler object on every call of the hot paths.
@@ -24,7 +25,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from services.runtime import metrics
 from services.runtime.callers import HARNESS, AccessTable, identify
 from services.runtime.errors import DomainError
-from services.runtime.logs import new_request_id, request_id_var
+from services.runtime.tracing import GRPC_METADATA_KEY, accepted, trace_id_var
 
 log = logging.getLogger(__name__)
 
@@ -107,9 +108,10 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             self._metrics[full_method] = method_metrics
         metadata = dict(handler_call_details.invocation_metadata or ())  # type: ignore[attr-defined]
         refusal = self._refusal(str(metadata.get("authorization", "")), method_metrics)
-        request_id = str(metadata.get("x-request-id") or new_request_id())[:64]
+        # The caller's trace goes on here; a call that brings none (a tool, grpcurl) starts its own.
+        trace_id = accepted(metadata.get(GRPC_METADATA_KEY))
         return grpc.unary_unary_rpc_method_handler(
-            self._wrap(handler.unary_unary, method_metrics, refusal, request_id),
+            self._wrap(handler.unary_unary, method_metrics, refusal, trace_id),
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
@@ -129,9 +131,9 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
         return _Refusal(grpc.StatusCode.PERMISSION_DENIED, "this caller may not call this method", CALLER_NOT_ALLOWED)
 
     def _wrap(self, behavior: Callable[..., Awaitable[Any]], method_metrics: _MethodMetrics,
-              refusal: _Refusal | None, request_id: str) -> Callable[..., Awaitable[Any]]:
+              refusal: _Refusal | None, trace_id: str) -> Callable[..., Awaitable[Any]]:
         async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            request_id_var.set(request_id)
+            trace_id_var.set(trace_id)  # each call is its own task: nothing else sees it
             method_metrics.started.inc()
             method_metrics.received.inc()
             started = time.perf_counter()
@@ -165,6 +167,9 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                 await context.abort(code, "internal error")
             finally:
                 method_metrics.handled(code).inc()
-                method_metrics.seconds.observe(time.perf_counter() - started)
+                elapsed = time.perf_counter() - started
+                method_metrics.seconds.observe(elapsed)
+                if log.isEnabledFor(logging.DEBUG):  # one line per call, under the caller's trace
+                    log.debug("%s: %s in %.1f ms", method_metrics.method, code.name, elapsed * 1000)
 
         return handle

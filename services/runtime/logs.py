@@ -1,23 +1,22 @@
-"""JSON log lines with the request id of the work in progress, and redaction of secrets.
+"""JSON log lines with the trace id of the work in progress, and redaction of secrets.
 
 `configure_logging` is called once by a service's entrypoint; everything else logs through the
-standard `logging` module. The request id travels in a context variable, so it follows the
-asyncio task that handles a request or an event.
+standard `logging` module. The trace id (services/runtime/tracing.py) travels in a context
+variable, so it follows the asyncio task that handles an update, a call or an event; every line
+written under one carries it as `trace_id`.
 """
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
 import re
 import sys
 import time
-import uuid
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote
 
-request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+from services.runtime.tracing import LOG_FIELD, trace_id_var
 
 # Phone numbers (E.164-ish runs of 8+ digits) keep only their last two digits; bearer tokens and
 # the passwords of URLs vanish. The service's own secrets (a library logging a request URL with the
@@ -50,10 +49,6 @@ def redact(text: str, secrets: re.Pattern[str] | None = None) -> str:
     return _PHONE_NUMBER.sub(lambda match: "…" + match.group(0)[-2:], text)
 
 
-def new_request_id() -> str:
-    return uuid.uuid4().hex[:16]
-
-
 class JsonFormatter(logging.Formatter):
     def __init__(self, service: str, secrets: Iterable[str] = ()) -> None:
         super().__init__()
@@ -69,9 +64,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": redact(record.getMessage(), self.secrets),
         }
-        request_id = request_id_var.get()
-        if request_id:
-            entry["request_id"] = request_id
+        trace_id = trace_id_var.get()
+        if trace_id:
+            entry[LOG_FIELD] = trace_id
         for key, value in getattr(record, "fields", {}).items():
             entry[key] = redact(str(value), self.secrets) if isinstance(value, str) else value
         if record.exc_info:

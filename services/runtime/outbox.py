@@ -5,6 +5,10 @@ relay publishes them to JetStream afterwards (DESIGN.md §4.2).
 so events leave within milliseconds; the relay also polls, which covers other replicas' commits
 and a crash between commit and wake-up. Several replicas may relay at once: rows are taken with
 `FOR UPDATE SKIP LOCKED` and deleted once JetStream has acknowledged them.
+
+Each row keeps the trace id of the work that recorded it, and the relay publishes it as the event's
+`Speechcue-Trace-Id` header, so the consumer's log lines carry the producer's trace
+(services/runtime/tracing.py) however long after the commit the event leaves.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from services.runtime.background import STOP_SECONDS, end_if_cancelled, stop_tas
 from services.runtime.database import Database, UnitOfWork
 from services.runtime.event_bus import EventBus, stream_name
 from services.runtime.runtime_tables import outbox
+from services.runtime.tracing import current_trace_id
 from speechcue.events.v1 import envelope_pb2
 
 log = logging.getLogger(__name__)
@@ -101,7 +106,7 @@ class OutboxRelay:
         async with self._database.unit_of_work() as uow:
             rows = (
                 await uow.connection.execute(
-                    select(outbox.c.id, outbox.c.event_id, outbox.c.subject, outbox.c.envelope)
+                    select(outbox.c.id, outbox.c.event_id, outbox.c.subject, outbox.c.envelope, outbox.c.trace_id)
                     .order_by(outbox.c.id)
                     .limit(self._batch_size)
                     .with_for_update(skip_locked=True)
@@ -110,7 +115,8 @@ class OutboxRelay:
             if not rows:
                 return 0
             # Pipelined: all publishes of the batch are in flight at once, then acknowledged together.
-            await self._bus.publish_all([(row.subject, bytes(row.envelope), row.event_id) for row in rows])
+            await self._bus.publish_all([(row.subject, bytes(row.envelope), row.event_id) for row in rows],
+                                        trace_ids=[row.trace_id for row in rows])
             await uow.connection.execute(delete(outbox).where(outbox.c.id.in_([row.id for row in rows])))
             await uow.commit()
         metrics.outbox_published_total.labels(self._stream).inc(len(rows))
@@ -140,7 +146,7 @@ async def stage_event(
     """Writes the event in the caller's transaction; it is published only if that commits."""
     envelope = build_envelope(subject, customer_id, payload)
     uow.defer_insert(outbox, {"event_id": envelope.event_id, "subject": subject,
-                              "envelope": envelope.SerializeToString()})
+                              "envelope": envelope.SerializeToString(), "trace_id": current_trace_id()})
     if relay is not None:
         uow.after_commit(relay.wake)
     return envelope

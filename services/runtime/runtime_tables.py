@@ -36,6 +36,9 @@ outbox = Table(
     Column("subject", Text, nullable=False),
     Column("envelope", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The trace id of the work that recorded the event, published as its NATS header
+    # (services/runtime/tracing.py); added to existing databases by each service's migration.
+    Column("trace_id", Text, nullable=False, server_default=""),
 )
 
 consumer_inbox = Table(

@@ -29,6 +29,8 @@ async def test_a_cronjob_runs_its_tick_and_a_retry_in_the_same_minute_replays_it
     assert first[0] == 0, first
     one, two = json.loads(first[1]), json.loads(second[1])
     assert one["ok"] and one["key"].startswith("tick:subscriptions:") and one["key"].endswith(":00Z")
+    # Each run is a trace of its own, printed so the service's log lines of it can be found.
+    assert len(one.pop("trace_id")) == 16 and len(two.pop("trace_id")) == 16
     if one["key"] == two["key"]:  # not across an hour boundary
         assert one == two
 

@@ -1,0 +1,83 @@
+"""The trace id: one opaque id that follows one piece of work (a Telegram update, a Retell or DynoPay
+webhook, a tick run) through every service, so an operator finds all its log lines with one query.
+
+Why: a call, a top-up or an update crosses the bot, the wallet, calls and payments by gRPC and by
+NATS events; each service logs on its own, and without a shared id nothing ties the lines together.
+
+The id lives in a context variable, so it follows the asyncio task that works on it. It starts at
+an edge (`traced()`), travels on every outgoing gRPC call as the `x-trace-id` metadata
+(services/runtime/grpc_client.py, read back by grpc_interceptor.py), is kept with each outbox row
+and published as the `Speechcue-Trace-Id` NATS header (outbox.py), is restored by the consumer that
+handles the event (consumers.py), and is written on every JSON log line as `trace_id` (logs.py).
+
+An id is 16 random hex digits, or a call's own id (an opaque UUID as 32 hex digits) for the webhooks
+of that call: never derived from a phone number, a chat or anything else about a person. An id
+arriving from outside that does not look like one is replaced, so a caller cannot put a phone
+number or a secret into everyone's log lines through it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+GRPC_METADATA_KEY = "x-trace-id"
+NATS_HEADER = "Speechcue-Trace-Id"
+LOG_FIELD = "trace_id"
+
+trace_id_var: contextvars.ContextVar[str] = contextvars.ContextVar(LOG_FIELD, default="")
+
+# Hex digits with at least one letter: a run of decimal digits alone could be a phone number.
+_TRACE_ID = re.compile(r"(?=[0-9]*[a-f])[0-9a-f]{16,32}")
+
+
+def new_trace_id() -> str:
+    while True:
+        trace_id = secrets.token_hex(8)
+        if _TRACE_ID.fullmatch(trace_id):  # one in two thousand is all digits: not taken as an id
+            return trace_id
+
+
+def current_trace_id() -> str:
+    """The trace id of the work in progress; '' outside any."""
+    return trace_id_var.get()
+
+
+def accepted(given: object) -> str:
+    """`given` if it is a trace id (16 to 32 lowercase hex digits, not all of them decimal), else a new one."""
+    if isinstance(given, bytes):
+        given = given.decode("ascii", "replace")
+    if isinstance(given, str) and _TRACE_ID.fullmatch(given):
+        return given
+    return new_trace_id()
+
+
+def call_trace_id(call_id: str) -> str:
+    """The trace of one call's webhooks: our call id (a UUID hashed from the customer and the request's
+    key: calls/placing.py; no phone number in it) as 32 hex digits;
+    a new trace id when there is none or it is not a UUID.
+    "6f1d3c4e-2a7b-4f0e-9a51-7c3e8d2b1a90" → "6f1d3c4e2a7b4f0e9a517c3e8d2b1a90"."""
+    return accepted(call_id.replace("-", "").lower())
+
+
+@contextmanager
+def traced(trace_id: str | None = None) -> Iterator[str]:
+    """Runs the block under `trace_id` (accepted() first), or a new id when None, and restores the
+    previous one after it."""
+    chosen = new_trace_id() if trace_id is None else accepted(trace_id)
+    token = trace_id_var.set(chosen)
+    try:
+        yield chosen
+    finally:
+        trace_id_var.reset(token)
+
+
+def continue_trace(trace_id: object) -> str:
+    """Makes `trace_id` (accepted() first) the current one for the rest of this task; returns it.
+    For code that owns its task (a gRPC handler, a consumer's handling of one message)."""
+    chosen = accepted(trace_id)
+    trace_id_var.set(chosen)
+    return chosen
