@@ -168,7 +168,9 @@ def _add_control_routes(app: FastAPI, simulator: RetellSimulator) -> None:
     @control.get("/calls")
     async def list_calls() -> dict[str, Any]:
         # `sandbox` is the callee panel's view of the call (what the agent is saying), not Retell's.
-        return {"calls": [{**call.record, "sandbox": simulator.callee_view(call_id)}
+        # `sandbox_received_at`: when its create-phone-call arrived (time.time()), for latency benches.
+        return {"calls": [{**call.record, "sandbox": simulator.callee_view(call_id),
+                           "sandbox_received_at": call.received_at}
                           for call_id, call in simulator.calls.items()],
                 "max_concurrent_seen": simulator.max_concurrent_seen,
                 "create_requests": simulator.create_requests, "failed_requests": simulator.failed_requests,

@@ -262,6 +262,8 @@ class SimulatedCall:
     pressed_at_ms: list[int] = field(default_factory=list)
     # The callee asked not to be called again (the panel's button, or the scenario's moment came).
     asked_to_stop: bool = False
+    # When its create-phone-call arrived (time.time()): bench/customer_latency.py reads it; never sent.
+    received_at: float = field(default_factory=time.time)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 from retell.lib.webhook_auth import symmetric
@@ -123,3 +124,19 @@ async def test_concurrency_limit_and_stop(sandbox: SandboxHarness) -> None:
     assert record["call_status"] == "ended" and record["disconnection_reason"] == "manual_stopped"
     missing = await sandbox.api("GET", "/v2/get-call/call_nope")
     assert missing.status_code == 404 and missing.json()["status"] == "error"
+
+
+async def test_the_control_listing_says_when_each_create_phone_call_arrived_and_retell_answers_stay_as_they_were(
+        sandbox: SandboxHarness) -> None:
+    agent = await make_agent(sandbox)
+    await sandbox.client.put("/sandbox/retell/scenarios/+14155550124", json={"manual": True})
+    before = time.time()
+    created = await sandbox.api("POST", "/v2/create-phone-call", json={
+        "from_number": "+14155550100", "to_number": "+14155550124", "override_agent_id": agent})
+    after = time.time()
+    assert created.status_code == 201 and "sandbox_received_at" not in created.json()
+    listed = (await sandbox.client.get("/sandbox/retell/calls")).json()["calls"]
+    assert [call["call_id"] for call in listed] == [created.json()["call_id"]]
+    assert before <= listed[0]["sandbox_received_at"] <= after
+    fetched = await sandbox.api("GET", f"/v2/get-call/{created.json()['call_id']}")
+    assert "sandbox_received_at" not in fetched.json()
