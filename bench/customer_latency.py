@@ -101,6 +101,9 @@ BARE_FROM_NUMBER = "+442071838700"
 OUTCOME_TIMEOUT_SECONDS = 90.0
 POLL_SECONDS = 0.5
 BARE_SUBJECT = "bench.bare.call.ended"
+# The bot's pace per chat (BOT_SECONDS_BETWEEN_CHAT_MESSAGES, default 1 s), and what it does not pace.
+CHAT_GAP_SECONDS = 1.0
+UNPACED_METHODS = frozenset({"answerCallbackQuery", "sendChatAction"})
 RESULT_BUTTON = re.compile(r"res:([0-9a-f-]{36})")
 # The chats' opening messages (the home screen, the Call now message) leave Telegram's per-chat window
 # (3 in 3 s) before the first press, so the first calls' messages are not refused for them.
@@ -340,7 +343,8 @@ async def retell_calls(http: httpx.AsyncClient, sandbox: str) -> list[dict[str, 
 
 
 async def telegram_calls(http: httpx.AsyncClient, sandbox: str, method: str) -> list[dict[str, Any]]:
-    answer = await http.get(f"{sandbox}/sandbox/telegram/calls", params={"method": method})
+    """The simulator's record of the Bot API calls it accepted (`method` "" for all)."""
+    answer = await http.get(f"{sandbox}/sandbox/telegram/calls", params={"method": method} if method else {})
     answer.raise_for_status()
     return list(answer.json()["calls"])
 
@@ -417,8 +421,17 @@ async def read_platform_timelines(platform: LocalPlatform, http: httpx.AsyncClie
             [press.update_id for press in presses])}
     finally:
         await connection.close()
+    sends: dict[int, list[float]] = {}
+    for sent in await telegram_calls(http, sandbox, ""):
+        if sent["method"] not in UNPACED_METHODS and sent["chat_id"] is not None:
+            sends.setdefault(int(sent["chat_id"]), []).append(float(sent["at"]))
     for timeline in by_call.values():
         timeline.moments["pressed"] = timeline.press.pressed_at
+        moments = timeline.moments
+        if "outcome_queued" in moments and "outcome_at_telegram" in moments:
+            before = [at for at in sends.get(timeline.press.user, []) if at < moments["outcome_at_telegram"]]
+            moments["chat_free"] = max(moments["outcome_queued"], max(before) + CHAT_GAP_SECONDS) if before \
+                else moments["outcome_queued"]
         if timeline.press.update_id in claimed:
             timeline.moments["update_claimed"] = claimed[timeline.press.update_id]
     return list(by_call.values())
@@ -500,7 +513,8 @@ HOPS = (
     ("call_ended sent → webhook accepted (calls, one batch)", "call_ended_sent", "webhook_accepted"),
     ("→ settled with the wallet, event staged (settlement)", "webhook_accepted", "settled"),
     ("→ outcome queued by the bot (outbox, NATS, consumer, GetCall)", "settled", "outcome_queued"),
-    ("→ outcome at Telegram (the bot's sender, paced)", "outcome_queued", "outcome_at_telegram"),
+    ("→ its chat free to send (the chat's own 1 s gap since its last message)", "outcome_queued", "chat_free"),
+    ("→ outcome at Telegram (the bot's sender: its pass, other chats' pace)", "chat_free", "outcome_at_telegram"),
 )
 
 
