@@ -35,6 +35,7 @@ from services.runtime.background import keep_passing
 from services.runtime.database import Database, UnitOfWork
 from services.runtime.errors import DependencyUnavailable, DomainError, QuotaExceeded
 from services.runtime.outbox import OutboxRelay
+from services.runtime.tracing import trace_id_of, traced
 
 log = logging.getLogger(__name__)
 
@@ -137,10 +138,11 @@ class Dispatcher:
         # After the pass's dials: a pause stops every dial of its campaign not yet made (campaign_dial_stops.py),
         # and the calls this pass admitted and funded go out before the campaign pauses for the next one.
         for campaign, reason in pauses.values():
-            async with self.database.unit_of_work() as uow:
-                await act_on_campaign(uow, self.relay, action="pause", campaign_id=campaign.id,
-                                      customer_id=campaign.customer_id, now=self.clock(), reason=reason)
-                await uow.commit()
+            with traced(trace_id_of(campaign.id)):
+                async with self.database.unit_of_work() as uow:
+                    await act_on_campaign(uow, self.relay, action="pause", campaign_id=campaign.id,
+                                          customer_id=campaign.customer_id, now=self.clock(), reason=reason)
+                    await uow.commit()
         return sum(results)
 
     async def _resumable(self, uow: UnitOfWork, campaign: Any, now: datetime) -> list[Any]:
@@ -185,6 +187,12 @@ class Dispatcher:
         return claimed
 
     async def _place(self, campaign: Any, callee: Any, pauses: dict[str, tuple[Any, str]]) -> int:
+        # A campaign's dialling is traced by its id (services/runtime/tracing.py): the wallet's holds,
+        # Retell's refusals and the pauses of one campaign are one query (each call runs in its own task).
+        with traced(trace_id_of(campaign.id)):
+            return await self._place_traced(campaign, callee, pauses)
+
+    async def _place_traced(self, campaign: Any, callee: Any, pauses: dict[str, tuple[Any, str]]) -> int:
         key = f"campaign:{campaign.id}:{callee.position}:{callee.tries}"
         request = CallRequest(
             idempotency_key=key, customer_id=campaign.customer_id, flow_id=campaign.flow_id,

@@ -28,7 +28,7 @@ from services.calls.retell_events import read_webhook, signature_is_valid
 from services.calls.retell_webhook_schema import OPENAPI_EXTRA
 from services.calls.webhook_redaction import without_key_presses
 from services.runtime.database import Database
-from services.runtime.tracing import call_trace_id, traced
+from services.runtime.tracing import trace_id_of, traced
 from services.runtime.webhook_json import parse_json, storable_json
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def add_retell_webhook(app: FastAPI, *, database: Database, events: CallsEvents,
             return JSONResponse({"error": f"malformed body: {error}"[:200]}, status_code=400)
         # Every event of one call is traced by that call's id (ours, an opaque UUID: placing.py), so an
         # operator follows the call's webhooks, and the events they cause, by the id they already have.
-        with traced(call_trace_id(facts.our_call_id)):
+        with traced(trace_id_of(facts.our_call_id)):
             if facts.event == "call_ended":
                 # Kept without the key presses: the call row holds them, until the retention (retention.py).
                 body = without_key_presses(storable_json(raw, payload))

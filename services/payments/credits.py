@@ -8,6 +8,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import grpc
 from sqlalchemy import select, update
@@ -15,8 +16,9 @@ from sqlalchemy import select, update
 from services.payments import metrics
 from services.payments.tables import wallet_credits
 from services.runtime.background import keep_passing
-from services.runtime.database import Database
+from services.runtime.database import Database, UnitOfWork
 from services.runtime.grpc_client import refusal_reason
+from services.runtime.tracing import trace_id_of, traced
 from speechcue.common.v1 import common_pb2
 from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 
@@ -60,23 +62,28 @@ class CreditDelivery:
                 .with_for_update(skip_locked=True))).first()
             if credit is None:
                 return 0
-            note = ""
-            try:
-                await self.wallet.Credit(wallet_pb2.CreditRequest(
-                    idempotency_key=credit.key, customer_id=credit.customer_id, amount_cents=credit.amount_cents,
-                    cause=common_pb2.Cause(type=common_pb2.CAUSE_TYPE_PAYMENT, id=credit.invoice_id),
-                    memo="crypto top-up"), timeout=10)
-                if credit.plan_code:
-                    note = await self._buy_plan(credit.key, credit.customer_id, credit.plan_code)
-            except grpc.aio.AioRpcError as error:
-                await uow.connection.execute(update(wallet_credits).where(wallet_credits.c.key == key).values(
-                    attempts=credit.attempts + 1, last_error=f"{error.code().name}: {error.details()}"[:300]))
-                await uow.commit()
-                return 0
+            # Under the top-up's own trace (its invoice id: services/runtime/tracing.py), with its webhook.
+            with traced(trace_id_of(credit.invoice_id)):
+                return await self._deliver(uow, key, credit)
+
+    async def _deliver(self, uow: UnitOfWork, key: str, credit: Any) -> int:
+        note = ""
+        try:
+            await self.wallet.Credit(wallet_pb2.CreditRequest(
+                idempotency_key=credit.key, customer_id=credit.customer_id, amount_cents=credit.amount_cents,
+                cause=common_pb2.Cause(type=common_pb2.CAUSE_TYPE_PAYMENT, id=credit.invoice_id),
+                memo="crypto top-up"), timeout=10)
+            if credit.plan_code:
+                note = await self._buy_plan(credit.key, credit.customer_id, credit.plan_code)
+        except grpc.aio.AioRpcError as error:
             await uow.connection.execute(update(wallet_credits).where(wallet_credits.c.key == key).values(
-                status="delivered", delivered_at=self.clock(), attempts=credit.attempts + 1, last_error=note))
-            metrics.credited_cents_total.inc(credit.amount_cents)
+                attempts=credit.attempts + 1, last_error=f"{error.code().name}: {error.details()}"[:300]))
             await uow.commit()
+            return 0
+        await uow.connection.execute(update(wallet_credits).where(wallet_credits.c.key == key).values(
+            status="delivered", delivered_at=self.clock(), attempts=credit.attempts + 1, last_error=note))
+        metrics.credited_cents_total.inc(credit.amount_cents)
+        await uow.commit()
         return 1
 
     async def _buy_plan(self, key: str, customer_id: str, plan_code: str) -> str:

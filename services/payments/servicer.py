@@ -28,6 +28,7 @@ from services.runtime.idempotency import run_idempotent
 from services.runtime.outbox import OutboxRelay
 from services.runtime.paging import decode_token, encode_token, page_size
 from services.runtime.ticks import run_tick
+from services.runtime.tracing import trace_id_of, traced
 from services.runtime.validation import require_id
 from speechcue.common.v1 import common_pb2
 from speechcue.payments.v1 import payments_pb2, payments_pb2_grpc
@@ -163,7 +164,8 @@ class PaymentsServicer(payments_pb2_grpc.PaymentsServiceServicer):
         while True:
             page = await self._open_invoices_after(after)
             for invoice_id, payment_id, _ in page:
-                changed += await self._recheck(invoice_id, payment_id)
+                with traced(trace_id_of(invoice_id)):  # each top-up under its own trace, as its webhooks
+                    changed += await self._recheck(invoice_id, payment_id)
             checked += len(page)
             if len(page) < OPEN_INVOICES_PAGE:
                 return checked, changed

@@ -30,7 +30,7 @@ from services.payments.tables import webhook_receipts
 from services.runtime.database import Database
 from services.runtime.errors import DomainError
 from services.runtime.outbox import OutboxRelay
-from services.runtime.tracing import traced
+from services.runtime.tracing import continue_trace, trace_id_of, traced
 from services.runtime.webhook_json import read_storable_json
 
 log = logging.getLogger(__name__)
@@ -43,8 +43,9 @@ def add_dynopay_webhook(app: FastAPI, *, database: Database, dynopay: DynoPayCli
                         credits: CreditDelivery, secret: str, clock: Callable[[], datetime]) -> None:
     @app.post("/webhooks/dynopay", openapi_extra=OPENAPI_EXTRA)
     async def dynopay_webhook(request: Request) -> JSONResponse:
-        """Receives one DynoPay payment notification, under a trace of its own (its credit, the wallet's
-        top-up and the bot's message carry it: services/runtime/tracing.py), logged with its payment id."""
+        """Receives one DynoPay payment notification. Once its invoice is found, it is handled under the
+        top-up's trace, the invoice id (services/runtime/tracing.py), as its credit to the wallet and the
+        bot's message are; its line names DynoPay's payment id."""
         with traced():
             answer, payment_id = await receive(request)
             log.info("dynopay webhook answered %d: %s", answer.status_code, bytes(answer.body).decode()[:100],
@@ -83,6 +84,8 @@ def add_dynopay_webhook(app: FastAPI, *, database: Database, dynopay: DynoPayCli
                 metrics.webhooks_total.labels("duplicate").inc()
                 return JSONResponse({"status": "duplicate"}), payment_id
             invoice = await invoice_for_payment(uow, payment_id)
+            if invoice is not None:  # from here on, under the top-up's own trace: its invoice id
+                continue_trace(trace_id_of(invoice.id))
             if invoice is None:
                 outcome = "unknown_payment"
             elif payment is None:

@@ -1,5 +1,5 @@
-"""The trace id: one opaque id that follows one piece of work (a Telegram update, a Retell or DynoPay
-webhook, a tick run) through every service, so an operator finds all its log lines with one query.
+"""The trace id: one opaque id that follows one piece of work (a Telegram update, a call, a campaign's
+dialling, a top-up, a tick run) through every service, so an operator finds all its log lines with one query.
 
 Why: a call, a top-up or an update crosses the bot, the wallet, calls and payments by gRPC and by
 NATS events; each service logs on its own, and without a shared id nothing ties the lines together.
@@ -10,10 +10,11 @@ an edge (`traced()`), travels on every outgoing gRPC call as the `x-trace-id` me
 and published as the `Speechcue-Trace-Id` NATS header (outbox.py), is restored by the consumer that
 handles the event (consumers.py), and is written on every JSON log line as `trace_id` (logs.py).
 
-An id is 16 random hex digits, or a call's own id (an opaque UUID as 32 hex digits) for the webhooks
-of that call: never derived from a phone number, a chat or anything else about a person. An id
-arriving from outside that does not look like one is replaced, so a caller cannot put a phone
-number or a secret into everyone's log lines through it.
+An id is 16 random hex digits, or the own id of what the work is about (`trace_id_of`: a call, a
+campaign, a top-up's invoice; an opaque UUID as 32 hex digits), so one query finds all of it: never
+derived from a phone number, a chat or anything else about a person. An id arriving from outside
+that does not look like one is replaced, so a caller cannot put a phone number or a secret into
+everyone's log lines through it.
 """
 
 from __future__ import annotations
@@ -55,12 +56,13 @@ def accepted(given: object) -> str:
     return new_trace_id()
 
 
-def call_trace_id(call_id: str) -> str:
-    """The trace of one call's webhooks: our call id (a UUID hashed from the customer and the request's
-    key: calls/placing.py; no phone number in it) as 32 hex digits;
-    a new trace id when there is none or it is not a UUID.
+def trace_id_of(own_id: str) -> str:
+    """The trace of a thing that lives longer than one request, by its own UUID as 32 hex digits: a
+    call's webhooks (our call id, hashed from the customer and the request's key: calls/placing.py),
+    a campaign's dialling, a top-up's webhooks and credit (its invoice id). None of them holds a
+    phone number. A new trace id when `own_id` is empty or not a UUID.
     "6f1d3c4e-2a7b-4f0e-9a51-7c3e8d2b1a90" → "6f1d3c4e2a7b4f0e9a517c3e8d2b1a90"."""
-    return accepted(call_id.replace("-", "").lower())
+    return accepted(own_id.replace("-", "").lower())
 
 
 @contextmanager

@@ -1,59 +1,21 @@
-"""One Telegram update followed through the services by its trace id: a person takes the free trial,
-the bot calls the wallet's BuySubscription, the wallet records `wallet.subscription.activated`, and
-the bot's consumer turns it into a message. Every log line of that chain (the bot's update, the
-wallet's call, the consumer's event) carries the same trace id, and no other update shares it."""
+"""Work followed through the services by its trace id (services/runtime/tracing.py).
+
+One Telegram update: a person takes the free trial, the bot calls the wallet's BuySubscription, the
+wallet records `wallet.subscription.activated`, and the bot's consumer turns it into a message. Every
+log line of that chain (the bot's update, the wallet's call, the consumer's event) carries the same
+trace id, and no other update shares it. One top-up: DynoPay's webhook, the credit to the wallet and
+the bot's "payment confirmed" all carry the trace of the invoice's own id."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-import logging
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
-
-from services.runtime.logs import JsonFormatter
+from services.bot.i18n import Words
 from tests.bot.conftest import BotHarness
-
-
-class _Lines(logging.Handler):
-    """Every log line of the services, as the JSON formatter writes it, read back."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.setFormatter(JsonFormatter("test"))
-        self.lines: list[dict[str, Any]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(json.loads(self.format(record)))
-
-
-@pytest.fixture
-def log_lines() -> Iterator[_Lines]:
-    lines = _Lines()
-    services = logging.getLogger("services")
-    level = services.level
-    services.setLevel(logging.DEBUG)
-    logging.getLogger().addHandler(lines)
-    try:
-        yield lines
-    finally:
-        logging.getLogger().removeHandler(lines)
-        services.setLevel(level)
-
-
-async def line_where(lines: _Lines, **wanted: str) -> dict[str, Any]:
-    for _ in range(300):
-        for line in lines.lines:
-            if all(wanted[key] in str(line.get(key, "")) for key in wanted):
-                return line
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no log line with {wanted}")
+from tests.bot.test_journey import top_up
+from tests.log_lines import LogLines, log_lines  # noqa: F401
 
 
 async def test_the_trial_is_followed_from_the_update_to_the_wallet_and_back_by_one_trace_id(
-        bot: BotHarness, log_lines: _Lines) -> None:
+        bot: BotHarness, log_lines: LogLines) -> None:  # noqa: F811
     person = bot.person("en")
     await person.say("/start")
     await person.press("English")
@@ -63,9 +25,9 @@ async def test_the_trial_is_followed_from_the_update_to_the_wallet_and_back_by_o
     await person.press("Start the free trial")
     await person.wait_for_text("is active until")
 
-    consumed = await line_where(log_lines, logger="services.runtime.consumers", msg="wallet.subscription.activated")
+    consumed = await log_lines.wait_for(logger="services.runtime.consumers", msg="wallet.subscription.activated")
     trace_id = consumed["trace_id"]
-    chain = [line for line in log_lines.lines if line.get("trace_id") == trace_id]
+    chain = log_lines.traced(trace_id)
     updates = [line for line in chain if line["logger"] == "services.bot.updates"]
     bought = [line for line in chain if line["msg"].startswith("BuySubscription: OK")]
     assert len(updates) == 1 and updates[0]["msg"] == "telegram update: handled" and updates[0]["update_id"] > 0
@@ -77,3 +39,20 @@ async def test_the_trial_is_followed_from_the_update_to_the_wallet_and_back_by_o
     update_traces = [line["trace_id"] for line in log_lines.lines if line["logger"] == "services.bot.updates"]
     assert len(update_traces) == len(set(update_traces)) >= 5
     assert all(len(line["trace_id"]) == 16 for line in log_lines.lines if line["logger"] == "services.bot.updates")
+
+
+async def test_a_top_up_is_followed_from_its_webhook_to_the_wallet_and_the_chat_by_its_invoice_id(
+        bot: BotHarness, log_lines: LogLines) -> None:  # noqa: F811
+    person = await bot.onboarded()
+    await top_up(person, bot, Words("en"), "25")
+    await person.wait_for_text("Payment confirmed")
+    invoice_id = str(await bot.payments.scalar("SELECT id FROM invoices ORDER BY created_at DESC LIMIT 1"))
+    trace_id = invoice_id.replace("-", "")
+
+    await log_lines.wait_for(logger="services.runtime.consumers", msg="payments.topup.confirmed",
+                     trace_id=trace_id)
+    chain = log_lines.traced(trace_id)
+    webhook = [line for line in chain if line["logger"] == "services.payments.webhook"]
+    assert len(webhook) == 1 and webhook[0]["msg"].startswith("dynopay webhook answered 200")
+    assert webhook[0]["payment_id"] == await bot.payments.payment_id(invoice_id)
+    assert any(line["msg"].startswith("Credit: OK") for line in chain), "the wallet's Credit, under the top-up"

@@ -24,9 +24,9 @@ from services.runtime.tracing import (
     GRPC_METADATA_KEY,
     NATS_HEADER,
     accepted,
-    call_trace_id,
     current_trace_id,
     new_trace_id,
+    trace_id_of,
     traced,
 )
 from services.wallet.access import WALLET_ACCESS
@@ -58,9 +58,9 @@ def test_a_trace_id_from_outside_is_kept_as_it_is() -> None:
 
 def test_a_calls_webhooks_are_traced_by_its_call_id() -> None:
     call_id = str(uuid.uuid4())
-    assert call_trace_id(call_id) == call_id.replace("-", "")
-    assert call_trace_id(call_id) == call_trace_id(call_id.upper())
-    assert len(call_trace_id("")) == 16  # no call id: a trace of its own
+    assert trace_id_of(call_id) == call_id.replace("-", "")
+    assert trace_id_of(call_id) == trace_id_of(call_id.upper())
+    assert len(trace_id_of("")) == 16  # no call id: a trace of its own
 
 
 def test_traced_restores_the_outer_trace() -> None:
