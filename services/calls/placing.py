@@ -305,7 +305,8 @@ class CallPlacer:
             except DomainError as error:
                 log.warning("a call placed as calling was suspended could not be stopped (%s)", error.reason)
         metrics.calls_placed_total.labels(call.usage_kind).inc()
-        log.info("call placed to %s", masked(call.to_number))
+        # Its id is the trace of its webhooks (services/runtime/tracing.py): from here an operator follows it.
+        log.info("call placed to %s", masked(call.to_number), extra={"fields": {"call_id": call.id}})
         return updated
 
     async def _create_for_campaign(self, call: Any, body: dict[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ _BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")
 _URL_PASSWORD = re.compile(r"(?<=://)([^/\s:@]+):[^/\s@]+@")
 _SECRET_FIELD = re.compile(r"(token|secret|key|password)$")
 _SHORTEST_SECRET = 6
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def secret_values(settings: Mapping[str, object]) -> list[str]:
@@ -68,7 +69,9 @@ class JsonFormatter(logging.Formatter):
         if trace_id:
             entry[LOG_FIELD] = trace_id
         for key, value in getattr(record, "fields", {}).items():
-            entry[key] = redact(str(value), self.secrets) if isinstance(value, str) else value
+            # An id of ours (a UUID) is kept whole: a run of its digits is no phone number.
+            opaque = isinstance(value, str) and _UUID.fullmatch(value) is not None
+            entry[key] = redact(value, self.secrets) if isinstance(value, str) and not opaque else value
         if record.exc_info:
             entry["exc"] = redact(self.formatException(record.exc_info), self.secrets)
         return json.dumps(entry, ensure_ascii=False, default=str)

@@ -25,7 +25,11 @@ async def test_a_campaign_is_followed_by_its_id_and_each_of_its_calls_by_the_cal
     dialling = log_lines.traced(created.id.replace("-", ""))
     holds = [line for line in dialling if line["msg"].startswith("PlaceHold: OK")]
     assert len(holds) == 2, "the wallet's hold of each call, under the campaign's trace"
-    for call in (await calls.stub.ListCalls(calls_pb2.ListCallsRequest(customer_id=customer))).calls:
+    placed = (await calls.stub.ListCalls(calls_pb2.ListCallsRequest(customer_id=customer))).calls
+    # Each placing names its call, whose id is the trace of its webhooks.
+    assert sorted(line["call_id"] for line in dialling if line["msg"].startswith("call placed")) == \
+        sorted(call.id for call in placed)
+    for call in placed:
         await log_lines.wait_for(logger="services.calls.webhook", msg="retell call_ended",
                                  trace_id=call.id.replace("-", ""))
         webhooks = [line for line in log_lines.traced(call.id.replace("-", ""))

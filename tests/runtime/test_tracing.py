@@ -165,3 +165,11 @@ async def test_an_event_is_handled_under_the_trace_that_recorded_it(rig: EventRi
 
 async def _both(handled: dict[int, str]) -> bool:
     return {1, 3} <= set(handled)
+
+
+def test_a_uuid_field_is_logged_whole_and_a_number_field_redacted() -> None:
+    record = logging.LogRecord("services.test", logging.INFO, __file__, 1, "call placed", (), None)
+    record.fields = {"call_id": "12345678-1234-4321-8765-123456789012", "to": "+14155550123"}
+    line = json.loads(JsonFormatter("calls").format(record))
+    assert line["call_id"] == "12345678-1234-4321-8765-123456789012"
+    assert line["to"] == "…23"
