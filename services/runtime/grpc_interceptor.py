@@ -107,9 +107,11 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             method_metrics = _MethodMetrics(*_split_method(full_method))
             self._metrics[full_method] = method_metrics
         metadata = dict(handler_call_details.invocation_metadata or ())  # type: ignore[attr-defined]
-        refusal = self._refusal(str(metadata.get("authorization", "")), method_metrics)
-        # The caller's trace goes on here; a call that brings none (a tool, grpcurl) starts its own.
+        # The caller's trace goes on here; a call that brings none (a tool, grpcurl) starts its own. Set
+        # now too, so that a refusal's line below names the trace of the caller that tried.
         trace_id = accepted(metadata.get(GRPC_METADATA_KEY))
+        trace_id_var.set(trace_id)
+        refusal = self._refusal(str(metadata.get("authorization", "")), method_metrics)
         return grpc.unary_unary_rpc_method_handler(
             self._wrap(handler.unary_unary, method_metrics, refusal, trace_id),
             request_deserializer=handler.request_deserializer,

@@ -31,6 +31,7 @@ from services.runtime.tracing import (
 )
 from services.wallet.access import WALLET_ACCESS
 from speechcue.events.v1 import envelope_pb2, wallet_events_pb2
+from tests.log_lines import LogLines
 from tests.runtime.test_events import EventRig, rig, stage_credit, wait_for  # noqa: F401
 
 TRACE = "0123456789abcdef"
@@ -173,3 +174,26 @@ def test_a_uuid_field_is_logged_whole_and_a_number_field_redacted() -> None:
     line = json.loads(JsonFormatter("calls").format(record))
     assert line["call_id"] == "12345678-1234-4321-8765-123456789012"
     assert line["to"] == "…23"
+
+
+async def test_a_refused_callers_line_names_its_trace() -> None:
+    interceptor = ServiceInterceptor(callers={"bot": token_digest("bot-secret")}, access=[WALLET_ACCESS],
+                                     error_domain="speechcue.wallet")
+
+    async def continuation(details: Any) -> grpc.RpcMethodHandler:
+        return grpc.unary_unary_rpc_method_handler(lambda request, context: None)
+
+    details = SimpleNamespace(method=f"/{WALLET_ACCESS.service}/Credit", invocation_metadata=(
+        ("authorization", "Bearer bot-secret"), (GRPC_METADATA_KEY, TRACE)))
+
+    async def in_its_own_task() -> None:
+        await interceptor.intercept_service(continuation, details)  # type: ignore[arg-type]
+
+    lines, logger = LogLines(), logging.getLogger("services.runtime.grpc_interceptor")
+    logger.addHandler(lines)
+    try:
+        await asyncio.create_task(in_its_own_task())
+    finally:
+        logger.removeHandler(lines)
+    [refused] = [line for line in lines.lines if line["msg"].startswith("refused")]
+    assert refused["trace_id"] == TRACE
