@@ -30,6 +30,7 @@ from services.calls.settlement_state import SettlementState
 from services.calls.wallet_calls import WALLET_TIMEOUT_SECONDS, wallet_call
 from services.runtime.background import keep_passing
 from services.runtime.database import Database, UnitOfWork
+from services.runtime.tracing import trace_id_of, traced
 from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 
 log = logging.getLogger(__name__)
@@ -108,12 +109,14 @@ class Settlement:
             if refused:
                 await (await uow.driver()).execute(_MARK_REFUSED, [call.call_id for call in refused])
             for call in settled:
-                await self.events.call_ended(uow, call)
-                if call.analyzed_at is not None:  # its analysis came first and waited for its end
-                    await self.events.call_analyzed(uow, call)
-                if call.campaign_id:
-                    await record_call_result(uow, self.events.relay, call, self.clock())
-                    uow.after_commit(self.on_campaign_call_settled)
+                # Each call's events under its own trace, as its webhooks (services/runtime/tracing.py).
+                with traced(trace_id_of(call.id)):
+                    await self.events.call_ended(uow, call)
+                    if call.analyzed_at is not None:  # its analysis came first and waited for its end
+                        await self.events.call_analyzed(uow, call)
+                    if call.campaign_id:
+                        await record_call_result(uow, self.events.relay, call, self.clock())
+                        uow.after_commit(self.on_campaign_call_settled)
             await uow.commit()
         if refused:
             metrics.settlements_total.labels("refused").inc(len(refused))

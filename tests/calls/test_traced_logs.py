@@ -1,10 +1,15 @@
 """A campaign and its calls followed through the services by their trace ids
 (services/runtime/tracing.py): the campaign's dialling, the wallet's holds included, carries the
-campaign's own id, and every Retell webhook of a call carries that call's id."""
+campaign's own id; every Retell webhook of a call, and the `calls.call.ended` event its settlement
+publishes, carry that call's id."""
 
 from __future__ import annotations
 
+import nats
+
+from services.runtime.tracing import NATS_HEADER
 from speechcue.calls.v1 import calls_pb2
+from speechcue.events.v1 import calls_events_pb2, envelope_pb2
 from tests.calls.conftest import CallsHarness
 from tests.calls.test_campaigns import campaign, numbers, unlimited, wait_for_status
 from tests.log_lines import LogLines, log_lines  # noqa: F401
@@ -35,3 +40,23 @@ async def test_a_campaign_is_followed_by_its_id_and_each_of_its_calls_by_the_cal
         webhooks = [line for line in log_lines.traced(call.id.replace("-", ""))
                     if line["logger"] == "services.calls.webhook"]
         assert {line["msg"].split(":")[0] for line in webhooks} >= {"retell call_started", "retell call_ended"}
+
+    ended_headers = await ended_event_traces(calls.wallet.nats_url, {call.id for call in placed})
+    assert ended_headers == {call.id: call.id.replace("-", "") for call in placed}
+
+
+async def ended_event_traces(nats_url: str, call_ids: set[str]) -> dict[str, str]:
+    """Per call id, the trace header of its `calls.call.ended` event on the CALLS stream."""
+    client = await nats.connect(nats_url)
+    try:
+        subscription = await client.jetstream().subscribe("calls.call.ended", ordered_consumer=True)
+        found: dict[str, str] = {}
+        while set(found) != call_ids:
+            message = await subscription.next_msg(timeout=15)
+            ended = calls_events_pb2.CallEnded()
+            envelope_pb2.Envelope.FromString(message.data).payload.Unpack(ended)
+            if ended.call_id in call_ids:
+                found[ended.call_id] = (message.headers or {}).get(NATS_HEADER, "")
+        return found
+    finally:
+        await client.close()
