@@ -44,13 +44,22 @@ def internal_channel(address: str, token: str) -> grpc.aio.Channel:
         interceptors=[_TokenInterceptor(token)],
         options=[("grpc.keepalive_time_ms", 30_000), ("grpc.keepalive_timeout_ms", 10_000),
                  ("grpc.keepalive_permit_without_calls", 1), ("grpc.enable_retries", 0),
-                 # Calls spread over every address the target names (`ipv4:a,b`: ./dev up --replicas).
-                 ("grpc.lb_policy_name", "round_robin"),
+                 ("grpc.lb_policy_name", load_balancing(address)),
                  # A restarted peer (a redeploy, a crash) is found again within seconds, not gRPC's
                  # default of up to two minutes of backoff.
                  ("grpc.initial_reconnect_backoff_ms", 250), ("grpc.min_reconnect_backoff_ms", 250),
                  ("grpc.max_reconnect_backoff_ms", 5_000)],
     )
+
+
+def load_balancing(address: str) -> str:
+    """round_robin when the target names several addresses (`ipv4:a,b`: ./dev up --replicas), so calls
+    spread over them; pick_first for one address. With one address round_robin fails a call at once
+    while its only connection waits to reconnect (gRPC shares connections between channels, so even
+    a new channel to a peer that just restarted did), where pick_first connects first.
+
+    "ipv4:127.0.0.1:1,127.0.0.1:2" → round_robin; "127.0.0.1:1", "calls:50052" → pick_first."""
+    return "round_robin" if "," in address else "pick_first"
 
 
 def refusal_reason(error: grpc.aio.AioRpcError) -> str | None:
