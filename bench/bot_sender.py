@@ -50,18 +50,20 @@ def sandbox_process(folder: Path, port: int, latency_ms: int) -> ServiceProcess:
     }, http_port=port, ready_path="/healthz", log_path=folder / "sandbox.log")
 
 
-def bot_process(folder: Path, *, database_url: str, nats_url: str, sandbox_port: int,
-                concurrency: int) -> ServiceProcess:
+def bot_process(folder: Path, *, database_url: str, nats_url: str, sandbox_port: int, name: str,
+                settings: dict[str, str]) -> ServiceProcess:
+    """A bot sending to the sandbox's Bot API and nothing else (no other service to call), with these
+    sender `settings` (e.g. BOT_SENDER_CONCURRENCY); `name` tells its log apart."""
     http_port, nowhere = free_port(), f"127.0.0.1:{free_port()}"
-    return ServiceProcess(f"bot ({concurrency})", ["-m", "services.bot"], {
+    return ServiceProcess(f"bot ({name})", ["-m", "services.bot"], {
         "SPEECHCUE_ENV": "development", "SPEECHCUE_NATS_URL": nats_url,
         "SPEECHCUE_DATABASE_URL": database_url, "SPEECHCUE_HTTP_HOST": "127.0.0.1",
         "SPEECHCUE_GRPC_HOST": "127.0.0.1", "SPEECHCUE_GRPC_PORT": str(free_port()),
         "SPEECHCUE_HTTP_PORT": str(http_port), "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
         "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET, "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{sandbox_port}",
         "SPEECHCUE_PUBLIC_BASE_URL": "", "WALLET_GRPC_ADDR": nowhere, "CALLS_GRPC_ADDR": nowhere,
-        "PAYMENTS_GRPC_ADDR": nowhere, "BOT_SENDER_CONCURRENCY": str(concurrency),
-    }, http_port=http_port, ready_path="/readyz", log_path=folder / f"bot-{concurrency}.log")
+        "PAYMENTS_GRPC_ADDR": nowhere, **settings,
+    }, http_port=http_port, ready_path="/readyz", log_path=folder / f"bot-{name}.log")
 
 
 async def open_chats(sandbox_port: int, chats: list[int]) -> None:
@@ -91,22 +93,23 @@ async def statuses(database_url: str) -> dict[str, int]:
         await connection.close()
 
 
-async def measure(folder: Path, *, database_url: str, nats_url: str, sandbox_port: int, chats: list[int],
-                  messages: int, concurrency: int, run: int) -> dict[str, float]:
+async def drain(bots: list[ServiceProcess], *, database_url: str, sandbox_port: int, chats: list[int],
+                messages: int, run: int) -> dict[str, float]:
+    """Queues `messages` to `chats`, lets these bots send them all (started together, so that none drains
+    the queue alone before the others are up), and answers what the Bot API saw of this run."""
     before = await one_call(sandbox_port, "GET", "/sandbox/telegram/counters")
     since = time.time()
     await queue_messages(database_url, chats, messages, run)
-    bot = bot_process(folder, database_url=database_url, nats_url=nats_url, sandbox_port=sandbox_port,
-                      concurrency=concurrency)
-    await bot.start()
     try:
+        await asyncio.gather(*(bot.start() for bot in bots))
         deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if not (await statuses(database_url)).get("pending", 0):
                 break
             await asyncio.sleep(0.2)
     finally:
-        bot.stop()
+        for bot in bots:
+            bot.stop()
     after = await one_call(sandbox_port, "GET", "/sandbox/telegram/counters")
     calls = (await one_call(sandbox_port, "GET", "/sandbox/telegram/calls?method=sendMessage"))["calls"]
     sent_at = sorted(float(call["at"]) for call in calls if float(call["at"]) >= since
@@ -115,6 +118,14 @@ async def measure(folder: Path, *, database_url: str, nats_url: str, sandbox_por
     seconds = sent_at[-1] - sent_at[0] if len(sent_at) > 1 else 0.0
     return {"accepted": len(sent_at), "per_second": (len(sent_at) - 1) / seconds if seconds else 0.0,
             "busiest_second": busiest, "too_many_requests": after["too_many_requests"] - before["too_many_requests"]}
+
+
+async def measure(folder: Path, *, database_url: str, nats_url: str, sandbox_port: int, chats: list[int],
+                  messages: int, concurrency: int, run: int) -> dict[str, float]:
+    bot = bot_process(folder, database_url=database_url, nats_url=nats_url, sandbox_port=sandbox_port,
+                      name=str(concurrency), settings={"BOT_SENDER_CONCURRENCY": str(concurrency)})
+    return await drain([bot], database_url=database_url, sandbox_port=sandbox_port, chats=chats,
+                       messages=messages, run=run)
 
 
 async def run(folder: Path, *, database_url: str, nats_url: str, messages: int, chats: int, latency_ms: int,

@@ -30,9 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.bot_sender import DRAIN_TIMEOUT_SECONDS, open_chats, queue_messages, sandbox_process, statuses
-from bench.bot_webhook import BOT_TOKEN, WEBHOOK_SECRET, insert_users, one_call, user_ids
-from bench.service_process import ServiceProcess
+from bench.bot_sender import bot_process, drain, open_chats, sandbox_process, statuses
+from bench.bot_webhook import insert_users, user_ids
 from bench.signals import exit_on_sigterm
 from devstack.nats import EmbeddedNats
 from devstack.ports import free_port
@@ -46,45 +45,13 @@ COST_SECONDS = 5.0
 COST_RUNS = ((1, 1), (2, 8))
 
 
-def bot_replica(folder: Path, index: int, *, database_url: str, nats_url: str, sandbox_port: int) -> ServiceProcess:
-    http_port, nowhere = free_port(), f"127.0.0.1:{free_port()}"
-    return ServiceProcess(f"bot replica {index}", ["-m", "services.bot"], {
-        "SPEECHCUE_ENV": "development", "SPEECHCUE_NATS_URL": nats_url,
-        "SPEECHCUE_DATABASE_URL": database_url, "SPEECHCUE_HTTP_HOST": "127.0.0.1",
-        "SPEECHCUE_GRPC_HOST": "127.0.0.1", "SPEECHCUE_GRPC_PORT": str(free_port()),
-        "SPEECHCUE_HTTP_PORT": str(http_port), "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
-        "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET, "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{sandbox_port}",
-        "SPEECHCUE_PUBLIC_BASE_URL": "", "WALLET_GRPC_ADDR": nowhere, "CALLS_GRPC_ADDR": nowhere,
-        "PAYMENTS_GRPC_ADDR": nowhere, "BOT_MESSAGES_PER_SECOND": "30",
-    }, http_port=http_port, ready_path="/readyz", log_path=folder / f"bot-{index}.log")
-
-
 async def measure(folder: Path, *, database_url: str, nats_url: str, sandbox_port: int, chats: list[int],
                   messages: int, replicas: int, run: int) -> dict[str, float]:
-    before = await one_call(sandbox_port, "GET", "/sandbox/telegram/counters")
-    since = time.time()
-    await queue_messages(database_url, chats, messages, run)
-    bots = [bot_replica(folder, run * 10 + index, database_url=database_url, nats_url=nats_url,
-                        sandbox_port=sandbox_port) for index in range(replicas)]
-    try:
-        # Started together, so that none drains the queue alone before the others are up.
-        await asyncio.gather(*(bot.start() for bot in bots))
-        deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if not (await statuses(database_url)).get("pending", 0):
-                break
-            await asyncio.sleep(0.2)
-    finally:
-        for bot in bots:
-            bot.stop()
-    after = await one_call(sandbox_port, "GET", "/sandbox/telegram/counters")
-    calls = (await one_call(sandbox_port, "GET", "/sandbox/telegram/calls?method=sendMessage"))["calls"]
-    sent_at = sorted(float(call["at"]) for call in calls if float(call["at"]) >= since
-                     and str(call["params"].get("text", "")).startswith(f"Run {run},"))
-    busiest = max((sum(1 for t in sent_at if start <= t < start + 1.0) for start in sent_at), default=0)
-    seconds = sent_at[-1] - sent_at[0] if len(sent_at) > 1 else 0.0
-    return {"accepted": len(sent_at), "per_second": (len(sent_at) - 1) / seconds if seconds else 0.0,
-            "busiest_second": busiest, "too_many_requests": after["too_many_requests"] - before["too_many_requests"]}
+    bots = [bot_process(folder, database_url=database_url, nats_url=nats_url, sandbox_port=sandbox_port,
+                        name=f"replica-{run * 10 + index}", settings={"BOT_MESSAGES_PER_SECOND": "30"})
+            for index in range(replicas)]
+    return await drain(bots, database_url=database_url, sandbox_port=sandbox_port, chats=chats, messages=messages,
+                       run=run)
 
 
 async def limiter_cost(database_url: str, replicas: int, tasks: int) -> dict[str, float]:
