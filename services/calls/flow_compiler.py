@@ -45,9 +45,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from services.calls.call_texts import CallTexts, texts_for
+from services.calls.custom_fields import CustomField, analysis_items
 from services.calls.flow_rules import DIGIT_KEYS, FlowGraph, FlowNode, MenuFallback, NodeKind, menu_fallbacks
 
 DISCLOSURE_NODE = "sc_disclosure"
@@ -239,9 +241,11 @@ def summary_preset(texts: CallTexts) -> dict[str, Any]:
 
 def compile_agent(*, name: str, response_engine: dict[str, Any], voice_id: str, language: str, webhook_url: str,
                   dtmf: dict[str, Any], voicemail_message: str | None, business_name: str, opt_out_key: str,
-                  max_call_duration_ms: int, retention_days: int | None = None) -> dict[str, Any]:
+                  max_call_duration_ms: int, retention_days: int | None = None,
+                  custom_fields: Sequence[CustomField] = ()) -> dict[str, Any]:
     """`voicemail_message` None hangs up on a voicemail; '' leaves the platform's default message.
-    `retention_days` is how long Retell keeps the call's transcript and recording (its limit: 730)."""
+    `retention_days` is how long Retell keeps the call's transcript and recording (its limit: 730).
+    `custom_fields` are the questions Retell's post-call model answers (custom_fields.py)."""
     texts = texts_for(language)
     if voicemail_message is None:
         voicemail: dict[str, Any] = {"action": {"type": "hangup"}}
@@ -261,7 +265,7 @@ def compile_agent(*, name: str, response_engine: dict[str, Any], voice_id: str, 
         # Retell writes call_analysis.call_summary after the call; its system preset takes our prompt
         # (retell-sdk agent_create_params, PostCallAnalysisDataCallPresetAnalysisData), so the summary
         # is in the call's language, not Retell's default English.
-        "post_call_analysis_data": [summary_preset(texts)],
+        "post_call_analysis_data": [summary_preset(texts), *analysis_items(custom_fields)],
         # Without it Retell keeps every transcript and recording for ever: ours go after
         # CALLS_RETENTION_DAYS (retention.py), so Retell's copy goes no later (or after 730 days,
         # the most Retell accepts).

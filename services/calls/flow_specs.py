@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import phonenumbers
 
+from services.calls.custom_fields import field_problems, fields_of
+from services.calls.custom_fields import labelled_texts as field_texts
 from services.calls.flow_rules import (
     DEFAULT_OPT_OUT_KEY,
     MAX_NAME,
@@ -98,6 +100,8 @@ def check_spec(spec: calls_pb2.FlowSpec, *, allowed_countries: frozenset[str] | 
             problem(found.code, found.message, found.node_id)
     else:
         problem("BAD_KIND", "a flow is a node graph or an AI script")
+    for field_problem in field_problems(fields_of(spec)):
+        problem(field_problem.code, field_problem.message)
     return problems
 
 
@@ -131,6 +135,8 @@ def labelled_texts(spec: calls_pb2.FlowSpec) -> list[LabeledText]:
         texts.append(LabeledText("AI task", spec.ai_prompt))
     else:
         texts.extend(LabeledText(f"step '{node.id}'", node.text) for node in spec.graph.nodes)
+    # The custom fields' words reach Retell's post-call model (custom_fields.py).
+    texts.extend(field_texts(fields_of(spec)))
     return [text for text in texts if text.text.strip()]
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from services.calls.call_texts import DEFAULT_LANGUAGE
+from services.calls.custom_fields import fields_of
 from services.calls.flow_approval import APPROVED, PENDING_REVIEW, REJECTED
 from services.calls.flow_compiler import compile_agent, compile_ai_script, compile_conversation_flow, dtmf_options
 from services.calls.flow_specs import LANGUAGE_PATTERN, check_spec, flow_for_review, graph_of, opt_out_key
@@ -68,7 +69,7 @@ def _agent_body(spec: calls_pb2.FlowSpec, engine: dict[str, Any], settings: Call
         dtmf=dtmf_options(graph), voicemail_message=voicemail, business_name=spec.business_name,
         opt_out_key=opt_out_key(spec),
         max_call_duration_ms=settings.calls_default_max_minutes * 60_000,
-        retention_days=settings.calls_retention_days,
+        retention_days=settings.calls_retention_days, custom_fields=fields_of(spec),
     )
 
 

@@ -1,4 +1,6 @@
-"""What the simulated Retell writes as a call's post-call summary (`call_analysis.call_summary`).
+"""What the simulated Retell writes as a call's post-call analysis: the summary
+(`call_analysis.call_summary`) and the answers to the agent's own analysis items
+(`call_analysis.custom_analysis_data`).
 
 Real Retell has its post-call model write the summary, in English unless told otherwise; an agent tells
 it otherwise through `post_call_analysis_data` (retell-sdk agent_create_params): an item
@@ -9,6 +11,14 @@ that names no language it knows, gets the scenario's English summary. A summary 
 callee (`Scenario.summary` other than its default) is what the model wrote, taken as it stands: the
 test wrote it in the language it expects. Nothing here comes from the platform's code: the language
 names are the ones any prompt would use.
+
+The other items of `post_call_analysis_data` (types `boolean`, `enum`, `number`, `string`, each with a
+`name`) are questions the model answers; Retell reports the answers in `custom_analysis_data`, an
+object keyed by the items' names (retell-sdk phone_call_response, CallAnalysis). The simulated model
+answers what the scenario scripted for a name the agent asks about, as it stands (a test may script an
+answer no field can have, as a model may write one), and leaves out a question nobody scripted, as the
+model leaves out an optional item it found nothing for; a scripted name the agent does not ask about is
+not reported, since Retell extracts only its schema's items.
 """
 
 from __future__ import annotations
@@ -43,3 +53,15 @@ def call_summary(agent: dict[str, Any], scripted: str, default: str) -> str:
         if any(name in prompt for name in names):
             return summary
     return default
+
+
+# The item types the model answers (retell-sdk agent_create_params: PostCallAnalysisData*AnalysisData).
+ANSWERED_ITEM_TYPES = frozenset({"boolean", "enum", "number", "string"})
+
+
+def custom_analysis_data(agent: dict[str, Any], scripted: dict[str, Any]) -> dict[str, Any]:
+    """`custom_analysis_data` as Retell reports it for this agent: the scripted answers to its items."""
+    names = [item["name"] for item in agent.get("post_call_analysis_data") or []
+             if isinstance(item, dict) and item.get("type") in ANSWERED_ITEM_TYPES
+             and isinstance(item.get("name"), str)]
+    return {name: scripted[name] for name in names if name in scripted}

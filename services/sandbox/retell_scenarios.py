@@ -6,7 +6,7 @@ Tests and the local chat's callee panel set these."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -45,6 +45,8 @@ class Scenario(BaseModel):
     summary: str = DEFAULT_SUMMARY
     sentiment: Literal["Positive", "Negative", "Neutral", "Unknown"] = "Neutral"
     successful: bool = True
+    # What the post-call model answers to the agent's own analysis items, by item name (retell_analysis.py).
+    answers: dict[str, Any] = Field(default_factory=dict, max_length=20)
     # Manual: the call rings until the callee panel answers, presses keys and hangs up.
     manual: bool = False
     delivery: Delivery = Field(default_factory=Delivery)

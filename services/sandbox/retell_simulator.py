@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import phonenumbers
 
-from services.sandbox.retell_analysis import call_summary
+from services.sandbox.retell_analysis import call_summary, custom_analysis_data
 from services.sandbox.retell_recordings import recording_wav
 from services.sandbox.retell_scenarios import DEFAULT_SUMMARY, DISCONNECTION_BY_OUTCOME, Scenario, ScenarioBook
 from services.sandbox.retell_signing import retell_signature
@@ -589,7 +589,8 @@ class RetellSimulator:
                                          DEFAULT_SUMMARY),
             "user_sentiment": call.scenario.sentiment,
             "call_successful": call.scenario.successful, "in_voicemail": call.scenario.outcome == "voicemail",
-            "custom_analysis_data": {},
+            "custom_analysis_data": custom_analysis_data(self.agents.get(call.record["agent_id"], {}),
+                                                         call.scenario.answers),
         }
         await self._deliver("call_analyzed", dict(record), call)
 

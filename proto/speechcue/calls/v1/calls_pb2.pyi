@@ -84,6 +84,14 @@ class KeyInputKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     KEY_INPUT_KIND_MENU_CHOICE: _ClassVar[KeyInputKind]
     KEY_INPUT_KIND_DIGITS: _ClassVar[KeyInputKind]
     KEY_INPUT_KIND_OPT_OUT: _ClassVar[KeyInputKind]
+
+class CustomFieldType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CUSTOM_FIELD_TYPE_UNSPECIFIED: _ClassVar[CustomFieldType]
+    CUSTOM_FIELD_TYPE_YES_NO: _ClassVar[CustomFieldType]
+    CUSTOM_FIELD_TYPE_CHOICE: _ClassVar[CustomFieldType]
+    CUSTOM_FIELD_TYPE_NUMBER: _ClassVar[CustomFieldType]
+    CUSTOM_FIELD_TYPE_TEXT: _ClassVar[CustomFieldType]
 CAMPAIGN_STATUS_UNSPECIFIED: CampaignStatus
 CAMPAIGN_STATUS_DRAFT: CampaignStatus
 CAMPAIGN_STATUS_SCHEDULED: CampaignStatus
@@ -128,6 +136,11 @@ KEY_INPUT_KIND_UNSPECIFIED: KeyInputKind
 KEY_INPUT_KIND_MENU_CHOICE: KeyInputKind
 KEY_INPUT_KIND_DIGITS: KeyInputKind
 KEY_INPUT_KIND_OPT_OUT: KeyInputKind
+CUSTOM_FIELD_TYPE_UNSPECIFIED: CustomFieldType
+CUSTOM_FIELD_TYPE_YES_NO: CustomFieldType
+CUSTOM_FIELD_TYPE_CHOICE: CustomFieldType
+CUSTOM_FIELD_TYPE_NUMBER: CustomFieldType
+CUSTOM_FIELD_TYPE_TEXT: CustomFieldType
 
 class PreviewCallListRequest(_message.Message):
     __slots__ = ("customer_id", "list", "default_region")
@@ -140,7 +153,14 @@ class PreviewCallListRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., list: _Optional[bytes] = ..., default_region: _Optional[str] = ...) -> None: ...
 
 class CallListReport(_message.Message):
-    __slots__ = ("lines_read", "accepted", "invalid", "duplicates", "do_not_call", "over_limit", "invalid_examples", "duplicate_examples", "do_not_call_examples", "refusal", "refused", "refused_examples", "flagged", "flagged_examples")
+    __slots__ = ("lines_read", "accepted", "invalid", "duplicates", "do_not_call", "over_limit", "invalid_examples", "duplicate_examples", "do_not_call_examples", "refusal", "refused", "refused_examples", "flagged", "flagged_examples", "variables", "first_callee")
+    class FirstCalleeEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     LINES_READ_FIELD_NUMBER: _ClassVar[int]
     ACCEPTED_FIELD_NUMBER: _ClassVar[int]
     INVALID_FIELD_NUMBER: _ClassVar[int]
@@ -155,6 +175,8 @@ class CallListReport(_message.Message):
     REFUSED_EXAMPLES_FIELD_NUMBER: _ClassVar[int]
     FLAGGED_FIELD_NUMBER: _ClassVar[int]
     FLAGGED_EXAMPLES_FIELD_NUMBER: _ClassVar[int]
+    VARIABLES_FIELD_NUMBER: _ClassVar[int]
+    FIRST_CALLEE_FIELD_NUMBER: _ClassVar[int]
     lines_read: int
     accepted: int
     invalid: int
@@ -169,7 +191,9 @@ class CallListReport(_message.Message):
     refused_examples: _containers.RepeatedCompositeFieldContainer[RefusedNumber]
     flagged: int
     flagged_examples: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, lines_read: _Optional[int] = ..., accepted: _Optional[int] = ..., invalid: _Optional[int] = ..., duplicates: _Optional[int] = ..., do_not_call: _Optional[int] = ..., over_limit: _Optional[int] = ..., invalid_examples: _Optional[_Iterable[str]] = ..., duplicate_examples: _Optional[_Iterable[str]] = ..., do_not_call_examples: _Optional[_Iterable[str]] = ..., refusal: _Optional[str] = ..., refused: _Optional[int] = ..., refused_examples: _Optional[_Iterable[_Union[RefusedNumber, _Mapping]]] = ..., flagged: _Optional[int] = ..., flagged_examples: _Optional[_Iterable[str]] = ...) -> None: ...
+    variables: _containers.RepeatedScalarFieldContainer[str]
+    first_callee: _containers.ScalarMap[str, str]
+    def __init__(self, lines_read: _Optional[int] = ..., accepted: _Optional[int] = ..., invalid: _Optional[int] = ..., duplicates: _Optional[int] = ..., do_not_call: _Optional[int] = ..., over_limit: _Optional[int] = ..., invalid_examples: _Optional[_Iterable[str]] = ..., duplicate_examples: _Optional[_Iterable[str]] = ..., do_not_call_examples: _Optional[_Iterable[str]] = ..., refusal: _Optional[str] = ..., refused: _Optional[int] = ..., refused_examples: _Optional[_Iterable[_Union[RefusedNumber, _Mapping]]] = ..., flagged: _Optional[int] = ..., flagged_examples: _Optional[_Iterable[str]] = ..., variables: _Optional[_Iterable[str]] = ..., first_callee: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class RefusedNumber(_message.Message):
     __slots__ = ("number", "reason", "message", "country", "number_type")
@@ -186,15 +210,27 @@ class RefusedNumber(_message.Message):
     def __init__(self, number: _Optional[str] = ..., reason: _Optional[str] = ..., message: _Optional[str] = ..., country: _Optional[str] = ..., number_type: _Optional[str] = ...) -> None: ...
 
 class RetryPolicy(_message.Message):
-    __slots__ = ("max_attempts", "spacing_minutes")
+    __slots__ = ("max_attempts", "spacing_minutes", "by_outcome")
     MAX_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     SPACING_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    BY_OUTCOME_FIELD_NUMBER: _ClassVar[int]
     max_attempts: int
     spacing_minutes: int
-    def __init__(self, max_attempts: _Optional[int] = ..., spacing_minutes: _Optional[int] = ...) -> None: ...
+    by_outcome: _containers.RepeatedCompositeFieldContainer[OutcomeRetry]
+    def __init__(self, max_attempts: _Optional[int] = ..., spacing_minutes: _Optional[int] = ..., by_outcome: _Optional[_Iterable[_Union[OutcomeRetry, _Mapping]]] = ...) -> None: ...
+
+class OutcomeRetry(_message.Message):
+    __slots__ = ("outcome", "max_attempts", "spacing_minutes")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    MAX_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    SPACING_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    outcome: str
+    max_attempts: int
+    spacing_minutes: int
+    def __init__(self, outcome: _Optional[str] = ..., max_attempts: _Optional[int] = ..., spacing_minutes: _Optional[int] = ...) -> None: ...
 
 class CampaignTotals(_message.Message):
-    __slots__ = ("callees", "pending", "in_flight", "answered", "failed", "attempts", "cost_cents", "not_called")
+    __slots__ = ("callees", "pending", "in_flight", "answered", "failed", "attempts", "cost_cents", "not_called", "voicemail", "callbacks")
     CALLEES_FIELD_NUMBER: _ClassVar[int]
     PENDING_FIELD_NUMBER: _ClassVar[int]
     IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
@@ -203,6 +239,8 @@ class CampaignTotals(_message.Message):
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     COST_CENTS_FIELD_NUMBER: _ClassVar[int]
     NOT_CALLED_FIELD_NUMBER: _ClassVar[int]
+    VOICEMAIL_FIELD_NUMBER: _ClassVar[int]
+    CALLBACKS_FIELD_NUMBER: _ClassVar[int]
     callees: int
     pending: int
     in_flight: int
@@ -211,7 +249,9 @@ class CampaignTotals(_message.Message):
     attempts: int
     cost_cents: int
     not_called: int
-    def __init__(self, callees: _Optional[int] = ..., pending: _Optional[int] = ..., in_flight: _Optional[int] = ..., answered: _Optional[int] = ..., failed: _Optional[int] = ..., attempts: _Optional[int] = ..., cost_cents: _Optional[int] = ..., not_called: _Optional[int] = ...) -> None: ...
+    voicemail: int
+    callbacks: int
+    def __init__(self, callees: _Optional[int] = ..., pending: _Optional[int] = ..., in_flight: _Optional[int] = ..., answered: _Optional[int] = ..., failed: _Optional[int] = ..., attempts: _Optional[int] = ..., cost_cents: _Optional[int] = ..., not_called: _Optional[int] = ..., voicemail: _Optional[int] = ..., callbacks: _Optional[int] = ...) -> None: ...
 
 class Campaign(_message.Message):
     __slots__ = ("id", "customer_id", "name", "flow_id", "caller_id", "status", "start_at", "reminder_minutes", "retry", "totals", "pause_reason", "import_report", "created_at", "completed_at", "max_minutes_per_call", "waiting")
@@ -250,21 +290,25 @@ class Campaign(_message.Message):
     def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., name: _Optional[str] = ..., flow_id: _Optional[str] = ..., caller_id: _Optional[str] = ..., status: _Optional[_Union[CampaignStatus, str]] = ..., start_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reminder_minutes: _Optional[int] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., totals: _Optional[_Union[CampaignTotals, _Mapping]] = ..., pause_reason: _Optional[str] = ..., import_report: _Optional[_Union[CallListReport, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_minutes_per_call: _Optional[int] = ..., waiting: _Optional[_Union[CampaignWaiting, _Mapping]] = ...) -> None: ...
 
 class CampaignWaiting(_message.Message):
-    __slots__ = ("calling_hours", "calling_hours_next", "calling_hours_zone", "retries", "retry_next")
+    __slots__ = ("calling_hours", "calling_hours_next", "calling_hours_zone", "retries", "retry_next", "callbacks", "callback_next")
     CALLING_HOURS_FIELD_NUMBER: _ClassVar[int]
     CALLING_HOURS_NEXT_FIELD_NUMBER: _ClassVar[int]
     CALLING_HOURS_ZONE_FIELD_NUMBER: _ClassVar[int]
     RETRIES_FIELD_NUMBER: _ClassVar[int]
     RETRY_NEXT_FIELD_NUMBER: _ClassVar[int]
+    CALLBACKS_FIELD_NUMBER: _ClassVar[int]
+    CALLBACK_NEXT_FIELD_NUMBER: _ClassVar[int]
     calling_hours: int
     calling_hours_next: _timestamp_pb2.Timestamp
     calling_hours_zone: str
     retries: int
     retry_next: _timestamp_pb2.Timestamp
-    def __init__(self, calling_hours: _Optional[int] = ..., calling_hours_next: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., calling_hours_zone: _Optional[str] = ..., retries: _Optional[int] = ..., retry_next: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    callbacks: int
+    callback_next: CallbackTime
+    def __init__(self, calling_hours: _Optional[int] = ..., calling_hours_next: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., calling_hours_zone: _Optional[str] = ..., retries: _Optional[int] = ..., retry_next: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., callbacks: _Optional[int] = ..., callback_next: _Optional[_Union[CallbackTime, _Mapping]] = ...) -> None: ...
 
 class CampaignQuote(_message.Message):
-    __slots__ = ("campaign_id", "callees", "minutes_per_call", "price_per_minute_cents", "call_cost_cents", "estimate_cents", "plan_code", "plan_name", "plan_minutes", "first_calls", "calls_covered", "blocked_reason")
+    __slots__ = ("campaign_id", "callees", "minutes_per_call", "price_per_minute_cents", "call_cost_cents", "estimate_cents", "plan_code", "plan_name", "plan_minutes", "first_calls", "calls_covered", "blocked_reason", "expected_answered", "likely_low_cents", "likely_high_cents", "expected_answer_percent", "forecast_from_history")
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     CALLEES_FIELD_NUMBER: _ClassVar[int]
     MINUTES_PER_CALL_FIELD_NUMBER: _ClassVar[int]
@@ -277,6 +321,11 @@ class CampaignQuote(_message.Message):
     FIRST_CALLS_FIELD_NUMBER: _ClassVar[int]
     CALLS_COVERED_FIELD_NUMBER: _ClassVar[int]
     BLOCKED_REASON_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_ANSWERED_FIELD_NUMBER: _ClassVar[int]
+    LIKELY_LOW_CENTS_FIELD_NUMBER: _ClassVar[int]
+    LIKELY_HIGH_CENTS_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_ANSWER_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    FORECAST_FROM_HISTORY_FIELD_NUMBER: _ClassVar[int]
     campaign_id: str
     callees: int
     minutes_per_call: int
@@ -289,7 +338,12 @@ class CampaignQuote(_message.Message):
     first_calls: int
     calls_covered: int
     blocked_reason: str
-    def __init__(self, campaign_id: _Optional[str] = ..., callees: _Optional[int] = ..., minutes_per_call: _Optional[int] = ..., price_per_minute_cents: _Optional[int] = ..., call_cost_cents: _Optional[int] = ..., estimate_cents: _Optional[int] = ..., plan_code: _Optional[str] = ..., plan_name: _Optional[str] = ..., plan_minutes: _Optional[int] = ..., first_calls: _Optional[int] = ..., calls_covered: _Optional[int] = ..., blocked_reason: _Optional[str] = ...) -> None: ...
+    expected_answered: int
+    likely_low_cents: int
+    likely_high_cents: int
+    expected_answer_percent: int
+    forecast_from_history: int
+    def __init__(self, campaign_id: _Optional[str] = ..., callees: _Optional[int] = ..., minutes_per_call: _Optional[int] = ..., price_per_minute_cents: _Optional[int] = ..., call_cost_cents: _Optional[int] = ..., estimate_cents: _Optional[int] = ..., plan_code: _Optional[str] = ..., plan_name: _Optional[str] = ..., plan_minutes: _Optional[int] = ..., first_calls: _Optional[int] = ..., calls_covered: _Optional[int] = ..., blocked_reason: _Optional[str] = ..., expected_answered: _Optional[int] = ..., likely_low_cents: _Optional[int] = ..., likely_high_cents: _Optional[int] = ..., expected_answer_percent: _Optional[int] = ..., forecast_from_history: _Optional[int] = ...) -> None: ...
 
 class RenameCampaignRequest(_message.Message):
     __slots__ = ("idempotency_key", "customer_id", "campaign_id", "name")
@@ -304,7 +358,7 @@ class RenameCampaignRequest(_message.Message):
     def __init__(self, idempotency_key: _Optional[str] = ..., customer_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
 
 class CreateCampaignRequest(_message.Message):
-    __slots__ = ("idempotency_key", "customer_id", "name", "flow_id", "list", "default_region", "caller_id", "start_at", "reminder_minutes", "retry", "max_minutes_per_call", "as_draft")
+    __slots__ = ("idempotency_key", "customer_id", "name", "flow_id", "list", "default_region", "caller_id", "start_at", "reminder_minutes", "retry", "max_minutes_per_call", "as_draft", "from_campaign_id", "segment")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -317,6 +371,8 @@ class CreateCampaignRequest(_message.Message):
     RETRY_FIELD_NUMBER: _ClassVar[int]
     MAX_MINUTES_PER_CALL_FIELD_NUMBER: _ClassVar[int]
     AS_DRAFT_FIELD_NUMBER: _ClassVar[int]
+    FROM_CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    SEGMENT_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     customer_id: str
     name: str
@@ -329,7 +385,9 @@ class CreateCampaignRequest(_message.Message):
     retry: RetryPolicy
     max_minutes_per_call: int
     as_draft: bool
-    def __init__(self, idempotency_key: _Optional[str] = ..., customer_id: _Optional[str] = ..., name: _Optional[str] = ..., flow_id: _Optional[str] = ..., list: _Optional[bytes] = ..., default_region: _Optional[str] = ..., caller_id: _Optional[str] = ..., start_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reminder_minutes: _Optional[int] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., max_minutes_per_call: _Optional[int] = ..., as_draft: _Optional[bool] = ...) -> None: ...
+    from_campaign_id: str
+    segment: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., customer_id: _Optional[str] = ..., name: _Optional[str] = ..., flow_id: _Optional[str] = ..., list: _Optional[bytes] = ..., default_region: _Optional[str] = ..., caller_id: _Optional[str] = ..., start_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reminder_minutes: _Optional[int] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., max_minutes_per_call: _Optional[int] = ..., as_draft: _Optional[bool] = ..., from_campaign_id: _Optional[str] = ..., segment: _Optional[str] = ...) -> None: ...
 
 class CampaignActionRequest(_message.Message):
     __slots__ = ("idempotency_key", "customer_id", "campaign_id")
@@ -470,7 +528,7 @@ class FlowGraph(_message.Message):
     def __init__(self, start_node_id: _Optional[str] = ..., nodes: _Optional[_Iterable[_Union[FlowNode, _Mapping]]] = ...) -> None: ...
 
 class FlowSpec(_message.Message):
-    __slots__ = ("name", "kind", "graph", "ai_prompt", "business_name", "voice_id", "opt_out_key", "voicemail_action", "voicemail_message", "language")
+    __slots__ = ("name", "kind", "graph", "ai_prompt", "business_name", "voice_id", "opt_out_key", "voicemail_action", "voicemail_message", "language", "custom_fields", "callback")
     NAME_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     GRAPH_FIELD_NUMBER: _ClassVar[int]
@@ -481,6 +539,8 @@ class FlowSpec(_message.Message):
     VOICEMAIL_ACTION_FIELD_NUMBER: _ClassVar[int]
     VOICEMAIL_MESSAGE_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    CUSTOM_FIELDS_FIELD_NUMBER: _ClassVar[int]
+    CALLBACK_FIELD_NUMBER: _ClassVar[int]
     name: str
     kind: FlowKind
     graph: FlowGraph
@@ -491,7 +551,9 @@ class FlowSpec(_message.Message):
     voicemail_action: VoicemailAction
     voicemail_message: str
     language: str
-    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[FlowKind, str]] = ..., graph: _Optional[_Union[FlowGraph, _Mapping]] = ..., ai_prompt: _Optional[str] = ..., business_name: _Optional[str] = ..., voice_id: _Optional[str] = ..., opt_out_key: _Optional[str] = ..., voicemail_action: _Optional[_Union[VoicemailAction, str]] = ..., voicemail_message: _Optional[str] = ..., language: _Optional[str] = ...) -> None: ...
+    custom_fields: _containers.RepeatedCompositeFieldContainer[CustomField]
+    callback: CallbackOffer
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[FlowKind, str]] = ..., graph: _Optional[_Union[FlowGraph, _Mapping]] = ..., ai_prompt: _Optional[str] = ..., business_name: _Optional[str] = ..., voice_id: _Optional[str] = ..., opt_out_key: _Optional[str] = ..., voicemail_action: _Optional[_Union[VoicemailAction, str]] = ..., voicemail_message: _Optional[str] = ..., language: _Optional[str] = ..., custom_fields: _Optional[_Iterable[_Union[CustomField, _Mapping]]] = ..., callback: _Optional[_Union[CallbackOffer, _Mapping]] = ...) -> None: ...
 
 class FlowProblem(_message.Message):
     __slots__ = ("node_id", "code", "message")
@@ -813,7 +875,7 @@ class CallAnalysis(_message.Message):
     def __init__(self, summary: _Optional[str] = ..., sentiment: _Optional[str] = ..., successful: _Optional[bool] = ..., in_voicemail: _Optional[bool] = ...) -> None: ...
 
 class Call(_message.Message):
-    __slots__ = ("id", "customer_id", "flow_id", "campaign_id", "to_number", "caller_id", "status", "retell_call_id", "duration_seconds", "disconnection_reason", "digits", "recording_url", "transfer_number", "cost_cents", "plan_minutes", "analysis", "opted_out", "created_at", "started_at", "ended_at", "failure_reason", "recorded", "waiting_for_line", "stopped_by_customer")
+    __slots__ = ("id", "customer_id", "flow_id", "campaign_id", "to_number", "caller_id", "status", "retell_call_id", "duration_seconds", "disconnection_reason", "digits", "recording_url", "transfer_number", "cost_cents", "plan_minutes", "analysis", "opted_out", "created_at", "started_at", "ended_at", "failure_reason", "recorded", "waiting_for_line", "stopped_by_customer", "custom_answers", "callback_at")
     ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     FLOW_ID_FIELD_NUMBER: _ClassVar[int]
@@ -838,6 +900,8 @@ class Call(_message.Message):
     RECORDED_FIELD_NUMBER: _ClassVar[int]
     WAITING_FOR_LINE_FIELD_NUMBER: _ClassVar[int]
     STOPPED_BY_CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    CUSTOM_ANSWERS_FIELD_NUMBER: _ClassVar[int]
+    CALLBACK_AT_FIELD_NUMBER: _ClassVar[int]
     id: str
     customer_id: str
     flow_id: str
@@ -862,7 +926,9 @@ class Call(_message.Message):
     recorded: bool
     waiting_for_line: bool
     stopped_by_customer: bool
-    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., flow_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., to_number: _Optional[str] = ..., caller_id: _Optional[str] = ..., status: _Optional[_Union[CallStatus, str]] = ..., retell_call_id: _Optional[str] = ..., duration_seconds: _Optional[int] = ..., disconnection_reason: _Optional[str] = ..., digits: _Optional[_Iterable[str]] = ..., recording_url: _Optional[str] = ..., transfer_number: _Optional[str] = ..., cost_cents: _Optional[int] = ..., plan_minutes: _Optional[int] = ..., analysis: _Optional[_Union[CallAnalysis, _Mapping]] = ..., opted_out: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failure_reason: _Optional[str] = ..., recorded: _Optional[bool] = ..., waiting_for_line: _Optional[bool] = ..., stopped_by_customer: _Optional[bool] = ...) -> None: ...
+    custom_answers: _containers.RepeatedCompositeFieldContainer[CustomAnswer]
+    callback_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., flow_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., to_number: _Optional[str] = ..., caller_id: _Optional[str] = ..., status: _Optional[_Union[CallStatus, str]] = ..., retell_call_id: _Optional[str] = ..., duration_seconds: _Optional[int] = ..., disconnection_reason: _Optional[str] = ..., digits: _Optional[_Iterable[str]] = ..., recording_url: _Optional[str] = ..., transfer_number: _Optional[str] = ..., cost_cents: _Optional[int] = ..., plan_minutes: _Optional[int] = ..., analysis: _Optional[_Union[CallAnalysis, _Mapping]] = ..., opted_out: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failure_reason: _Optional[str] = ..., recorded: _Optional[bool] = ..., waiting_for_line: _Optional[bool] = ..., stopped_by_customer: _Optional[bool] = ..., custom_answers: _Optional[_Iterable[_Union[CustomAnswer, _Mapping]]] = ..., callback_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CallTranscript(_message.Message):
     __slots__ = ("turns", "kept")
@@ -899,20 +965,26 @@ class GetCallRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., call_id: _Optional[str] = ...) -> None: ...
 
 class ListCallsRequest(_message.Message):
-    __slots__ = ("customer_id", "page", "status", "flow_id", "campaign_id", "with_key_presses_only")
+    __slots__ = ("customer_id", "page", "status", "flow_id", "campaign_id", "with_key_presses_only", "answer_field", "answer_value", "leads_only")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     FLOW_ID_FIELD_NUMBER: _ClassVar[int]
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     WITH_KEY_PRESSES_ONLY_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_FIELD_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_VALUE_FIELD_NUMBER: _ClassVar[int]
+    LEADS_ONLY_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     page: _common_pb2.PageRequest
     status: CallStatus
     flow_id: str
     campaign_id: str
     with_key_presses_only: bool
-    def __init__(self, customer_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., status: _Optional[_Union[CallStatus, str]] = ..., flow_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., with_key_presses_only: _Optional[bool] = ...) -> None: ...
+    answer_field: str
+    answer_value: str
+    leads_only: bool
+    def __init__(self, customer_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., status: _Optional[_Union[CallStatus, str]] = ..., flow_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., with_key_presses_only: _Optional[bool] = ..., answer_field: _Optional[str] = ..., answer_value: _Optional[str] = ..., leads_only: _Optional[bool] = ...) -> None: ...
 
 class ListCallsResponse(_message.Message):
     __slots__ = ("calls", "next_page_token")
@@ -1077,3 +1149,67 @@ class CallFigures(_message.Message):
     campaigns_running: int
     opted_out: int
     def __init__(self, calls: _Optional[int] = ..., answered: _Optional[int] = ..., failed: _Optional[int] = ..., in_flight: _Optional[int] = ..., waiting_for_line: _Optional[int] = ..., flows_waiting_for_review: _Optional[int] = ..., campaigns_running: _Optional[int] = ..., opted_out: _Optional[int] = ...) -> None: ...
+
+class CustomField(_message.Message):
+    __slots__ = ("name", "type", "description", "choices", "lead_answer")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    CHOICES_FIELD_NUMBER: _ClassVar[int]
+    LEAD_ANSWER_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    type: CustomFieldType
+    description: str
+    choices: _containers.RepeatedScalarFieldContainer[str]
+    lead_answer: str
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[_Union[CustomFieldType, str]] = ..., description: _Optional[str] = ..., choices: _Optional[_Iterable[str]] = ..., lead_answer: _Optional[str] = ...) -> None: ...
+
+class CustomAnswer(_message.Message):
+    __slots__ = ("name", "value", "lead")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    LEAD_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    value: str
+    lead: bool
+    def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ..., lead: _Optional[bool] = ...) -> None: ...
+
+class CampaignSegment(_message.Message):
+    __slots__ = ("code", "kind", "key", "field", "value", "callees")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    CALLEES_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    kind: str
+    key: str
+    field: str
+    value: str
+    callees: int
+    def __init__(self, code: _Optional[str] = ..., kind: _Optional[str] = ..., key: _Optional[str] = ..., field: _Optional[str] = ..., value: _Optional[str] = ..., callees: _Optional[int] = ...) -> None: ...
+
+class CampaignSegmentsResponse(_message.Message):
+    __slots__ = ("campaign_id", "segments")
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    SEGMENTS_FIELD_NUMBER: _ClassVar[int]
+    campaign_id: str
+    segments: _containers.RepeatedCompositeFieldContainer[CampaignSegment]
+    def __init__(self, campaign_id: _Optional[str] = ..., segments: _Optional[_Iterable[_Union[CampaignSegment, _Mapping]]] = ...) -> None: ...
+
+class CallbackOffer(_message.Message):
+    __slots__ = ("key", "delay_minutes")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    DELAY_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    delay_minutes: int
+    def __init__(self, key: _Optional[str] = ..., delay_minutes: _Optional[int] = ...) -> None: ...
+
+class CallbackTime(_message.Message):
+    __slots__ = ("at", "zone")
+    AT_FIELD_NUMBER: _ClassVar[int]
+    ZONE_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    zone: str
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., zone: _Optional[str] = ...) -> None: ...

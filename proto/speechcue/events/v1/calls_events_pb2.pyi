@@ -21,7 +21,7 @@ class CallStarted(_message.Message):
     def __init__(self, call_id: _Optional[str] = ..., flow_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CallEnded(_message.Message):
-    __slots__ = ("call_id", "flow_id", "campaign_id", "status", "duration_seconds", "disconnection_reason", "cost_cents", "plan_minutes", "opted_out", "failure_reason", "at", "keys_pressed", "recorded")
+    __slots__ = ("call_id", "flow_id", "campaign_id", "status", "duration_seconds", "disconnection_reason", "cost_cents", "plan_minutes", "opted_out", "failure_reason", "at", "keys_pressed", "recorded", "callback_requested", "callback_at")
     CALL_ID_FIELD_NUMBER: _ClassVar[int]
     FLOW_ID_FIELD_NUMBER: _ClassVar[int]
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
@@ -35,6 +35,8 @@ class CallEnded(_message.Message):
     AT_FIELD_NUMBER: _ClassVar[int]
     KEYS_PRESSED_FIELD_NUMBER: _ClassVar[int]
     RECORDED_FIELD_NUMBER: _ClassVar[int]
+    CALLBACK_REQUESTED_FIELD_NUMBER: _ClassVar[int]
+    CALLBACK_AT_FIELD_NUMBER: _ClassVar[int]
     call_id: str
     flow_id: str
     campaign_id: str
@@ -48,23 +50,29 @@ class CallEnded(_message.Message):
     at: _timestamp_pb2.Timestamp
     keys_pressed: int
     recorded: bool
-    def __init__(self, call_id: _Optional[str] = ..., flow_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., status: _Optional[str] = ..., duration_seconds: _Optional[int] = ..., disconnection_reason: _Optional[str] = ..., cost_cents: _Optional[int] = ..., plan_minutes: _Optional[int] = ..., opted_out: _Optional[bool] = ..., failure_reason: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., keys_pressed: _Optional[int] = ..., recorded: _Optional[bool] = ...) -> None: ...
+    callback_requested: bool
+    callback_at: _timestamp_pb2.Timestamp
+    def __init__(self, call_id: _Optional[str] = ..., flow_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., status: _Optional[str] = ..., duration_seconds: _Optional[int] = ..., disconnection_reason: _Optional[str] = ..., cost_cents: _Optional[int] = ..., plan_minutes: _Optional[int] = ..., opted_out: _Optional[bool] = ..., failure_reason: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., keys_pressed: _Optional[int] = ..., recorded: _Optional[bool] = ..., callback_requested: _Optional[bool] = ..., callback_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CallAnalyzed(_message.Message):
-    __slots__ = ("call_id", "campaign_id", "sentiment", "successful", "in_voicemail", "has_summary")
+    __slots__ = ("call_id", "campaign_id", "sentiment", "successful", "in_voicemail", "has_summary", "custom_answers", "lead")
     CALL_ID_FIELD_NUMBER: _ClassVar[int]
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     SENTIMENT_FIELD_NUMBER: _ClassVar[int]
     SUCCESSFUL_FIELD_NUMBER: _ClassVar[int]
     IN_VOICEMAIL_FIELD_NUMBER: _ClassVar[int]
     HAS_SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    CUSTOM_ANSWERS_FIELD_NUMBER: _ClassVar[int]
+    LEAD_FIELD_NUMBER: _ClassVar[int]
     call_id: str
     campaign_id: str
     sentiment: str
     successful: bool
     in_voicemail: bool
     has_summary: bool
-    def __init__(self, call_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., sentiment: _Optional[str] = ..., successful: _Optional[bool] = ..., in_voicemail: _Optional[bool] = ..., has_summary: _Optional[bool] = ...) -> None: ...
+    custom_answers: int
+    lead: bool
+    def __init__(self, call_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., sentiment: _Optional[str] = ..., successful: _Optional[bool] = ..., in_voicemail: _Optional[bool] = ..., has_summary: _Optional[bool] = ..., custom_answers: _Optional[int] = ..., lead: _Optional[bool] = ...) -> None: ...
 
 class FlowReviewed(_message.Message):
     __slots__ = ("flow_id", "name", "approved", "note")
@@ -101,7 +109,7 @@ class CustomerSuspension(_message.Message):
     def __init__(self, suspended: _Optional[bool] = ..., campaigns_paused: _Optional[int] = ..., calls_failed: _Optional[int] = ..., calls_stopped: _Optional[int] = ...) -> None: ...
 
 class CampaignChanged(_message.Message):
-    __slots__ = ("campaign_id", "name", "status", "callees", "done", "answered", "failed", "in_flight", "cost_cents", "reason", "start_at", "not_called")
+    __slots__ = ("campaign_id", "name", "status", "callees", "done", "answered", "failed", "in_flight", "cost_cents", "reason", "start_at", "not_called", "voicemail", "callbacks", "callbacks_waiting")
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -114,6 +122,9 @@ class CampaignChanged(_message.Message):
     REASON_FIELD_NUMBER: _ClassVar[int]
     START_AT_FIELD_NUMBER: _ClassVar[int]
     NOT_CALLED_FIELD_NUMBER: _ClassVar[int]
+    VOICEMAIL_FIELD_NUMBER: _ClassVar[int]
+    CALLBACKS_FIELD_NUMBER: _ClassVar[int]
+    CALLBACKS_WAITING_FIELD_NUMBER: _ClassVar[int]
     campaign_id: str
     name: str
     status: str
@@ -126,4 +137,7 @@ class CampaignChanged(_message.Message):
     reason: str
     start_at: _timestamp_pb2.Timestamp
     not_called: int
-    def __init__(self, campaign_id: _Optional[str] = ..., name: _Optional[str] = ..., status: _Optional[str] = ..., callees: _Optional[int] = ..., done: _Optional[int] = ..., answered: _Optional[int] = ..., failed: _Optional[int] = ..., in_flight: _Optional[int] = ..., cost_cents: _Optional[int] = ..., reason: _Optional[str] = ..., start_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., not_called: _Optional[int] = ...) -> None: ...
+    voicemail: int
+    callbacks: int
+    callbacks_waiting: int
+    def __init__(self, campaign_id: _Optional[str] = ..., name: _Optional[str] = ..., status: _Optional[str] = ..., callees: _Optional[int] = ..., done: _Optional[int] = ..., answered: _Optional[int] = ..., failed: _Optional[int] = ..., in_flight: _Optional[int] = ..., cost_cents: _Optional[int] = ..., reason: _Optional[str] = ..., start_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., not_called: _Optional[int] = ..., voicemail: _Optional[int] = ..., callbacks: _Optional[int] = ..., callbacks_waiting: _Optional[int] = ...) -> None: ...
