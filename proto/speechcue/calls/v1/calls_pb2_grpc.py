@@ -240,6 +240,11 @@ class CallsServiceStub:
                 request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCustomerRecordRequest.SerializeToString,
                 response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CustomerRecord.FromString,
                 _registered_method=True)
+        self.CampaignSegments = channel.unary_unary(
+                '/speechcue.calls.v1.CallsService/CampaignSegments',
+                request_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCampaignRequest.SerializeToString,
+                response_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignSegmentsResponse.FromString,
+                _registered_method=True)
 
 
 class CallsServiceServicer:
@@ -511,6 +516,15 @@ class CallsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CampaignSegments(self, request, context):
+        """The segments of a completed, paused or cancelled campaign that can be called again, each with
+        its callees (services/calls/campaign_segments.py); CreateCampaign's from_campaign_id and segment
+        then build the new campaign's list.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CallsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -718,6 +732,11 @@ def add_CallsServiceServicer_to_server(servicer, server):
                     servicer.GetCustomerRecord,
                     request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCustomerRecordRequest.FromString,
                     response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CustomerRecord.SerializeToString,
+            ),
+            'CampaignSegments': grpc.unary_unary_rpc_method_handler(
+                    servicer.CampaignSegments,
+                    request_deserializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCampaignRequest.FromString,
+                    response_serializer=speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignSegmentsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1827,6 +1846,33 @@ class CallsService:
             '/speechcue.calls.v1.CallsService/GetCustomerRecord',
             speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCustomerRecordRequest.SerializeToString,
             speechcue_dot_calls_dot_v1_dot_calls__pb2.CustomerRecord.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CampaignSegments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/speechcue.calls.v1.CallsService/CampaignSegments',
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.GetCampaignRequest.SerializeToString,
+            speechcue_dot_calls_dot_v1_dot_calls__pb2.CampaignSegmentsResponse.FromString,
             options,
             channel_credentials,
             insecure,
