@@ -26,22 +26,24 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from services.calls import metrics
-from services.calls.call_lists import ImportReport, read_call_list
+from services.calls.call_lists import Callee, ImportReport, callee_values, read_call_list
 from services.calls.daily_caps import DailyCap, refuse_over_cap
 from services.calls.list_parse_worker import parse_to_columns, report_from_columns
 from services.calls.settings import CallsSettings
 from services.calls.tables import list_imports
 from services.runtime.daily_quota import day_start
 from services.runtime.database import Database
-from services.runtime.errors import QuotaExceeded
+from services.runtime.errors import InvalidArgument, QuotaExceeded
 
 ParseIn = Literal["process", "thread", "event_loop"]
+# A list its campaign's flow cannot be said with: a variable without a column, or lines without a value.
+LIST_LACKS_VARIABLES = "LIST_LACKS_VARIABLES"
 
 # The advisory-lock class of "a customer's list import is running" (limits.py 0x5CCA11, daily_caps.py 0x5CCA95).
 _IMPORT_LOCK_CLASS = 0x5C_115D
@@ -71,15 +73,17 @@ class ListParser:
                 self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="list-parse")
         return self._pool
 
-    async def parse(self, data: bytes, region: str | None,
-                    callable_countries: frozenset[str] | None = None) -> ImportReport:
+    async def parse(self, data: bytes, region: str | None, callable_countries: frozenset[str] | None = None,
+                    needed_variables: tuple[str, ...] = ()) -> ImportReport:
         started = time.perf_counter()
         try:
             if self.parse_in == "event_loop":
-                return read_call_list(data, default_region=region, callable_countries=callable_countries)
+                return read_call_list(data, default_region=region, callable_countries=callable_countries,
+                                      needed_variables=needed_variables)
             loop = asyncio.get_running_loop()
             columns = await loop.run_in_executor(self._executor(), partial(
-                parse_to_columns, data, default_region=region, callable_countries=callable_countries))
+                parse_to_columns, data, default_region=region, callable_countries=callable_countries,
+                needed_variables=needed_variables))
             return await asyncio.to_thread(report_from_columns, columns)
         finally:
             metrics.list_parse_seconds.observe(time.perf_counter() - started)
@@ -102,9 +106,27 @@ def use_list_parser(parser: ListParser) -> None:
 
 
 async def parse_call_list(data: bytes, *, default_region: str | None,
-                          callable_countries: frozenset[str] | None = None) -> ImportReport:
-    """`read_call_list`, off the event loop."""
-    return await _parser.parse(data, default_region, callable_countries)
+                          callable_countries: frozenset[str] | None = None,
+                          needed_variables: tuple[str, ...] = ()) -> ImportReport:
+    """`read_call_list`, off the event loop; `needed_variables` are those the campaign's flow uses."""
+    return await _parser.parse(data, default_region, callable_countries, needed_variables)
+
+
+def lacking_variables_refusal(report: ImportReport) -> InvalidArgument:
+    """A list refused for variables its flow needs (no column, or lines with an empty cell), with what
+    the bot needs to say which: `missing` (variables without a column), `lines` ("4:amount;7:amount,
+    due_date", the first lines), `lacking` (how many lines)."""
+    return InvalidArgument(
+        report.refusal, reason=LIST_LACKS_VARIABLES, missing=",".join(report.missing_variables),
+        lines=";".join(f"{example.line}:{','.join(example.variables)}" for example in report.lacking_examples),
+        lacking=str(report.lacking))
+
+
+def callee_rows(campaign_id: str, variables: list[str], callees: list[Callee], start: int) -> list[dict[str, Any]]:
+    """campaign_callees rows for `callees` of a list with these variables, the first at position `start`,
+    each with its values."""
+    return [{"campaign_id": campaign_id, "position": start + index, "number": callee.number, "name": callee.name,
+             "variables": callee_values(variables, callee)} for index, callee in enumerate(callees)]
 
 
 # ---- one import per customer, counted -----------------------------------------------------------

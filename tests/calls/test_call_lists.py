@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.calls.call_lists import MAX_NUMBERS, Callee, read_call_list
+from services.calls.call_lists import MAX_NUMBERS, read_call_list
 
 
 def test_pasted_numbers_are_normalised_deduplicated_and_garbage_is_reported() -> None:
@@ -21,8 +21,13 @@ def test_pasted_numbers_are_normalised_deduplicated_and_garbage_is_reported() ->
 def test_csv_with_header_takes_the_phone_and_name_columns() -> None:
     data = "Name;Phone Number;Notes\nAda;+14155550123;vip\nGrace;+1 415 555 0124;\n;;\nBob;nonsense;x\n"
     report = read_call_list(data.encode("utf-8-sig"))
-    assert report.callees == [Callee("+14155550123", "Ada"), Callee("+14155550124", "Grace")]
+    assert [(callee.number, callee.name) for callee in report.callees] == [("+14155550123", "Ada"),
+                                                                           ("+14155550124", "Grace")]
     assert report.invalid == 1
+    # Every other column is a variable too (flow_variables.py): Notes is {{notes}}.
+    assert report.variables == ["name", "notes"]
+    assert [report.values_of(callee) for callee in report.callees] == [{"name": "Ada", "notes": "vip"},
+                                                                       {"name": "Grace"}]
 
 
 def test_empty_and_hopeless_lists_are_refused_with_a_reason() -> None:

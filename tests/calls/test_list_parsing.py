@@ -39,3 +39,15 @@ async def test_every_place_the_parse_can_run_gives_the_same_report(parse_in: str
     assert report == read_call_list(LIST, default_region="US")
     assert [callee.number for callee in report.callees] == ["+14155550100", "+14155550101", "+442079460958"]
     assert report.invalid == 1 and report.duplicates == 1
+
+
+async def test_a_worker_process_reads_the_variables_and_refuses_lines_without_a_used_one() -> None:
+    data = b"phone,first_name,amount\n+14155550100,Ada,$12\n+14155550101,Bob,\n"
+    parser = ListParser("process")
+    try:
+        report = await parser.parse(data, "US", needed_variables=("amount",))
+    finally:
+        parser.close()
+    assert report == read_call_list(data, default_region="US", needed_variables=("amount",))
+    assert report.variables == ["first_name", "amount", "name"] and report.lacking == 1
+    assert report.callees[0].values == ("Ada", "$12", "Ada")
