@@ -1165,14 +1165,16 @@ class CustomField(_message.Message):
     def __init__(self, name: _Optional[str] = ..., type: _Optional[_Union[CustomFieldType, str]] = ..., description: _Optional[str] = ..., choices: _Optional[_Iterable[str]] = ..., lead_answer: _Optional[str] = ...) -> None: ...
 
 class CustomAnswer(_message.Message):
-    __slots__ = ("name", "value", "lead")
+    __slots__ = ("name", "value", "lead", "type")
     NAME_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     LEAD_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
     name: str
     value: str
     lead: bool
-    def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ..., lead: _Optional[bool] = ...) -> None: ...
+    type: CustomFieldType
+    def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ..., lead: _Optional[bool] = ..., type: _Optional[_Union[CustomFieldType, str]] = ...) -> None: ...
 
 class CampaignSegment(_message.Message):
     __slots__ = ("code", "kind", "key", "field", "value", "callees")
