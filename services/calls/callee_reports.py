@@ -8,12 +8,15 @@ from the callee's status, how many calls were placed to it, and whether its camp
 
 - answered → ANSWERED; dialing (a call in flight) → IN_PROGRESS;
 - pending in a campaign still going (draft, scheduled, running, paused) → WAITING (first call or retry);
-- failed → NOT_REACHED (called and never answered, or given up as undialable after its tries);
+- failed → NOT_REACHED (called and never answered, or given up as undialable after its tries), or
+  VOICEMAIL when its last call reached a voicemail (its outcome is `voicemail_reached`);
 - skipped, or pending in a campaign that is over (a retry the cancel overtook): with a call placed
-  → NOT_REACHED, with none → NOT_CALLED (the cancel, or an opt-out of the same number, came first).
+  → NOT_REACHED (VOICEMAIL after a voicemail), with none → NOT_CALLED (the cancel, or an opt-out of
+  the same number, came first).
 
 Examples: ("skipped", 0 attempts, cancelled) → not called; ("skipped", 1, cancelled) → not reached;
-("pending", 1, running) → waiting; ("pending", 1, cancelled) → not reached.
+("pending", 1, running) → waiting; ("pending", 1, cancelled) → not reached; ("failed", 2, running,
+voicemail_reached) → voicemail; ("pending", 1, running, voicemail_reached) → waiting.
 """
 
 from __future__ import annotations
@@ -39,14 +42,18 @@ class ReportCategory(StrEnum):
     NOT_CALLED = "not called"
     IN_PROGRESS = "in progress"
     WAITING = "waiting"
+    VOICEMAIL = "voicemail"
 
 
 # Campaign statuses after which no callee is called again.
 CAMPAIGN_OVER = frozenset({"completed", "cancelled"})
+# The outcome a callee row records when its last call reached a voicemail (campaign_retries.py).
+VOICEMAIL_OUTCOME = "voicemail_reached"
 
 
-def report_category(status: str, attempts: int, campaign_status: str) -> ReportCategory:
-    """The callee's category (see the module's docstring); `attempts` counts calls placed to it."""
+def report_category(status: str, attempts: int, campaign_status: str, outcome: str = "") -> ReportCategory:
+    """The callee's category (see the module's docstring); `attempts` counts calls placed to it and
+    `outcome` is the callee row's outcome."""
     if status == CalleeStatus.ANSWERED:
         return ReportCategory.ANSWERED
     if status == CalleeStatus.DIALING:
@@ -54,5 +61,5 @@ def report_category(status: str, attempts: int, campaign_status: str) -> ReportC
     if status == CalleeStatus.PENDING and campaign_status not in CAMPAIGN_OVER:
         return ReportCategory.WAITING
     if status == CalleeStatus.FAILED or attempts > 0:
-        return ReportCategory.NOT_REACHED
+        return ReportCategory.VOICEMAIL if outcome == VOICEMAIL_OUTCOME else ReportCategory.NOT_REACHED
     return ReportCategory.NOT_CALLED
