@@ -29,11 +29,19 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from services.calls.call_outcomes import CallOutcome, FailureCause, OutcomeKind
+
 DEFAULT_ANSWER_RATE = 0.25
 # Calls placed to a (country, hour), or to a country, before their rate replaces the default: below it
 # a handful of calls to one office would decide a whole list's forecast.
 MIN_SAMPLE = 50
 MINUTES_PER_DAY = 24 * 60
+# Outcomes of a call that reached a person, and of one that rang (or tried to) and did not. Any other
+# (a refusal of ours, a provider error, a stop) says nothing about whether people there pick up.
+ANSWERED_KINDS = frozenset({OutcomeKind.ANSWERED, OutcomeKind.TRANSFERRED, OutcomeKind.OPTED_OUT})
+MISSED_KINDS = frozenset({OutcomeKind.NO_ANSWER, OutcomeKind.BUSY, OutcomeKind.VOICEMAIL})
+MISSED_CAUSES = frozenset({FailureCause.NOT_CONNECTED, FailureCause.DECLINED, FailureCause.BLOCKED,
+                           FailureCause.AUTOMATED_MENU})
 
 
 @dataclass(frozen=True)
@@ -77,10 +85,22 @@ class Forecast:
     high_cents: int
     # Callees whose first call's rate came from history (not the default).
     from_history: int
+    # The expected answered share of the callees, before rounding the count: 57.8 % → 58.
+    answer_percent: int = 0
 
-    @property
-    def answer_percent(self) -> int:
-        return round(100 * self.expected_answered / self.callees) if self.callees else 0
+
+def answered_sample(outcome: CallOutcome | None) -> bool | None:
+    """How a placed call counts in the rates: True answered, False missed, None not at all.
+
+    answered, transferred, opted out → True; no answer, busy, voicemail, declined, not connected →
+    False; no funds, outside hours, a provider error, stopped by you → None."""
+    if outcome is None:
+        return None
+    if outcome.kind in ANSWERED_KINDS:
+        return True
+    if outcome.kind in MISSED_KINDS or (outcome.kind is OutcomeKind.FAILED and outcome.why in MISSED_CAUSES):
+        return False
+    return None
 
 
 def answer_rate(rates: Mapping[tuple[str, int], AnswerRate], country: str, hour: int, *,
@@ -146,4 +166,5 @@ def forecast(rates: Mapping[tuple[str, int], AnswerRate], groups: Iterable[ListG
     low = math.floor(answered * price + 1e-9)
     high = math.ceil(answered * max(minutes_per_call, 1) * price + unanswered_tries * price - 1e-9)
     return Forecast(callees=callees, expected_answered=min(callees, math.floor(answered + 0.5)),
-                    low_cents=low, high_cents=max(high, low), from_history=from_history)
+                    low_cents=low, high_cents=max(high, low), from_history=from_history,
+                    answer_percent=min(100, math.floor(100 * answered / callees + 0.5)) if callees else 0)

@@ -14,8 +14,9 @@ The rule:
 - a callee its campaign may still call (waiting for its first call or a retry in a paused campaign, or
   with a call in flight) is in no segment: re-calling it now would call it twice;
 - `not_called`: never called (the cancel came first);
-- `no_answer`, `busy`, `voicemail`: its last call ended that way (call_outcomes.py's outcome: the
-  voicemail of a call Retell reported late counts as voicemail);
+- `voicemail`: the report's voicemail category (callee_reports.py: its last call reached a voicemail,
+  reported at the call's end or late), or its last call's outcome says so;
+- `no_answer`, `busy`: its last call ended that way (call_outcomes.py's outcome);
 - `answered`: its last call connected to a person (answered, or transferred from there);
 - `key:<k>`: `k` was a menu choice on its last call (a key pressed at a menu that is one of the menu's
   keys, not the opt-out: key_inputs.py; wrong keys are never kept);
@@ -57,8 +58,9 @@ class SegmentKind(StrEnum):
 OUTCOME_SEGMENTS = {OutcomeKind.NO_ANSWER: SegmentKind.NO_ANSWER, OutcomeKind.BUSY: SegmentKind.BUSY,
                     OutcomeKind.VOICEMAIL: SegmentKind.VOICEMAIL, OutcomeKind.ANSWERED: SegmentKind.ANSWERED,
                     OutcomeKind.TRANSFERRED: SegmentKind.ANSWERED}
-# The categories of a callee its campaign is done with.
-DONE = frozenset({ReportCategory.ANSWERED, ReportCategory.NOT_REACHED, ReportCategory.NOT_CALLED})
+# The categories of a callee its campaign may still call; every other one (answered, not reached, a
+# voicemail, not called) it is done with.
+STILL_CALLED = frozenset({ReportCategory.WAITING, ReportCategory.IN_PROGRESS})
 _PLAIN_KINDS = (SegmentKind.NO_ANSWER, SegmentKind.BUSY, SegmentKind.VOICEMAIL, SegmentKind.NOT_CALLED,
                 SegmentKind.ANSWERED)
 _FIELD_NAME = re.compile(r"[^=\s][^=]{0,39}")
@@ -137,14 +139,16 @@ def menu_choices(keys: Sequence[str], places: Sequence[str], menu_keys: str, opt
 
 def segments_of(callee: CalleeResult) -> tuple[Segment, ...]:
     """Every segment the callee is in, in the buttons' order (outcome, keys, answers)."""
-    if callee.blocked or callee.category not in DONE:
+    if callee.blocked or callee.category in STILL_CALLED:
         return ()
     if callee.outcome is not None and callee.outcome.kind is OutcomeKind.OPTED_OUT:
         return ()
     if callee.category is ReportCategory.NOT_CALLED:
         return (Segment(SegmentKind.NOT_CALLED),)
     found: list[Segment] = []
-    if callee.outcome is not None and callee.outcome.kind in OUTCOME_SEGMENTS:
+    if callee.category is ReportCategory.VOICEMAIL:  # the report's own category (callee_reports.py)
+        found.append(Segment(SegmentKind.VOICEMAIL))
+    elif callee.outcome is not None and callee.outcome.kind in OUTCOME_SEGMENTS:
         found.append(Segment(OUTCOME_SEGMENTS[callee.outcome.kind]))
     found.extend(Segment(SegmentKind.KEY, key=key) for key in sorted(callee.menu_choices))
     found.extend(Segment(SegmentKind.FIELD, field=name, value=value) for name, value in sorted(callee.answers)

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.calls.call_outcomes import CallOutcome, FailureCause, OutcomeKind, failed
 from services.calls.campaign_forecast import (
     DEFAULT_ANSWER_RATE,
     MIN_SAMPLE,
@@ -16,6 +17,7 @@ from services.calls.campaign_forecast import (
     ListGroup,
     RetryPlan,
     answer_rate,
+    answered_sample,
     forecast,
     try_hours,
 )
@@ -23,6 +25,25 @@ from services.calls.campaign_forecast import (
 ONCE = RetryPlan(1, 0)
 HISTORY = {("FR", 10): AnswerRate(200, 120), ("FR", 11): AnswerRate(20, 2), ("FR", 18): AnswerRate(300, 30),
            ("US", 12): AnswerRate(49, 49), ("GB", 9): AnswerRate(30, 15), ("GB", 14): AnswerRate(30, 3)}
+
+
+@pytest.mark.parametrize(("outcome", "expected"), [
+    (CallOutcome(OutcomeKind.ANSWERED), True),
+    (CallOutcome(OutcomeKind.TRANSFERRED, "+14155550100"), True),
+    (CallOutcome(OutcomeKind.OPTED_OUT), True),
+    (CallOutcome(OutcomeKind.NO_ANSWER), False),
+    (CallOutcome(OutcomeKind.BUSY), False),
+    (CallOutcome(OutcomeKind.VOICEMAIL), False),
+    (failed(FailureCause.DECLINED), False),
+    (failed(FailureCause.NOT_CONNECTED), False),
+    (failed(FailureCause.NO_FUNDS), None),
+    (failed(FailureCause.OUTSIDE_HOURS), None),
+    (failed(FailureCause.PROVIDER_ERROR), None),
+    (CallOutcome(OutcomeKind.STOPPED), None),
+    (None, None),
+])
+def test_only_calls_that_rang_count_in_the_rates(outcome: CallOutcome | None, expected: bool | None) -> None:
+    assert answered_sample(outcome) is expected
 
 
 @pytest.mark.parametrize(("country", "hour", "expected"), [
@@ -70,8 +91,7 @@ def test_without_history_one_try_reaches_a_quarter_and_says_its_cost_range() -> 
     result = forecast({}, [ListGroup("US", 12, 100)], ONCE, price_per_minute_cents=15, minutes_per_call=5)
     # 25 answered: at least a minute each; at most 5 minutes each and a minute for each of the 75 misses.
     assert result == type(result)(callees=100, expected_answered=25, low_cents=375, high_cents=25 * 75 + 75 * 15,
-                                  from_history=0)
-    assert result.answer_percent == 25
+                                  from_history=0, answer_percent=25)
 
 
 def test_retries_reach_more_callees_and_each_missed_try_may_cost_a_minute() -> None:
@@ -79,7 +99,7 @@ def test_retries_reach_more_callees_and_each_missed_try_may_cost_a_minute() -> N
                       minutes_per_call=5)
     answered = 100 * (1 - 0.75 ** 3)  # 57.8
     tries = 100 + 75 + 56.25
-    assert result.expected_answered == 58
+    assert (result.expected_answered, result.answer_percent) == (58, 58)
     assert result.low_cents == int(answered * 15)
     assert result.high_cents == pytest.approx(answered * 75 + (tries - answered) * 15, abs=1)
 
@@ -131,6 +151,9 @@ def test_the_forecast_stays_within_its_list_and_grows_with_retries(rates: dict, 
     assert 0 <= result.expected_answered <= result.callees
     assert 0 <= result.low_cents <= result.high_cents
     assert 0 <= result.from_history <= result.callees
+    assert 0 <= result.answer_percent <= 100
+    if result.callees:  # the share is the count's, before its rounding
+        assert abs(result.answer_percent - 100 * result.expected_answered / result.callees) <= 100 / result.callees + 1
     # The high end never passes every try of every callee at the longest call.
     assert result.high_cents <= result.callees * attempts * minutes * price
     more = forecast(rates, groups, RetryPlan(attempts + 1, spacing), price_per_minute_cents=price,

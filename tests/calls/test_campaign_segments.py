@@ -42,6 +42,9 @@ def codes(result: CalleeResult) -> list[str]:
     (callee(NOT_REACHED, NO_ANSWER), ["no_answer"]),
     (callee(NOT_REACHED, BUSY), ["busy"]),
     (callee(NOT_REACHED, VOICEMAIL), ["voicemail"]),
+    (callee(ReportCategory.VOICEMAIL, VOICEMAIL), ["voicemail"]),
+    (callee(ReportCategory.VOICEMAIL, None), ["voicemail"]),  # the category decides (a late voicemail)
+    (callee(ReportCategory.VOICEMAIL, NO_ANSWER), ["voicemail"]),
     (callee(REACHED, ANSWERED), ["answered"]),
     (callee(REACHED, CallOutcome(OutcomeKind.TRANSFERRED, "+14155550100")), ["answered"]),
     (callee(ReportCategory.NOT_CALLED, None), ["not_called"]),
