@@ -29,12 +29,14 @@ key:2, field:interested=yes; (not called) → not_called; (answered, opted out) 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from services.calls.call_outcomes import CallOutcome, OutcomeKind
 from services.calls.callee_reports import ReportCategory
+from services.calls.custom_fields import fields_from_value
 from services.calls.flow_compiler import OPT_OUT_NODE
 from services.calls.flow_rules import DIGIT_KEYS
 from services.calls.key_inputs import menus_of, place_of, step_of
@@ -137,6 +139,19 @@ def menu_choices(keys: Sequence[str], places: Sequence[str], menu_keys: str, opt
     return frozenset(chosen)
 
 
+def countable_answers(answers: Any, definitions: Any) -> tuple[tuple[str, str], ...]:
+    """A call's custom answers a segment can name, from what its row keeps (`custom_answers`, and the
+    dialled version's `custom_fields`): those of a yes/no or choice field that are one of its answers.
+    A number or a text answer is never a segment (there would be as many as callees).
+
+    {"interested": "yes", "note": "call me"} with interested yes/no, note text → (("interested", "yes"),)"""
+    if not isinstance(answers, dict):
+        return ()
+    fields = {field.name: field for field in fields_from_value(definitions)}
+    return tuple(sorted((name, value) for name, value in answers.items()
+                        if name in fields and isinstance(value, str) and value in fields[name].answers()))
+
+
 def segments_of(callee: CalleeResult) -> tuple[Segment, ...]:
     """Every segment the callee is in, in the buttons' order (outcome, keys, answers)."""
     if callee.blocked or callee.category in STILL_CALLED:
@@ -161,17 +176,12 @@ def in_segment(segment: Segment, callee: CalleeResult) -> bool:
     return segment in segments_of(callee)
 
 
-def segment_counts(callees: Iterable[CalleeResult],
-                   offered: Mapping[str, frozenset[str]] | None = None) -> list[tuple[Segment, int]]:
+def segment_counts(callees: Iterable[CalleeResult]) -> list[tuple[Segment, int]]:
     """How many callees each segment holds, segments with none left out, in the buttons' order: the
-    outcome kinds first, then keys, then answers. `offered` limits field segments to the answers each
-    field can have (yes/no, a choice's options), so a text answer is never a button; None: all."""
+    outcome kinds first, then keys, then answers."""
     counts: dict[Segment, int] = {}
     for callee in callees:
         for segment in segments_of(callee):
-            if segment.kind is SegmentKind.FIELD and offered is not None and \
-                    segment.value not in offered.get(segment.field, frozenset()):
-                continue
             counts[segment] = counts.get(segment, 0) + 1
     order = {kind: index for index, kind in enumerate(SegmentKind)}
     return sorted(counts.items(), key=lambda item: (order[item[0].kind], item[0]))

@@ -14,6 +14,7 @@ from services.calls.campaign_segments import (
     CalleeResult,
     Segment,
     SegmentKind,
+    countable_answers,
     in_segment,
     menu_choices,
     segment_counts,
@@ -126,14 +127,32 @@ def test_menu_choices_are_the_kept_keys_pressed_at_a_menu(keys: list[str], place
 def test_counts_are_per_segment_in_the_buttons_order_without_empty_ones() -> None:
     callees = [callee(NOT_REACHED, NO_ANSWER)] * 12 + [callee(NOT_REACHED, VOICEMAIL)] * 3 + [
         callee(REACHED, ANSWERED, keys="2", answers={"interested": "yes"}),
-        callee(REACHED, ANSWERED, keys="1", answers={"interested": "no", "note": "call me"}),
+        callee(REACHED, ANSWERED, keys="1", answers={"interested": "no"}),
         callee(NOT_REACHED, NO_ANSWER, blocked=True), callee(ReportCategory.NOT_CALLED, None)]
-    offered = {"interested": frozenset({"yes", "no"})}
-    counts = [(segment.code, count) for segment, count in segment_counts(callees, offered)]
+    counts = [(segment.code, count) for segment, count in segment_counts(callees)]
     assert counts == [("no_answer", 12), ("voicemail", 3), ("not_called", 1), ("answered", 2), ("key:1", 1),
                       ("key:2", 1), ("field:interested=no", 1), ("field:interested=yes", 1)]
-    # Without the fields' answers every answer is a segment, the text one too.
-    assert ("field:note=call me", 1) in [(s.code, n) for s, n in segment_counts(callees)]
+
+
+FIELDS = [{"name": "interested", "type": "yes_no", "choices": [], "lead": "yes"},
+          {"name": "day", "type": "choice", "choices": ["Mon", "Tue"], "lead": ""},
+          {"name": "seats", "type": "number", "choices": [], "lead": ""},
+          {"name": "note", "type": "text", "choices": [], "lead": ""}]
+
+
+@pytest.mark.parametrize(("answers", "definitions", "expected"), [
+    ({"interested": "yes", "day": "Tue", "seats": "3", "note": "call me"}, FIELDS,
+     (("day", "Tue"), ("interested", "yes"))),
+    ({"interested": "no"}, FIELDS, (("interested", "no"),)),
+    ({"day": "Sunday"}, FIELDS, ()),               # not one of the choice's options
+    ({"interested": "yes"}, [], ()),              # a call kept no definitions: nothing to trust
+    ({"other": "yes"}, FIELDS, ()),               # a name the call's fields lack
+    ({"interested": True}, FIELDS, ()),            # not as the row keeps an answer
+    (None, FIELDS, ()), ("yes", FIELDS, ()), ({}, "garbage", ()),
+])
+def test_only_yes_no_and_choice_answers_are_segments(answers: object, definitions: object,
+                                                     expected: tuple[tuple[str, str], ...]) -> None:
+    assert countable_answers(answers, definitions) == expected
 
 
 outcomes = st.sampled_from([ANSWERED, NO_ANSWER, BUSY, VOICEMAIL, OPTED_OUT, None,
