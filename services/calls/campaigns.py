@@ -20,8 +20,9 @@ from services.calls.campaign_progress import (
 )
 from services.calls.campaign_report import CALL_FACTS, report_csv
 from services.calls.flow_approval import NOT_APPROVED, dialable_agent
+from services.calls.flow_variables import list_variables_of
 from services.calls.flows import get_flow
-from services.calls.list_imports import parse_call_list
+from services.calls.list_imports import callee_rows, lacking_variables_refusal, parse_call_list
 from services.calls.tables import calls, campaign_callees, campaigns, do_not_call
 from services.runtime.database import UnitOfWork
 from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -51,11 +52,15 @@ class CampaignNotFound(NotFound):
 
 
 async def screen_list(uow: UnitOfWork, customer_id: str, data: bytes, region: str | None, *,
-                      callable_countries: frozenset[str]) -> tuple[calls_pb2.CallListReport, list[Any]]:
+                      callable_countries: frozenset[str], needed_variables: tuple[str, ...] = (),
+                      ) -> tuple[calls_pb2.CallListReport, list[Any]]:
     """Reads the list and drops do-not-call numbers (the platform's and the customer's) and numbers no
-    call may go to: `callable_countries` are those the list's caller ID (or the pool) can call."""
+    call may go to: `callable_countries` are those the list's caller ID (or the pool) can call. A list
+    without a value for a variable its flow needs (`needed_variables`) is refused (list_imports.py)."""
     report = await parse_call_list(data, default_region=region or None,  # off the event loop
-                                   callable_countries=callable_countries)
+                                   callable_countries=callable_countries, needed_variables=needed_variables)
+    if report.missing_variables or report.lacking:
+        raise lacking_variables_refusal(report)
     numbers = [callee.number for callee in report.callees]
     blocked: set[str] = set()
     for start in range(0, len(numbers), INSERT_BATCH):
@@ -73,6 +78,7 @@ async def screen_list(uow: UnitOfWork, customer_id: str, data: bytes, region: st
         flagged=report.flagged, flagged_examples=report.flagged_examples,
         do_not_call_examples=[callee.number for callee in report.callees if callee.number in blocked][:5],
         refusal=report.refusal or ("every number is on a do-not-call list" if report.callees and not kept else ""),
+        variables=report.variables, first_callee=report.values_of(kept[0]) if kept else {},
     )
     return answer, kept
 
@@ -93,7 +99,8 @@ async def create_campaign(uow: UnitOfWork, request: calls_pb2.CreateCampaignRequ
         raise InvalidArgument("a reminder needs a scheduled start", reason="BAD_REMINDER")
     report, callees = await screen_list(
         uow, request.customer_id, request.list, request.default_region,
-        callable_countries=await countries_callable(uow, allowed_countries, request.caller_id))
+        callable_countries=await countries_callable(uow, allowed_countries, request.caller_id),
+        needed_variables=tuple(list_variables_of(flow.approved_spec or flow.spec)))
     if report.refusal:
         raise InvalidArgument(report.refusal, reason="LIST_UNUSABLE")
     attempts = request.retry.max_attempts or 1
@@ -110,9 +117,8 @@ async def create_campaign(uow: UnitOfWork, request: calls_pb2.CreateCampaignRequ
         created_at=now,
     ).returning(*campaigns.c))).one()
     for start in range(0, len(callees), INSERT_BATCH):
-        await uow.connection.execute(insert(campaign_callees), [
-            {"campaign_id": campaign_id, "position": start + index, "number": callee.number, "name": callee.name}
-            for index, callee in enumerate(callees[start:start + INSERT_BATCH])])
+        await uow.connection.execute(insert(campaign_callees), callee_rows(
+            campaign_id, list(report.variables), callees[start:start + INSERT_BATCH], start))
     return row
 
 

@@ -25,6 +25,7 @@ from services.calls.calling_window import next_allowed
 from services.calls.campaign_dial_stops import DialStopped
 from services.calls.campaign_progress import CalleeWait, after_progress, announce_waiting
 from services.calls.campaigns import act_on_campaign
+from services.calls.flow_variables import FLOW_NEEDS_VARIABLES
 from services.calls.limits import IN_FLIGHT, CallCapReached, CustomerSuspended, limits_for, room_left, usage_of
 from services.calls.phone_numbers import timezones_of
 from services.calls.placing import CallPlacer, CallRequest
@@ -44,7 +45,8 @@ MONEY_REASONS = frozenset({AdmissionRefusal.INSUFFICIENT_FUNDS, AdmissionRefusal
 # Refusals that hold for every callee alike (every admission refusal among them: a plan without
 # transfer refuses the campaign's flow for all): the campaign pauses instead of failing its list,
 # with the refusal's reason as its pause reason (the bot has words for each, in every language).
-PAUSE_REASONS = MONEY_REASONS | set(AdmissionRefusal) | {"CUSTOMER_SUSPENDED", "FLOW_NOT_APPROVED", "FLOW_NOT_FOUND"}
+PAUSE_REASONS = MONEY_REASONS | set(AdmissionRefusal) | {"CUSTOMER_SUSPENDED", "FLOW_NOT_APPROVED", "FLOW_NOT_FOUND",
+                                                           FLOW_NEEDS_VARIABLES}
 RETRY_TRANSIENT_AFTER = timedelta(seconds=15)
 
 
@@ -197,7 +199,9 @@ class Dispatcher:
         request = CallRequest(
             idempotency_key=key, customer_id=campaign.customer_id, flow_id=campaign.flow_id,
             to_number=callee.number, caller_id=campaign.caller_id, max_minutes=campaign.max_minutes_per_call,
-            record=False, campaign_id=campaign.id, variables={"name": callee.name} if callee.name else {},
+            record=False, campaign_id=campaign.id,
+            # Every column of the callee's list line (flow_variables.py); a callee from before has its name.
+            variables={**({"name": callee.name} if callee.name else {}), **(callee.variables or {})},
         )
         fingerprint = hashlib.sha256(f"{key}\0{callee.number}\0{campaign.flow_id}".encode()).digest()
         where = and_(campaign_callees.c.campaign_id == campaign.id, campaign_callees.c.position == callee.position,

@@ -58,6 +58,8 @@ REFERENCE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 NAME_VARIABLE = "name"
 # A call refused for variables its flow says and it has no value for (a single call has none).
 FLOW_NEEDS_VARIABLES = "FLOW_NEEDS_VARIABLES"
+# A list its campaign's flow cannot be said with: a variable without a column, or lines without a value.
+LIST_LACKS_VARIABLES = "LIST_LACKS_VARIABLES"
 # The first words previewed for a graph flow: its first texts up to the first step that waits.
 MAX_PREVIEW_TEXTS = 4
 

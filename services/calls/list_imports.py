@@ -34,6 +34,7 @@ from sqlalchemy.dialects.postgresql import insert
 from services.calls import metrics
 from services.calls.call_lists import Callee, ImportReport, callee_values, read_call_list
 from services.calls.daily_caps import DailyCap, refuse_over_cap
+from services.calls.flow_variables import LIST_LACKS_VARIABLES
 from services.calls.list_parse_worker import parse_to_columns, report_from_columns
 from services.calls.settings import CallsSettings
 from services.calls.tables import list_imports
@@ -42,8 +43,6 @@ from services.runtime.database import Database
 from services.runtime.errors import InvalidArgument, QuotaExceeded
 
 ParseIn = Literal["process", "thread", "event_loop"]
-# A list its campaign's flow cannot be said with: a variable without a column, or lines without a value.
-LIST_LACKS_VARIABLES = "LIST_LACKS_VARIABLES"
 
 # The advisory-lock class of "a customer's list import is running" (limits.py 0x5CCA11, daily_caps.py 0x5CCA95).
 _IMPORT_LOCK_CLASS = 0x5C_115D

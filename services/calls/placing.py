@@ -48,6 +48,7 @@ from services.calls.do_not_call import blocking_entry
 from services.calls.flow_approval import NOT_APPROVED, dialable_agent, may_dial, not_approved_message
 from services.calls.flow_compiler import CALLEE_DATA_VARIABLE, callee_data_value
 from services.calls.flow_specs import menu_keys_of, opt_out_key_of, transfer_numbers_of
+from services.calls.flow_variables import FLOW_NEEDS_VARIABLES, lacking, list_variables_of, needs_variables_message
 from services.calls.flows import flow_to_dial, get_flow
 from services.calls.limits import (
     CustomerSuspended,
@@ -159,6 +160,10 @@ class CallPlacer:
         agent_id = dialable_agent(flow)  # the approved version's, never a draft's
         if agent_id is None:
             raise refuse(NOT_APPROVED, not_approved_message(flow))
+        # A variable the flow says and the call has no value for would be spoken as "{{amount}}".
+        missing = lacking(list_variables_of(flow.approved_spec or flow.spec), request.variables)
+        if missing:
+            raise refuse(FLOW_NEEDS_VARIABLES, needs_variables_message(missing), variables=",".join(missing))
         try:
             to_number = normalise(request.to_number)
         except InvalidPhoneNumber as error:

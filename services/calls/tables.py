@@ -189,6 +189,9 @@ campaign_callees = Table(
     Column("cost_cents", BigInteger, nullable=False, server_default="0"),
     # Why a pending callee waits for next_attempt_at (campaign_progress.CalleeWait): "" when it does not.
     Column("wait_reason", Text, nullable=False, server_default=""),
+    # The callee's values from the list's columns, {"first_name": "Ada", "amount": "12.50"}, sent as the
+    # call's variables on every attempt (flow_variables.py; migration 0017).
+    Column("variables", JSONB, nullable=False, server_default="{}"),
 )
 
 customer_limits = Table(

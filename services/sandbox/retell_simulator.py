@@ -544,6 +544,10 @@ class RetellSimulator:
             timing = CallTiming([at for _, at in inputs], ended_at, SilenceRules.of_agent(agent))
             entries, flow_reason, transfer_to = walk_conversation_flow(
                 flow, [typed for typed, _ in inputs], unfinished, timing)
+            # The transcript has the words said: each static text with the call's dynamic variables filled in.
+            variables = call.record.get("retell_llm_dynamic_variables") or {}
+            entries = [{**entry, "content": spoken(entry["content"], variables)} if entry["role"] == "agent" else entry
+                       for entry in entries]
         asked = call.asked_to_stop if scenario.manual else (
             scenario.stop_calling_at_ms is not None and scenario.stop_calling_at_ms <= talked_ms)
         if asked:

@@ -221,3 +221,17 @@ def test_more_than_one_lacking_line_past_the_examples_is_counted() -> None:
     body = "".join(f"+1415555{index:04d},\n" for index in range(8))
     report = read_call_list("phone,amount\n" + body, needed_variables=("amount",))
     assert report.lacking == 8 and len(report.lacking_examples) == 5 and "and 3 more" in report.refusal
+
+
+cells = st.text(alphabet="abcxyz $.0123456789", max_size=12)
+
+
+@given(st.lists(st.tuples(cells, cells), min_size=1, max_size=20))
+def test_each_callee_keeps_the_values_of_its_own_line(rows: list[tuple[str, str]]) -> None:
+    body = "".join(f"+1415555{index:04d},{first},{amount}\n" for index, (first, amount) in enumerate(rows))
+    report = read_call_list("phone,first_name,amount\n" + body)
+    assert report.variables == ["first_name", "amount", "name"]
+    by_number = {callee.number: report.values_of(callee) for callee in report.callees}
+    for index, (first, amount) in enumerate(rows):
+        expected = {"first_name": first.strip(), "amount": amount.strip(), "name": first.strip()}
+        assert by_number[f"+1415555{index:04d}"] == {key: value for key, value in expected.items() if value}
