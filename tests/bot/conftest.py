@@ -83,6 +83,10 @@ class BotHarness:
         await self.running.stop()
         self.running = await start_bot(self.settings, clock=self.calls.clock)
 
+    async def stop(self) -> None:
+        """Stops the bot process running now (after a restart, the new one: the first is stopped)."""
+        await self.running.stop()
+
 
 @dataclass
 class Person:
@@ -278,7 +282,7 @@ async def bot(servers: RunningServers, bot_database_url: str, calls: CallsHarnes
     try:
         yield harness
     finally:
-        await running.stop()
+        await harness.stop()
     english = await english_in_other_languages(harness)
     assert not english, "English in a 中文 or हिन्दी chat (tests/bot/english_leaks.py):\n" + "\n".join(english)
 

@@ -28,3 +28,15 @@ async def test_the_bot_restarts_mid_wizard_and_the_customer_continues(bot: BotHa
     nodes = {node.id: node for node in flows.flows[0].spec.graph.nodes}
     assert nodes["n1"].text == "Press 1 if you were happy with us."
     assert [(edge.key, edge.target_node_id) for edge in nodes["n1"].edges] == [("1", "n2")]
+
+
+async def test_stopping_the_harness_after_a_restart_stops_the_process_the_restart_started(bot: BotHarness) -> None:
+    """The harness once stopped only the first process: the restarted bot lived on after its test,
+    pulling later tests' events from the shared NATS consumers into its dropped database."""
+    first = bot.running
+    await bot.restart()
+    second = bot.running
+    assert second is not first and all(task.done() for task in first._tasks)
+    assert not any(task.done() for task in second._tasks)
+    await bot.stop()
+    assert all(task.done() for task in second._tasks)
