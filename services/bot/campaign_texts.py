@@ -97,6 +97,7 @@ PAUSE_REASON_IDS = {
     "PLAN_HAS_NO_TRANSFER": "campaign.paused.no_transfer",
     "FLOW_NOT_APPROVED": "campaign.paused.flow_not_approved",
     "FLOW_NOT_FOUND": "campaign.paused.flow_gone",
+    "FLOW_NEEDS_VARIABLES": "campaign.paused.flow_needs_variables",
 }
 
 

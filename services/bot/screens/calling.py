@@ -17,6 +17,7 @@ from services.bot.formatting import local_money, local_time
 from services.bot.i18n import Words
 from services.bot.outgoing import Button, Keyboard, button
 from services.bot.routing import router
+from services.bot.screens.campaign_variables import single_call_refusal
 from services.bot.screens.flows import approved_flows_keyboard
 from services.bot.turn import Turn
 from services.runtime.grpc_client import refusal_reason
@@ -45,6 +46,10 @@ async def ask_number(turn: Turn, args: list[str]) -> None:
     """Call, step 2: the number, in international form."""
     flow = await turn.services.calls.GetFlow(calls_pb2.GetFlowRequest(
         customer_id=turn.customer_id, flow_id=args[0] if args else ""), timeout=turn.timeout)
+    if refusal := single_call_refusal(turn.words, flow):  # its {{variables}} come from a campaign's list
+        turn.show(refusal, Keyboard().row(button(turn.words("campaign.new"), "cnew"))
+                  .row(button(turn.words("menu.back"), "call")))
+        return
     turn.conversation.expect("call.number", call_flow=flow.id, call_flow_name=flow.spec.name)
     country = customer_country(turn)
     hint = turn.words("number.national_hint", country=country_name(country, turn.words.language),

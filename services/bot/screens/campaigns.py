@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import grpc
 from babel.dates import format_skeleton
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -27,8 +28,10 @@ from services.bot.outgoing import Keyboard, button
 from services.bot.pasted_lists import one_callee_per_line
 from services.bot.routing import router
 from services.bot.screens.calling import ways_out_of
+from services.bot.screens.campaign_variables import dialled_spec, lacking_list_text, list_step_line, preview_lines
 from services.bot.screens.flows import approved_flows_keyboard
 from services.bot.turn import Turn
+from services.calls.flow_variables import list_variables
 from speechcue.calls.v1 import calls_pb2
 from speechcue.common.v1 import common_pb2
 
@@ -79,7 +82,8 @@ async def choose_when(turn: Turn, args: list[str]) -> None:
     today = turn.now().astimezone(zone(turn.customer.timezone)).date()
     default_name = turn.words("campaign.default_name", flow=flow.spec.name,
                               date=format_skeleton("MMMd", today, locale=babel_locale(turn.words.language)))
-    turn.conversation.data.update(camp_flow=flow.id, camp_name=default_name[:80])
+    turn.conversation.data.update(camp_flow=flow.id, camp_name=default_name[:80],
+                                  camp_variables=list_variables(dialled_spec(flow)))
     show_when(turn)
 
 
@@ -191,9 +195,12 @@ async def ask_list(turn: Turn) -> None:
     keyboard.row(button(words("campaign.minutes_button", minutes=minutes), "cmin", following_minutes))
     keyboard.row(button(words("menu.back"), "camps"))
     minutes_line = words("campaign.minutes_line", minutes=words.plural("count.minutes", minutes))
+    hint = list_step_line(words, list(turn.conversation.data.get("camp_variables", [])))
+    variables_hint = f"\n\n{hint}" if hint else ""
     turn.show(f"{words('campaign.retry_line', retry=words(f'campaign.retry.{chosen}'))}\n"
               f"{words('campaign.caller_line', caller=shown_caller)}\n"
-              f"{minutes_line}\n\n{words('campaign.ask_list')}", keyboard)
+              f"{minutes_line}\n\n{words('campaign.ask_list')}"
+              f"{variables_hint}", keyboard)
 
 
 async def caller_id_pool(turn: Turn) -> list[str]:
@@ -270,7 +277,14 @@ async def create_campaign(turn: Turn, content: bytes) -> None:
         start = Timestamp()
         start.FromSeconds(int(float(data["camp_start"])))
         request.start_at.CopyFrom(start)
-    campaign = await turn.services.calls.CreateCampaign(request, timeout=turn.timeout)
+    try:
+        campaign = await turn.services.calls.CreateCampaign(request, timeout=turn.timeout)
+    except grpc.aio.AioRpcError as error:
+        # A list without the flow's variables: which lines lack what, and the list step stays open.
+        if (lacking := lacking_list_text(turn.words, error)) is None:
+            raise
+        turn.send(lacking)
+        return
     turn.conversation.reset()
     words = turn.words
     report = campaign.import_report
@@ -302,7 +316,8 @@ async def confirm_lines(turn: Turn, campaign: calls_pb2.Campaign, keyboard: Keyb
     words = turn.words
     quote = await turn.services.calls.QuoteCampaign(calls_pb2.GetCampaignRequest(
         customer_id=turn.customer_id, campaign_id=campaign.id), timeout=turn.timeout)
-    lines = [words("campaign.name_line", name=campaign.name), *estimate_lines(words, quote)]
+    lines = [words("campaign.name_line", name=campaign.name), *estimate_lines(words, quote),
+             *await preview_lines(turn, campaign)]
     if campaign.HasField("start_at"):
         start = local_time(campaign.start_at, turn.customer.timezone, words.language)
         keyboard.row(button(words("campaign.schedule", start=start), "camp", "start", campaign.id))

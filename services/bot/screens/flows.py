@@ -28,6 +28,7 @@ from services.bot.i18n import Words
 from services.bot.outgoing import Keyboard, button
 from services.bot.pages import page_to_show, paging_buttons
 from services.bot.routing import router
+from services.bot.screens.campaign_variables import flow_variables_line
 from services.bot.screens.flow_options import (
     MAX_PROMPT,
     draft_button,
@@ -158,6 +159,8 @@ async def flow_action(turn: Turn, args: list[str]) -> None:
                  reasons="; ".join(flow.review_reasons) or "—", note=flow.review_note or "—")
     if versions := versions_line(words, flow):
         text = f"{text}\n{versions}"
+    if variables := flow_variables_line(words, flow):  # {{first_name}}, … filled from a campaign list
+        text = f"{text}\n{variables}"
     leaves = flow.spec.voicemail_action == calls_pb2.VOICEMAIL_ACTION_LEAVE_MESSAGE
     options = options_text(words, key=flow.spec.opt_out_key or "9", language=language_id(flow.spec.language),
                            leave_message=(flow.spec.voicemail_message or "…") if leaves else None)
