@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from services.bot.callback_data import from_notification, pack
 from services.bot.tables import outgoing_messages
 from services.runtime.database import UnitOfWork
+from services.runtime.tracing import current_trace_id
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,8 @@ async def queue_messages(uow: UnitOfWork, chat_id: int, messages: list[Outgoing]
     """Adds the messages in order; a message whose dedupe key was queued before is skipped."""
     if not messages:
         return
+    trace_id = current_trace_id()  # the sender sends and logs each under the work that queued it
     rows = [{"chat_id": chat_id, "method": m.method, "body": m.body, "file": m.file, "file_name": m.file_name,
-             "ref": m.ref, "edits_ref": m.edits_ref, "dedupe_key": m.dedupe_key} for m in messages]
+             "ref": m.ref, "edits_ref": m.edits_ref, "dedupe_key": m.dedupe_key, "trace_id": trace_id}
+            for m in messages]
     await uow.connection.execute(_QUEUE, rows)

@@ -74,6 +74,8 @@ outgoing_messages = Table(
     Column("last_error", Text, nullable=False, server_default=""),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("sent_at", DateTime(timezone=True)),
+    # The trace id of the work that queued it (services/runtime/tracing.py); '' outside any.
+    Column("trace_id", Text, nullable=False, server_default=""),
 )
 
 # The Telegram message id behind each `ref`, once sent.

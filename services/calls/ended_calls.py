@@ -33,6 +33,7 @@ from services.calls.opt_outs import opt_out_reason
 from services.calls.retell_events import RetellCallFacts
 from services.runtime.database import Database, retrying_deadlocks
 from services.runtime.group_commit import GroupCommit
+from services.runtime.tracing import trace_id_of, traced
 
 MAX_BATCH = 128
 # Two batches in flight: while one statement runs in PostgreSQL the next one is gathered and sent.
@@ -181,7 +182,8 @@ class EndedCalls:
                     again.append(position)
                 elif decision.outcome == MISMATCHED_CALL:
                     outcomes[position] = MISMATCHED_CALL
-                    log_mismatch(order.facts, decision.read.id if decision.read else "")
+                    with traced(trace_id_of(order.facts.our_call_id)):  # the webhook's own trace (webhook.py)
+                        log_mismatch(order.facts, decision.read.id if decision.read else "")
                 elif not row["fresh"]:
                     outcomes[position] = DUPLICATE
                 else:

@@ -56,14 +56,19 @@ def add_retell_webhook(app: FastAPI, *, database: Database, events: CallsEvents,
         # Every event of one call is traced by that call's id (ours, an opaque UUID: placing.py), so an
         # operator follows the call's webhooks, and the events they cause, by the id they already have.
         with traced(trace_id_of(facts.our_call_id)):
-            if facts.event == "call_ended":
-                # Kept without the key presses: the call row holds them, until the retention (retention.py).
-                body = without_key_presses(storable_json(raw, payload))
-                outcome = await ended_calls.record(EndedCall(facts, body, clock()))
-            else:
-                async with database.unit_of_work() as uow:
-                    outcome = await apply_retell_event(uow, events, facts, payload, now=clock())
-                    await uow.commit()
+            try:
+                if facts.event == "call_ended":
+                    # Kept without the key presses: the call row holds them, until the retention (retention.py).
+                    body = without_key_presses(storable_json(raw, payload))
+                    outcome = await ended_calls.record(EndedCall(facts, body, clock()))
+                else:
+                    async with database.unit_of_work() as uow:
+                        outcome = await apply_retell_event(uow, events, facts, payload, now=clock())
+                        await uow.commit()
+            except Exception:
+                # Logged here, under the call's trace: a failed batch is logged once, for many calls.
+                log.warning("retell %s not recorded; Retell delivers it again", facts.event, exc_info=True)
+                raise
             log.debug("retell %s: %s", facts.event, outcome)
         metrics.webhooks_total.labels(outcome).inc()
         # The few answers there are, encoded once: this runs for every call that ends.

@@ -22,11 +22,13 @@ def end_if_cancelled() -> None:
 
 
 async def keep_passing(one_pass: Callable[[], Awaitable[bool]], wake: asyncio.Event, *, poll_seconds: float,
-                       on_failure: Callable[[Exception], None], gather_seconds: float = 0.0) -> None:
+                       on_failure: Callable[[Exception], None],
+                       gather_seconds: float | Callable[[], float] = 0.0) -> None:
     """Runs `one_pass` forever. It returns whether more work is waiting (then it runs again at once).
     `wake` is cleared before each pass, so a wake-up during a pass is not lost. After a wake-up the
-    loop waits `gather_seconds` more, so work arriving in a burst is taken in one pass. A pass that
-    raises is reported to `on_failure` and tried again on the next round: a job never dies."""
+    loop waits `gather_seconds` more (or what it answers then, if it is a function), so work arriving
+    in a burst is taken in one pass. A pass that raises is reported to `on_failure` and tried again on
+    the next round: a job never dies."""
     while True:
         end_if_cancelled()
         wake.clear()
@@ -39,8 +41,9 @@ async def keep_passing(one_pass: Callable[[], Awaitable[bool]], wake: asyncio.Ev
             await asyncio.wait_for(wake.wait(), timeout=poll_seconds)
         except TimeoutError:
             continue
-        if gather_seconds:
-            await asyncio.sleep(gather_seconds)
+        gather = gather_seconds() if callable(gather_seconds) else gather_seconds
+        if gather:
+            await asyncio.sleep(gather)
 
 
 async def stop_task(task: asyncio.Task[Any], *, within: float) -> bool:

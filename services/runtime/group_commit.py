@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from services.runtime.background import STOP_SECONDS, stop_task
+from services.runtime.tracing import untraced_context
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,9 @@ class GroupCommit(Generic[Order, Outcome]):
     async def submit(self, order: Order) -> Outcome:
         """Writes the order with the next batch and returns its own outcome (or raises its own error)."""
         if not self._workers:
-            self._workers = [asyncio.create_task(self._write_batches(), name=f"{self._name}-{number}")
+            # Not under the trace of the order that happens to start them: a batch is many orders' work.
+            self._workers = [asyncio.create_task(self._write_batches(), name=f"{self._name}-{number}",
+                                                 context=untraced_context())
                              for number in range(self._worker_count)]
         waiting: _Waiting[Order, Outcome] = _Waiting(order)
         self._waiting.append(waiting)

@@ -10,6 +10,13 @@ an edge (`traced()`), travels on every outgoing gRPC call as the `x-trace-id` me
 and published as the `Speechcue-Trace-Id` NATS header (outbox.py), is restored by the consumer that
 handles the event (consumers.py), and is written on every JSON log line as `trace_id` (logs.py).
 
+Work that waits in a queue and is done later by a background task keeps the id of the work that
+queued it and is done under that id (`resumed`): a Telegram message queued by an update or an event
+and sent by the bot's sender. Background tasks themselves start without one (`untraced_context`),
+so that a task started while some request was traced does not write that request's id on the lines
+of everything it does later (a batch writer started by the first webhook of its batch, say); the
+lines they write about one piece of work are written under that work's id.
+
 An id is 16 random hex digits, or the own id of what the work is about (`trace_id_of`: a call, a
 campaign, a top-up's invoice; an opaque UUID as 32 hex digits), so one query finds all of it: never
 derived from a phone number, a chat or anything else about a person. An id arriving from outside
@@ -75,6 +82,25 @@ def traced(trace_id: str | None = None) -> Iterator[str]:
         yield chosen
     finally:
         trace_id_var.reset(token)
+
+
+@contextmanager
+def resumed(trace_id: str) -> Iterator[str]:
+    """Runs the block under a trace id kept with queued work; under none when it kept none (queued
+    outside any trace, or before ids were kept) rather than under a new id nobody can look up."""
+    token = trace_id_var.set(accepted(trace_id) if trace_id else "")
+    try:
+        yield trace_id_var.get()
+    finally:
+        trace_id_var.reset(token)
+
+
+def untraced_context() -> contextvars.Context:
+    """A copy of the current context without its trace id: for a background task started from traced
+    work (asyncio.create_task(..., context=untraced_context())) whose lines are not about that work."""
+    context = contextvars.copy_context()
+    context.run(trace_id_var.set, "")
+    return context
 
 
 def continue_trace(trace_id: object) -> str:
