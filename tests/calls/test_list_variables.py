@@ -126,3 +126,21 @@ async def test_a_single_call_without_the_flows_values_is_refused_and_with_them_c
     (simulated,) = calls.retell.calls.values()
     assert simulated.record["retell_llm_dynamic_variables"]["amount"] == "$5"
     await calls.settled(customer, placed.id)
+
+
+async def test_a_campaign_whose_flow_starts_saying_a_variable_its_list_lacks_pauses_saying_why(
+        calls: CallsHarness) -> None:
+    customer = await calls.customer_with_money(5_000)
+    flow = await approved_reminder(calls, customer)
+    created = await create(calls, customer, flow.id, f"phone,first_name,amount\n{ADA},Ada,$1\n")
+    edited = reminder_flow()
+    edited.graph.nodes[1].text = "Your invoice {{invoice}} is attached. Goodbye."
+    updated = await calls.stub.UpdateFlow(calls_pb2.UpdateFlowRequest(
+        idempotency_key=calls.key("edit"), customer_id=customer, flow_id=flow.id, spec=edited,
+        expected_version=flow.version))
+    assert updated.approved_version == 2, updated.review_reasons
+    await calls.stub.StartCampaign(calls_pb2.CampaignActionRequest(idempotency_key=calls.key("go"),
+                                                                   customer_id=customer, campaign_id=created.id))
+    paused = await wait_for_status(calls, customer, created.id, calls_pb2.CAMPAIGN_STATUS_PAUSED)
+    assert paused.pause_reason == "FLOW_NEEDS_VARIABLES" and paused.totals.pending == 1
+    assert not calls.retell.calls
