@@ -25,7 +25,7 @@ from services.calls.campaign_report import HEADER, spreadsheet_cell
 HEADER_IDS = {"number": "outcome.csv.number", "name": "outcome.csv.name", "status": "outcome.csv.status",
               "attempts": "outcome.csv.attempts", "outcome": "outcome.csv.outcome",
               "duration_seconds": "outcome.csv.duration_seconds", "digits": "outcome.csv.digits",
-              "cost_usd": "outcome.csv.cost_usd"}
+              "cost_usd": "outcome.csv.cost_usd", "callback": "outcome.csv.callback"}
 CATEGORY_IDS = {ReportCategory.ANSWERED: "outcome.category.answered",
                 ReportCategory.NOT_REACHED: "outcome.category.not_reached",
                 ReportCategory.NOT_CALLED: "outcome.category.not_called",

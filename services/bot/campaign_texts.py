@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.bot.call_texts import plan_words
+from services.bot.callback_texts import callbacks_waiting_line
 from services.bot.campaign_outcomes import report_in_words
 from services.bot.clients import RPC_TIMEOUT_SECONDS, Services
 from services.bot.formatting import local_time, progress_bar
@@ -65,6 +66,8 @@ def campaign_counts_lines(words: Words, counts: CampaignCounts) -> list[str]:
 def campaign_progress_text(words: Words, event: calls_events_pb2.CampaignChanged, timezone: str) -> str:
     lines = [words("campaign.progress.title", name=event.name, status=words(f"campaign.status.{event.status}")),
              *campaign_counts_lines(words, CampaignCounts.of_event(event))]
+    if event.callbacks:  # callees who asked to be called back (services/calls/callbacks.py)
+        lines.append(words.plural("campaign.progress.callbacks", event.callbacks, waiting=event.callbacks_waiting))
     if event.status == "scheduled":
         lines.append(words("campaign.progress.starts", start=local_time(event.start_at, timezone, words.language)))
     if event.reason:
@@ -118,6 +121,8 @@ def waiting_lines(words: Words, waiting: calls_pb2.CampaignWaiting, timezone: st
     if waiting.retries:
         lines.append(words.plural("campaign.waiting.retries", waiting.retries,
                            at=local_time(waiting.retry_next, timezone, words.language)))
+    if waiting.callbacks:  # the callbacks callees asked for (callback_texts.py)
+        lines.append(callbacks_waiting_line(words, waiting, timezone))
     return lines
 
 

@@ -34,6 +34,9 @@ PROBLEM_IDS = {
     "SILENCE_CANNOT_GO_TO": "wizard.problem.repeats",
     "BAD_BUSINESS_NAME": "wizard.problem.business_name",
     "EMPTY": "wizard.problem.empty",
+    "CALLBACK_KEY_TAKEN": "wizard.problem.callback_key_taken",
+    "CALLBACK_KEY_IS_OPT_OUT": "wizard.problem.callback_is_opt_out",
+    "CALLBACK_NEEDS_MENU": "wizard.problem.callback_needs_menu",
 }
 OTHER_PROBLEM_ID = "wizard.problem.other"
 

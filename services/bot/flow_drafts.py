@@ -87,6 +87,8 @@ def spec_of(draft: dict[str, Any], *, business_name: str) -> calls_pb2.FlowSpec:
     else:
         spec.kind = calls_pb2.FLOW_KIND_GRAPH
         spec.graph.CopyFrom(graph_of(draft))
+    if isinstance(callback := draft.get("callback"), dict) and spec.kind == calls_pb2.FLOW_KIND_GRAPH:
+        spec.callback.key, spec.callback.delay_minutes = callback["key"], int(callback.get("delay", 0))
     return spec
 
 
@@ -118,7 +120,10 @@ def draft_of(flow: calls_pb2.Flow, *, edit_id: str) -> dict[str, Any]:
             "voicemail": VOICEMAIL_NAMES.get(spec.voicemail_action, "hang_up"),
             "voicemail_message": spec.voicemail_message,
             "id": edit_id, "flow_id": flow.id, "version": flow.version, "edit_id": edit_id, "revision": 0,
-            "business_name": spec.business_name}
+            "business_name": spec.business_name,
+            # The callback offer (callback_drafts.py): {"key", "delay"}, absent when none.
+            **({"callback": {"key": spec.callback.key, "delay": spec.callback.delay_minutes}}
+               if spec.callback.key else {})}
 
 
 def menu_settings(node: calls_pb2.FlowNode) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from services.bot import metrics
 from services.bot.call_texts import outcome_text, status_text, transcript_button
+from services.bot.callback_texts import callback_asked_line
 from services.bot.campaign_texts import campaign_progress_message, send_campaign_report
 from services.bot.clients import Services
 from services.bot.formatting import local_money, local_time
@@ -124,6 +125,10 @@ class Notifications:
         if event.opted_out:
             text += "\n" + words("call.outcome.opted_out")
         keyboard = Keyboard()
+        if event.callback_requested:  # a single call is not called back by itself: the customer decides
+            text += "\n" + callback_asked_line(words, call.to_number, event.callback_at if event.HasField(
+                "callback_at") else None, user.timezone)
+            keyboard.row(button(words("callback.call_back"), "inboxcall", event.call_id))
         if call.recording_url:
             # Fetched and made MP3 when pressed (screens/results.py): Telegram refuses a WAV link.
             keyboard.row(button(words("call.recording"), "rec", event.call_id))

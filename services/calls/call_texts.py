@@ -23,6 +23,9 @@ class CallTexts:
     # Said when the callee opts out, before the call ends.
     opt_out_words: str
     goodbye: str
+    # Said at every menu of a flow that offers a callback, and when the callee takes it (callbacks.py).
+    callback_offer: str
+    callback_words: str
     # A voicemail's default message, and the line that ends every voicemail.
     voicemail_default: str
     voicemail_opt_out: str
@@ -41,7 +44,8 @@ class CallTexts:
 # The fields each text must fill, the same in every language.
 PLACEHOLDERS: dict[str, frozenset[str]] = {
     "disclosure": frozenset({"business"}), "opt_out_notice": frozenset({"key"}), "opt_out_words": frozenset(),
-    "goodbye": frozenset(), "voicemail_default": frozenset(), "voicemail_opt_out": frozenset({"key"}),
+    "goodbye": frozenset(), "callback_offer": frozenset({"key"}), "callback_words": frozenset(),
+    "voicemail_default": frozenset(), "voicemail_opt_out": frozenset({"key"}),
     "role": frozenset({"business", "opening"}), "rules_heading": frozenset(), "guardrail": frozenset(),
     "opt_out_rule": frozenset({"key", "opt_out_words"}), "data_rule": frozenset({"start", "end"}),
     "task_heading": frozenset(), "summary_instruction": frozenset(),
@@ -52,6 +56,8 @@ ENGLISH = CallTexts(
     opt_out_notice="To stop receiving these calls, press {key} at any time.",
     opt_out_words="You will not be called again. Goodbye.",
     goodbye="Goodbye.",
+    callback_offer="To be called back later, press {key}.",
+    callback_words="Thank you. We will call you back. Goodbye.",
     voicemail_default="Please call us back.",
     voicemail_opt_out="To stop receiving these calls, press {key} when we next call, or ask us to stop calling.",
     role="You are an automated phone assistant calling on behalf of {business}. You have already said: "
@@ -76,6 +82,8 @@ FRENCH = CallTexts(
     opt_out_notice="Pour ne plus recevoir ces appels, appuyez sur {key} à tout moment.",
     opt_out_words="Vous ne serez plus appelé. Au revoir.",
     goodbye="Au revoir.",
+    callback_offer="Pour être rappelé plus tard, appuyez sur {key}.",
+    callback_words="Merci. Nous vous rappellerons. Au revoir.",
     voicemail_default="Merci de nous rappeler.",
     voicemail_opt_out="Pour ne plus recevoir ces appels, appuyez sur {key} lors de notre prochain appel, ou "
                       "demandez-nous de ne plus vous appeler.",
@@ -102,6 +110,8 @@ SPANISH = CallTexts(
     opt_out_notice="Para dejar de recibir estas llamadas, pulse {key} en cualquier momento.",
     opt_out_words="No volveremos a llamarle. Adiós.",
     goodbye="Adiós.",
+    callback_offer="Para que le llamemos más tarde, pulse {key}.",
+    callback_words="Gracias. Le volveremos a llamar. Adiós.",
     voicemail_default="Por favor, devuélvanos la llamada.",
     voicemail_opt_out="Para dejar de recibir estas llamadas, pulse {key} cuando volvamos a llamarle, o pídanos "
                       "que dejemos de llamar.",
@@ -127,6 +137,8 @@ GERMAN = CallTexts(
     opt_out_notice="Um keine weiteren Anrufe zu erhalten, drücken Sie jederzeit die Taste {key}.",
     opt_out_words="Sie werden nicht mehr angerufen. Auf Wiederhören.",
     goodbye="Auf Wiederhören.",
+    callback_offer="Wenn wir Sie später zurückrufen sollen, drücken Sie die {key}.",
+    callback_words="Vielen Dank. Wir rufen Sie zurück. Auf Wiederhören.",
     voicemail_default="Bitte rufen Sie uns zurück.",
     voicemail_opt_out="Um keine weiteren Anrufe zu erhalten, drücken Sie bei unserem nächsten Anruf die Taste {key} "
                       "oder bitten Sie uns, nicht mehr anzurufen.",
@@ -154,6 +166,8 @@ HINDI = CallTexts(
     opt_out_notice="ये कॉल बंद करवाने के लिए किसी भी समय {key} दबाएँ।",
     opt_out_words="आपको फिर से कॉल नहीं किया जाएगा। अलविदा।",
     goodbye="अलविदा।",
+    callback_offer="बाद में वापस कॉल पाने के लिए {key} दबाएँ।",
+    callback_words="धन्यवाद। हम आपको वापस कॉल करेंगे। अलविदा।",
     voicemail_default="कृपया हमें वापस कॉल करें।",
     voicemail_opt_out="ये कॉल बंद करवाने के लिए हमारी अगली कॉल पर {key} दबाएँ, या हमसे कॉल न करने को कहें।",
     role="आप {business} की ओर से कॉल करने वाले एक स्वचालित फ़ोन सहायक हैं। आप पहले ही कह चुके हैं: "
@@ -177,6 +191,8 @@ CHINESE = CallTexts(
     opt_out_notice="如不想再接到此类电话，请随时按{key}键。",
     opt_out_words="我们不会再给您打电话。再见。",
     goodbye="再见。",
+    callback_offer="如需稍后回电，请按 {key}。",
+    callback_words="谢谢。我们稍后会给您回电。再见。",
     voicemail_default="请给我们回电。",
     voicemail_opt_out="如不想再接到此类电话，请在我们下次来电时按{key}键，或告诉我们不要再打来。",
     role="你是代表{business}拨打电话的自动电话助理。你已经说过：“{opening}”。只用中文交谈。",

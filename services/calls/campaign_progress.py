@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
+from services.calls.callback_requests import CALLBACK_WAIT, callback_due, campaign_callbacks
 from services.calls.callee_reports import ReportCategory, report_category
 from services.calls.phone_numbers import timezones_of
 from services.calls.tables import campaign_callees, campaigns
@@ -42,6 +43,7 @@ class CalleeWait(StrEnum):
     NONE = ""
     CALLING_HOURS = "calling_hours"  # outside its calling window (calling_window.py): the window's opening
     RETRY = "retry"  # the campaign's retry policy: the next attempt's time
+    CALLBACK = CALLBACK_WAIT  # the callback the callee asked for (callbacks.py): its time
 
 
 class DialStop(StrEnum):
@@ -104,6 +106,13 @@ async def waiting_callees(uow: UnitOfWork, campaign_id: str, now: datetime, *,
         elif reason == CalleeWait.RETRY:
             answer.retries = count
             answer.retry_next.FromDatetime(earliest)
+        elif reason == CalleeWait.CALLBACK:  # said in the callee's time: "1 callback at 10:00 their time"
+            answer.callbacks = count
+            answer.callback_next.at.FromDatetime(earliest)
+            number = (await uow.connection.execute(select(campaign_callees.c.number).where(
+                waiting, campaign_callees.c.wait_reason == reason,
+                campaign_callees.c.next_attempt_at == earliest).limit(1))).scalar_one()
+            answer.callback_next.zone = (*timezones_of(number), "")[0]
     return answer
 
 
@@ -122,6 +131,7 @@ async def announce(uow: UnitOfWork, relay: OutboxRelay | None, subject: str, cam
         reason=reason)
     if campaign.start_at is not None:
         change.start_at.FromDatetime(campaign.start_at)
+    change.callbacks, change.callbacks_waiting = await campaign_callbacks(uow, campaign.id)
     await stage_event(uow, relay, subject, campaign.customer_id, change)
 
 
@@ -157,6 +167,9 @@ async def record_call_result(uow: UnitOfWork, relay: OutboxRelay | None, call: A
                       next_attempt_at=now + timedelta(minutes=callee.retry_spacing_minutes))
     else:
         values["status"] = "failed"
+    if (callback_at := callback_due(callee, call)) is not None:  # the callee asked to be called back
+        values.update(status="pending", call_id=None, wait_reason=CalleeWait.CALLBACK, next_attempt_at=callback_at,
+                      callback_at=callback_at)
     await uow.connection.execute(update(campaign_callees).where(
         campaign_callees.c.campaign_id == callee.campaign_id, campaign_callees.c.position == callee.position)
         .values(**values))

@@ -12,6 +12,9 @@ is. A sign followed by digits computes nothing but that number, so it cannot run
 callee's number must stay a number the customer can sort, filter and paste into a dialler, and a `'`
 in front of it would show in every spreadsheet that imports CSV, not be hidden as when typed.
 
+The callback column is the callback the callee asked for (callbacks.py), in the callee's own time with
+its UTC offset; empty when none.
+
 The status column is the callee's report category (callee_reports.py), the same words as the
 progress message counts by. The outcome column is the callee's last call's outcome by the one rule
 (call_outcomes.py) as its code (`no_answer`, `transferred:+14155550100`, `failed:lines_busy`; empty
@@ -26,12 +29,15 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from services.calls.call_outcomes import ENDED, FAILED, CallOutcome, OutcomeKind, call_outcome
 from services.calls.callee_reports import CalleeStatus, report_category
+from services.calls.phone_numbers import timezones_of
 
-HEADER = ("number", "name", "status", "attempts", "outcome", "duration_seconds", "digits", "cost_usd")
+HEADER = ("number", "name", "status", "attempts", "outcome", "duration_seconds", "digits", "cost_usd", "callback")
 # OWASP's formula starters, and their full-width forms.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
@@ -98,6 +104,15 @@ def callee_outcome(callee: CalleeLine) -> CallOutcome | None:
     return None
 
 
+def callback_cell(number: str, at: datetime | None) -> str:
+    """The callback the callee asked for (callbacks.py), in the callee's own time with its offset
+    ("2026-12-04T10:00-05:00"): '' when none."""
+    if at is None:
+        return ""
+    zones = timezones_of(number)
+    return (at.astimezone(ZoneInfo(zones[0])) if zones else at).isoformat(timespec="minutes")
+
+
 def report_csv(callees: Iterable[CalleeLine], campaign_status: str) -> bytes:
     """The report of a campaign in `campaign_status`, callees in list order."""
     buffer = io.StringIO()
@@ -107,6 +122,7 @@ def report_csv(callees: Iterable[CalleeLine], campaign_status: str) -> bytes:
         category = report_category(callee.status, callee.attempts, campaign_status)
         outcome = callee_outcome(callee)
         cells = (callee.number, callee.name, category.value, callee.attempts, outcome.code if outcome else "",
-                 callee.duration_seconds, " ".join(callee.digits or ()), f"{callee.cost_cents / 100:.2f}")
+                 callee.duration_seconds, " ".join(callee.digits or ()), f"{callee.cost_cents / 100:.2f}",
+                 callback_cell(callee.number, getattr(callee, "callback_at", None)))
         writer.writerow([spreadsheet_cell(cell) for cell in cells])
     return buffer.getvalue().encode()

@@ -9,11 +9,13 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from services.calls.callback_requests import campaign_callbacks
 from services.calls.caller_ids import countries_callable, enabled_caller_ids
 from services.calls.campaign_progress import (
     CAMPAIGN_CANCELLED,
     CAMPAIGN_PAUSED,
     CAMPAIGN_STARTED,
+    CalleeWait,
     announce,
     totals,
     waiting_callees,
@@ -146,7 +148,12 @@ async def act_on_campaign(uow: UnitOfWork, relay: OutboxRelay | None, *, action:
     if action == "cancel":
         values["completed_at"] = now
         # Callees not yet dialled are skipped; calls in flight finish and are billed as usual. A callee
-        # claimed but not yet dialled is stopped at its dial, which waits for this row's lock.
+        # claimed but not yet dialled is stopped at its dial, which waits for this row's lock. A callee
+        # waiting for the callback it asked for answered its call: the callback is cancelled, the answer stays.
+        await uow.connection.execute(update(campaign_callees).where(
+            campaign_callees.c.campaign_id == campaign_id, campaign_callees.c.status == "pending",
+            campaign_callees.c.wait_reason == CalleeWait.CALLBACK).values(status="answered", next_attempt_at=None,
+                                                                           wait_reason=CalleeWait.NONE))
         await uow.connection.execute(update(campaign_callees).where(
             campaign_callees.c.campaign_id == campaign_id, campaign_callees.c.status == "pending")
             .values(**CANCELLED_CALLEE))
@@ -180,6 +187,7 @@ async def campaign_message(uow: UnitOfWork, row: Any, *, now: datetime, window_s
         max_minutes_per_call=row.max_minutes_per_call,
         import_report=calls_pb2.CallListReport.FromString(row.import_report),
     )
+    message.totals.callbacks, _ = await campaign_callbacks(uow, row.id)
     if row.status in ("running", "paused") and counts["pending"]:
         message.waiting.CopyFrom(await waiting_callees(uow, row.id, now, window_start=window_start))
     message.created_at.FromDatetime(row.created_at)

@@ -36,13 +36,18 @@ class CallsEvents:
             call_id=call.id, flow_id=call.flow_id, campaign_id=call.campaign_id, at=_stamp(call.started_at)))
 
     async def call_ended(self, uow: UnitOfWork, call: Any) -> None:
-        await stage_event(uow, self.relay, CALL_ENDED, call.customer_id, calls_events_pb2.CallEnded(
+        ended = calls_events_pb2.CallEnded(
             call_id=call.id, flow_id=call.flow_id, campaign_id=call.campaign_id,
             status=call.status, duration_seconds=call.duration_seconds,
             disconnection_reason=call.disconnection_reason, cost_cents=call.cost_cents,
             plan_minutes=call.used_plan_minutes, opted_out=call.opted_out,
             failure_reason=call.failure_reason, at=_stamp(call.ended_at),
-            keys_pressed=len(call.digits), recorded=bool(call.recording_url)))
+            keys_pressed=len(call.digits), recorded=bool(call.recording_url),
+            # callback_requests.note_callbacks decided these in the same transaction.
+            callback_requested=getattr(call, "callback_requested", False))
+        if getattr(call, "callback_at", None) is not None:
+            ended.callback_at.FromDatetime(call.callback_at)
+        await stage_event(uow, self.relay, CALL_ENDED, call.customer_id, ended)
 
     async def call_analyzed(self, uow: UnitOfWork, call: Any) -> None:
         await stage_event(uow, self.relay, CALL_ANALYZED, call.customer_id, calls_events_pb2.CallAnalyzed(

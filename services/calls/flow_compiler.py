@@ -49,6 +49,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from services.calls.call_texts import CallTexts, texts_for
+from services.calls.callbacks import CALLBACK_NODE, CallbackOffer, offered_at_menus
 from services.calls.custom_fields import CustomField, analysis_items
 from services.calls.flow_rules import DIGIT_KEYS, FlowGraph, FlowNode, MenuFallback, NodeKind, menu_fallbacks
 
@@ -99,7 +100,8 @@ def opening(texts: CallTexts, business_name: str, opt_out_key: str) -> str:
 
 
 def compile_conversation_flow(graph: FlowGraph, *, business_name: str, opt_out_key: str,
-                              language: str) -> dict[str, Any]:
+                              language: str, callback: CallbackOffer | None = None) -> dict[str, Any]:
+    """`callback`: the flow's callback offer, said and taken at every menu (callbacks.py)."""
     texts = texts_for(language)
     nodes: list[dict[str, Any]] = [
         {"id": DISCLOSURE_NODE, "type": "conversation", "name": "Disclosure",
@@ -113,6 +115,10 @@ def compile_conversation_flow(graph: FlowGraph, *, business_name: str, opt_out_k
         {"id": GOODBYE_NODE, "type": "end", "name": "Goodbye", "speak_during_execution": True,
          "instruction": _say(texts.goodbye)},
     ]
+    if callback is not None and callback.key:
+        nodes.append({"id": CALLBACK_NODE, "type": "end", "name": "Callback", "speak_during_execution": True,
+                      "instruction": _say(texts.callback_words)})
+        graph = offered_at_menus(graph, callback, texts.callback_offer.format(key=callback.key))
     for node in graph.nodes:
         if node.kind == NodeKind.COLLECT_DIGITS:
             nodes.extend(_compile_collect(node))

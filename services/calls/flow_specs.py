@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import phonenumbers
 
+from services.calls.callbacks import CallbackOffer, offer_problems, offer_text, offered_at_menus
 from services.calls.custom_fields import field_problems, fields_of
 from services.calls.custom_fields import labelled_texts as field_texts
 from services.calls.flow_rules import (
@@ -102,7 +103,20 @@ def check_spec(spec: calls_pb2.FlowSpec, *, allowed_countries: frozenset[str] | 
         problem("BAD_KIND", "a flow is a node graph or an AI script")
     for field_problem in field_problems(fields_of(spec)):
         problem(field_problem.code, field_problem.message)
+    graph = graph_of(spec) if spec.kind == calls_pb2.FLOW_KIND_GRAPH else None
+    for found in offer_problems(callback_of(spec), graph, opt_out_key=opt_out_key(spec)):
+        problem(found.code, found.message, found.node_id)
     return problems
+
+
+def callback_of(spec: calls_pb2.FlowSpec) -> CallbackOffer | None:
+    """The flow's callback offer (callbacks.py); None when it offers none."""
+    return CallbackOffer(spec.callback.key, spec.callback.delay_minutes) if spec.callback.key else None
+
+
+def callback_offer_of(serialized_spec: bytes) -> str:
+    """A flow version's callback offer as a call row keeps it (callbacks.offer_text); '' for none."""
+    return offer_text(callback_of(calls_pb2.FlowSpec.FromString(serialized_spec)))
 
 
 def opt_out_key(spec: calls_pb2.FlowSpec) -> str:
@@ -117,7 +131,9 @@ def opt_out_key_of(serialized_spec: bytes) -> str:
 def menu_keys_of(serialized_spec: bytes) -> str:
     """A flow version's menus and their keys as a call row keeps them (key_inputs.menu_keys_text)."""
     spec = calls_pb2.FlowSpec.FromString(serialized_spec)
-    return menu_keys_text(graph_of(spec) if spec.kind == calls_pb2.FLOW_KIND_GRAPH else None)
+    # The callback key is one of every menu's keys (callbacks.py): kept when pressed, never a wrong key.
+    return menu_keys_text(offered_at_menus(graph_of(spec), callback_of(spec))
+                          if spec.kind == calls_pb2.FLOW_KIND_GRAPH else None)
 
 
 def transfer_numbers_of(serialized_spec: bytes) -> list[str]:

@@ -24,7 +24,7 @@ from services.calls.call_texts import DEFAULT_LANGUAGE
 from services.calls.custom_fields import fields_of
 from services.calls.flow_approval import APPROVED, PENDING_REVIEW, REJECTED
 from services.calls.flow_compiler import compile_agent, compile_ai_script, compile_conversation_flow, dtmf_options
-from services.calls.flow_specs import LANGUAGE_PATTERN, check_spec, flow_for_review, graph_of, opt_out_key
+from services.calls.flow_specs import LANGUAGE_PATTERN, callback_of, check_spec, flow_for_review, graph_of, opt_out_key
 from services.calls.retell_client import RetellClient, RetellNotFound
 from services.calls.retired_agents import retire_approved_version
 from services.calls.review_policy import review_reasons
@@ -55,7 +55,7 @@ def _engine_body(spec: calls_pb2.FlowSpec) -> dict[str, Any]:
         return compile_ai_script(spec.ai_prompt, business_name=spec.business_name, opt_out_key=opt_out_key(spec),
                                  language=language)
     return compile_conversation_flow(graph_of(spec), business_name=spec.business_name,
-                                     opt_out_key=opt_out_key(spec), language=language)
+                                     opt_out_key=opt_out_key(spec), language=language, callback=callback_of(spec))
 
 
 def _agent_body(spec: calls_pb2.FlowSpec, engine: dict[str, Any], settings: CallsSettings) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from services.calls.callbacks import CALLBACK_NODE
 from services.calls.flow_compiler import OPT_OUT_NODE
 from services.calls.flow_rules import DIGIT_KEYS, FlowGraph, NodeKind
 
@@ -158,7 +159,8 @@ def key_inputs(keys: Sequence[str], places: Sequence[KeyPlace] | None, graph: Fl
         elif node is not None and node.kind == NodeKind.MENU:
             # A wrong key is no choice (shown_keys drops it when the call ends; a row kept before that
             # rule still has it).
-            if key in node.edges:
+            # The flow's callback key is a choice at every menu too (callbacks.py).
+            if key in node.edges or place.entered_after == CALLBACK_NODE:
                 inputs.append(KeyInput(KeyInputKind.MENU_CHOICE, key, step_id))
             typing_at = ""
         elif node is not None and node.kind == NodeKind.COLLECT_DIGITS:

@@ -53,4 +53,6 @@ def call_message(row: Any) -> calls_pb2.Call:
         ended_at=stamp(row.ended_at), failure_reason=row.failure_reason, recorded=bool(row.record),
         waiting_for_line=row.status == "queued" and getattr(row, "waiting_for_line_since", None) is not None,
         stopped_by_customer=bool(getattr(row, "stopped_by_customer", False)),
+        # The callback its callee asked for (callback_requests.py); unset when none.
+        callback_at=stamp(getattr(row, "callback_at", None)),
     )

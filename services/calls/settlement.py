@@ -23,6 +23,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from services.calls import metrics
+from services.calls.callback_requests import note_callbacks
 from services.calls.campaign_progress import record_call_result
 from services.calls.events import CallsEvents
 from services.calls.placing import wallet_usage_kind
@@ -126,6 +127,7 @@ class Settlement:
             refused = [call for call in answer.calls if call.refusal_reason]
             if refused:
                 await (await uow.driver()).execute(_MARK_REFUSED, [call.call_id for call in refused])
+            await note_callbacks(uow, settled, self.settings)  # read by the events and the campaign
             for call in settled:
                 # Each call's events under its own trace, as its webhooks (services/runtime/tracing.py).
                 with traced(trace_id_of(call.id)):

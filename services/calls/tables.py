@@ -109,6 +109,10 @@ calls = Table(
     # The dialled flow version's menus and their keys ("menu=12;other=3", key_inputs.menu_keys_text):
     # a key pressed at a menu that is none of them is never kept (migration 0014).
     Column("menu_keys", Text, nullable=False, server_default=""),
+    # The dialled flow version's callback offer ("8:60", callbacks.offer_text; '' for none), and when the
+    # callee who pressed it is (a campaign) or would be (a single call) called back (migration 0019).
+    Column("callback_offer", Text, nullable=False, server_default=""),
+    Column("callback_at", DateTime(timezone=True)),
     Column("opted_out", Boolean, nullable=False, server_default="false"),
     # The customer stopped the call (StopCall): its outcome is "stopped by you" (migration 0013).
     Column("stopped_by_customer", Boolean, nullable=False, server_default="false"),
@@ -189,6 +193,8 @@ campaign_callees = Table(
     Column("cost_cents", BigInteger, nullable=False, server_default="0"),
     # Why a pending callee waits for next_attempt_at (campaign_progress.CalleeWait): "" when it does not.
     Column("wait_reason", Text, nullable=False, server_default=""),
+    # The callback the callee asked for (callbacks.py): at most one per callee and campaign (migration 0019).
+    Column("callback_at", DateTime(timezone=True)),
     # The callee's values from the list's columns, {"first_name": "Ada", "amount": "12.50"}, sent as the
     # call's variables on every attempt (flow_variables.py; migration 0017).
     Column("variables", JSONB, nullable=False, server_default="{}"),

@@ -8,6 +8,7 @@ from services.bot.screens import (  # noqa: F401
     admin_review,
     calling,
     campaigns,
+    flow_callbacks,
     flow_editing,
     flow_options,
     flows,

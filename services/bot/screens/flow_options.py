@@ -15,6 +15,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from services.bot.callback_drafts import callback_line
 from services.bot.flow_drafts import (
     CALL_LANGUAGES,
     KEYPAD,
@@ -83,11 +84,13 @@ def show_save_screen(turn: Turn) -> None:
     else:
         title = words("edit.options_title", name=draft["name"]) if editing else words("flow.complete_options",
                                                                                       name=draft["name"])
-        text = f"{title}\n\n{options}"
+        text = f"{title}\n\n{options}\n{callback_line(words, draft)}"  # the callback (flow_callbacks.py)
     keyboard = (Keyboard().row(draft_button(words("flow.option_key"), draft, "fopt"),
                                draft_button(words("flow.option_language"), draft, "flang"))
                 .row(draft_button(words("flow.option_voicemail"), draft, "fvm"),
                      draft_button(words("edit.option_voice"), draft, "fvc")))
+    if draft.get("kind") != "ai":
+        keyboard.row(draft_button(words("callback.option"), draft, "fcb"))
     if not editing:
         keyboard.row(draft_button(words("flow.save"), draft, "fsave"),
                      draft_button(words("flow.discard"), draft, "fdisc"))

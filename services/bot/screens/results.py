@@ -12,6 +12,7 @@ import logging
 import grpc
 
 from services.bot.call_texts import call_outcome, call_status_words, transcript_button
+from services.bot.callback_texts import callback_asked_line
 from services.bot.formatting import local_time, zone_label
 from services.bot.outgoing import Keyboard, button
 from services.bot.pages import page_to_show, paging_buttons
@@ -70,10 +71,14 @@ async def one_call(turn: Turn, args: list[str]) -> None:
         keyboard.row(button(turn.words("call.recording"), "rec", call.id))
     if call.status == calls_pb2.CALL_STATUS_ENDED:
         keyboard.row(transcript_button(turn.words, call.id))
+    text = call_outcome(turn.words, call)
+    if call.HasField("callback_at") and not call.campaign_id:  # a campaign calls back by itself
+        text += "\n" + callback_asked_line(turn.words, call.to_number, call.callback_at, turn.customer.timezone)
+        keyboard.row(button(turn.words("callback.call_back"), "inboxcall", call.id))
     keyboard.row(button(turn.words("menu.back"), "results"))
     # The outcome reads as in the notification (call_texts.py), which masks the number; this screen
     # is the owner's own record of the call, so it shows the number in full.
-    turn.show(call_outcome(turn.words, call), keyboard)
+    turn.show(text, keyboard)
 
 
 @router.button("rec")
