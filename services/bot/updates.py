@@ -16,7 +16,6 @@ from typing import Any
 
 import grpc
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import InterfaceError, OperationalError
 from telegram import Bot, Update
 
 from services.bot import metrics
@@ -31,7 +30,7 @@ from services.bot.settings import BotSettings
 from services.bot.tables import handled_updates
 from services.bot.turn import NotOnboarded, Turn
 from services.bot.users import find_user
-from services.runtime.database import Database, UnitOfWork
+from services.runtime.database import Database, UnitOfWork, is_database_unavailable
 from services.runtime.grpc_client import refusal_reason
 from services.runtime.tracing import traced
 
@@ -92,12 +91,12 @@ class UpdateHandling:
         else:
             try:
                 outcome = await self._handle_in_transaction(update, chat.id, person.id, person.language_code)
-            except (OperationalError, InterfaceError, OSError):
-                # PostgreSQL is unreachable or restarting: Telegram keeps the update and sends it again,
-                # rather than the person being told that something went wrong.
-                metrics.updates_total.labels("database_unavailable").inc()
-                raise
-            except Exception:
+            except Exception as error:
+                if is_database_unavailable(error):
+                    # PostgreSQL is unreachable or restarting: Telegram keeps the update and sends it
+                    # again, rather than the person being told that something went wrong.
+                    metrics.updates_total.labels("database_unavailable").inc()
+                    raise
                 log.exception("handling an update failed; it was rolled back")
                 outcome = await self._tell_it_failed(update, chat.id, person.id, person.language_code)
         metrics.updates_total.labels(outcome).inc()

@@ -18,10 +18,42 @@ from typing import Any, TypeVar
 import asyncpg
 from asyncpg.exceptions import DeadlockDetectedError
 from sqlalchemy import Table, insert, text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
 Result = TypeVar("Result")
+
+
+# SQLSTATEs of a server that cannot serve now: class 08 (connection exception), and of class 57
+# (operator intervention) 57P01 admin_shutdown, 57P02 crash_shutdown and 57P03 cannot_connect_now
+# (restarting); not 57014 query_canceled, which a statement timeout raises on a server that is up.
+_UNAVAILABLE_SQLSTATES = ("57P01", "57P02", "57P03")
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """Whether `error` says PostgreSQL cannot be reached or is restarting, rather than that the work is
+    wrong: work that failed so is tried again (a gRPC caller gets UNAVAILABLE, a Telegram update is
+    left for Telegram to send again), never reported to a person as a failure. The one rule the gRPC
+    interceptor and the bot's update handling share.
+
+    A stopped server shows as a refused connection (OSError), a pool that found no connection in
+    time, a connection the driver invalidated, or a server-side code such as 57P01 "terminating
+    connection due to administrator command" or 57P03 "the database system is starting up", which
+    SQLAlchemy passes on as a plain DBAPIError."""
+    if isinstance(error, OperationalError | InterfaceError | PoolTimeoutError | ConnectionError | OSError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    sqlstate = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    if isinstance(sqlstate, str) and (sqlstate.startswith("08") or sqlstate in _UNAVAILABLE_SQLSTATES):
+        return True
+    cause = getattr(error.orig, "__cause__", None)
+    return isinstance(cause, asyncpg.exceptions.PostgresConnectionError | asyncpg.exceptions.InterfaceError |
+                      ConnectionError | OSError)
 
 
 def create_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:

@@ -19,11 +19,10 @@ from typing import Any
 import grpc
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from services.runtime import metrics
 from services.runtime.callers import HARNESS, AccessTable, identify
+from services.runtime.database import is_database_unavailable
 from services.runtime.errors import DomainError
 from services.runtime.tracing import GRPC_METADATA_KEY, accepted, trace_id_var
 
@@ -52,12 +51,6 @@ def _status_metadata(code: grpc.StatusCode, message: str, reason: str, domain: s
     detail.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=domain, metadata=extra))
     status = status_pb2.Status(code=code.value[0], message=message, details=[detail])
     return ((STATUS_DETAILS_KEY, status.SerializeToString()),)
-
-
-def _is_database_unavailable(error: BaseException) -> bool:
-    if isinstance(error, OperationalError | PoolTimeoutError | ConnectionError | OSError):
-        return True
-    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
 class _MethodMetrics:
@@ -160,7 +153,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             except grpc.aio.AbortError:
                 raise
             except Exception as error:
-                if _is_database_unavailable(error):
+                if is_database_unavailable(error):
                     code = grpc.StatusCode.UNAVAILABLE
                     log.warning("%s: database unavailable (%s)", method_metrics.method, type(error).__name__)
                     await context.abort(code, "a dependency is unavailable; retry with the same key")
