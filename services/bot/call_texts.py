@@ -8,6 +8,7 @@ campaign CSV all use `outcome_words`, so they say the same words, and no provide
 
 from __future__ import annotations
 
+from services.bot.answer_texts import answer_lines
 from services.bot.formatting import duration, local_money
 from services.bot.i18n import Words
 from services.bot.outgoing import Button, button
@@ -133,6 +134,8 @@ def outcome_text(words: Words, call: calls_pb2.Call, *, with_analysis: bool = Tr
         lines.append(words("call.outcome.summary", summary=call.analysis.summary[:1500]))
     if with_analysis and call.analysis.sentiment:
         lines.append(words("call.outcome.sentiment", sentiment=words(f"sentiment.{call.analysis.sentiment.lower()}")))
+    if with_analysis:
+        lines.extend(answer_lines(words, call))
     return "\n".join(lines)
 
 

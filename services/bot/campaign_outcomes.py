@@ -13,9 +13,10 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.bot.call_texts import outcome_words
+from services.bot.campaign_answers import AnswerColumns
 from services.bot.i18n import Words
 from services.bot.outcome_chart import BAD, GOOD, NEUTRAL, ONGOING
 from services.calls.call_outcomes import OutcomeKind, outcome_of_code
@@ -43,23 +44,30 @@ KIND_ORDER = list(OutcomeKind)
 class CampaignReportInWords:
     csv: bytes
     bars: list[tuple[str, int, str]]  # label, count, colour
+    # The custom answers' chart (campaign_answers.py): a bar per answer of each yes/no or choice field.
+    answer_bars: list[tuple[str, int, str]] = field(default_factory=list)
 
 
 def report_in_words(words: Words, data: bytes) -> CampaignReportInWords:
     """The calls service's CSV in the customer's words, and the chart's bars counted from it."""
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
-    if not rows or tuple(rows[0]) != HEADER:
+    if not rows or tuple(rows[0][:len(HEADER)]) != HEADER:
         return CampaignReportInWords(data, [])  # not the layout this reads: sent as it is, no bars
+    # After the report's own columns, one per custom field (services/calls/answer_columns.py).
+    answers = AnswerColumns.of_header(rows[0][len(HEADER):])
     status_at, outcome_at = HEADER.index("status"), HEADER.index("outcome")
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
-    writer.writerow([words(HEADER_IDS[name]) for name in HEADER])
+    # The answer columns are named by the customer's fields: escaped like every cell.
+    writer.writerow([words(HEADER_IDS[name]) for name in HEADER]
+                    + [spreadsheet_cell(name) for name in answers.header(rows[0][len(HEADER):])])
     outcomes: Counter[str] = Counter()
     uncalled: Counter[ReportCategory] = Counter()
     for row in rows[1:]:
         cells = list(row)
-        if len(cells) != len(HEADER):
+        if len(cells) != len(rows[0]):
             continue
+        cells[len(HEADER):] = answers.row(words, cells[len(HEADER):])
         category = _category(cells[status_at])
         if category is not None:
             cells[status_at] = words(CATEGORY_IDS[category])
@@ -71,7 +79,8 @@ def report_in_words(words: Words, data: bytes) -> CampaignReportInWords:
         elif category is not None:
             uncalled[category] += 1
         writer.writerow([spreadsheet_cell(cell) for cell in cells])
-    return CampaignReportInWords(buffer.getvalue().encode("utf-8"), _bars(words, outcomes, uncalled))
+    return CampaignReportInWords(buffer.getvalue().encode("utf-8"), _bars(words, outcomes, uncalled),
+                                 answers.bars(words))
 
 
 def _category(value: str) -> ReportCategory | None:

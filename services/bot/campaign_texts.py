@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from services.bot.call_texts import plan_words
 from services.bot.callback_texts import callbacks_waiting_line
+from services.bot.campaign_answers import answers_chart
 from services.bot.campaign_outcomes import report_in_words
 from services.bot.clients import RPC_TIMEOUT_SECONDS, Services
 from services.bot.formatting import local_time, progress_bar
@@ -184,4 +185,6 @@ async def send_campaign_report(services: Services, user: TelegramUser, words: Wo
                  file=in_words.csv, file_name=report.filename or f"campaign-{campaign_id}.csv"),
         Outgoing("sendPhoto", {"chat_id": user.chat_id, "caption": words("campaign.chart.title")},
                  file=chart, file_name="outcomes.png"),
+        # Then, when the flow has yes/no or choice fields, how the callees answered them.
+        *answers_chart(words, user.chat_id, in_words.answer_bars),
     ]

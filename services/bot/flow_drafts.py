@@ -3,7 +3,8 @@ becomes on saving. Pure.
 
 A draft is a dict, since the conversation stores JSON:
     {"kind": "graph" | "ai", "name", "voice", "nodes", "open", "prompt",
-     "opt_out_key", "language", "voicemail": "hang_up" | "leave", "voicemail_message"}
+     "opt_out_key", "language", "voicemail": "hang_up" | "leave", "voicemail_message",
+     "fields" (custom outcomes, field_drafts.py), "callback" (callback_drafts.py)}
 and, for an edit of a saved flow (draft_of), "flow_id", "version", "edit_id" and "revision".
 Every draft has an "id" of its own (a new flow's, or its edit id), which the buttons of its screens
 carry: a button of an older draft (saved, discarded or replaced) never changes this one.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from services.bot.field_drafts import field_entries, field_messages
 from speechcue.calls.v1 import calls_pb2
 
 KINDS = {"msg": calls_pb2.NODE_KIND_MESSAGE, "menu": calls_pb2.NODE_KIND_MENU,
@@ -87,6 +89,7 @@ def spec_of(draft: dict[str, Any], *, business_name: str) -> calls_pb2.FlowSpec:
     else:
         spec.kind = calls_pb2.FLOW_KIND_GRAPH
         spec.graph.CopyFrom(graph_of(draft))
+    spec.custom_fields.extend(field_messages(draft))
     if isinstance(callback := draft.get("callback"), dict) and spec.kind == calls_pb2.FLOW_KIND_GRAPH:
         spec.callback.key, spec.callback.delay_minutes = callback["key"], int(callback.get("delay", 0))
     return spec
@@ -120,7 +123,7 @@ def draft_of(flow: calls_pb2.Flow, *, edit_id: str) -> dict[str, Any]:
             "voicemail": VOICEMAIL_NAMES.get(spec.voicemail_action, "hang_up"),
             "voicemail_message": spec.voicemail_message,
             "id": edit_id, "flow_id": flow.id, "version": flow.version, "edit_id": edit_id, "revision": 0,
-            "business_name": spec.business_name,
+            "business_name": spec.business_name, "fields": field_entries(spec),
             # The callback offer (callback_drafts.py): {"key", "delay"}, absent when none.
             **({"callback": {"key": spec.callback.key, "delay": spec.callback.delay_minutes}}
                if spec.callback.key else {})}

@@ -17,6 +17,7 @@ from google.protobuf.message import Message
 from sqlalchemy.dialects.postgresql import insert
 
 from services.bot import metrics
+from services.bot.answer_texts import answer_lines
 from services.bot.call_texts import outcome_text, status_text, transcript_button
 from services.bot.callback_texts import callback_asked_line
 from services.bot.campaign_texts import campaign_progress_message, send_campaign_report
@@ -141,9 +142,11 @@ class Notifications:
 
     async def _call_analyzed(self, uow: UnitOfWork, user: TelegramUser, words: Words,
                              event: calls_events_pb2.CallAnalyzed, envelope: Any) -> list[Outgoing]:
-        if event.campaign_id or not (event.has_summary or event.sentiment):
+        if event.campaign_id or not (event.has_summary or event.sentiment or event.custom_answers):
             return []
-        summary = (await self._call(user, event.call_id)).analysis.summary if event.has_summary else ""
+        # The summary and the custom answers are read from the call: the event carries neither.
+        call = await self._call(user, event.call_id) if event.has_summary or event.custom_answers else None
+        summary = call.analysis.summary if call is not None and event.has_summary else ""
         lines = [words("call.analysis.title")]
         if summary:
             lines.append(words("call.outcome.summary", summary=summary[:1500]))
@@ -151,6 +154,8 @@ class Notifications:
             lines.append(words("call.outcome.sentiment", sentiment=words(f"sentiment.{event.sentiment.lower()}")))
         if event.in_voicemail:
             lines.append(words("call.analysis.voicemail"))
+        if call is not None:
+            lines.extend(answer_lines(words, call))
         return [Outgoing("sendMessage", text_message("\n".join(lines), chat_id=user.chat_id))]
 
     async def _flow_reviewed(self, uow: UnitOfWork, user: TelegramUser, words: Words,

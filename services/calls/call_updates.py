@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert
 from services.calls import metrics
 from services.calls.call_end import CallEnd, CallState, belongs_to, end_of_call
 from services.calls.call_store import ONGOING, STATUS_RANK, find_call_for_webhook, update_call
+from services.calls.custom_fields import custom_answers
 from services.calls.do_not_call import PLATFORM, add_entry
 from services.calls.events import CallsEvents
 from services.calls.opt_outs import opt_out_reason
@@ -89,9 +90,11 @@ async def apply_retell_event(uow: UnitOfWork, events: CallsEvents, facts: Retell
         if end is not None:
             await _record_end(uow, call, end, facts)
     elif facts.event == "call_analyzed":
+        answers = custom_answers(facts.analysis.get("custom"), call.custom_fields)
         call = await update_call(uow, call.id, summary=facts.analysis["summary"],
                                  sentiment=facts.analysis["sentiment"], successful=facts.analysis["successful"],
-                                 in_voicemail=facts.analysis["in_voicemail"], analyzed_at=now)
+                                 in_voicemail=facts.analysis["in_voicemail"], analyzed_at=now,
+                                 custom_answers=answers.answers, is_lead=answers.lead)
         if call.settlement == SettlementState.SETTLED:  # its end has been announced
             await events.call_analyzed(uow, call)
         # Otherwise the settlement announces the analysis right after the call's end, so that

@@ -33,6 +33,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from services.calls.answer_columns import answer_cells, answer_header, report_fields
 from services.calls.call_outcomes import ENDED, FAILED, CallOutcome, OutcomeKind, call_outcome
 from services.calls.callee_reports import CalleeStatus, report_category
 from services.calls.phone_numbers import timezones_of
@@ -46,7 +47,7 @@ OPTED_OUT = "opted_out"
 CANCELLED = "cancelled"
 # The facts of a callee's last call that its outcome is decided by, as `call_<column>` on a report line.
 CALL_FACTS = ("status", "disconnection_reason", "failure_reason", "in_voicemail", "opted_out", "transfer_number",
-              "stopped_by_customer")
+              "stopped_by_customer", "custom_fields", "custom_answers")
 
 
 class CalleeLine(Protocol):
@@ -117,12 +118,15 @@ def report_csv(callees: Iterable[CalleeLine], campaign_status: str) -> bytes:
     """The report of a campaign in `campaign_status`, callees in list order."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
-    writer.writerow(HEADER)
+    callees = list(callees)
+    # Then a column per custom field of the calls (answer_columns.py).
+    fields = report_fields(callees)
+    writer.writerow([*HEADER, *answer_header(fields)])
     for callee in callees:
         category = report_category(callee.status, callee.attempts, campaign_status)
         outcome = callee_outcome(callee)
         cells = (callee.number, callee.name, category.value, callee.attempts, outcome.code if outcome else "",
                  callee.duration_seconds, " ".join(callee.digits or ()), f"{callee.cost_cents / 100:.2f}",
                  callback_cell(callee.number, getattr(callee, "callback_at", None)))
-        writer.writerow([spreadsheet_cell(cell) for cell in cells])
+        writer.writerow([spreadsheet_cell(cell) for cell in (*cells, *answer_cells(callee, fields))])
     return buffer.getvalue().encode()

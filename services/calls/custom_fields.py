@@ -246,11 +246,35 @@ def is_lead(answers: Mapping[str, str], fields: Iterable[CustomField]) -> bool:
     return any(field.lead_answer and answers.get(field.name) == field.lead_answer for field in fields)
 
 
+@dataclass(frozen=True)
+class CallAnswers:
+    """What a call row keeps of an analysis: calls.custom_answers and calls.is_lead."""
+
+    answers: dict[str, str]
+    lead: bool
+
+
+def custom_answers(data: Any, definitions: Any) -> CallAnswers:
+    """Retell's custom_analysis_data read against the call row's fields (calls.custom_fields)."""
+    fields = fields_from_value(definitions)
+    answers = read_answers(data, fields)
+    return CallAnswers(answers, is_lead(answers, fields))
+
+
+def answer_filter(field_name: str, value: str) -> tuple[str, str] | None:
+    """ListCalls' answer filter: None when it names no field. A name or value longer than any kept one
+    is cut to one character more, which still matches nothing."""
+    if not field_name:
+        return None
+    return field_name[:MAX_NAME + 1], value[:MAX_TEXT_ANSWER + 1]
+
+
 def answer_messages(answers: Any, definitions: Any) -> list[calls_pb2.CustomAnswer]:
     """A call row's answers (calls.custom_answers) in its fields' order (calls.custom_fields), as
     the Call message carries them."""
     if not isinstance(answers, dict):
         return []
     return [calls_pb2.CustomAnswer(name=field.name, value=answers[field.name],
-                                   lead=bool(field.lead_answer) and answers[field.name] == field.lead_answer)
+                                   lead=bool(field.lead_answer) and answers[field.name] == field.lead_answer,
+                                   type=PROTO_TYPES[field.type])
             for field in fields_from_value(definitions) if isinstance(answers.get(field.name), str)]

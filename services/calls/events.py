@@ -52,7 +52,9 @@ class CallsEvents:
     async def call_analyzed(self, uow: UnitOfWork, call: Any) -> None:
         await stage_event(uow, self.relay, CALL_ANALYZED, call.customer_id, calls_events_pb2.CallAnalyzed(
             call_id=call.id, campaign_id=call.campaign_id, sentiment=call.sentiment,
-            successful=call.successful, in_voicemail=call.in_voicemail, has_summary=bool(call.summary)))
+            successful=call.successful, in_voicemail=call.in_voicemail, has_summary=bool(call.summary),
+            # How many answers, and whether they make a lead; the answers only through GetCall.
+            custom_answers=len(call.custom_answers or {}), lead=bool(call.is_lead)))
 
     async def flow_reviewed(self, uow: UnitOfWork, flow: Any, approved: bool, note: str) -> None:
         await stage_event(uow, self.relay, FLOW_REVIEWED, flow.customer_id, calls_events_pb2.FlowReviewed(

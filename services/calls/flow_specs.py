@@ -6,7 +6,7 @@ from __future__ import annotations
 import phonenumbers
 
 from services.calls.callbacks import CallbackOffer, offer_problems, offer_text, offered_at_menus
-from services.calls.custom_fields import field_problems, fields_of
+from services.calls.custom_fields import definitions_value, field_problems, fields_of
 from services.calls.custom_fields import labelled_texts as field_texts
 from services.calls.flow_rules import (
     DEFAULT_OPT_OUT_KEY,
@@ -134,6 +134,11 @@ def menu_keys_of(serialized_spec: bytes) -> str:
     # The callback key is one of every menu's keys (callbacks.py): kept when pressed, never a wrong key.
     return menu_keys_text(offered_at_menus(graph_of(spec), callback_of(spec))
                           if spec.kind == calls_pb2.FLOW_KIND_GRAPH else None)
+
+
+def custom_fields_of(serialized_spec: bytes) -> list[dict[str, object]]:
+    """A flow version's custom fields as a call row keeps them (custom_fields.definitions_value)."""
+    return definitions_value(fields_of(calls_pb2.FlowSpec.FromString(serialized_spec)))
 
 
 def transfer_numbers_of(serialized_spec: bytes) -> list[str]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from services.calls.custom_fields import answer_messages
 from speechcue.calls.v1 import calls_pb2
 
 FLOW_STATUSES = {"approved": calls_pb2.FLOW_STATUS_APPROVED, "pending_review": calls_pb2.FLOW_STATUS_PENDING_REVIEW,
@@ -53,6 +54,7 @@ def call_message(row: Any) -> calls_pb2.Call:
         ended_at=stamp(row.ended_at), failure_reason=row.failure_reason, recorded=bool(row.record),
         waiting_for_line=row.status == "queued" and getattr(row, "waiting_for_line_since", None) is not None,
         stopped_by_customer=bool(getattr(row, "stopped_by_customer", False)),
+        custom_answers=answer_messages(getattr(row, "custom_answers", None), getattr(row, "custom_fields", None)),
         # The callback its callee asked for (callback_requests.py); unset when none.
         callback_at=stamp(getattr(row, "callback_at", None)),
     )

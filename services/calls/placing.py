@@ -47,7 +47,13 @@ from services.calls.data_storage import call_agent_override
 from services.calls.do_not_call import blocking_entry
 from services.calls.flow_approval import NOT_APPROVED, dialable_agent, may_dial, not_approved_message
 from services.calls.flow_compiler import CALLEE_DATA_VARIABLE, callee_data_value
-from services.calls.flow_specs import callback_offer_of, menu_keys_of, opt_out_key_of, transfer_numbers_of
+from services.calls.flow_specs import (
+    callback_offer_of,
+    custom_fields_of,
+    menu_keys_of,
+    opt_out_key_of,
+    transfer_numbers_of,
+)
 from services.calls.flow_variables import FLOW_NEEDS_VARIABLES, lacking, list_variables_of, needs_variables_message
 from services.calls.flows import flow_to_dial, get_flow
 from services.calls.limits import (
@@ -195,6 +201,7 @@ class CallPlacer:
             "opt_out_key": opt_out_key_of(flow.approved_spec or flow.spec),
             "menu_keys": menu_keys_of(flow.approved_spec or flow.spec),
             "callback_offer": callback_offer_of(flow.approved_spec or flow.spec),
+            "custom_fields": custom_fields_of(flow.approved_spec or flow.spec),
             "request_hash": fingerprint,
             "usage_kind": "bulk" if request.campaign_id else "single", "max_minutes": admission.max_minutes,
             "hold_cents": admission.hold_cents, "plan_minutes": admission.plan_minutes, "record": request.record,
@@ -260,7 +267,8 @@ class CallPlacer:
                 call = await update_call(uow, call.id, retell_agent_id=agent_id,
                                          opt_out_key=opt_out_key_of(flow.approved_spec or flow.spec),
                                          menu_keys=menu_keys_of(flow.approved_spec or flow.spec),
-                                         callback_offer=callback_offer_of(flow.approved_spec or flow.spec))
+                                         callback_offer=callback_offer_of(flow.approved_spec or flow.spec),
+                                         custom_fields=custom_fields_of(flow.approved_spec or flow.spec))
                 await uow.commit()
         if suspended:  # the kill switch came between the admission and now
             await self._fail(call, CustomerSuspended.default_reason, release=True)

@@ -125,6 +125,9 @@ def read_call(event: str, call: dict[str, Any]) -> RetellCallFacts:
         "sentiment": _text(analysis_raw.get("user_sentiment"), 16),
         "successful": analysis_raw.get("call_successful") is True,
         "in_voicemail": analysis_raw.get("in_voicemail") is True or reason == "voicemail_reached",
+        # The answers to the agent's custom fields as the model wrote them: read against the call's
+        # fields (custom_fields.read_answers) where the call row is known.
+        "custom": _mapping(analysis_raw.get("custom_analysis_data")),
     }
     duration = _int(call.get("duration_ms")) or 0
     status = _text(call.get("call_status"), 32)

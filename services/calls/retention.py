@@ -4,7 +4,8 @@ forever"): the retention tick purges what a callee typed or said once the retent
 What goes, `CALLS_RETENTION_DAYS` after a call was created: the keys the callee pressed (on the call
 and on its campaign callee), the call's summary (Retell writes it from the transcript, so it can
 quote what was said), the recording link, the call's variables (the list's values sent to Retell),
-and Retell's webhook bodies kept in `call_events` (the whole call object: transcript, numbers).
+the answers to the flow's custom fields (a text answer can quote the callee; whether they made the
+call a lead stays), and Retell's webhook bodies kept in `call_events` (the whole call object: transcript, numbers).
 What stays, because money, reports and the law need it: the number called, status, duration,
 costs, disconnection and failure reasons, sentiment and success, the opt-out fact and the
 do-not-call list, and each (call, event) pair, so a replayed webhook is still a duplicate.
@@ -34,19 +35,20 @@ MAX_BATCHES = 20
 
 # The rows the `calls_retention_due` index holds (migration 0009 states the same predicate).
 CALL_HAS_SENSITIVE_DATA = ("(digits <> '{}' OR recording_url <> '' OR summary <> '' "
-                           "OR variables <> '{}'::jsonb)")
+                           "OR variables <> '{}'::jsonb OR custom_answers <> '{}'::jsonb)")
 # And `call_events_retention_due`.
 EVENT_HAS_BODY = "payload <> '{}'::jsonb"
 
 _PURGE_CALLS = text(f"""
 WITH due AS (
   SELECT id, digits <> '{{}}' AS had_digits, recording_url <> '' AS had_recording, summary <> '' AS had_summary,
-         variables <> '{{}}'::jsonb AS had_variables
+         variables <> '{{}}'::jsonb AS had_variables, custom_answers <> '{{}}'::jsonb AS had_answers
   FROM calls WHERE created_at < :cutoff AND {CALL_HAS_SENSITIVE_DATA}
   ORDER BY created_at LIMIT :batch FOR UPDATE SKIP LOCKED
 ),
 calls_purged AS (
-  UPDATE calls c SET digits = '{{}}', key_places = '{{}}', recording_url = '', summary = '', variables = '{{}}'::jsonb
+  UPDATE calls c SET digits = '{{}}', key_places = '{{}}', recording_url = '', summary = '', variables = '{{}}'::jsonb,
+                     custom_answers = '{{}}'::jsonb
   FROM due WHERE c.id = due.id RETURNING c.id
 ),
 callees_purged AS (
@@ -58,6 +60,7 @@ SELECT count(*) AS calls,
        count(*) FILTER (WHERE had_recording) AS recording,
        count(*) FILTER (WHERE had_summary) AS summary,
        count(*) FILTER (WHERE had_variables) AS variables,
+       count(*) FILTER (WHERE had_answers) AS custom_answers,
        (SELECT count(*) FROM callees_purged) AS callee_digits
 FROM due
 """)
@@ -75,7 +78,7 @@ purged AS (
 SELECT count(*) AS webhook_body FROM purged
 """)
 
-CALL_KINDS = ("digits", "callee_digits", "recording", "summary", "variables")
+CALL_KINDS = ("digits", "callee_digits", "recording", "summary", "variables", "custom_answers")
 KINDS = (*CALL_KINDS, "webhook_body")
 
 

@@ -38,6 +38,7 @@ from services.calls.campaigns import (
     rename_campaign,
     screen_list,
 )
+from services.calls.custom_fields import answer_filter
 from services.calls.daily_caps import DailyCap, refuse_over_cap
 from services.calls.destinations import country_of, number_type_name
 from services.calls.dispatcher import Dispatcher
@@ -686,7 +687,9 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
         customer_id = require_id("customer_id", request.customer_id)
         rows, token = await self._call_page(customer_id, request.page, status=CALL_STATUS_NAMES.get(request.status, ""),
                                             flow_id=request.flow_id, campaign_id=request.campaign_id,
-                                            with_digits_only=request.with_key_presses_only)
+                                            with_digits_only=request.with_key_presses_only,
+                                            answer=answer_filter(request.answer_field, request.answer_value),
+                                            leads_only=request.leads_only)
         return calls_pb2.ListCallsResponse(calls=[call_message(row) for row in rows], next_page_token=token)
 
     async def _call_page(self, customer_id: str, page: object, **filters: object) -> tuple[list[object], str]:

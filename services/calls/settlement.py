@@ -60,7 +60,8 @@ FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS d(id, cost, plan_minutes)
 WHERE c.id = d.id AND c.settlement = '{SettlementState.PENDING}'
 RETURNING c.id, c.customer_id, c.flow_id, c.campaign_id, c.to_number, c.status, c.duration_seconds,
           c.disconnection_reason, c.digits, c.cost_cents, c.used_plan_minutes, c.recording_url, c.opted_out,
-          c.failure_reason, c.ended_at, c.summary, c.sentiment, c.successful, c.in_voicemail, c.analyzed_at
+          c.failure_reason, c.ended_at, c.summary, c.sentiment, c.successful, c.in_voicemail, c.analyzed_at,
+          c.custom_answers, c.is_lead
 """
 # A refusal is final (the call's wallet is gone, or its usage was recorded with other figures): such
 # a call leaves the queue, so that it cannot hold up the others, and is left for an operator.

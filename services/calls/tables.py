@@ -109,6 +109,12 @@ calls = Table(
     # The dialled flow version's menus and their keys ("menu=12;other=3", key_inputs.menu_keys_text):
     # a key pressed at a menu that is none of them is never kept (migration 0014).
     Column("menu_keys", Text, nullable=False, server_default=""),
+    # The dialled flow version's custom fields (custom_fields.definitions_value) and the answers Retell's
+    # post-call analysis gave them, those that fit ({"interested?": "yes"}); is_lead: an answer is its
+    # field's lead answer (migration 0018).
+    Column("custom_fields", JSONB, nullable=False, server_default="[]"),
+    Column("custom_answers", JSONB, nullable=False, server_default="{}"),
+    Column("is_lead", Boolean, nullable=False, server_default="false"),
     # The dialled flow version's callback offer ("8:60", callbacks.offer_text; '' for none), and when the
     # callee who pressed it is (a campaign) or would be (a single call) called back (migration 0019).
     Column("callback_offer", Text, nullable=False, server_default=""),

@@ -88,7 +88,9 @@ def show_save_screen(turn: Turn) -> None:
     keyboard = (Keyboard().row(draft_button(words("flow.option_key"), draft, "fopt"),
                                draft_button(words("flow.option_language"), draft, "flang"))
                 .row(draft_button(words("flow.option_voicemail"), draft, "fvm"),
-                     draft_button(words("edit.option_voice"), draft, "fvc")))
+                     draft_button(words("edit.option_voice"), draft, "fvc"))
+                # The custom outcomes Retell's analysis answers after each call (flow_fields.py).
+                .row(draft_button(words("fields.option", fields=len(draft.get("fields") or [])), draft, "ffld")))
     if draft.get("kind") != "ai":
         keyboard.row(draft_button(words("callback.option"), draft, "fcb"))
     if not editing:

@@ -56,6 +56,8 @@ async def recent_calls(turn: Turn, args: list[str]) -> None:
         keyboard.row(button(label[:60], "res", call.id))
     keyboard.row(*paging_buttons(turn.conversation, words, f"results:{chosen}", page, answer.next_page_token,
                                  "results", chosen))
+    # Calls by their custom outcomes (leads.py).
+    keyboard.row(button(words("leads.button"), "leads"), button(words("leads.by_answer"), "resans"))
     keyboard.row(button(words("results.inbox"), "inbox")).row(button(words("menu.back_home"), "home"))
     zone = zone_label(turn.customer.timezone, words.language)
     turn.show(words("results.title", zone=zone) if answer.calls else words("results.empty"), keyboard)
