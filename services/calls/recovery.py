@@ -1,6 +1,7 @@
 """The recovery tick: calls whose call_ended never came are settled by asking Retell, calls stuck
-before Retell accepted them are failed and their holds released, and calls of a suspended customer
-that are still live (Retell was unreachable when the kill switch stopped them) are stopped again."""
+before Retell accepted them (not those waiting for a line: services/calls/line_waiter.py) are failed
+and their holds released, and calls of a suspended customer that are still live (Retell was
+unreachable when the kill switch stopped them) are stopped again."""
 
 from __future__ import annotations
 
@@ -33,8 +34,12 @@ async def recover_calls(database: Database, retell: RetellClient, events: CallsE
         stale = (await uow.connection.execute(select(calls).where(
             calls.c.status.in_([RINGING, ONGOING]), calls.c.retell_call_id.is_not(None),
         ))).all()
+        # A call waiting for a line is the line waiter's: it dials it when a line frees (any replica,
+        # maybe right now) or fails it itself after calls_line_wait_seconds, under the row's lock.
+        # Failing it here could race that dial: the callee rings after the hold was released.
         stuck = (await uow.connection.execute(select(calls).where(
-            calls.c.status == QUEUED, calls.c.created_at < now - STUCK_QUEUED_AFTER))).all()
+            calls.c.status == QUEUED, calls.c.waiting_for_line_since.is_(None),
+            calls.c.created_at < now - STUCK_QUEUED_AFTER))).all()
     overdue = [call for call in stale
                if (call.placed_at or call.created_at) + timedelta(minutes=call.max_minutes) + grace < now]
     resolved = 0

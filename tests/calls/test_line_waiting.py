@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import timedelta
 
 import grpc
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.runtime.grpc_client import refusal_reason
 from speechcue.calls.v1 import calls_pb2
+from speechcue.common.v1 import common_pb2
 from tests.calls.conftest import CallsHarness
 
 BUSY_CALLEE = "+14155550150"
@@ -63,6 +66,29 @@ async def test_a_call_that_waits_too_long_fails_undialled_and_its_hold_comes_bac
     balance = await calls.wallet.balance(customer)
     assert busy.cost_cents > 0  # only the call that was made is paid for
     assert (balance.held_cents, balance.available_cents) == (0, 1_000 - busy.cost_cents)
+
+
+async def test_the_recovery_tick_leaves_a_call_waiting_for_a_line_to_the_line_waiter(calls: CallsHarness) -> None:
+    """Found by bench/faults.py at two replicas: the settling recovery tick (run as an hour later)
+    took a call waiting for a line for one stuck before Retell, failed it and released its hold,
+    while the other replica's line waiter was dialling it; the callee rang, the call was ended and
+    settled a second time (two calls.call.ended, its cost left as overage instead of the hold)."""
+    customer = await calls.customer_with_money(1_000)
+    flow = await calls.flow(customer)
+    waiting = await line_taken(calls, customer, flow.id, duration_ms=500_000)
+    held = (await calls.wallet.balance(customer)).held_cents
+    an_hour_later = Timestamp()
+    an_hour_later.FromDatetime(calls.clock.now + timedelta(hours=1))
+    await calls.stub.RunRecoveryTick(common_pb2.RunTickRequest(idempotency_key="tick:recovery:waiting",
+                                                              scheduled_at=an_hour_later))
+
+    still = await calls.stub.GetCall(calls_pb2.GetCallRequest(customer_id=customer, call_id=waiting.id))
+    assert (still.status, still.waiting_for_line) == (calls_pb2.CALL_STATUS_QUEUED, True)
+    assert (await calls.wallet.balance(customer)).held_cents == held
+    placed = await calls.settled(customer, waiting.id, timeout=60)
+    assert placed.status == calls_pb2.CALL_STATUS_ENDED and placed.cost_cents > 0
+    assert dials(calls)[WAITING_CALLEE] == 1
+    assert (await calls.wallet.ledger()).ok
 
 
 async def test_a_callee_who_joins_the_do_not_call_list_while_waiting_is_never_dialled(calls: CallsHarness) -> None:
