@@ -17,6 +17,7 @@ CALLS_ACCESS = access_table(calls_pb2.DESCRIPTOR.services_by_name["CallsService"
         # campaigns
         "CreateCampaign", "StartCampaign", "PauseCampaign", "ResumeCampaign", "CancelCampaign", "GetCampaign",
         "ListCampaigns", "GetCampaignReport", "QuoteCampaign", "RenameCampaign", "GetCustomerLimits",
+        "CampaignSegments",
         # admin RPCs
         "ReviewFlow", "ListFlowsForReview", "GetFlowForReview", "ListCallerIds", "SyncCallerIds",
         "SetCallerIdEnabled", "AddDoNotCall", "SetCustomerLimits", "SetCustomerTrust", "GetCallFigures",

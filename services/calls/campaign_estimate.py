@@ -21,6 +21,7 @@ Pure: no I/O. At 15 ¢ a minute, 5 minutes per call, 40 callees, 10 at once, no 
 from __future__ import annotations
 
 from services.calls.admission import Admission
+from services.calls.campaign_forecast import Forecast
 from speechcue.calls.v1 import calls_pb2
 
 MAX_QUOTED_MINUTES = 24 * 60  # the wallet's longest call (services/wallet/servicer.py MAX_CALL_MINUTES)
@@ -45,3 +46,13 @@ def campaign_quote(first: Admission, *, campaign_id: str, callees: int, minutes_
         estimate_cents=call_cost * callees, plan_code=first.plan_code, plan_name=first.plan_name,
         plan_minutes=first.plan_minutes, first_calls=first_calls, calls_covered=covered,
         blocked_reason=first.refusal or "")
+
+
+def with_forecast(quote: calls_pb2.CampaignQuote, likely: Forecast) -> calls_pb2.CampaignQuote:
+    """The quote with the list's forecast beside its worst case (campaign_forecast.py)."""
+    quote.expected_answered = likely.expected_answered
+    quote.likely_low_cents = likely.low_cents
+    quote.likely_high_cents = likely.high_cents
+    quote.expected_answer_percent = likely.answer_percent
+    quote.forecast_from_history = likely.from_history
+    return quote

@@ -26,7 +26,9 @@ from services.calls.caller_ids import (
     set_enabled,
     sync_from_retell,
 )
-from services.calls.campaign_estimate import campaign_quote, first_calls
+from services.calls.campaign_estimate import campaign_quote, first_calls, with_forecast
+from services.calls.campaign_forecast import CallingHours, RetryPlan, forecast
+from services.calls.campaign_recalls import campaign_segments, recall_request
 from services.calls.campaign_tick import run_campaign_tick
 from services.calls.campaigns import (
     PAUSED_BY_CUSTOMER,
@@ -46,6 +48,7 @@ from services.calls.do_not_call import PLATFORM, add_entry, blocking_entry
 from services.calls.events import CallsEvents
 from services.calls.figures import call_figures
 from services.calls.flow_approval import NOT_APPROVED, dialable_agent
+from services.calls.forecast_inputs import AnswerRatesCache, list_groups
 from services.calls.key_press_inbox import inbox_context, key_presses_message
 from services.calls.limits import CustomerSuspended, Limits, is_suspended, limits_for, lock_customer, store_limits
 from services.calls.list_imports import list_import_slot
@@ -120,6 +123,7 @@ class CampaignsServicer:
     clock: Callable[[], datetime]
     dispatcher: Dispatcher
     placer: CallPlacer
+    answer_rates: AnswerRatesCache
 
     async def PreviewCallList(self, request: calls_pb2.PreviewCallListRequest,
                               context: grpc.aio.ServicerContext) -> calls_pb2.CallListReport:
@@ -142,14 +146,18 @@ class CampaignsServicer:
         require_text("name", request.name, max_length=80)
         _region(request.default_region)
         require_range("max_minutes_per_call", request.max_minutes_per_call or 5, 1, 60)
+        if request.from_campaign_id:
+            require_id("from_campaign_id", request.from_campaign_id)
 
         async def work(uow: UnitOfWork) -> calls_pb2.Campaign:
             now = self.clock()
             await refuse_over_cap(uow, DailyCap.CAMPAIGNS, customer_id=request.customer_id, settings=self.settings,
                                   now=now)
-            async with list_import_slot(self.database, customer_id=request.customer_id, data=request.list,
+            # A re-call of a segment: its list is built here from the campaign's callees (campaign_recalls.py).
+            listed = await recall_request(uow, request) if request.from_campaign_id else request
+            async with list_import_slot(self.database, customer_id=request.customer_id, data=listed.list,
                                         settings=self.settings, now=now):
-                row = await create_campaign(uow, request, now, allowed_countries=self.settings.allowed_countries)
+                row = await create_campaign(uow, listed, now, allowed_countries=self.settings.allowed_countries)
             return await self._campaign(uow, row)
 
         return await run_idempotent(self.database, request.idempotency_key, request, calls_pb2.Campaign, work)
@@ -213,13 +221,27 @@ class CampaignsServicer:
             flow = await flow_ops.get_flow(uow, row.flow_id, customer_id=customer_id)
             callees = (await self._campaign(uow, row)).totals.pending
             limits = await limits_for(uow, customer_id, self.settings, self.clock())
+            groups = await list_groups(uow, row.id, start=max(row.start_at or self.clock(), self.clock()))
         first = first_calls(callees=callees, minutes_per_call=row.max_minutes_per_call,
                             max_concurrent=limits.max_concurrent_calls)
         # The same rule, asked the same way, as each of the campaign's dials (campaign_estimate.py).
         admission = await self.placer.admission(customer_id, flow, max_minutes=first * row.max_minutes_per_call,
                                                 record=False, bulk=True)
-        return campaign_quote(admission, campaign_id=row.id, callees=callees,
-                              minutes_per_call=row.max_minutes_per_call, first_calls=first)
+        quote = campaign_quote(admission, campaign_id=row.id, callees=callees,
+                               minutes_per_call=row.max_minutes_per_call, first_calls=first)
+        likely = forecast(await self.answer_rates.get(self.database, self.clock()), groups,
+                          RetryPlan(row.max_attempts, row.retry_spacing_minutes),
+                          price_per_minute_cents=admission.price_per_minute_cents,
+                          minutes_per_call=row.max_minutes_per_call,
+                          hours=CallingHours(self.settings.calls_window_start.hour,
+                                             self.settings.calls_window_end.hour))
+        return with_forecast(quote, likely)
+
+    async def CampaignSegments(self, request: calls_pb2.GetCampaignRequest,
+                               context: grpc.aio.ServicerContext) -> calls_pb2.CampaignSegmentsResponse:
+        async with self.database.unit_of_work() as uow:
+            return await campaign_segments(uow, campaign_id=require_id("campaign_id", request.campaign_id),
+                                           customer_id=require_id("customer_id", request.customer_id))
 
     async def RenameCampaign(self, request: calls_pb2.RenameCampaignRequest,
                              context: grpc.aio.ServicerContext) -> calls_pb2.Campaign:
@@ -429,6 +451,8 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
         self.dispatcher = Dispatcher(database, self.placer, retell, settings, events.relay, clock)
         settlement.on_campaign_call_settled = self.dispatcher.wake
         self._voices: tuple[float, list[calls_pb2.Voice]] = (0.0, [])
+        # The platform's answer rates for the forecast, read at most every ten minutes (forecast_inputs.py).
+        self.answer_rates = AnswerRatesCache()
 
     # ---- flows ---------------------------------------------------------------------------
 

@@ -215,7 +215,13 @@ def foreign_attempts(calls: CallsHarness, payments: PaymentsHarness) -> dict[str
                                                              campaign_id=o["campaign"].id))],
         "CallsService.CreateCampaign": [lambda o: c.CreateCampaign(calls_pb2.CreateCampaignRequest(
             idempotency_key=key("campaign"), customer_id=o["intruder"], name="Eve's", flow_id=o["flow"].id,
-            list=b"+14155550141\n"))],
+            list=b"+14155550141\n")),
+            # The intruder's own flow, with a list made of the owner's campaign's callees (a re-call).
+            lambda o: c.CreateCampaign(calls_pb2.CreateCampaignRequest(
+                idempotency_key=key("campaign"), customer_id=o["intruder"], name="Eve's",
+                flow_id=o["intruder_flow"].id, from_campaign_id=o["campaign"].id, segment="not_called"))],
+        "CallsService.CampaignSegments": [lambda o: c.CampaignSegments(calls_pb2.GetCampaignRequest(
+            customer_id=o["intruder"], campaign_id=o["campaign"].id))],
         "CallsService.StartCampaign": [lambda o: c.StartCampaign(campaign_action(o))],
         "CallsService.PauseCampaign": [lambda o: c.PauseCampaign(campaign_action(o))],
         "CallsService.ResumeCampaign": [lambda o: c.ResumeCampaign(campaign_action(o))],

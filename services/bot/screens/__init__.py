@@ -7,6 +7,7 @@ from services.bot.screens import (  # noqa: F401
     admin_protection,
     admin_review,
     calling,
+    campaign_segments,
     campaigns,
     flow_callbacks,
     flow_editing,

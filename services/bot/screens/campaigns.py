@@ -23,6 +23,7 @@ from services.bot.campaign_texts import (
 )
 from services.bot.destination_check import customer_country
 from services.bot.destination_texts import short_reason
+from services.bot.forecast_texts import forecast_lines
 from services.bot.formatting import babel_locale, local_time, zone
 from services.bot.outgoing import Keyboard, button
 from services.bot.pasted_lists import one_callee_per_line
@@ -285,6 +286,12 @@ async def create_campaign(turn: Turn, content: bytes) -> None:
             raise
         turn.send(lacking)
         return
+    await show_new_campaign(turn, campaign)
+
+
+async def show_new_campaign(turn: Turn, campaign: calls_pb2.Campaign) -> None:
+    """A campaign just created from a list (or a re-called segment: screens/campaign_segments.py): its
+    import report, then its confirm screen."""
     turn.conversation.reset()
     words = turn.words
     report = campaign.import_report
@@ -317,6 +324,7 @@ async def confirm_lines(turn: Turn, campaign: calls_pb2.Campaign, keyboard: Keyb
     quote = await turn.services.calls.QuoteCampaign(calls_pb2.GetCampaignRequest(
         customer_id=turn.customer_id, campaign_id=campaign.id), timeout=turn.timeout)
     lines = [words("campaign.name_line", name=campaign.name), *estimate_lines(words, quote),
+             *forecast_lines(words, quote),
              *await preview_lines(turn, campaign)]
     if campaign.HasField("start_at"):
         start = local_time(campaign.start_at, turn.customer.timezone, words.language)
@@ -386,6 +394,8 @@ async def show_campaign(turn: Turn, campaign: calls_pb2.Campaign) -> None:
         keyboard.row(cancel)
     elif status in ("completed", "cancelled"):
         keyboard.row(button(words("campaign.report"), "camp", "report", campaign.id))
+    if status in ("paused", "completed", "cancelled"):  # a new campaign of some of its callees
+        keyboard.row(button(words("recall.button"), "rcall", campaign.id))
     keyboard.row(button(words("campaign.rename"), "camp", "rename", campaign.id), button(words("menu.back"), "camps"))
     turn.show("\n".join(lines), keyboard)
 
