@@ -172,3 +172,22 @@ async def test_a_key_other_than_the_callback_key_asks_for_nothing(calls: CallsHa
     settled = await calls.settled(customer, call.id)
 
     assert settled.digits == ["1"] and not settled.HasField("callback_at")
+
+
+async def test_a_number_put_on_the_do_not_call_list_meanwhile_is_not_called_back(calls: CallsHarness) -> None:
+    customer = await calls.customer_with_money(5_000)
+    await unlimited(calls, customer)
+    await calls.script_callee(CALLEE, duration_ms=20_000, keys=PRESSES_CALLBACK)
+    flow = await calls.flow(customer, callback_flow(delay_minutes=60))
+    created = await started_campaign(calls, customer, flow.id)
+    waiting = await waiting_for_callback(calls, created.id)
+    await calls.stub.AddDoNotCall(calls_pb2.AddDoNotCallRequest(
+        idempotency_key=calls.key("dnc"), customer_id=customer, number=CALLEE, reason="asked by phone"))
+
+    calls.clock.now = waiting["next_attempt_at"] + timedelta(seconds=1)
+    done = await wait_for_status(calls, customer, created.id, calls_pb2.CAMPAIGN_STATUS_COMPLETED)
+
+    assert len(calls.retell.calls) == 1  # the callback was refused before any dial
+    assert (done.totals.attempts, done.totals.callbacks, done.totals.cost_cents) == (1, 1, 15)
+    row = await callee_row(calls, created.id)
+    assert (row["status"], row["outcome"]) == ("skipped", "do_not_call")
