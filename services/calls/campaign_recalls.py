@@ -61,9 +61,7 @@ def callee_result(line: Any, campaign_status: str) -> CalleeResult:
         outcome=callee_outcome(line),
         menu_choices=menu_choices(line.call_keys or (), line.call_key_places or (), line.call_menu_keys or "",
                                   line.call_opt_out_key or ""),
-        # The last call's answers and fields, as campaign_report.CALL_FACTS reads them once the calls keep them.
-        answers=countable_answers(getattr(line, "call_custom_answers", None),
-                                  getattr(line, "call_custom_fields", None)),
+        answers=countable_answers(line.call_custom_answers, line.call_custom_fields),
         blocked=bool(line.blocked))
 
 

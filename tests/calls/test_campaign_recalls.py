@@ -6,6 +6,7 @@ rates once there are enough calls."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import uuid
@@ -59,12 +60,17 @@ async def test_each_segment_of_a_finished_campaign_re_calls_exactly_its_callees(
         await calls.script_callee(number, outcome="busy", ring_ms=200)
     for number in script["voicemail"]:
         await calls.script_callee(number, outcome="voicemail", duration_ms=8_000)
-    for name, key in (("key 1", "1"), ("key 2", "2"), ("opted out", "9"), ("key 3", "3")):
+    # Retell's post-call model answers the flow's custom field: yes for those who pressed 1, no for 2.
+    for name, key, interested in (("key 1", "1", True), ("key 2", "2", False), ("opted out", "9", None),
+                                  ("key 3", "3", None)):
         for number in script[name]:
-            await calls.script_callee(number, duration_ms=20_000, keys=[{"digit": key, "at_ms": 6000}])
+            await calls.script_callee(number, duration_ms=20_000, keys=[{"digit": key, "at_ms": 6000}],
+                                      answers={} if interested is None else {"interested": interested})
     for number in script["answered"] + script["answered, then do-not-call"]:
         await calls.script_callee(number, duration_ms=20_000)
-    flow = await calls.flow(customer, menu_flow())
+    spec = menu_flow()
+    spec.custom_fields.append(calls_pb2.CustomField(name="interested", type=calls_pb2.CUSTOM_FIELD_TYPE_YES_NO))
+    flow = await calls.flow(customer, spec)
     source = await calls.stub.CreateCampaign(calls_pb2.CreateCampaignRequest(
         idempotency_key=calls.key("campaign"), customer_id=customer, name="Reminders", flow_id=flow.id,
         list=("number,name\n" + "\n".join(f"{number},Callee {index}" for index, number in enumerate(listed))).encode(),
@@ -78,13 +84,17 @@ async def test_each_segment_of_a_finished_campaign_re_calls_exactly_its_callees(
     await calls.stub.AddDoNotCall(calls_pb2.AddDoNotCallRequest(
         idempotency_key=calls.key("dnc"), customer_id=customer, number=script["answered, then do-not-call"][0]))
 
-    assert await segments(calls, customer, source.id) == {
-        "no_answer": 3, "busy": 2, "voicemail": 2, "answered": 2 + 1 + 2 + 1,
-        "key:1": 2, "key:2": 1, "key:3": 1}
+    expected_counts = {"no_answer": 3, "busy": 2, "voicemail": 2, "answered": 2 + 1 + 2 + 1, "key:1": 2, "key:2": 1,
+                       "key:3": 1, "field:interested=no": 1, "field:interested=yes": 2}
+    deadline = asyncio.get_running_loop().time() + 30
+    while (counted := await segments(calls, customer, source.id)) != expected_counts:  # the answers come last
+        assert asyncio.get_running_loop().time() < deadline, counted
+        await asyncio.sleep(0.1)
     expected = {
         "no_answer": set(script["no_answer"]), "busy": set(script["busy"]), "voicemail": set(script["voicemail"]),
         "answered": set(script["key 1"] + script["key 2"] + script["answered"] + script["key 3"]),
         "key:1": set(script["key 1"]), "key:2": set(script["key 2"]),
+        "field:interested=yes": set(script["key 1"]), "field:interested=no": set(script["key 2"]),
     }
     for code, callees in expected.items():
         created = await recall(calls, customer, source.id, code)
