@@ -5,6 +5,9 @@ Leads; Retell is the simulator, answering as each callee's scenario scripts."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 from services.bot.answer_texts import answers_line
@@ -12,6 +15,8 @@ from services.bot.call_texts import call_outcome
 from services.bot.i18n import Words
 from speechcue.calls.v1 import calls_pb2
 from tests.bot.conftest import BotHarness, Person, find_button, message_text, start_new_flow
+from tests.bot.test_campaign_reports_agree import downloaded
+from tests.calls.conftest import menu_flow
 
 EN = Words("en")
 KEEN, NOT_KEEN = "+14155550161", "+14155550162"
@@ -137,3 +142,41 @@ def test_the_answers_speak_the_chats_language(language: str) -> None:
     assert words("fields.outcome_answer", lead="⭐ ", name="interested?", answer=words("fields.answer.yes")) in text
     assert words("fields.outcome_answer", lead="", name="preferred day", answer="Tue") in text
     assert answers_line(words, call) == f"⭐ interested? {words('fields.answer.yes')} · preferred day Tue"
+
+
+async def test_a_campaigns_report_has_the_answers_as_columns_and_a_chart_of_them(bot: BotHarness) -> None:
+    person = await bot.onboarded()
+    customer = await bot.customer_id(person)
+    await bot.calls.wallet.credit(customer, 5_000)
+    spec = menu_flow()
+    spec.custom_fields.extend([
+        calls_pb2.CustomField(name="interested?", type=calls_pb2.CUSTOM_FIELD_TYPE_YES_NO, lead_answer="yes"),
+        calls_pb2.CustomField(name="preferred day", type=calls_pb2.CUSTOM_FIELD_TYPE_CHOICE, choices=["Mon", "Tue"])])
+    flow = await bot.calls.flow(customer, spec)
+    await bot.calls.script_callee(KEEN, answers={"interested?": True, "preferred day": "Tue"})
+    await bot.calls.script_callee(NOT_KEEN, answers={"interested?": False, "preferred day": "Tue"})
+    created = await bot.calls.stub.CreateCampaign(calls_pb2.CreateCampaignRequest(
+        idempotency_key=bot.calls.key("campaign"), customer_id=customer, name="Offer", flow_id=flow.id,
+        list=f"{KEEN}\n{NOT_KEEN}".encode()))
+    await bot.calls.stub.StartCampaign(calls_pb2.CampaignActionRequest(
+        idempotency_key="go", customer_id=customer, campaign_id=created.id))
+    await person.wait_for(lambda m: "document" in m, within=60.0, what="the completion report")
+    for placed in (await bot.calls.stub.ListCalls(calls_pb2.ListCallsRequest(
+            customer_id=customer, campaign_id=created.id))).calls:
+        await bot.calls.settled(customer, placed.id, analyzed=True)
+
+    # Asked again from the campaign's screen once every call's analysis is in.
+    await person.say("/menu")
+    await person.press("Campaigns")
+    await person.press_first("camp:view:")
+    await person.wait_for_button(EN("campaign.report"))
+    last = max(message["message_id"] for message in person.messages())
+    await person.press(EN("campaign.report"))
+    chart = await person.wait_for(lambda m: m["message_id"] > last and m.get("caption") == EN("fields.answers_chart"),
+                                  what="the answers chart")
+    assert chart["photo"]
+    [document] = [m for m in person.messages() if m["message_id"] > last and "document" in m]
+    rows = list(csv.reader(io.StringIO((await downloaded(bot, document["document"]["file_id"])).decode())))
+    at = rows[0].index("interested?")
+    assert rows[0][at + 1] == "preferred day"
+    assert sorted((row[0], row[at], row[at + 1]) for row in rows[1:]) == [(KEEN, "yes", "Tue"), (NOT_KEEN, "no", "Tue")]

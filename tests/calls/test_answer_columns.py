@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from services.bot.campaign_answers import answers_chart
 from services.bot.campaign_outcomes import HEADER_IDS, report_in_words
 from services.bot.i18n import Words
 from services.calls.campaign_report import HEADER, report_csv
@@ -79,3 +80,12 @@ def test_the_bot_names_the_columns_says_yes_and_no_in_the_chats_words_and_charts
     assert [(label, count) for label, count, _ in in_words.answer_bars] == [
         (f"interested?: {yes}", 2), (f"interested?: {no}", 1), ("preferred day: Tue", 2)]
     assert in_words.bars  # the outcomes chart is counted as before
+
+
+def test_the_answers_chart_is_a_photo_after_the_outcomes_and_none_without_answers() -> None:
+    words = Words("en")
+    bars = report_in_words(words, report_csv(CALLEES, "completed")).answer_bars
+    [photo] = answers_chart(words, 42, bars)
+    assert photo.method == "sendPhoto" and photo.body["caption"] == words("fields.answers_chart")
+    assert photo.file is not None and photo.file.startswith(b"\x89PNG")
+    assert answers_chart(words, 42, report_in_words(words, report_csv([Callee()], "completed")).answer_bars) == []
