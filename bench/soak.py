@@ -1,13 +1,14 @@
 """Issue 9, part 5: a long soak under mixed load, with every service's memory sampled and the p99
 latency of each operation per time window.
 
-`python -m bench.soak [--minutes 30] [--window 60] [--time-scale 0.02]` starts the platform as
-`./dev up` runs it on the bench's own ports (bench/faults.py's), onboards a dozen customers and runs
-the mixed load of `devstack.mixed_load` at 2 calls/s (each with its webhooks and settlement), 0.5 paid
-top-ups/s and 2 bot updates/s for `--minutes`, sampling the RSS of wallet, calls, payments, bot and
-the sandbox every 5 s. Every `--window` seconds it prints each operation's count, p50 and p99 and
-every service's RSS. At the end it settles, runs the checks of bench/faults.py (nothing lost or
-doubled), and prints:
+`python -m bench.soak [--replicas 2] [--minutes 30] [--window 60] [--time-scale 0.02]` starts the
+platform as `./dev up --replicas N` runs it on the bench's own ports (bench/faults.py's), onboards a
+dozen customers and runs the mixed load of `devstack.mixed_load` at 2 calls/s (each with its
+webhooks and settlement), 0.5 paid top-ups/s and 2 bot updates/s for `--minutes`, sampling the RSS
+of every process of wallet, calls, payments and bot, and of the sandbox, every 5 s. Every `--window`
+seconds it prints each operation's count, p50 and p99 and every process's RSS. At the end it
+settles, runs the checks of bench/faults.py (nothing lost or doubled), prints what the load's
+clients met (bench/replica_faults.py's figures), and:
 
 - memory: per service, the largest RSS in the first 30 % of the run after a 10 % warm-up against the
   largest in the last 30 %; the bound is growth of at most 10 % + 16 MiB;
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import statistics
 import sys
 import tempfile
@@ -29,9 +31,12 @@ import time
 from pathlib import Path
 
 from bench.faults import CUSTOMERS, RATES, bench_platform
+from bench.replica_faults import ClientFigures, ServiceLogs, describe_logs, spread
+from bench.signals import exit_on_sigterm
 from devstack.local_platform import LocalPlatform
-from devstack.memory_samples import SERVICES, MemorySampler
+from devstack.memory_samples import MemorySampler
 from devstack.mixed_load import MixedLoad, percentile
+from devstack.platform import MAX_REPLICAS
 
 GROWTH_FRACTION = 0.10
 GROWTH_SLACK_BYTES = 16 * 2**20
@@ -44,8 +49,10 @@ KINDS = ("call", "topup", "bot_update")
 async def soak(platform: LocalPlatform, minutes: float, window: float) -> bool:
     load = MixedLoad(platform, rates=RATES, customers=CUSTOMERS)
     await load.prepare()
-    sampler = MemorySampler(platform, every_seconds=5.0)
+    sampler = MemorySampler(platform, every_seconds=5.0, services=tuple(platform.instances))
     sampling = asyncio.create_task(sampler.run())
+    logs = ServiceLogs(platform)
+    logs.mark()
     started = time.monotonic()
     windows: dict[str, list[list[float]]] = {kind: [] for kind in KINDS}
     load.start()
@@ -54,7 +61,7 @@ async def soak(platform: LocalPlatform, minutes: float, window: float) -> bool:
             since = time.monotonic()
             await asyncio.sleep(window)
             summary = load.summary(since=since, until=since + window)
-            memory = " ".join(f"{s} {sampler.latest(s) / 2**20:.0f}" for s in SERVICES)
+            memory = " ".join(f"{s} {sampler.latest(s) / 2**20:.0f}" for s in sampler.services)
             print(f"{(since - started) / 60:5.1f} min  {summary}  | RSS MiB {memory}", flush=True)
             for kind in KINDS:
                 windows[kind].append(load.latencies(kind, since=since, until=since + window))
@@ -65,6 +72,9 @@ async def soak(platform: LocalPlatform, minutes: float, window: float) -> bool:
     verdict = await load.verify()
     await load.close()
     print(f"\nchecks: {verdict}; unfinished: {unfinished or 'nothing'}; errors: {len(load.errors())}")
+    print(ClientFigures.of(load.operations, since=started))
+    print(describe_logs(logs.since_mark()))
+    print(spread(platform))
     ok = not unfinished and not verdict.problems and not load.errors()
     print(f"memory (bound: +{GROWTH_FRACTION:.0%} + {GROWTH_SLACK_BYTES // 2**20} MiB):")
     for growth in sampler.growth():
@@ -103,13 +113,17 @@ def judged_windows(per_window: list[list[float]]) -> list[list[float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__.splitlines()[0])
+    parser.add_argument("--replicas", type=int, default=2, choices=range(1, MAX_REPLICAS + 1), metavar="N",
+                        help="processes of each service (default 2, as the chart deploys; 1: the issue 9 runs)")
     parser.add_argument("--minutes", type=float, default=30.0)
     parser.add_argument("--window", type=float, default=60.0, help="seconds per latency window")
     parser.add_argument("--time-scale", type=float, default=0.02)
     options = parser.parse_args()
-    print(f"soak: {RATES.describe()}, {CUSTOMERS} customers, {options.minutes:g} min")
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
+    print(f"soak: {RATES.describe()}, {CUSTOMERS} customers, {options.minutes:g} min, "
+          f"{options.replicas} replica(s) of every service")
     with tempfile.TemporaryDirectory(prefix="speechcue-bench-soak-") as folder:
-        platform = bench_platform(Path(folder), options.time_scale)
+        platform = bench_platform(Path(folder), options.time_scale, options.replicas)
         try:
             platform.start()
             ok = asyncio.run(soak(platform, options.minutes, options.window))

@@ -50,11 +50,13 @@ class Growth:
 class MemorySampler:
     platform: LocalPlatform
     every_seconds: float = 5.0
+    # The processes sampled: with replicas, name them all (`LocalPlatform.instances`: bot, bot-2 …).
+    services: tuple[str, ...] = SERVICES
     samples: list[tuple[float, str, int]] = field(default_factory=list)  # (monotonic, service, bytes)
 
     def sample(self) -> None:
         now = time.monotonic()
-        for service in SERVICES:
+        for service in self.services:
             if self.platform.running(service):
                 try:
                     self.samples.append((now, service, rss_bytes(self.platform.pid(service))))
@@ -79,7 +81,7 @@ class MemorySampler:
         early_from, early_to = start + warm_up_fraction * length, start + (warm_up_fraction + part) * length
         late_from = end - part * length
         found = []
-        for service in SERVICES:
+        for service in self.services:
             early = [size for at, name, size in self.samples if name == service and early_from <= at <= early_to]
             late = [size for at, name, size in self.samples if name == service and at >= late_from]
             if early and late:

@@ -109,6 +109,8 @@ class Operation:
     attempts: int = 0
     busy_refusals: int = 0
     error: str = ""
+    # What each failed attempt met (a gRPC status, a webhook's HTTP status), each followed by a retry.
+    failures: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -320,6 +322,7 @@ class MixedLoad:
             except grpc.aio.AioRpcError as error:
                 if error.code() not in RETRIED_CODES or time.monotonic() - record.started > self.give_up_seconds:
                     raise
+                record.failures.append(error.code().name)
             await asyncio.sleep(0.5)
 
     def _callee_scenario(self, serial: int) -> dict[str, Any]:
@@ -369,6 +372,8 @@ class MixedLoad:
         record.attempts = 1
         delivery = await self._say(user, "/menu")
         record.attempts = int(delivery.get("attempts") or 1)
+        record.failures += [f"webhook HTTP {status or 'no answer'}" for status in delivery.get("statuses") or []
+                            if not 200 <= status < 300]
         if not delivery.get("delivered"):
             record.error = f"update not taken: {delivery.get('error') or delivery.get('statuses')}"
 
@@ -606,8 +611,9 @@ class MixedLoad:
         unrecorded = [u for u in ours if u["delivered"] and u["update"]["update_id"] not in handled]
         if unrecorded:
             verdict.problems.append(f"{len(unrecorded)} updates taken but not recorded as handled")
-        # The bot sends at least once: each SIGKILL may resend the one message a chat had in flight.
-        resends_allowed = self.platform.kills["bot"]
+        # The bot sends at least once: each SIGKILL (of any bot replica) may resend the one message a
+        # chat had in flight.
+        resends_allowed = sum(count for name, count in self.platform.kills.items() if name.split("-")[0] == "bot")
         answered = resent = 0
         for user, sent in self.menus_sent.items():
             # One menu came at the end of onboarding.
