@@ -148,44 +148,55 @@ def serve_bare_insert() -> None:
 
 @dataclass
 class Stack:
-    wallet: ServiceProcess
-    calls: ServiceProcess
+    wallets: list[ServiceProcess]
+    calls: list[ServiceProcess]  # the replicas of the calls service; the webhooks are spread over them
     sandbox: ServiceProcess
     bare: ServiceProcess
-    wallet_grpc: str
+    wallet_grpc: str  # every wallet replica, as one target (`ipv4:a,b` with several)
     calls_grpc: str
     wallet_database_url: str
     calls_database_url: str
 
 
+def grpc_target(ports: list[int]) -> str:
+    """One replica's address, or several as gRPC's ipv4 target, which internal_channel calls round-robin."""
+    return f"127.0.0.1:{ports[0]}" if len(ports) == 1 else "ipv4:" + ",".join(f"127.0.0.1:{p}" for p in ports)
+
+
 def build_stack(folder: Path, *, wallet_database_url: str, calls_database_url: str, nats_url: str,
-                calls: int) -> Stack:
+                calls: int, replicas: int) -> Stack:
     common = {"SPEECHCUE_ENV": "development", "SPEECHCUE_NATS_URL": nats_url,
               "SPEECHCUE_HTTP_HOST": "127.0.0.1"}
-    wallet_grpc, wallet_http = free_port(), free_port()
-    calls_grpc, calls_http = free_port(), free_port()
+    wallet_grpc = [free_port() for _ in range(replicas)]
+    calls_grpc = [free_port() for _ in range(replicas)]
     sandbox_http, bare_http = free_port(), free_port()
-    wallet = ServiceProcess("wallet", ["-m", "services.wallet"], {
-        **common, "SPEECHCUE_DATABASE_URL": wallet_database_url, "SPEECHCUE_GRPC_PORT": str(wallet_grpc),
-        "SPEECHCUE_HTTP_PORT": str(wallet_http),
-    }, http_port=wallet_http, ready_path="/readyz", log_path=folder / "wallet.log")
+    wallets = []
+    for index, grpc_port in enumerate(wallet_grpc):
+        wallet_http = free_port()
+        wallets.append(ServiceProcess(f"wallet-{index + 1}", ["-m", "services.wallet"], {
+            **common, "SPEECHCUE_DATABASE_URL": wallet_database_url, "SPEECHCUE_GRPC_PORT": str(grpc_port),
+            "SPEECHCUE_HTTP_PORT": str(wallet_http),
+        }, http_port=wallet_http, ready_path="/readyz", log_path=folder / f"wallet-{index + 1}.log"))
     sandbox = ServiceProcess("sandbox", ["-m", "services.sandbox"], {
         "RETELL_API_KEY": RETELL_KEY, "SPEECHCUE_HTTP_PORT": str(sandbox_http), "SANDBOX_TIME_SCALE": "0.01",
         # Every prepared call stays "registered" in the simulator until the run ends.
         "SANDBOX_RETELL_CONCURRENCY": str(calls + 100),
     }, http_port=sandbox_http, ready_path="/healthz", log_path=folder / "sandbox.log")
-    calls_service = ServiceProcess("calls", ["-m", "services.calls"], {
-        **common, "SPEECHCUE_DATABASE_URL": calls_database_url, "SPEECHCUE_GRPC_PORT": str(calls_grpc),
-        "SPEECHCUE_HTTP_PORT": str(calls_http), "SPEECHCUE_ADMIN_TELEGRAM_IDS": str(ADMIN_ID),
-        "RETELL_API_KEY": RETELL_KEY, "RETELL_BASE_URL": f"http://127.0.0.1:{sandbox_http}",
-        "SPEECHCUE_PUBLIC_BASE_URL": f"http://127.0.0.1:{calls_http}",
-        "WALLET_GRPC_ADDR": f"127.0.0.1:{wallet_grpc}",
-    }, http_port=calls_http, ready_path="/readyz", log_path=folder / "calls.log")
+    calls_replicas = []
+    for index, grpc_port in enumerate(calls_grpc):
+        calls_http = free_port()
+        calls_replicas.append(ServiceProcess(f"calls-{index + 1}", ["-m", "services.calls"], {
+            **common, "SPEECHCUE_DATABASE_URL": calls_database_url, "SPEECHCUE_GRPC_PORT": str(grpc_port),
+            "SPEECHCUE_HTTP_PORT": str(calls_http), "SPEECHCUE_ADMIN_TELEGRAM_IDS": str(ADMIN_ID),
+            "RETELL_API_KEY": RETELL_KEY, "RETELL_BASE_URL": f"http://127.0.0.1:{sandbox_http}",
+            "SPEECHCUE_PUBLIC_BASE_URL": f"http://127.0.0.1:{calls_http}",
+            "WALLET_GRPC_ADDR": grpc_target(wallet_grpc),
+        }, http_port=calls_http, ready_path="/readyz", log_path=folder / f"calls-{index + 1}.log"))
     bare = ServiceProcess("bare insert", ["-m", "bench.calls_webhook", "--serve-bare-insert"], {
         "BENCH_DATABASE_URL": calls_database_url, "BENCH_HTTP_PORT": str(bare_http),
     }, http_port=bare_http, ready_path="/healthz", log_path=folder / "bare.log")
-    return Stack(wallet=wallet, calls=calls_service, sandbox=sandbox, bare=bare,
-                 wallet_grpc=f"127.0.0.1:{wallet_grpc}", calls_grpc=f"127.0.0.1:{calls_grpc}",
+    return Stack(wallets=wallets, calls=calls_replicas, sandbox=sandbox, bare=bare,
+                 wallet_grpc=grpc_target(wallet_grpc), calls_grpc=grpc_target(calls_grpc),
                  wallet_database_url=wallet_database_url, calls_database_url=calls_database_url)
 
 
@@ -413,12 +424,13 @@ def percentile_ms(latencies: list[float], percent: int) -> float:
     return statistics.quantiles(latencies, n=100)[percent - 1] * 1000
 
 
-async def drive(scenario: str, port: int, next_request: Callable[[], SignedWebhook | None], *,
+async def drive(scenario: str, ports: list[int], next_request: Callable[[], SignedWebhook | None], *,
                 seconds: float) -> Measurement:
-    """`CONNECTIONS` keep-alive connections post back to back for a warm-up and `seconds`, or until
+    """`CONNECTIONS` keep-alive connections, spread evenly over `ports` (a service's replicas, as a
+    load balancer spreads them), post back to back for a warm-up and `seconds`, or until
     `next_request` runs dry; counts the answers that arrive inside the measured window."""
     measurement = Measurement(scenario)
-    connections = [await KeepAliveConnection.open(port) for _ in range(CONNECTIONS)]
+    connections = [await KeepAliveConnection.open(ports[index % len(ports)]) for index in range(CONNECTIONS)]
     window_start = time.perf_counter() + WARMUP_SECONDS
     window_end = window_start + seconds
     last_answer = window_start
@@ -558,9 +570,14 @@ class Results:
 
 
 async def run_benchmark(stack: Stack, *, seconds: float, calls: int) -> Results:
-    await stack.wallet.start()
+    for wallet in stack.wallets:
+        await wallet.start()
     await stack.sandbox.start()
-    await stack.calls.start()
+    for calls_replica in stack.calls:
+        await calls_replica.start()
+    if len(stack.calls) > 1:
+        print(f"{len(stack.calls)} replicas of the wallet and of the calls service; the webhooks' connections "
+              "are spread over the calls replicas", flush=True)
     print(f"preparing {calls:,} ringing calls through StartCall, {CALLS_PER_CUSTOMER} per customer", flush=True)
     preparing_rate = await prepare_calls(stack, calls)
     print(f"  {preparing_rate:,.0f} calls placed/s", flush=True)
@@ -576,18 +593,21 @@ async def run_benchmark(stack: Stack, *, seconds: float, calls: int) -> Results:
     bare_requests = [SignedWebhook(call_id, http_post(stack.bare.http_port, body, signature))
                      for call_id, body, signature in signed]
     cycle = itertools.cycle(bare_requests)
-    bare = await drive("bare insert", stack.bare.http_port, lambda: next(cycle), seconds=seconds)
+    bare = await drive("bare insert", [stack.bare.http_port], lambda: next(cycle), seconds=seconds)
     bare.accepted.clear()  # the baseline's bodies repeat; nothing is billed
     stack.bare.stop()
 
-    print(f"signed call_ended webhooks on the calls service, {CONNECTIONS} connections", flush=True)
-    webhook_requests = iter([SignedWebhook(call_id, http_post(stack.calls.http_port, body, signature))
+    print(f"signed call_ended webhooks on the calls service, {CONNECTIONS} connections (calls pid "
+          f"{', '.join(str(replica.pid) for replica in stack.calls)})", flush=True)
+    webhook_requests = iter([SignedWebhook(call_id, http_post(stack.calls[0].http_port, body, signature))
                              for call_id, body, signature in signed])
-    webhook = await drive("webhook", stack.calls.http_port, lambda: next(webhook_requests, None), seconds=seconds)
+    webhook = await drive("webhook", [replica.http_port for replica in stack.calls],
+                          lambda: next(webhook_requests, None), seconds=seconds)
     # The drain is bounded: a settlement far slower than this would be a finding in itself.
     billed = await wait_until_billed(stack.calls_database_url, webhook, timeout=SETTLE_TIMEOUT_SECONDS)
     if billed.settled < billed.calls:
-        stack.calls.stop()  # so that the checks below read the databases at rest
+        for calls_replica in stack.calls:
+            calls_replica.stop()  # so that the checks below read the databases at rest
     checks = await check_settled_once(stack, list(webhook.accepted))
     return Results(prepared=len(signed), preparing_rate=preparing_rate, bare=bare, webhook=webhook,
                    billed=billed, checks=checks)
@@ -630,15 +650,16 @@ def print_report(results: Results, *, seconds: float) -> None:
 
 
 
-def run_in_temporary_folder(*, seconds: float, calls: int) -> Results:
+def run_in_temporary_folder(*, seconds: float, calls: int, replicas: int) -> Results:
     """Starts the servers, runs the benchmark and stops them again, whatever happens."""
     with tempfile.TemporaryDirectory(prefix="speechcue-bench-") as name, contextlib.ExitStack() as cleanup:
         folder = Path(name)
         servers = start_wallet_and_calls_servers(folder, cleanup)
         stack = build_stack(folder, wallet_database_url=servers.wallet_database_url,
-                            calls_database_url=servers.calls_database_url, nats_url=servers.nats_url, calls=calls)
+                            calls_database_url=servers.calls_database_url, nats_url=servers.nats_url, calls=calls,
+                            replicas=replicas)
         # Stopped in reverse: the calls service first, so its settlement never meets a stopped wallet.
-        for process in (stack.wallet, stack.sandbox, stack.bare, stack.calls):
+        for process in (*stack.wallets, stack.sandbox, stack.bare, *stack.calls):
             cleanup.callback(process.stop)
         return asyncio.run(run_benchmark(stack, seconds=seconds, calls=calls))
 
@@ -649,6 +670,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per scenario (default 5)")
     parser.add_argument("--calls", type=int, default=10_000,
                         help="ringing calls prepared for the webhooks to end (default 10000, enough for 5 s)")
+    parser.add_argument("--replicas", type=int, default=1, choices=range(1, 5), metavar="N",
+                        help="processes of the wallet and of the calls service (default 1); the webhooks' "
+                             "connections are spread over the calls replicas; the bare endpoint stays one process")
     parser.add_argument("--serve-bare-insert", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.serve_bare_insert:
@@ -658,7 +682,8 @@ def main() -> None:
         parser.error(f"--seconds must be positive and --calls at least {CONNECTIONS}")
     signal.signal(signal.SIGTERM, exit_on_sigterm)
     try:
-        results = run_in_temporary_folder(seconds=arguments.seconds, calls=arguments.calls)
+        results = run_in_temporary_folder(seconds=arguments.seconds, calls=arguments.calls,
+                                          replicas=arguments.replicas)
     except KeyboardInterrupt:
         print("\ninterrupted; the servers it started are stopped", file=sys.stderr)
         sys.exit(130)

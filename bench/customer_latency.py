@@ -22,8 +22,9 @@ sandbox; no ticker) in a temporary folder, on a free block of ports, and then:
    each press the person's conversation is set to the confirm screen's (flow, number, automatic caller
    ID, a new call key), as the quote screen leaves it; the press is the simulator's own
    (`POST /sandbox/telegram/users/<id>/press`), so the update reaches the bot's webhook as Telegram's
-   does (at N replicas, the first bot replica's, as `./dev up` points the simulator; the bot's gRPC
-   calls, NATS consumers and senders spread over all N);
+   does (at N replicas, through the load balancer that `./dev up` puts in front of them, which spreads
+   the simulators' webhooks over every replica; the bot's gRPC calls, NATS consumers and senders
+   spread over all N too);
 3. waits until every pressed call's outcome reached the chat (at most 90 s after the last press), then
    reads the moments each leg passed, all on this machine's one clock: the press (the bench, just
    before asking the simulator), the bot's claim of the update (`handled_updates.handled_at`), the call

@@ -23,6 +23,7 @@ from devstack.platform import (
     DEFAULT_PORTS,
     LocalPorts,
     LocalService,
+    balancer_port,
     local_services,
     service_environment,
 )
@@ -69,6 +70,9 @@ class LocalPlatform:
             wanted.append((service.http_port, service.name))
             if service.grpc_port is not None:
                 wanted.append((service.grpc_port, service.name))
+        for service in self.services:
+            if service.balanced:
+                wanted.append((balancer_port(service), f"{service.name}'s load balancer"))
         for port, what in wanted:
             if port_is_open(port):
                 raise PortTaken(f"port {port} for {what} is taken: is another './dev up' running?")
@@ -82,6 +86,7 @@ class LocalPlatform:
         self.progress("starting NATS")
         self.nats.start()
         self.announce("nats", self.nats.url)
+        self.start_balancers()
         for service in self.services:
             database_url = None
             if service.has_database:
@@ -108,6 +113,25 @@ class LocalPlatform:
         log_file = open(self.logs / f"{name}.log", "ab")
         self.processes[name] = subprocess.Popen([sys.executable, "-m", f"services.{service.name}"], env=environment,
                                                 cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT)
+
+    def start_balancers(self) -> None:
+        """With several replicas, a load balancer in front of each service that takes webhooks
+        (devstack/balancer.py): started first, so the first webhook finds it."""
+        for service in self.services:
+            if not service.balanced:
+                continue
+            name, port = f"{service.name}-balancer", balancer_port(service)
+            replicas = [argument for _, instance in service.instances()
+                        for argument in ("--replica", str(instance.http_port))]
+            log_file = open(self.logs / f"{name}.log", "ab")
+            self.processes[name] = subprocess.Popen([sys.executable, "-m", "devstack.balancer", "--listen", str(port),
+                                                     *replicas], cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT)
+            deadline = time.monotonic() + 30.0
+            while not port_is_open(port):
+                if self.processes[name].poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{name} did not start listening on {port} ({self.logs / (name + '.log')})")
+                time.sleep(0.05)
+            self.announce(name, f"http://127.0.0.1:{port} → {len(service.instances())} replicas")
 
     def wait_ready(self, name: str, timeout: float = 30.0) -> None:
         process = self.processes[name]

@@ -36,6 +36,11 @@ SANDBOX_NUMBER = 9
 # first one's ports, inside the same block of 1,000 (so at most MAX_REPLICAS).
 REPLICA_PORT_STEP = 100
 MAX_REPLICAS = 9
+# With more than one replica, service n's webhooks come through its load balancer
+# (devstack/balancer.py) on http_base + BALANCER_PORT_OFFSET + n.
+BALANCER_PORT_OFFSET = 20
+# The services that take webhooks from the simulators: each gets a balancer.
+WEBHOOK_SERVICES = ("calls", "payments", "bot")
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,11 @@ class LocalService:
         return "ipv4:" + ",".join(f"127.0.0.1:{self.grpc_port + REPLICA_PORT_STEP * index}"
                                   for index in range(self.replicas))
 
+    @property
+    def balanced(self) -> bool:
+        """Whether the simulators reach it through a load balancer (several replicas take webhooks)."""
+        return self.replicas > 1 and self.name in WEBHOOK_SERVICES
+
     def instances(self) -> list[tuple[str, LocalService]]:
         """Each process of the service: its name (`bot`, then `bot-2` …) and itself on its own ports."""
         return [(self.name if index == 0 else f"{self.name}-{index + 1}",
@@ -71,12 +81,15 @@ def sandbox_url(ports: LocalPorts = DEFAULT_PORTS) -> str:
 
 def local_services(ports: LocalPorts = DEFAULT_PORTS, *, replicas: int = 1) -> tuple[LocalService, ...]:
     """The sandbox (one process: it stands for Telegram, Retell and DynoPay) and the four services, each
-    with `replicas` processes; the simulators' webhooks go to each service's first."""
+    with `replicas` processes; the simulators' webhooks go to a service's only process, or with
+    several to its load balancer (`balancer_port`), which spreads them over all."""
     if not 1 <= replicas <= MAX_REPLICAS:
         raise ValueError(f"replicas must be 1 to {MAX_REPLICAS}, not {replicas}")
 
     def http(number: int) -> str:
-        return f"http://127.0.0.1:{ports.http_base + number}"
+        """Where a service's webhooks are sent (its public base URL)."""
+        offset = BALANCER_PORT_OFFSET if replicas > 1 else 0
+        return f"http://127.0.0.1:{ports.http_base + offset + number}"
 
     sandbox = sandbox_url(ports)
     services = (
@@ -101,6 +114,12 @@ def local_services(ports: LocalPorts = DEFAULT_PORTS, *, replicas: int = 1) -> t
         )),
     )
     return tuple(service if not service.has_database else replace(service, replicas=replicas) for service in services)
+
+
+def balancer_port(service: LocalService) -> int:
+    """Where the load balancer in front of a balanced service (its first replica, as `local_services`
+    lists it) listens."""
+    return service.http_port + BALANCER_PORT_OFFSET
 
 
 LOCAL_SERVICES = local_services()
