@@ -17,6 +17,9 @@ import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from services.calls.campaign_forecast import AnswerRate
+from services.calls.forecast_inputs import AnswerRatesCache
+from services.runtime.database import Database
 from services.runtime.grpc_client import refusal_reason
 from speechcue.calls.v1 import calls_pb2
 from tests.calls.conftest import CallsHarness, menu_flow
@@ -189,3 +192,19 @@ async def test_the_quote_forecasts_from_the_platforms_answer_rates_once_there_ar
     assert quote.likely_high_cents == pytest.approx(
         10.5 * 5 * quote.price_per_minute_cents + 9.5 * quote.price_per_minute_cents, abs=1)
     assert quote.likely_high_cents <= quote.estimate_cents
+
+
+async def test_rates_older_than_ten_minutes_are_served_at_once_and_read_again_behind(calls: CallsHarness) -> None:
+    cache = AnswerRatesCache()
+    database = Database(calls.database_url.replace("postgresql://", "postgresql+asyncpg://", 1))
+    now = calls.clock.now
+    try:
+        assert await cache.get(database, now) == {}  # the first read is waited for
+        await history(calls, "+33612", calls_placed=60, answered=30, hour_utc=7)
+        assert await cache.get(database, now + timedelta(minutes=9)) == {}  # kept for ten minutes
+        assert await cache.get(database, now + timedelta(minutes=11)) == {}  # then served, and read again
+        assert cache.reading is not None
+        await cache.reading
+        assert (await cache.get(database, now + timedelta(minutes=12)))[("FR", 8)] == AnswerRate(60, 30)
+    finally:
+        await database.close()
