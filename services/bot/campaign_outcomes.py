@@ -31,7 +31,8 @@ CATEGORY_IDS = {ReportCategory.ANSWERED: "outcome.category.answered",
                 ReportCategory.NOT_REACHED: "outcome.category.not_reached",
                 ReportCategory.NOT_CALLED: "outcome.category.not_called",
                 ReportCategory.IN_PROGRESS: "outcome.category.in_progress",
-                ReportCategory.WAITING: "outcome.category.waiting"}
+                ReportCategory.WAITING: "outcome.category.waiting",
+                ReportCategory.VOICEMAIL: "outcome.category.voicemail"}
 # A bar's colour by what it means: reached, not reached yet (worth another try), failed, no call.
 MISSED = "#d97706"
 KIND_COLOURS = {OutcomeKind.ANSWERED: GOOD, OutcomeKind.TRANSFERRED: GOOD, OutcomeKind.NO_ANSWER: MISSED,

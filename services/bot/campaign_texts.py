@@ -3,8 +3,8 @@ why it waits or is paused, and what it may cost before it starts.
 
 The three agree because none of them sorts callees itself: the calls service counts every callee into
 one report category (services/calls/callee_reports.py) for the progress events, the report's totals
-and the CSV's status column, and here each count is shown under the same words (answered, not
-reached, not called) in the progress message, the campaign's screen and the chart.
+and the CSV's status column, and here each count is shown under the same words (answered, voicemail,
+not reached, not called) in the progress message, the campaign's screen and the chart.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from services.bot.call_texts import plan_words
 from services.bot.callback_texts import callbacks_waiting_line
 from services.bot.campaign_answers import answers_chart
-from services.bot.campaign_outcomes import report_in_words
+from services.bot.campaign_outcomes import MISSED, report_in_words
 from services.bot.clients import RPC_TIMEOUT_SECONDS, Services
 from services.bot.formatting import local_time, progress_bar
 from services.bot.i18n import Words
@@ -36,23 +36,26 @@ class CampaignCounts:
     in_flight: int
     waiting: int
     cost_cents: int
+    # Done, the last call reached a voicemail (not in not_reached).
+    voicemail: int = 0
 
     @property
     def done(self) -> int:
-        return self.answered + self.not_reached + self.not_called
+        return self.answered + self.not_reached + self.voicemail + self.not_called
 
     @classmethod
     def of_event(cls, event: calls_events_pb2.CampaignChanged) -> CampaignCounts:
-        waiting = max(0, event.callees - event.answered - event.failed - event.not_called - event.in_flight)
+        waiting = max(0, event.callees - event.answered - event.failed - event.voicemail - event.not_called
+                      - event.in_flight)
         return cls(callees=event.callees, answered=event.answered, not_reached=event.failed,
                    not_called=event.not_called, in_flight=event.in_flight, waiting=waiting,
-                   cost_cents=event.cost_cents)
+                   cost_cents=event.cost_cents, voicemail=event.voicemail)
 
     @classmethod
     def of_totals(cls, totals: calls_pb2.CampaignTotals) -> CampaignCounts:
         return cls(callees=totals.callees, answered=totals.answered, not_reached=totals.failed,
                    not_called=totals.not_called, in_flight=totals.in_flight, waiting=totals.pending,
-                   cost_cents=totals.cost_cents)
+                   cost_cents=totals.cost_cents, voicemail=totals.voicemail)
 
 
 def campaign_counts_lines(words: Words, counts: CampaignCounts) -> list[str]:
@@ -60,7 +63,8 @@ def campaign_counts_lines(words: Words, counts: CampaignCounts) -> list[str]:
     campaign's screen."""
     return [progress_bar(counts.done, counts.callees),
             words("campaign.progress.counts", done=counts.done, callees=counts.callees, answered=counts.answered,
-                  not_reached=counts.not_reached, not_called=counts.not_called, in_flight=counts.in_flight),
+                  voicemail=counts.voicemail, not_reached=counts.not_reached, not_called=counts.not_called,
+                  in_flight=counts.in_flight),
             words("campaign.progress.cost", cost=words.money(counts.cost_cents))]
 
 
@@ -164,6 +168,8 @@ def outcome_bars(words: Words, counts: CampaignCounts) -> list[tuple[str, int, s
     bars = [(words("campaign.chart.answered"), counts.answered, GOOD),
             (words("campaign.chart.failed"), counts.not_reached, BAD),
             (words("campaign.chart.not_called"), counts.not_called, NEUTRAL)]
+    if counts.voicemail:
+        bars.insert(1, (words("campaign.chart.voicemail"), counts.voicemail, MISSED))
     if counts.in_flight + counts.waiting:  # a report asked for while the campaign still runs
         bars.append((words("campaign.chart.in_progress"), counts.in_flight + counts.waiting, ONGOING))
     return bars

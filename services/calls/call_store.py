@@ -60,10 +60,13 @@ async def update_call(uow: UnitOfWork, call_id: str, **values: Any) -> Any:
 async def list_calls(uow: UnitOfWork, customer_id: str, *, before: tuple[datetime, str] | None, limit: int,
                      status: str = "", flow_id: str = "", campaign_id: str = "",
                      with_digits_only: bool = False, answer: tuple[str, str] | None = None,
-                     leads_only: bool = False) -> list[Any]:
+                     leads_only: bool = False, voicemail: bool | None = None) -> list[Any]:
     """`answer` (field name, value): only calls whose custom field was answered so; `leads_only`:
-    only calls an answer made a lead (custom_fields.py)."""
+    only calls an answer made a lead (custom_fields.py); `voicemail` True or False: only the calls that
+    reached a voicemail, or only the others."""
     query = select(calls).where(calls.c.customer_id == customer_id)
+    if voicemail is not None:
+        query = query.where(calls.c.in_voicemail.is_(voicemail))
     if answer is not None:
         query = query.where(calls.c.custom_answers.contains({answer[0]: answer[1]}))
     if leads_only:

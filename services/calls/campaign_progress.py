@@ -1,5 +1,7 @@
-"""What happens to a campaign as its calls end: the callee's outcome (answered, or a retry per
-the campaign's policy, or failed), throttled progress events, and completion with the totals.
+"""What happens to a campaign as its calls end: the callee's outcome (answered, or a retry per the
+campaign's rule for that outcome, or failed: campaign_retries.py), throttled progress events, and
+completion with the totals. A voicemail that Retell reports only in `call_analyzed`, after the call's
+end was settled, is applied here too (`record_late_voicemail`), once.
 
 A callee who opted out is final whatever the call's outcome (never retried), and the campaign's
 other callees with the same number that have not been called yet are skipped: the number is on the
@@ -14,8 +16,18 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
+from services.calls.call_outcomes import OutcomeKind, call_outcome
 from services.calls.callback_requests import CALLBACK_WAIT, callback_due, campaign_callbacks
 from services.calls.callee_reports import ReportCategory, report_category
+from services.calls.campaign_retries import (
+    OPTED_OUT,
+    VOICEMAIL_REACHED,
+    CalleeNow,
+    RetryRules,
+    after_late_voicemail,
+    callee_after_call,
+    rules_from_json,
+)
 from services.calls.phone_numbers import timezones_of
 from services.calls.tables import campaign_callees, campaigns
 from services.runtime.database import UnitOfWork
@@ -31,9 +43,6 @@ CAMPAIGN_REMINDER = "calls.campaign.reminder"
 CAMPAIGN_CANCELLED = "calls.campaign.cancelled"
 PROGRESS_EVERY_SECONDS = 30
 PROGRESS_EVERY_FRACTION = 0.05
-# Outcomes worth another attempt; anything else that did not connect is final.
-RETRYABLE = frozenset({"dial_no_answer", "dial_busy", "voicemail_reached", "provider_unreachable"})
-OPTED_OUT = "opted_out"
 
 
 class CalleeWait(StrEnum):
@@ -58,7 +67,7 @@ class DialStop(StrEnum):
 # The CampaignTotals / CampaignChanged count of each report category.
 COUNT_OF = {ReportCategory.WAITING: "pending", ReportCategory.IN_PROGRESS: "in_flight",
             ReportCategory.ANSWERED: "answered", ReportCategory.NOT_REACHED: "failed",
-            ReportCategory.NOT_CALLED: "not_called"}
+            ReportCategory.NOT_CALLED: "not_called", ReportCategory.VOICEMAIL: "voicemail"}
 
 
 async def totals(uow: UnitOfWork, campaign_id: str, campaign_status: str) -> dict[str, int]:
@@ -66,14 +75,18 @@ async def totals(uow: UnitOfWork, campaign_id: str, campaign_status: str) -> dic
     chart and the CSV count alike), with their attempts and cost. One row per status and "attempted"
     comes back, so the rule is applied in Python to a handful of groups, not per callee."""
     attempted = (campaign_callees.c.attempts > 0).label("attempted")
+    voicemail = (campaign_callees.c.outcome == VOICEMAIL_REACHED).label("voicemail")
     groups = (await uow.connection.execute(select(
-        campaign_callees.c.status, attempted, func.count(),
+        campaign_callees.c.status, attempted, voicemail, func.count(),
         func.coalesce(func.sum(campaign_callees.c.attempts), 0),
         func.coalesce(func.sum(campaign_callees.c.cost_cents), 0),
-    ).where(campaign_callees.c.campaign_id == campaign_id).group_by(campaign_callees.c.status, attempted))).all()
+    ).where(campaign_callees.c.campaign_id == campaign_id)
+        .group_by(campaign_callees.c.status, attempted, voicemail))).all()
     counts = dict.fromkeys(("callees", *COUNT_OF.values(), "attempts", "cost_cents"), 0)
-    for status, was_attempted, callees, attempts, cost_cents in groups:
-        counts[COUNT_OF[report_category(status, int(was_attempted), campaign_status)]] += callees
+    for status, was_attempted, reached_voicemail, callees, attempts, cost_cents in groups:
+        category = report_category(status, int(was_attempted), campaign_status,
+                                   VOICEMAIL_REACHED if reached_voicemail else "")
+        counts[COUNT_OF[category]] += callees
         counts["callees"] += callees
         counts["attempts"] += int(attempts)
         counts["cost_cents"] += int(cost_cents)
@@ -117,8 +130,8 @@ async def waiting_callees(uow: UnitOfWork, campaign_id: str, now: datetime, *,
 
 
 def done_count(counts: dict[str, int]) -> int:
-    """Callees the campaign is finished with: answered, not reached or not called."""
-    return counts["answered"] + counts["failed"] + counts["not_called"]
+    """Callees the campaign is finished with: answered, not reached, voicemail or not called."""
+    return counts["answered"] + counts["failed"] + counts["voicemail"] + counts["not_called"]
 
 
 async def announce(uow: UnitOfWork, relay: OutboxRelay | None, subject: str, campaign: Any,
@@ -128,51 +141,99 @@ async def announce(uow: UnitOfWork, relay: OutboxRelay | None, subject: str, cam
         campaign_id=campaign.id, name=campaign.name, status=campaign.status, callees=counts["callees"],
         done=done_count(counts), answered=counts["answered"], failed=counts["failed"],
         not_called=counts["not_called"], in_flight=counts["in_flight"], cost_cents=counts["cost_cents"],
-        reason=reason)
+        voicemail=counts["voicemail"], reason=reason)
     if campaign.start_at is not None:
         change.start_at.FromDatetime(campaign.start_at)
     change.callbacks, change.callbacks_waiting = await campaign_callbacks(uow, campaign.id)
     await stage_event(uow, relay, subject, campaign.customer_id, change)
 
 
+def retry_rules(campaign: Any) -> RetryRules:
+    """A campaign row's retry rules (its single policy for a campaign from before rules by outcome)."""
+    return rules_from_json(campaign.retry_rules, max_attempts=campaign.max_attempts,
+                           spacing_minutes=campaign.retry_spacing_minutes)
+
+
 async def record_call_result(uow: UnitOfWork, relay: OutboxRelay | None, call: Any, now: datetime) -> None:
     """Called in the settlement's transaction for every settled call of a campaign. The callee is
     found by campaign and number, not by call id: the dispatcher may have died before it wrote the
-    call id down, and the callee must not wait forever for a call that is already over."""
+    call id down, and the callee must not wait forever for a call that is already over. What the
+    callee becomes is campaign_retries.callee_after_call's rule, by the call's outcome."""
     if call.failure_reason in set(DialStop):  # the callee may be claimed again already: not its result
         return
     callee = (await uow.connection.execute(
-        select(campaign_callees, campaigns.c.max_attempts, campaigns.c.retry_spacing_minutes)
+        select(campaign_callees, campaigns.c.max_attempts, campaigns.c.retry_spacing_minutes,
+               campaigns.c.retry_rules)
         .join(campaigns, campaigns.c.id == campaign_callees.c.campaign_id)
         .where(campaign_callees.c.campaign_id == call.campaign_id, campaign_callees.c.number == call.to_number)
         .with_for_update(of=campaign_callees))).first()
     if callee is None or callee.status != "dialing" or (callee.call_id not in (None, call.id)):
         return
-    outcome = call.disconnection_reason or call.failure_reason or call.status
+    outcome = call_outcome(status=call.status, disconnection_reason=call.disconnection_reason or "",
+                           failure_reason=call.failure_reason or "", in_voicemail=bool(call.in_voicemail),
+                           opted_out=bool(call.opted_out))
     # The dispatcher may have died before it counted this attempt: then it is counted here.
     attempts = callee.attempts + (1 if callee.call_id is None else 0)
-    values: dict[str, Any] = {"outcome": outcome, "duration_seconds": call.duration_seconds, "call_id": call.id,
-                              "digits": list(call.digits), "cost_cents": callee.cost_cents + call.cost_cents,
-                              "attempts": attempts}
+    values: dict[str, Any] = {
+        "outcome": call.disconnection_reason or call.failure_reason or call.status,
+        "duration_seconds": call.duration_seconds, "call_id": call.id, "last_call_id": call.id,
+        "digits": list(call.digits), "cost_cents": callee.cost_cents + call.cost_cents, "attempts": attempts}
+    if outcome is not None and outcome.kind is OutcomeKind.VOICEMAIL:
+        values["outcome"] = VOICEMAIL_REACHED
     if call.opted_out:
-        values.update(outcome=OPTED_OUT, status="answered" if call.duration_seconds > 0 else "failed")
+        values["outcome"] = OPTED_OUT
         await uow.connection.execute(update(campaign_callees).where(
             campaign_callees.c.campaign_id == callee.campaign_id, campaign_callees.c.number == call.to_number,
             campaign_callees.c.position != callee.position, campaign_callees.c.status == "pending")
             .values(status="skipped", outcome=OPTED_OUT))
-    elif call.duration_seconds > 0 and outcome != "voicemail_reached":
-        values["status"] = "answered"
-    elif outcome in RETRYABLE and attempts < callee.max_attempts:
-        values.update(status="pending", call_id=None, wait_reason=CalleeWait.RETRY,
-                      next_attempt_at=now + timedelta(minutes=callee.retry_spacing_minutes))
-    else:
+    if outcome is None:  # a settled call is over; a status the rule does not know is a failure
         values["status"] = "failed"
+    else:
+        after = callee_after_call(outcome, connected=call.duration_seconds > 0, attempts=attempts,
+                                  rules=retry_rules(callee), ended_at=now, now=now)
+        values["status"] = after.status.value
+        if after.retries:
+            values.update(call_id=None, wait_reason=CalleeWait.RETRY, next_attempt_at=after.next_attempt_at)
     if (callback_at := callback_due(callee, call)) is not None:  # the callee asked to be called back
         values.update(status="pending", call_id=None, wait_reason=CalleeWait.CALLBACK, next_attempt_at=callback_at,
                       callback_at=callback_at)
     await uow.connection.execute(update(campaign_callees).where(
         campaign_callees.c.campaign_id == callee.campaign_id, campaign_callees.c.position == callee.position)
         .values(**values))
+    await after_progress(uow, relay, callee.campaign_id, now)
+
+
+async def record_late_voicemail(uow: UnitOfWork, relay: OutboxRelay | None, call: Any, now: datetime) -> None:
+    """Retell's `call_analyzed` says a settled campaign call reached a voicemail that its end did not
+    say (a voicemail its detection missed): the callee is decided again under the voicemail rule, once
+    (campaign_retries.after_late_voicemail). Called in the webhook's transaction, after the call row
+    took `in_voicemail`; `call.settled_at` is when the call's end was settled."""
+    if not call.campaign_id or not call.in_voicemail:
+        return
+    callee = (await uow.connection.execute(
+        select(campaign_callees, campaigns.c.status.label("campaign_status"), campaigns.c.max_attempts,
+               campaigns.c.retry_spacing_minutes, campaigns.c.retry_rules)
+        .join(campaigns, campaigns.c.id == campaign_callees.c.campaign_id)
+        .where(campaign_callees.c.campaign_id == call.campaign_id, campaign_callees.c.number == call.to_number,
+               campaign_callees.c.last_call_id == call.id)
+        .with_for_update(of=campaign_callees))).first()
+    if callee is None:
+        return
+    values = after_late_voicemail(
+        CalleeNow(status=callee.status, outcome=callee.outcome, attempts=callee.attempts,
+                  last_call_id=callee.last_call_id, wait_reason=callee.wait_reason),
+        call_id=call.id, campaign_status=callee.campaign_status, rules=retry_rules(callee),
+        ended_at=call.settled_at or now, now=now)
+    if values is None:
+        return
+    await uow.connection.execute(update(campaign_callees).where(
+        campaign_callees.c.campaign_id == callee.campaign_id, campaign_callees.c.position == callee.position)
+        .values(**values))
+    if callee.campaign_status == "completed":
+        # Its progress message said "answered" for this callee: it says voicemail now, as the report does.
+        campaign = (await uow.connection.execute(select(campaigns).where(campaigns.c.id == callee.campaign_id))).one()
+        await announce(uow, relay, CAMPAIGN_PROGRESS, campaign)
+        return
     await after_progress(uow, relay, callee.campaign_id, now)
 
 

@@ -123,7 +123,7 @@ def report_csv(callees: Iterable[CalleeLine], campaign_status: str) -> bytes:
     fields = report_fields(callees)
     writer.writerow([*HEADER, *answer_header(fields)])
     for callee in callees:
-        category = report_category(callee.status, callee.attempts, campaign_status)
+        category = report_category(callee.status, callee.attempts, campaign_status, callee.outcome)
         outcome = callee_outcome(callee)
         cells = (callee.number, callee.name, category.value, callee.attempts, outcome.code if outcome else "",
                  callee.duration_seconds, " ".join(callee.digits or ()), f"{callee.cost_cents / 100:.2f}",

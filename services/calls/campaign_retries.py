@@ -204,11 +204,14 @@ class CalleeNow:
     attempts: int
     # The call the callee's status and outcome were last decided from (campaign_callees.last_call_id).
     last_call_id: str | None
+    # Why a pending callee waits (campaign_progress.CalleeWait).
+    wait_reason: str = ""
 
 
 # Campaign statuses in which a callee may still be called.
 CAMPAIGN_GOING = frozenset({"draft", "scheduled", "running", "paused"})
 RETRY_WAIT = "retry"  # campaign_progress.CalleeWait.RETRY (which imports this module)
+CALLBACK_WAIT = "callback"  # campaign_progress.CalleeWait.CALLBACK: the callback the callee asked for
 
 
 def after_late_voicemail(callee: CalleeNow, *, call_id: str, campaign_status: str, rules: RetryRules,
@@ -220,6 +223,8 @@ def after_late_voicemail(callee: CalleeNow, *, call_id: str, campaign_status: st
 
     - the callee was decided from another call, or is being called again (dialing) → None;
     - the call's outcome was an opt-out (final, outranks a voicemail) or already a voicemail → None;
+    - the callee waits for the callback it asked for on that call: a person pressed the key, whatever
+      the analysis thinks, and the callback stands → None;
     - answered, or failed, or waiting for a retry under another rule (busy, no answer; or put back
       on the list since) → decided again under the voicemail rule: pending at the call's end + its
       spacing while calls remain and the campaign still calls, else failed with the outcome voicemail;
@@ -236,6 +241,8 @@ def after_late_voicemail(callee: CalleeNow, *, call_id: str, campaign_status: st
     if callee.last_call_id != call_id or callee.status == CalleeStatus.DIALING:
         return None
     if callee.outcome in (OPTED_OUT, VOICEMAIL_REACHED):
+        return None
+    if callee.status == CalleeStatus.PENDING and callee.wait_reason == CALLBACK_WAIT:
         return None
     values: dict[str, Any] = {"outcome": VOICEMAIL_REACHED}
     if callee.status == CalleeStatus.SKIPPED:

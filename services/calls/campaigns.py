@@ -17,10 +17,12 @@ from services.calls.campaign_progress import (
     CAMPAIGN_STARTED,
     CalleeWait,
     announce,
+    retry_rules,
     totals,
     waiting_callees,
 )
 from services.calls.campaign_report import CALL_FACTS, report_csv
+from services.calls.campaign_retries import BadRetryRules, RetryOutcome, RetryRules, rules_from_policy
 from services.calls.flow_approval import NOT_APPROVED, dialable_agent
 from services.calls.flow_variables import list_variables_of
 from services.calls.flows import get_flow
@@ -105,16 +107,18 @@ async def create_campaign(uow: UnitOfWork, request: calls_pb2.CreateCampaignRequ
         needed_variables=tuple(list_variables_of(flow.approved_spec or flow.spec)))
     if report.refusal:
         raise InvalidArgument(report.refusal, reason="LIST_UNUSABLE")
-    attempts = request.retry.max_attempts or 1
-    if not 1 <= attempts <= 5 or not 0 <= request.retry.spacing_minutes <= 24 * 60:
-        raise InvalidArgument("retries: 1 to 5 attempts, at most a day apart", reason="BAD_RETRY_POLICY")
+    try:
+        rules = rules_from_policy(request.retry.max_attempts, request.retry.spacing_minutes, [
+            (rule.outcome, rule.max_attempts, rule.spacing_minutes) for rule in request.retry.by_outcome])
+    except BadRetryRules as error:
+        raise InvalidArgument(f"retries: {error}", reason="BAD_RETRY_POLICY") from None
     campaign_id = str(uuid.uuid4())
     row = (await uow.connection.execute(insert(campaigns).values(
         id=campaign_id, customer_id=request.customer_id, name=request.name.strip()[:80] or "Campaign",
         flow_id=flow.id, caller_id=request.caller_id,
         status="scheduled" if start_at and not request.as_draft else "draft",
-        start_at=start_at, reminder_minutes=request.reminder_minutes, max_attempts=attempts,
-        retry_spacing_minutes=request.retry.spacing_minutes,
+        start_at=start_at, reminder_minutes=request.reminder_minutes, max_attempts=rules.most_calls,
+        retry_spacing_minutes=rules.no_answer.spacing_minutes, retry_rules=rules.as_json(),
         max_minutes_per_call=request.max_minutes_per_call or 5, import_report=report.SerializeToString(),
         created_at=now,
     ).returning(*campaigns.c))).one()
@@ -182,7 +186,7 @@ async def campaign_message(uow: UnitOfWork, row: Any, *, now: datetime, window_s
     message = calls_pb2.Campaign(
         id=row.id, customer_id=row.customer_id, name=row.name, flow_id=row.flow_id, caller_id=row.caller_id,
         status=getattr(calls_pb2, f"CAMPAIGN_STATUS_{row.status.upper()}"), reminder_minutes=row.reminder_minutes,
-        retry=calls_pb2.RetryPolicy(max_attempts=row.max_attempts, spacing_minutes=row.retry_spacing_minutes),
+        retry=retry_policy(retry_rules(row)),
         totals=calls_pb2.CampaignTotals(**counts), pause_reason=row.pause_reason,
         max_minutes_per_call=row.max_minutes_per_call,
         import_report=calls_pb2.CallListReport.FromString(row.import_report),
@@ -196,6 +200,16 @@ async def campaign_message(uow: UnitOfWork, row: Any, *, now: datetime, window_s
     if row.completed_at is not None:
         message.completed_at.FromDatetime(row.completed_at)
     return message
+
+
+def retry_policy(rules: RetryRules) -> calls_pb2.RetryPolicy:
+    """The rules as the API shows them: one per outcome, and for an older client the most calls any
+    rule allows with the no-answer rule's spacing."""
+    return calls_pb2.RetryPolicy(
+        max_attempts=rules.most_calls, spacing_minutes=rules.no_answer.spacing_minutes,
+        by_outcome=[calls_pb2.OutcomeRetry(outcome=outcome.value, max_attempts=rules.rule(outcome).attempts,
+                                           spacing_minutes=rules.rule(outcome).spacing_minutes)
+                    for outcome in RetryOutcome])
 
 
 def report_lines(campaign_id: str) -> Any:

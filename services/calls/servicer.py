@@ -713,7 +713,9 @@ class CallsServicer(CampaignsServicer, calls_pb2_grpc.CallsServiceServicer):
                                             flow_id=request.flow_id, campaign_id=request.campaign_id,
                                             with_digits_only=request.with_key_presses_only,
                                             answer=answer_filter(request.answer_field, request.answer_value),
-                                            leads_only=request.leads_only)
+                                            leads_only=request.leads_only,
+                                            voicemail=True if request.voicemail_only else
+                                            False if request.without_voicemail else None)
         return calls_pb2.ListCallsResponse(calls=[call_message(row) for row in rows], next_page_token=token)
 
     async def _call_page(self, customer_id: str, page: object, **filters: object) -> tuple[list[object], str]:

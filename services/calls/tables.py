@@ -170,6 +170,9 @@ campaigns = Table(
     Column("reminder_sent_at", DateTime(timezone=True)),
     Column("max_attempts", Integer, nullable=False, server_default="1"),
     Column("retry_spacing_minutes", Integer, nullable=False, server_default="30"),
+    # One retry rule per outcome, {"busy": [attempts, spacing_minutes], ...} (campaign_retries.py); null for
+    # a campaign from before them: max_attempts and retry_spacing_minutes then stand for every outcome.
+    Column("retry_rules", JSONB),
     Column("max_minutes_per_call", Integer, nullable=False, server_default="5"),
     Column("pause_reason", Text, nullable=False, server_default=""),
     Column("import_report", LargeBinary, nullable=False),
@@ -193,6 +196,9 @@ campaign_callees = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", DateTime(timezone=True)),
     Column("call_id", Text),
+    # The call the status and outcome were last decided from: a voicemail Retell reports late changes
+    # the callee only while this is still that call (campaign_retries.after_late_voicemail).
+    Column("last_call_id", Text),
     Column("outcome", Text, nullable=False, server_default=""),
     Column("duration_seconds", BigInteger, nullable=False, server_default="0"),
     Column("digits", ARRAY(Text), nullable=False, server_default="{}"),

@@ -30,6 +30,9 @@ class Delivery(BaseModel):
     reorder: bool = False
     # Events not sent at all (the recovery tick must find them by asking).
     drop: list[str] = Field(default_factory=list)
+    # How long after call_ended Retell's post-call analysis (call_analyzed) comes: long enough, and a
+    # voicemail its detection missed is learnt after the call was settled.
+    analysis_delay_ms: int = Field(default=500, ge=0, le=3_600_000)
 
 
 class Scenario(BaseModel):
@@ -45,6 +48,9 @@ class Scenario(BaseModel):
     summary: str = DEFAULT_SUMMARY
     sentiment: Literal["Positive", "Negative", "Neutral", "Unknown"] = "Neutral"
     successful: bool = True
+    # A machine answers (outcome "voicemail"): Retell's detection hears it and applies the agent's
+    # voicemail_option (retell_voicemail.py), or misses it and only the analysis says in_voicemail.
+    voicemail_detected: bool = True
     # What the post-call model answers to the agent's own analysis items, by item name (retell_analysis.py).
     answers: dict[str, Any] = Field(default_factory=dict, max_length=20)
     # Manual: the call rings until the callee panel answers, presses keys and hangs up.

@@ -30,6 +30,7 @@ from services.sandbox.retell_analysis import call_summary, custom_analysis_data
 from services.sandbox.retell_recordings import recording_wav
 from services.sandbox.retell_scenarios import DEFAULT_SUMMARY, DISCONNECTION_BY_OUTCOME, Scenario, ScenarioBook
 from services.sandbox.retell_signing import retell_signature
+from services.sandbox.retell_voicemail import VoicemailLeft, detected_voicemail
 
 log = logging.getLogger(__name__)
 
@@ -264,6 +265,8 @@ class SimulatedCall:
     asked_to_stop: bool = False
     # When its create-phone-call arrived (time.time()): bench/customer_latency.py reads it; never sent.
     received_at: float = field(default_factory=time.time)
+    # A machine answered and the agent's voicemail option acted on it (retell_voicemail.py).
+    voicemail: VoicemailLeft | None = None
 
 
 @dataclass
@@ -491,6 +494,12 @@ class RetellSimulator:
                 await pending_started
             duration = min(scenario.duration_ms, max_duration_ms)
             reason = DISCONNECTION_BY_OUTCOME.get(scenario.outcome, scenario.hangup)
+            if scenario.outcome == "voicemail":
+                call.voicemail = self._voicemail(call)
+                if call.voicemail is None:  # nothing detected it: the script runs into the machine
+                    reason = scenario.hangup
+                else:
+                    duration = min(call.voicemail.talked_ms, max_duration_ms)
             if scenario.transfer_to:
                 reason = "call_transfer"
             if scenario.duration_ms > max_duration_ms:
@@ -518,6 +527,11 @@ class RetellSimulator:
         except Exception:
             log.exception("retell simulator: call lifecycle failed")
 
+    def _voicemail(self, call: SimulatedCall) -> VoicemailLeft | None:
+        variables = call.record.get("retell_llm_dynamic_variables") or {}
+        return detected_voicemail(self.agents.get(call.record["agent_id"], {}),
+                                  detected=call.scenario.voicemail_detected, speak=lambda text: spoken(text, variables))
+
     def _detects_dnc(self, call: SimulatedCall) -> bool:
         return self.agents.get(call.record["agent_id"], {}).get("enable_dnc_detection") is True
 
@@ -526,6 +540,8 @@ class RetellSimulator:
         as Retell's flow engine would: (entries, disconnection reason if the flow ended the call,
         transfer number if it transferred)."""
         scenario = call.scenario
+        if call.voicemail is not None:
+            return [dict(entry) for entry in call.voicemail.transcript], "", ""
         started = call.record.get("start_timestamp") or now_ms()
         timed = [(entry["digit"], int((at - started) / max(self.time_scale, 1e-9)))
                  for entry, at in zip(call.pressed, call.pressed_at_ms, strict=True)] if scenario.manual else [
@@ -586,7 +602,7 @@ class RetellSimulator:
             await after_end
         if not connected:
             return
-        await asyncio.sleep(0.5 * self.time_scale)
+        await asyncio.sleep(call.scenario.delivery.analysis_delay_ms / 1000 * self.time_scale)
         record["call_analysis"] = {
             # Written by Retell's post-call model, in the language the agent's summary prompt asks for.
             "call_summary": call_summary(self.agents.get(call.record["agent_id"], {}), call.scenario.summary,

@@ -104,10 +104,13 @@ async def test_an_uploaded_csv_list_is_read_and_started_now(bot: BotHarness) -> 
 
 async def test_the_choices_above_the_list_become_the_campaigns(bot: BotHarness) -> None:
     person, customer, asked = await at_the_list_question_of_a_campaign_starting_now(bot)
-    assert "is busy or a machine answers: call once." in message_text(asked)
-    await person.press("Try once more after 30 minutes")
-    chosen = await person.wait_for_text("answers: try once more after 30 minutes.")
-    assert "• Try once more after 30 minutes" in str(chosen["reply_markup"])
+    # The defaults, one rule per outcome; the voicemail button cycles to "called once".
+    assert ("• Busy: up to 3 calls, 10 minutes apart\n• No answer: up to 3 calls, 1 hour apart\n"
+            "• Voicemail: up to 2 calls, 4 hours apart\n• Line failed: up to 2 calls, 30 minutes apart"
+            ) in message_text(asked)
+    await person.press("Voicemail: up to 2 calls, 4 hours apart")
+    chosen = await person.wait_for_text("• Voicemail: called once")
+    assert "Voicemail: called once" in str(chosen["reply_markup"])
     assert "Callees see Any from the pool." in message_text(chosen)
     pool = [c.number for c in (await bot.calls.stub.ListCallerIds(calls_pb2.ListCallerIdsRequest())).caller_ids]
     await person.press("Caller ID: Any from the pool")
@@ -118,7 +121,9 @@ async def test_the_choices_above_the_list_become_the_campaigns(bot: BotHarness) 
     await person.say("+14155551401\n+14155551402")
     await person.wait_for_text("2 numbers to call")
     [campaign] = (await bot.calls.stub.ListCampaigns(calls_pb2.ListCampaignsRequest(customer_id=customer))).campaigns
-    assert (campaign.retry.max_attempts, campaign.retry.spacing_minutes) == (2, 30)
+    assert {rule.outcome: (rule.max_attempts, rule.spacing_minutes) for rule in campaign.retry.by_outcome} == {
+        "busy": (3, 10), "no_answer": (3, 60), "voicemail": (1, 0), "failed": (2, 30)}
+    assert (campaign.retry.max_attempts, campaign.retry.spacing_minutes) == (3, 60)  # for an older client
     assert (campaign.caller_id, campaign.max_minutes_per_call) == (pool[1], 10)
 
 

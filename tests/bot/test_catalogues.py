@@ -16,10 +16,10 @@ import pytest
 
 from services.bot.audit import ACTIONS
 from services.bot.call_texts import ADMISSION_REFUSAL_IDS, COST_BASIS_IDS
+from services.bot.campaign_retry_choices import OUTCOME_IDS
 from services.bot.flow_drafts import CALL_LANGUAGES
 from services.bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Words, catalogue, plural_catalogue
 from services.bot.screens.calling import MONEY_REFUSALS, WAY_OUT_LABELS
-from services.bot.screens.campaigns import RETRIES
 from speechcue.payments.v1 import payments_pb2
 from speechcue.wallet.v1 import wallet_pb2
 
@@ -46,8 +46,8 @@ DYNAMIC_IDS = (
     + [f"help.{name}" for name in ("how", "prices", "rules", "contact")]
     + [f"flow.ask_text.{name}" for name in ("msg", "menu", "digits", "end")]
     + [f"flow.language.{name}" for name in CALL_LANGUAGES]
-    + [f"campaign.retry.{choice}" for choice in RETRIES]
-    + [f"results.filter.{name}" for name in ("all", "ok", "fail", "keys")]
+    + list(OUTCOME_IDS.values())
+    + [f"results.filter.{name}" for name in ("all", "ok", "vm", "fail", "keys")]
     + [f"sentiment.{name}" for name in ("positive", "negative", "neutral")]
     + [f"campaign.status.{name}" for name in ("draft", "scheduled", "running", "paused", "completed", "cancelled")]
     + [f"transfer.{name}" for name in wallet_pb2.TransferKind.keys()]

@@ -173,9 +173,10 @@ def test_no_callee_gets_more_calls_than_its_rules_allow(outcome: CallOutcome, co
 
 # The late voicemail: the voicemail rule is 2 calls, 4 hours apart; the call c-1 was settled at 10:00.
 def late(status: str, *, attempts: int = 1, outcome: str = "user_hangup", last_call_id: str | None = "c-1",
-         campaign: str = "running") -> dict[str, object] | None:
+         campaign: str = "running", wait_reason: str = "") -> dict[str, object] | None:
     return after_late_voicemail(
-        CalleeNow(status=status, outcome=outcome, attempts=attempts, last_call_id=last_call_id),
+        CalleeNow(status=status, outcome=outcome, attempts=attempts, last_call_id=last_call_id,
+                  wait_reason=wait_reason),
         call_id="c-1", campaign_status=campaign, rules=DEFAULT_RULES, ended_at=TEN, now=TEN + timedelta(minutes=1))
 
 
@@ -191,7 +192,9 @@ GIVEN_UP = {"outcome": VOICEMAIL_REACHED, "status": "failed", "next_attempt_at":
     (dict(status="answered", attempts=2), GIVEN_UP),
     (dict(status="answered", attempts=5), GIVEN_UP),
     # Waiting for a retry under another rule, or given up under it: the voicemail rule instead.
-    (dict(status="pending", outcome="dial_no_answer"), RETRY_AT_TWO),
+    (dict(status="pending", outcome="dial_no_answer", wait_reason="retry"), RETRY_AT_TWO),
+    (dict(status="pending", outcome="dial_no_answer", wait_reason="calling_hours"), RETRY_AT_TWO),
+    (dict(status="pending", outcome="dial_no_answer", wait_reason=""), RETRY_AT_TWO),  # put back by a pause
     (dict(status="pending", outcome="dial_busy", attempts=2), GIVEN_UP),
     (dict(status="failed", outcome="dial_no_answer", attempts=1), RETRY_AT_TWO),
     (dict(status="failed", outcome="dial_no_answer", attempts=3), GIVEN_UP),
@@ -207,6 +210,8 @@ GIVEN_UP = {"outcome": VOICEMAIL_REACHED, "status": "failed", "next_attempt_at":
     (dict(status="answered", outcome="opted_out"), None),
     (dict(status="failed", outcome="opted_out"), None),
     (dict(status="dialing", attempts=2), None),
+    # A person asked to be called back on that call: the callback stands.
+    (dict(status="pending", outcome="user_hangup", wait_reason="callback"), None),
     (dict(status="answered", last_call_id="c-2"), None),
     (dict(status="answered", last_call_id=None), None),
 ])

@@ -179,7 +179,7 @@ async def offer_to_resume(turn: Turn, customer_id: str, heading: str = "") -> No
         early = campaign.HasField("start_at") and campaign.start_at.ToDatetime(tzinfo=UTC) > turn.now()
         lines.append(words("admin.resume.line_scheduled", name=campaign.name, start=admin_time(turn, campaign.start_at))
                      if early else words.plural("admin.resume.line", totals.callees, name=campaign.name,
-                                                done=totals.answered + totals.failed))
+                                                done=totals.answered + totals.failed + totals.voicemail))
         keyboard.row(button(words("admin.resume.one", name=campaign.name[:30]), "admrs", customer_id,
                             campaign_mark(campaign.id)))
     if len(paused) > 1:

@@ -12,6 +12,14 @@ import grpc
 from babel.dates import format_skeleton
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from services.bot.campaign_retry_choices import (
+    choose_next,
+    chosen_rules,
+    retry_lines,
+    retry_policy,
+    rule_words,
+    worst_case_lines,
+)
 from services.bot.campaign_texts import (
     CampaignCounts,
     campaign_counts_lines,
@@ -40,8 +48,6 @@ MAX_PASTED_BYTES = 512 * 1024
 STATUS_NAMES = {value: name.removeprefix("CAMPAIGN_STATUS_").lower()
                 for name, value in calls_pb2.CampaignStatus.items()}
 REMINDERS = (0, 10, 20, 30)
-# When a callee does not answer, is busy or a machine answers: attempts in all, and minutes between.
-RETRIES = {"1": (1, 0), "2": (2, 30), "3": (3, 60)}
 # The caller ID button cycles through at most this many pool numbers.
 MAX_CAMPAIGN_CALLER_IDS = 20
 # The longest a campaign's call may last, in minutes: the button cycles through these (the first is
@@ -176,15 +182,14 @@ async def receive_reminder(turn: Turn, args: list[str]) -> None:
 
 
 async def ask_list(turn: Turn) -> None:
-    """The last step: the numbers; above them, how often to try a callee who does not answer, and the
+    """The last step: the numbers; above them, how often a callee is called again after each outcome
+    (busy, no answer, voicemail, a failed line: a button each, cycling through its choices), and the
     caller ID every callee sees (any from the pool, or one number for the whole list)."""
     words = turn.words
     turn.conversation.state = "camp.list"
-    chosen = str(turn.conversation.data.get("camp_retry", "1"))
     keyboard = Keyboard()
-    for choice in RETRIES:
-        label = words(f"campaign.retry.{choice}")
-        keyboard.row(button(("• " if choice == chosen else "") + label[:1].upper() + label[1:], "cretry", choice))
+    for outcome, rule in chosen_rules(turn.conversation.data).items():
+        keyboard.row(button(rule_words(words, outcome, rule), "cretry", outcome.value))
     pool = await caller_id_pool(turn)
     caller = str(turn.conversation.data.get("camp_caller", ""))
     shown_caller = caller or words("call.caller_auto")
@@ -198,7 +203,8 @@ async def ask_list(turn: Turn) -> None:
     minutes_line = words("campaign.minutes_line", minutes=words.plural("count.minutes", minutes))
     hint = list_step_line(words, list(turn.conversation.data.get("camp_variables", [])))
     variables_hint = f"\n\n{hint}" if hint else ""
-    turn.show(f"{words('campaign.retry_line', retry=words(f'campaign.retry.{chosen}'))}\n"
+    retries = "\n".join(retry_lines(words, turn.conversation.data))
+    turn.show(f"{retries}\n"
               f"{words('campaign.caller_line', caller=shown_caller)}\n"
               f"{minutes_line}\n\n{words('campaign.ask_list')}"
               f"{variables_hint}", keyboard)
@@ -235,10 +241,11 @@ async def receive_caller_id(turn: Turn, args: list[str]) -> None:
 
 @router.button("cretry")
 async def receive_retry(turn: Turn, args: list[str]) -> None:
+    """An outcome's retry button cycles through its choices (`cretry:<busy|no_answer|voicemail|failed>`)."""
     if "camp_flow" not in turn.conversation.data:
         await choose_flow(turn, [])
         return
-    turn.conversation.data["camp_retry"] = args[0] if args and args[0] in RETRIES else "1"
+    choose_next(turn.conversation.data, args[0] if args else "")
     await ask_list(turn)
 
 
@@ -270,10 +277,9 @@ async def create_campaign(turn: Turn, content: bytes) -> None:
         reminder_minutes=int(data.get("camp_reminder", 0)),
         # A draft even with its start time: the customer sees the estimate, then starts or schedules it.
         as_draft=True)
-    attempts, spacing = RETRIES.get(str(data.get("camp_retry", "1")), RETRIES["1"])
     request.caller_id = str(data.get("camp_caller", ""))
     request.max_minutes_per_call = int(data.get("camp_minutes", MINUTES_PER_CALL[0]))
-    request.retry.CopyFrom(calls_pb2.RetryPolicy(max_attempts=attempts, spacing_minutes=spacing))
+    request.retry.CopyFrom(retry_policy(data))
     if "camp_start" in data:
         start = Timestamp()
         start.FromSeconds(int(float(data["camp_start"])))
@@ -324,6 +330,7 @@ async def confirm_lines(turn: Turn, campaign: calls_pb2.Campaign, keyboard: Keyb
     quote = await turn.services.calls.QuoteCampaign(calls_pb2.GetCampaignRequest(
         customer_id=turn.customer_id, campaign_id=campaign.id), timeout=turn.timeout)
     lines = [words("campaign.name_line", name=campaign.name), *estimate_lines(words, quote),
+             *worst_case_lines(words, quote, campaign.retry),
              *forecast_lines(words, quote),
              *await preview_lines(turn, campaign)]
     if campaign.HasField("start_at"):

@@ -33,7 +33,8 @@ NOT_DELIVERED_TEXTS = {RecordingProblem.UNAVAILABLE: "call.recording_unavailable
 # Entries a page of the inbox: each has its own pair of buttons.
 INBOX_PAGE_SIZE = 5
 FILTERS = {"all": calls_pb2.CALL_STATUS_UNSPECIFIED, "ok": calls_pb2.CALL_STATUS_ENDED,
-           "fail": calls_pb2.CALL_STATUS_FAILED, "keys": calls_pb2.CALL_STATUS_UNSPECIFIED}
+           "vm": calls_pb2.CALL_STATUS_UNSPECIFIED, "fail": calls_pb2.CALL_STATUS_FAILED,
+           "keys": calls_pb2.CALL_STATUS_UNSPECIFIED}
 
 
 @router.button("results")
@@ -45,7 +46,9 @@ async def recent_calls(turn: Turn, args: list[str]) -> None:
     answer = await turn.services.calls.ListCalls(calls_pb2.ListCallsRequest(
         customer_id=turn.customer_id, page=common_pb2.PageRequest(page_size=turn.settings.bot_page_size * 2,
                                                                   page_token=token),
-        status=FILTERS[chosen], with_key_presses_only=chosen == "keys"), timeout=turn.timeout)
+        status=FILTERS[chosen], with_key_presses_only=chosen == "keys",
+        # A voicemail is its own outcome: not among the answered calls, and a filter of its own.
+        voicemail_only=chosen == "vm", without_voicemail=chosen == "ok"), timeout=turn.timeout)
     keyboard = Keyboard().row(*[button(("• " if name == chosen else "") + words(f"results.filter.{name}"),
                                        "results", name) for name in FILTERS])
     for call in answer.calls:

@@ -965,7 +965,7 @@ class GetCallRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., call_id: _Optional[str] = ...) -> None: ...
 
 class ListCallsRequest(_message.Message):
-    __slots__ = ("customer_id", "page", "status", "flow_id", "campaign_id", "with_key_presses_only", "answer_field", "answer_value", "leads_only")
+    __slots__ = ("customer_id", "page", "status", "flow_id", "campaign_id", "with_key_presses_only", "answer_field", "answer_value", "leads_only", "voicemail_only", "without_voicemail")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -975,6 +975,8 @@ class ListCallsRequest(_message.Message):
     ANSWER_FIELD_FIELD_NUMBER: _ClassVar[int]
     ANSWER_VALUE_FIELD_NUMBER: _ClassVar[int]
     LEADS_ONLY_FIELD_NUMBER: _ClassVar[int]
+    VOICEMAIL_ONLY_FIELD_NUMBER: _ClassVar[int]
+    WITHOUT_VOICEMAIL_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     page: _common_pb2.PageRequest
     status: CallStatus
@@ -984,7 +986,9 @@ class ListCallsRequest(_message.Message):
     answer_field: str
     answer_value: str
     leads_only: bool
-    def __init__(self, customer_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., status: _Optional[_Union[CallStatus, str]] = ..., flow_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., with_key_presses_only: _Optional[bool] = ..., answer_field: _Optional[str] = ..., answer_value: _Optional[str] = ..., leads_only: _Optional[bool] = ...) -> None: ...
+    voicemail_only: bool
+    without_voicemail: bool
+    def __init__(self, customer_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., status: _Optional[_Union[CallStatus, str]] = ..., flow_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., with_key_presses_only: _Optional[bool] = ..., answer_field: _Optional[str] = ..., answer_value: _Optional[str] = ..., leads_only: _Optional[bool] = ..., voicemail_only: _Optional[bool] = ..., without_voicemail: _Optional[bool] = ...) -> None: ...
 
 class ListCallsResponse(_message.Message):
     __slots__ = ("calls", "next_page_token")
