@@ -55,7 +55,7 @@ class CallKeptChanging(RuntimeError):
 
 
 # Per webhook (by its position), the calls it may belong to: the row with its Retell id and the row
-# its metadata names, through their indexes.
+# its metadata names unless that is the same row, through their indexes (no de-duplicating step).
 _READ_CALLS = """
 SELECT i.n, c.id, c.customer_id, c.retell_call_id, c.status, c.failure_reason, c.started_at, c.opt_out_key,
        c.menu_keys, c.to_number
@@ -63,9 +63,9 @@ FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS i(retell_call_id, our_cal
 JOIN LATERAL (
   SELECT id, customer_id, retell_call_id, status, failure_reason, started_at, opt_out_key, menu_keys, to_number
   FROM calls WHERE retell_call_id = i.retell_call_id
-  UNION
+  UNION ALL
   SELECT id, customer_id, retell_call_id, status, failure_reason, started_at, opt_out_key, menu_keys, to_number
-  FROM calls WHERE id = i.our_call_id
+  FROM calls WHERE id = i.our_call_id AND retell_call_id IS DISTINCT FROM i.retell_call_id
 ) c ON true
 """
 
