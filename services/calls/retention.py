@@ -3,7 +3,8 @@ forever"): the retention tick purges what a callee typed or said once the retent
 
 What goes, `CALLS_RETENTION_DAYS` after a call was created: the keys the callee pressed (on the call
 and on its campaign callee), the call's summary (Retell writes it from the transcript, so it can
-quote what was said), the recording link, the call's variables (the list's values sent to Retell),
+quote what was said), the recording link, the call's variables (the list's values sent to Retell;
+and the callee's list line values kept for its attempts, campaign_callees.variables),
 the answers to the flow's custom fields (a text answer can quote the callee; whether they made the
 call a lead stays), and Retell's webhook bodies kept in `call_events` (the whole call object: transcript, numbers).
 What stays, because money, reports and the law need it: the number called, status, duration,
@@ -51,9 +52,15 @@ calls_purged AS (
                      custom_answers = '{{}}'::jsonb
   FROM due WHERE c.id = due.id RETURNING c.id
 ),
+callees_due AS (
+  SELECT cc.campaign_id, cc.position, cc.digits <> '{{}}' AS had_digits, cc.variables <> '{{}}'::jsonb AS had_variables
+  FROM campaign_callees cc JOIN due ON cc.call_id = due.id
+  WHERE cc.digits <> '{{}}' OR cc.variables <> '{{}}'::jsonb
+),
 callees_purged AS (
-  UPDATE campaign_callees cc SET digits = '{{}}'
-  FROM due WHERE cc.call_id = due.id AND cc.digits <> '{{}}' RETURNING cc.call_id
+  UPDATE campaign_callees cc SET digits = '{{}}', variables = '{{}}'::jsonb
+  FROM callees_due old WHERE cc.campaign_id = old.campaign_id AND cc.position = old.position
+  RETURNING old.had_digits, old.had_variables
 )
 SELECT count(*) AS calls,
        count(*) FILTER (WHERE had_digits) AS digits,
@@ -61,7 +68,8 @@ SELECT count(*) AS calls,
        count(*) FILTER (WHERE had_summary) AS summary,
        count(*) FILTER (WHERE had_variables) AS variables,
        count(*) FILTER (WHERE had_answers) AS custom_answers,
-       (SELECT count(*) FROM callees_purged) AS callee_digits
+       (SELECT count(*) FROM callees_purged WHERE had_digits) AS callee_digits,
+       (SELECT count(*) FROM callees_purged WHERE had_variables) AS callee_variables
 FROM due
 """)
 
@@ -78,7 +86,7 @@ purged AS (
 SELECT count(*) AS webhook_body FROM purged
 """)
 
-CALL_KINDS = ("digits", "callee_digits", "recording", "summary", "variables", "custom_answers")
+CALL_KINDS = ("digits", "callee_digits", "recording", "summary", "variables", "callee_variables", "custom_answers")
 KINDS = (*CALL_KINDS, "webhook_body")
 
 

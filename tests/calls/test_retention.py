@@ -92,7 +92,7 @@ async def _snapshot(connection: asyncpg.Connection) -> dict[str, list[Any]]:
             "SELECT id, digits, recording_url, summary, variables, duration_seconds, cost_cents, status, opted_out,"
             " sentiment, to_number FROM calls ORDER BY id")],
         "callees": [dict(row) for row in await connection.fetch(
-            "SELECT call_id, digits, outcome, cost_cents FROM campaign_callees ORDER BY call_id")],
+            "SELECT call_id, digits, variables, outcome, cost_cents FROM campaign_callees ORDER BY call_id")],
         "events": [dict(row) for row in await connection.fetch(
             "SELECT retell_call_id, event, payload::text AS payload FROM call_events ORDER BY 1, 2")],
     }
@@ -124,7 +124,8 @@ async def test_the_retention_tick_purges_what_is_older_than_the_retention_and_no
                                      call.retell_call_id, now - age)
             await connection.execute(
                 "INSERT INTO campaign_callees (campaign_id, position, number, status, call_id, outcome, digits,"
-                " cost_cents) VALUES ('cmp-retention', $1, $2, 'answered', $3, 'answered', '{1,3}', 30)",
+                " variables, cost_cents) VALUES ('cmp-retention', $1, $2, 'answered', $3, 'answered', '{1,3}',"
+                " '{\"first_name\": \"Ada\", \"amount\": \"12.50\"}', 30)",
                 1 if call is old else 2, call.to_number, call.id)
         before = await _snapshot(connection)
 
@@ -153,8 +154,9 @@ async def test_the_retention_tick_purges_what_is_older_than_the_retention_and_no
     kept = ("duration_seconds", "cost_cents", "status", "opted_out", "sentiment", "to_number")
     assert {k: old_after[k] for k in kept} == {k: old_before[k] for k in kept}
     assert recent_after == recent_before
-    assert [(r["call_id"], r["digits"]) for r in after["callees"]] == [
-        (c.id, [] if c is old else ["1", "3"]) for c in sorted((old, recent), key=lambda c: c.id)]
+    assert [(r["call_id"], r["digits"], json.loads(r["variables"])) for r in after["callees"]] == [
+        (c.id, [], {}) if c is old else (c.id, ["1", "3"], {"first_name": "Ada", "amount": "12.50"})
+        for c in sorted((old, recent), key=lambda c: c.id)]
     for event in after["events"]:
         purged = event["retell_call_id"] == old.retell_call_id
         assert (event["payload"] == "{}") == purged, event["event"]
