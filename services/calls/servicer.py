@@ -28,6 +28,7 @@ from services.calls.caller_ids import (
 )
 from services.calls.campaign_estimate import campaign_quote, first_calls, with_forecast
 from services.calls.campaign_forecast import CallingHours, RetryPlan, forecast
+from services.calls.campaign_progress import retry_rules
 from services.calls.campaign_recalls import campaign_segments, recall_request
 from services.calls.campaign_tick import run_campaign_tick
 from services.calls.campaigns import (
@@ -229,8 +230,10 @@ class CampaignsServicer:
                                                 record=False, bulk=True)
         quote = campaign_quote(admission, campaign_id=row.id, callees=callees,
                                minutes_per_call=row.max_minutes_per_call, first_calls=first)
+        # A callee not answered mostly rang out: its calls are the no-answer rule's (campaign_retries.py).
+        no_answer = retry_rules(row).no_answer
         likely = forecast(await self.answer_rates.get(self.database, self.clock()), groups,
-                          RetryPlan(row.max_attempts, row.retry_spacing_minutes),
+                          RetryPlan(no_answer.attempts, no_answer.spacing_minutes),
                           price_per_minute_cents=admission.price_per_minute_cents,
                           minutes_per_call=row.max_minutes_per_call,
                           hours=CallingHours(self.settings.calls_window_start.hour,

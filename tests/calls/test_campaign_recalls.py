@@ -193,6 +193,17 @@ async def test_the_quote_forecasts_from_the_platforms_answer_rates_once_there_ar
         10.5 * 5 * quote.price_per_minute_cents + 9.5 * quote.price_per_minute_cents, abs=1)
     assert quote.likely_high_cents <= quote.estimate_cents
 
+    # The tries are the no-answer rule's (2, an hour apart), not the most any rule allows (busy's 5):
+    # 10 × (1 − 0.2²) + 10 × (1 − 0.75²) = 9.6 + 4.375 → 14.
+    rules = [calls_pb2.OutcomeRetry(outcome="no_answer", max_attempts=2, spacing_minutes=60),
+             calls_pb2.OutcomeRetry(outcome="busy", max_attempts=5, spacing_minutes=10)]
+    retried = await calls.stub.CreateCampaign(calls_pb2.CreateCampaignRequest(
+        idempotency_key=calls.key("campaign"), customer_id=customer, name="Europe again", flow_id=flow.id,
+        list="\n".join(french + german).encode(), retry=calls_pb2.RetryPolicy(by_outcome=rules)))
+    quote = await calls.stub.QuoteCampaign(calls_pb2.GetCampaignRequest(customer_id=customer,
+                                                                       campaign_id=retried.id))
+    assert quote.expected_answered == 14
+
 
 async def test_rates_older_than_ten_minutes_are_served_at_once_and_read_again_behind(calls: CallsHarness) -> None:
     cache = AnswerRatesCache()
