@@ -98,13 +98,12 @@ def list_of(lines: Sequence[Any]) -> bytes:
     {{first_name}} finds it again (call_lists.py reads the header's columns as variables)."""
     variables: dict[str, None] = {}
     for line in lines:
-        variables.update(dict.fromkeys(name for name in (getattr(line, "variables", None) or {})
-                                       if name not in LIST_HEADER))
+        variables.update(dict.fromkeys(name for name in line.variables or {} if name not in LIST_HEADER))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow((*LIST_HEADER, *variables))
     for line in lines:
-        values = getattr(line, "variables", None) or {}
+        values = line.variables or {}
         writer.writerow((line.number, line.name, *(values.get(name, "") for name in variables)))
     return buffer.getvalue().encode()
 

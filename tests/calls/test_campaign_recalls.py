@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import uuid
 from datetime import timedelta
 
@@ -132,7 +133,9 @@ async def test_a_cancelled_campaign_re_calls_its_uncalled_callees_and_a_paused_o
     async def scheduled() -> calls_pb2.Campaign:
         return await calls.stub.CreateCampaign(calls_pb2.CreateCampaignRequest(
             idempotency_key=calls.key("campaign"), customer_id=customer, name="Later", flow_id=flow.id,
-            list="\n".join(listed).encode(), start_at=start))
+            list=("number,name,amount\n" + "\n".join(f"{number},Ada {index},{index}0.50"
+                                                      for index, number in enumerate(listed))).encode(),
+            start_at=start))
 
     paused = await scheduled()
     await calls.stub.PauseCampaign(calls_pb2.CampaignActionRequest(idempotency_key=calls.key("pause"),
@@ -147,6 +150,15 @@ async def test_a_cancelled_campaign_re_calls_its_uncalled_callees_and_a_paused_o
     assert await segments(calls, customer, cancelled.id) == {"not_called": 3}
     created = await recall(calls, customer, cancelled.id, "not_called")
     assert await callees_of(calls, customer, created.id) == set(listed[1:])
+    # Each callee keeps the name and values its list gave it: the flow's variables find them again.
+    connection = await asyncpg.connect(calls.database_url)
+    try:
+        kept = await connection.fetch("SELECT number, name, variables FROM campaign_callees WHERE campaign_id = $1",
+                                      created.id)
+    finally:
+        await connection.close()
+    assert {(row["number"], row["name"], json.loads(row["variables"])["amount"]) for row in kept} == {
+        (number, f"Ada {index}", f"{index}0.50") for index, number in enumerate(listed) if index}
 
 
 async def history(calls: CallsHarness, prefix: str, *, calls_placed: int, answered: int, hour_utc: int,
