@@ -1,9 +1,10 @@
 """A campaign of 1,000 callees with mixed outcomes, scripted in the Retell simulator (busy, no answer,
 a voicemail Retell detects, one it only reports after the call, a failed line, answered, no answer
-then answered): each callee is dialled exactly when and as often as its outcome's rule says, the
-totals and the report count each outcome apart, and every call's money is right (the wallet's
-captures against the calls, the callees and the balance). Time moves by the harness's fake clock, so
-four hours of retries take seconds."""
+then answered, a callback asked for): each callee is dialled exactly when and as often as its
+outcome's rule says, each callback once at the time asked inside the callee's hours, the totals count
+each outcome apart, re-calling the voicemail segment dials exactly those callees, and every call's
+money is right (the wallet's captures against the calls, the callees and the balance). Time moves by
+the harness's fake clock, so hours of retries take seconds."""
 
 from __future__ import annotations
 
@@ -71,6 +72,14 @@ SCRIPTS = {
     # Every call to it presses 8, the callback too: a campaign calls a callee back once.
     Kind.CALLBACK: Scenario(duration_ms=20_000, keys=[KeyPress(digit="8", at_ms=4_000)], ring_ms=RING_MS),
 }
+
+
+async def asyncpg_fetch(url: str, query: str, *arguments: object) -> list[asyncpg.Record]:
+    connection = await asyncpg.connect(url)
+    try:
+        return list(await connection.fetch(query, *arguments))
+    finally:
+        await connection.close()
 
 
 def calls_to(kind: Kind) -> int:
@@ -189,11 +198,35 @@ async def test_a_thousand_callees_are_each_dialled_as_their_rules_say_and_billed
     assert done.totals.callbacks == kinds[Kind.CALLBACK]
     assert done.totals.attempts == len(placed) == sum(calls_to(kind) for kind in kind_of.values())
 
+    # Re-calling a segment: the voicemail segment is exactly the callees whose last call reached one
+    # (detected or only analysed), and a new campaign of it dials exactly them, once each.
+    segments = {segment.code: segment.callees for segment in (await calls.stub.CampaignSegments(
+        calls_pb2.GetCampaignRequest(customer_id=customer, campaign_id=created.id))).segments}
+    assert (segments["voicemail"], segments["no_answer"], segments["busy"]) == (
+        kinds[Kind.VOICEMAIL] + kinds[Kind.LATE_VOICEMAIL], kinds[Kind.NO_ANSWER], kinds[Kind.BUSY])
+    machines = {number for number, kind in kind_of.items() if kind in (Kind.VOICEMAIL, Kind.LATE_VOICEMAIL)}
+    recall = await calls.stub.CreateCampaign(calls_pb2.CreateCampaignRequest(
+        idempotency_key=calls.key("recall"), customer_id=customer, name="Voicemails again", flow_id=flow.id,
+        from_campaign_id=created.id, segment="voicemail"))
+    assert recall.totals.callees == len(machines)
+    await calls.stub.StartCampaign(calls_pb2.CampaignActionRequest(
+        idempotency_key=calls.key("go"), customer_id=customer, campaign_id=recall.id))
+    await wait_for_status(calls, customer, recall.id, calls_pb2.CAMPAIGN_STATUS_COMPLETED, timeout=240)
+    await settled_at(calls, recall.id)
+    dialled_again = Counter(call.record["to_number"] for call in calls.retell.calls.values()) - simulated
+    assert dialled_again == Counter(dict.fromkeys(machines, 1))
+    recalled = await calls.stub.GetCampaign(calls_pb2.GetCampaignRequest(customer_id=customer,
+                                                                         campaign_id=recall.id))
+    assert (recalled.totals.voicemail, recalled.totals.attempts) == (len(machines), len(machines))
+
     # Money per call: each connected call costs its started minutes, one that never connected nothing;
     # the wallet captured exactly that for each call, the callees add up their calls, and the balance
     # is what is left.
     wallet = await asyncpg.connect(calls.wallet.database_url)
     try:
+        billed = await asyncpg_fetch(
+            calls.database_url, "SELECT id, status, duration_seconds, cost_cents FROM calls WHERE customer_id = $1",
+            customer)
         captured = dict(await wallet.fetch(
             "SELECT cause_id, sum(amount_cents) FROM transfers WHERE kind = 'capture' AND customer_id = $1 "
             "GROUP BY cause_id", customer))
@@ -201,7 +234,8 @@ async def test_a_thousand_callees_are_each_dialled_as_their_rules_say_and_billed
             "SELECT count(*) FROM holds WHERE customer_id = $1 AND resolved_at IS NULL", customer)
     finally:
         await wallet.close()
-    for call in placed:
+    assert len(billed) == len(placed) + len(machines)
+    for call in billed:
         expected = PRICE_PER_MINUTE * ceil(call["duration_seconds"] / 60) if call["status"] == "ended" else 0
         assert (call["cost_cents"], captured.get(call["id"], 0)) == (expected, expected), dict(call)
     assert holds_open == 0
@@ -209,9 +243,11 @@ async def test_a_thousand_callees_are_each_dialled_as_their_rules_say_and_billed
     for call in placed:
         by_callee[call["to_number"]] += call["cost_cents"]
     assert {row["number"]: row["cost_cents"] for row in rows} == {number: by_callee[number] for number in callees}
-    total = sum(call["cost_cents"] for call in placed)
     connected = (kinds[Kind.ANSWERS] + 2 * kinds[Kind.VOICEMAIL] + 2 * kinds[Kind.LATE_VOICEMAIL]
                  + kinds[Kind.ANSWERS_SECOND_TIME] + 2 * kinds[Kind.CALLBACK])
-    assert total == done.totals.cost_cents == PRICE_PER_MINUTE * connected
+    assert sum(call["cost_cents"] for call in placed) == done.totals.cost_cents == PRICE_PER_MINUTE * connected
+    total = sum(call["cost_cents"] for call in billed)
+    assert total == done.totals.cost_cents + recalled.totals.cost_cents == PRICE_PER_MINUTE * (
+        connected + len(machines))
     assert (await calls.wallet.balance(customer)).available_cents == START_CENTS - total
 
