@@ -9,6 +9,7 @@ import asyncio
 
 from speechcue.calls.v1 import calls_pb2
 from tests.bot.conftest import BotHarness, message_text
+from tests.bot.test_campaign_journey import at_the_list_question_of_a_campaign_starting_now
 from tests.calls.conftest import menu_flow
 
 ANSWERING = ["+14155551501", "+14155551502", "+14155551503"]
@@ -67,15 +68,7 @@ async def test_re_calling_the_no_answers_of_a_finished_campaign_calls_exactly_th
 
 
 async def test_the_confirm_screen_forecasts_the_likely_answers_and_cost(bot: BotHarness) -> None:
-    person = await bot.onboarded("Acme Dental")
-    customer = await bot.customer_id(person)
-    await bot.calls.wallet.credit(customer, 5_000)
-    await bot.calls.flow(customer, menu_flow())
-    await person.press("Campaigns")
-    await person.press("New campaign")
-    await person.press_first("cflow:")
-    await person.press("Now")
-    await person.wait_for_text("Send the numbers")
+    person, customer, _ = await at_the_list_question_of_a_campaign_starting_now(bot)
     await person.say("\n".join(f"+1415555{number}" for number in range(1601, 1621)))
     confirm = await person.wait_for_text("20 numbers to call")
     quote = await bot.calls.stub.QuoteCampaign(calls_pb2.GetCampaignRequest(
