@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 
@@ -17,26 +15,13 @@ from services.bot.campaign_outcomes import HEADER_IDS, report_in_words
 from services.bot.i18n import Words
 from services.calls.campaign_report import HEADER, report_csv
 from services.calls.custom_fields import CustomField, FieldType, definitions_value
+from tests.calls.test_campaign_report import Callee
 
 INTERESTED = CustomField("interested?", FieldType.YES_NO, lead_answer="yes")
 DAY = CustomField("preferred day", FieldType.CHOICE, choices=("Mon", "Tue"))
 NOTE = CustomField("=note", FieldType.TEXT)
 FIRST_VERSION = definitions_value([INTERESTED, DAY])
 SECOND_VERSION = definitions_value([INTERESTED, NOTE])
-
-
-@dataclass(frozen=True)
-class Callee:
-    number: str = "+14155550100"
-    name: str = ""
-    status: str = "answered"
-    attempts: int = 1
-    outcome: str = "user_hangup"
-    duration_seconds: int = 30
-    digits: list[str] = field(default_factory=list)
-    cost_cents: int = 15
-    call_custom_fields: Any = None
-    call_custom_answers: Any = None
 
 
 CALLEES = [

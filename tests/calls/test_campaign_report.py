@@ -91,6 +91,9 @@ class Callee:
     duration_seconds: int = 30
     digits: list[str] = field(default_factory=list)
     cost_cents: int = 15
+    # The custom fields its last call was dialled with and their answers (test_answer_columns.py).
+    call_custom_fields: Any = None
+    call_custom_answers: Any = None
 
 
 def parsed(data: bytes) -> list[list[str]]:
