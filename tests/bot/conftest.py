@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,7 @@ from speechcue.calls.v1 import calls_pb2
 from tests.bot.english_leaks import CHECKED_LANGUAGES, leaks, strings_in
 from tests.calls.conftest import CallsHarness, calls, sandbox_server  # noqa: F401
 from tests.conftest import RunningServers
+from tests.event_reader import delete_stream
 from tests.payments.conftest import PaymentsHarness, payments  # noqa: F401
 from tests.wallet.conftest import ADMIN_ID, INTERNAL_TOKEN, wallet  # noqa: F401
 
@@ -252,6 +254,34 @@ def bot_settings(database_url: str, nats_url: str, telegram_url: str, *, wallet_
 
 async def start_bot(settings: BotSettings, **overrides: Any) -> RunningService:
     return await start_service(settings, "bot", lambda context: build_bot(context, **overrides))
+
+
+@asynccontextmanager
+async def bots_alone(servers: RunningServers, database_url: str, *, replicas: int = 1,
+                     **overrides: Any) -> AsyncIterator[tuple[TelegramSimulator, list[RunningService]]]:
+    """`replicas` bots on one database with no other service (none is needed to turn events and queued
+    messages into Telegram messages), against a Telegram simulator with Telegram's own limits (30 a
+    second overall, 3 in 3 seconds per chat); `overrides` are the bots' settings."""
+    await delete_stream(servers.nats_url, "CALLS")
+    sandbox_settings = SandboxSettings(speechcue_http_port=free_port(), telegram_bot_token=TELEGRAM_TOKEN,
+                                       telegram_webhook_secret=TELEGRAM_SECRET)
+    sandbox = build_sandbox(sandbox_settings)
+    server, task = await start_http_server(sandbox.app, "127.0.0.1", sandbox_settings.speechcue_http_port)
+    unused = f"127.0.0.1:{free_port()}"
+    bots: list[RunningService] = []
+    try:
+        for _ in range(replicas):
+            settings = bot_settings(database_url, servers.nats_url,
+                                    f"http://127.0.0.1:{sandbox_settings.speechcue_http_port}",
+                                    wallet_address=unused, calls_address=unused, payments_address=unused,
+                                    http_port=free_port(), **overrides)
+            bots.append(await start_bot(settings))
+        yield sandbox.telegram, bots
+    finally:
+        for bot in bots:
+            await bot.stop()
+        server.should_exit = True
+        await task
 
 
 @pytest.fixture

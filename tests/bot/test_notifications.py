@@ -12,16 +12,12 @@ import asyncpg
 import nats
 import pytest
 
-from devstack.ports import free_port
 from services.runtime.outbox import build_envelope
-from services.runtime.service_main import RunningService, start_http_server
-from services.sandbox.app import build_sandbox
-from services.sandbox.settings import SandboxSettings
+from services.runtime.service_main import RunningService
 from services.sandbox.telegram_simulator import TelegramSimulator
 from speechcue.events.v1 import calls_events_pb2
-from tests.bot.conftest import TELEGRAM_SECRET, TELEGRAM_TOKEN, bot_settings, start_bot
+from tests.bot.conftest import bots_alone
 from tests.conftest import RunningServers
-from tests.event_reader import delete_stream
 
 CUSTOMERS = 100
 PER_CUSTOMER = 10
@@ -33,22 +29,8 @@ async def lone_bot(servers: RunningServers, bot_database_url: str) -> AsyncItera
                                                                                          RunningService, str]]:
     """The bot alone, against a Telegram simulator with Telegram's own limits (30 a second overall,
     3 in 3 seconds per chat); the other services are not needed to turn events into messages."""
-    await delete_stream(servers.nats_url, "CALLS")
-    sandbox_settings = SandboxSettings(speechcue_http_port=free_port(), telegram_bot_token=TELEGRAM_TOKEN,
-                                       telegram_webhook_secret=TELEGRAM_SECRET)
-    sandbox = build_sandbox(sandbox_settings)
-    server, task = await start_http_server(sandbox.app, "127.0.0.1", sandbox_settings.speechcue_http_port)
-    unused = f"127.0.0.1:{free_port()}"
-    settings = bot_settings(bot_database_url, servers.nats_url, f"http://127.0.0.1:{sandbox_settings.speechcue_http_port}",
-                            wallet_address=unused, calls_address=unused, payments_address=unused,
-                            http_port=free_port(), bot_seconds_between_chat_messages=1.0)
-    running = await start_bot(settings)
-    try:
-        yield sandbox.telegram, running, bot_database_url
-    finally:
-        await running.stop()
-        server.should_exit = True
-        await task
+    async with bots_alone(servers, bot_database_url, bot_seconds_between_chat_messages=1.0) as (telegram, [running]):
+        yield telegram, running, bot_database_url
 
 
 async def register_customers(database_url: str, count: int, language: str = "en") -> list[str]:

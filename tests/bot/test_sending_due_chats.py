@@ -12,18 +12,13 @@ import asyncpg
 import nats
 import pytest
 
-from devstack.ports import free_port
 from services.runtime.outbox import build_envelope
-from services.runtime.service_main import RunningService, start_http_server
 from services.runtime.tracing import NATS_HEADER
-from services.sandbox.app import build_sandbox
-from services.sandbox.settings import SandboxSettings
 from services.sandbox.telegram_simulator import ApiCall, TelegramSimulator
 from speechcue.events.v1 import calls_events_pb2
-from tests.bot.conftest import TELEGRAM_SECRET, TELEGRAM_TOKEN, bot_settings, start_bot
+from tests.bot.conftest import bots_alone
 from tests.bot.test_notifications import FIRST_CHAT, register_customers
 from tests.conftest import RunningServers
-from tests.event_reader import delete_stream
 from tests.log_lines import LogLines, log_lines  # noqa: F401
 
 # Longer than Telegram's second, so that a message held behind a waiting chat would plainly wait.
@@ -35,22 +30,9 @@ BUSY_CHAT, OTHER_CHAT = 5_600_001, 5_600_002
 async def patient_bot(servers: RunningServers, bot_database_url: str) -> AsyncIterator[tuple[TelegramSimulator, str]]:
     """The bot alone, sending with CHAT_GAP_SECONDS between two messages to one chat, against a
     Telegram simulator with Telegram's own limits."""
-    await delete_stream(servers.nats_url, "CALLS")
-    sandbox_settings = SandboxSettings(speechcue_http_port=free_port(), telegram_bot_token=TELEGRAM_TOKEN,
-                                       telegram_webhook_secret=TELEGRAM_SECRET)
-    sandbox = build_sandbox(sandbox_settings)
-    server, task = await start_http_server(sandbox.app, "127.0.0.1", sandbox_settings.speechcue_http_port)
-    unused = f"127.0.0.1:{free_port()}"
-    settings = bot_settings(bot_database_url, servers.nats_url, f"http://127.0.0.1:{sandbox_settings.speechcue_http_port}",
-                            wallet_address=unused, calls_address=unused, payments_address=unused,
-                            http_port=free_port(), bot_seconds_between_chat_messages=CHAT_GAP_SECONDS)
-    running: RunningService = await start_bot(settings)
-    try:
-        yield sandbox.telegram, bot_database_url
-    finally:
-        await running.stop()
-        server.should_exit = True
-        await task
+    async with bots_alone(servers, bot_database_url, bot_seconds_between_chat_messages=CHAT_GAP_SECONDS) as (
+            telegram, _):
+        yield telegram, bot_database_url
 
 
 async def queue(database_url: str, chat_id: int, text: str) -> None:

@@ -7,16 +7,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from devstack.ports import free_port
 from services.bot import sender
-from services.runtime.service_main import RunningService, start_http_server
-from services.sandbox.app import build_sandbox
-from services.sandbox.settings import SandboxSettings
+from services.runtime.service_main import RunningService
 from services.sandbox.telegram_simulator import TelegramSimulator
-from tests.bot.conftest import TELEGRAM_SECRET, TELEGRAM_TOKEN, bot_settings, start_bot
+from tests.bot.conftest import bots_alone
 from tests.bot.test_notifications import a_thousand_notifications_arrive_without_a_429
 from tests.conftest import RunningServers
-from tests.event_reader import delete_stream
 
 
 @pytest.fixture
@@ -29,27 +25,9 @@ async def two_bots(servers: RunningServers, bot_database_url: str,
     production when more chats wait than one pass takes (with 100 chats and passes of 100, one
     replica's pass would lock every chat and the other would mostly wait)."""
     monkeypatch.setattr(sender, "BATCH", 20)
-    await delete_stream(servers.nats_url, "CALLS")
-    sandbox_settings = SandboxSettings(speechcue_http_port=free_port(), telegram_bot_token=TELEGRAM_TOKEN,
-                                       telegram_webhook_secret=TELEGRAM_SECRET)
-    sandbox = build_sandbox(sandbox_settings)
-    server, task = await start_http_server(sandbox.app, "127.0.0.1", sandbox_settings.speechcue_http_port)
-    unused = f"127.0.0.1:{free_port()}"
-    bots: list[RunningService] = []
-    try:
-        for _ in range(2):
-            settings = bot_settings(bot_database_url, servers.nats_url,
-                                    f"http://127.0.0.1:{sandbox_settings.speechcue_http_port}",
-                                    wallet_address=unused, calls_address=unused, payments_address=unused,
-                                    http_port=free_port(), bot_seconds_between_chat_messages=1.0,
-                                    bot_messages_per_second=30.0)
-            bots.append(await start_bot(settings))
-        yield sandbox.telegram, bots
-    finally:
-        for bot in bots:
-            await bot.stop()
-        server.should_exit = True
-        await task
+    async with bots_alone(servers, bot_database_url, replicas=2, bot_seconds_between_chat_messages=1.0,
+                          bot_messages_per_second=30.0) as (telegram, bots):
+        yield telegram, bots
 
 
 async def test_a_thousand_notifications_through_two_replicas_arrive_without_a_429(
