@@ -1,25 +1,40 @@
 """A campaign's forecast before it starts: how many callees are likely to be answered with its retry
-policy, and what the list likely costs. Pure: no I/O (answer_rates.py reads the platform's rates, the
-servicer the list's countries and hours). An estimate, and the screen says so.
+rules, and what the list likely costs. Pure: no I/O (forecast_inputs.py reads the platform's rates and
+the list's countries and hours). An estimate, and the screen says so.
 
 Why from the platform's own calls: whether a callee picks up depends most on where the number is and
 the hour it rings there (a mobile in the evening, an office at 10:00), far less on the customer. So
 the rate of a (destination country, callee's local hour) is every customer's recent calls there and
 then, counted once at least MIN_SAMPLE calls were placed; below that, the country's rate over all
-hours; below that, DEFAULT_ANSWER_RATE. A rate is per call: a callee tried three times is answered
-with probability 1 − (1 − p₁)(1 − p₂)(1 − p₃), each try at its own local hour (the retry's spacing
-later, moved to the next opening of the calling window when it falls outside it, as the dispatcher
-does).
+hours; below that, DEFAULT_ANSWER_RATE.
+
+Why by outcome: the campaign retries a callee by how its last call ended (campaign_retries.py: busy,
+no answer, voicemail and a failed line each with its calls and spacing; anything else is final), so
+the forecast walks the same rule. A try is answered with its (country, hour)'s rate; a try that is not
+ends as no answer, busy, voicemail, a failed line or a final miss (declined, blocked, an automated
+menu: no rule retries those) in the proportions of the platform's missed calls to that country (at
+least MIN_SAMPLE of them), else of all its missed calls, else DEFAULT_SPLIT: no answer 55 %, voicemail
+30 %, busy 10 %, failed 5 %, final 0 % (a phone nobody picks up mostly rings out, a mobile often sends
+it to voicemail; busy and broken lines are rarer). Each of those is tried again as its rule says
+(while the callee's calls are fewer than the rule's, its spacing later, moved to the next opening of
+the calling window when it falls outside it, as the dispatcher does), and so on: a callee answered
+after no answer then busy took the no-answer rule's spacing, then the busy rule's. When every rule is
+the same, the split changes nothing and a callee tried n times is answered with probability
+1 − (1 − p₁)(1 − p₂)…(1 − pₙ), each try at its own local hour.
 
 The money: a call is billed per started minute, and only a call that connects costs anything (no
 answer and busy are 0 s). So the low end is each expected answered call at one minute; the high end is
-each at the campaign's longest call, plus one minute for every try that is not answered (a voicemail
-or a short connect costs a minute). Plan minutes are not taken off: like the estimate's worst case,
-the range is the list's price before the plan pays.
+each at the campaign's longest call, plus one minute for every expected try that is not answered (a
+voicemail or a short connect costs a minute). Plan minutes are not taken off: like the estimate's
+worst case, the range is the list's price before the plan pays. More expected tries, a higher top.
 
 Examples, 100 callees, 15 ¢ a minute, calls of at most 5 minutes, no history (25 % a call):
 - one try: 25 answered; $3.75 (25 calls of a minute) to $30.00 (25 of 5 minutes, 75 missed tries of one);
-- three tries an hour apart: 1 − 0.75³ = 57.8 % → 58 answered; tries 100 + 75 + 56.25 = 231.25;
+- every rule three tries an hour apart: 1 − 0.75³ = 57.8 % → 58 answered; tries 100 + 75 + 56.25 = 231.25;
+- the default rules (busy 3 × 10 min, no answer 3 × 1 h, voicemail 2 × 4 h, failed 2 × 30 min): every
+  callee missed once is called again; missed twice, a third time only if the second call rang out or
+  was busy (65 %): 1 − 0.75 × 0.75 × (0.35 + 0.65 × 0.75) = 52.9 % → 53 answered, $7.93 to $63.47;
+- the same with a voicemail never called again: 1 − 0.75 × (0.30 + 0.70 × 0.75 × 0.8375) = 44.5 % → 45;
 - history of 200 calls to FR at 10:00 with 120 answered: 60 % for French callees rung at 10:00.
 """
 
@@ -30,10 +45,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from services.calls.call_outcomes import CallOutcome, FailureCause, OutcomeKind
+from services.calls.campaign_retries import RetryOutcome, RetryRules, retry_outcome
 
 DEFAULT_ANSWER_RATE = 0.25
-# Calls placed to a (country, hour), or to a country, before their rate replaces the default: below it
-# a handful of calls to one office would decide a whole list's forecast.
+# Calls placed to a (country, hour), or to a country, before their rate replaces the default, and
+# missed calls before their split replaces DEFAULT_SPLIT: below it a handful of calls to one office
+# would decide a whole list's forecast.
 MIN_SAMPLE = 50
 MINUTES_PER_DAY = 24 * 60
 # Outcomes of a call that reached a person, and of one that rang (or tried to) and did not. Any other
@@ -42,14 +59,45 @@ ANSWERED_KINDS = frozenset({OutcomeKind.ANSWERED, OutcomeKind.TRANSFERRED, Outco
 MISSED_KINDS = frozenset({OutcomeKind.NO_ANSWER, OutcomeKind.BUSY, OutcomeKind.VOICEMAIL})
 MISSED_CAUSES = frozenset({FailureCause.NOT_CONNECTED, FailureCause.DECLINED, FailureCause.BLOCKED,
                            FailureCause.AUTOMATED_MENU})
+# A missed call that no retry rule takes up (retry_outcome says None): declined, blocked, a menu.
+FINAL = "final"
 
 
 @dataclass(frozen=True)
 class AnswerRate:
-    """Calls placed (reached the network) and of those answered, over the rates' window."""
+    """Calls placed (reached the network) and of those answered, over the rates' window; and the calls
+    not answered by how they ended (`missed_as`), 0 each where that was not counted."""
 
     calls: int
     answered: int
+    no_answer: int = 0
+    busy: int = 0
+    voicemail: int = 0
+    failed: int = 0
+    final: int = 0
+
+
+@dataclass(frozen=True)
+class MissedSplit:
+    """How tries that are not answered end, as weights (counts of missed calls, or percents): each of
+    the four retried by its outcome's rule, `final` never again."""
+
+    no_answer: int
+    busy: int
+    voicemail: int
+    failed: int
+    final: int = 0
+
+    def weight(self, outcome: RetryOutcome) -> int:
+        return getattr(self, outcome.value)  # type: ignore[no-any-return]
+
+    @property
+    def total(self) -> int:
+        return self.no_answer + self.busy + self.voicemail + self.failed + self.final
+
+
+# Without history (see the module docstring for why these).
+DEFAULT_SPLIT = MissedSplit(no_answer=55, busy=10, voicemail=30, failed=5)
 
 
 @dataclass(frozen=True)
@@ -59,14 +107,6 @@ class ListGroup:
     country: str
     local_hour: int
     callees: int
-
-
-@dataclass(frozen=True)
-class RetryPlan:
-    """Calls in all for a callee who is not answered (1: no retry), and minutes between them."""
-
-    attempts: int
-    spacing_minutes: int
 
 
 @dataclass(frozen=True)
@@ -103,6 +143,13 @@ def answered_sample(outcome: CallOutcome | None) -> bool | None:
     return None
 
 
+def missed_as(outcome: CallOutcome) -> str:
+    """Which count of AnswerRate a missed call adds to: its retry rule's outcome (campaign_retries.py),
+    or FINAL when no rule retries it. no answer → no_answer; not connected → failed; declined → final."""
+    rule = retry_outcome(outcome)
+    return rule.value if rule is not None else FINAL
+
+
 def answer_rate(rates: Mapping[tuple[str, int], AnswerRate], country: str, hour: int, *,
                 min_sample: int = MIN_SAMPLE, default: float = DEFAULT_ANSWER_RATE) -> tuple[float, bool]:
     """The chance one call is answered, and whether history says it: the (country, hour)'s rate with
@@ -122,16 +169,35 @@ def answer_rate(rates: Mapping[tuple[str, int], AnswerRate], country: str, hour:
     return default, False
 
 
-def try_hours(first_hour: int, retry: RetryPlan, hours: CallingHours = CallingHours()) -> list[int]:
-    """The local hour of each try: the first inside the window, each next `spacing` later, moved to the
-    window's opening when it falls outside it. 10h, 3 tries 60 min → [10, 11, 12]; 20h, 2 tries 120 min
-    → [20, 8]; 6h, 1 try → [8]."""
-    minute = _inside(first_hour * 60, hours)
-    found = [minute // 60 % 24]
-    for _ in range(max(retry.attempts, 1) - 1):
-        minute = _inside(minute + max(retry.spacing_minutes, 0), hours)
-        found.append(minute // 60 % 24)
-    return found
+def missed_split(rates: Mapping[tuple[str, int], AnswerRate], country: str, *, min_sample: int = MIN_SAMPLE,
+                 default: MissedSplit = DEFAULT_SPLIT) -> MissedSplit:
+    """How missed tries to `country` end: its missed calls over all hours once there are `min_sample`,
+    else every country's, else `default`. FR 40 no answer + 20 voicemail → 2 : 1; FR 10 → all's."""
+    country_split = _split_of(rate for (rate_country, _), rate in rates.items() if country and rate_country == country)
+    if country_split.total >= min_sample:
+        return country_split
+    everywhere = _split_of(rates.values())
+    return everywhere if everywhere.total >= min_sample else default
+
+
+def _split_of(rates: Iterable[AnswerRate]) -> MissedSplit:
+    no_answer = busy = voicemail = failed = final = 0
+    for rate in rates:
+        no_answer, busy = no_answer + rate.no_answer, busy + rate.busy
+        voicemail, failed, final = voicemail + rate.voicemail, failed + rate.failed, final + rate.final
+    return MissedSplit(no_answer=no_answer, busy=busy, voicemail=voicemail, failed=failed, final=final)
+
+
+def first_try(hour: int, hours: CallingHours = CallingHours()) -> int:
+    """The minute (from the day's midnight) a callee's first call rings: the hour, or the window's next
+    opening when it is outside. 10h → 600; 6h → 480 (08:00); 23h → 1920 (08:00 the next day)."""
+    return _inside(hour * 60, hours)
+
+
+def next_try(minute: int, spacing_minutes: int, hours: CallingHours = CallingHours()) -> int:
+    """The minute of the next call, `spacing` after a call at `minute`, moved to the window's next opening
+    when it falls outside. 600 + 60 → 660; 1200 (20:00) + 120 → 1920 (08:00 the next day)."""
+    return _inside(minute + max(spacing_minutes, 0), hours)
 
 
 def _inside(minute: int, hours: CallingHours) -> int:
@@ -143,24 +209,57 @@ def _inside(minute: int, hours: CallingHours) -> int:
     return opening if opening > minute else opening + MINUTES_PER_DAY
 
 
-def forecast(rates: Mapping[tuple[str, int], AnswerRate], groups: Iterable[ListGroup], retry: RetryPlan, *,
+def forecast(rates: Mapping[tuple[str, int], AnswerRate], groups: Iterable[ListGroup], rules: RetryRules, *,
              price_per_minute_cents: int, minutes_per_call: int, hours: CallingHours = CallingHours(),
-             min_sample: int = MIN_SAMPLE, default: float = DEFAULT_ANSWER_RATE) -> Forecast:
-    """The forecast of a list (see the module docstring)."""
+             min_sample: int = MIN_SAMPLE, default: float = DEFAULT_ANSWER_RATE,
+             default_split: MissedSplit = DEFAULT_SPLIT) -> Forecast:
+    """The forecast of a list with the campaign's retry rules (see the module docstring)."""
     callees = from_history = 0
     answered = tries = 0.0
+    chances: dict[tuple[str, int], tuple[float, bool]] = {}
+    splits: dict[str, MissedSplit] = {}
+
+    def chance_at(country: str, minute: int) -> tuple[float, bool]:
+        key = (country, minute // 60 % 24)
+        if key not in chances:
+            chances[key] = answer_rate(rates, country, key[1], min_sample=min_sample, default=default)
+        return chances[key]
+
     for group in groups:
         if group.callees <= 0:
             continue
         callees += group.callees
-        missed = 1.0  # the chance every try so far went unanswered
-        for index, hour in enumerate(try_hours(group.local_hour, retry, hours)):
-            chance, known = answer_rate(rates, group.country, hour, min_sample=min_sample, default=default)
-            if index == 0 and known:
-                from_history += group.callees
-            tries += group.callees * missed
-            missed *= 1.0 - chance
-        answered += group.callees * (1.0 - missed)
+        if group.country not in splits:
+            splits[group.country] = missed_split(rates, group.country, min_sample=min_sample, default=default_split)
+        split = splits[group.country]
+        # The chance a callee gets a call at a minute of the day, unanswered until then: one layer per call.
+        first = first_try(group.local_hour, hours) % MINUTES_PER_DAY
+        if chance_at(group.country, first)[1]:
+            from_history += group.callees
+        layer = {first: 1.0}
+        never = 0.0  # the chance the callee's calls all went unanswered and none follows
+        for calls in range(1, max(rules.most_calls, 1) + 1):
+            following: dict[int, float] = {}
+            for minute, reached in layer.items():
+                tries += group.callees * reached
+                missed = reached * (1.0 - chance_at(group.country, minute)[0])
+                # Outcomes whose rules call again at the same minute share a branch: with every rule
+                # alike there is one, and the split cannot change the result.
+                branches: dict[int, int] = {}
+                for outcome in RetryOutcome:
+                    rule = rules.rule(outcome)
+                    if split.weight(outcome) > 0 and calls < rule.attempts:
+                        at = next_try(minute, rule.spacing_minutes, hours) % MINUTES_PER_DAY
+                        branches[at] = branches.get(at, 0) + split.weight(outcome)
+                stopped = split.total - sum(branches.values())
+                if stopped or not branches:
+                    never += missed * (stopped / split.total if split.total else 1.0)
+                for at, weight in branches.items():
+                    following[at] = following.get(at, 0.0) + missed * (weight / split.total)
+            layer = following
+            if not layer:
+                break
+        answered += group.callees * (1.0 - never)
     unanswered_tries = max(tries - answered, 0.0)
     price = max(price_per_minute_cents, 0)
     low = math.floor(answered * price + 1e-9)

@@ -1,6 +1,7 @@
 """What a campaign's forecast is computed from (campaign_forecast.py): the platform's answer rates by
-destination country and the callee's local hour, and the list's callees by country and the local hour
-their first call would ring. Reads only; the rule is campaign_forecast.py's.
+destination country and the callee's local hour (with its missed calls by how they ended: no answer,
+busy, voicemail, a failed line, or final, for the retry rules), and the list's callees by country and
+the local hour their first call would ring. Reads only; the rule is campaign_forecast.py's.
 
 Why the database counts and Python decides: a call's outcome is call_outcomes.py's rule, and a number's
 country and timezone are phonenumbers', neither of which SQL can say. So one grouped query counts the
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,7 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnClause, Integer, cast, extract, func, literal_column, select
 
 from services.calls.call_outcomes import call_outcome
-from services.calls.campaign_forecast import AnswerRate, ListGroup, answered_sample
+from services.calls.campaign_forecast import AnswerRate, ListGroup, answered_sample, missed_as
 from services.calls.destinations import country_of
 from services.calls.phone_numbers import timezones_of
 from services.calls.tables import calls, campaign_callees
@@ -77,21 +79,26 @@ async def answer_rates(uow: UnitOfWork, now: datetime) -> dict[tuple[str, int], 
               .group_by(prefix, utc_hour, calls.c.status, calls.c.disconnection_reason, calls.c.failure_reason,
                         calls.c.in_voicemail, calls.c.opted_out, transferred, calls.c.stopped_by_customer)
               .limit(MAX_GROUPS))
-    counted: dict[tuple[str, int], list[int]] = {}
+    counted: dict[tuple[str, int], Counter[str]] = {}
     for row in (await uow.connection.execute(groups)).all():
-        answered = answered_sample(call_outcome(
+        outcome = call_outcome(
             status=row.status, disconnection_reason=row.disconnection_reason, failure_reason=row.failure_reason,
             in_voicemail=row.in_voicemail, opted_out=row.opted_out,
-            transfer_number="transferred" if row.transferred else "", stopped_by_customer=row.stopped_by_customer))
-        if answered is None:
+            transfer_number="transferred" if row.transferred else "", stopped_by_customer=row.stopped_by_customer)
+        answered = answered_sample(outcome)
+        if outcome is None or answered is None:
             continue
         country, zone = _where(row.sample)
         if not country:
             continue
-        tally = counted.setdefault((country, _local_hour(zone, row.utc_hour, now)), [0, 0])
-        tally[0] += row.calls
-        tally[1] += row.calls if answered else 0
-    return {key: AnswerRate(calls=total, answered=answered) for key, (total, answered) in counted.items()}
+        tally = counted.setdefault((country, _local_hour(zone, row.utc_hour, now)), Counter())
+        tally["calls"] += row.calls
+        # A missed call also counts under how it ended: the forecast retries it by that outcome's rule.
+        tally["answered" if answered else missed_as(outcome)] += row.calls
+    return {key: AnswerRate(calls=tally["calls"], answered=tally["answered"], no_answer=tally["no_answer"],
+                            busy=tally["busy"], voicemail=tally["voicemail"], failed=tally["failed"],
+                            final=tally["final"])
+            for key, tally in counted.items()}
 
 
 async def list_groups(uow: UnitOfWork, campaign_id: str, start: datetime) -> list[ListGroup]:

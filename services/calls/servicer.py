@@ -27,7 +27,7 @@ from services.calls.caller_ids import (
     sync_from_retell,
 )
 from services.calls.campaign_estimate import campaign_quote, first_calls, with_forecast
-from services.calls.campaign_forecast import CallingHours, RetryPlan, forecast
+from services.calls.campaign_forecast import CallingHours, forecast
 from services.calls.campaign_progress import retry_rules
 from services.calls.campaign_recalls import campaign_segments, recall_request
 from services.calls.campaign_tick import run_campaign_tick
@@ -230,10 +230,8 @@ class CampaignsServicer:
                                                 record=False, bulk=True)
         quote = campaign_quote(admission, campaign_id=row.id, callees=callees,
                                minutes_per_call=row.max_minutes_per_call, first_calls=first)
-        # A callee not answered mostly rang out: its calls are the no-answer rule's (campaign_retries.py).
-        no_answer = retry_rules(row).no_answer
-        likely = forecast(await self.answer_rates.get(self.database, self.clock()), groups,
-                          RetryPlan(no_answer.attempts, no_answer.spacing_minutes),
+        # Each try not answered is tried again as the campaign's rule for its likely outcome says.
+        likely = forecast(await self.answer_rates.get(self.database, self.clock()), groups, retry_rules(row),
                           price_per_minute_cents=admission.price_per_minute_cents,
                           minutes_per_call=row.max_minutes_per_call,
                           hours=CallingHours(self.settings.calls_window_start.hour,
@@ -277,7 +275,8 @@ class CampaignsServicer:
                if request.HasField("scheduled_at") else self.clock())
 
         async def work(uow: UnitOfWork) -> common_pb2.TickResult:
-            looked, changed = await run_campaign_tick(uow, self.events.relay, now)
+            wait = timedelta(minutes=self.settings.calls_report_analysis_wait_minutes)
+            looked, changed = await run_campaign_tick(uow, self.events.relay, now, analysis_wait=wait)
             uow.after_commit(self.dispatcher.wake)
             uow.after_commit(self.settlement.wake)
             return common_pb2.TickResult(name="campaigns", processed=looked, succeeded=changed)

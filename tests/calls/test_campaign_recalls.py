@@ -182,10 +182,10 @@ async def history(calls: CallsHarness, prefix: str, *, calls_placed: int, answer
 async def test_the_quote_forecasts_from_the_platforms_answer_rates_once_there_are_enough_calls(
         calls: CallsHarness) -> None:
     customer = await calls.customer_with_money(50_000)
-    # 20:00 UTC is 21:00 in Paris: the list's first calls ring at 08:00 there, when 160 of the 200 calls
+    # 20:00 UTC is 21:00 in Paris: the list's first calls ring at 08:00 there, when 240 of the 300 calls
     # placed yesterday (07:15 UTC) were answered. Germany has 20 calls at that hour: too few; its 500
     # calls of 40 days ago are older than the rates' window.
-    await history(calls, "+33612", calls_placed=200, answered=160, hour_utc=7)
+    await history(calls, "+33612", calls_placed=300, answered=240, hour_utc=7)
     await history(calls, "+4915100", calls_placed=20, answered=20, hour_utc=7)
     await history(calls, "+4915101", calls_placed=500, answered=500, hour_utc=7, days_ago=40)
     french = [f"+336123456{index:02d}" for index in range(10)]
@@ -205,8 +205,9 @@ async def test_the_quote_forecasts_from_the_platforms_answer_rates_once_there_ar
         10.5 * 5 * quote.price_per_minute_cents + 9.5 * quote.price_per_minute_cents, abs=1)
     assert quote.likely_high_cents <= quote.estimate_cents
 
-    # The tries are the no-answer rule's (2, an hour apart), not the most any rule allows (busy's 5):
-    # 10 × (1 − 0.2²) + 10 × (1 − 0.75²) = 9.6 + 4.375 → 14.
+    # The window's 60 missed calls all rang out (enough to count, and Germany has none of its own), so
+    # each miss is tried again by the no-answer rule (2, an hour apart), not busy's (5 calls), nor as a
+    # voicemail (1 call), as the default split would: 10 × (1 − 0.2²) + 10 × (1 − 0.75²) = 9.6 + 4.375 → 14.
     rules = [calls_pb2.OutcomeRetry(outcome="no_answer", max_attempts=2, spacing_minutes=60),
              calls_pb2.OutcomeRetry(outcome="busy", max_attempts=5, spacing_minutes=10)]
     retried = await calls.stub.CreateCampaign(calls_pb2.CreateCampaignRequest(
@@ -228,6 +229,6 @@ async def test_rates_older_than_ten_minutes_are_served_at_once_and_read_again_be
         assert await cache.get(database, now + timedelta(minutes=11)) == {}  # then served, and read again
         assert cache.reading is not None
         await cache.reading
-        assert (await cache.get(database, now + timedelta(minutes=12)))[("FR", 8)] == AnswerRate(60, 30)
+        assert (await cache.get(database, now + timedelta(minutes=12)))[("FR", 8)] == AnswerRate(60, 30, no_answer=30)
     finally:
         await database.close()
