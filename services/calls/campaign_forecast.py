@@ -41,7 +41,7 @@ Examples, 100 callees, 15 ¢ a minute, calls of at most 5 minutes, no history (2
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from services.calls.call_outcomes import CallOutcome, FailureCause, OutcomeKind
@@ -214,10 +214,8 @@ def forecast(rates: Mapping[tuple[str, int], AnswerRate], groups: Iterable[ListG
              min_sample: int = MIN_SAMPLE, default: float = DEFAULT_ANSWER_RATE,
              default_split: MissedSplit = DEFAULT_SPLIT) -> Forecast:
     """The forecast of a list with the campaign's retry rules (see the module docstring)."""
-    callees = from_history = 0
-    answered = tries = 0.0
     chances: dict[tuple[str, int], tuple[float, bool]] = {}
-    splits: dict[str, MissedSplit] = {}
+    walks: dict[tuple[str, int], _Walk] = {}
 
     def chance_at(country: str, minute: int) -> tuple[float, bool]:
         key = (country, minute // 60 % 24)
@@ -225,41 +223,23 @@ def forecast(rates: Mapping[tuple[str, int], AnswerRate], groups: Iterable[ListG
             chances[key] = answer_rate(rates, country, key[1], min_sample=min_sample, default=default)
         return chances[key]
 
+    callees = from_history = 0
+    answered = tries = 0.0
     for group in groups:
         if group.callees <= 0:
             continue
         callees += group.callees
-        if group.country not in splits:
-            splits[group.country] = missed_split(rates, group.country, min_sample=min_sample, default=default_split)
-        split = splits[group.country]
-        # The chance a callee gets a call at a minute of the day, unanswered until then: one layer per call.
         first = first_try(group.local_hour, hours) % MINUTES_PER_DAY
         if chance_at(group.country, first)[1]:
             from_history += group.callees
-        layer = {first: 1.0}
-        never = 0.0  # the chance the callee's calls all went unanswered and none follows
-        for calls in range(1, max(rules.most_calls, 1) + 1):
-            following: dict[int, float] = {}
-            for minute, reached in layer.items():
-                tries += group.callees * reached
-                missed = reached * (1.0 - chance_at(group.country, minute)[0])
-                # Outcomes whose rules call again at the same minute share a branch: with every rule
-                # alike there is one, and the split cannot change the result.
-                branches: dict[int, int] = {}
-                for outcome in RetryOutcome:
-                    rule = rules.rule(outcome)
-                    if split.weight(outcome) > 0 and calls < rule.attempts:
-                        at = next_try(minute, rule.spacing_minutes, hours) % MINUTES_PER_DAY
-                        branches[at] = branches.get(at, 0) + split.weight(outcome)
-                stopped = split.total - sum(branches.values())
-                if stopped or not branches:
-                    never += missed * (stopped / split.total if split.total else 1.0)
-                for at, weight in branches.items():
-                    following[at] = following.get(at, 0.0) + missed * (weight / split.total)
-            layer = following
-            if not layer:
-                break
-        answered += group.callees * (1.0 - never)
+        key = (group.country, first)
+        if key not in walks:  # the same for every group of the country ringing first then
+            split = missed_split(rates, group.country, min_sample=min_sample, default=default_split)
+            walks[key] = _walk(chance_at, group.country, first, rules, split, hours)
+        walk = walks[key]
+        for reached in walk.reached:
+            tries += group.callees * reached
+        answered += group.callees * (1.0 - walk.never)
     unanswered_tries = max(tries - answered, 0.0)
     price = max(price_per_minute_cents, 0)
     low = math.floor(answered * price + 1e-9)
@@ -267,3 +247,44 @@ def forecast(rates: Mapping[tuple[str, int], AnswerRate], groups: Iterable[ListG
     return Forecast(callees=callees, expected_answered=min(callees, math.floor(answered + 0.5)),
                     low_cents=low, high_cents=max(high, low), from_history=from_history,
                     answer_percent=min(100, math.floor(100 * answered / callees + 0.5)) if callees else 0)
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """One callee's calls by the rules: the chance of each call (every call of every branch, in order),
+    and the chance that all went unanswered and none follows."""
+
+    reached: list[float]
+    never: float
+
+
+def _walk(chance_at: Callable[[str, int], tuple[float, bool]], country: str, first: int, rules: RetryRules,
+          split: MissedSplit, hours: CallingHours) -> _Walk:
+    """A callee in `country` called first at minute `first` of the day, its calls layer by layer (the
+    first call, the second, …): each layer's calls by the minute of the day they ring, with the chance
+    the callee gets that call, unanswered until then."""
+    reached: list[float] = []
+    never = 0.0
+    layer = {first: 1.0}
+    for calls in range(1, max(rules.most_calls, 1) + 1):
+        following: dict[int, float] = {}
+        for minute, chance in layer.items():
+            reached.append(chance)
+            missed = chance * (1.0 - chance_at(country, minute)[0])
+            # Outcomes whose rules call again at the same minute share a branch: with every rule alike
+            # there is one, and the split cannot change the result.
+            branches: dict[int, int] = {}
+            for outcome in RetryOutcome:
+                rule = rules.rule(outcome)
+                if split.weight(outcome) > 0 and calls < rule.attempts:
+                    at = next_try(minute, rule.spacing_minutes, hours) % MINUTES_PER_DAY
+                    branches[at] = branches.get(at, 0) + split.weight(outcome)
+            stopped = split.total - sum(branches.values())
+            if stopped or not branches:
+                never += missed * (stopped / split.total if split.total else 1.0)
+            for at, weight in branches.items():
+                following[at] = following.get(at, 0.0) + missed * (weight / split.total)
+        layer = following
+        if not layer:
+            break
+    return _Walk(reached, never)
