@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import sys
 from collections.abc import Callable, Coroutine, Generator, Iterable
 from dataclasses import dataclass, field
@@ -79,13 +80,28 @@ class _Uvicorn(uvicorn.Server):
         yield
 
 
+def _listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind((host, port))
+    except OSError:
+        listening.close()
+        raise
+    return listening
+
+
 async def start_http_server(app: FastAPI, host: str, port: int, *,
                             lifespan: Literal["on", "off"] = "on") -> tuple[uvicorn.Server, asyncio.Task[None]]:
     """Serves `app` in this event loop; returns once it listens. Stop with `server.should_exit = True`."""
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan=lifespan,
                             timeout_graceful_shutdown=5)
     server = _Uvicorn(config)
-    task = asyncio.create_task(server.serve(), name="http")
+    # Bound here rather than by uvicorn, which answers a taken port with sys.exit(3): raised inside a
+    # task, SystemExit escapes the event loop. An OSError here lets the caller stop what it started.
+    listening = _listening_socket(host, port)
+    task = asyncio.create_task(server.serve(sockets=[listening]), name="http")
     for _ in range(400):
         if server.started:
             return server, task
@@ -118,6 +134,18 @@ class RunningService:
         return {"postgresql": database_up, "nats": nats_up}
 
     async def start(self) -> None:
+        """Starts every part; when one fails (a port taken, NATS refusing a consumer), stops those already
+        started before raising, so a failed start leaves no server listening and no task running."""
+        try:
+            await self._start_parts()
+        except BaseException:
+            try:
+                await self.stop()
+            except Exception:
+                log.exception("stopping the parts of a failed start failed")
+            raise
+
+    async def _start_parts(self) -> None:
         settings = self.context.settings
         self.context.relay.start()
         for spec in self.parts.consumers:
@@ -154,9 +182,10 @@ class RunningService:
         # port), so it is served only when SPEECHCUE_GRPC_REFLECTION asks for it.
         if settings.speechcue_grpc_reflection:
             reflection.enable_server_reflection(names, server)
+        # Kept before it listens, so that stop() shuts it down even when binding or starting fails.
+        self.grpc_server = server
         self.grpc_port = server.add_insecure_port(f"{settings.speechcue_grpc_host}:{settings.speechcue_grpc_port}")
         await server.start()
-        self.grpc_server = server
         await self.health.set(LIVENESS_SERVICE, health_pb2.HealthCheckResponse.SERVING)
         await self._publish_readiness(await self.readiness_checks())
 
@@ -223,15 +252,20 @@ async def start_service(
     bus = EventBus(settings.speechcue_nats_url, name=f"speechcue-{service}", tls=settings.nats_tls(),
                    identity=NatsIdentity(*settings.nats_identity()),
                    stream_replicas=settings.speechcue_nats_stream_replicas)
-    await bus.connect()
-    if produces_events:
-        await bus.ensure_stream(service)
-    for producer in consumes_from:
-        await bus.ensure_source_stream(producer)
-    relay = OutboxRelay(database, bus, service)
-    context = ServiceContext(settings=settings, database=database, bus=bus, relay=relay)
-    running = RunningService(context, build(context), service)
-    await running.start()
+    try:
+        await bus.connect()
+        if produces_events:
+            await bus.ensure_stream(service)
+        for producer in consumes_from:
+            await bus.ensure_source_stream(producer)
+        relay = OutboxRelay(database, bus, service)
+        context = ServiceContext(settings=settings, database=database, bus=bus, relay=relay)
+        running = RunningService(context, build(context), service)
+    except BaseException:
+        await bus.close()
+        await database.close()
+        raise
+    await running.start()  # stops what it started when it fails
     return running
 
 

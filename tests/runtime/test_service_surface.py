@@ -4,6 +4,8 @@ names, and the body size limit."""
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from collections.abc import AsyncIterator
 
 import grpc
@@ -91,3 +93,22 @@ async def test_oversized_body_is_refused_with_413(wallet: WalletHarness) -> None
 
         streamed = await client.post("/readyz", content=chunks())  # type: ignore[arg-type]
         assert streamed.status_code in (405, 413)
+
+
+async def test_a_start_that_fails_leaves_no_server_listening_and_no_task_running(
+        servers: RunningServers, wallet_database_url: str) -> None:
+    await reset_wallet_stream(servers.nats_url)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        settings = wallet_settings(wallet_database_url, servers.nats_url,
+                                   speechcue_http_port=taken.getsockname()[1])
+        tasks_before = asyncio.all_tasks()
+        with pytest.raises(OSError):
+            await start_service(settings, "wallet", build)
+    # The gRPC server bound its port before HTTP failed; the failed start shut it down again.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", settings.speechcue_grpc_port))
+    # The service names its tasks (http, readiness, the outbox relay, consumers); pytest's are "Task-n".
+    left = {task.get_name() for task in asyncio.all_tasks() - tasks_before if not task.done()}
+    assert {name for name in left if not name.startswith("Task-")} == set()
