@@ -15,11 +15,12 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 
-from services.bot.call_texts import outcome_words
+from services.bot.call_texts import FAILURE_CAUSE_IDS, outcome_words
 from services.bot.campaign_answers import AnswerColumns
 from services.bot.i18n import Words
 from services.bot.outcome_chart import BAD, GOOD, NEUTRAL, ONGOING
 from services.calls.call_outcomes import OutcomeKind, outcome_of_code
+from services.calls.callbacks import not_placed_cause
 from services.calls.callee_reports import ReportCategory
 from services.calls.campaign_report import HEADER, spreadsheet_cell
 
@@ -56,7 +57,7 @@ def report_in_words(words: Words, data: bytes) -> CampaignReportInWords:
         return CampaignReportInWords(data, [])  # not the layout this reads: sent as it is, no bars
     # After the report's own columns, one per custom field (services/calls/answer_columns.py).
     answers = AnswerColumns.of_header(rows[0][len(HEADER):])
-    status_at, outcome_at = HEADER.index("status"), HEADER.index("outcome")
+    status_at, outcome_at, callback_at = HEADER.index("status"), HEADER.index("outcome"), HEADER.index("callback")
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     # The answer columns are named by the customer's fields: escaped like every cell.
@@ -72,6 +73,8 @@ def report_in_words(words: Words, data: bytes) -> CampaignReportInWords:
         category = _category(cells[status_at])
         if category is not None:
             cells[status_at] = words(CATEGORY_IDS[category])
+        if (refused := not_placed_cause(cells[callback_at])) is not None:  # a callback refused before its dial
+            cells[callback_at] = words("outcome.csv.callback_not_placed", why=words(FAILURE_CAUSE_IDS[refused]))
         outcome = outcome_of_code(cells[outcome_at])
         cells[outcome_at] = outcome_words(words, outcome) if outcome is not None else ""
         # A callee still being called counts as in progress, whatever its earlier tries ended with.

@@ -26,6 +26,11 @@ the wall-clock time, not the 24 hours; then moved into the callee's calling wind
 What the callback says: the same flow, from its start (disclosure and opt-out notice included): the
 callee hears the whole message again, and the menu offers the callback again, but a campaign calls
 each callee back at most once (campaign_progress.py), so a second press ends the call and nothing more.
+
+A callback refused before its dial (the number on the do-not-call list by then: callback_refusals.py)
+leaves its callee answered, with the refusal's cause as the callee's outcome (`refused_outcome`:
+"DO_NOT_CALL" → `callback_refused:do_not_call`), which the report's callback column says as
+`not_placed:do_not_call` (`not_placed_cell`) and the bot in words ("not placed: on the do-not-call list").
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from services.calls.call_outcomes import CAUSES, FailureCause
 from services.calls.calling_window import DEFAULT_END, DEFAULT_START, next_allowed
 from services.calls.flow_rules import DIGIT_KEYS, FlowGraph, FlowProblem, NodeKind
 
@@ -50,6 +56,10 @@ MIN_DELAY_MINUTES = 15
 MAX_DELAY_MINUTES = 7 * 24 * 60
 # How a call row keeps the offer of the flow version it dialled: "<key>:<delay minutes>", '' for none.
 OFFER_SEPARATOR = ":"
+# A campaign callee's outcome when its callback was refused before the dial, and the report's callback
+# cell then: each followed by the refusal's cause (call_outcomes.FailureCause).
+REFUSED_PREFIX = "callback_refused:"
+NOT_PLACED_PREFIX = "not_placed:"
 
 
 @dataclass(frozen=True)
@@ -147,3 +157,34 @@ def requested_callback(*, offer: CallbackOffer | None, keys: Sequence[str], plac
     if opted_out or offer is None or not asked_for_callback(keys, places, offer):
         return None
     return CallbackRequest(callback_time(offer, ended_at, zones, window_start=window_start, window_end=window_end))
+
+
+def refused_outcome(reason: str) -> str:
+    """A callback's refusal (placing.py's reason) as its callee's outcome: "DO_NOT_CALL" →
+    "callback_refused:do_not_call"; a reason the outcome rule does not know → "callback_refused:unknown"."""
+    return f"{REFUSED_PREFIX}{CAUSES.get(reason, FailureCause.UNKNOWN).value}"
+
+
+def _cause_after(prefix: str, text: str) -> FailureCause | None:
+    if not (text or "").startswith(prefix):
+        return None
+    try:
+        return FailureCause(text[len(prefix):])
+    except ValueError:
+        return FailureCause.UNKNOWN
+
+
+def refusal_of(outcome: str) -> FailureCause | None:
+    """Why a callee's callback was not placed, from its outcome (refused_outcome); None when it was not
+    refused: "callback_refused:do_not_call" → DO_NOT_CALL, "agent_hangup" → None."""
+    return _cause_after(REFUSED_PREFIX, outcome)
+
+
+def not_placed_cell(cause: FailureCause) -> str:
+    """The report's callback cell of a refused callback: DO_NOT_CALL → "not_placed:do_not_call"."""
+    return f"{NOT_PLACED_PREFIX}{cause.value}"
+
+
+def not_placed_cause(cell: str) -> FailureCause | None:
+    """not_placed_cell read back; None for a callback's time or an empty cell."""
+    return _cause_after(NOT_PLACED_PREFIX, cell)

@@ -13,7 +13,8 @@ callee's number must stay a number the customer can sort, filter and paste into 
 in front of it would show in every spreadsheet that imports CSV, not be hidden as when typed.
 
 The callback column is the callback the callee asked for (callbacks.py), in the callee's own time with
-its UTC offset; empty when none.
+its UTC offset; empty when none; `not_placed:<cause>` when it was refused before its dial (its callee
+stays answered: callback_refusals.py).
 
 The status column is the callee's report category (callee_reports.py), the same words as the
 progress message counts by. The outcome column is the callee's last call's outcome by the one rule
@@ -35,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from services.calls.answer_columns import answer_cells, answer_header, report_fields
 from services.calls.call_outcomes import ENDED, FAILED, CallOutcome, OutcomeKind, call_outcome
+from services.calls.callbacks import not_placed_cell, refusal_of
 from services.calls.callee_reports import CalleeStatus, report_category
 from services.calls.phone_numbers import timezones_of
 
@@ -105,9 +107,12 @@ def callee_outcome(callee: CalleeLine) -> CallOutcome | None:
     return None
 
 
-def callback_cell(number: str, at: datetime | None) -> str:
+def callback_cell(number: str, at: datetime | None, outcome: str = "") -> str:
     """The callback the callee asked for (callbacks.py), in the callee's own time with its offset
-    ("2026-12-04T10:00-05:00"): '' when none."""
+    ("2026-12-04T10:00-05:00"): '' when none; "not_placed:do_not_call" when it was refused (the callee's
+    `outcome` says why)."""
+    if (refused := refusal_of(outcome)) is not None:
+        return not_placed_cell(refused)
     if at is None:
         return ""
     zones = timezones_of(number)
@@ -127,6 +132,6 @@ def report_csv(callees: Iterable[CalleeLine], campaign_status: str) -> bytes:
         outcome = callee_outcome(callee)
         cells = (callee.number, callee.name, category.value, callee.attempts, outcome.code if outcome else "",
                  callee.duration_seconds, " ".join(callee.digits or ()), f"{callee.cost_cents / 100:.2f}",
-                 callback_cell(callee.number, getattr(callee, "callback_at", None)))
+                 callback_cell(callee.number, getattr(callee, "callback_at", None), callee.outcome))
         writer.writerow([spreadsheet_cell(cell) for cell in (*cells, *answer_cells(callee, fields))])
     return buffer.getvalue().encode()

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 
 from services.calls.admission import AdmissionRefusal
+from services.calls.callback_refusals import refused_try
 from services.calls.calling_window import next_allowed
 from services.calls.campaign_dial_stops import DialStopped
 from services.calls.campaign_progress import CalleeWait, after_progress, announce_waiting
@@ -217,14 +218,15 @@ class Dispatcher:
             await self._update(where, next_attempt_at=retry_at)
             return 0
         except DomainError as error:
-            await self._refused(campaign, where, error, pauses)
+            await self._refused(campaign, callee, where, error, pauses)
             return 0
         # Only if the settlement did not get there first (a call that ended before we got here).
         await self._update(and_(where, campaign_callees.c.status == "dialing", campaign_callees.c.call_id.is_(None)),
                            call_id=call.id, attempts=campaign_callees.c.attempts + 1)
         return 1
 
-    async def _refused(self, campaign: Any, where: Any, error: DomainError, pauses: dict[str, tuple[Any, str]]) -> None:
+    async def _refused(self, campaign: Any, callee: Any, where: Any, error: DomainError,
+                       pauses: dict[str, tuple[Any, str]]) -> None:
         now = self.clock()
         async with self.database.unit_of_work() as uow:
             if error.reason in PAUSE_REASONS:
@@ -236,9 +238,9 @@ class Dispatcher:
                     status="pending", next_attempt_at=datetime.fromisoformat(error.metadata["next_allowed_at"]),
                     wait_reason=CalleeWait.CALLING_HOURS))
             else:
-                status = "skipped" if error.reason == "DO_NOT_CALL" else "failed"
+                # Skipped or failed; a refused callback leaves its callee answered (callback_refusals.py).
                 await uow.connection.execute(update(campaign_callees).where(where)
-                                             .values(status=status, outcome=error.reason.lower()))
+                                             .values(**await refused_try(uow, callee, error.reason)))
                 await after_progress(uow, self.relay, campaign.id, now)
             await uow.commit()
 

@@ -1,13 +1,15 @@
 """Callbacks the callee asks for, end to end: the callee presses the flow's callback key, the campaign
 calls them back once at the time asked inside their calling window (the harness's clock moved there),
 both calls billed and in the report; a single call only says that the callee asked; a cancel cancels
-a waiting callback and keeps the callee answered."""
+a waiting callback and keeps the callee answered, and so does a callback refused because the number went
+on the do-not-call list meanwhile (the report says why it was not placed)."""
 
 from __future__ import annotations
 
 import asyncio
 import csv
 import io
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import asyncpg
@@ -56,10 +58,11 @@ async def waiting_for_callback(calls: CallsHarness, campaign_id: str, timeout: f
         await asyncio.sleep(0.05)
 
 
-async def started_campaign(calls: CallsHarness, customer: str, flow_id: str) -> calls_pb2.Campaign:
+async def started_campaign(calls: CallsHarness, customer: str, flow_id: str,
+                           retry: calls_pb2.RetryPolicy | None = None) -> calls_pb2.Campaign:
     created = await calls.stub.CreateCampaign(calls_pb2.CreateCampaignRequest(
         idempotency_key=calls.key("campaign"), customer_id=customer, name="Reminders", flow_id=flow_id,
-        list=CALLEE.encode()))
+        list=CALLEE.encode(), retry=retry))
     await calls.stub.StartCampaign(calls_pb2.CampaignActionRequest(idempotency_key="go", customer_id=customer,
                                                                    campaign_id=created.id))
     return created
@@ -174,7 +177,8 @@ async def test_a_key_other_than_the_callback_key_asks_for_nothing(calls: CallsHa
     assert settled.digits == ["1"] and not settled.HasField("callback_at")
 
 
-async def test_a_number_put_on_the_do_not_call_list_meanwhile_is_not_called_back(calls: CallsHarness) -> None:
+async def test_a_number_put_on_the_do_not_call_list_meanwhile_is_not_called_back_and_stays_answered(
+        calls: CallsHarness) -> None:
     customer = await calls.customer_with_money(5_000)
     await unlimited(calls, customer)
     await calls.script_callee(CALLEE, duration_ms=20_000, keys=PRESSES_CALLBACK)
@@ -189,5 +193,84 @@ async def test_a_number_put_on_the_do_not_call_list_meanwhile_is_not_called_back
 
     assert len(calls.retell.calls) == 1  # the callback was refused before any dial
     assert (done.totals.attempts, done.totals.callbacks, done.totals.cost_cents) == (1, 1, 15)
+    await the_callee_stays_answered_with_its_callback_not_placed(calls, customer, created.id, waiting)
+
+
+async def test_a_callee_who_opted_out_in_another_call_meanwhile_is_not_called_back_and_stays_answered(
+        calls: CallsHarness) -> None:
+    customer = await calls.customer_with_money(5_000)
+    await unlimited(calls, customer)
+    await calls.script_callee(CALLEE, duration_ms=20_000, keys=PRESSES_CALLBACK)
+    flow = await calls.flow(customer, callback_flow(delay_minutes=60))
+    created = await started_campaign(calls, customer, flow.id)
+    waiting = await waiting_for_callback(calls, created.id)
+    # A single call to the same number, in which the callee presses the opt-out key.
+    await calls.script_callee(CALLEE, duration_ms=20_000, keys=[{"digit": "9", "at_ms": 4_000}])
+    single = await calls.settled(customer, (await calls.call(customer, flow.id)).id)
+    assert single.opted_out
+
+    calls.clock.now = waiting["next_attempt_at"] + timedelta(seconds=1)
+    await wait_for_status(calls, customer, created.id, calls_pb2.CAMPAIGN_STATUS_COMPLETED)
+
+    assert len(calls.retell.calls) == 2  # the campaign's call and the single call: no callback
+    await the_callee_stays_answered_with_its_callback_not_placed(calls, customer, created.id, waiting)
+
+
+async def the_callee_stays_answered_with_its_callback_not_placed(
+        calls: CallsHarness, customer: str, campaign_id: str, waiting: asyncpg.Record) -> None:
+    """The callee answered and asked: its call is what every report says, with its callback not placed
+    because of the do-not-call list (callback_refusals.py)."""
+    row = await callee_row(calls, campaign_id)
+    assert (row["status"], row["outcome"]) == ("answered", "callback_refused:do_not_call")
+    assert row["call_id"] == waiting["last_call_id"]  # the call that asked, again its call
+    done = await calls.stub.GetCampaign(calls_pb2.GetCampaignRequest(customer_id=customer, campaign_id=campaign_id))
+    assert (done.totals.answered, done.totals.failed, done.totals.not_called) == (1, 0, 0)
+    report = await calls.stub.GetCampaignReport(calls_pb2.GetCampaignRequest(customer_id=customer,
+                                                                            campaign_id=campaign_id))
+    [line] = list(csv.DictReader(io.StringIO(report.csv.decode())))
+    assert (line["status"], line["outcome"], line["callback"]) == ("answered", "answered", "not_placed:do_not_call")
+    assert (line["attempts"], line["digits"]) == ("1", "8")
+    await calls.running.context.relay.publish_pending()
+    [completed] = await read_events(calls.wallet.nats_url, "CALLS", "calls.campaign.completed")
+    change = calls_events_pb2.CampaignChanged()
+    assert completed.payload.Unpack(change)
+    assert (change.answered, change.failed, change.callbacks, change.callbacks_waiting) == (1, 0, 1, 0)
+
+
+async def callee_when(calls: CallsHarness, campaign_id: str, ready: Callable[[asyncpg.Record], bool],
+                      timeout: float = 30.0) -> asyncpg.Record:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not ready(row := await callee_row(calls, campaign_id)):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"the callee never got there: {dict(row)}")
+        await asyncio.sleep(0.05)
+    return row
+
+
+async def test_a_retry_after_a_callback_that_was_placed_is_refused_as_any_try_and_the_callee_is_not_reached(
+        calls: CallsHarness) -> None:
+    customer = await calls.customer_with_money(5_000)
+    await unlimited(calls, customer)
+    await calls.script_callee(CALLEE, duration_ms=20_000, keys=PRESSES_CALLBACK)
+    flow = await calls.flow(customer, callback_flow(delay_minutes=60))
+    retries = calls_pb2.RetryPolicy(max_attempts=3, spacing_minutes=60)
+    created = await started_campaign(calls, customer, flow.id, retries)
+    waiting = await waiting_for_callback(calls, created.id)
+    await calls.script_callee(CALLEE, outcome="no_answer", ring_ms=200)  # the callback rings out, a retry follows
+    calls.clock.now = waiting["next_attempt_at"] + timedelta(seconds=1)
+    retry = await callee_when(calls, created.id, lambda row: row["wait_reason"] == "retry")
+    await calls.stub.AddDoNotCall(calls_pb2.AddDoNotCallRequest(
+        idempotency_key=calls.key("dnc"), customer_id=customer, number=CALLEE, reason="asked by phone"))
+
+    calls.clock.now = retry["next_attempt_at"] + timedelta(seconds=1)
+    await wait_for_status(calls, customer, created.id, calls_pb2.CAMPAIGN_STATUS_COMPLETED)
+
+    assert len(calls.retell.calls) == 2  # the first call and the callback; the retry was refused
     row = await callee_row(calls, created.id)
     assert (row["status"], row["outcome"]) == ("skipped", "do_not_call")
+    report = await calls.stub.GetCampaignReport(calls_pb2.GetCampaignRequest(customer_id=customer,
+                                                                            campaign_id=created.id))
+    [line] = list(csv.DictReader(io.StringIO(report.csv.decode())))
+    assert line["status"] == "not reached"  # its last call, the callback, reached no one
+    # The time asked (the column says the minute), as for any callback placed.
+    assert datetime.fromisoformat(line["callback"]) == waiting["callback_at"].replace(second=0, microsecond=0)
