@@ -1,8 +1,9 @@
 """The callback option of a node flow, from its options screen: "📞 Callback" asks when the callee
 is called back (in 1 hour, in 3 hours, tomorrow at the same time, or no callback), then which key
 asks for it (typed: one key that is neither the opt-out key nor a key of the flow's menus), and comes
-back to the options. Every menu of the flow then says, in the call's language, "to be called back
-later, press <key>" (services/calls/callbacks.py).
+back to the options; a saved flow's view opens the same questions (saved_flow_options.py). Every
+menu of the flow then says, in the call's language, "to be called back later, press <key>"
+(services/calls/callbacks.py).
 
 The offer lives in the wizard's draft (callback_drafts.py) until Save sends it in the FlowSpec, where
 the calls service checks it again with the whole flow. Every button carries the draft's id
@@ -54,6 +55,16 @@ async def choose_callback(turn: Turn, args: list[str], draft: dict[str, Any]) ->
         turn.show(words("callback.ask_key", key=suggested_key(draft), opt_out=opt_out_key(draft)),
                   Keyboard().row(draft_button(words("menu.back"), draft, "fcb")))
         return
+    ask_delay(turn, draft)
+
+
+def ask_delay(turn: Turn, draft: dict[str, Any]) -> None:
+    """The callback's first question, when (or no callback); also opened from a saved flow's view
+    (saved_flow_options.py). An AI script offers no callback: its options instead."""
+    if draft.get("kind") == "ai":
+        show_save_screen(turn)
+        return
+    words = turn.words
     turn.conversation.state = ""
     keyboard = Keyboard()
     for delay, message_id in DELAY_IDS.items():

@@ -55,6 +55,7 @@ from services.bot.screens.flows import (
     problem_line,
     versions_line,
 )
+from services.bot.screens.saved_flow_options import EDITORS
 from services.bot.turn import Turn
 from services.runtime.grpc_client import refusal_metadata, refusal_reason
 from speechcue.calls.v1 import calls_pb2
@@ -115,13 +116,17 @@ def show_gone(turn: Turn, *, pressed: bool = False) -> None:
 
 @router.button("edopen")
 async def open_editor(turn: Turn, args: list[str]) -> None:
-    """A saved flow into a draft: a graph's steps, or an AI script's options (it has no steps)."""
+    """A saved flow into a draft: a graph's steps, or an AI script's options (it has no steps);
+    `edopen:<flow id>:fields` or `:callback` opens that option's screen (from the flow's view)."""
     flow = await turn.services.calls.GetFlow(calls_pb2.GetFlowRequest(
         customer_id=turn.customer_id, flow_id=args[0] if args else ""), timeout=turn.timeout)
     turn.conversation.reset()
     draft = draft_of(flow, edit_id=format(turn.update_id, "x"))
     in_call_order(draft)  # numbered as the picture and the text number them
     turn.conversation.data["draft"] = draft
+    if len(args) > 1 and args[1] in EDITORS:
+        EDITORS[args[1]](turn, draft)
+        return
     if draft["kind"] == "ai":
         show_save_screen(turn)
         return

@@ -38,6 +38,7 @@ from services.bot.screens.flow_options import (
     show_save_screen,
     voices_keyboard,
 )
+from services.bot.screens.saved_flow_options import saved_options_buttons, saved_options_text
 from services.bot.spoken_symbols import read_aloud_symbols
 from services.bot.turn import Turn
 from services.calls.flow_rules import DEFAULT_MENU_REPEATS
@@ -164,11 +165,14 @@ async def flow_action(turn: Turn, args: list[str]) -> None:
     leaves = flow.spec.voicemail_action == calls_pb2.VOICEMAIL_ACTION_LEAVE_MESSAGE
     options = options_text(words, key=flow.spec.opt_out_key or "9", language=language_id(flow.spec.language),
                            leave_message=(flow.spec.voicemail_message or "…") if leaves else None)
+    # Its custom outcomes and callback offer, each with a button into its editor (saved_flow_options.py).
+    options = f"{options}\n{saved_options_text(words, flow)}"
     is_ai_script = flow.spec.kind == calls_pb2.FLOW_KIND_AI_SCRIPT
     edit_label = words("flow.edit_task") if is_ai_script else words("flow.edit")
     keyboard = (Keyboard().row(button(edit_label, "flow", "edit", flow.id),
                                button(words("flow.delete"), "flow", "del", flow.id))
                 .row(button(words("edit.open_options" if is_ai_script else "edit.open"), "edopen", flow.id))
+                .row(*saved_options_buttons(words, flow))
                 .row(button(words("menu.call"), "call", "flow", flow.id))
                 .row(button(words("menu.back"), "flows")))
     if is_ai_script:
