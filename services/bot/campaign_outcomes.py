@@ -22,7 +22,7 @@ from services.bot.outcome_chart import BAD, GOOD, NEUTRAL, ONGOING
 from services.calls.call_outcomes import OutcomeKind, outcome_of_code
 from services.calls.callbacks import not_placed_cause
 from services.calls.callee_reports import ReportCategory
-from services.calls.campaign_report import HEADER, spreadsheet_cell
+from services.calls.campaign_report import ANSWERS_PENDING, HEADER, NOT_IN_YET, spreadsheet_cell
 
 HEADER_IDS = {"number": "outcome.csv.number", "name": "outcome.csv.name", "status": "outcome.csv.status",
               "attempts": "outcome.csv.attempts", "outcome": "outcome.csv.outcome",
@@ -48,6 +48,8 @@ class CampaignReportInWords:
     bars: list[tuple[str, int, str]]  # label, count, colour
     # The custom answers' chart (campaign_answers.py): a bar per answer of each yes/no or choice field.
     answer_bars: list[tuple[str, int, str]] = field(default_factory=list)
+    # Callees whose last call's answers had not come when the report was made (report_readiness.py).
+    answers_not_in: int = 0
 
 
 def report_in_words(words: Words, data: bytes) -> CampaignReportInWords:
@@ -61,15 +63,24 @@ def report_in_words(words: Words, data: bytes) -> CampaignReportInWords:
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     # The answer columns are named by the customer's fields: escaped like every cell.
-    writer.writerow([words(HEADER_IDS[name]) for name in HEADER]
-                    + [spreadsheet_cell(name) for name in answers.header(rows[0][len(HEADER):])])
+    header = [words(HEADER_IDS[name]) for name in HEADER] + [
+        spreadsheet_cell(name) for name in answers.header(rows[0][len(HEADER):])]
+    # Last, when some answers had not come: which calls' (services/calls/campaign_report.py).
+    pending_at = rows[0].index(ANSWERS_PENDING) if ANSWERS_PENDING in rows[0][len(HEADER):] else None
+    if pending_at is not None:
+        header[pending_at] = words("outcome.csv.answers_pending")
+    writer.writerow(header)
     outcomes: Counter[str] = Counter()
     uncalled: Counter[ReportCategory] = Counter()
+    not_in = 0
     for row in rows[1:]:
         cells = list(row)
         if len(cells) != len(rows[0]):
             continue
         cells[len(HEADER):] = answers.row(words, cells[len(HEADER):])
+        if pending_at is not None and cells[pending_at] == NOT_IN_YET:
+            cells[pending_at] = words("outcome.answers_not_in")
+            not_in += 1
         category = _category(cells[status_at])
         if category is not None:
             cells[status_at] = words(CATEGORY_IDS[category])
@@ -84,7 +95,7 @@ def report_in_words(words: Words, data: bytes) -> CampaignReportInWords:
             uncalled[category] += 1
         writer.writerow([spreadsheet_cell(cell) for cell in cells])
     return CampaignReportInWords(buffer.getvalue().encode("utf-8"), _bars(words, outcomes, uncalled),
-                                 answers.bars(words))
+                                 answers.bars(words), not_in)
 
 
 def _category(value: str) -> ReportCategory | None:

@@ -177,7 +177,9 @@ def outcome_bars(words: Words, counts: CampaignCounts) -> list[tuple[str, int, s
 
 async def send_campaign_report(services: Services, user: TelegramUser, words: Words,
                                campaign_id: str) -> list[Outgoing]:
-    """The final report: the CSV as a document and a chart of outcomes."""
+    """The final report: the CSV as a document and a chart of outcomes. When some calls' custom answers
+    had not come (the report waited long enough for them: services/calls/report_readiness.py), the
+    caption says how many and how to get them later."""
     report = await services.calls.GetCampaignReport(calls_pb2.GetCampaignRequest(
         customer_id=user.customer_id, campaign_id=campaign_id), timeout=RPC_TIMEOUT_SECONDS)
     # The CSV in the chat's words, and the chart's bars counted from its outcome column (campaign_outcomes.py).
@@ -185,9 +187,12 @@ async def send_campaign_report(services: Services, user: TelegramUser, words: Wo
     bars = in_words.bars or outcome_bars(words, CampaignCounts.of_totals(report.totals))
     chart = render_outcome_chart_png([(label, count) for label, count, _ in bars], title=words("campaign.chart.title"),
                                      colours=[colour for _, _, colour in bars])
+    caption = words("campaign.report.caption", name=report.name)
+    if in_words.answers_not_in:
+        caption += "\n" + words.plural("campaign.report.answers_not_in", in_words.answers_not_in,
+                                       button=words("campaign.report"))
     return [
-        Outgoing("sendDocument", {"chat_id": user.chat_id,
-                                  "caption": words("campaign.report.caption", name=report.name)},
+        Outgoing("sendDocument", {"chat_id": user.chat_id, "caption": caption},
                  file=in_words.csv, file_name=report.filename or f"campaign-{campaign_id}.csv"),
         Outgoing("sendPhoto", {"chat_id": user.chat_id, "caption": words("campaign.chart.title")},
                  file=chart, file_name="outcomes.png"),

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert
 from services.calls import metrics
 from services.calls.call_end import CallEnd, CallState, belongs_to, end_of_call
 from services.calls.call_store import ONGOING, STATUS_RANK, find_call_for_webhook, update_call
-from services.calls.campaign_progress import record_late_voicemail
+from services.calls.campaign_progress import after_analysis
 from services.calls.custom_fields import custom_answers
 from services.calls.do_not_call import PLATFORM, add_entry
 from services.calls.events import CallsEvents
@@ -98,8 +98,9 @@ async def apply_retell_event(uow: UnitOfWork, events: CallsEvents, facts: Retell
                                  custom_answers=answers.answers, is_lead=answers.lead)
         if call.settlement == SettlementState.SETTLED:  # its end has been announced
             await events.call_analyzed(uow, call)
-            # A voicemail its end did not say: the campaign's callee is decided again, once.
-            await record_late_voicemail(uow, events.relay, call, now)
+            # A voicemail its end did not say: the campaign's callee is decided again, once; and a
+            # campaign whose report waited for these answers completes (report_readiness.py).
+            await after_analysis(uow, events.relay, call, now)
         # Otherwise the settlement announces the analysis right after the call's end, so that
         # consumers always see a call end before its analysis, whichever webhook came first.
     return ACCEPTED

@@ -1,6 +1,7 @@
 """What happens to a campaign as its calls end: the callee's outcome (answered, or a retry per the
 campaign's rule for that outcome, or failed: campaign_retries.py), throttled progress events, and
-completion with the totals. A voicemail that Retell reports only in `call_analyzed`, after the call's
+completion with the totals, once the report has every call's answers or has waited long enough for
+them (report_readiness.py). A voicemail that Retell reports only in `call_analyzed`, after the call's
 end was settled, is applied here too (`record_late_voicemail`), once.
 
 A callee who opted out is final whatever the call's outcome (never retried), and the campaign's
@@ -28,8 +29,10 @@ from services.calls.campaign_retries import (
     callee_after_call,
     rules_from_json,
 )
+from services.calls.custom_fields import fields_from_value
 from services.calls.phone_numbers import timezones_of
-from services.calls.tables import campaign_callees, campaigns
+from services.calls.report_readiness import LastCall, report_ready
+from services.calls.tables import calls, campaign_callees, campaigns
 from services.runtime.database import UnitOfWork
 from services.runtime.outbox import OutboxRelay, stage_event
 from speechcue.calls.v1 import calls_pb2
@@ -252,10 +255,39 @@ async def announce_waiting(uow: UnitOfWork, relay: OutboxRelay | None, campaign_
     await announce(uow, relay, CAMPAIGN_PROGRESS, campaign)
 
 
-async def after_progress(uow: UnitOfWork, relay: OutboxRelay | None, campaign_id: str, now: datetime) -> None:
-    """Completes a campaign with nothing left to do, or announces progress when due. A call still in
-    flight when its campaign was cancelled ends afterwards: its result is announced at once, so the
-    progress message ends with the counts the report and the chart show."""
+async def last_calls(uow: UnitOfWork, campaign_id: str) -> list[LastCall]:
+    """The last calls of the campaign's callees that may still await their answers (those with no
+    analysis), as the report readiness rule reads them (report_readiness.py)."""
+    rows = (await uow.connection.execute(
+        select(calls.c.status, calls.c.custom_fields, calls.c.analyzed_at, calls.c.settled_at)
+        .select_from(campaign_callees.join(calls, calls.c.id == campaign_callees.c.call_id))
+        .where(campaign_callees.c.campaign_id == campaign_id, calls.c.analyzed_at.is_(None)))).all()
+    return [LastCall(status=row.status, custom_fields=row.custom_fields, analyzed_at=row.analyzed_at,
+                     settled_at=row.settled_at) for row in rows]
+
+
+async def after_analysis(uow: UnitOfWork, relay: OutboxRelay | None, call: Any, now: datetime) -> None:
+    """Retell's `call_analyzed` for a settled campaign call: a voicemail its end did not say decides its
+    callee again (record_late_voicemail), and a campaign whose report waited for this call's answers
+    completes if nothing else holds it (report_readiness.py). Called in the webhook's transaction."""
+    if not call.campaign_id:
+        return
+    await record_late_voicemail(uow, relay, call, now)
+    if not fields_from_value(call.custom_fields):
+        return  # no answers to wait for: its campaign never waited for this call
+    status = (await uow.connection.execute(
+        select(campaigns.c.status).where(campaigns.c.id == call.campaign_id))).scalar_one()
+    if status in ("running", "paused"):
+        await after_progress(uow, relay, call.campaign_id, now)
+
+
+async def after_progress(uow: UnitOfWork, relay: OutboxRelay | None, campaign_id: str, now: datetime, *,
+                         analysis_wait: timedelta | None = None) -> None:
+    """Completes a campaign with nothing left to do and its report ready, or announces progress when
+    due. A call still in flight when its campaign was cancelled ends afterwards: its result is
+    announced at once, so the progress message ends with the counts the report and the chart show.
+    `analysis_wait` is how long a report waits for answers that do not come: the campaign tick's, the
+    only path on which time alone passes (report_readiness.py); None waits for every answer."""
     campaign = (await uow.connection.execute(
         select(campaigns).where(campaigns.c.id == campaign_id).with_for_update())).one()
     if campaign.status == "cancelled":
@@ -265,7 +297,8 @@ async def after_progress(uow: UnitOfWork, relay: OutboxRelay | None, campaign_id
         return
     counts = await totals(uow, campaign_id, campaign.status)
     done = done_count(counts)
-    if counts["pending"] == 0 and counts["in_flight"] == 0:
+    if counts["pending"] == 0 and counts["in_flight"] == 0 and report_ready(
+            await last_calls(uow, campaign_id), now, analysis_wait):
         completed = (await uow.connection.execute(
             update(campaigns).where(campaigns.c.id == campaign_id)
             .values(status="completed", completed_at=now, last_progress_done=done).returning(*campaigns.c))).one()

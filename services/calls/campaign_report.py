@@ -22,6 +22,10 @@ progress message counts by. The outcome column is the callee's last call's outco
 for a callee never called): the bot puts the header, the status and the outcome into the customer's
 words and counts the chart's bars from the same column (services/bot/campaign_outcomes.py), so the
 CSV and the chart cannot disagree, and no provider code reaches the file.
+
+A report made while some calls' custom answers have not come (Retell's call_analyzed is late or lost:
+report_readiness.py) ends with a column marking those calls, so the customer knows which answers are
+missing rather than reading them as unanswered.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from services.calls.call_outcomes import ENDED, FAILED, CallOutcome, OutcomeKind
 from services.calls.callbacks import not_placed_cell, refusal_of
 from services.calls.callee_reports import CalleeStatus, report_category
 from services.calls.phone_numbers import timezones_of
+from services.calls.report_readiness import LastCall
 
 HEADER = ("number", "name", "status", "attempts", "outcome", "duration_seconds", "digits", "cost_usd", "callback")
 # OWASP's formula starters, and their full-width forms.
@@ -49,7 +54,11 @@ OPTED_OUT = "opted_out"
 CANCELLED = "cancelled"
 # The facts of a callee's last call that its outcome is decided by, as `call_<column>` on a report line.
 CALL_FACTS = ("status", "disconnection_reason", "failure_reason", "in_voicemail", "opted_out", "transfer_number",
-              "stopped_by_customer", "custom_fields", "custom_answers")
+              "stopped_by_customer", "custom_fields", "custom_answers", "analyzed_at")
+# The last column when some calls' answers are not in yet (report_readiness.py): its header, and the cell
+# of each such call; the bot says both in the customer's words.
+ANSWERS_PENDING = "answers_pending"
+NOT_IN_YET = "not_in_yet"
 
 
 class CalleeLine(Protocol):
@@ -119,6 +128,13 @@ def callback_cell(number: str, at: datetime | None, outcome: str = "") -> str:
     return (at.astimezone(ZoneInfo(zones[0])) if zones else at).isoformat(timespec="minutes")
 
 
+def answers_pending(callee: CalleeLine) -> bool:
+    """The callee's last call awaits its custom answers (report_readiness.py)."""
+    return LastCall(status=getattr(callee, "call_status", None) or "",
+                    custom_fields=getattr(callee, "call_custom_fields", None),
+                    analyzed_at=getattr(callee, "call_analyzed_at", None)).answers_awaited
+
+
 def report_csv(callees: Iterable[CalleeLine], campaign_status: str) -> bytes:
     """The report of a campaign in `campaign_status`, callees in list order."""
     buffer = io.StringIO()
@@ -126,12 +142,16 @@ def report_csv(callees: Iterable[CalleeLine], campaign_status: str) -> bytes:
     callees = list(callees)
     # Then a column per custom field of the calls (answer_columns.py).
     fields = report_fields(callees)
-    writer.writerow([*HEADER, *answer_header(fields)])
-    for callee in callees:
+    # Then, when some calls' answers have not come (a report sent after its wait for them), which.
+    pending = [answers_pending(callee) for callee in callees]
+    marked = [ANSWERS_PENDING] if any(pending) else []
+    writer.writerow([*HEADER, *answer_header(fields), *marked])
+    for callee, waits in zip(callees, pending, strict=True):
         category = report_category(callee.status, callee.attempts, campaign_status, callee.outcome)
         outcome = callee_outcome(callee)
         cells = (callee.number, callee.name, category.value, callee.attempts, outcome.code if outcome else "",
                  callee.duration_seconds, " ".join(callee.digits or ()), f"{callee.cost_cents / 100:.2f}",
                  callback_cell(callee.number, getattr(callee, "callback_at", None), callee.outcome))
-        writer.writerow([spreadsheet_cell(cell) for cell in (*cells, *answer_cells(callee, fields))])
+        marks = [NOT_IN_YET if waits else ""] if marked else []
+        writer.writerow([spreadsheet_cell(cell) for cell in (*cells, *answer_cells(callee, fields), *marks)])
     return buffer.getvalue().encode()

@@ -1,7 +1,8 @@
 """The campaign tick (every minute, a CronJob): starts due schedules, sends due reminders,
-completes campaigns with nothing left, recovers stale calls and wakes the dispatcher. Every step is
-decided by state and by "due at or before now", so a tick that runs twice does nothing twice and a
-tick after missed minutes catches up."""
+completes campaigns with nothing left (once their reports have every answer or waited long enough for
+the late ones), recovers stale calls and wakes the dispatcher. Every step is decided by state and by
+"due at or before now", so a tick that runs twice does nothing twice and a tick after missed minutes
+catches up."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ from services.runtime.database import UnitOfWork
 from services.runtime.outbox import OutboxRelay
 
 
-async def run_campaign_tick(uow: UnitOfWork, relay: OutboxRelay | None, now: datetime) -> tuple[int, int]:
-    """Returns (campaigns looked at, changed)."""
+async def run_campaign_tick(uow: UnitOfWork, relay: OutboxRelay | None, now: datetime, *,
+                            analysis_wait: timedelta) -> tuple[int, int]:
+    """Returns (campaigns looked at, changed). A campaign whose report waits for its last answers
+    completes here once `analysis_wait` has passed without them (report_readiness.py); a paused one too,
+    since nothing else would look at it again."""
     changed = 0
     reminders = (await uow.connection.execute(select(campaigns).where(
         campaigns.c.status == "scheduled", campaigns.c.reminder_minutes > 0, campaigns.c.reminder_sent_at.is_(None),
@@ -35,7 +39,8 @@ async def run_campaign_tick(uow: UnitOfWork, relay: OutboxRelay | None, now: dat
             status="running", started_at=now).returning(*campaigns.c))).one()
         await announce(uow, relay, CAMPAIGN_STARTED, started)
         changed += 1
-    running = (await uow.connection.execute(select(campaigns.c.id).where(campaigns.c.status == "running"))).scalars()
-    for campaign_id in list(running):
-        await after_progress(uow, relay, campaign_id, now)
+    under_way = (await uow.connection.execute(select(campaigns.c.id).where(
+        campaigns.c.status.in_(("running", "paused"))))).scalars()
+    for campaign_id in list(under_way):
+        await after_progress(uow, relay, campaign_id, now, analysis_wait=analysis_wait)
     return len(reminders) + len(due), changed

@@ -275,7 +275,8 @@ class CampaignsServicer:
                if request.HasField("scheduled_at") else self.clock())
 
         async def work(uow: UnitOfWork) -> common_pb2.TickResult:
-            looked, changed = await run_campaign_tick(uow, self.events.relay, now)
+            wait = timedelta(minutes=self.settings.calls_report_analysis_wait_minutes)
+            looked, changed = await run_campaign_tick(uow, self.events.relay, now, analysis_wait=wait)
             uow.after_commit(self.dispatcher.wake)
             uow.after_commit(self.settlement.wake)
             return common_pb2.TickResult(name="campaigns", processed=looked, succeeded=changed)

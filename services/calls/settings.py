@@ -49,6 +49,10 @@ class CallsSettings(ServiceSettings):
     # its hold kept) before it fails; 0 refuses at once. Under the recovery tick's 5 minutes, after
     # which a call still queued counts as stuck.
     calls_line_wait_seconds: int = Field(default=180, ge=0, le=240)
+    # A finished campaign's report waits this long after a call's end for the call's custom answers
+    # (Retell's call_analyzed); then it is sent marking the calls whose answers are not in
+    # (report_readiness.py). The campaign tick applies it, so it is counted in whole minutes.
+    calls_report_analysis_wait_minutes: int = Field(default=10, ge=0, le=24 * 60)
     # Recording is a paid option, charged only when a recording exists.
     calls_recording_fee_cents: int = Field(default=5, ge=0)
     # Daily caps per customer (daily_caps.py), counted per UTC day: new customers (review_policy.py's
