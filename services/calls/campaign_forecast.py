@@ -172,7 +172,8 @@ def answer_rate(rates: Mapping[tuple[str, int], AnswerRate], country: str, hour:
 def missed_split(rates: Mapping[tuple[str, int], AnswerRate], country: str, *, min_sample: int = MIN_SAMPLE,
                  default: MissedSplit = DEFAULT_SPLIT) -> MissedSplit:
     """How missed tries to `country` end: its missed calls over all hours once there are `min_sample`,
-    else every country's, else `default`. FR 40 no answer + 20 voicemail → 2 : 1; FR 10 → all's."""
+    else every country's, else `default`. FR with 40 no answers and 20 voicemails → 2 : 1; FR with
+    10 missed calls → every country's."""
     country_split = _split_of(rate for (rate_country, _), rate in rates.items() if country and rate_country == country)
     if country_split.total >= min_sample:
         return country_split
