@@ -84,13 +84,15 @@ async def test_an_admin_finds_a_customer_by_each_key_and_reads_their_screen(bot:
     who = f"👤 Quokka Bakery · Telegram {owner.user_id} · {customer}"
     screens = []
     for key in (str(owner.user_id), customer, "quokka ba"):  # one match opens the customer at once
+        mark = newest_message(admin)
         await find(admin, key)
-        screens.append(await new_screen(admin, who))
+        screens.append(await new_screen(admin, mark, who))
         await admin.press("Back")
     await find(admin, "QUOKKA b")
     await admin.wait_for_text("2 customers match")
+    mark = newest_message(admin)
     await admin.press("Quokka Bakery")
-    screens.append(await new_screen(admin, who))
+    screens.append(await new_screen(admin, mark, who))
 
     assert len(set(screens)) == 1, screens
     by_name = screens[-1]
@@ -162,8 +164,9 @@ async def test_an_offered_refund_reason_reaches_the_customer_in_their_own_words(
     assert "原因：通话质量差" in told and Words("zh").money(300) in told
     assert [r.memo for r in await refunds_of(bot, customer)] == ["Poor call quality"]
 
+    mark = newest_message(admin)
     await admin.press("Back")
-    await new_screen(admin, "阳光面包")
+    await new_screen(admin, mark, "阳光面包")
     await admin.press("Refund charge $3.00")
     await admin.wait_for_text("How much should be refunded")
     await admin.say("0.01")
@@ -188,8 +191,9 @@ async def test_every_admin_confirmation_changes_nothing_on_no(bot: BotHarness) -
     limits = await bot.calls.stub.GetCustomerLimits(calls_pb2.GetCustomerLimitsRequest(customer_id=customer))
     assert not limits.suspended
 
+    mark = newest_message(admin)
     await admin.press("Back")
-    await new_screen(admin, "Careful Ltd")
+    await new_screen(admin, mark, "Careful Ltd")
     await admin.press("Refund charge $3.00")
     await admin.say("2")
     await admin.press("Charged by mistake")
@@ -202,8 +206,9 @@ async def test_every_admin_confirmation_changes_nothing_on_no(bot: BotHarness) -
 
     await admin.say("/menu")
     await admin.press("Admin")
+    mark = newest_message(admin)
     await find(admin, customer)
-    await new_screen(admin, "Careful Ltd")
+    await new_screen(admin, mark, "Careful Ltd")
     await admin.press("Suspend calling")
     await admin.press("Yes, suspend")
     await admin.wait_for_text("suspended: yes")
@@ -307,10 +312,15 @@ async def test_allowing_calls_again_resumes_exactly_the_campaigns_the_suspension
     assert resumed[0] == campaigns["Reminders"] and sorted(resumed[1:]) == sorted([campaigns["Refills"], later.id])
 
 
-async def new_screen(admin: Person, who: str, *, recent: str = "Recent calls") -> str:
-    """The customer screen that arrives after the admin's last message, as text."""
-    last = max(m["message_id"] for m in admin.messages())
-    found = await admin.wait_for(lambda m: m["message_id"] > last and who in message_text(m)
+def newest_message(person: Person) -> int:
+    """The id of the newest message in the chat: taken before an action, so that its answer can be told
+    from earlier screens however fast it arrives."""
+    return max((m["message_id"] for m in person.messages()), default=0)
+
+
+async def new_screen(admin: Person, mark: int, who: str, *, recent: str = "Recent calls") -> str:
+    """The customer screen that arrived after `mark` (newest_message before the admin's action), as text."""
+    found = await admin.wait_for(lambda m: m["message_id"] > mark and who in message_text(m)
                                  and recent in message_text(m), what="the customer screen")
     return message_text(found)
 
@@ -376,20 +386,23 @@ async def test_an_admin_whose_chat_is_in_chinese_reads_no_english_sentence(bot: 
     await admin.say("/menu")
     await admin.press(label("menu.admin"))
     await admin.press(label("admin.lookup"))
+    mark = newest_message(admin)
     await admin.say("阳光")
-    await new_screen(admin, customer, recent=label("admin.customer.recent_calls"))
+    await new_screen(admin, mark, customer, recent=label("admin.customer.recent_calls"))
     await admin.press(label("admin.refund_line"))
     await admin.say("1")
     await admin.press(label("admin.refund.reason_failed"))
     await admin.press(label("admin.refund.yes"))
     await admin.wait_for_text(label("admin.refund.customer_told"))
     await owner.wait_for_text("通话因我方原因失败")
+    mark = newest_message(admin)
     await admin.press(label("menu.back"))
-    await new_screen(admin, customer, recent=label("admin.customer.recent_calls"))
+    await new_screen(admin, mark, customer, recent=label("admin.customer.recent_calls"))
     await admin.press(label("admin.suspend_customer"))
     await admin.press(label("admin.no"))
+    mark = newest_message(admin)
     await admin.press(label("menu.back"))
-    await new_screen(admin, customer, recent=label("admin.customer.recent_calls"))
+    await new_screen(admin, mark, customer, recent=label("admin.customer.recent_calls"))
     await admin.press(label("admin.suspend_customer"))
     await admin.press(label("admin.yes_suspend"))
     await admin.wait_for_text(label("admin.resume_customer"))
