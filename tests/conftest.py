@@ -8,6 +8,7 @@ fresh one, copied from a migrated template (a copy takes milliseconds; migrating
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -62,6 +63,10 @@ def servers() -> Iterator[RunningServers]:
             nats.stop()
         if postgres is not None:
             postgres.stop()
+        # The data (about 100 MB a session) goes; the servers' logs stay for a failed run to be read
+        # (.ci/run prints their ends when the tests fail).
+        for data in (folder / "postgres", folder / "nats"):
+            shutil.rmtree(data, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
