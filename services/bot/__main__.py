@@ -32,11 +32,18 @@ log = logging.getLogger(__name__)
 WEBHOOK_UPDATES = ["message", "callback_query"]
 
 
+# How long a Bot API call may take to answer. A send that times out is sent again, and Telegram, which
+# may have carried it out, shows it twice: python-telegram-bot's 5 s made duplicates whenever Telegram
+# (or, in the tests, a busy machine) answered late.
+TELEGRAM_READ_TIMEOUT_SECONDS = 30.0
+
+
 def telegram_application(settings: BotSettings) -> Application:  # type: ignore[type-arg]
     """python-telegram-bot without its updater: updates arrive through our FastAPI route."""
     api = settings.telegram_api_base_url
     return (Application.builder().token(settings.telegram_bot_token).base_url(f"{api}/bot")
-            .base_file_url(f"{api}/file/bot").updater(None).build())
+            .base_file_url(f"{api}/file/bot").read_timeout(TELEGRAM_READ_TIMEOUT_SECONDS)
+            .updater(None).build())
 
 
 def connect_to_telegram(bot: Bot, settings: BotSettings) -> Callable[[], Coroutine[Any, Any, None]]:

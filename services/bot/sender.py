@@ -83,12 +83,15 @@ greatest(o.next_attempt_at,
 _HEADS = "o.id IN (SELECT min(id) FROM outgoing_messages WHERE status = 'pending' GROUP BY chat_id)"
 
 # The chats due now, each by its oldest pending message, locked for this sender; with the seconds
-# since the chat last got a message from any replica (NULL: never).
+# since the chat last got a message from any replica (NULL: never). `o.status = 'pending'` is said
+# on the row itself, not only in _HEADS' subquery: when another replica sends and commits a row while
+# this statement waits to lock it, PostgreSQL re-checks the row's own conditions on its new version
+# but not the subquery's (read committed), so without it the row, already sent, was sent again.
 _DUE = text(f"""
 SELECT o.*, (SELECT extract(epoch FROM clock_timestamp() - c.sent_at)::float8
              FROM chat_sends c WHERE c.chat_id = o.chat_id) AS chat_sent_ago
 FROM outgoing_messages o
-WHERE {_HEADS} AND {_due_at("CAST(:gap AS float8)")} <= clock_timestamp()
+WHERE o.status = 'pending' AND {_HEADS} AND {_due_at("CAST(:gap AS float8)")} <= clock_timestamp()
 ORDER BY o.id LIMIT :limit FOR UPDATE OF o SKIP LOCKED
 """)
 

@@ -378,6 +378,9 @@ class TelegramSimulator:
         self._initial_webhook = WebhookConfig(url=webhook_url, secret_token=webhook_secret)
         self.webhook = WebhookConfig(url=webhook_url, secret_token=webhook_secret)
         self.failing = ""  # "error": every Bot API call answers 500 while set
+        # Seconds Telegram takes to answer a call it has already carried out (a slow network or a busy
+        # Telegram): the bot cannot tell such a call from one that never arrived until the answer comes.
+        self.answer_delay_seconds = 0.0
         self._next_update_id = first_update_id or max(1, int(clock()) - 1_700_000_000) * 10
         self._http = httpx.AsyncClient(timeout=webhook_timeout, transport=webhook_transport)
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -431,6 +434,7 @@ class TelegramSimulator:
         self._clear_state()
         self.flood.reset()
         self.failing = ""
+        self.answer_delay_seconds = 0.0
         self.webhook = WebhookConfig(url=self._initial_webhook.url, secret_token=self._initial_webhook.secret_token)
 
     def token_matches(self, token: str) -> bool:
@@ -457,6 +461,8 @@ class TelegramSimulator:
                                             error.description, self.clock()))
             raise
         self._record(name, arguments, result)
+        if self.answer_delay_seconds:
+            await asyncio.sleep(self.answer_delay_seconds)
         return result
 
     def _record(self, name: str, arguments: _Params, result: Any) -> None:

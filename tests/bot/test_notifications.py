@@ -107,3 +107,30 @@ async def test_a_redelivered_event_sends_nothing_twice(servers: RunningServers,
     messages = telegram.bot_messages(FIRST_CHAT)
     assert len(messages) == 1, messages
     assert "Rappel" in message[0]["text"]
+
+
+async def test_a_message_telegram_answers_late_is_sent_once(
+        servers: RunningServers, lone_bot: tuple[TelegramSimulator, RunningService, str]) -> None:
+    # Telegram carries the send out at once and answers 6 s later: a bot that gave up waiting would send
+    # it again, and the customer would read it twice.
+    telegram, _, database_url = lone_bot
+    [customer] = await register_customers(database_url, 1)
+    telegram.open_chat(FIRST_CHAT)
+    telegram.answer_delay_seconds = 6.0
+    await publish_reviews(servers.nats_url, [customer], 1)
+    connection = await asyncpg.connect(database_url)
+    try:
+        async def answered() -> bool | None:
+            status = await connection.fetchval(
+                "SELECT status FROM outgoing_messages WHERE chat_id = $1 ORDER BY id LIMIT 1", FIRST_CHAT)
+            return status == "sent" or None
+
+        for _ in range(300):  # 30 s, well past the answer's 6 s
+            if await answered():
+                break
+            await asyncio.sleep(0.1)
+        sent = await answered()
+    finally:
+        await connection.close()
+    assert [m["text"] for m in telegram.bot_messages(FIRST_CHAT)] == ["✅ Your flow Flow 0 was approved. Note: ok"]
+    assert sent, "the late answer was never recorded"
