@@ -150,13 +150,11 @@ async def test_the_retention_purges_the_answers_and_keeps_the_lead(calls: CallsH
     assert [lead.id for lead in leads.calls] == [call.id]
 
 
-async def test_the_campaign_report_has_a_column_per_field_with_each_callees_answer(calls: CallsHarness) -> None:
-    customer = await calls.customer_with_money(2000)
-    flow = await calls.flow(customer, with_fields(INTERESTED, DAY))
-    await calls.script_callee(CALLEE, answers={"interested?": True, "preferred day": "Tue"})
-    await calls.script_callee(OTHER, answers={"interested?": "no"})
+async def campaign_calling_both(calls: CallsHarness, customer: str,
+                                flow_id: str) -> tuple[calls_pb2.Campaign, list[calls_pb2.Call]]:
+    """A started campaign "Offer" of CALLEE and OTHER, and its two calls once both are placed."""
     created = await calls.stub.CreateCampaign(calls_pb2.CreateCampaignRequest(
-        idempotency_key=calls.key("campaign"), customer_id=customer, name="Offer", flow_id=flow.id,
+        idempotency_key=calls.key("campaign"), customer_id=customer, name="Offer", flow_id=flow_id,
         list=f"{CALLEE}\n{OTHER}".encode()))
     await calls.stub.StartCampaign(calls_pb2.CampaignActionRequest(idempotency_key=calls.key("go"),
                                                                    customer_id=customer, campaign_id=created.id))
@@ -167,6 +165,15 @@ async def test_the_campaign_report_has_a_column_per_field_with_each_callees_answ
         if len(placed) == 2:
             break
         await asyncio.sleep(0.05)
+    return created, placed
+
+
+async def test_the_campaign_report_has_a_column_per_field_with_each_callees_answer(calls: CallsHarness) -> None:
+    customer = await calls.customer_with_money(2000)
+    flow = await calls.flow(customer, with_fields(INTERESTED, DAY))
+    await calls.script_callee(CALLEE, answers={"interested?": True, "preferred day": "Tue"})
+    await calls.script_callee(OTHER, answers={"interested?": "no"})
+    created, placed = await campaign_calling_both(calls, customer, flow.id)
     for call in placed:
         await calls.settled(customer, call.id, analyzed=True)
     report = await calls.stub.GetCampaignReport(calls_pb2.GetCampaignRequest(customer_id=customer,

@@ -5,7 +5,6 @@ CALLS_REPORT_ANALYSIS_WAIT_MINUTES for answers that never come; that report mark
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from speechcue.calls.v1 import calls_pb2
 from speechcue.common.v1 import common_pb2
 from tests.calls.conftest import CALLEE, CallsHarness
 from tests.calls.test_campaigns import unlimited
-from tests.calls.test_custom_outcomes import DAY, INTERESTED, OTHER, post_webhook, with_fields
+from tests.calls.test_custom_outcomes import DAY, INTERESTED, OTHER, campaign_calling_both, post_webhook, with_fields
 from tests.event_reader import read_events
 
 # Retell's analysis of this callee's call never comes on its own: the test delivers it, or never does.
@@ -40,18 +39,7 @@ async def campaign_waiting_for_answers(calls: CallsHarness) -> WaitingCampaign:
     flow = await calls.flow(customer, with_fields(INTERESTED, DAY))
     await calls.script_callee(CALLEE, answers={"interested?": True, "preferred day": "Tue"})
     await calls.script_callee(OTHER, answers={"interested?": False, "preferred day": "Mon"}, delivery=LATE)
-    created = await calls.stub.CreateCampaign(calls_pb2.CreateCampaignRequest(
-        idempotency_key=calls.key("campaign"), customer_id=customer, name="Offer", flow_id=flow.id,
-        list=f"{CALLEE}\n{OTHER}".encode()))
-    await calls.stub.StartCampaign(calls_pb2.CampaignActionRequest(idempotency_key=calls.key("go"),
-                                                                   customer_id=customer, campaign_id=created.id))
-    placed: list[calls_pb2.Call] = []
-    for _ in range(600):
-        placed = list((await calls.stub.ListCalls(calls_pb2.ListCallsRequest(
-            customer_id=customer, campaign_id=created.id))).calls)
-        if len(placed) == 2:
-            break
-        await asyncio.sleep(0.05)
+    created, placed = await campaign_calling_both(calls, customer, flow.id)
     call_to = {call.to_number: await calls.settled(customer, call.id, analyzed=call.to_number == CALLEE)
                for call in placed}
     return WaitingCampaign(customer, created.id, call_to)
