@@ -144,15 +144,20 @@ def test_the_answers_speak_the_chats_language(language: str) -> None:
     assert answers_line(words, call) == f"⭐ interested? {words('fields.answer.yes')} · preferred day Tue"
 
 
-async def test_a_campaigns_report_has_the_answers_as_columns_and_a_chart_of_them(bot: BotHarness) -> None:
-    person = await bot.onboarded()
-    customer = await bot.customer_id(person)
-    await bot.calls.wallet.credit(customer, 5_000)
+def flow_asking_interest_and_day() -> calls_pb2.FlowSpec:
+    """The menu flow with two custom fields: "interested?" (yes/no, yes makes a lead) and "preferred day"."""
     spec = menu_flow()
     spec.custom_fields.extend([
         calls_pb2.CustomField(name="interested?", type=calls_pb2.CUSTOM_FIELD_TYPE_YES_NO, lead_answer="yes"),
         calls_pb2.CustomField(name="preferred day", type=calls_pb2.CUSTOM_FIELD_TYPE_CHOICE, choices=["Mon", "Tue"])])
-    flow = await bot.calls.flow(customer, spec)
+    return spec
+
+
+async def test_a_campaigns_report_has_the_answers_as_columns_and_a_chart_of_them(bot: BotHarness) -> None:
+    person = await bot.onboarded()
+    customer = await bot.customer_id(person)
+    await bot.calls.wallet.credit(customer, 5_000)
+    flow = await bot.calls.flow(customer, flow_asking_interest_and_day())
     await bot.calls.script_callee(KEEN, answers={"interested?": True, "preferred day": "Tue"})
     await bot.calls.script_callee(NOT_KEEN, answers={"interested?": False, "preferred day": "Tue"})
     created = await bot.calls.stub.CreateCampaign(calls_pb2.CreateCampaignRequest(

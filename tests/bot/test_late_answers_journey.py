@@ -17,7 +17,7 @@ from speechcue.calls.v1 import calls_pb2
 from speechcue.common.v1 import common_pb2
 from tests.bot.conftest import BotHarness, Person
 from tests.bot.test_campaign_reports_agree import downloaded
-from tests.calls.conftest import menu_flow
+from tests.bot.test_custom_outcomes_journey import flow_asking_interest_and_day
 
 EN = Words("en")
 KEEN, LAST = "+14155550171", "+14155550172"
@@ -29,11 +29,7 @@ async def campaign_of_two(bot: BotHarness, last_delivery: dict[str, Any]) -> tup
     person = await bot.onboarded()
     customer = await bot.customer_id(person)
     await bot.calls.wallet.credit(customer, 5_000)
-    spec = menu_flow()
-    spec.custom_fields.extend([
-        calls_pb2.CustomField(name="interested?", type=calls_pb2.CUSTOM_FIELD_TYPE_YES_NO, lead_answer="yes"),
-        calls_pb2.CustomField(name="preferred day", type=calls_pb2.CUSTOM_FIELD_TYPE_CHOICE, choices=["Mon", "Tue"])])
-    flow = await bot.calls.flow(customer, spec)
+    flow = await bot.calls.flow(customer, flow_asking_interest_and_day())
     await bot.calls.script_callee(KEEN, answers={"interested?": True, "preferred day": "Tue"})
     await bot.calls.script_callee(LAST, answers={"interested?": False, "preferred day": "Mon"},
                                   delivery=last_delivery)
