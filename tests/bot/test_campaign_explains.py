@@ -18,7 +18,7 @@ from services.calls.dispatcher import PAUSE_REASONS
 from services.calls.limits import CustomerSuspended
 from speechcue.calls.v1 import calls_pb2
 from speechcue.wallet.v1 import wallet_pb2
-from tests.bot.conftest import BotHarness, Person, message_text
+from tests.bot.conftest import BotHarness, Person, find_button, message_text
 from tests.calls.conftest import menu_flow
 
 EN = Words("en")
@@ -147,9 +147,11 @@ async def test_a_pause_says_who_paused_and_resume_clears_it(bot: BotHarness) -> 
     await new_campaign_now(person, ["+14155551631", "+14155551632"])
     await person.press("▶️ Start now")
     await person.press("⏸ Pause")
-    paused = await person.wait_for_text("⏸ Paused by you. Resume when you are ready.")
+    # The campaign's screen, not the progress message: that says "Paused by you" too, and may come later.
+    paused = await person.wait_for(lambda m: "⏸ Paused by you. Resume when you are ready." in message_text(m)
+                                   and find_button(m, "▶️ Resume") is not None, what="the paused campaign")
     await person.press("▶️ Resume")
-    await person.wait_for(lambda m: m["message_id"] >= paused["message_id"] and "running" in message_text(m)
+    await person.wait_for(lambda m: m["message_id"] == paused["message_id"] and "running" in message_text(m)
                           and "⏸ Pause" in message_text(m) and "Paused by you" not in message_text(m),
                           what="the resumed campaign")
     await person.press("✖️ Cancel")
