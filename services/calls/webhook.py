@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import FastAPI
+from starlette.datastructures import Headers
 
 from services.calls import metrics
 from services.calls.call_updates import ACCEPTED, DUPLICATE, IGNORED, MISMATCHED_CALL, UNKNOWN_CALL, apply_retell_event
@@ -28,6 +28,7 @@ from services.calls.retell_events import read_webhook, signature_is_valid
 from services.calls.retell_webhook_schema import OPENAPI_EXTRA
 from services.calls.webhook_redaction import without_key_presses
 from services.runtime.database import Database
+from services.runtime.http_app import add_fast_post
 from services.runtime.tracing import trace_id_of, traced
 from services.runtime.webhook_json import parse_json, storable_json
 
@@ -35,24 +36,23 @@ log = logging.getLogger(__name__)
 
 _ANSWERS = {outcome: json.dumps({"status": outcome}).encode()
             for outcome in (ACCEPTED, DUPLICATE, IGNORED, UNKNOWN_CALL, MISMATCHED_CALL)}
+_BAD_SIGNATURE = json.dumps({"error": "bad or stale signature"}).encode()
 
 
 def add_retell_webhook(app: FastAPI, *, database: Database, events: CallsEvents, ended_calls: EndedCalls,
                        api_key: str, clock: Callable[[], datetime]) -> None:
-    @app.post("/webhooks/retell", openapi_extra=OPENAPI_EXTRA)
-    async def retell_webhook(request: Request) -> Response:
+    async def retell_webhook(raw: bytes, headers: Headers) -> tuple[int, bytes]:
         """Receives one signed Retell call event."""
-        raw = await request.body()
-        signature = request.headers.get("x-retell-signature", "")
+        signature = headers.get("x-retell-signature", "")
         if not signature_is_valid(raw, signature, api_key, int(time.time() * 1000)):
             metrics.webhooks_total.labels("bad_signature").inc()
-            return JSONResponse({"error": "bad or stale signature"}, status_code=401)
+            return 401, _BAD_SIGNATURE
         try:
             payload = parse_json(raw)
             facts = read_webhook(payload)
         except ValueError as error:  # MalformedWebhook is one, and so is every refusal of parse_json
             metrics.webhooks_total.labels("malformed").inc()
-            return JSONResponse({"error": f"malformed body: {error}"[:200]}, status_code=400)
+            return 400, json.dumps({"error": f"malformed body: {error}"[:200]}).encode()
         # Every event of one call is traced by that call's id (ours, an opaque UUID: placing.py), so an
         # operator follows the call's webhooks, and the events they cause, by the id they already have.
         with traced(trace_id_of(facts.our_call_id)):
@@ -72,5 +72,7 @@ def add_retell_webhook(app: FastAPI, *, database: Database, events: CallsEvents,
             log.debug("retell %s: %s", facts.event, outcome)
         metrics.webhooks_total.labels(outcome).inc()
         # The few answers there are, encoded once: this runs for every call that ends.
-        return Response(_ANSWERS.get(outcome) or json.dumps({"status": outcome}).encode(),
-                        media_type="application/json")
+        return 200, _ANSWERS.get(outcome) or json.dumps({"status": outcome}).encode()
+
+    # Below FastAPI's routing (http_app.FastPosts): every call ends with this webhook.
+    add_fast_post(app, "/webhooks/retell", retell_webhook, openapi_extra=OPENAPI_EXTRA)
