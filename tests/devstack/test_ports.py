@@ -48,7 +48,9 @@ def test_a_port_something_listens_on_is_never_offered(monkeypatch: pytest.Monkey
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        # Only the taken port and one other are candidates: the taken one must be passed over.
+        # The taken port is the first candidate: it must be passed over. (Not "the next one is
+        # offered": that one is in the ephemeral range too, and under load another connection can
+        # hold it, so the answer may rightly be the kernel's pick: ci2 of session 11's pair.)
         monkeypatch.setattr("devstack.ports.quiet_ports", lambda _: range(port, port + 1_000))
         monkeypatch.setattr("devstack.ports.random.sample", lambda candidates, _: [port, port + 1])
-        assert free_port() == port + 1
+        assert free_port() != port
