@@ -5,10 +5,12 @@ in the foreground; the end-to-end tests run it on shifted ports."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -60,6 +62,8 @@ class LocalPlatform:
         # SIGKILLs per service: a killed bot may resend the message it was sending (at least once).
         self.kills: Counter[str] = Counter()
         self.database_urls: dict[str, str] = {}
+        # The claim on this block of ports (on_free_ports), let go when the platform stops.
+        self.claim: BlockClaim | None = None
 
     def service(self, name: str) -> LocalService:
         return self.instances[name]
@@ -217,6 +221,38 @@ class LocalPlatform:
                 process.wait()
         self.nats.stop()
         self.postgres.stop()
+        if self.claim is not None:
+            self.claim.release()
+            self.claim = None
+
+
+PORT_BLOCK_LOCKS = Path(tempfile.gettempdir()) / "speechcue-port-blocks"
+
+
+class BlockClaim:
+    """This process's hold on a block of ports, named by its PostgreSQL port: an exclusive lock on a
+    file in the temporary directory, which every test session, worker and bench on the machine uses.
+    Checking that nothing listens is not enough alone: two sessions checking the same free block at
+    once would both take it, and the second PostgreSQL or NATS would fail to bind, or its createdb
+    would reach the first one's server. The kernel lets go of the lock when the process ends."""
+
+    def __init__(self, handle: int) -> None:
+        self.handle = handle
+
+    @classmethod
+    def take(cls, ports: LocalPorts, folder: Path | None = None) -> BlockClaim | None:
+        folder = folder or PORT_BLOCK_LOCKS
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = os.open(folder / f"{ports.postgres}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            return None
+        return cls(handle)
+
+    def release(self) -> None:
+        os.close(self.handle)  # closing the only descriptor of the lock lets it go
 
 
 # Blocks of ports below the ephemeral range, apart from ./dev up's, the e2e suite's (21xxx), the
@@ -226,15 +262,21 @@ SPARE_PORT_BASES = tuple(range(25000, 35000, 1000))
 
 def on_free_ports(data: Path, preferred: LocalPorts, *, ticker: bool = True,
                   overrides: dict[str, dict[str, str]] | None = None, replicas: int = 1) -> LocalPlatform:
-    """The platform on its preferred ports, or on the first spare block nothing listens on yet: a
-    second suite running beside this one (or a leftover platform) may hold the preferred block."""
+    """The platform on its preferred ports, or on the first spare block that no other session has
+    claimed and nothing listens on yet: a second suite running beside this one (or a leftover
+    platform) may hold the preferred block."""
     candidates = [preferred, *(LocalPorts(postgres=base + 329, nats=base + 222, http_base=base, grpc_base=base + 50)
                                for base in SPARE_PORT_BASES)]
     for ports in candidates:
+        claim = BlockClaim.take(ports)
+        if claim is None:
+            continue  # another session here has this block, even if nothing listens on it yet
         platform = LocalPlatform(data, ports=ports, ticker=ticker, overrides=overrides, replicas=replicas)
         try:
             platform.check_ports()
         except PortTaken:
+            claim.release()
             continue
+        platform.claim = claim
         return platform
     raise PortTaken(f"no free block of ports: tried {preferred} and the blocks at {SPARE_PORT_BASES}")
