@@ -18,10 +18,11 @@ from urllib.parse import quote
 
 from services.runtime.tracing import LOG_FIELD, trace_id_var
 
-# Phone numbers (E.164-ish runs of 8+ digits) keep only their last two digits; bearer tokens and
+# Phone numbers (E.164-ish runs of 8+ digits, standing on their own: a run inside an id such as
+# "dp_6c6bf6985dad41479710" is part of that id) keep only their last two digits; bearer tokens and
 # the passwords of URLs vanish. The service's own secrets (a library logging a request URL with the
 # bot token in it, or the parameters of setWebhook) vanish by value, whatever the text around them.
-_PHONE_NUMBER = re.compile(r"\+?\d[\d \-]{6,}\d")
+_PHONE_NUMBER = re.compile(r"(?<![0-9A-Za-z])\+?\d[\d \-]{6,}\d(?![0-9A-Za-z])")
 _BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")
 _URL_PASSWORD = re.compile(r"(?<=://)([^/\s:@]+):[^/\s@]+@")
 _SECRET_FIELD = re.compile(r"(token|secret|key|password)$")

@@ -197,3 +197,20 @@ async def test_a_refused_callers_line_names_its_trace() -> None:
         logger.removeHandler(lines)
     [refused] = [line for line in lines.lines if line["msg"].startswith("refused")]
     assert refused["trace_id"] == TRACE
+
+
+@pytest.mark.parametrize(("text", "logged"), [
+    ("dialling +14155550123 now", "dialling …23 now"),
+    ("to=14155550123", "to=…23"),
+    ("number_+44 20 7946 0958.", "number_…58."),
+    ("tel:+1-415-555-0123", "tel:…23"),
+    ("(+14155550123)", "(…23)"),
+    ("+14155550123", "…23"),
+    ("payment dp_6c6bf6985dad41479710 settled", "payment dp_6c6bf6985dad41479710 settled"),
+    ("call_a41479710b2c and 0x41479710ff", "call_a41479710b2c and 0x41479710ff"),
+    ("dp_41479710", "dp_…10"),
+    ("seven digits 5550123 stay", "seven digits 5550123 stay"),
+])
+def test_a_number_on_its_own_is_redacted_and_digits_inside_an_id_are_not(text: str, logged: str) -> None:
+    record = logging.LogRecord("services.test", logging.INFO, __file__, 1, "%s", (text,), None)
+    assert json.loads(JsonFormatter("calls").format(record))["msg"] == logged
