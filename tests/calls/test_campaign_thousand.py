@@ -86,12 +86,17 @@ def calls_to(kind: Kind) -> int:
     return 2 if kind is Kind.CALLBACK else len(DIALLED_AT[kind])
 
 
-async def settled_at(calls: CallsHarness, campaign_id: str, timeout: float = 240.0) -> None:
+async def settled_at(calls: CallsHarness, campaign_id: str, stalled_after: float = 120.0) -> None:
     """Waits until nothing of the campaign moves at the clock's present time: no callee being dialled
-    or due, every call ended, settled and (if it connected) analysed."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    or due, every call ended, settled and (if it connected) analysed. Fails when the campaign stops
+    moving: `stalled_after` seconds in which no callee or call changed its status. Not on the total
+    time: on a machine shared with other test processes a wave of 1,000 calls can take minutes, and
+    a bound on the total would measure the machine, not the campaign."""
+    loop = asyncio.get_running_loop()
     connection = await asyncpg.connect(calls.database_url)
     try:
+        seen: tuple[object, ...] = ()
+        moved_at = loop.time()
         while True:
             busy = await connection.fetchval(
                 "SELECT (SELECT count(*) FROM campaign_callees WHERE campaign_id = $1 AND (status = 'dialing' OR "
@@ -100,15 +105,19 @@ async def settled_at(calls: CallsHarness, campaign_id: str, timeout: float = 240
                 "(status = 'ended' AND analyzed_at IS NULL)))", campaign_id, calls.clock.now)
             if busy == 0:
                 return
-            if asyncio.get_running_loop().time() > deadline:
-                callees = await connection.fetch(
-                    "SELECT status, wait_reason, count(*) FROM campaign_callees WHERE campaign_id = $1 GROUP BY 1, 2",
-                    campaign_id)
-                placed = await connection.fetch(
-                    "SELECT status, settlement, count(*) FROM calls WHERE campaign_id = $1 GROUP BY 1, 2", campaign_id)
-                raise AssertionError(f"{busy} callees or calls still moving at {calls.clock.now}: callees "
+            callees = await connection.fetch(
+                "SELECT status, wait_reason, count(*) FROM campaign_callees WHERE campaign_id = $1 "
+                "GROUP BY 1, 2 ORDER BY 1, 2", campaign_id)
+            placed = await connection.fetch(
+                "SELECT status, settlement, count(*), count(analyzed_at) FROM calls WHERE campaign_id = $1 "
+                "GROUP BY 1, 2 ORDER BY 1, 2", campaign_id)
+            now = (busy, *map(tuple, callees), *map(tuple, placed))
+            if now != seen:
+                seen, moved_at = now, loop.time()
+            elif loop.time() - moved_at > stalled_after:
+                raise AssertionError(f"{busy} callees or calls stopped moving at {calls.clock.now}: callees "
                                      f"{[tuple(row) for row in callees]}, calls {[tuple(row) for row in placed]}")
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.25)
     finally:
         await connection.close()
 
