@@ -11,23 +11,28 @@ service keeps at least half of what the same framework (FastAPI on uvicorn, one 
 all it does is one INSERT per request on the same database: that ratio shows what the service's work
 costs, and travels between machines better than rates do.
 
-`python -m bench.calls_webhook [--seconds N] [--calls N]` starts its own PostgreSQL (durable, default
-settings) and NATS in a temporary folder, migrates the wallet and calls databases, runs the wallet,
-the calls service and the Retell simulator (`python -m services.sandbox`) as subprocesses configured
-by environment variables only, and then:
+`python -m bench.calls_webhook [--seconds N] [--calls N] [--rounds N] [--replicas N]` starts its own
+PostgreSQL (durable, default settings) and NATS in a temporary folder, migrates the wallet and calls
+databases, runs the wallet, the calls service and the Retell simulator (`python -m services.sandbox`)
+as subprocesses configured by environment variables only, and then:
 
 1. prepares `--calls` calls through the service itself: customers opened and credited in the wallet,
    one approved flow each, then StartCall against a number the simulator answers "manually" (so no
    call ends by itself); every call is ringing with a real wallet hold, as StartCall leaves it;
+Steps 2-4 run in `--rounds` alternating rounds (default 3), each a slice of `--seconds` (split evenly)
+after a warm-up (1 s in the first round, 0.25 s after), and the figures pool the rounds: this VM's
+speed drifts by a third within minutes, and a baseline measured minutes before the webhook compared
+two different machines (single runs gave ratios from 0.38 to 0.66 for the same code);
+
 2. **bare insert baseline**: a FastAPI app in its own uvicorn process (`--serve-bare-insert`, started
    by this script) reads the raw body and INSERTs it into a scratch table of the calls database with
-   asyncpg; 16 keep-alive connections post the same signed bodies for a 1 s warm-up and `--seconds`;
+   asyncpg; 16 keep-alive connections post the same signed bodies;
 3. **webhook**: the same 16 connections post one signed `call_ended` per prepared call (compact JSON
-   in Retell's shape, key presses, a duration) to `POST /webhooks/retell` until `--seconds` are over
+   in Retell's shape, key presses, a duration) to `POST /webhooks/retell` until the slice is over
    or the calls run out; a request counts when it answers 2xx with `accepted`;
-4. **billed**: waits (at most 120 s) until every accepted call is settled (`calls.settlement =
-   'settled'`) and takes the rate from the first request to the last settlement (`settled_at`),
-   warm-up included;
+4. **billed**: waits (at most 120 s) until every call accepted in the round is settled
+   (`calls.settlement = 'settled'`), so that no settlement runs under the next baseline slice, and
+   takes the rate from the round's first request to its last settlement (`settled_at`), warm-up included;
 5. prints the table and both ratios against 0.5, checks every posted call was settled exactly once
    (its call_ended event, usage row, captured hold and capture transfer, one each, and no usage for a
    call that was not posted) and the wallet's `CheckLedger`. It exits with status 1 only if those
@@ -89,6 +94,12 @@ from speechcue.wallet.v1 import wallet_pb2, wallet_pb2_grpc
 
 CONNECTIONS = 16
 WARMUP_SECONDS = 1.0
+# Later rounds' connections warm up for this long only: the processes are warm by then.
+ROUND_WARMUP_SECONDS = 0.25
+# The baseline and the webhook take turns, a slice of each a round: the VM's speed drifts by a third
+# within minutes (the baseline alone gave 1,226 to 2,165/s in runs minutes apart), and scenarios run
+# one after the other would compare two different machines.
+DEFAULT_ROUNDS = 3
 TARGET_RATIO = 0.5
 # The calls service lets one customer have 20 calls in flight and a new customer place 100 an hour
 # (CALLS_CUSTOMER_MAX_CONCURRENT, CALLS_NEW_CUSTOMER_PER_HOUR): the prepared calls are spread so that
@@ -425,13 +436,13 @@ def percentile_ms(latencies: list[float], percent: int) -> float:
 
 
 async def drive(scenario: str, ports: list[int], next_request: Callable[[], SignedWebhook | None], *,
-                seconds: float) -> Measurement:
+                seconds: float, warmup: float = WARMUP_SECONDS) -> Measurement:
     """`CONNECTIONS` keep-alive connections, spread evenly over `ports` (a service's replicas, as a
     load balancer spreads them), post back to back for a warm-up and `seconds`, or until
     `next_request` runs dry; counts the answers that arrive inside the measured window."""
     measurement = Measurement(scenario)
     connections = [await KeepAliveConnection.open(ports[index % len(ports)]) for index in range(CONNECTIONS)]
-    window_start = time.perf_counter() + WARMUP_SECONDS
+    window_start = time.perf_counter() + warmup
     window_end = window_start + seconds
     last_answer = window_start
 
@@ -490,7 +501,8 @@ async def wait_until_billed(calls_database_url: str, webhook: Measurement, *, ti
     try:
         deadline = time.monotonic() + timeout
         while (settled := await connection.fetchval(
-                "SELECT count(*) FROM calls WHERE settlement = 'settled'")) < len(accepted):
+                "SELECT count(*) FROM calls WHERE id = ANY($1) AND settlement = 'settled'",
+                list(accepted))) < len(accepted):
             if time.monotonic() > deadline:
                 print(f"  {len(accepted) - settled:,} calls were not settled within {timeout:.0f} s; the rate below "
                       "is for those that were", flush=True)
@@ -567,9 +579,43 @@ class Results:
     webhook: Measurement
     billed: Billed
     checks: Checks
+    rounds: list[Round] = field(default_factory=list)
 
 
-async def run_benchmark(stack: Stack, *, seconds: float, calls: int) -> Results:
+@dataclass(frozen=True)
+class Round:
+    bare: Measurement
+    webhook: Measurement
+    billed: Billed
+
+    def ratios(self) -> tuple[float, float]:
+        if not self.bare.per_second:
+            return float("nan"), float("nan")
+        return self.webhook.per_second / self.bare.per_second, self.billed.per_second / self.bare.per_second
+
+
+def pooled(scenario: str, measurements: list[Measurement]) -> Measurement:
+    """The rounds' slices of one scenario as one measurement: their answers over their summed windows."""
+    whole = Measurement(scenario)
+    for part in measurements:
+        whole.seconds += part.seconds
+        whole.latencies += part.latencies
+        whole.accepted.update(part.accepted)
+        whole.failures.update(part.failures)
+        whole.finished_at = max(whole.finished_at, part.finished_at)
+    return whole
+
+
+def pooled_billed(parts: list[Billed]) -> Billed:
+    """Each round is billed before the next baseline slice starts (so that no settlement runs under
+    the baseline): the rounds' settled calls over their summed first-request-to-last-settlement times."""
+    return Billed(calls=sum(part.calls for part in parts), settled=sum(part.settled for part in parts),
+                  seconds=sum(part.seconds for part in parts),
+                  latencies=[latency for part in parts for latency in part.latencies],
+                  settled_while_posting=sum(part.settled_while_posting for part in parts))
+
+
+async def run_benchmark(stack: Stack, *, seconds: float, calls: int, rounds: int = DEFAULT_ROUNDS) -> Results:
     for wallet in stack.wallets:
         await wallet.start()
     await stack.sandbox.start()
@@ -583,7 +629,6 @@ async def run_benchmark(stack: Stack, *, seconds: float, calls: int) -> Results:
     print(f"  {preparing_rate:,.0f} calls placed/s", flush=True)
     signed = await signed_webhooks(stack.calls_database_url)
 
-    print(f"bare FastAPI endpoint, one INSERT per request, {CONNECTIONS} connections", flush=True)
     connection = await asyncpg.connect(stack.calls_database_url)
     try:
         await connection.execute(BARE_TABLE)
@@ -593,24 +638,36 @@ async def run_benchmark(stack: Stack, *, seconds: float, calls: int) -> Results:
     bare_requests = [SignedWebhook(call_id, http_post(stack.bare.http_port, body, signature))
                      for call_id, body, signature in signed]
     cycle = itertools.cycle(bare_requests)
-    bare = await drive("bare insert", [stack.bare.http_port], lambda: next(cycle), seconds=seconds)
-    bare.accepted.clear()  # the baseline's bodies repeat; nothing is billed
-    stack.bare.stop()
-
-    print(f"signed call_ended webhooks on the calls service, {CONNECTIONS} connections (calls pid "
-          f"{', '.join(str(replica.pid) for replica in stack.calls)})", flush=True)
     webhook_requests = iter([SignedWebhook(call_id, http_post(stack.calls[0].http_port, body, signature))
                              for call_id, body, signature in signed])
-    webhook = await drive("webhook", [replica.http_port for replica in stack.calls],
-                          lambda: next(webhook_requests, None), seconds=seconds)
-    # The drain is bounded: a settlement far slower than this would be a finding in itself.
-    billed = await wait_until_billed(stack.calls_database_url, webhook, timeout=SETTLE_TIMEOUT_SECONDS)
+    played: list[Round] = []
+    slice_seconds = seconds / rounds
+    for number in range(1, rounds + 1):
+        warmup = WARMUP_SECONDS if number == 1 else ROUND_WARMUP_SECONDS
+        print(f"round {number} of {rounds}: bare FastAPI endpoint, one INSERT per request, {CONNECTIONS} "
+              "connections", flush=True)
+        bare = await drive("bare insert", [stack.bare.http_port], lambda: next(cycle), seconds=slice_seconds,
+                           warmup=warmup)
+        bare.accepted.clear()  # the baseline's bodies repeat; nothing is billed
+        print(f"round {number} of {rounds}: signed call_ended webhooks on the calls service, {CONNECTIONS} "
+              f"connections (calls pid {', '.join(str(replica.pid) for replica in stack.calls)})", flush=True)
+        webhook = await drive("webhook", [replica.http_port for replica in stack.calls],
+                              lambda: next(webhook_requests, None), seconds=slice_seconds, warmup=warmup)
+        # The drain is bounded: a settlement far slower than this would be a finding in itself.
+        billed = await wait_until_billed(stack.calls_database_url, webhook, timeout=SETTLE_TIMEOUT_SECONDS)
+        played.append(Round(bare, webhook, billed))
+        if not webhook.latencies:
+            break  # out of calls
+    stack.bare.stop()
+    webhook = pooled("webhook", [each.webhook for each in played])
+    billed = pooled_billed([each.billed for each in played])
     if billed.settled < billed.calls:
         for calls_replica in stack.calls:
             calls_replica.stop()  # so that the checks below read the databases at rest
     checks = await check_settled_once(stack, list(webhook.accepted))
-    return Results(prepared=len(signed), preparing_rate=preparing_rate, bare=bare, webhook=webhook,
-                   billed=billed, checks=checks)
+    return Results(prepared=len(signed), preparing_rate=preparing_rate,
+                   bare=pooled("bare insert", [each.bare for each in played]), webhook=webhook,
+                   billed=billed, checks=checks, rounds=played)
 
 
 def table_row(scenario: str, rate: float, latencies: list[float], ratio: str = "") -> str:
@@ -622,7 +679,8 @@ def print_report(results: Results, *, seconds: float) -> None:
     bare, webhook, billed, checks = results.bare, results.webhook, results.billed, results.checks
     print()
     print(f"{os.cpu_count()} CPUs ({cpu_model()}), Python {platform.python_version()}, {CONNECTIONS} connections, "
-          f"{seconds:g} s per scenario after {WARMUP_SECONDS:g} s warm-up, {results.prepared:,} calls prepared "
+          f"{seconds:g} s per scenario in {len(results.rounds)} alternating rounds (warm-up {WARMUP_SECONDS:g} s, then "
+          f"{ROUND_WARMUP_SECONDS:g} s), {results.prepared:,} calls prepared "
           f"({results.preparing_rate:,.0f} StartCall/s)")
     print(f"{'scenario':<44} {'per s':>8} {'p50 ms':>9} {'p99 ms':>9} {'vs bare':>7}")
     answered_ratio = webhook.per_second / bare.per_second if bare.per_second else float("nan")
@@ -632,8 +690,12 @@ def print_report(results: Results, *, seconds: float) -> None:
                     f"{answered_ratio:7.2f}"))
     print(table_row("webhook call_ended (billed, end to end)", billed.per_second, billed.latencies,
                     f"{billed_ratio:7.2f}"))
-    print("(billed: settled calls per second from the first request to the last settlement; its p50/p99 are "
-          "each call's request-to-settled time)")
+    print("(billed: settled calls per second from the first request to the last settlement, each round's "
+          "calls settled before the next round; its p50/p99 are each call's request-to-settled time)")
+    for number, each in enumerate(results.rounds, start=1):
+        answered, settled = each.ratios()
+        print(f"  round {number}: bare {each.bare.per_second:,.0f}/s, webhook {each.webhook.per_second:,.0f}/s "
+              f"answered ({answered:.2f}), {each.billed.per_second:,.0f}/s billed ({settled:.2f})")
     for name, ratio in (("answered", answered_ratio), ("billed end to end", billed_ratio)):
         verdict = "PASS" if ratio >= TARGET_RATIO else "FAIL"
         print(f"webhook {name} / bare insert = {ratio:.2f} (target >= {TARGET_RATIO:.2f}): {verdict}")
@@ -650,7 +712,7 @@ def print_report(results: Results, *, seconds: float) -> None:
 
 
 
-def run_in_temporary_folder(*, seconds: float, calls: int, replicas: int) -> Results:
+def run_in_temporary_folder(*, seconds: float, calls: int, replicas: int, rounds: int = DEFAULT_ROUNDS) -> Results:
     """Starts the servers, runs the benchmark and stops them again, whatever happens."""
     with tempfile.TemporaryDirectory(prefix="speechcue-bench-") as name, contextlib.ExitStack() as cleanup:
         folder = Path(name)
@@ -661,15 +723,18 @@ def run_in_temporary_folder(*, seconds: float, calls: int, replicas: int) -> Res
         # Stopped in reverse: the calls service first, so its settlement never meets a stopped wallet.
         for process in (*stack.wallets, stack.sandbox, stack.bare, *stack.calls):
             cleanup.callback(process.stop)
-        return asyncio.run(run_benchmark(stack, seconds=seconds, calls=calls))
+        return asyncio.run(run_benchmark(stack, seconds=seconds, calls=calls, rounds=rounds))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.calls_webhook",
                                      description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per scenario (default 5)")
+    parser.add_argument("--seconds", type=float, default=6.0,
+                        help="measured seconds per scenario, split over the rounds (default 6)")
+    parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS, choices=range(1, 11), metavar="N",
+                        help=f"alternating rounds of the baseline and the webhook (default {DEFAULT_ROUNDS})")
     parser.add_argument("--calls", type=int, default=10_000,
-                        help="ringing calls prepared for the webhooks to end (default 10000, enough for 5 s)")
+                        help="ringing calls prepared for the webhooks to end (default 10000, enough for 6 s)")
     parser.add_argument("--replicas", type=int, default=1, choices=range(1, 5), metavar="N",
                         help="processes of the wallet and of the calls service (default 1); the webhooks' "
                              "connections are spread over the calls replicas; the bare endpoint stays one process")
@@ -683,7 +748,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, exit_on_sigterm)
     try:
         results = run_in_temporary_folder(seconds=arguments.seconds, calls=arguments.calls,
-                                          replicas=arguments.replicas)
+                                          replicas=arguments.replicas, rounds=arguments.rounds)
     except KeyboardInterrupt:
         print("\ninterrupted; the servers it started are stopped", file=sys.stderr)
         sys.exit(130)
