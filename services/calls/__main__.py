@@ -95,6 +95,7 @@ def build(context: ServiceContext, **overrides: Any) -> ServiceParts:
         add_http_routes=routes,
         background=[settlement.run_forever, servicer.dispatcher.run_forever, line_waiter.run_forever,
                     fill_caller_id_pool(context.database, retell), close_at_stop(list_parser)],
+        closers=[ended_calls.close],
     )
 
 

@@ -37,6 +37,11 @@ class _Waiting(Generic[Order, Outcome]):
     outcome: asyncio.Future[Outcome] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
+class GroupCommitClosed(RuntimeError):
+    """The order was not written: its service stopped first. Nothing of it was committed unless its
+    batch's statement had already run, and the caller's sender delivers it again either way."""
+
+
 class GroupCommit(Generic[Order, Outcome]):
     """Collects orders and hands them to `write_batch` in batches, one batch at a time per worker."""
 
@@ -52,9 +57,12 @@ class GroupCommit(Generic[Order, Outcome]):
         self._waiting: deque[_Waiting[Order, Outcome]] = deque()
         self._arrived = asyncio.Event()
         self._workers: list[asyncio.Task[None]] = []
+        self._closed = False
 
     async def submit(self, order: Order) -> Outcome:
         """Writes the order with the next batch and returns its own outcome (or raises its own error)."""
+        if self._closed:
+            raise GroupCommitClosed(f"{self._name} is closed: the service is stopping")
         if not self._workers:
             # Not under the trace of the order that happens to start them: a batch is many orders' work.
             self._workers = [asyncio.create_task(self._write_batches(), name=f"{self._name}-{number}",
@@ -67,8 +75,19 @@ class GroupCommit(Generic[Order, Outcome]):
         return await asyncio.shield(waiting.outcome)
 
     async def close(self) -> None:
+        """Stops the workers when the service stops (after its servers have let their requests end).
+        An order still waiting, or in a batch cut off by the stop, is answered GroupCommitClosed
+        rather than left waiting for ever."""
+        self._closed = True
         await asyncio.gather(*(stop_task(worker, within=STOP_SECONDS) for worker in self._workers))
         self._workers = []
+        self._answer_closed(list(self._waiting))
+        self._waiting.clear()
+
+    def _answer_closed(self, orders: list[_Waiting[Order, Outcome]]) -> None:
+        for waiting in orders:
+            if not waiting.outcome.done():
+                waiting.outcome.set_exception(GroupCommitClosed(f"{self._name} stopped before the order was written"))
 
     def _next_batch(self) -> list[_Waiting[Order, Outcome]]:
         """The oldest orders, no two sharing a conflict key; the rest keep their place."""
@@ -103,6 +122,9 @@ class GroupCommit(Generic[Order, Outcome]):
                     if not waiting.outcome.done():
                         waiting.outcome.set_exception(error)
                 continue
+            except asyncio.CancelledError:  # stopped (close) while this batch was being written
+                self._answer_closed(batch)
+                raise
             for waiting, outcome in zip(batch, outcomes, strict=True):
                 if waiting.outcome.done():
                     continue

@@ -14,7 +14,7 @@ import logging
 import signal
 import socket
 import sys
-from collections.abc import Callable, Coroutine, Generator, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -62,6 +62,9 @@ class ServiceParts:
     consumers: list[ConsumerSpec] = field(default_factory=list)
     add_http_routes: Callable[[FastAPI], None] | None = None
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    # Run at stop once the servers have let their requests end and the background jobs are stopped,
+    # before the database closes: what requests share (a group commit's workers) is closed here.
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 @dataclass
@@ -237,6 +240,8 @@ class RunningService:
                                      strict=True):
                 if not stopped:
                     log.warning("task %s did not stop within %.0f s; leaving it", task.get_name(), STOP_SECONDS)
+        for close in self.parts.closers:
+            await close()
         await self.context.relay.stop()
         await self.context.bus.close()
         await self.context.database.close()

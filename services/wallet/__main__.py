@@ -21,7 +21,7 @@ def build(context: ServiceContext) -> ServiceParts:
     return ServiceParts(grpc_services=[GrpcService(
         wallet_pb2_grpc.add_WalletServiceServicer_to_server, servicer,
         wallet_pb2.DESCRIPTOR.services_by_name["WalletService"].full_name, WALLET_ACCESS,
-    )])
+    )], closers=[servicer.debits.close])
 
 
 if __name__ == "__main__":

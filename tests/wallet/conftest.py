@@ -116,7 +116,8 @@ async def wallet(servers: RunningServers, wallet_database_url: str) -> AsyncIter
         servicer = WalletServicer(context.database, events, settings, clock=clock)
         return ServiceParts(grpc_services=[GrpcService(
             wallet_pb2_grpc.add_WalletServiceServicer_to_server, servicer,
-            wallet_pb2.DESCRIPTOR.services_by_name["WalletService"].full_name, WALLET_ACCESS)])
+            wallet_pb2.DESCRIPTOR.services_by_name["WalletService"].full_name, WALLET_ACCESS)],
+            closers=[servicer.debits.close])
 
     running = await start_service(settings, "wallet", build)
     channel = internal_channel(f"127.0.0.1:{running.grpc_port}", INTERNAL_TOKEN)
