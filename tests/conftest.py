@@ -17,12 +17,21 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from devstack.nats import EmbeddedNats
 from devstack.postgres import EmbeddedPostgres
 from services.runtime.migrations import upgrade_to_head
 
 SERVICES_WITH_DATABASES = ("wallet", "calls", "payments", "bot")
+
+# Property tests without Hypothesis's time limits (200 ms an example, and its health check on slow
+# data generation): a test never depends on how loaded the machine is, and two workers beside a second
+# suite on two cores can stretch one example past any limit. A tight property is one that is checked,
+# not one that is fast; the speed of the code under test lives in bench/.
+hypothesis_settings.register_profile("speechcue", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("speechcue")
 
 
 @dataclass
