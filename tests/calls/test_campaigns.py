@@ -76,7 +76,7 @@ async def test_500_callees_at_concurrency_20_with_retries_and_a_correct_report(c
     assert created.totals.callees == 500 and created.import_report.accepted == 500
     await calls.stub.StartCampaign(calls_pb2.CampaignActionRequest(idempotency_key="go", customer_id=customer,
                                                                    campaign_id=created.id))
-    done = await wait_for_status(calls, customer, created.id, calls_pb2.CAMPAIGN_STATUS_COMPLETED, timeout=240)
+    done = await wait_for_status(calls, customer, created.id, calls_pb2.CAMPAIGN_STATUS_COMPLETED, timeout=600)
     assert calls.retell.max_concurrent_seen <= 20
     dialled: dict[str, int] = {}
     for simulated in calls.retell.calls.values():
