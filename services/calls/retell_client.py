@@ -1,7 +1,11 @@
-"""Retell's HTTP API, the subset the calls service uses. No automatic retries: creating a call is
-retried only by our own code, with the same Retell idempotency key, so a retry never dials twice.
-Errors become domain errors: Retell down → UNAVAILABLE, Retell busy → RESOURCE_EXHAUSTED,
-Retell refusing the request → FAILED_PRECONDITION with Retell's message."""
+"""Retell's HTTP API, the subset the calls service uses. A request whose connection broke is sent once
+more, as retell-sdk's client retries a connection error. Creating a call is the exception: it is sent
+again only when it never left, since a second send after a broken answer could ring the callee twice
+(our own code retries it, with the same Retell idempotency key). At worst a resent create of a flow,
+LLM or agent leaves one unused object at Retell, and a resent stop or delete may be refused as not
+found (RetellNotFound), which its callers already meet when an object is gone. Errors become domain
+errors: Retell down → UNAVAILABLE, Retell busy → RESOURCE_EXHAUSTED, Retell refusing the request →
+FAILED_PRECONDITION with Retell's message."""
 
 from __future__ import annotations
 
@@ -14,6 +18,12 @@ import httpx
 from services.runtime.errors import DependencyUnavailable, FailedPrecondition, QuotaExceeded
 
 log = logging.getLogger(__name__)
+
+# The request never reached Retell: sending it again cannot do anything twice.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# The connection broke before an answer came (a kept-alive connection the other side had just closed,
+# a proxy dropping it): Retell may or may not have acted on the request.
+BROKEN = (*NOT_SENT, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
 
 
 class RetellUnavailable(DependencyUnavailable):
@@ -52,9 +62,17 @@ class RetellClient:
     async def close(self) -> None:
         await self._http.aclose()
 
-    async def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    async def _request(self, method: str, path: str, body: dict[str, Any] | None = None, *,
+                       resend_on: tuple[type[httpx.HTTPError], ...] = BROKEN) -> Any:
+        """One request, sent a second time at once if its connection broke in a way `resend_on` names;
+        a timeout is not resent (Retell is slow, not gone, and the caller's wait would double)."""
         try:
-            response = await self._http.request(method, path, json=body)
+            try:
+                response = await self._http.request(method, path, json=body)
+            except resend_on as error:
+                log.info("Retell %s %s: connection broke (%s); sending it once more",
+                         method, _endpoint(path), type(error).__name__)
+                response = await self._http.request(method, path, json=body)
         except httpx.HTTPError as error:
             raise RetellUnavailable(f"Retell did not answer ({type(error).__name__}); try again shortly") from None
         if response.status_code == 204:
@@ -67,7 +85,7 @@ class RetellClient:
             raise RetellNotFound("Retell does not know this object")
         if response.status_code >= 400:
             message = _error_message(response)
-            log.warning("Retell refused %s %s: %s %s", method, path.split("/")[1], response.status_code, message)
+            log.warning("Retell refused %s %s: %s %s", method, _endpoint(path), response.status_code, message)
             raise RetellRejected(f"the call provider refused the request: {message}")
         return response.json()
 
@@ -110,13 +128,18 @@ class RetellClient:
                                  current=_count(answer, "current_concurrency"))
 
     async def create_phone_call(self, body: dict[str, Any]) -> dict[str, Any]:
-        return dict(await self._request("POST", "/v2/create-phone-call", body))
+        return dict(await self._request("POST", "/v2/create-phone-call", body, resend_on=NOT_SENT))
 
     async def get_call(self, call_id: str) -> dict[str, Any]:
         return dict(await self._request("GET", f"/v2/get-call/{call_id}"))
 
     async def stop_call(self, call_id: str) -> None:
         await self._request("POST", f"/v2/stop-call/{call_id}")
+
+
+def _endpoint(path: str) -> str:
+    """The endpoint's name for a log line, without the object's id: /v2/get-call/call_1 → get-call."""
+    return path.removeprefix("/v2").split("/")[1]
 
 
 def _count(answer: Any, key: str) -> int:

@@ -71,7 +71,7 @@ async def test_a_callback_offered_on_the_options_screen_is_said_at_every_menu_an
     await person.say(CALLEE)
     await person.press("Any from the pool")
     await person.press("Call now")
-    outcome = await person.wait_for_text("asked to be called back", within=60)
+    outcome = await person.wait_for_text("asked to be called back")
     assert "around" in message_text(outcome) and "their time" in message_text(outcome)
 
     await person.press(EN("callback.call_back"))

@@ -100,7 +100,7 @@ async def test_a_running_campaign_says_its_callees_wait_for_their_calling_hours(
             break
         await asyncio.sleep(0.05)
     # London's call over, nothing else moves until Tokyo's morning: no progress message edits the screen.
-    progress = await person.wait_for_text("1 of 3 done", within=30.0)
+    progress = await person.wait_for_text("1 of 3 done")
     # The progress message says why the rest wait, as the campaign's screen does.
     assert "2 callees wait for their calling hours: next at 8:00" in message_text(progress)
     await person.press("Open the campaign")
@@ -167,7 +167,7 @@ async def test_money_running_out_pauses_the_campaign_saying_so_with_top_up_and_p
     await new_campaign_now(person, numbers)
     await person.press("▶️ Start now")
     await person.wait_for(lambda m: "paused" in message_text(m) and "Open the campaign" in message_text(m),
-                          within=30.0, what="the paused progress message")
+                          what="the paused progress message")
     await person.press("Open the campaign")
     screen = message_text(await person.wait_for_text("▶️ Resume"))
     assert "💸 Paused: your balance and plan minutes ran out. Top up or choose a plan, then resume." in screen

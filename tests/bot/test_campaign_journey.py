@@ -58,9 +58,9 @@ async def test_a_scheduled_campaign_sends_its_reminder_progress_and_report(bot: 
     await campaign_tick(bot, 13)
 
     progress = await person.wait_for(lambda m: "completed" in message_text(m) and "20 of 20 done" in message_text(m),
-                                     within=60.0, what="the completed progress message")
+                                     what="the completed progress message")
     assert "█" * 12 in message_text(progress)
-    document = await person.wait_for(lambda m: "document" in m, within=30.0, what="the report")
+    document = await person.wait_for(lambda m: "document" in m, what="the report")
     chart = await person.wait_for(lambda m: "photo" in m and "Outcomes" in (m.get("caption") or ""),
                                   what="the chart")
     assert chart["photo"]
@@ -99,7 +99,7 @@ async def test_an_uploaded_csv_list_is_read_and_started_now(bot: BotHarness) -> 
     assert "1 invalid" in message_text(report)
     await person.press("Start now")
     # To its end, so nothing is in flight when the services stop.
-    await person.wait_for(lambda m: "3 of 3 done" in message_text(m), within=60.0, what="the finished campaign")
+    await person.wait_for(lambda m: "3 of 3 done" in message_text(m), what="the finished campaign")
 
 
 async def test_the_choices_above_the_list_become_the_campaigns(bot: BotHarness) -> None:

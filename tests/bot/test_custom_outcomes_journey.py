@@ -99,11 +99,11 @@ async def test_a_customer_defines_two_fields_reads_the_answers_and_finds_the_lea
     await bot.calls.script_callee(KEEN, answers={"interested?": True, "preferred day": "Tue"})
     await bot.calls.script_callee(NOT_KEEN, answers={"interested?": False, "preferred day": "Mon"})
     await call(person, KEEN)
-    first = await person.wait_for(lambda m: EN("fields.outcome_answers") in message_text(m), within=60,
+    first = await person.wait_for(lambda m: EN("fields.outcome_answers") in message_text(m),
                                   what="the first call's answers")
     assert "⭐ interested?: yes" in message_text(first) and "preferred day: Tue" in message_text(first)
     await call(person, NOT_KEEN)
-    second = await person.wait_for(lambda m: "interested?: no" in message_text(m), within=60,
+    second = await person.wait_for(lambda m: "interested?: no" in message_text(m),
                                    what="the second call's answers")
     assert "⭐" not in message_text(second) and "preferred day: Mon" in message_text(second)
 
@@ -165,7 +165,7 @@ async def test_a_campaigns_report_has_the_answers_as_columns_and_a_chart_of_them
         list=f"{KEEN}\n{NOT_KEEN}".encode()))
     await bot.calls.stub.StartCampaign(calls_pb2.CampaignActionRequest(
         idempotency_key="go", customer_id=customer, campaign_id=created.id))
-    await person.wait_for(lambda m: "document" in m, within=60.0, what="the completion report")
+    await person.wait_for(lambda m: "document" in m, what="the completion report")
     for placed in (await bot.calls.stub.ListCalls(calls_pb2.ListCallsRequest(
             customer_id=customer, campaign_id=created.id))).calls:
         await bot.calls.settled(customer, placed.id, analyzed=True)

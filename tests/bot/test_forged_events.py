@@ -19,7 +19,7 @@ from services.sandbox.app import build_sandbox
 from services.sandbox.settings import SandboxSettings
 from services.sandbox.telegram_simulator import TelegramSimulator
 from speechcue.events.v1 import payments_events_pb2
-from tests.bot.conftest import TELEGRAM_SECRET, TELEGRAM_TOKEN, bot_settings, start_bot
+from tests.bot.conftest import REPLY_WITHIN, TELEGRAM_SECRET, TELEGRAM_TOKEN, bot_settings, start_bot
 from tests.conftest import RunningServers
 from tests.event_reader import delete_stream, read_events
 from tests.nats_users import connect_as, require_speechcue_users, service_bus
@@ -84,7 +84,7 @@ async def test_a_forged_topup_is_refused_and_the_bot_never_announces_it(
         await payments.publish_all([(TOPUP_CONFIRMED, topup(500), uuid.uuid4().hex)])
     finally:
         await payments.close()
-    await telegram.wait_until(lambda: telegram.bot_messages(CHAT) or None, within=30.0)
+    await telegram.wait_until(lambda: telegram.bot_messages(CHAT) or None, within=REPLY_WITHIN)
     assert [message["text"] for message in telegram.bot_messages(CHAT)] == [
         "✅ Payment confirmed: $5.00 in USDT was added to your wallet."]
     assert [event.type for event in await read_events(servers.nats_url, "PAYMENTS", "payments.>")] == [TOPUP_CONFIRMED]

@@ -103,7 +103,7 @@ async def test_new_customer_tops_up_buys_a_plan_builds_a_flow_and_reads_a_call_o
     await person.press(first_line(words, "call.caller_auto"))
     await person.press(first_line(words, "call.confirm"))
 
-    outcome = await person.wait_for(lambda m: words("call.outcome.keys", keys="2") in message_text(m), within=30.0,
+    outcome = await person.wait_for(lambda m: words("call.outcome.keys", keys="2") in message_text(m),
                                     what="the call outcome")
     text = message_text(outcome)
     assert words("call.outcome.duration", duration="1:05") in text

@@ -43,7 +43,7 @@ async def campaign_of_two(bot: BotHarness, last_delivery: dict[str, Any]) -> tup
 
 async def completion_report(bot: BotHarness, person: Person) -> tuple[dict[str, Any], list[list[str]]]:
     """The completion report's document message and its CSV rows."""
-    document = await person.wait_for(lambda m: "document" in m, within=60.0, what="the completion report")
+    document = await person.wait_for(lambda m: "document" in m, what="the completion report")
     return document, list(csv.reader(io.StringIO((await downloaded(bot, document["document"]["file_id"])).decode())))
 
 

@@ -16,7 +16,7 @@ from services.runtime.outbox import build_envelope
 from services.runtime.service_main import RunningService
 from services.sandbox.telegram_simulator import TelegramSimulator
 from speechcue.events.v1 import calls_events_pb2
-from tests.bot.conftest import bots_alone
+from tests.bot.conftest import REPLY_WITHIN, bots_alone
 from tests.conftest import RunningServers
 
 CUSTOMERS = 100
@@ -102,7 +102,7 @@ async def test_a_redelivered_event_sends_nothing_twice(servers: RunningServers,
                                              headers={"Nats-Msg-Id": f"{envelope.event_id}-{attempt}"})
     finally:
         await client.close()
-    message = await telegram.wait_until(lambda: telegram.bot_messages(FIRST_CHAT) or None, within=10.0)
+    message = await telegram.wait_until(lambda: telegram.bot_messages(FIRST_CHAT) or None, within=REPLY_WITHIN)
     await asyncio.sleep(1.5)
     messages = telegram.bot_messages(FIRST_CHAT)
     assert len(messages) == 1, messages

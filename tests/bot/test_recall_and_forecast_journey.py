@@ -64,7 +64,7 @@ async def test_re_calling_the_no_answers_of_a_finished_campaign_calls_exactly_th
     text = message_text(confirm)
     assert "Reminders – No answer" in text and "Likely to answer: about" in text and "An estimate" in text
     await person.press("Start now")
-    await person.wait_for(lambda m: "2 of 2 done" in message_text(m), within=60.0, what="the re-call's end")
+    await person.wait_for(lambda m: "2 of 2 done" in message_text(m), what="the re-call's end")
     # The callees who did not answer were called once more; the others were not.
     assert dialled(bot) == {**dict.fromkeys(ANSWERING, 1), **dict.fromkeys(SILENT, 2)}
 

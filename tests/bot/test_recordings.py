@@ -33,7 +33,7 @@ async def recorded_call(bot: BotHarness, person: Person, customer: str, **scenar
     await person.press("Recording: off")
     await person.wait_for(lambda m: "Recording: on" in str(m.get("reply_markup")), what="the recording on")
     await person.press("Call now")
-    await person.wait_for_button(RECORDING, within=30.0)
+    await person.wait_for_button(RECORDING)
 
 
 def audio_messages(person: Person) -> list[dict[str, object]]:
@@ -90,7 +90,7 @@ async def test_an_unrecorded_call_offers_no_recording(bot: BotHarness) -> None:
     await bot.calls.script_callee(CALLEE, duration_ms=65_000, keys=[{"digit": "1", "at_ms": 2000}])
     await at_the_call_quote(person, CALLEE)
     await person.press("Call now")
-    outcome = await person.wait_for_text("Keys pressed: 1", within=30.0)
+    outcome = await person.wait_for_text("Keys pressed: 1")
     assert RECORDING not in message_text(outcome)
     await person.press("Main menu")
     await person.press("Results")

@@ -16,7 +16,7 @@ from services.runtime.outbox import build_envelope
 from services.runtime.tracing import NATS_HEADER
 from services.sandbox.telegram_simulator import ApiCall, TelegramSimulator
 from speechcue.events.v1 import calls_events_pb2
-from tests.bot.conftest import bots_alone
+from tests.bot.conftest import REPLY_WITHIN, bots_alone
 from tests.bot.test_notifications import FIRST_CHAT, register_customers
 from tests.conftest import RunningServers
 from tests.log_lines import LogLines, log_lines  # noqa: F401
@@ -56,11 +56,11 @@ async def test_a_chat_inside_its_second_does_not_hold_up_another_chats_message(
         telegram.open_chat(chat)
     await queue(database_url, BUSY_CHAT, "first to the busy chat")
     await queue(database_url, BUSY_CHAT, "second to the busy chat")
-    first = await telegram.wait_until(lambda: sent(telegram, "first to the busy chat"), within=30.0)
+    first = await telegram.wait_until(lambda: sent(telegram, "first to the busy chat"), within=REPLY_WITHIN)
 
     # The busy chat's second message must wait CHAT_GAP_SECONDS; the other chat's need not.
     await queue(database_url, OTHER_CHAT, "to the other chat")
-    second = await telegram.wait_until(lambda: sent(telegram, "second to the busy chat"), within=30.0)
+    second = await telegram.wait_until(lambda: sent(telegram, "second to the busy chat"), within=REPLY_WITHIN)
     other = sent(telegram, "to the other chat")
 
     assert other is not None and telegram.calls.index(other) < telegram.calls.index(second), \

@@ -14,7 +14,15 @@ from services.bot.i18n import LANGUAGES, Words
 from services.bot.routing import router
 from services.sandbox.telegram_simulator import TelegramSimulator
 from speechcue.wallet.v1 import wallet_pb2
-from tests.bot.conftest import BotHarness, Person, at_the_call_quote, find_button, forge_press, message_text
+from tests.bot.conftest import (
+    REPLY_WITHIN,
+    BotHarness,
+    Person,
+    at_the_call_quote,
+    find_button,
+    forge_press,
+    message_text,
+)
 from tests.calls.conftest import CALLEE, menu_flow
 
 COMMANDS = ["start", "menu", "help", "cancel"]
@@ -22,7 +30,7 @@ COMMANDS = ["start", "menu", "help", "cancel"]
 
 async def menus_published(telegram: TelegramSimulator) -> dict[str, list[dict[str, str]]]:
     """Every language's command menu and the default one, once the bot has set the last of them."""
-    await telegram.wait_until(lambda: telegram.commands_for("") or None, within=15.0)
+    await telegram.wait_until(lambda: telegram.commands_for("") or None, within=REPLY_WITHIN)
     return {language: telegram.commands_for(language) for language in [*LANGUAGES, ""]}
 
 
@@ -122,7 +130,7 @@ async def test_a_plan_is_bought_from_the_wallet_only_once_confirmed_and_once(bot
     # A second tap on the same Yes, arriving late (here under the plan's notification; other
     # notifications, such as a low balance, may arrive after it): the same purchase, answered again,
     # paid once.
-    activated = await person.wait_for_text("Your plan", within=60.0)  # an event away: slow on a loaded machine
+    activated = await person.wait_for_text("Your plan")  # an event away: slow on a loaded machine
     await forge_press(bot, person, yes, activated["message_id"])
     await person.wait_for(lambda m: m["message_id"] == activated["message_id"] and m["text"].startswith("✅"),
                           what="the second tap answered")
@@ -149,7 +157,7 @@ async def test_a_notification_opens_its_screen_as_a_new_message_and_stays(bot: B
     await at_the_purchase_confirmation(person)
     await person.press("Yes, buy it")
 
-    activated = await person.wait_for_text("Your plan", within=60.0)  # wallet.subscription.activated
+    activated = await person.wait_for_text("Your plan")  # wallet.subscription.activated
     deep_link = find_button(activated, "Wallet")
     assert deep_link == "!wallet"
     await person.press_data(deep_link, activated["message_id"])
@@ -168,7 +176,7 @@ async def test_main_menu_under_a_call_outcome_leaves_the_outcome_and_sends_the_m
     await bot.calls.script_callee(CALLEE, duration_ms=30_000, keys=[{"digit": "1", "at_ms": 2000}])
     await at_the_call_quote(person, CALLEE)
     await person.press("Call now")
-    outcome = await person.wait_for_text("Keys pressed: 1", within=40.0)
+    outcome = await person.wait_for_text("Keys pressed: 1")
 
     home = find_button(outcome, "Main menu")
     assert home is not None and home.startswith("!")

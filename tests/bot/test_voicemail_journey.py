@@ -51,18 +51,18 @@ async def test_a_voicemail_is_retried_by_its_rule_and_counted_apart_in_the_chat(
     start = bot.calls.clock.now
     await person.press("Start now")
 
-    await person.wait_for(lambda m: "answered 1 · voicemail 0 · not reached 0" in message_text(m), within=60.0,
+    await person.wait_for(lambda m: "answered 1 · voicemail 0 · not reached 0" in message_text(m),
                           what="the first round in the progress message")
     await retries_waiting(bot, customer, campaign.id, 2)
     bot.calls.clock.now = start + timedelta(minutes=30)
-    await person.wait_for(lambda m: "not reached 1" in message_text(m), within=60.0, what="the busy line given up")
+    await person.wait_for(lambda m: "not reached 1" in message_text(m), what="the busy line given up")
     assert (dials_to(bot, BUSY), dials_to(bot, MACHINE)) == (2, 1)
     bot.calls.clock.now = start + timedelta(hours=4)
-    done = await person.wait_for(lambda m: "3 of 3 done" in message_text(m), within=60.0, what="the finished campaign")
+    done = await person.wait_for(lambda m: "3 of 3 done" in message_text(m), what="the finished campaign")
     assert "answered 1 · voicemail 1 · not reached 1" in message_text(done)
     assert dials_to(bot, MACHINE) == 2
 
-    document = await person.wait_for(lambda m: "document" in m, within=30.0, what="the report")
+    document = await person.wait_for(lambda m: "document" in m, what="the report")
     chart = await person.wait_for(lambda m: "photo" in m, what="the chart")
     assert chart["photo"]
     rows = {row["number"]: row for row in csv.DictReader(io.StringIO(
