@@ -1,11 +1,14 @@
-"""Retell's HTTP API, the subset the calls service uses. A request whose connection broke is sent once
-more, as retell-sdk's client retries a connection error. Creating a call is the exception: it is sent
-again only when it never left, since a second send after a broken answer could ring the callee twice
-(our own code retries it, with the same Retell idempotency key). At worst a resent create of a flow,
-LLM or agent leaves one unused object at Retell, and a resent stop or delete may be refused as not
-found (RetellNotFound), which its callers already meet when an object is gone. Errors become domain
-errors: Retell down → UNAVAILABLE, Retell busy → RESOURCE_EXHAUSTED, Retell refusing the request →
-FAILED_PRECONDITION with Retell's message."""
+"""Retell's HTTP API, the subset the calls service uses. A request whose connection broke before its
+answer came is sent once more, at once, as retell-sdk's client retries a connection error: a kept-alive
+connection the other side has just closed looks like that. Creating a call is safe to send twice: its
+body carries the call's Retell `idempotency_key` (retell-sdk: "retry the same request for up to one
+hour without creating another call"). A resent create of a flow, LLM or agent leaves at worst one
+unused object at Retell, and a resent stop or delete may be refused as not found (RetellNotFound),
+which its callers already meet when an object is gone. A timeout is not resent: Retell is slow, not
+gone, and the caller's wait would double.
+
+Errors become domain errors: Retell down → UNAVAILABLE, Retell busy → RESOURCE_EXHAUSTED, Retell
+refusing the request → FAILED_PRECONDITION with Retell's message."""
 
 from __future__ import annotations
 
@@ -19,11 +22,8 @@ from services.runtime.errors import DependencyUnavailable, FailedPrecondition, Q
 
 log = logging.getLogger(__name__)
 
-# The request never reached Retell: sending it again cannot do anything twice.
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-# The connection broke before an answer came (a kept-alive connection the other side had just closed,
-# a proxy dropping it): Retell may or may not have acted on the request.
-BROKEN = (*NOT_SENT, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+# The connection broke before an answer came, or never opened.
+BROKEN = (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
 
 
 class RetellUnavailable(DependencyUnavailable):
@@ -62,14 +62,11 @@ class RetellClient:
     async def close(self) -> None:
         await self._http.aclose()
 
-    async def _request(self, method: str, path: str, body: dict[str, Any] | None = None, *,
-                       resend_on: tuple[type[httpx.HTTPError], ...] = BROKEN) -> Any:
-        """One request, sent a second time at once if its connection broke in a way `resend_on` names;
-        a timeout is not resent (Retell is slow, not gone, and the caller's wait would double)."""
+    async def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         try:
             try:
                 response = await self._http.request(method, path, json=body)
-            except resend_on as error:
+            except BROKEN as error:
                 log.info("Retell %s %s: connection broke (%s); sending it once more",
                          method, _endpoint(path), type(error).__name__)
                 response = await self._http.request(method, path, json=body)
@@ -128,7 +125,7 @@ class RetellClient:
                                  current=_count(answer, "current_concurrency"))
 
     async def create_phone_call(self, body: dict[str, Any]) -> dict[str, Any]:
-        return dict(await self._request("POST", "/v2/create-phone-call", body, resend_on=NOT_SENT))
+        return dict(await self._request("POST", "/v2/create-phone-call", body))
 
     async def get_call(self, call_id: str) -> dict[str, Any]:
         return dict(await self._request("GET", f"/v2/get-call/{call_id}"))
