@@ -84,6 +84,7 @@ from bench.signals import exit_on_sigterm
 from bench.wallet_debit import cpu_model
 from devstack.ports import free_port
 from services.calls.calling_window import inside_window
+from services.calls.destinations import DEFAULT_ALLOWED_COUNTRIES
 from services.calls.phone_numbers import timezones_of
 from services.runtime.callers import HARNESS, development_token
 from services.runtime.grpc_client import internal_channel
@@ -114,7 +115,8 @@ WEBHOOK_PATH = "/webhooks/retell"
 SETTLE_POLL_SECONDS = 0.1
 # Bounds the wait for the last settlement; a run that hits it reports the calls left unsettled.
 SETTLE_TIMEOUT_SECONDS = 120.0
-# One of these is inside 08:00–21:00 local time at any moment (as in tests/calls/test_crash.py).
+# One of these is inside 08:00–21:00 local time at any moment (as in tests/calls/test_crash.py); Japan
+# and Australia are outside the default destinations, so the calls service is told to allow them.
 NUMBERS_AROUND_THE_WORLD = ("+14155550123", "+442071838750", "+81312345678", "+61212345678", "+12125550123")
 
 # The baseline's one statement; the service stores each payload as JSONB too (call_events.payload).
@@ -202,6 +204,7 @@ def build_stack(folder: Path, *, wallet_database_url: str, calls_database_url: s
             "RETELL_API_KEY": RETELL_KEY, "RETELL_BASE_URL": f"http://127.0.0.1:{sandbox_http}",
             "SPEECHCUE_PUBLIC_BASE_URL": f"http://127.0.0.1:{calls_http}",
             "WALLET_GRPC_ADDR": grpc_target(wallet_grpc),
+            "CALLS_ALLOWED_COUNTRIES": f"{DEFAULT_ALLOWED_COUNTRIES},JP,AU",
         }, http_port=calls_http, ready_path="/readyz", log_path=folder / f"calls-{index + 1}.log"))
     bare = ServiceProcess("bare insert", ["-m", "bench.calls_webhook", "--serve-bare-insert"], {
         "BENCH_DATABASE_URL": calls_database_url, "BENCH_HTTP_PORT": str(bare_http),
