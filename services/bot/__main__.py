@@ -9,7 +9,6 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import FastAPI
 from telegram import Bot
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application
@@ -24,6 +23,7 @@ from services.bot.servicer import BotServicer
 from services.bot.settings import BotSettings
 from services.bot.updates import UpdateHandling
 from services.bot.webhook import add_telegram_webhook
+from services.runtime.http_app import ServiceApp
 from services.runtime.service_main import GrpcService, ServiceContext, ServiceParts, service_command_line
 from speechcue.bot.v1 import bot_pb2, bot_pb2_grpc
 
@@ -86,7 +86,7 @@ def build(context: ServiceContext, **overrides: Any) -> ServiceParts:
     servicer = BotServicer(context.database, NotificationTick(services, sender.wake,
                                                               retention_days=settings.bot_retention_days))
 
-    def routes(app: FastAPI) -> None:
+    def routes(app: ServiceApp) -> None:
         add_telegram_webhook(app, handling=handling, secret=settings.telegram_webhook_secret, bot=bot)
 
     return ServiceParts(

@@ -10,8 +10,6 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI
-
 from services.calls.access import CALLS_ACCESS
 from services.calls.caller_ids import enabled_caller_ids, sync_from_retell
 from services.calls.ended_calls import EndedCalls
@@ -26,6 +24,7 @@ from services.calls.webhook import add_retell_webhook
 from services.runtime.callers import settings_token
 from services.runtime.database import Database
 from services.runtime.grpc_client import internal_channel
+from services.runtime.http_app import ServiceApp
 from services.runtime.service_main import GrpcService, ServiceContext, ServiceParts, service_command_line
 from speechcue.calls.v1 import calls_pb2, calls_pb2_grpc
 from speechcue.wallet.v1 import wallet_pb2_grpc
@@ -84,7 +83,7 @@ def build(context: ServiceContext, **overrides: Any) -> ServiceParts:
 
     ended_calls = EndedCalls(context.database, on_recorded=call_ended)
 
-    def routes(app: FastAPI) -> None:
+    def routes(app: ServiceApp) -> None:
         add_retell_webhook(app, database=context.database, events=events, ended_calls=ended_calls,
                            api_key=settings.retell_api_key, clock=servicer.clock)
 

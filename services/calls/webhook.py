@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from fastapi import FastAPI
 from starlette.datastructures import Headers
 
 from services.calls import metrics
@@ -28,7 +27,7 @@ from services.calls.retell_events import read_webhook, signature_is_valid
 from services.calls.retell_webhook_schema import OPENAPI_EXTRA
 from services.calls.webhook_redaction import without_key_presses
 from services.runtime.database import Database
-from services.runtime.http_app import add_fast_post
+from services.runtime.http_app import ServiceApp, add_fast_post
 from services.runtime.tracing import trace_id_of, traced
 from services.runtime.webhook_json import parse_json, storable_json
 
@@ -39,7 +38,7 @@ _ANSWERS = {outcome: json.dumps({"status": outcome}).encode()
 _BAD_SIGNATURE = json.dumps({"error": "bad or stale signature"}).encode()
 
 
-def add_retell_webhook(app: FastAPI, *, database: Database, events: CallsEvents, ended_calls: EndedCalls,
+def add_retell_webhook(app: ServiceApp, *, database: Database, events: CallsEvents, ended_calls: EndedCalls,
                        api_key: str, clock: Callable[[], datetime]) -> None:
     async def retell_webhook(raw: bytes, headers: Headers) -> tuple[int, bytes]:
         """Receives one signed Retell call event."""

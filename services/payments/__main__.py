@@ -6,8 +6,6 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI
-
 from services.payments.access import PAYMENTS_ACCESS
 from services.payments.credits import CreditDelivery
 from services.payments.dynopay_client import DynoPayClient
@@ -16,6 +14,7 @@ from services.payments.settings import PaymentsSettings
 from services.payments.webhook import add_dynopay_webhook
 from services.runtime.callers import settings_token
 from services.runtime.grpc_client import internal_channel
+from services.runtime.http_app import ServiceApp
 from services.runtime.service_main import GrpcService, ServiceContext, ServiceParts, service_command_line
 from speechcue.payments.v1 import payments_pb2, payments_pb2_grpc
 from speechcue.wallet.v1 import wallet_pb2_grpc
@@ -36,7 +35,7 @@ def build(context: ServiceContext, **overrides: Any) -> ServiceParts:
     credits = CreditDelivery(context.database, wallet, clock)
     servicer = PaymentsServicer(context.database, dynopay, wallet, context.relay, credits, settings, clock)
 
-    def routes(app: FastAPI) -> None:
+    def routes(app: ServiceApp) -> None:
         add_dynopay_webhook(app, database=context.database, dynopay=dynopay, relay=context.relay, credits=credits,
                             secret=settings.dynopay_webhook_secret, clock=clock)
 

@@ -4,6 +4,7 @@ request metrics. Services add their webhook routes to the app this returns.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,6 +23,7 @@ ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 # a JSON body out (add_fast_post).
 FastEndpoint = Callable[[bytes, Headers], Awaitable[tuple[int, bytes]]]
 _JSON_HEADER = (b"content-type", b"application/json")
+log = logging.getLogger(__name__)
 
 
 class BodySizeLimit:
@@ -121,11 +123,12 @@ class RequestMetrics:
 
 class FastPosts:
     """POSTs to the paths registered with `add_fast_post`, answered here, inside the request metrics
-    and the body size limit but below FastAPI's exception handling, routing, request objects and
-    dependency solving: for Retell's call_ended, which every call sends, those were 13 % of the calls
-    process in bench.calls_webhook's profile, more than its handler (bench/README.md). Every other
-    request goes on to FastAPI. An endpoint's exception reaches Starlette's outermost middleware,
-    which answers 500, as a route's would."""
+    and the body size limit but in front of FastAPI: its exception and telemetry middlewares, routing,
+    request objects and dependency solving were 13 % of the calls process in bench.calls_webhook's
+    profile for Retell's call_ended, which every call sends, more than its handler; FastAPI's own entry
+    (its telemetry check reads the environment on every request) another 3 % (bench/README.md). Every
+    other request goes on to FastAPI. An endpoint's exception is logged and answered 500, as FastAPI
+    answers a route's."""
 
     def __init__(self, app: ASGIApp, posts: dict[str, tuple[BaseRoute, FastEndpoint]]) -> None:
         self.app = app
@@ -141,7 +144,12 @@ class FastPosts:
         body = await _whole_body(receive)
         if body is None:
             return  # the client went away: nobody to answer
-        status, answer = await endpoint(body, Headers(scope=scope))
+        try:
+            status, answer = await endpoint(body, Headers(scope=scope))
+        except Exception:
+            log.exception("POST %s failed", scope["path"])
+            await _plain(send, 500, b"Internal Server Error")
+            return
         await send({"type": "http.response.start", "status": status,
                     "headers": [_JSON_HEADER, (b"content-length", str(len(answer)).encode())]})
         await send({"type": "http.response.body", "body": answer})
@@ -159,7 +167,7 @@ async def _whole_body(receive: Receive) -> bytes | None:
             return b"".join(chunks)
 
 
-def add_fast_post(app: FastAPI, path: str, endpoint: FastEndpoint, *, openapi_extra: dict[str, Any]) -> None:
+def add_fast_post(app: ServiceApp, path: str, endpoint: FastEndpoint, *, openapi_extra: dict[str, Any]) -> None:
     """`POST path` answered by `endpoint` through FastPosts. The route is also FastAPI's, with the same
     endpoint, so the OpenAPI document describes it (and a request FastPosts did not take is answered
     alike). The endpoint's docstring is the route's summary."""
@@ -171,11 +179,26 @@ def add_fast_post(app: FastAPI, path: str, endpoint: FastEndpoint, *, openapi_ex
     through_fastapi.__doc__ = endpoint.__doc__
     app.post(path, openapi_extra=openapi_extra, name=getattr(endpoint, "__name__", path))(through_fastapi)
     route = next(r for r in reversed(app.router.routes) if getattr(r, "path", None) == path)
-    app.state.fast_posts[path] = (route, endpoint)
+    app.fast_posts[path] = (route, endpoint)
 
 
-def create_http_app(*, service: str, readiness: ReadinessCheck, max_body_bytes: int) -> FastAPI:
-    app = FastAPI(title=f"speechcue-{service}", docs_url=None, redoc_url=None, openapi_url="/openapi.json")
+class ServiceApp(FastAPI):
+    """A service's FastAPI app with the request metrics, the body size limit and the fast posts in
+    front of it: every request passes them first, and only the requests FastPosts does not take enter
+    FastAPI (whose own middlewares then sit inside the metrics, as before)."""
+
+    def __init__(self, *, max_body_bytes: int, **settings: Any) -> None:
+        super().__init__(**settings)
+        self.fast_posts: dict[str, tuple[BaseRoute, FastEndpoint]] = {}
+        self._entry = RequestMetrics(BodySizeLimit(FastPosts(super().__call__, self.fast_posts), max_body_bytes))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._entry(scope, receive, send)
+
+
+def create_http_app(*, service: str, readiness: ReadinessCheck, max_body_bytes: int) -> ServiceApp:
+    app = ServiceApp(max_body_bytes=max_body_bytes, title=f"speechcue-{service}", docs_url=None, redoc_url=None,
+                     openapi_url="/openapi.json")
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -193,9 +216,4 @@ def create_http_app(*, service: str, readiness: ReadinessCheck, max_body_bytes: 
     async def metrics_endpoint() -> Response:
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    app.state.fast_posts = {}
-    # Outermost last: the request metrics, then the body size limit, then the fast posts.
-    app.add_middleware(FastPosts, posts=app.state.fast_posts)
-    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
-    app.add_middleware(RequestMetrics)
     return app

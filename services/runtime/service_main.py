@@ -31,7 +31,7 @@ from services.runtime.consumers import ConsumerSpec, EventConsumer
 from services.runtime.database import Database
 from services.runtime.event_bus import EventBus, NatsIdentity
 from services.runtime.grpc_interceptor import ServiceInterceptor
-from services.runtime.http_app import create_http_app
+from services.runtime.http_app import ServiceApp, create_http_app
 from services.runtime.logs import configure_logging, secret_values
 from services.runtime.migrations import upgrade_to_head
 from services.runtime.outbox import OutboxRelay
@@ -60,7 +60,7 @@ class GrpcService:
 class ServiceParts:
     grpc_services: list[GrpcService] = field(default_factory=list)
     consumers: list[ConsumerSpec] = field(default_factory=list)
-    add_http_routes: Callable[[FastAPI], None] | None = None
+    add_http_routes: Callable[[ServiceApp], None] | None = None
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     # Run at stop once the servers have let their requests end and the background jobs are stopped,
     # before the database closes: what requests share (a group commit's workers) is closed here.

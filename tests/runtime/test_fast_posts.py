@@ -9,6 +9,7 @@ import json
 from collections.abc import AsyncIterator
 
 import httpx
+import pytest
 from starlette.datastructures import Headers
 
 from services.runtime import metrics
@@ -88,12 +89,14 @@ async def test_an_oversized_body_is_refused_with_413_before_the_endpoint_sees_it
     assert endpoint.seen == []
 
 
-async def test_an_endpoint_that_fails_is_answered_500_and_counted() -> None:
+async def test_an_endpoint_that_fails_is_answered_500_counted_and_logged(caplog: pytest.LogCaptureFixture) -> None:
     before = requests_counted("500")
     async with client_for(Recorder(status=500)) as client:
         answer = await client.post(PATH, content=b"{}")
     assert answer.status_code == 500
     assert requests_counted("500") == before + 1
+    [failed] = [record for record in caplog.records if record.getMessage() == f"POST {PATH} failed"]
+    assert failed.exc_info is not None and str(failed.exc_info[1]) == "the endpoint failed"
 
 
 async def test_other_methods_and_paths_still_reach_fastapi() -> None:
