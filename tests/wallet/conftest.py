@@ -129,3 +129,5 @@ async def wallet(servers: RunningServers, wallet_database_url: str) -> AsyncIter
     finally:
         await channel.close()
         await running.stop()
+        if harness.running is not running:  # a test that stopped the wallet and started another
+            await harness.running.stop()
