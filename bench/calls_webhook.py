@@ -78,6 +78,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from bench.process_cpu import cpu_seconds, spent
 from bench.servers import start_wallet_and_calls_servers
 from bench.service_process import ServiceProcess
 from bench.signals import exit_on_sigterm
@@ -169,6 +170,14 @@ class Stack:
     calls_grpc: str
     wallet_database_url: str
     calls_database_url: str
+    postgres_pid: int = 0
+    nats_pid: int = 0
+
+    def process_groups(self) -> dict[str, list[int]]:
+        """The processes whose CPU a slice reports, by role (bench/process_cpu.py)."""
+        return {"calls": [replica.pid for replica in self.calls], "wallet": [wallet.pid for wallet in self.wallets],
+                "PostgreSQL": [self.postgres_pid], "NATS": [self.nats_pid], "Retell simulator": [self.sandbox.pid],
+                "bare server": [self.bare.pid]}
 
 
 def grpc_target(ports: list[int]) -> str:
@@ -423,6 +432,7 @@ class Measurement:
     accepted: dict[str, float] = field(default_factory=dict)
     finished_at: float = 0.0  # wall-clock time the last answer arrived
     failures: Counter[str] = field(default_factory=Counter)
+    answered: int = 0  # every 2xx answer, the warm-up's too
 
     @property
     def per_second(self) -> float:
@@ -462,6 +472,7 @@ async def drive(scenario: str, ports: list[int], next_request: Callable[[], Sign
                 measurement.failures[f"{status} {body[:80].decode(errors='replace')}"] += 1
                 continue
             measurement.accepted[webhook.call_id] = sent_at
+            measurement.answered += 1
             if window_start <= ended <= window_end:
                 measurement.latencies.append(ended - began)
                 last_answer = max(last_answer, ended)
@@ -590,6 +601,9 @@ class Round:
     bare: Measurement
     webhook: Measurement
     billed: Billed
+    # CPU seconds by process role: over the bare slice, and over the webhook slice and its billing.
+    bare_cpu: dict[str, float] = field(default_factory=dict)
+    webhook_cpu: dict[str, float] = field(default_factory=dict)
 
     def ratios(self) -> tuple[float, float]:
         if not self.bare.per_second:
@@ -649,8 +663,10 @@ async def run_benchmark(stack: Stack, *, seconds: float, calls: int, rounds: int
         warmup = WARMUP_SECONDS if number == 1 else ROUND_WARMUP_SECONDS
         print(f"round {number} of {rounds}: bare FastAPI endpoint, one INSERT per request, {CONNECTIONS} "
               "connections", flush=True)
+        cpu_before = cpu_now(stack)
         bare = await drive("bare insert", [stack.bare.http_port], lambda: next(cycle), seconds=slice_seconds,
                            warmup=warmup)
+        bare_cpu, cpu_before = spent(cpu_before, cpu_now(stack)), cpu_now(stack)
         bare.accepted.clear()  # the baseline's bodies repeat; nothing is billed
         print(f"round {number} of {rounds}: signed call_ended webhooks on the calls service, {CONNECTIONS} "
               f"connections (calls pid {', '.join(str(replica.pid) for replica in stack.calls)})", flush=True)
@@ -658,7 +674,7 @@ async def run_benchmark(stack: Stack, *, seconds: float, calls: int, rounds: int
                               lambda: next(webhook_requests, None), seconds=slice_seconds, warmup=warmup)
         # The drain is bounded: a settlement far slower than this would be a finding in itself.
         billed = await wait_until_billed(stack.calls_database_url, webhook, timeout=SETTLE_TIMEOUT_SECONDS)
-        played.append(Round(bare, webhook, billed))
+        played.append(Round(bare, webhook, billed, bare_cpu, spent(cpu_before, cpu_now(stack))))
         if not webhook.latencies:
             break  # out of calls
     stack.bare.stop()
@@ -671,6 +687,30 @@ async def run_benchmark(stack: Stack, *, seconds: float, calls: int, rounds: int
     return Results(prepared=len(signed), preparing_rate=preparing_rate,
                    bare=pooled("bare insert", [each.bare for each in played]), webhook=webhook,
                    billed=billed, checks=checks, rounds=played)
+
+
+def cpu_now(stack: Stack) -> dict[str, float]:
+    """CPU seconds so far by role; the client is this process alone (the services are its children)."""
+    return {**cpu_seconds(stack.process_groups()), "client": time.process_time()}
+
+
+def cpu_per_request(rounds: list[Round]) -> tuple[dict[str, float], dict[str, float]]:
+    """Microseconds of CPU per answered request by role, pooled over the rounds: the bare slices, and
+    the webhook slices with their billing (settlement included)."""
+    def per_request(spending: list[dict[str, float]], requests: int) -> dict[str, float]:
+        if not requests:
+            return {}
+        roles = {role for each in spending for role in each}
+        return {role: sum(each.get(role, 0.0) for each in spending) * 1e6 / requests for role in roles}
+
+    return (per_request([each.bare_cpu for each in rounds], sum(each.bare.answered for each in rounds)),
+            per_request([each.webhook_cpu for each in rounds], sum(each.webhook.answered for each in rounds)))
+
+
+def cpu_line(scenario: str, micros: dict[str, float]) -> str:
+    shown = sorted(((role, value) for role, value in micros.items() if value >= 0.5), key=lambda item: -item[1])
+    parts = ", ".join(f"{role} {value:,.0f}" for role, value in shown)
+    return f"  CPU µs per request, {scenario}: {sum(micros.values()):,.0f} ({parts})"
 
 
 def table_row(scenario: str, rate: float, latencies: list[float], ratio: str = "") -> str:
@@ -699,6 +739,9 @@ def print_report(results: Results, *, seconds: float) -> None:
         answered, settled = each.ratios()
         print(f"  round {number}: bare {each.bare.per_second:,.0f}/s, webhook {each.webhook.per_second:,.0f}/s "
               f"answered ({answered:.2f}), {each.billed.per_second:,.0f}/s billed ({settled:.2f})")
+    bare_micros, webhook_micros = cpu_per_request(results.rounds)
+    print(cpu_line("bare", bare_micros))
+    print(cpu_line("webhook answered and billed", webhook_micros))
     for name, ratio in (("answered", answered_ratio), ("billed end to end", billed_ratio)):
         verdict = "PASS" if ratio >= TARGET_RATIO else "FAIL"
         print(f"webhook {name} / bare insert = {ratio:.2f} (target >= {TARGET_RATIO:.2f}): {verdict}")
@@ -723,6 +766,8 @@ def run_in_temporary_folder(*, seconds: float, calls: int, replicas: int, rounds
         stack = build_stack(folder, wallet_database_url=servers.wallet_database_url,
                             calls_database_url=servers.calls_database_url, nats_url=servers.nats_url, calls=calls,
                             replicas=replicas)
+        stack.postgres_pid = servers.postgres.process.pid if servers.postgres.process else 0
+        stack.nats_pid = servers.nats.process.pid if servers.nats.process else 0
         # Stopped in reverse: the calls service first, so its settlement never meets a stopped wallet.
         for process in (*stack.wallets, stack.sandbox, stack.bare, *stack.calls):
             cleanup.callback(process.stop)
