@@ -49,7 +49,7 @@ class BodySizeLimit:
                     await _plain(send, 413, b"request body too large")
                     return
         received = 0
-        too_large = False
+        too_large = started = False
 
         async def limited_receive() -> Message:
             nonlocal received, too_large
@@ -61,11 +61,22 @@ class BodySizeLimit:
                     raise _BodyTooLarge
             return message
 
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            # Once the body went over the limit the answer is this step's 413, not the 500 that
+            # FastAPI's error middleware (inside this step) makes of the exception.
+            if too_large and not started:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self.app(scope, limited_receive, send)
+            await self.app(scope, limited_receive, guarded_send)
         except _BodyTooLarge:
-            if too_large:
-                await _plain(send, 413, b"request body too large")
+            if not too_large:
+                raise
+        if too_large and not started:
+            await _plain(send, 413, b"request body too large")
 
 
 class _BodyTooLarge(Exception):

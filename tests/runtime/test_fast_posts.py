@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from fastapi import Request
 from starlette.datastructures import Headers
 
 from services.runtime import metrics
@@ -129,3 +130,25 @@ async def test_the_post_is_answered_without_fastapis_router() -> None:
     async with client:
         answer = await client.post(PATH, content=b"{}")
     assert answer.status_code == 200 and len(endpoint.seen) == 1
+
+
+async def test_an_oversized_body_sent_in_pieces_to_a_fastapi_route_is_refused_with_413_not_500() -> None:
+    """The limit sits in front of FastAPI, whose error middleware would answer the limit's exception 500."""
+    app = create_http_app(service="example", readiness=ready, max_body_bytes=LIMIT)
+    read: list[int] = []
+
+    @app.post("/webhooks/ordinary")
+    async def ordinary(request: Request) -> dict[str, int]:
+        read.append(len(await request.body()))
+        return {"length": read[-1]}
+
+    async def pieces(count: int) -> AsyncIterator[bytes]:
+        for _ in range(count):
+            yield b"x" * 1024
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        refused = await client.post("/webhooks/ordinary", content=pieces(8))
+        taken = await client.post("/webhooks/ordinary", content=pieces(2))
+    assert (refused.status_code, refused.text) == (413, "request body too large")
+    assert taken.status_code == 200 and read == [2048]
