@@ -666,7 +666,8 @@ async def run_benchmark(stack: Stack, *, seconds: float, calls: int, rounds: int
         cpu_before = cpu_now(stack)
         bare = await drive("bare insert", [stack.bare.http_port], lambda: next(cycle), seconds=slice_seconds,
                            warmup=warmup)
-        bare_cpu, cpu_before = spent(cpu_before, cpu_now(stack)), cpu_now(stack)
+        cpu_after_bare = cpu_now(stack)  # one reading: the bare slice's end and the webhook slice's start
+        bare_cpu = spent(cpu_before, cpu_after_bare)
         bare.accepted.clear()  # the baseline's bodies repeat; nothing is billed
         print(f"round {number} of {rounds}: signed call_ended webhooks on the calls service, {CONNECTIONS} "
               f"connections (calls pid {', '.join(str(replica.pid) for replica in stack.calls)})", flush=True)
@@ -674,7 +675,7 @@ async def run_benchmark(stack: Stack, *, seconds: float, calls: int, rounds: int
                               lambda: next(webhook_requests, None), seconds=slice_seconds, warmup=warmup)
         # The drain is bounded: a settlement far slower than this would be a finding in itself.
         billed = await wait_until_billed(stack.calls_database_url, webhook, timeout=SETTLE_TIMEOUT_SECONDS)
-        played.append(Round(bare, webhook, billed, bare_cpu, spent(cpu_before, cpu_now(stack))))
+        played.append(Round(bare, webhook, billed, bare_cpu, spent(cpu_after_bare, cpu_now(stack))))
         if not webhook.latencies:
             break  # out of calls
     stack.bare.stop()
