@@ -184,6 +184,10 @@ async def start_new_flow(person: Person, name: str, *, new_button: str = "➕ Ne
     await person.say(name)
     voices = await person.wait_for(lambda m: "fvoice:" in str(m.get("reply_markup")), what="the voices")
     await person.press_data(button_data(voices, "fvoice", ":-"), voices["message_id"])
+    # The voices become the wizard's first question in place. Until then, the newest "Message" button
+    # may be a finished flow's, and a press on it would go to that closed draft.
+    await person.wait_for(lambda m: m["message_id"] == voices["message_id"]
+                          and "fvoice:" not in str(m.get("reply_markup")), what="the wizard's first question")
 
 
 async def at_the_call_quote(person: Person, number: str) -> dict[str, Any]:
