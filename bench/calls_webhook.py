@@ -11,7 +11,7 @@ service keeps at least half of what the same framework (FastAPI on uvicorn, one 
 all it does is one INSERT per request on the same database: that ratio shows what the service's work
 costs, and travels between machines better than rates do.
 
-`python -m bench.calls_webhook [--seconds N] [--calls N] [--rounds N] [--replicas N]` starts its own
+`python -m bench.calls_webhook [--seconds N] [--calls N] [--rounds N] [--replicas N] [--statements N]` starts its own
 PostgreSQL (durable, default settings) and NATS in a temporary folder, migrates the wallet and calls
 databases, runs the wallet, the calls service and the Retell simulator (`python -m services.sandbox`)
 as subprocesses configured by environment variables only, and then:
@@ -36,7 +36,8 @@ two different machines (single runs gave ratios from 0.38 to 0.66 for the same c
 5. prints the table and both ratios against 0.5, checks every posted call was settled exactly once
    (its call_ended event, usage row, captured hold and capture transfer, one each, and no usage for a
    call that was not posted) and the wallet's `CheckLedger`. It exits with status 1 only if those
-   checks fail.
+   checks fail. With `--statements N`, PostgreSQL loads pg_stat_statements and the report ends with the
+   N statements it spent most time planning and running over the rounds, in µs per answered webhook.
 
 The client is a minimal HTTP/1.1 keep-alive client on asyncio streams, sending requests built and
 signed before the clock starts: httpx's connection pool costs more client CPU per request than the
@@ -594,6 +595,31 @@ class Results:
     billed: Billed
     checks: Checks
     rounds: list[Round] = field(default_factory=list)
+    statements: list[StatementCost] = field(default_factory=list)
+
+
+# PostgreSQL's own account of its statements (--statements): loaded at start, reset once the calls are
+# prepared, so that it covers the rounds alone (both scenarios and the billing).
+STATEMENT_STATISTICS = {"shared_preload_libraries": "pg_stat_statements", "pg_stat_statements.track": "all",
+                        "pg_stat_statements.track_planning": "on"}
+_TOP_STATEMENTS = """
+SELECT d.datname AS database, s.calls, s.rows, s.total_exec_time AS exec_ms, s.total_plan_time AS plan_ms,
+       left(regexp_replace(s.query, '\\s+', ' ', 'g'), 100) AS query
+FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+ORDER BY s.total_exec_time + s.total_plan_time DESC LIMIT $1
+"""
+
+
+@dataclass(frozen=True)
+class StatementCost:
+    """One statement's executions over the rounds, as pg_stat_statements counted them."""
+
+    database: str
+    calls: int
+    rows: int
+    exec_ms: float
+    plan_ms: float
+    query: str
 
 
 @dataclass(frozen=True)
@@ -632,7 +658,8 @@ def pooled_billed(parts: list[Billed]) -> Billed:
                   settled_while_posting=sum(part.settled_while_posting for part in parts))
 
 
-async def run_benchmark(stack: Stack, *, seconds: float, calls: int, rounds: int = DEFAULT_ROUNDS) -> Results:
+async def run_benchmark(stack: Stack, *, seconds: float, calls: int, rounds: int = DEFAULT_ROUNDS,
+                        statements: int = 0) -> Results:
     for wallet in stack.wallets:
         await wallet.start()
     await stack.sandbox.start()
@@ -649,6 +676,9 @@ async def run_benchmark(stack: Stack, *, seconds: float, calls: int, rounds: int
     connection = await asyncpg.connect(stack.calls_database_url)
     try:
         await connection.execute(BARE_TABLE)
+        if statements:
+            await connection.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            await connection.execute("SELECT pg_stat_statements_reset()")
     finally:
         await connection.close()
     await stack.bare.start()
@@ -684,10 +714,33 @@ async def run_benchmark(stack: Stack, *, seconds: float, calls: int, rounds: int
     if billed.settled < billed.calls:
         for calls_replica in stack.calls:
             calls_replica.stop()  # so that the checks below read the databases at rest
+    top = await top_statements(stack.calls_database_url, statements) if statements else []
     checks = await check_settled_once(stack, list(webhook.accepted))
     return Results(prepared=len(signed), preparing_rate=preparing_rate,
                    bare=pooled("bare insert", [each.bare for each in played]), webhook=webhook,
-                   billed=billed, checks=checks, rounds=played)
+                   billed=billed, checks=checks, rounds=played, statements=top)
+
+
+async def top_statements(database_url: str, limit: int) -> list[StatementCost]:
+    """The statements PostgreSQL spent most time on (planning and running) since the reset."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        return [StatementCost(**row) for row in await connection.fetch(_TOP_STATEMENTS, limit)]
+    finally:
+        await connection.close()
+
+
+def statement_lines(statements: list[StatementCost], webhooks: int) -> list[str]:
+    if not statements:
+        return []
+    lines = ["PostgreSQL's statements over the rounds (both scenarios), by time planning and running; µs per "
+             "answered webhook:",
+             f"  {'database':<8} {'calls':>7} {'rows':>7} {'run ms':>7} {'plan ms':>7} {'µs/webhook':>10}  statement"]
+    for each in statements:
+        micros = (each.exec_ms + each.plan_ms) * 1000 / webhooks if webhooks else 0.0
+        lines.append(f"  {each.database[:8]:<8} {each.calls:>7,} {each.rows:>7,} {each.exec_ms:>7,.0f} "
+                     f"{each.plan_ms:>7,.0f} {micros:>10,.1f}  {each.query}")
+    return lines
 
 
 def cpu_now(stack: Stack) -> dict[str, float]:
@@ -743,6 +796,8 @@ def print_report(results: Results, *, seconds: float) -> None:
     bare_micros, webhook_micros = cpu_per_request(results.rounds)
     print(cpu_line("bare", bare_micros))
     print(cpu_line("webhook answered and billed", webhook_micros))
+    for line in statement_lines(results.statements, sum(each.webhook.answered for each in results.rounds)):
+        print(line)
     for name, ratio in (("answered", answered_ratio), ("billed end to end", billed_ratio)):
         verdict = "PASS" if ratio >= TARGET_RATIO else "FAIL"
         print(f"webhook {name} / bare insert = {ratio:.2f} (target >= {TARGET_RATIO:.2f}): {verdict}")
@@ -759,11 +814,13 @@ def print_report(results: Results, *, seconds: float) -> None:
 
 
 
-def run_in_temporary_folder(*, seconds: float, calls: int, replicas: int, rounds: int = DEFAULT_ROUNDS) -> Results:
+def run_in_temporary_folder(*, seconds: float, calls: int, replicas: int, rounds: int = DEFAULT_ROUNDS,
+                            statements: int = 0) -> Results:
     """Starts the servers, runs the benchmark and stops them again, whatever happens."""
     with tempfile.TemporaryDirectory(prefix="speechcue-bench-") as name, contextlib.ExitStack() as cleanup:
         folder = Path(name)
-        servers = start_wallet_and_calls_servers(folder, cleanup)
+        servers = start_wallet_and_calls_servers(folder, cleanup,
+                                                 postgres_settings=STATEMENT_STATISTICS if statements else None)
         stack = build_stack(folder, wallet_database_url=servers.wallet_database_url,
                             calls_database_url=servers.calls_database_url, nats_url=servers.nats_url, calls=calls,
                             replicas=replicas)
@@ -772,7 +829,7 @@ def run_in_temporary_folder(*, seconds: float, calls: int, replicas: int, rounds
         # Stopped in reverse: the calls service first, so its settlement never meets a stopped wallet.
         for process in (*stack.wallets, stack.sandbox, stack.bare, *stack.calls):
             cleanup.callback(process.stop)
-        return asyncio.run(run_benchmark(stack, seconds=seconds, calls=calls, rounds=rounds))
+        return asyncio.run(run_benchmark(stack, seconds=seconds, calls=calls, rounds=rounds, statements=statements))
 
 
 def main() -> None:
@@ -787,6 +844,9 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, default=1, choices=range(1, 5), metavar="N",
                         help="processes of the wallet and of the calls service (default 1); the webhooks' "
                              "connections are spread over the calls replicas; the bare endpoint stays one process")
+    parser.add_argument("--statements", type=int, default=0, metavar="N",
+                        help="also print the N statements PostgreSQL spent most time on over the rounds "
+                             "(pg_stat_statements, planning included; default 0: none)")
     parser.add_argument("--serve-bare-insert", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.serve_bare_insert:
@@ -797,7 +857,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, exit_on_sigterm)
     try:
         results = run_in_temporary_folder(seconds=arguments.seconds, calls=arguments.calls,
-                                          replicas=arguments.replicas, rounds=arguments.rounds)
+                                          replicas=arguments.replicas, rounds=arguments.rounds,
+                                          statements=arguments.statements)
     except KeyboardInterrupt:
         print("\ninterrupted; the servers it started are stopped", file=sys.stderr)
         sys.exit(130)

@@ -5,6 +5,7 @@ the benchmarks differ only in what they measure."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,9 +23,10 @@ class Servers:
     calls_database_url: str
 
 
-def start_wallet_and_calls_servers(folder: Path, cleanup: contextlib.ExitStack) -> Servers:
+def start_wallet_and_calls_servers(folder: Path, cleanup: contextlib.ExitStack, *,
+                                   postgres_settings: Mapping[str, str] | None = None) -> Servers:
     print(f"starting PostgreSQL and NATS in {folder}", flush=True)
-    postgres = EmbeddedPostgres(folder / "postgres", durable=True)
+    postgres = EmbeddedPostgres(folder / "postgres", durable=True, settings=postgres_settings)
     cleanup.callback(postgres.stop)
     postgres.start()
     wallet_database_url = postgres.create_database("wallet")

@@ -13,6 +13,7 @@ import pwd
 import shutil
 import subprocess
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from devstack.ports import free_port
@@ -50,11 +51,13 @@ def _make_traversable(path: Path) -> None:
 class EmbeddedPostgres:
     """`start()` initialises the data folder if it is new and returns a superuser URL."""
 
-    def __init__(self, data_dir: Path, *, port: int | None = None, durable: bool = True) -> None:
+    def __init__(self, data_dir: Path, *, port: int | None = None, durable: bool = True,
+                 settings: Mapping[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
         # Tests trade crash safety for speed; the local runner and benchmarks keep PostgreSQL's defaults.
         self.durable = durable
+        self.settings = dict(settings or {})  # more server settings (a benchmark's statistics)
         self.process: subprocess.Popen[bytes] | None = None
         self.user = _run_as()
 
@@ -101,6 +104,8 @@ class EmbeddedPostgres:
                    "-c", "shared_buffers=256MB"]
         if not self.durable:
             options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        for name, value in self.settings.items():
+            options += ["-c", f"{name}={value}"]
         log_file = open(self.data_dir.parent / f"{self.data_dir.name}.log", "ab")
         self.process = subprocess.Popen(
             self._as_server_user([str(_binaries() / "postgres"), "-D", str(self.data_dir), *options]),

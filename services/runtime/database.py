@@ -56,7 +56,12 @@ def is_database_unavailable(error: BaseException) -> bool:
                       ConnectionError | OSError)
 
 
-def create_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
+def create_engine(database_url: str, *, pool_size: int = 20, planned_once: bool = False) -> AsyncEngine:
+    """The engine of `database_url`. `planned_once`: its connections plan each prepared statement once
+    (PostgreSQL's generic plan) rather than for every execution's values (Database.fetch_atomically)."""
+    server_settings = {"application_name": "speechcue"}
+    if planned_once:
+        server_settings["plan_cache_mode"] = "force_generic_plan"
     return create_async_engine(
         database_url,
         pool_size=pool_size,
@@ -66,7 +71,7 @@ def create_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
         pool_pre_ping=False,
         pool_recycle=1800,
         # asyncpg caches prepared statements per connection; the hot paths reuse a handful.
-        connect_args={"server_settings": {"application_name": "speechcue"}},
+        connect_args={"server_settings": server_settings},
     )
 
 
@@ -182,11 +187,18 @@ class UnitOfWork:
                     log.exception("rollback compensation failed")
 
 
+# Connections of Database.fetch_atomically (as many again under a burst): its callers are batch
+# writers, a few at a time.
+STATEMENT_CONNECTIONS = 4
+
+
 class Database:
     """A service's database: the engine, units of work and a readiness ping."""
 
     def __init__(self, database_url: str, *, pool_size: int = 20) -> None:
         self.engine = create_engine(database_url, pool_size=pool_size)
+        # fetch_atomically's own few connections, opened on first use.
+        self._statements = create_engine(database_url, pool_size=STATEMENT_CONNECTIONS, planned_once=True)
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
@@ -194,8 +206,15 @@ class Database:
     async def fetch_atomically(self, sql: str, *arguments: Any) -> list[asyncpg.Record]:
         """Runs one statement as its own transaction, straight on the driver. PostgreSQL makes every
         statement atomic, so a set-based statement that is the whole of a piece of work needs no
-        BEGIN and COMMIT round trips (two of the three a group-committed batch would cost)."""
-        async with self.engine.connect() as connection:
+        BEGIN and COMMIT round trips (two of the three a group-committed batch would cost).
+
+        Its statements run on connections of their own that plan a statement once, not for each
+        execution's values: they are set-based statements over arrays, whose plan is the same for any
+        array, and PostgreSQL planned them anew every time because an array's length changes the
+        estimates (the calls webhook's read took 195 µs to plan and 85 µs to run; bench/README.md).
+        A statement whose plan hangs on a value (a partial index matched by a parameter) does not
+        belong here."""
+        async with self._statements.connect() as connection:
             raw = await connection.get_raw_connection()
             driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
             return await driver.fetch(sql, *arguments)
@@ -210,6 +229,7 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        await self._statements.dispose()
 
 
 DEADLOCK_RETRIES = 2
