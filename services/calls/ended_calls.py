@@ -16,7 +16,8 @@ its size:
 
 The rule is not restated in SQL, so the two paths cannot disagree. The read takes no lock: holding
 the rows' locks across the decision in Python would need a transaction, and its BEGIN and COMMIT
-round trips per batch are what a statement run on its own avoids (Database.fetch_atomically).
+round trips per batch are what a statement run on its own avoids (Database.fetch_atomically). Both
+statements are planned once per connection, not for each batch's arrays (`planned_once`).
 """
 
 from __future__ import annotations
@@ -171,9 +172,10 @@ class EndedCalls:
         for _ in range(MAX_ROUNDS):
             orders = [batch[position] for position in waiting]
             rows = await self._database.fetch_atomically(
-                _READ_CALLS, [o.facts.retell_call_id for o in orders], [o.facts.our_call_id for o in orders])
+                _READ_CALLS, [o.facts.retell_call_id for o in orders], [o.facts.our_call_id for o in orders],
+                planned_once=True)
             decisions = _decide(orders, rows)
-            written = await self._database.fetch_atomically(_WRITE, *_columns(orders, decisions))
+            written = await self._database.fetch_atomically(_WRITE, *_columns(orders, decisions), planned_once=True)
             by_call = {row["retell_call_id"]: row for row in written}
             again = []
             for position, order, decision in zip(waiting, orders, decisions, strict=True):

@@ -187,9 +187,9 @@ class UnitOfWork:
                     log.exception("rollback compensation failed")
 
 
-# Connections of Database.fetch_atomically (as many again under a burst): its callers are batch
+# Connections of statements planned once (as many again under a burst): their callers are batch
 # writers, a few at a time.
-STATEMENT_CONNECTIONS = 4
+PLANNED_ONCE_CONNECTIONS = 4
 
 
 class Database:
@@ -197,24 +197,26 @@ class Database:
 
     def __init__(self, database_url: str, *, pool_size: int = 20) -> None:
         self.engine = create_engine(database_url, pool_size=pool_size)
-        # fetch_atomically's own few connections, opened on first use.
-        self._statements = create_engine(database_url, pool_size=STATEMENT_CONNECTIONS, planned_once=True)
+        # The few connections of statements planned once (fetch_atomically), opened on first use.
+        self._planned_once = create_engine(database_url, pool_size=PLANNED_ONCE_CONNECTIONS, planned_once=True)
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
 
-    async def fetch_atomically(self, sql: str, *arguments: Any) -> list[asyncpg.Record]:
+    async def fetch_atomically(self, sql: str, *arguments: Any, planned_once: bool = False) -> list[asyncpg.Record]:
         """Runs one statement as its own transaction, straight on the driver. PostgreSQL makes every
         statement atomic, so a set-based statement that is the whole of a piece of work needs no
         BEGIN and COMMIT round trips (two of the three a group-committed batch would cost).
 
-        Its statements run on connections of their own that plan a statement once, not for each
-        execution's values: they are set-based statements over arrays, whose plan is the same for any
-        array, and PostgreSQL planned them anew every time because an array's length changes the
+        `planned_once`: on connections of their own that plan the statement once, not for each
+        execution's values. For set-based statements over arrays, whose plan is the same for any
+        array: PostgreSQL planned them anew every time because an array's length changes its
         estimates (the calls webhook's read took 195 µs to plan and 85 µs to run; bench/README.md).
-        A statement whose plan hangs on a value (a partial index matched by a parameter) does not
-        belong here."""
-        async with self._statements.connect() as connection:
+        Not for a statement whose best plan hangs on a value (a partial index matched by a parameter,
+        a selective filter): the bot's sender queue slowed until messages went unsent when its
+        statements ran this way."""
+        engine = self._planned_once if planned_once else self.engine
+        async with engine.connect() as connection:
             raw = await connection.get_raw_connection()
             driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
             return await driver.fetch(sql, *arguments)
@@ -229,7 +231,7 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
-        await self._statements.dispose()
+        await self._planned_once.dispose()
 
 
 DEADLOCK_RETRIES = 2

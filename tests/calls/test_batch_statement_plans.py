@@ -18,17 +18,15 @@ async def test_a_batch_statement_is_planned_once_whatever_the_batch_size(calls_d
     database = Database(calls_database_url.replace("postgresql://", "postgresql+asyncpg://", 1), pool_size=1)
     try:
         for size in range(1, 10):
-            await database.fetch_atomically(_READ_CALLS, batch_of(size), batch_of(size))
-        [plans] = await database.fetch_atomically(_PLANS, _READ_CALLS)
+            await database.fetch_atomically(_READ_CALLS, batch_of(size), batch_of(size), planned_once=True)
+        [plans] = await database.fetch_atomically(_PLANS, _READ_CALLS, planned_once=True)
         assert (plans["custom_plans"], plans["generic_plans"]) == (0, 9)
 
-        # The service's other statements keep plans made for their values (a partial index is matched
-        # by a value): there, the same read is planned for each of its first executions at least.
-        async with database.unit_of_work() as uow:
-            driver = await uow.driver()
-            for size in range(1, 10):
-                await driver.fetch(_READ_CALLS, batch_of(size), batch_of(size))
-            [plans] = await driver.fetch(_PLANS, _READ_CALLS)
+        # Other statements keep plans made for their values (a partial index is matched by a value):
+        # there, the same read is planned for each of its first executions at least.
+        for size in range(1, 10):
+            await database.fetch_atomically(_READ_CALLS, batch_of(size), batch_of(size))
+        [plans] = await database.fetch_atomically(_PLANS, _READ_CALLS)
         assert plans["custom_plans"] >= 5
     finally:
         await database.close()
