@@ -213,8 +213,8 @@ class Database:
         array: PostgreSQL planned them anew every time because an array's length changes its
         estimates (the calls webhook's read took 195 µs to plan and 85 µs to run; bench/README.md).
         Not for a statement whose best plan hangs on a value (a partial index matched by a parameter,
-        a selective filter): the bot's sender queue slowed until messages went unsent when its
-        statements ran this way."""
+        a selective filter), nor for many callers at once (the pool is small): with the bot's send
+        limits here too, its sending stalled in the reliability fault tests (bench/README.md)."""
         engine = self._planned_once if planned_once else self.engine
         async with engine.connect() as connection:
             raw = await connection.get_raw_connection()
