@@ -97,8 +97,8 @@ class CallStartsMeanwhile(Database):
         super().__init__(database_url)
         self.call_id, self.started_at, self.reads = call_id, started_at, 0
 
-    async def fetch_atomically(self, sql: str, *arguments: Any) -> list[asyncpg.Record]:
-        rows = await super().fetch_atomically(sql, *arguments)
+    async def fetch_atomically(self, sql: str, *arguments: Any, planned_once: bool = False) -> list[asyncpg.Record]:
+        rows = await super().fetch_atomically(sql, *arguments, planned_once=planned_once)
         if sql == _READ_CALLS:
             self.reads += 1
             if self.reads == 1:
