@@ -854,6 +854,8 @@ def main() -> None:
         return
     if arguments.seconds <= 0 or arguments.calls < CONNECTIONS:
         parser.error(f"--seconds must be positive and --calls at least {CONNECTIONS}")
+    if arguments.statements < 0:  # PostgreSQL would refuse the LIMIT only after the whole run
+        parser.error("--statements must be 0 (none) or more")
     signal.signal(signal.SIGTERM, exit_on_sigterm)
     try:
         results = run_in_temporary_folder(seconds=arguments.seconds, calls=arguments.calls,
