@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import CursorResult
 
-from services.runtime.database import UnitOfWork
+if TYPE_CHECKING:  # database.py sends its deferred inserts with unnest_insert
+    from services.runtime.database import UnitOfWork
 
 _PLACEHOLDER = re.compile(r"(?<![:\w]):([a-zA-Z_]\w*)")
 
@@ -39,11 +42,15 @@ class DriverStatement:
 
 
 @lru_cache(maxsize=64)
-def multi_row_insert(table: str, columns: tuple[str, ...], rows: int, first_parameter: int = 1) -> str:
-    """`INSERT INTO table (columns) VALUES ($n, …), …` for `rows` rows, numbering from `first_parameter`."""
-    width = len(columns)
-    values = ", ".join(
-        "(" + ", ".join(f"${first_parameter + row * width + column}" for column in range(width)) + ")"
-        for row in range(rows)
-    )
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}"
+def unnest_insert(table: Table, columns: tuple[str, ...], first_parameter: int = 1) -> str:
+    """`INSERT INTO table (columns) SELECT * FROM unnest($n::type[], …)`, one array per column (of the
+    column's own type) numbered from `first_parameter`: the text is the same whatever the row count
+    (one prepared statement), and PostgreSQL runs one INSERT where executemany runs one per row.
+    Python-side column defaults are not applied, so leaving out a column that has one is refused."""
+    unset = [column.name for column in table.columns if column.default is not None and column.name not in columns]
+    if unset:
+        raise ValueError(f"{table.name}: {', '.join(unset)} have Python-side defaults; pass them")
+    dialect = postgresql.dialect()
+    arrays = ", ".join(f"${number}::{table.c[name].type.compile(dialect=dialect)}[]"
+                       for number, name in enumerate(columns, start=first_parameter))
+    return f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"

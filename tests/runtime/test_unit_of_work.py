@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import BigInteger, Column, DateTime, Identity, LargeBinary, MetaData, Table, Text, text
 
 from services.runtime.database import Database
+from services.runtime.driver_sql import unnest_insert
 
 
 @pytest.fixture
@@ -47,3 +50,66 @@ async def test_driver_statement_after_a_failed_one_does_not_commit_alone(databas
             await (await uow.driver()).execute("INSERT INTO uow_probe VALUES (3)")
             raise RuntimeError("the request failed after its first write")
     assert await count_probes(database) == 0
+
+
+deferred_probe = Table(
+    "uow_deferred_probe", MetaData(),
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("label", Text, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=True),
+    Column("note", Text, nullable=False, server_default="none"),
+)
+with_python_default = Table("uow_python_default", MetaData(), Column("label", Text, default="x"),
+                            Column("other", Text))
+
+
+@pytest.fixture
+async def deferred_table(database: Database) -> Table:
+    async with database.unit_of_work() as uow:
+        await uow.connection.run_sync(lambda sync: deferred_probe.metadata.create_all(sync))
+        await uow.connection.execute(text("TRUNCATE uow_deferred_probe"))
+        await uow.commit()
+    return deferred_probe
+
+
+async def probe_rows(database: Database) -> list[tuple[str, bytes, datetime | None, str]]:
+    async with database.unit_of_work() as uow:
+        rows = await uow.connection.execute(text("SELECT label, body, at, note FROM uow_deferred_probe ORDER BY id"))
+        return [(row.label, bytes(row.body), row.at, row.note) for row in rows]
+
+
+@pytest.mark.parametrize("count", [1, 2, 57])
+async def test_deferred_inserts_land_with_the_commit_row_for_row(database: Database, deferred_table: Table,
+                                                                 count: int) -> None:
+    at = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
+    sent = [(f"row {n}", bytes([n % 256, 0, 255]), at if n % 2 else None) for n in range(count)]
+    async with database.unit_of_work() as uow:
+        for label, body, when in sent:
+            uow.defer_insert(deferred_table, {"label": label, "body": body, "at": when})
+        assert await probe_rows(database) == []  # nothing is written before the commit
+        await uow.commit()
+    assert await probe_rows(database) == [(label, body, when, "none") for label, body, when in sent]
+
+
+async def test_deferred_inserts_of_a_unit_of_work_that_does_not_commit_are_dropped(
+        database: Database, deferred_table: Table) -> None:
+    async with database.unit_of_work() as uow:
+        uow.defer_insert(deferred_table, {"label": "never", "body": b"", "at": None})
+    assert await probe_rows(database) == []
+
+
+async def test_deferred_inserts_naming_different_columns_are_refused_and_nothing_lands(
+        database: Database, deferred_table: Table) -> None:
+    with pytest.raises(ValueError, match="different columns"):
+        async with database.unit_of_work() as uow:
+            uow.defer_insert(deferred_table, {"label": "a", "body": b"1", "at": None})
+            uow.defer_insert(deferred_table, {"label": "b", "body": b"2"})
+            await uow.commit()
+    assert await probe_rows(database) == []
+
+
+def test_a_deferred_insert_leaving_out_a_python_side_default_is_refused() -> None:
+    with pytest.raises(ValueError, match="label"):
+        unnest_insert(with_python_default, ("other",))
+    assert "unnest($2::TEXT[], $3::TEXT[])" in unnest_insert(with_python_default, ("label", "other"), 2)
