@@ -5,8 +5,8 @@ same answer.
 
 Why at settlement and not when the webhook ends the call: the end is written by two paths, one of
 them a single statement for many webhooks (ended_calls.py); the settlement takes every ended call
-once, in batches, and already stages the events this answer goes into. One query per batch reads the
-offers and key places of the calls that may have asked (a callee who pressed no key cannot have).
+once, in batches, and already stages the events this answer goes into. The statement that marks a
+batch settled returns each call's offer and key places with the rest, so deciding takes no query.
 """
 
 from __future__ import annotations
@@ -30,29 +30,22 @@ CALLBACK_WAIT = "callback"
 
 async def note_callbacks(uow: UnitOfWork, settled: Sequence[Any], settings: CallsSettings) -> None:
     """Sets `callback_requested` and `callback_at` on each settled call (as read by the events), and
-    writes `callback_at` on the rows of those whose callee asked and has a time in their window."""
+    writes `callback_at` on the rows of those whose callee asked and has a time in their window. The
+    calls are the settlement's rows, which carry their offer and key places."""
     for call in settled:
         call.callback_requested, call.callback_at = False, None
-    may_have_asked = {call.id: call for call in settled if call.digits and not call.opted_out}
-    if not may_have_asked:
-        return
-    offers = (await uow.connection.execute(
-        select(calls.c.id, calls.c.callback_offer, calls.c.key_places, calls.c.ended_at)
-        .where(calls.c.id.in_(list(may_have_asked)), calls.c.callback_offer != ""))).all()
-    for row in offers:
-        call = may_have_asked[row.id]
-        if row.ended_at is None:
-            continue
+        if not call.digits or call.opted_out or not call.callback_offer or call.ended_at is None:
+            continue  # a callee who pressed no key, or was offered no callback, cannot have asked
         request = requested_callback(
-            offer=offer_of(row.callback_offer), keys=list(call.digits),
-            places=[place_of(place) for place in row.key_places], ended_at=row.ended_at,
+            offer=offer_of(call.callback_offer), keys=list(call.digits),
+            places=[place_of(place) for place in call.key_places], ended_at=call.ended_at,
             zones=timezones_of(call.to_number), opted_out=call.opted_out,
             window_start=settings.calls_window_start, window_end=settings.calls_window_end)
         if request is None:
             continue
         call.callback_requested, call.callback_at = True, request.at
         if request.at is not None:
-            await uow.connection.execute(update(calls).where(calls.c.id == row.id).values(callback_at=request.at))
+            await uow.connection.execute(update(calls).where(calls.c.id == call.id).values(callback_at=request.at))
 
 
 def callback_due(callee: Any, call: Any) -> datetime | None:

@@ -40,9 +40,13 @@ log = logging.getLogger(__name__)
 SETTLE_BATCH = 200
 # Two batches in flight: while one waits on the wallet, the other is read or written here.
 SETTLE_WORKERS = 2
-# While calls end in a stream, a call is billed at most this much later; bench/calls_webhook.py:
-# billed 1,131/s without it, 1,543/s with it.
-SETTLE_COALESCE_SECONDS = 0.05
+# While calls end in a stream, a batch waits at most this long for more to join it, and only while
+# more keep ending: once none has ended for SETTLE_QUIET_SECONDS, the stream has paused and the batch
+# goes. A batch costs both services about the same whatever its size; bench/calls_webhook.py: billed
+# 1,131/s without gathering and 1,543/s with 50 ms; 150 ms gave batches of 61 calls instead of 33 at
+# two replicas (bench/README.md, "Session 16").
+SETTLE_COALESCE_SECONDS = 0.15
+SETTLE_QUIET_SECONDS = 0.02
 # Calls ending closer together than this are a stream (a campaign, a burst) and worth gathering; a
 # call that ends on its own is settled at once, its outcome in the chat 50 ms sooner
 # (bench/customer_latency.py).
@@ -52,7 +56,7 @@ _TAKE_PENDING = f"""
 SELECT id, customer_id, duration_seconds, usage_kind, record, recording_url FROM calls
 WHERE settlement = '{SettlementState.PENDING}' ORDER BY ended_at LIMIT $1 FOR UPDATE SKIP LOCKED
 """
-# Returns what the call_ended and call_analyzed events and the campaign's bookkeeping read.
+# Returns what the call_ended and call_analyzed events, the callback rule and the campaign's bookkeeping read.
 _MARK_SETTLED = f"""
 UPDATE calls c SET settlement = '{SettlementState.SETTLED}', settled_at = $4, cost_cents = d.cost,
                    used_plan_minutes = d.plan_minutes
@@ -61,7 +65,7 @@ WHERE c.id = d.id AND c.settlement = '{SettlementState.PENDING}'
 RETURNING c.id, c.customer_id, c.flow_id, c.campaign_id, c.to_number, c.status, c.duration_seconds,
           c.disconnection_reason, c.digits, c.cost_cents, c.used_plan_minutes, c.recording_url, c.opted_out,
           c.failure_reason, c.ended_at, c.summary, c.sentiment, c.successful, c.in_voicemail, c.analyzed_at,
-          c.custom_answers, c.is_lead
+          c.custom_answers, c.is_lead, c.callback_offer, c.key_places
 """
 # A refusal is final (the call's wallet is gone, or its usage was recorded with other figures): such
 # a call leaves the queue, so that it cannot hold up the others, and is left for an operator.
@@ -92,10 +96,25 @@ class Settlement:
         self._woken_at = now
         self._wake.set()
 
-    def gather_seconds(self) -> float:
-        """How long to wait after a wake-up for more calls to join the batch: while calls end in a
-        stream, SETTLE_COALESCE_SECONDS; for a call that ended on its own, nothing."""
-        return SETTLE_COALESCE_SECONDS if self._streaming else 0.0
+    def gatherer(self) -> Callable[[], float]:
+        """One worker's answer to "how much longer to wait for more calls to join the batch", asked
+        after a wake-up and again after each wait until it answers 0: for a call that ended on its
+        own, nothing; while calls end in a stream, until SETTLE_COALESCE_SECONDS have passed since
+        the first ask or no call has ended for SETTLE_QUIET_SECONDS, whichever comes first."""
+        started: float | None = None
+
+        def longer() -> float:
+            nonlocal started
+            now = self._monotonic()
+            if started is None:
+                started = now
+            left = min(started + SETTLE_COALESCE_SECONDS, self._woken_at + SETTLE_QUIET_SECONDS) - now
+            if not self._streaming or left <= 0:
+                started = None
+                return 0.0
+            return left
+
+        return longer
 
     async def run_forever(self) -> None:
         await asyncio.gather(*(self._settle_continuously() for _ in range(SETTLE_WORKERS)))
@@ -112,7 +131,7 @@ class Settlement:
         # Calls end in bursts: waiting a moment after the wake-up settles many in one batch, and a
         # batch costs both services about the same whatever its size.
         await keep_passing(one_batch, self._wake, poll_seconds=self._poll_seconds, on_failure=failed,
-                           gather_seconds=self.gather_seconds)
+                           gather_seconds=self.gatherer())
 
     async def settle_pending(self, limit: int = SETTLE_BATCH) -> int:
         """Settles up to `limit` pending calls in one batch; returns how many it took. SKIP LOCKED

@@ -26,9 +26,9 @@ async def keep_passing(one_pass: Callable[[], Awaitable[bool]], wake: asyncio.Ev
                        gather_seconds: float | Callable[[], float] = 0.0) -> None:
     """Runs `one_pass` forever. It returns whether more work is waiting (then it runs again at once).
     `wake` is cleared before each pass, so a wake-up during a pass is not lost. After a wake-up the
-    loop waits `gather_seconds` more (or what it answers then, if it is a function), so work arriving
-    in a burst is taken in one pass. A pass that raises is reported to `on_failure` and tried again on
-    the next round: a job never dies."""
+    loop waits `gather_seconds` more, so work arriving in a burst is taken in one pass; a function is
+    asked how much longer after each wait, until it answers 0. A pass that raises is reported to
+    `on_failure` and tried again on the next round: a job never dies."""
     while True:
         end_if_cancelled()
         wake.clear()
@@ -41,9 +41,14 @@ async def keep_passing(one_pass: Callable[[], Awaitable[bool]], wake: asyncio.Ev
             await asyncio.wait_for(wake.wait(), timeout=poll_seconds)
         except TimeoutError:
             continue
-        gather = gather_seconds() if callable(gather_seconds) else gather_seconds
-        if gather:
-            await asyncio.sleep(gather)
+        if not callable(gather_seconds):
+            if gather_seconds:
+                await asyncio.sleep(gather_seconds)
+            continue
+        longer = gather_seconds()
+        while longer > 0:  # asked again after each wait: a deadline that moves with the work arriving
+            await asyncio.sleep(longer)
+            longer = gather_seconds()
 
 
 async def stop_task(task: asyncio.Task[Any], *, within: float) -> bool:

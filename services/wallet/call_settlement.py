@@ -271,9 +271,15 @@ async def _write(driver: asyncpg.Connection, batch: _Batch, allowances: dict[int
             [t.call_id for t in batch.transfers], *(list(column) for column in zip(*legs, strict=True)),
             list(deltas), list(deltas.values()))
         batch.posted = {row["idempotency_key"]: row for row in posted}
+        counts: dict[str, int] = defaultdict(int)
+        cents: dict[str, int] = defaultdict(int)
         for transfer in batch.transfers:
-            metrics.transfers_total.labels(transfer.kind).inc()
-            metrics.transferred_cents_total.labels(transfer.kind).inc(transfer.amount_cents)
+            counts[transfer.kind] += 1
+            cents[transfer.kind] += transfer.amount_cents
+        # Counted once per kind, not per transfer: the label lookups showed in the wallet's profile.
+        for kind, count in counts.items():
+            metrics.transfers_total.labels(kind).inc(count)
+            metrics.transferred_cents_total.labels(kind).inc(cents[kind])
 
 
 async def _announce_captures(uow: UnitOfWork, events: WalletEvents, batch: _Batch,

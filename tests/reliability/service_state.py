@@ -23,7 +23,7 @@ from nats.js.errors import NotFoundError
 UNCOMPARED_TABLES = frozenset({"outbox", "alembic_version"})
 QUIET_WAIT_SECONDS = 10.0
 # Work a service finishes in the background a moment later, which a quiet service has none of: the
-# calls service settles ended calls in batches, up to 50 ms after they ended.
+# calls service settles ended calls in batches, up to 150 ms after they ended (settlement.py).
 WORK_IN_PROGRESS = {"CALLS": "SELECT count(*) FROM calls WHERE settlement = 'pending'"}
 Answer = TypeVar("Answer")
 
