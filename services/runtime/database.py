@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from services.runtime.driver_sql import unnest_insert
+from services.runtime.driver_sql import deferred_insert
 
 log = logging.getLogger(__name__)
 Result = TypeVar("Result")
@@ -157,11 +157,8 @@ class UnitOfWork:
             # One statement of one array per column, whatever the row count: executemany through
             # SQLAlchemy cost the settlement batches of both the calls and the wallet service about a
             # sixth of their time (bench/README.md, "Session 16").
-            columns = tuple(rows[0])
-            if any(row.keys() != rows[0].keys() for row in rows):
-                raise ValueError(f"deferred inserts into {table.name} name different columns")
-            await (await self.driver()).execute(unnest_insert(table, columns),
-                                                *([row[name] for row in rows] for name in columns))
+            statement, arrays = deferred_insert(table, rows)
+            await (await self.driver()).execute(statement, *arrays)
         await self.connection.commit()
         self.committed = True
         for callback in self._after_commit:

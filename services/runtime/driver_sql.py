@@ -54,3 +54,12 @@ def unnest_insert(table: Table, columns: tuple[str, ...], first_parameter: int =
     arrays = ", ".join(f"${number}::{table.c[name].type.compile(dialect=dialect)}[]"
                        for number, name in enumerate(columns, start=first_parameter))
     return f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
+
+
+def deferred_insert(table: Table, rows: list[dict[str, Any]], first_parameter: int = 1) -> tuple[str, list[list[Any]]]:
+    """The statement and its arrays that insert `rows` (dicts naming the same columns) into `table`
+    (UnitOfWork.defer_insert's rows, sent at commit or with the idempotent answers' tail)."""
+    columns = tuple(rows[0])
+    if any(row.keys() != rows[0].keys() for row in rows):
+        raise ValueError(f"deferred inserts into {table.name} name different columns")
+    return unnest_insert(table, columns, first_parameter), [[row[name] for row in rows] for name in columns]

@@ -17,7 +17,7 @@ from google.protobuf.message import Message
 from sqlalchemy import select
 
 from services.runtime.database import Database, UnitOfWork
-from services.runtime.driver_sql import DriverStatement, unnest_insert
+from services.runtime.driver_sql import DriverStatement, deferred_insert
 from services.runtime.errors import ConflictingRetry, IdempotencyKeyReused, InvalidArgument
 from services.runtime.runtime_tables import idempotency_keys
 
@@ -96,9 +96,9 @@ async def remember_answers(uow: UnitOfWork, answers: list[tuple[str, Message]], 
         parameters.append(list(forget))
         ctes.append(f"forgotten AS (DELETE FROM idempotency_keys WHERE key = ANY(${len(parameters)}::text[]))")
     for index, (table, rows) in enumerate(uow.take_deferred_inserts()):
-        columns = tuple(rows[0])
-        ctes.append(f"d{index} AS ({unnest_insert(table, columns, len(parameters) + 1)})")
-        parameters.extend([row[column] for row in rows] for column in columns)
+        statement, arrays = deferred_insert(table, rows, len(parameters) + 1)
+        ctes.append(f"d{index} AS ({statement})")
+        parameters.extend(arrays)
     prefix = f"WITH {', '.join(ctes)} " if ctes else ""
     await (await uow.driver()).execute(
         f"{prefix}UPDATE idempotency_keys k SET response = a.response "
