@@ -48,7 +48,7 @@ SETTLE_WORKERS = 2
 SETTLE_COALESCE_SECONDS = 0.15
 SETTLE_QUIET_SECONDS = 0.02
 # Calls ending closer together than this are a stream (a campaign, a burst) and worth gathering; a
-# call that ends on its own is settled at once, its outcome in the chat 50 ms sooner
+# call that ends on its own is settled at once, its outcome in the chat without the wait
 # (bench/customer_latency.py).
 STREAM_GAP_SECONDS = 0.25
 

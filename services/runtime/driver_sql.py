@@ -16,7 +16,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import CursorResult
 
-if TYPE_CHECKING:  # database.py sends its deferred inserts with unnest_insert
+if TYPE_CHECKING:  # database.py sends its deferred inserts with deferred_insert
     from services.runtime.database import UnitOfWork
 
 _PLACEHOLDER = re.compile(r"(?<![:\w]):([a-zA-Z_]\w*)")

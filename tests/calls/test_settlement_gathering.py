@@ -5,6 +5,7 @@ stream pauses."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,10 +25,11 @@ def settlement(clock: Clock) -> Settlement:
     return Settlement(unused, unused, unused, unused, lambda: datetime.now(UTC), monotonic=clock)
 
 
-def gathered(settling: Settlement, clock: Clock, *, ends_every: float | None, step: float = 0.005) -> float:
-    """Runs one gather as keep_passing does, with a call ending every `ends_every` seconds (None: no
-    more calls end); returns how long it waited."""
-    longer, waited, next_end = settling.gatherer(), 0.0, ends_every
+def gathered(settling: Settlement, clock: Clock, *, ends_every: float | None, step: float = 0.005,
+             longer: Callable[[], float] | None = None) -> float:
+    """Runs one gather as keep_passing does (with `longer`, a worker's gatherer, or a new one), with a
+    call ending every `ends_every` seconds (None: no more calls end); returns how long it waited."""
+    longer, waited, next_end = longer or settling.gatherer(), 0.0, ends_every
     while (left := longer()) > 0:
         advance = min(left, step)
         clock.now += advance
@@ -89,16 +91,9 @@ def test_a_worker_starts_a_new_gather_after_its_batch() -> None:
     clock.now += 0.01
     settling.wake()
     longer = settling.gatherer()
-    first = gathered_with(longer, settling, clock)
+    first = gathered(settling, clock, ends_every=0.005, longer=longer)  # calls keep ending
     clock.now += 0.01
     settling.wake()  # the stream goes on after the batch
-    assert abs(gathered_with(longer, settling, clock) - first) < 1e-6
-
-
-def gathered_with(longer: Any, settling: Settlement, clock: Clock) -> float:
-    waited = 0.0
-    while (left := longer()) > 0:
-        clock.now += min(left, 0.005)
-        waited += min(left, 0.005)
-        settling.wake()  # calls keep ending
-    return waited
+    second = gathered(settling, clock, ends_every=0.005, longer=longer)
+    assert abs(first - SETTLE_COALESCE_SECONDS) < 1e-6
+    assert abs(second - first) < 1e-6
