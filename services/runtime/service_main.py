@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import socket
@@ -291,6 +292,7 @@ def run_service(
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         running = await start_service(settings, service, build, **options)
+        settle_collector()
         log.info("%s ready: gRPC :%s, HTTP :%s", service, running.grpc_port or "-",
                  settings.speechcue_http_port)
         await stop.wait()
@@ -303,6 +305,23 @@ def run_service(
     except CallerConfigurationError as error:
         sys.stderr.write(f"speechcue {service}: bad configuration: {error}\n")
         raise SystemExit(2) from None
+
+
+# Python collects its youngest generation every 700 allocations by default. A service's requests
+# are in flight when that happens, so their objects are promoted to the older generations, and each
+# collection of the oldest walks everything loaded at start-up: modules, classes, compiled
+# statements, protobuf descriptors. bench/calls_webhook.py measured 8 % of the calls service's CPU
+# and 13 % of the wallet's in the collector; under 0.5 % of each after settle_collector.
+YOUNG_GENERATION_THRESHOLD = 10_000
+
+
+def settle_collector() -> None:
+    """Called once the service has started: what exists now lives as long as the process, so the
+    collector stops walking it (`gc.freeze`), and it collects the youngest generation less often.
+    Garbage made of reference cycles is still collected, a little later."""
+    gc.freeze()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, middle, oldest)
 
 
 def service_command_line(argv: list[str], settings_class: type[ServiceSettings], service: str,
