@@ -26,7 +26,9 @@ def parse_json(raw: bytes) -> Any:
     """The parsed body, or ValueError if it is not JSON, nests too deeply, or holds a number jsonb
     cannot hold. Texts are left as they came."""
     try:
-        return json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
+        # As json.loads reads bytes (UTF-8, 16 or 32, a UTF-8 BOM skipped), with one decoder for
+        # every body: json.loads(raw, parse_float=…) builds a new decoder and scanner each time.
+        return _DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
     except RecursionError as error:
         raise ValueError("the JSON nests too deeply") from error
 
@@ -81,6 +83,9 @@ def _finite_float(text: str) -> float:
     if not math.isfinite(number):
         raise ValueError("a number is out of range")
     return number
+
+
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
 
 
 def _cleaned_shallow_copy(value: Any) -> Any:
