@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 from asyncpg.exceptions import DeadlockDetectedError
-from sqlalchemy import Table, text
+from sqlalchemy import Table, event, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -64,7 +64,7 @@ def create_engine(database_url: str, *, pool_size: int = 20, planned_once: bool 
     server_settings = {"application_name": "speechcue"}
     if planned_once:
         server_settings["plan_cache_mode"] = "force_generic_plan"
-    return create_async_engine(
+    engine = create_async_engine(
         database_url,
         pool_size=pool_size,
         max_overflow=pool_size,
@@ -75,6 +75,22 @@ def create_engine(database_url: str, *, pool_size: int = 20, planned_once: bool 
         # asyncpg caches prepared statements per connection; the hot paths reuse a handful.
         connect_args={"server_settings": server_settings},
     )
+    event.listen(engine.sync_engine, "connect", _learn_array_types)
+    return engine
+
+
+# asyncpg knows text[] by heart but asks the server about every other array type the first time a
+# statement on a connection uses it: an introspection query that PostgreSQL plans anew each time,
+# 5 to 30 ms of its CPU under load. After a start, each pooled connection paid it on its first
+# settlement batch, its first outbox insert and so on, one type set at a time (bench/calls_webhook.py:
+# about 35 such queries in the first round at two replicas, 43 µs per webhook over all three). The
+# array types our statements send or read, learnt at once as each connection opens:
+LEARNT_ARRAY_TYPES = ("bigint[]", "boolean[]", "bytea[]", "timestamptz[]")
+_LEARN_ARRAY_TYPES = "SELECT " + ", ".join(f"NULL::{name}" for name in LEARNT_ARRAY_TYPES)
+
+
+def _learn_array_types(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.run_async(lambda driver: driver.prepare(_LEARN_ARRAY_TYPES))
 
 
 _background: set[asyncio.Task[None]] = set()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import BigInteger, Column, DateTime, Identity, LargeBinary, MetaData, Table, Text, text
 
-from services.runtime.database import Database
+from services.runtime.database import LEARNT_ARRAY_TYPES, Database, create_engine
 from services.runtime.driver_sql import unnest_insert
 
 
@@ -113,3 +113,22 @@ def test_a_deferred_insert_leaving_out_a_python_side_default_is_refused() -> Non
     with pytest.raises(ValueError, match="label"):
         unnest_insert(with_python_default, ("other",))
     assert "unnest($2::TEXT[], $3::TEXT[])" in unnest_insert(with_python_default, ("label", "other"), 2)
+
+
+@pytest.mark.parametrize("planned_once", [False, True])
+async def test_array_types_are_learnt_as_a_connection_opens_not_by_the_first_statement_sending_them(
+        wallet_database_url: str, planned_once: bool) -> None:
+    engine = create_engine(wallet_database_url.replace("postgresql://", "postgresql+asyncpg://", 1), pool_size=1,
+                           planned_once=planned_once)
+    statement = "SELECT " + ", ".join(f"${number}::{name}" for number, name in enumerate(LEARNT_ARRAY_TYPES, 1))
+    sent = ([1, 2], [True], [b"\x00\xff"], [datetime(2026, 12, 4, tzinfo=UTC)])
+    asked: list[str] = []
+    try:
+        async with engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            driver.add_query_logger(lambda logged: asked.append(logged.query))
+            row = await driver.fetchrow(statement, *sent)
+    finally:
+        await engine.dispose()
+    assert tuple(row) == sent
+    assert asked == [statement]  # no introspection query of asyncpg's before it
