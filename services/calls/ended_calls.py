@@ -39,6 +39,10 @@ from services.runtime.tracing import trace_id_of, traced
 MAX_BATCH = 128
 # Two batches in flight: while one statement runs in PostgreSQL the next one is gathered and sent.
 CONCURRENT_BATCHES = 2
+# A batch's two statements cost PostgreSQL and this service about the same for 3 webhooks as for 8:
+# without a wait, two replicas behind 16 connections wrote batches of 3.2, and letting webhooks join
+# for a millisecond made them 7.9 and cut a webhook's CPU by a sixth (bench/README.md, "Session 17").
+GATHER_SECONDS = 0.001
 # Reads and writes of a batch before its webhooks whose calls kept changing are answered with an
 # error (Retell delivers them again). A call changes a few times in its life, so one more round is the rule.
 MAX_ROUNDS = 4
@@ -151,7 +155,7 @@ class EndedCalls:
         self._on_recorded = on_recorded
         self._batches: GroupCommit[EndedCall, str] = GroupCommit(
             "ended-calls", self._record_with_retries, max_batch=MAX_BATCH,
-            conflict_keys=_conflict_keys, workers=CONCURRENT_BATCHES,
+            conflict_keys=_conflict_keys, workers=CONCURRENT_BATCHES, gather_seconds=GATHER_SECONDS,
             on_batch=metrics.webhook_batch_size.observe)
 
     async def record(self, ended: EndedCall) -> str:

@@ -16,6 +16,7 @@ the next batch, so that one set-based statement changes each row once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable, Iterable
@@ -47,15 +48,21 @@ class GroupCommit(Generic[Order, Outcome]):
 
     def __init__(self, name: str, write_batch: Callable[[list[Order]], Awaitable[list[Outcome | Exception]]], *,
                  conflict_keys: Callable[[Order], Iterable[Hashable]], max_batch: int,
-                 on_batch: Callable[[int], None] = lambda size: None, workers: int = 1) -> None:
+                 on_batch: Callable[[int], None] = lambda size: None, workers: int = 1,
+                 gather_seconds: float = 0.0) -> None:
+        """`gather_seconds`: how long a worker, woken by an order, lets more join before it takes a
+        batch (it goes at once when a full batch is waiting). A batch's statements cost much the same
+        for 3 orders as for 8, so a short wait buys fewer of them per order."""
         self._name = name
         self._write_batch = write_batch
         self._conflict_keys = conflict_keys
         self._max_batch = max_batch
         self._on_batch = on_batch
         self._worker_count = workers
+        self._gather_seconds = gather_seconds
         self._waiting: deque[_Waiting[Order, Outcome]] = deque()
         self._arrived = asyncio.Event()
+        self._full = asyncio.Event()  # a full batch is waiting: a gathering worker need not wait longer
         self._workers: list[asyncio.Task[None]] = []
         self._closed = False
 
@@ -71,6 +78,8 @@ class GroupCommit(Generic[Order, Outcome]):
         waiting: _Waiting[Order, Outcome] = _Waiting(order)
         self._waiting.append(waiting)
         self._arrived.set()
+        if len(self._waiting) >= self._max_batch:
+            self._full.set()
         # Shielded: a caller that goes away does not cancel the batch its order is part of.
         return await asyncio.shield(waiting.outcome)
 
@@ -107,9 +116,17 @@ class GroupCommit(Generic[Order, Outcome]):
             self._arrived.clear()
         return batch
 
+    async def _gather(self) -> None:
+        self._full.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._gather_seconds):
+                await self._full.wait()
+
     async def _write_batches(self) -> None:
         while True:
             await self._arrived.wait()
+            if self._gather_seconds and len(self._waiting) < self._max_batch:
+                await self._gather()
             batch = self._next_batch()
             if not batch:
                 continue
