@@ -41,7 +41,7 @@ MAX_BATCH = 128
 CONCURRENT_BATCHES = 2
 # A batch's two statements cost PostgreSQL and this service about the same for 3 webhooks as for 8:
 # without a wait, two replicas behind 16 connections wrote batches of 3.2, and letting webhooks join
-# for a millisecond made them 7.9 and cut a webhook's CPU by a sixth (bench/README.md, "Session 17").
+# for a millisecond made them 7.8 and cut a webhook's CPU by a sixth (bench/README.md, "Session 17").
 GATHER_SECONDS = 0.001
 # Reads and writes of a batch before its webhooks whose calls kept changing are answered with an
 # error (Retell delivers them again). A call changes a few times in its life, so one more round is the rule.
