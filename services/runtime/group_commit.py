@@ -52,7 +52,7 @@ class GroupCommit(Generic[Order, Outcome]):
                  gather_seconds: float = 0.0) -> None:
         """`gather_seconds`: how long a worker, woken by an order, lets more join before it takes a
         batch (it goes at once when a full batch is waiting). A batch's statements cost much the same
-        for 3 orders as for 8, so a short wait buys fewer of them per order."""
+        whatever its size, so a short wait buys fewer of them per order."""
         self._name = name
         self._write_batch = write_batch
         self._conflict_keys = conflict_keys

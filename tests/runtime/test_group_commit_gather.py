@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,11 @@ def recording(written: list[list[str]]) -> Callable[[list[str]], Awaitable[list[
         written.append(list(orders))
         return [f"written {order}" for order in orders]
     return write_batch
+
+
+def recorded(written: list[list[str]], **options: Any) -> GroupCommit[str, str]:
+    """A group commit of text orders, each its own conflict key, that records the batches it writes."""
+    return GroupCommit("gathering", recording(written), conflict_keys=lambda order: (order,), **options)
 
 
 async def first_then_more(commit: GroupCommit[str, str], more: int) -> list[str]:
@@ -31,8 +37,7 @@ async def first_then_more(commit: GroupCommit[str, str], more: int) -> list[str]
 
 async def test_without_gathering_the_first_order_goes_alone() -> None:
     written: list[list[str]] = []
-    commit: GroupCommit[str, str] = GroupCommit("plain", recording(written), conflict_keys=lambda order: (order,),
-                                                max_batch=4)
+    commit = recorded(written, max_batch=4)
     answers = await first_then_more(commit, 3)
     await commit.close()
     assert written == [["first"], ["later 0", "later 1", "later 2"]]
@@ -41,8 +46,7 @@ async def test_without_gathering_the_first_order_goes_alone() -> None:
 
 async def test_orders_arriving_within_the_window_share_the_batch_which_goes_once_full() -> None:
     written: list[list[str]] = []
-    commit: GroupCommit[str, str] = GroupCommit("gathering", recording(written), conflict_keys=lambda order: (order,),
-                                                max_batch=4, gather_seconds=3600)
+    commit = recorded(written, max_batch=4, gather_seconds=3600)
     answers = await first_then_more(commit, 3)
     await commit.close()
     assert written == [["first", "later 0", "later 1", "later 2"]]
@@ -51,8 +55,7 @@ async def test_orders_arriving_within_the_window_share_the_batch_which_goes_once
 
 async def test_beyond_a_full_batch_the_rest_wait_for_the_next() -> None:
     written: list[list[str]] = []
-    commit: GroupCommit[str, str] = GroupCommit("overflowing", recording(written), conflict_keys=lambda order: (order,),
-                                                max_batch=2, gather_seconds=3600)
+    commit = recorded(written, max_batch=2, gather_seconds=3600)
     await first_then_more(commit, 3)
     await commit.close()
     assert written == [["first", "later 0"], ["later 1", "later 2"]]
@@ -60,8 +63,7 @@ async def test_beyond_a_full_batch_the_rest_wait_for_the_next() -> None:
 
 async def test_a_lone_order_goes_when_the_window_ends() -> None:
     written: list[list[str]] = []
-    commit: GroupCommit[str, str] = GroupCommit("lone", recording(written), conflict_keys=lambda order: (order,),
-                                                max_batch=4, gather_seconds=0.01, workers=2)
+    commit = recorded(written, max_batch=4, gather_seconds=0.01, workers=2)
     assert await commit.submit("alone") == "written alone"
     await commit.close()
     assert written == [["alone"]]
@@ -69,8 +71,7 @@ async def test_a_lone_order_goes_when_the_window_ends() -> None:
 
 async def test_closing_while_a_worker_gathers_answers_the_waiting_order() -> None:
     written: list[list[str]] = []
-    commit: GroupCommit[str, str] = GroupCommit("closing", recording(written), conflict_keys=lambda order: (order,),
-                                                max_batch=4, gather_seconds=3600)
+    commit = recorded(written, max_batch=4, gather_seconds=3600)
     waiting = asyncio.create_task(commit.submit("never"))
     for _ in range(5):
         await asyncio.sleep(0)
